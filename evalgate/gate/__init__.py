@@ -1,0 +1,1 @@
+"""The gate: baseline store, statistics and policy -> verdict (pure, deterministic)."""

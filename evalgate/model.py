@@ -1,0 +1,187 @@
+"""The core records that flow through evalgate: cases, responses, scores.
+
+Everything here is a frozen dataclass built at the edge (config loading, the target client);
+the core never touches raw YAML or HTTP payloads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+JSON = Any
+"""A JSON-compatible value (dict, list, str, int, float, bool or None)."""
+
+EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class ScorerSpec:
+    """One item of a case's ``expect`` list: a scorer name and its parameters.
+
+    ``params`` is the raw parameter value from the golden file (``contains: "x"`` gives ``"x"``,
+    ``citation: {...}`` gives a mapping). ``file``/``line``/``col`` point at the item.
+    """
+
+    name: str
+    params: JSON
+    file: str = ""
+    line: int = 0
+    col: int = 0
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One turn of a multi-turn case: its input and the expectations on its response."""
+
+    input: Mapping[str, JSON]
+    expect: tuple[ScorerSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class Case:
+    """One golden case, with defaults merged in, remembering where it was written."""
+
+    id: str
+    dataset: str
+    input: Mapping[str, JSON] = field(default_factory=dict)
+    expect: tuple[ScorerSpec, ...] = ()
+    turns: tuple[Turn, ...] = ()
+    tags: tuple[str, ...] = ()
+    metadata: Mapping[str, JSON] = field(default_factory=dict)
+    weight: float = 1.0
+    repeat: int = 1
+    threshold: float | None = None
+    skip: bool = False
+    skip_reason: str | None = None
+    review: str | None = None
+    source: Mapping[str, JSON] | None = None
+    description: str | None = None
+    file: str = ""
+    line: int = 0
+    content_hash: str = ""
+
+    @property
+    def is_multi_turn(self) -> bool:
+        return bool(self.turns)
+
+    @property
+    def pending(self) -> bool:
+        return self.review == "pending"
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A tool call made by the model, with decoded arguments."""
+
+    name: str
+    arguments: Mapping[str, JSON] = field(default_factory=dict)
+    permission: str | None = None
+    id: str | None = None
+
+    def to_dict(self) -> dict[str, JSON]:
+        d: dict[str, JSON] = {"name": self.name, "arguments": dict(self.arguments)}
+        if self.permission is not None:
+            d["permission"] = self.permission
+        if self.id is not None:
+            d["id"] = self.id
+        return d
+
+
+@dataclass(frozen=True)
+class Response:
+    """The middleware's answer, mapped into one typed record.
+
+    Fields the mapping did not find are ``None`` (or empty), never a silent empty string.
+    """
+
+    output: str | None = None
+    citations: tuple[str, ...] = ()
+    retrieved: tuple[str, ...] = ()
+    tool_calls: tuple[ToolCall, ...] = ()
+    prompt_version: str | None = None
+    model: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cost_usd: float | None = None
+    latency_ms: float = 0.0
+    ttft_ms: float | None = None
+    trace_id: str | None = None
+    refused: bool | None = None
+    status_code: int | None = None
+    extra: Mapping[str, JSON] = field(default_factory=dict)
+
+    @property
+    def total_tokens(self) -> int | None:
+        if self.input_tokens is None and self.output_tokens is None:
+            return None
+        return (self.input_tokens or 0) + (self.output_tokens or 0)
+
+    def to_dict(self) -> dict[str, JSON]:
+        return {
+            "output": self.output,
+            "citations": list(self.citations),
+            "retrieved": list(self.retrieved),
+            "tool_calls": [t.to_dict() for t in self.tool_calls],
+            "prompt_version": self.prompt_version,
+            "model": self.model,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cost_usd": self.cost_usd,
+            "latency_ms": self.latency_ms,
+            "ttft_ms": self.ttft_ms,
+            "trace_id": self.trace_id,
+            "refused": self.refused,
+            "status_code": self.status_code,
+            "extra": dict(self.extra),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, JSON]) -> Response:
+        tools = tuple(
+            ToolCall(
+                name=str(t.get("name", "")),
+                arguments=dict(t.get("arguments") or {}),
+                permission=t.get("permission"),
+                id=t.get("id"),
+            )
+            for t in (d.get("tool_calls") or [])
+            if isinstance(t, Mapping)
+        )
+        return cls(
+            output=d.get("output"),
+            citations=tuple(str(c) for c in d.get("citations") or ()),
+            retrieved=tuple(str(c) for c in d.get("retrieved") or ()),
+            tool_calls=tools,
+            prompt_version=d.get("prompt_version"),
+            model=d.get("model"),
+            input_tokens=d.get("input_tokens"),
+            output_tokens=d.get("output_tokens"),
+            cost_usd=d.get("cost_usd"),
+            latency_ms=float(d.get("latency_ms") or 0.0),
+            ttft_ms=d.get("ttft_ms"),
+            trace_id=d.get("trace_id"),
+            refused=d.get("refused"),
+            status_code=d.get("status_code"),
+            extra=dict(d.get("extra") or {}),
+        )
+
+
+@dataclass(frozen=True)
+class Score:
+    """What a scorer returns: a value in [0, 1], pass/fail, and one actionable line."""
+
+    value: float
+    passed: bool
+    reason: str = ""
+
+    @classmethod
+    def ok(cls, reason: str = "") -> Score:
+        return cls(1.0, True, reason)
+
+    @classmethod
+    def fail(cls, reason: str, value: float = 0.0) -> Score:
+        return cls(value, False, reason)

@@ -1,0 +1,302 @@
+"""Run records and their versioned files.
+
+A run folder holds ``results.jsonl`` (one line per case and repeat, appended and flushed as
+cases finish) and ``summary.json`` (written atomically at the end). The field names are a
+stable contract, described by ``evalgate schema result``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from evalgate.errors import ConfigError
+from evalgate.model import JSON, Response
+from evalgate.scorers.registry import ScoreRecord
+
+RESULTS_FORMAT_VERSION = 1
+SUMMARY_FORMAT_VERSION = 1
+RESULTS_FILE = "results.jsonl"
+SUMMARY_FILE = "summary.json"
+
+OUTCOMES = (
+    "success",
+    "timeout",
+    "rate_limited",
+    "http_error",
+    "connection_error",
+    "invalid_response",
+)
+STATUSES = ("passed", "failed", "error", "skipped")
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    """One turn of a multi-turn case: what was sent and what came back."""
+
+    request: JSON
+    response: Response | None
+    outcome: str
+    latency_ms: float
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, JSON]:
+        return {
+            "request": self.request,
+            "response": self.response.to_dict() if self.response else None,
+            "outcome": self.outcome,
+            "latency_ms": self.latency_ms,
+            "error": self.error,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, JSON]) -> TurnRecord:
+        r = d.get("response")
+        return cls(
+            request=d.get("request"),
+            response=Response.from_dict(r) if isinstance(r, Mapping) else None,
+            outcome=str(d.get("outcome", "success")),
+            latency_ms=float(d.get("latency_ms") or 0.0),
+            error=d.get("error"),
+        )
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """The result of one case and one repeat.
+
+    ``status`` is ``passed``/``failed`` (quality), ``error`` (the endpoint or a scorer failed:
+    excluded from scores, counted in the error rate) or ``skipped``.
+    """
+
+    case_id: str
+    dataset: str
+    repeat: int
+    status: str
+    outcome: str
+    passed: bool
+    score: float | None
+    scores: tuple[ScoreRecord, ...] = ()
+    latency_ms: float = 0.0
+    request: JSON = None
+    response: Response | None = None
+    turns: tuple[TurnRecord, ...] = ()
+    error: str | None = None
+    attempts: int = 1
+    tags: tuple[str, ...] = ()
+    file: str = ""
+    line: int = 0
+    content_hash: str = ""
+    threshold: float | None = None
+    weight: float = 1.0
+
+    def to_dict(self) -> dict[str, JSON]:
+        return {
+            "format_version": RESULTS_FORMAT_VERSION,
+            "case_id": self.case_id,
+            "dataset": self.dataset,
+            "repeat": self.repeat,
+            "status": self.status,
+            "outcome": self.outcome,
+            "passed": self.passed,
+            "score": self.score,
+            "scores": [s.to_dict() for s in self.scores],
+            "latency_ms": self.latency_ms,
+            "request": self.request,
+            "response": self.response.to_dict() if self.response else None,
+            "turns": [t.to_dict() for t in self.turns],
+            "error": self.error,
+            "attempts": self.attempts,
+            "tags": list(self.tags),
+            "file": self.file,
+            "line": self.line,
+            "content_hash": self.content_hash,
+            "threshold": self.threshold,
+            "weight": self.weight,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, JSON]) -> CaseResult:
+        r = d.get("response")
+        return cls(
+            case_id=str(d["case_id"]),
+            dataset=str(d.get("dataset", "")),
+            repeat=int(d.get("repeat", 0)),
+            status=str(d["status"]),
+            outcome=str(d.get("outcome", "success")),
+            passed=bool(d["passed"]),
+            score=None if d.get("score") is None else float(d["score"]),
+            scores=tuple(ScoreRecord.from_dict(s) for s in d.get("scores") or ()),
+            latency_ms=float(d.get("latency_ms") or 0.0),
+            request=d.get("request"),
+            response=Response.from_dict(r) if isinstance(r, Mapping) else None,
+            turns=tuple(TurnRecord.from_dict(t) for t in d.get("turns") or ()),
+            error=d.get("error"),
+            attempts=int(d.get("attempts", 1)),
+            tags=tuple(str(t) for t in d.get("tags") or ()),
+            file=str(d.get("file", "")),
+            line=int(d.get("line", 0)),
+            content_hash=str(d.get("content_hash", "")),
+            threshold=d.get("threshold"),
+            weight=float(d.get("weight", 1.0)),
+        )
+
+    @property
+    def is_error(self) -> bool:
+        return self.status == "error"
+
+
+@dataclass(frozen=True)
+class CaseStats:
+    """A case's results over its repeats: what the gate and the baseline store work on."""
+
+    case_id: str
+    dataset: str
+    content_hash: str
+    tags: tuple[str, ...]
+    file: str
+    line: int
+    n: int  # scored repeats (errors excluded)
+    errors: int
+    skipped: bool
+    score: float | None  # mean score over scored repeats
+    pass_rate: float | None  # passes / scored repeats
+    passes: int = 0
+    scorer_pass: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # name -> (pass, n)
+
+    @property
+    def passed(self) -> bool | None:
+        """Majority verdict over repeats (None when nothing was scored)."""
+        if self.pass_rate is None:
+            return None
+        return self.pass_rate >= 0.5
+
+
+def aggregate(results: Iterable[CaseResult]) -> dict[str, CaseStats]:
+    """Group results by case id (sorted) into per-case statistics."""
+    groups: dict[str, list[CaseResult]] = {}
+    for r in results:
+        groups.setdefault(r.case_id, []).append(r)
+    out: dict[str, CaseStats] = {}
+    for cid in sorted(groups):
+        rs = groups[cid]
+        first = rs[0]
+        scored = [r for r in rs if r.status in ("passed", "failed")]
+        errors = sum(1 for r in rs if r.status == "error")
+        skipped = all(r.status == "skipped" for r in rs)
+        scorer_pass: dict[str, list[int]] = {}
+        for r in scored:
+            for s in r.scores:
+                p = scorer_pass.setdefault(s.scorer, [0, 0])
+                p[0] += int(s.passed)
+                p[1] += 1
+        passes = sum(1 for r in scored if r.passed)
+        out[cid] = CaseStats(
+            case_id=cid,
+            dataset=first.dataset,
+            content_hash=first.content_hash,
+            tags=first.tags,
+            file=first.file,
+            line=first.line,
+            n=len(scored),
+            errors=errors,
+            skipped=skipped,
+            score=statistics.fmean(r.score or 0.0 for r in scored) if scored else None,
+            pass_rate=passes / len(scored) if scored else None,
+            passes=passes,
+            scorer_pass={k: (v[0], v[1]) for k, v in scorer_pass.items()},
+        )
+    return out
+
+
+# -- files -----------------------------------------------------------------------------------
+class ResultsWriter:
+    """Appends results to ``results.jsonl``, one flushed line each, so a kill loses little."""
+
+    def __init__(self, run_dir: Path) -> None:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        self.path = run_dir / RESULTS_FILE
+        self._f: IO[str] = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
+
+    def write(self, result: CaseResult) -> None:
+        self._f.write(json.dumps(result.to_dict(), ensure_ascii=False, separators=(",", ":")))
+        self._f.write("\n")
+        self._f.flush()
+
+    def close(self) -> None:
+        self._f.close()
+
+    def __enter__(self) -> ResultsWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def iter_results(path: Path) -> Iterator[CaseResult]:
+    """Read ``results.jsonl``.
+
+    A torn last line (from a kill) is ignored; other damage is an error.
+    """
+    if path.is_dir():
+        path = path / RESULTS_FILE
+    if not path.exists():
+        raise ConfigError(
+            f"{path}: no such results file; pass a run folder written by 'evalgate run'"
+        )
+    with open(path, encoding="utf-8", errors="replace") as f:
+        lines = f.readlines()
+    for i, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+            if not isinstance(d, dict):
+                raise ValueError("not a JSON object")
+            version = d.get("format_version", RESULTS_FORMAT_VERSION)
+            if version != RESULTS_FORMAT_VERSION:
+                raise ConfigError(
+                    f"{path}:{i}:1: results format_version {version!r} is not supported"
+                    f" (this evalgate reads {RESULTS_FORMAT_VERSION});"
+                    " re-run with a matching evalgate"
+                )
+            yield CaseResult.from_dict(d)
+        except ConfigError:
+            raise
+        except (ValueError, KeyError, TypeError) as exc:
+            if i == len(lines) and not line.endswith("\n"):
+                return  # the line being written when the run was killed
+            raise ConfigError(
+                f"{path}:{i}:1: damaged result line ({exc}); remove the line or re-run"
+            ) from exc
+
+
+def read_results(path: Path) -> list[CaseResult]:
+    """All results, one per (case, repeat) keeping the last written, ordered by case id."""
+    latest: dict[tuple[str, int], CaseResult] = {}
+    for r in iter_results(path):
+        latest[(r.case_id, r.repeat)] = r
+    return [latest[k] for k in sorted(latest)]
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """Nearest-rank percentile (q in [0, 100]); None for no values."""
+    if not values:
+        return None
+    s = sorted(values)
+    k = max(0, min(len(s) - 1, math.ceil(q / 100.0 * len(s)) - 1))
+    return s[k]
+
+
+def load_json_file(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: file not found") from exc
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{path}: not valid JSON ({exc}); restore it or re-create it") from exc

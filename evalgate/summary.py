@@ -1,0 +1,191 @@
+"""``summary.json``: a run's aggregates, verdict and metadata (a stable, versioned format)."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evalgate import __version__
+from evalgate.errors import ConfigError
+from evalgate.fsutil import atomic_write_json
+from evalgate.gate.verdict import Verdict
+from evalgate.results import (
+    OUTCOMES,
+    SUMMARY_FILE,
+    SUMMARY_FORMAT_VERSION,
+    CaseResult,
+    aggregate,
+    load_json_file,
+    percentile,
+)
+
+
+@dataclass(frozen=True)
+class RunMeta:
+    """What a run knows about itself besides its results."""
+
+    run_id: str
+    started_at: str
+    finished_at: str | None = None
+    duration_s: float | None = None
+    config_hash: str = ""
+    target_url: str = ""
+    preset: str | None = None
+    requested_prompt_version: str | None = None
+    git: Mapping[str, str] | None = None
+    shard: str | None = None
+    interrupted: bool = False
+    pending_cases: tuple[str, ...] = ()
+    reports: Mapping[str, str] = field(default_factory=dict)
+
+
+def git_info(cwd: Path) -> dict[str, str] | None:
+    """The current git sha and branch, or None outside a repository (or without git)."""
+
+    def git(*args: str) -> str | None:
+        try:
+            out = subprocess.run(
+                ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=5, check=False
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return out.stdout.strip() if out.returncode == 0 else None
+
+    sha = git("rev-parse", "HEAD")
+    if not sha:
+        return None
+    branch = git("rev-parse", "--abbrev-ref", "HEAD") or ""
+    return {"sha": sha, "branch": branch}
+
+
+def _rate(passed: int, total: int) -> dict[str, Any]:
+    return {"passed": passed, "total": total, "pass_rate": passed / total if total else None}
+
+
+def build_summary(
+    results: Sequence[CaseResult], meta: RunMeta, verdict: Verdict | None
+) -> dict[str, Any]:
+    """Aggregate results into the summary document (see ``evalgate schema result``)."""
+    stats = aggregate(results)
+    scored = [r for r in results if r.status in ("passed", "failed")]
+    errors = [r for r in results if r.status == "error"]
+    skipped = [r for r in results if r.status == "skipped"]
+    attempted = len(scored) + len(errors)
+    latencies = [r.latency_ms for r in results if r.status != "skipped" and r.outcome == "success"]
+    versions: dict[str, int] = {}
+    outcomes = dict.fromkeys(OUTCOMES, 0)
+    tokens_in = tokens_out = 0
+    cost: float | None = None
+    for r in results:
+        if r.status == "skipped":
+            continue
+        outcomes[r.outcome] = outcomes.get(r.outcome, 0) + 1
+        responses = [t.response for t in r.turns if t.response] or (
+            [r.response] if r.response else []
+        )
+        for resp in responses:
+            if resp.prompt_version:
+                versions[resp.prompt_version] = versions.get(resp.prompt_version, 0) + 1
+            tokens_in += resp.input_tokens or 0
+            tokens_out += resp.output_tokens or 0
+            if resp.cost_usd is not None:
+                cost = (cost or 0.0) + resp.cost_usd
+    scorers: dict[str, list[int]] = {}
+    tags: dict[str, list[int]] = {}
+    datasets: dict[str, list[int]] = {}
+    for r in scored:
+        for s in r.scores:
+            acc = scorers.setdefault(s.scorer, [0, 0])
+            acc[0] += int(s.passed)
+            acc[1] += 1
+        for t in r.tags:
+            acc = tags.setdefault(t, [0, 0])
+            acc[0] += int(r.passed)
+            acc[1] += 1
+        acc = datasets.setdefault(r.dataset, [0, 0])
+        acc[0] += int(r.passed)
+        acc[1] += 1
+    case_scores = [s.score for s in stats.values() if s.score is not None]
+    passed_n = sum(1 for r in scored if r.passed)
+    prompt_version = max(versions, key=lambda v: versions[v]) if versions else None
+    return {
+        "format_version": SUMMARY_FORMAT_VERSION,
+        "run_id": meta.run_id,
+        "evalgate_version": __version__,
+        "started_at": meta.started_at,
+        "finished_at": meta.finished_at,
+        "duration_s": meta.duration_s,
+        "git": dict(meta.git) if meta.git else None,
+        "config_hash": meta.config_hash,
+        "target": {"url": meta.target_url, "preset": meta.preset},
+        "shard": meta.shard,
+        "interrupted": meta.interrupted,
+        "requested_prompt_version": meta.requested_prompt_version,
+        "prompt_version": prompt_version,
+        "prompt_versions": dict(sorted(versions.items())),
+        "datasets": sorted({r.dataset for r in results}),
+        "totals": {
+            "cases": len(stats),
+            "results": len(results),
+            "passed": passed_n,
+            "failed": len(scored) - passed_n,
+            "errors": len(errors),
+            "skipped": len(skipped),
+            "pending": len(meta.pending_cases),
+            "pass_rate": passed_n / len(scored) if scored else None,
+            "mean_score": statistics.fmean(case_scores) if case_scores else None,
+            "error_rate": len(errors) / attempted if attempted else 0.0,
+        },
+        "pending_cases": list(meta.pending_cases),
+        "outcomes": outcomes,
+        "latency_ms": {
+            "p50": percentile(latencies, 50),
+            "p95": percentile(latencies, 95),
+            "max": max(latencies) if latencies else None,
+        },
+        "tokens": {"input": tokens_in, "output": tokens_out, "total": tokens_in + tokens_out},
+        "cost_usd": cost,
+        "scorers": {k: _rate(*v) for k, v in sorted(scorers.items())},
+        "tags": {k: _rate(*v) for k, v in sorted(tags.items())},
+        "by_dataset": {k: _rate(*v) for k, v in sorted(datasets.items())},
+        "cases": {
+            cid: {
+                "dataset": s.dataset,
+                "content_hash": s.content_hash,
+                "file": s.file,
+                "line": s.line,
+                "tags": list(s.tags),
+                "n": s.n,
+                "errors": s.errors,
+                "skipped": s.skipped,
+                "score": s.score,
+                "pass_rate": s.pass_rate,
+            }
+            for cid, s in stats.items()
+        },
+        "verdict": verdict.to_dict() if verdict else None,
+        "reports": dict(meta.reports),
+    }
+
+
+def write_summary(run_dir: Path, summary: Mapping[str, Any]) -> Path:
+    path = run_dir / SUMMARY_FILE
+    atomic_write_json(path, dict(summary))
+    return path
+
+
+def read_summary(run_dir: Path) -> dict[str, Any]:
+    path = run_dir / SUMMARY_FILE if run_dir.is_dir() else run_dir
+    data = load_json_file(path)
+    if not isinstance(data, dict) or "format_version" not in data:
+        raise ConfigError(f"{path}: not an evalgate summary; pass a run folder from 'evalgate run'")
+    if data["format_version"] != SUMMARY_FORMAT_VERSION:
+        raise ConfigError(
+            f"{path}: summary format_version {data['format_version']!r} is not supported"
+            f" (this evalgate reads {SUMMARY_FORMAT_VERSION})"
+        )
+    return data

@@ -1,0 +1,283 @@
+"""Load golden files into frozen :class:`Case` records, collecting every problem with its line."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evalgate.config.schema import did_you_mean, validate, validate_value
+from evalgate.config.yamlsrc import Doc, PathKey, load_yaml_file
+from evalgate.errors import Problem
+from evalgate.model import Case, ScorerSpec, Turn
+from evalgate.scorers.registry import REGISTRY, Registry
+
+GOLDEN_SUFFIXES = (".yaml", ".yml")
+ParamCheck = Callable[[str, Any, str], list[str]]
+
+
+@dataclass(frozen=True)
+class GoldenSet:
+    """Every case loaded, the files they came from, and the problems found."""
+
+    cases: tuple[Case, ...]
+    files: tuple[str, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
+    """Golden files under the given files and folders (folders searched recursively, sorted)."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for p in paths:
+        if p.is_dir():
+            found = sorted(f for f in p.rglob("*") if f.suffix in GOLDEN_SUFFIXES and f.is_file())
+            if not found:
+                problems.append(
+                    Problem(display_path(p), 0, 0, "no golden files (*.yaml, *.yml) in this folder")
+                )
+            files.extend(found)
+        elif p.is_file():
+            files.append(p)
+        else:
+            problems.append(
+                Problem(
+                    display_path(p),
+                    0,
+                    0,
+                    "no such file or folder; check 'goldens' in the config or the --goldens option",
+                )
+            )
+    seen: set[Path] = set()
+    unique = []
+    for f in files:
+        r = f.resolve()
+        if r not in seen:
+            seen.add(r)
+            unique.append(f)
+    return unique, problems
+
+
+def content_hash(case: Mapping[str, Any]) -> str:
+    """A hash of what defines a case's behaviour: a changed case is not compared with its past."""
+    canon = json.dumps(case, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canon.encode("utf-8")).hexdigest()[:16]
+
+
+class _FileLoader:
+    def __init__(self, doc: Doc, registry: Registry, check: ParamCheck | None) -> None:
+        self.doc = doc
+        self.registry = registry
+        self.check = check
+        self.problems: list[Problem] = []
+
+    def expect(self, items: Any, path: PathKey) -> tuple[ScorerSpec, ...]:
+        specs: list[ScorerSpec] = []
+        if not isinstance(items, list):
+            return ()
+        for i, item in enumerate(items):
+            ipath = (*path, i)
+            if isinstance(item, str):
+                name, params, weight, ppath = item, True, 1.0, ipath
+            elif isinstance(item, dict):
+                keys = [k for k in item if k != "weight"]
+                if len(keys) != 1:
+                    self.problems.append(
+                        self.doc.problem(
+                            ipath,
+                            "each expect item names exactly one scorer"
+                            f" (found {len(keys)}: {', '.join(keys) or 'none'});"
+                            " write one '- scorer: params' item per scorer",
+                        )
+                    )
+                    continue
+                name = keys[0]
+                params, weight, ppath = item[name], float(item.get("weight", 1.0)), (*ipath, name)
+            else:
+                continue
+            d = self.registry.get(name)
+            if d is None:
+                hint = did_you_mean(name, self.registry.names())
+                self.problems.append(
+                    self.doc.problem(
+                        ppath,
+                        f"unknown scorer '{name}'{hint}"
+                        + ("" if hint else "; see 'evalgate validate --list-scorers'"),
+                        key=True,
+                    )
+                )
+                continue
+            if d.params_schema is not None:
+                self.problems.extend(
+                    _prefix(validate_value(self.doc, params, d.params_schema, ppath), name)
+                )
+            if self.check is not None:
+                for msg in self.check(name, params, self.doc.file):
+                    self.problems.append(self.doc.problem(ppath, f"{name}: {msg}"))
+            line, col = self.doc.pos(ppath, key=True)
+            specs.append(ScorerSpec(name, params, self.doc.file, line, col, weight))
+        return tuple(specs)
+
+    def cases(self, data: dict[str, Any], default_dataset: str) -> list[Case]:
+        dataset = str(data.get("dataset") or default_dataset)
+        defaults = data.get("defaults") or {}
+        d_expect = self.expect(defaults.get("expect"), ("defaults", "expect"))
+        out: list[Case] = []
+        raw_cases = data.get("cases") or []
+        if not raw_cases:
+            self.problems.append(
+                self.doc.problem(
+                    ("cases",), "no cases in this file; add at least one under 'cases'"
+                )
+            )
+        for i, c in enumerate(raw_cases):
+            path: PathKey = ("cases", i)
+            has_input, has_turns = "input" in c, "turns" in c
+            if has_input == has_turns:
+                self.problems.append(
+                    self.doc.problem(
+                        path,
+                        f"case '{c.get('id')}' needs exactly one of 'input' (a single call) or"
+                        " 'turns' (a multi-turn session)",
+                    )
+                )
+            expect = self.expect(c.get("expect"), (*path, "expect")) + d_expect
+            turns = tuple(
+                Turn(
+                    input=t.get("input") or {},
+                    expect=self.expect(t.get("expect"), (*path, "turns", j, "expect")),
+                )
+                for j, t in enumerate(c.get("turns") or [])
+            )
+            metadata = {**(defaults.get("metadata") or {}), **(c.get("metadata") or {})}
+            tags = tuple(dict.fromkeys([*(defaults.get("tags") or []), *(c.get("tags") or [])]))
+            skip = c.get("skip", False)
+            line, _ = self.doc.pos(path)
+            weight = float(c.get("weight", defaults.get("weight", 1.0)))
+            threshold = c.get("threshold", defaults.get("threshold"))
+            hashed = {
+                "input": c.get("input"),
+                "turns": [
+                    {"input": t.input, "expect": [_spec_key(s) for s in t.expect]} for t in turns
+                ],
+                "expect": [_spec_key(s) for s in expect],
+                "metadata": metadata,
+                "threshold": threshold,
+            }
+            out.append(
+                Case(
+                    id=str(c["id"]),
+                    dataset=dataset,
+                    input=c.get("input") or (turns[0].input if turns else {}),
+                    expect=expect,
+                    turns=turns,
+                    tags=tags,
+                    metadata=metadata,
+                    weight=weight,
+                    repeat=int(c.get("repeat", defaults.get("repeat", 1))),
+                    threshold=None if threshold is None else float(threshold),
+                    skip=bool(skip),
+                    skip_reason=skip if isinstance(skip, str) else None,
+                    review=c.get("review"),
+                    source=c.get("source"),
+                    description=c.get("description"),
+                    file=self.doc.file,
+                    line=line,
+                    content_hash=content_hash(hashed),
+                )
+            )
+        return out
+
+
+def _spec_key(s: ScorerSpec) -> list[Any]:
+    return [s.name, s.params, s.weight]
+
+
+def _prefix(problems: list[Problem], scorer: str) -> list[Problem]:
+    return [Problem(p.file, p.line, p.col, f"{scorer}: {p.message}") for p in problems]
+
+
+def _param_check() -> ParamCheck | None:
+    try:
+        checks = importlib.import_module("evalgate.scorers.checks")
+    except ImportError:
+        return None
+    fn: ParamCheck | None = getattr(checks, "check_params", None)
+    return fn
+
+
+def load_golden_file(path: Path, registry: Registry = REGISTRY) -> tuple[list[Case], list[Problem]]:
+    display = display_path(path)
+    doc, problems = load_yaml_file(path, display)
+    if problems:
+        return [], problems
+    if doc.data is None:
+        return [], [Problem(display, 1, 1, "golden file is empty; add 'cases:' with at least one")]
+    if not isinstance(doc.data, dict):
+        return [], [doc.problem((), "a golden file is a mapping with 'dataset' and 'cases' keys")]
+    schema_problems = validate(doc, "golden")
+    loader = _FileLoader(doc, registry, _param_check())
+    if schema_problems:
+        # scorer checks still run on what parsed, so one pass reports everything
+        _safe_cases(loader, doc.data, path.stem)
+        return [], _sorted(schema_problems + loader.problems)
+    cases = loader.cases(doc.data, path.stem)
+    return cases, _sorted(loader.problems)
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.line, p.col, p.message))
+
+
+def _safe_cases(loader: _FileLoader, data: dict[str, Any], stem: str) -> None:
+    raw = data.get("cases")
+    if not isinstance(raw, list):
+        return
+    for i, c in enumerate(raw):
+        if isinstance(c, dict):
+            loader.expect(c.get("expect"), ("cases", i, "expect"))
+            for j, t in enumerate(c.get("turns") or []):
+                if isinstance(t, dict):
+                    loader.expect(t.get("expect"), ("cases", i, "turns", j, "expect"))
+
+
+def load_goldens(paths: Sequence[Path], registry: Registry = REGISTRY) -> GoldenSet:
+    """Load every golden file under ``paths``: cases ordered by id, all problems collected."""
+    files, problems = discover(paths)
+    cases: list[Case] = []
+    first_seen: dict[str, Case] = {}
+    for f in files:
+        fcases, fproblems = load_golden_file(f, registry)
+        problems.extend(fproblems)
+        for c in fcases:
+            prev = first_seen.get(c.id)
+            if prev is not None:
+                problems.append(
+                    Problem(
+                        c.file,
+                        c.line,
+                        1,
+                        f"duplicate case id '{c.id}' (first defined at"
+                        f" {prev.file}:{prev.line}); case ids must be unique across all goldens",
+                    )
+                )
+                continue
+            first_seen[c.id] = c
+            cases.append(c)
+    cases.sort(key=lambda c: c.id)
+    return GoldenSet(tuple(cases), tuple(display_path(f) for f in files), tuple(problems))

@@ -1,0 +1,64 @@
+"""``${VAR}`` and ``${VAR:-default}`` in config values, read from the environment at load time.
+
+Values that came from the environment are remembered as secrets: they never reach any output.
+``$${...}`` writes a literal ``${...}``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from evalgate.errors import Problem
+
+_VAR = re.compile(r"\$\$|\$\{([^}:]*)(?::-([^}]*))?\}")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass
+class Interpolator:
+    """A scalar hook for the YAML loader that substitutes environment variables."""
+
+    environ: Mapping[str, str]
+    file: str
+    problems: list[Problem] = field(default_factory=list)
+    secrets: set[str] = field(default_factory=set)
+
+    def __call__(self, value: str, path: tuple[str | int, ...], line: int, col: int) -> str:
+        if "$" not in value:
+            return value
+
+        def sub(m: re.Match[str]) -> str:
+            if m.group(0) == "$$":
+                return "$"
+            name, default = m.group(1), m.group(2)
+            if not _NAME.match(name):
+                self.problems.append(
+                    Problem(
+                        self.file,
+                        line,
+                        col,
+                        f"invalid variable reference '{m.group(0)}';"
+                        " write ${NAME} or ${NAME:-default}",
+                    )
+                )
+                return ""
+            if name in self.environ:
+                val = self.environ[name]
+                self.secrets.add(val)
+                return val
+            if default is not None:
+                return default
+            self.problems.append(
+                Problem(
+                    self.file,
+                    line,
+                    col,
+                    f"environment variable {name} is not set; export it, or give a default"
+                    f" with ${{{name}:-value}}",
+                )
+            )
+            return ""
+
+        return _VAR.sub(sub, value)

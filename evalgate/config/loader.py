@@ -1,0 +1,165 @@
+"""Load ``evalgate.yaml`` into a frozen :class:`Config`, or fail with every problem located."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from evalgate import secrets
+from evalgate.config.interpolate import Interpolator
+from evalgate.config.model import (
+    CanaryConfig,
+    Config,
+    GateConfig,
+    LangfuseConfig,
+    Pricing,
+    RedactConfig,
+    ReportsConfig,
+    ResponseMapping,
+    TargetConfig,
+    TelemetryConfig,
+)
+from evalgate.config.schema import validate
+from evalgate.config.yamlsrc import Doc, load_yaml_file
+from evalgate.errors import ConfigError, Problem
+
+_DEFAULT_MAPPING = ResponseMapping()
+
+
+def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
+    """Read, interpolate, validate and parse a config file.
+
+    Raises :class:`ConfigError` listing every problem as ``file:line:col: message``.
+    """
+    env = os.environ if environ is None else environ
+    display = _display(path)
+    if not path.exists():
+        hint = (
+            "create one with 'evalgate init', or pass --config FILE"
+            if path.name == "evalgate.yaml"
+            else "check the path given with --config or EVALGATE_CONFIG"
+        )
+        raise ConfigError(f"{display}: config file not found; {hint}")
+    if path.is_dir():
+        raise ConfigError(f"{display}: is a directory; pass the config file itself")
+    interp = Interpolator(env, display)
+    doc, problems = load_yaml_file(path, display, scalar_hook=interp)
+    problems = problems + interp.problems
+    secrets.register(interp.secrets)
+    if not problems and doc.data is None:
+        problems.append(
+            Problem(display, 1, 1, "config file is empty; it needs at least target.url")
+        )
+    if not problems and not isinstance(doc.data, dict):
+        problems.append(doc.problem((), "config must be a mapping of keys (target, goldens, ...)"))
+    if not problems:
+        problems.extend(validate(doc, "config"))
+    if problems:
+        raise ConfigError(_count(problems), problems)
+    data: dict[str, Any] = doc.data
+    _register_header_secrets(data)
+    root = path.resolve().parent
+    try:
+        return _build(data, root, path, frozenset(interp.secrets), doc)
+    except ProblemAt as exc:
+        raise ConfigError(_count([exc.problem]), [exc.problem]) from None
+
+
+class ProblemAt(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def _count(problems: list[Problem]) -> str:
+    n = len(problems)
+    return f"{n} problem{'s' if n != 1 else ''} in the config; fix them and run 'evalgate validate'"
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _register_header_secrets(data: Mapping[str, Any]) -> None:
+    headers = (data.get("target") or {}).get("headers") or {}
+    secrets.register(str(v) for k, v in headers.items() if secrets.SENSITIVE_HEADER.search(str(k)))
+    lf = data.get("langfuse") or {}
+    secrets.register(str(lf[k]) for k in ("public_key", "secret_key") if lf.get(k))
+
+
+def _mapping(d: Mapping[str, Any] | None) -> ResponseMapping:
+    if d is None:
+        return _DEFAULT_MAPPING
+    kw = {k: v for k, v in d.items() if k != "extra"}
+    return ResponseMapping(**kw, extra=dict(d.get("extra") or {}))
+
+
+def _build(
+    data: dict[str, Any], root: Path, path: Path, env_secrets: frozenset[str], doc: Doc
+) -> Config:
+    t = data["target"]
+    target = TargetConfig(
+        url=t["url"],
+        method=str(t.get("method", "POST")).upper(),
+        headers={str(k): str(v) for k, v in (t.get("headers") or {}).items()},
+        body=t.get("body"),
+        query={str(k): str(v) for k, v in (t.get("query") or {}).items()},
+        response=_mapping(t.get("response")),
+        preset=t.get("preset"),
+        stream=t.get("stream"),
+        **{
+            k: t[k]
+            for k in (
+                "timeout_s",
+                "connect_timeout_s",
+                "retries",
+                "backoff_base_s",
+                "backoff_max_s",
+                "concurrency",
+                "max_response_bytes",
+                "follow_redirects",
+            )
+            if k in t
+        },
+    )
+    goldens = data.get("goldens", ["goldens"])
+    gate_d = dict(data.get("gate") or {})
+    mpr = gate_d.pop("min_pass_rate", None)
+    if isinstance(mpr, (int, float)):
+        mpr = {"overall": float(mpr)}
+    if "critical_tags" in gate_d:
+        gate_d["critical_tags"] = tuple(gate_d["critical_tags"])
+    gate = GateConfig(**gate_d, min_pass_rate=dict(mpr or {}))
+    lf = data.get("langfuse") or {}
+    rd = data.get("redact") or {}
+    return Config(
+        target=target,
+        version=int(data.get("version", 1)),
+        goldens=tuple([goldens] if isinstance(goldens, str) else goldens),
+        scorers_dir=data.get("scorers_dir", "scorers"),
+        pricing={k: Pricing(**v) for k, v in (data.get("pricing") or {}).items()},
+        gate=gate,
+        reports=ReportsConfig(**(data.get("reports") or {})),
+        canary=CanaryConfig(**(data.get("canary") or {})),
+        langfuse=LangfuseConfig(
+            **{k: v for k, v in lf.items() if k != "suggest"}, suggest=dict(lf.get("suggest") or {})
+        ),
+        redact=RedactConfig(
+            patterns=dict(rd.get("patterns") or {}),
+            **({"max_chunk_chars": rd["max_chunk_chars"]} if "max_chunk_chars" in rd else {}),
+        ),
+        telemetry=TelemetryConfig(**(data.get("telemetry") or {})),
+        path=path.resolve(),
+        root=root,
+        secrets=env_secrets,
+        config_hash=hashlib.sha256(
+            json.dumps(data, sort_keys=True, default=str).encode()
+        ).hexdigest()[:16],
+    )

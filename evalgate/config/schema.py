@@ -1,0 +1,164 @@
+"""JSON Schemas shipped as package data, and validation that reports ``file:line:col``.
+
+Each schema error is mapped back to the YAML position of the offending value (or key), and
+rewritten into a message that says what to do, with "did you mean" for misspelt keys.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable, Mapping
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from evalgate.config.yamlsrc import Doc, PathKey
+from evalgate.errors import Problem
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+
+SCHEMA_NAMES = ("golden", "config", "result", "baseline")
+_JSON_TYPES = {
+    dict: "a mapping",
+    list: "a list",
+    str: "a string",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    type(None): "null",
+}
+_TYPE_WORDS = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "boolean": "true or false",
+    "integer": "an integer",
+    "number": "a number",
+    "null": "null",
+}
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    """A packaged schema by name (``golden``, ``config``, ``result``, ``baseline``)."""
+    text = resources.files("evalgate.schemas").joinpath(f"{name}.schema.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def describe(value: Any) -> str:
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+def _where(path: PathKey) -> str:
+    parts = [str(p) for p in path if not isinstance(p, int)]
+    return f"'{parts[-1]}'" if parts else "the document"
+
+
+def _types(t: Any) -> str:
+    names = [t] if isinstance(t, str) else list(t)
+    words = [_TYPE_WORDS.get(n, n) for n in names if n != "null"] or ["null"]
+    return " or ".join(words)
+
+
+def _message(err: ValidationError, path: PathKey) -> tuple[str, bool]:
+    """A user-facing message for one schema error, and whether it points at a key."""
+    v = err.validator
+    inst = err.instance
+    vv: Any = err.validator_value
+    if v == "required":
+        missing = err.message.split("'")[1] if "'" in err.message else "?"
+        return f"missing required key '{missing}'", False
+    if v == "type":
+        return f"{_where(path)} must be {_types(vv)}, got {describe(inst)}", False
+    if v == "enum":
+        opts = ", ".join(str(o) for o in vv if o is not None)
+        return f"{_where(path)} must be one of: {opts}; got {inst!r}", False
+    if v == "const":
+        return f"{_where(path)} must be {vv!r}, got {inst!r}", False
+    if v in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        op = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=", "exclusiveMaximum": "<"}
+        return f"{_where(path)} must be {op[v]} {vv}, got {inst!r}", False
+    if v == "minItems":
+        return f"{_where(path)} must not be empty", False
+    if v == "minLength":
+        return f"{_where(path)} must not be empty", False
+    if v == "pattern":
+        return (
+            f"{_where(path)} {inst!r} has characters that are not allowed"
+            " (use letters, digits, '.', '_', '-', ':' and '/', starting with a letter or digit)",
+            False,
+        )
+    if v == "oneOf":
+        best = _best_branch(err)
+        if best is not None:
+            return _message(best, path)
+    return f"{_where(path)}: {err.message}", False
+
+
+def _best_branch(err: ValidationError) -> ValidationError | None:
+    """For oneOf errors, the sub-error from the branch whose type matched, if any."""
+    for sub in err.context or ():
+        if sub.validator != "type":
+            return sub
+    return None
+
+
+def validate(doc: Doc, schema_name: str, base: PathKey = ()) -> list[Problem]:
+    """Validate ``doc.data`` (or the part at ``base``) against a packaged schema."""
+    from jsonschema import Draft202012Validator
+
+    schema = load_schema(schema_name)
+    data: Any = doc.data
+    for p in base:
+        data = data[p]
+    return validate_value(doc, data, schema, base, Draft202012Validator)
+
+
+def validate_value(
+    doc: Doc, data: Any, schema: Mapping[str, Any], base: PathKey = (), cls: Any = None
+) -> list[Problem]:
+    if cls is None:
+        from jsonschema import Draft202012Validator
+
+        cls = Draft202012Validator
+    problems: list[Problem] = []
+    validator = cls(schema)
+    errors = sorted(validator.iter_errors(data), key=lambda e: [str(x) for x in e.absolute_path])
+    seen: set[tuple[PathKey, str]] = set()
+    for err in errors:
+        for at, msg, at_key in _messages(err, base):
+            if (at, msg) in seen:
+                continue
+            seen.add((at, msg))
+            problems.append(doc.problem(at, msg, key=at_key))
+    return sorted(problems, key=lambda p: (p.line, p.col, p.message))
+
+
+def _messages(err: ValidationError, base: PathKey) -> list[tuple[PathKey, str, bool]]:
+    path: PathKey = (*base, *err.absolute_path)
+    if err.validator == "oneOf":
+        best = _best_branch(err)
+        if best is not None:
+            return _messages(best, base)
+    if err.validator == "additionalProperties" and isinstance(err.instance, Mapping):
+        schema: Mapping[str, Any] = err.schema if isinstance(err.schema, Mapping) else {}
+        allowed = list((schema.get("properties") or {}).keys())
+        out: list[tuple[PathKey, str, bool]] = []
+        for key in err.instance:
+            if key in allowed:
+                continue
+            hint = did_you_mean(str(key), allowed)
+            if not hint and allowed:
+                hint = f"; allowed keys: {', '.join(sorted(allowed))}"
+            out.append(((*path, key), f"unknown key '{key}'{hint}", True))
+        return out
+    msg, at_key = _message(err, path)
+    return [(path, msg, at_key)]

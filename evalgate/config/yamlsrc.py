@@ -1,0 +1,206 @@
+"""YAML loading that remembers where every value came from.
+
+PyYAML's safe loader composes a node tree with marks; we build plain Python values from it
+ourselves so that each value's ``(line, col)`` can be looked up by its path. This is how every
+problem in a config or golden file is reported as ``file:line:col``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from evalgate.errors import Problem
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_NODES = 2_000_000  # guards against alias bombs ("billion laughs")
+
+PathKey = tuple[str | int, ...]
+# libyaml's parser when available (several times faster), else the pure-Python one
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+ScalarHook = Callable[[str, PathKey, int, int], Any]
+
+
+@dataclass
+class Doc:
+    """A loaded YAML document: its data and the position of every value and key."""
+
+    file: str
+    data: Any
+    positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+
+    def pos(self, path: PathKey, *, key: bool = False) -> tuple[int, int]:
+        """The position of the value (or key) at ``path``, else of its nearest ancestor."""
+        table = self.key_positions if key else self.positions
+        p = tuple(path)
+        while p:
+            if p in table:
+                return table[p]
+            if p in self.positions:
+                return self.positions[p]
+            p = p[:-1]
+        return self.positions.get((), (1, 1))
+
+    def problem(self, path: PathKey, message: str, *, key: bool = False) -> Problem:
+        line, col = self.pos(path, key=key)
+        return Problem(self.file, line, col, message)
+
+
+class _TooBig(Exception):
+    pass
+
+
+class _Builder:
+    def __init__(self, doc: Doc, loader: yaml.SafeLoader, hook: ScalarHook | None) -> None:
+        self.doc = doc
+        self.loader = loader
+        self.hook = hook
+        self.count = 0
+        self.problems: list[Problem] = []
+
+    def build(self, node: yaml.Node, path: PathKey) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooBig()
+        m = node.start_mark
+        self.doc.positions[path] = (m.line + 1, m.column + 1)
+        if isinstance(node, yaml.MappingNode):
+            self.loader.flatten_mapping(node)
+            out: dict[str, Any] = {}
+            for knode, vnode in node.value:
+                key = self.loader.construct_object(knode, deep=True)
+                if not isinstance(key, (str, int, float, bool)) or key is None:
+                    km = knode.start_mark
+                    self.problems.append(
+                        Problem(self.doc.file, km.line + 1, km.column + 1, "keys must be strings")
+                    )
+                    continue
+                skey = ("true" if key else "false") if isinstance(key, bool) else str(key)
+                kpath = (*path, skey)
+                km = knode.start_mark
+                if skey in out:
+                    self.problems.append(
+                        Problem(
+                            self.doc.file,
+                            km.line + 1,
+                            km.column + 1,
+                            f"duplicate key '{skey}' (the later value would silently win;"
+                            " remove one)",
+                        )
+                    )
+                self.doc.key_positions[kpath] = (km.line + 1, km.column + 1)
+                out[skey] = self.build(vnode, kpath)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(v, (*path, i)) for i, v in enumerate(node.value)]
+        value = self.loader.construct_object(node, deep=True)
+        if isinstance(value, (datetime.date, datetime.datetime)):
+            value = value.isoformat()
+        elif isinstance(value, bytes):
+            value = value.decode("utf-8", errors="replace")
+        if isinstance(value, str) and self.hook is not None:
+            value = self.hook(value, path, m.line + 1, m.column + 1)
+        return value
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """How many values the node expands to, counting each alias use (memoised: fast)."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    memo[key] = 0  # a recursive alias counts as nothing more (PyYAML rejects those anyway)
+    size = 1
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            size += _expanded_size(k, memo) + _expanded_size(v, memo)
+            if size > MAX_NODES:
+                break
+    elif isinstance(node, yaml.SequenceNode):
+        for v in node.value:
+            size += _expanded_size(v, memo)
+            if size > MAX_NODES:
+                break
+    memo[key] = size
+    return size
+
+
+def load_yaml_text(
+    text: str, file: str, *, scalar_hook: ScalarHook | None = None
+) -> tuple[Doc, list[Problem]]:
+    """Parse YAML text. Returns the document and the problems found (syntax, duplicates, size)."""
+    doc = Doc(file=file, data=None)
+    if len(text.encode("utf-8", errors="replace")) > MAX_FILE_BYTES:
+        return doc, [
+            Problem(
+                file,
+                1,
+                1,
+                f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB;"
+                " split it into several golden files",
+            )
+        ]
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return doc, []
+        if _expanded_size(node, {}) > MAX_NODES:
+            raise _TooBig()
+        builder = _Builder(doc, loader, scalar_hook)
+        doc.data = builder.build(node, ())
+        return doc, builder.problems
+    except _TooBig:
+        return Doc(file=file, data=None), [
+            Problem(
+                file,
+                1,
+                1,
+                "document expands to too many values (YAML aliases?);"
+                " write the values out instead of nesting aliases",
+            )
+        ]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = exc.problem or exc.context or "syntax error"
+        return doc, [Problem(file, line, col, f"invalid YAML: {what}")]
+    except yaml.YAMLError as exc:
+        return doc, [Problem(file, 1, 1, f"invalid YAML: {exc}")]
+    except RecursionError:
+        return doc, [Problem(file, 1, 1, "document is nested too deeply")]
+    finally:
+        loader.dispose()
+
+
+def load_yaml_file(
+    path: Path, display: str | None = None, *, scalar_hook: ScalarHook | None = None
+) -> tuple[Doc, list[Problem]]:
+    name = display or str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return Doc(name, None), [
+                Problem(
+                    name,
+                    1,
+                    1,
+                    f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB;"
+                    " split it into several files",
+                )
+            ]
+        raw = path.read_bytes()
+    except OSError as exc:
+        return Doc(name, None), [Problem(name, 1, 1, f"cannot read file: {exc.strerror}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Doc(name, None), [
+            Problem(name, 1, 1, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")
+        ]
+    return load_yaml_text(text, name, scalar_hook=scalar_hook)

@@ -1,0 +1,48 @@
+"""A project: the config, its custom scorers and its goldens, loaded together once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from evalgate.config.goldens import GoldenSet, display_path, load_goldens
+from evalgate.config.loader import load_config
+from evalgate.config.model import Config
+from evalgate.errors import Problem
+from evalgate.scorers.registry import REGISTRY, Registry
+
+
+@dataclass(frozen=True)
+class Project:
+    config: Config
+    goldens: GoldenSet
+    scorer_dirs: tuple[str, ...]
+    problems: tuple[Problem, ...]  # scorer plugin problems + golden problems
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def load_project(
+    config_path: Path,
+    *,
+    goldens: Sequence[Path] | None = None,
+    environ: Mapping[str, str] | None = None,
+    registry: Registry = REGISTRY,
+) -> Project:
+    """Load config (raises ConfigError if invalid), custom scorers, then goldens."""
+    config = load_config(config_path, environ)
+    problems: list[Problem] = []
+    scorer_dirs: list[str] = []
+    registry.ensure_builtins()
+    if config.scorers_dir:
+        d = config.resolve(config.scorers_dir)
+        if d.is_dir():
+            scorer_dirs.append(display_path(d))
+            problems.extend(registry.load_dir(d))
+    problems.extend(registry.load_entry_points())
+    paths = list(goldens) if goldens else [config.resolve(g) for g in config.goldens]
+    gs = load_goldens(paths, registry)
+    return Project(config, gs, tuple(scorer_dirs), tuple(problems) + gs.problems)

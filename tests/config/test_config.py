@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from evalgate import secrets
+from evalgate.config.loader import load_config
+from evalgate.errors import ConfigError
+
+GOOD = """\
+version: 1
+target:
+  url: ${COPILOT_URL:-http://127.0.0.1:8787}/v1/copilot
+  headers: {Authorization: "Bearer ${COPILOT_API_KEY}"}
+  body:
+    message: "{{ input.message }}"
+  response:
+    output: answer
+    citations: citations[].doc_id
+    extra: {chunks: retrieval.chunk_count}
+  retries: 2
+  concurrency: 4
+goldens: [goldens/]
+pricing: {gpt-4o-mini: {input_per_mtok: 0.15, output_per_mtok: 0.60}}
+gate:
+  max_drop: 0.05
+  min_pass_rate: {overall: 0.8, scorer.refusal: 1.0, tag.security: 1.0}
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "evalgate.yaml"
+    p.write_text(text)
+    return p
+
+
+def problems(tmp_path: Path, text: str, env: dict[str, str] | None = None) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text), env or {})
+    return [f"{p.line}:{p.col}: {p.message}" for p in info.value.problems]
+
+
+def test_good_config_parses_into_frozen_dataclasses(tmp_path: Path) -> None:
+    cfg = load_config(write(tmp_path, GOOD), {"COPILOT_API_KEY": "sk-test-123456"})
+    assert cfg.target.url == "http://127.0.0.1:8787/v1/copilot"
+    assert cfg.target.headers["Authorization"] == "Bearer sk-test-123456"
+    assert cfg.target.response.output == "answer"
+    assert cfg.target.response.extra == {"chunks": "retrieval.chunk_count"}
+    assert cfg.target.retries == 2 and cfg.target.concurrency == 4
+    assert cfg.pricing["gpt-4o-mini"].output_per_mtok == 0.60
+    assert cfg.gate.min_pass_rate["tag.security"] == 1.0
+    assert cfg.gate.max_drop == 0.05 and cfg.gate.alpha == 0.05
+    assert cfg.root == tmp_path.resolve()
+    assert "sk-test-123456" in cfg.secrets
+    with pytest.raises(AttributeError):
+        cfg.target.url = "x"  # type: ignore[misc]
+
+
+def test_env_values_become_secrets_and_are_scrubbed(tmp_path: Path) -> None:
+    load_config(write(tmp_path, GOOD), {"COPILOT_API_KEY": "sk-test-abcdef"})
+    assert secrets.scrub("key is sk-test-abcdef!") == "key is ***!"
+
+
+def test_env_url_override(tmp_path: Path) -> None:
+    cfg = load_config(
+        write(tmp_path, GOOD), {"COPILOT_URL": "http://10.0.0.1:9", "COPILOT_API_KEY": "abcd"}
+    )
+    assert cfg.target.url == "http://10.0.0.1:9/v1/copilot"
+
+
+def test_missing_env_var_names_it_and_its_line(tmp_path: Path) -> None:
+    assert problems(tmp_path, GOOD) == [
+        "4:28: environment variable COPILOT_API_KEY is not set; export it, or give a default"
+        " with ${COPILOT_API_KEY:-value}"
+    ]
+
+
+def test_dollar_escape(tmp_path: Path) -> None:
+    text = "target:\n  url: http://x/$${NOT_A_VAR}\n"
+    assert load_config(write(tmp_path, text), {}).target.url == "http://x/${NOT_A_VAR}"
+
+
+def test_unknown_keys_get_did_you_mean(tmp_path: Path) -> None:
+    text = "target:\n  url: http://x\n  retires: 3\ngoldns: [a]\n"
+    assert problems(tmp_path, text) == [
+        "3:3: unknown key 'retires' (did you mean 'retries'?)",
+        "4:1: unknown key 'goldns' (did you mean 'goldens'?)",
+    ]
+
+
+def test_wrong_types_and_ranges(tmp_path: Path) -> None:
+    text = (
+        "target:\n  url: http://x\n  timeout_s: '30'\n  concurrency: 0\n"
+        "gate:\n  alpha: 2\n  critical_tags: critical\n"
+    )
+    assert problems(tmp_path, text) == [
+        "3:14: 'timeout_s' must be a number, got a string",
+        "4:16: 'concurrency' must be >= 1, got 0",
+        "6:10: 'alpha' must be < 1, got 2",
+        "7:18: 'critical_tags' must be a list, got a string",
+    ]
+
+
+def test_missing_target(tmp_path: Path) -> None:
+    assert problems(tmp_path, "goldens: [g]\n") == ["1:1: missing required key 'target'"]
+
+
+def test_bad_yaml_syntax(tmp_path: Path) -> None:
+    assert problems(tmp_path, "target:\n  url: [http://x\n") == [
+        "3:1: invalid YAML: did not find expected ',' or ']'"
+    ]
+
+
+def test_duplicate_keys_are_reported(tmp_path: Path) -> None:
+    text = "target:\n  url: http://x\n  url: http://y\n"
+    assert problems(tmp_path, text) == [
+        "3:3: duplicate key 'url' (the later value would silently win; remove one)"
+    ]
+
+
+def test_empty_and_non_mapping(tmp_path: Path) -> None:
+    assert problems(tmp_path, "") == ["1:1: config file is empty; it needs at least target.url"]
+    assert problems(tmp_path, "- a\n- b\n") == [
+        "1:1: config must be a mapping of keys (target, goldens, ...)"
+    ]
+
+
+def test_missing_file_message(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found; create one with 'evalgate init'"):
+        load_config(tmp_path / "evalgate.yaml", {})
+
+
+def test_alias_bomb_is_refused(tmp_path: Path) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 9):
+        prev = f"*a{i - 1}"
+        lines.append(f"a{i}: &a{i} [{', '.join([prev] * 10)}]")
+    lines.append("target: {url: http://x}")
+    out = problems(tmp_path, "\n".join(lines) + "\n")
+    assert out == [
+        "1:1: document expands to too many values (YAML aliases?);"
+        " write the values out instead of nesting aliases"
+    ]
+
+
+def test_min_pass_rate_shorthand(tmp_path: Path) -> None:
+    cfg = load_config(write(tmp_path, "target: {url: http://x}\ngate: {min_pass_rate: 0.9}\n"), {})
+    assert cfg.gate.min_pass_rate == {"overall": 0.9}

@@ -1,14 +1,60 @@
-"""The `init` command(s)."""
+"""``evalgate init [DIR]``: scaffold a working project that ``evalgate validate`` accepts."""
 
 from __future__ import annotations
 
+import sys
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
 import typer
 
-from evalgate.cli.common import not_available
+from evalgate.errors import UsageError
+
+# template path -> destination inside the project
+FILES = {
+    "evalgate.yaml": "evalgate.yaml",
+    "goldens/example.yaml": "goldens/example.yaml",
+    "scorers/example.py": "scorers/example.py",
+    "workflows/evalgate.yml": ".github/workflows/evalgate.yml",
+}
+
+
+def _template(rel: str) -> Traversable:
+    node: Traversable = resources.files("evalgate.templates").joinpath("init")
+    for part in rel.split("/"):
+        node = node.joinpath(part)
+    return node
+
+
+def scaffold(directory: Path, *, force: bool = False) -> list[Path]:
+    existing = [directory / dst for dst in FILES.values() if (directory / dst).exists()]
+    if existing and not force:
+        raise UsageError(
+            "these files already exist: "
+            + ", ".join(str(p) for p in existing)
+            + "; use --force to overwrite them"
+        )
+    written = []
+    for src, dst in FILES.items():
+        path = directory / dst
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(_template(src).read_text("utf-8"), encoding="utf-8")
+        written.append(path)
+    return written
 
 
 def register(app: typer.Typer) -> None:
     @app.command("init")
-    def _cmd() -> int:
-        """Not available yet."""
-        not_available("'evalgate init'")
+    def init(
+        directory: Path = typer.Argument(Path("."), help="Where to create the project."),
+        force: bool = typer.Option(False, "--force", help="Overwrite existing files."),
+    ) -> int:
+        """Scaffold evalgate.yaml, an example golden file, a custom scorer and a CI workflow."""
+        for p in scaffold(directory, force=force):
+            sys.stderr.write(f"created {p}\n")
+        sys.stderr.write(
+            "next: start your middleware (or 'evalgate demo serve'), then 'evalgate validate'"
+            " and 'evalgate run'\n"
+        )
+        return 0

@@ -187,7 +187,9 @@ class OtelMetrics:
         meter = provider.get_meter("evalgate", __version__)
         self.requests = meter.create_counter("llm.requests", "{request}", "Model calls made")
         self.tokens = meter.create_counter("llm.tokens", "{token}", "Tokens by token_type")
-        self.cost = meter.create_counter("llm.cost_usd", "USD", "Cost of model calls")
+        self.cost = meter.create_counter(
+            "llm.cost_usd", "{USD}", "Cost of model calls in US dollars"
+        )
         self.latency = meter.create_histogram(
             "llm.latency_ms",
             "ms",

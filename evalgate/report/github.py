@@ -37,7 +37,7 @@ def escape_workflow_text(text: str) -> str:
     """
     s = escape_data(text)
     stripped = s.lstrip()
-    if stripped.startswith(":") or stripped.startswith("#"):
+    if stripped.startswith(("::", "##[")):
         lead = len(s) - len(stripped)
         code = "%3A" if stripped[0] == ":" else "%23"
         s = s[:lead] + code + stripped[1:]

@@ -100,7 +100,8 @@ def report_data(view: RunView) -> dict[str, Any]:
     """The JSON document the page renders (secrets scrubbed)."""
     s = view.summary
     v = view.verdict
-    cases = sorted(view.cases, key=lambda c: (0 if c.flagged else 1, c.case_id))
+    flagged = view.flagged
+    cases = [*flagged, *(c for c in view.cases if not c.flagged)]
     data = {
         "run": {
             "run_id": view.run_id,

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
+from typing import TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
@@ -37,11 +38,23 @@ _STYLE = {"pass": "bold green", "fail": "bold red", "inconclusive": "bold yellow
 _WORD = {"pass": "PASSED", "fail": "FAILED", "inconclusive": "INCONCLUSIVE"}
 
 
-def make_console(environ: Mapping[str, str] | None = None) -> Console:
-    """A stderr console: colour only on a terminal and without ``NO_COLOR``."""
+def make_console(
+    environ: Mapping[str, str] | None = None,
+    *,
+    file: TextIO | None = None,
+    force_terminal: bool | None = None,
+) -> Console:
+    """A console on stderr: colour only on a terminal and without ``NO_COLOR``; plain text
+    without control codes when the stream is not a terminal."""
     env = os.environ if environ is None else environ
-    no_color = "NO_COLOR" in env and env.get("NO_COLOR", "") != ""
-    return Console(file=sys.stderr, no_color=no_color, highlight=False, soft_wrap=False)
+    no_color = env.get("NO_COLOR", "") != ""
+    return Console(
+        file=file or sys.stderr,
+        no_color=no_color,
+        force_terminal=force_terminal,
+        highlight=False,
+        soft_wrap=False,
+    )
 
 
 def _safe(value: object, limit: int = 300) -> str:
@@ -109,11 +122,11 @@ def print_report(
     """Print the run's report to stderr (``quiet``: only the verdict line)."""
     con = console or make_console()
     if quiet:
-        con.print(verdict_line(view))
+        con.print(verdict_line(view), soft_wrap=True)
         return
     con.print(_summary_table(view))
     con.print()
-    con.print(verdict_line(view))
+    con.print(verdict_line(view), soft_wrap=True)
     v = view.verdict
     for r in v.reasons if v else ():
         line = Text("  - " if r.blocking else "  · ")
@@ -123,7 +136,7 @@ def print_report(
             names = ", ".join(_safe(c, 80) for c in r.cases[:10])
             more = f" and {len(r.cases) - 10} more" if len(r.cases) > 10 else ""
             line.append(f" [cases: {names}{more}]", style="dim")
-        con.print(line)
+        con.print(line, soft_wrap=True)
     flagged = view.flagged
     if flagged:
         con.print()
@@ -135,13 +148,13 @@ def print_report(
                 line.append(f"  {_safe(c.where, 200)}", style="cyan")
             if c.delta is not None and c.delta < 0:
                 line.append(f"  score {fmt_score(c.score)} ({fmt_delta(c.delta)})")
-            con.print(line)
+            con.print(line, soft_wrap=True)
             reason = c.first_failure or "named by the gate: " + ", ".join(c.blocking)
-            con.print(Text("          " + _safe(reason, 300), style="dim"))
+            con.print(Text("          " + _safe(reason, 300), style="dim"), soft_wrap=True)
         if len(flagged) > MAX_FAILED_SHOWN:
             con.print(Text(f"  ... and {len(flagged) - MAX_FAILED_SHOWN} more (see the reports)"))
     for name, path in (reports or {}).items():
-        con.print(Text(f"{name} report: {_safe(path, 500)}", style="dim"))
+        con.print(Text(f"{name} report: {_safe(path, 500)}", style="dim"), soft_wrap=True)
 
 
 class Progress:

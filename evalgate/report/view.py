@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evalgate.errors import ConfigError
 from evalgate.gate.verdict import FAIL, CaseDelta, Verdict
-from evalgate.results import CaseResult, aggregate, read_results
-from evalgate.summary import read_summary
+from evalgate.results import RESULTS_FILE, SUMMARY_FILE, CaseResult, aggregate, read_results
+from evalgate.summary import RunMeta, build_summary, read_summary
 
 CASE_STATUSES = ("failed", "error", "passed", "skipped", "pending")
 _EPS = 1e-9
@@ -114,9 +115,20 @@ class RunView:
     def load(
         cls, run_dir: Path, baseline: Mapping[str, Mapping[str, Any]] | None = None
     ) -> RunView:
-        """Read ``results.jsonl`` and ``summary.json`` from a run folder."""
-        summary = read_summary(run_dir)
-        return cls.build(read_results(run_dir), summary, baseline=baseline, run_dir=run_dir)
+        """Read ``results.jsonl`` and ``summary.json`` from a run folder.
+
+        A run that was killed before writing its summary is summarised from its results.
+        """
+        if not (run_dir / RESULTS_FILE).is_file():
+            raise ConfigError(
+                f"{run_dir}: no {RESULTS_FILE} here; pass a run folder written by 'evalgate run'"
+            )
+        results = read_results(run_dir)
+        if (run_dir / SUMMARY_FILE).is_file():
+            summary: Mapping[str, Any] = read_summary(run_dir)
+        else:
+            summary = build_summary(results, RunMeta(run_id=run_dir.name, started_at=""), None)
+        return cls.build(results, summary, baseline=baseline, run_dir=run_dir)
 
     @classmethod
     def build(

@@ -14,7 +14,7 @@ from evalgate.scorers.registry import ScoreRecord
 from evalgate.summary import RunMeta, build_summary, write_summary
 
 HOSTILE = (
-    "<script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=2\">"
+    '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
     " ``` </script><!-- @octocat [click](https://evil.example/x) ![i](https://evil.example/i.png)"
     "\n::error file=x::injected\n##[set-output name=a;]b | cell"
 )

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import html
 import json
+import math
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -121,9 +122,20 @@ def report_data(view: RunView) -> dict[str, Any]:
     return dict(secrets.scrub_obj(data))
 
 
+def _finite(value: Any) -> Any:
+    """NaN and infinities are not JSON; the page shows them as missing."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
 def embed_json(data: Any) -> str:
     """JSON that is safe inside a ``<script>`` element: it cannot contain ``</`` or ``<!--``."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = json.dumps(_finite(data), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return (
         text.replace("<", "\\u003c")
         .replace(">", "\\u003e")

@@ -8,7 +8,7 @@ import json
 import re
 import time
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evalgate import secrets
@@ -53,11 +53,19 @@ def test_hostile_output_cannot_close_the_data_block() -> None:
     assert HOSTILE in outputs  # and it survives intact, as data
 
 
+@settings(derandomize=True)
 @given(st.text(max_size=100))
 def test_embedded_json_round_trips_and_never_contains_markup(value: str) -> None:
     text = embed_json({"v": value, "k": "</script><!--"})
     assert "<" not in text and ">" not in text
     assert json.loads(text) == {"v": value, "k": "</script><!--"}
+
+
+def test_non_finite_numbers_become_null() -> None:
+    assert json.loads(embed_json({"a": float("nan"), "b": [float("inf"), 1.5]})) == {
+        "a": None,
+        "b": [None, 1.5],
+    }
 
 
 def test_secrets_are_scrubbed_from_the_data() -> None:

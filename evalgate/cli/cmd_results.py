@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
 from evalgate.cli.common import not_available
@@ -24,6 +29,61 @@ def register(app: typer.Typer) -> None:
         not_available("'evalgate merge'")
 
     @app.command("report")
-    def report() -> int:
-        """Write JUnit, markdown and HTML reports from a stored run."""
-        not_available("'evalgate report'")
+    def report(
+        run: Annotated[Path, typer.Argument(help="A run folder written by 'evalgate run'.")],
+        junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML here.")] = None,
+        markdown: Annotated[
+            Path | None, typer.Option("--markdown", help="Write markdown here.")
+        ] = None,
+        html: Annotated[
+            Path | None, typer.Option("--html", help="Write the HTML report here.")
+        ] = None,
+        github: Annotated[
+            bool,
+            typer.Option(
+                "--github",
+                help="In GitHub Actions: append to the step summary and print annotations.",
+            ),
+        ] = False,
+        quiet: Annotated[
+            bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")
+        ] = False,
+    ) -> int:
+        """Write JUnit, markdown and HTML reports from a stored run.
+
+        Without --junit/--markdown/--html, all three are written into the run folder.
+        """
+        return report_command(run, junit, markdown, html, github=github, quiet=quiet)
+
+
+def report_command(
+    run: Path,
+    junit: Path | None,
+    markdown: Path | None,
+    html: Path | None,
+    *,
+    github: bool,
+    quiet: bool,
+) -> int:
+    """``evalgate report``: exit 0 once the reports are written (the verdict is in them)."""
+    from evalgate.report import DEFAULT_FILES, RunView, write_reports
+    from evalgate.report.github import is_github_actions, write_github
+    from evalgate.report.markdown import render_markdown
+    from evalgate.report.terminal import make_console, print_report
+
+    if not run.is_dir():
+        from evalgate.errors import UsageError
+
+        raise UsageError(f"{run}: not a folder; pass a run folder written by 'evalgate run'")
+    view = RunView.load(run)
+    if junit is None and markdown is None and html is None:
+        junit, markdown, html = (run / DEFAULT_FILES[k] for k in ("junit", "markdown", "html"))
+    written = write_reports(view, junit=junit, markdown=markdown, html=html)
+    console = make_console()
+    print_report(view, console=console, quiet=quiet, reports=written)
+    if github:
+        if is_github_actions(os.environ):
+            write_github(view, render_markdown(view), out=sys.stdout)
+        else:
+            console.print("--github: not running in GitHub Actions (GITHUB_ACTIONS is not 'true')")
+    return 0

@@ -1,1 +1,44 @@
-"""report."""
+"""Reporters: one module per format, all reading a :class:`RunView`.
+
+``terminal`` (rich, stderr), ``junit`` (JUnit XML), ``markdown`` (PR comment), ``github``
+(step summary and annotations) and ``html`` (a self-contained page).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from evalgate.fsutil import atomic_write_text
+from evalgate.report.view import BaseCase, CaseRow, RunView
+
+DEFAULT_FILES = {"junit": "junit.xml", "markdown": "report.md", "html": "report.html"}
+
+
+def write_reports(
+    view: RunView,
+    *,
+    junit: Path | None = None,
+    markdown: Path | None = None,
+    html: Path | None = None,
+) -> dict[str, Path]:
+    """Write the requested report files atomically; return ``{format: path}`` of those written."""
+    written: dict[str, Path] = {}
+    if junit is not None:
+        from evalgate.report.junit import render_junit
+
+        atomic_write_text(junit, render_junit(view))
+        written["junit"] = junit
+    if markdown is not None:
+        from evalgate.report.markdown import render_markdown
+
+        atomic_write_text(markdown, render_markdown(view))
+        written["markdown"] = markdown
+    if html is not None:
+        from evalgate.report.html import render_html
+
+        atomic_write_text(html, render_html(view))
+        written["html"] = html
+    return written
+
+
+__all__ = ["DEFAULT_FILES", "BaseCase", "CaseRow", "RunView", "write_reports"]

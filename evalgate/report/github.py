@@ -1,0 +1,106 @@
+"""GitHub Actions: the step summary and ``::error``/``::warning`` annotations at golden lines.
+
+GitHub reads any output line that starts with ``::`` as a workflow command. Untrusted text
+(model output, case text, reasons) is therefore always escaped before it reaches stdout.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TextIO
+
+from evalgate.report.text import one_line
+from evalgate.report.view import CaseRow, RunView
+
+MAX_ANNOTATIONS = 50  # GitHub shows at most 50 per job; more is noise
+
+
+def escape_data(text: str) -> str:
+    """Escape the message part of a workflow command (``%``, CR and LF)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a property value of a workflow command (also ``:`` and ``,``)."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def escape_workflow_text(text: str) -> str:
+    """Make untrusted text safe to print on its own line of a CI log.
+
+    The result is one line (``%``, CR and LF are percent-encoded the way GitHub encodes
+    command data) and never starts, after leading whitespace, with ``::`` or ``##[``, so it
+    can neither be nor start a workflow command.
+    """
+    s = escape_data(text)
+    stripped = s.lstrip()
+    if stripped.startswith(("::", "##[")):
+        lead = len(s) - len(stripped)
+        code = "%3A" if stripped[0] == ":" else "%23"
+        s = s[:lead] + code + stripped[1:]
+    return s
+
+
+def is_github_actions(environ: Mapping[str, str]) -> bool:
+    return environ.get("GITHUB_ACTIONS") == "true"
+
+
+def command(kind: str, message: str, **props: str | int) -> str:
+    """One workflow command line, e.g. ``::error file=a.yaml,line=3,title=t::message``."""
+    plist = ",".join(f"{k}={escape_property(str(v))}" for k, v in props.items() if v != "")
+    head = f"::{kind} {plist}" if plist else f"::{kind}"
+    return f"{head}::{escape_data(message)}"
+
+
+def _case_annotation(c: CaseRow) -> str:
+    kind = "warning" if c.status == "error" else "error"
+    what = {"error": "errored", "failed": "failed"}.get(c.status, "regressed")
+    detail = c.first_failure or ("named by the gate: " + ", ".join(c.blocking))
+    if c.delta is not None and c.delta < 0:
+        detail += f" (score {c.base.score if c.base else 0:.3f} -> {c.score or 0:.3f})"
+    props: dict[str, str | int] = {"title": one_line(f"evalgate: case {c.case_id} {what}", 200)}
+    if c.file:
+        props = {"file": c.file, "line": c.line or 1, **props}
+    return command(kind, one_line(detail, 1000), **props)
+
+
+def annotation_lines(view: RunView) -> list[str]:
+    """Annotation lines: the verdict, then failed/regressed cases (error) and errored cases
+    (warning), capped at ``MAX_ANNOTATIONS``."""
+    out: list[str] = []
+    v = view.verdict
+    if v is not None and v.status != "pass":
+        kind = "error" if v.status == "fail" else "warning"
+        reasons = "; ".join(one_line(r.message, 300) for r in v.reasons if r.blocking)
+        out.append(command(kind, reasons or v.status, title=f"evalgate: gate {v.status}"))
+    for c in view.flagged:
+        if len(out) >= MAX_ANNOTATIONS:
+            break
+        out.append(_case_annotation(c))
+    return out
+
+
+def write_github(
+    view: RunView,
+    markdown: str,
+    *,
+    environ: Mapping[str, str] | None = None,
+    out: TextIO | None = None,
+) -> bool:
+    """When running in GitHub Actions, append ``markdown`` to the step summary and print
+    annotations to ``out`` (stdout). Returns False, doing nothing, outside GitHub Actions."""
+    env = os.environ if environ is None else environ
+    if not is_github_actions(env):
+        return False
+    summary = env.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(Path(summary), "a", encoding="utf-8") as f:
+            f.write(markdown if markdown.endswith("\n") else markdown + "\n")
+    stream = out or sys.stdout
+    for line in annotation_lines(view):
+        stream.write(line + "\n")
+    stream.flush()
+    return True

@@ -1,0 +1,165 @@
+"""A single self-contained HTML file to browse a run: no network, no external resources.
+
+The run's data is embedded as JSON in a ``<script type="application/json">`` block (with ``<``
+escaped so nothing in it can close the tag) and rendered by the inline script with
+``textContent`` only, so model output shows as text and never runs. A Content Security Policy
+allows only the page's own inline script and style (by hash) and no network at all.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import math
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from evalgate import secrets
+from evalgate.report.text import truncate
+from evalgate.report.view import CaseRow, RunView
+from evalgate.results import CaseResult
+
+MAX_FIELD = 20_000  # characters of one answer or request kept in the page
+
+
+@cache
+def _asset(name: str) -> str:
+    return resources.files("evalgate.report").joinpath("assets", name).read_text(encoding="utf-8")
+
+
+def _sha256(text: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
+
+
+def _cap(value: Any) -> Any:
+    """Keep big strings (and big JSON documents) from bloating the page."""
+    if isinstance(value, str):
+        return truncate(value, MAX_FIELD)
+    if value is None or isinstance(value, (int, float, bool)):
+        return value
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return value if len(text) <= MAX_FIELD else truncate(text, MAX_FIELD)
+
+
+def _repeat(r: CaseResult) -> dict[str, Any]:
+    resp = r.response
+    return {
+        "repeat": r.repeat,
+        "status": r.status,
+        "outcome": r.outcome,
+        "score": r.score,
+        "latency_ms": r.latency_ms,
+        "error": r.error,
+        "request": _cap(r.request),
+        "output": _cap(resp.output) if resp else None,
+        "citations": list(resp.citations) if resp else [],
+        "retrieved": list(resp.retrieved) if resp else [],
+        "tool_calls": _cap([t.to_dict() for t in resp.tool_calls]) if resp else [],
+        "model": resp.model if resp else None,
+        "prompt_version": resp.prompt_version if resp else None,
+        "input_tokens": resp.input_tokens if resp else None,
+        "output_tokens": resp.output_tokens if resp else None,
+        "trace_id": resp.trace_id if resp else None,
+        "scores": [
+            {"scorer": s.scorer, "score": s.score, "passed": s.passed, "reason": s.reason,
+             "error": s.error, "turn": s.turn}
+            for s in r.scores
+        ],
+        "turns": [
+            {"request": _cap(t.request), "outcome": t.outcome,
+             "output": _cap(t.response.output) if t.response else t.error}
+            for t in r.turns
+        ],
+    }  # fmt: skip
+
+
+def _case(c: CaseRow) -> dict[str, Any]:
+    return {
+        "id": c.case_id,
+        "dataset": c.dataset,
+        "file": c.file,
+        "line": c.line,
+        "tags": list(c.tags),
+        "status": c.status,
+        "score": c.score,
+        "pass_rate": c.pass_rate,
+        "base_score": c.base.score if c.base else None,
+        "base_pass_rate": c.base.pass_rate if c.base else None,
+        "delta": c.delta,
+        "compare": c.compare,
+        "regressed": c.regressed,
+        "blocking": list(c.blocking),
+        "reason": c.first_failure,
+        "repeats": [_repeat(r) for r in c.repeats],
+    }
+
+
+def report_data(view: RunView) -> dict[str, Any]:
+    """The JSON document the page renders (secrets scrubbed)."""
+    s = view.summary
+    v = view.verdict
+    flagged = view.flagged
+    cases = [*flagged, *(c for c in view.cases if not c.flagged)]
+    data = {
+        "run": {
+            "run_id": view.run_id,
+            "prompt_version": view.prompt_version,
+            "started_at": s.get("started_at"),
+            "git": s.get("git"),
+        },
+        "verdict": (v.to_dict() | {"deltas": None, "stats": None}) if v else None,
+        "totals": dict(view.totals),
+        "latency": s.get("latency_ms") or {},
+        "tokens": s.get("tokens") or {},
+        "cost_usd": s.get("cost_usd"),
+        "datasets": sorted({c.dataset for c in view.cases if c.dataset}),
+        "tags": sorted({t for c in view.cases for t in c.tags}),
+        "cases": [_case(c) for c in cases],
+    }
+    return dict(secrets.scrub_obj(data))
+
+
+def _finite(value: Any) -> Any:
+    """NaN and infinities are not JSON; the page shows them as missing."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+def embed_json(data: Any) -> str:
+    """JSON that is safe inside a ``<script>`` element: it cannot contain ``</`` or ``<!--``."""
+    text = json.dumps(_finite(data), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def render_html(view: RunView) -> str:
+    """The whole page as one string."""
+    script, style = _asset("report.js"), _asset("report.css")
+    csp = (
+        f"default-src 'none'; script-src '{_sha256(script)}'; style-src '{_sha256(style)}';"
+        " img-src data:; base-uri 'none'; form-action 'none'"
+    )
+    title = f"evalgate report {view.run_id}".strip()
+    page = _asset("report.html")
+    head, tail = page.split("__DATA__", 1)
+    head = (
+        head.replace("__CSP__", html.escape(csp))
+        .replace("__TITLE__", html.escape(title))
+        .replace("__STYLE__", style)
+    )
+    tail = tail.replace("__SCRIPT__", script)
+    # The data goes in last, as a separate piece, so no text in it is taken for a placeholder.
+    return head + embed_json(report_data(view)) + tail

@@ -1,0 +1,227 @@
+"""A run as the reporters see it: results, summary and verdict, loaded once and grouped by case."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evalgate.errors import ConfigError
+from evalgate.gate.verdict import FAIL, CaseDelta, Verdict
+from evalgate.results import RESULTS_FILE, SUMMARY_FILE, CaseResult, aggregate, read_results
+from evalgate.summary import RunMeta, build_summary, read_summary
+
+CASE_STATUSES = ("failed", "error", "passed", "skipped", "pending")
+_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class BaseCase:
+    """A case's figures in the baseline the run was compared with."""
+
+    score: float | None
+    pass_rate: float | None
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One golden case over all its repeats, with its baseline figures when known."""
+
+    case_id: str
+    dataset: str
+    file: str
+    line: int
+    tags: tuple[str, ...]
+    status: str  # one of CASE_STATUSES
+    score: float | None
+    pass_rate: float | None
+    n: int  # scored repeats
+    passes: int
+    errors: int
+    latency_ms: float  # summed over repeats
+    repeats: tuple[CaseResult, ...] = ()
+    base: BaseCase | None = None
+    compare: str | None = None  # shared | new | changed, from the verdict's deltas
+    blocking: tuple[str, ...] = ()  # kinds of blocking reasons of a failed gate naming the case
+
+    @property
+    def delta(self) -> float | None:
+        if self.base is None or self.base.score is None or self.score is None:
+            return None
+        return self.score - self.base.score
+
+    @property
+    def regressed(self) -> bool:
+        """Scored lower than in the baseline, or named by a blocking reason."""
+        d = self.delta
+        return bool(self.blocking) or (self.compare == "shared" and d is not None and d < -_EPS)
+
+    @property
+    def flagged(self) -> bool:
+        """Worth a reader's attention: failed, errored or regressed."""
+        return self.status in ("failed", "error") or self.regressed
+
+    @property
+    def where(self) -> str:
+        if not self.file:
+            return ""
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+    @property
+    def first_failure(self) -> str | None:
+        """The first failing scorer's reason (or the error) over the repeats, for one-liners."""
+        for r in self.repeats:
+            if r.status == "failed":
+                for s in r.scores:
+                    if not s.passed:
+                        return f"{s.scorer}: {s.error or s.reason or 'failed'}"
+                return "case score below its threshold"
+        for r in self.repeats:
+            if r.status == "error":
+                return f"{r.outcome}: {r.error or 'error'}"
+        if self.status == "pending":
+            return "pending review"
+        return None
+
+    @property
+    def repeats_note(self) -> str:
+        """'passed 2/3 repeats' style text, or '' for a single repeat."""
+        total = self.n + self.errors
+        if total <= 1:
+            return ""
+        note = f"passed {self.passes}/{self.n} scored repeats" if self.n else "no scored repeat"
+        return note + (f", {self.errors} errored" if self.errors else "")
+
+
+def _status(stats_passed: bool | None, n: int, errors: int, skipped: bool) -> str:
+    if skipped:
+        return "skipped"
+    if n == 0:
+        return "error" if errors else "skipped"
+    return "passed" if stats_passed else "failed"
+
+
+@dataclass(frozen=True)
+class RunView:
+    """Everything a reporter needs about one run; build it once with :meth:`load`."""
+
+    summary: Mapping[str, Any]
+    verdict: Verdict | None
+    cases: tuple[CaseRow, ...]
+    run_dir: Path | None = None
+
+    @classmethod
+    def load(
+        cls, run_dir: Path, baseline: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> RunView:
+        """Read ``results.jsonl`` and ``summary.json`` from a run folder.
+
+        A run that was killed before writing its summary is summarised from its results.
+        """
+        if not (run_dir / RESULTS_FILE).is_file():
+            raise ConfigError(
+                f"{run_dir}: no {RESULTS_FILE} here; pass a run folder written by 'evalgate run'"
+            )
+        results = read_results(run_dir)
+        if (run_dir / SUMMARY_FILE).is_file():
+            summary: Mapping[str, Any] = read_summary(run_dir)
+        else:
+            summary = build_summary(results, RunMeta(run_id=run_dir.name, started_at=""), None)
+        return cls.build(results, summary, baseline=baseline, run_dir=run_dir)
+
+    @classmethod
+    def build(
+        cls,
+        results: Sequence[CaseResult],
+        summary: Mapping[str, Any],
+        *,
+        baseline: Mapping[str, Mapping[str, Any]] | None = None,
+        run_dir: Path | None = None,
+    ) -> RunView:
+        """Group results by case; ``baseline`` (case id -> {score, pass_rate}) adds to the
+        base figures the verdict's deltas already carry."""
+        raw = summary.get("verdict")
+        verdict = Verdict.from_dict(raw) if isinstance(raw, Mapping) else None
+        deltas: dict[str, CaseDelta] = {d.case_id: d for d in verdict.deltas} if verdict else {}
+        blocking: dict[str, list[str]] = {}
+        if verdict is not None and verdict.status == FAIL:
+            for reason in verdict.reasons:
+                if reason.blocking:
+                    for cid in reason.cases:
+                        blocking.setdefault(cid, []).append(reason.kind)
+        by_case: dict[str, list[CaseResult]] = {}
+        for r in results:
+            by_case.setdefault(r.case_id, []).append(r)
+        rows: list[CaseRow] = []
+        for cid, st in aggregate(results).items():
+            d = deltas.get(cid)
+            base = None
+            if baseline is not None and cid in baseline:
+                b = baseline[cid]
+                base = BaseCase(b.get("score"), b.get("pass_rate"))
+            elif d is not None and d.status == "shared":
+                base = BaseCase(d.base_score, d.base_pass_rate)
+            reps = tuple(sorted(by_case[cid], key=lambda r: r.repeat))
+            rows.append(
+                CaseRow(
+                    case_id=cid,
+                    dataset=st.dataset,
+                    file=st.file,
+                    line=st.line,
+                    tags=st.tags,
+                    status=_status(st.passed, st.n, st.errors, st.skipped),
+                    score=st.score,
+                    pass_rate=st.pass_rate,
+                    n=st.n,
+                    passes=st.passes,
+                    errors=st.errors,
+                    latency_ms=sum(r.latency_ms for r in reps),
+                    repeats=reps,
+                    base=base,
+                    compare=d.status if d else None,
+                    blocking=tuple(dict.fromkeys(blocking.get(cid, ()))),
+                )
+            )
+        seen = {row.case_id for row in rows}
+        for cid in summary.get("pending_cases") or ():
+            if cid not in seen:
+                rows.append(CaseRow(str(cid), "", "", 0, (), "pending", None, None, 0, 0, 0, 0.0))
+        return cls(summary=summary, verdict=verdict, cases=tuple(rows), run_dir=run_dir)
+
+    # -- convenience -----------------------------------------------------------------------
+    @property
+    def run_id(self) -> str:
+        return str(self.summary.get("run_id") or "")
+
+    @property
+    def totals(self) -> Mapping[str, Any]:
+        t = self.summary.get("totals")
+        return t if isinstance(t, Mapping) else {}
+
+    @property
+    def prompt_version(self) -> str | None:
+        v = self.summary.get("prompt_version")
+        return None if v is None else str(v)
+
+    @property
+    def status(self) -> str | None:
+        """The gate's status, or None when the run was not gated."""
+        return self.verdict.status if self.verdict else None
+
+    @property
+    def flagged(self) -> tuple[CaseRow, ...]:
+        """Failed, errored and regressed cases: failures first, then errors, by case id."""
+        order = {"failed": 0, "error": 1}
+        rows = [c for c in self.cases if c.flagged]
+        return tuple(sorted(rows, key=lambda c: (order.get(c.status, 2), c.case_id)))
+
+    @property
+    def removed(self) -> tuple[str, ...]:
+        """Cases in the baseline that this run no longer has."""
+        if self.verdict is None:
+            return ()
+        return tuple(d.case_id for d in self.verdict.deltas if d.status == "removed")
+
+    def count(self, status: str) -> int:
+        return sum(1 for c in self.cases if c.status == status)

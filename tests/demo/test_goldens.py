@@ -19,7 +19,7 @@ import yaml
 
 from evalgate.demo.grounding import grounded_or_fallback, mentions_retrieved_title
 from evalgate.demo.server import start_server
-from evalgate.model import Case, Response
+from evalgate.model import Case, Response, Score
 from tests.demo.util import ask
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,7 +113,8 @@ def _failures(expect: list[dict[str, Any]], body: dict[str, Any]) -> list[str]:
             fn = (
                 grounded_or_fallback if name == "grounded_or_fallback" else mentions_retrieved_title
             )
-            ok = fn(_response(body), p, Case(id="x", dataset="d")).passed
+            score = fn(_response(body), p, Case(id="x", dataset="d"))
+            ok = isinstance(score, Score) and score.passed
         else:
             pytest.fail(f"the checker does not know scorer {name!r}")
         if not ok:

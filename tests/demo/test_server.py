@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 import socket
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -14,8 +17,8 @@ from tests.demo.util import ask
 REFUND = "How long do customers have to ask for a refund?"
 
 
-def _cited(body: dict[str, object]) -> list[str]:
-    return [c["doc_id"] for c in body["citations"]]  # type: ignore[attr-defined,index]
+def _cited(body: dict[str, Any]) -> list[str]:
+    return [c["doc_id"] for c in body["citations"]]
 
 
 def test_healthz_reports_the_prompt_version(client: httpx.Client) -> None:
@@ -211,3 +214,29 @@ def test_stop_closes_the_port_and_open_connections() -> None:
             c.get("/healthz")
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", srv.port), timeout=1).close()
+
+
+def test_serves_sixty_concurrent_keep_alive_connections(server: DemoServer) -> None:
+    payload = b'{"message": "Where can I download my invoices?"}'
+    request = b"POST /v1/copilot HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s" % (
+        len(payload),
+        payload,
+    )
+
+    async def worker() -> list[bytes]:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        statuses = []
+        for _ in range(5):
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(re.search(rb"Content-Length: (\d+)", head).group(1))  # type: ignore[union-attr]
+            await reader.readexactly(length)
+            statuses.append(head.split(b" ", 2)[1])
+        writer.close()
+        return statuses
+
+    async def main() -> list[list[bytes]]:
+        return await asyncio.gather(*(worker() for _ in range(60)))
+
+    results = asyncio.run(main())
+    assert [s for r in results for s in r] == [b"200"] * 300

@@ -8,78 +8,22 @@ one ``sendall`` per response, no per-request logging.
 from __future__ import annotations
 
 import contextlib
+import hmac
 import json
 import random
 import socket
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from evalgate.demo.copilot import PROMPT_VERSIONS, BadRequest, answer, parse_history
+from evalgate.demo.copilot import BadRequest, answer, parse_history
+from evalgate.demo.state import Sessions, Settings
 
 _MAX_BODY = 1024 * 1024
-_MAX_SESSIONS = 10_000
-_MAX_SESSION_TURNS = 40
 _POLL_S = 0.05  # how quickly stop() is noticed; the idle cost is negligible
-
-
-@dataclass
-class Settings:
-    """What ``/admin/config`` reads and changes at runtime."""
-
-    prompt_version: str = "v1"
-    latency_ms: float = 0.0
-    error_rate: float = 0.0
-    noise: float = 0.0
-
-    def update(self, changes: object) -> None:
-        """Apply a partial update, validating every field first (all or nothing)."""
-        if not isinstance(changes, dict):
-            raise BadRequest("the admin config body must be a JSON object")
-        unknown = sorted(set(changes) - set(asdict(self)))
-        if unknown:
-            raise BadRequest(f"unknown setting(s) {unknown}; known: {sorted(asdict(self))}")
-        new = asdict(self)
-        for key, value in changes.items():
-            if key == "prompt_version":
-                if value not in PROMPT_VERSIONS:
-                    raise BadRequest(f"prompt_version must be one of {PROMPT_VERSIONS}")
-            elif not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-                raise BadRequest(f"{key} must be a number >= 0")
-            elif key != "latency_ms" and value > 1:
-                raise BadRequest(f"{key} must be between 0 and 1")
-            new[key] = value if key == "prompt_version" else float(value)
-        for key, value in new.items():
-            setattr(self, key, value)
-
-
-class _Sessions:
-    """The user turns remembered per ``sessionId`` (bounded, least recently used evicted)."""
-
-    def __init__(self) -> None:
-        self._data: OrderedDict[str, list[dict[str, str]]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, session_id: str) -> list[dict[str, str]]:
-        with self._lock:
-            turns = self._data.get(session_id)
-            if turns is None:
-                return []
-            self._data.move_to_end(session_id)
-            return list(turns)
-
-    def add(self, session_id: str, *turns: dict[str, str]) -> None:
-        with self._lock:
-            kept = self._data.setdefault(session_id, [])
-            kept.extend(turns)
-            del kept[:-_MAX_SESSION_TURNS]
-            self._data.move_to_end(session_id)
-            while len(self._data) > _MAX_SESSIONS:
-                self._data.popitem(last=False)
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -93,7 +37,7 @@ class _HTTPServer(ThreadingHTTPServer):
         self.api_key = api_key
         self.rng = random.Random(seed)
         self.rng_lock = threading.Lock()
-        self.sessions = _Sessions()
+        self.sessions = Sessions()
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
         super().__init__(address, _Handler)
@@ -140,12 +84,18 @@ class _Handler(BaseHTTPRequestHandler):
             head.append("Connection: close")
         self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
 
-    def _body(self) -> object:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > _MAX_BODY:
-            self.close_connection = True
-            raise BadRequest(f"request body larger than {_MAX_BODY} bytes")
-        raw = self.rfile.read(length) if length > 0 else b""
+    def _read(self) -> bytes:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= _MAX_BODY:
+            self.close_connection = True  # the rest of the stream cannot be trusted
+            raise BadRequest(f"Content-Length must be between 0 and {_MAX_BODY}")
+        return self.rfile.read(length) if length else b""
+
+    @staticmethod
+    def _json(raw: bytes) -> object:
         try:
             return json.loads(raw or b"null")
         except ValueError as exc:
@@ -166,12 +116,12 @@ class _Handler(BaseHTTPRequestHandler):
             if path == "/v1/copilot":
                 self._copilot()
             elif path == "/admin/config":
-                body = self._body()
+                body = self._json(self._read())
                 with self.server.settings_lock:
                     self.server.settings.update(body)
                 self._send(200, asdict(self._settings()))
             else:
-                self._body()  # drain it so the connection can be reused
+                self._read()  # drain it so the connection can be reused
                 self._not_found(path)
         except BadRequest as exc:
             self._send(400, {"error": str(exc)})
@@ -184,11 +134,13 @@ class _Handler(BaseHTTPRequestHandler):
             return Settings(**asdict(self.server.settings))
 
     def _copilot(self) -> None:
-        body = self._body()
+        raw = self._read()
         key = self.server.api_key
-        if key is not None and self.headers.get("Authorization") != f"Bearer {key}":
+        given = self.headers.get("Authorization") or ""
+        if key is not None and not hmac.compare_digest(given.encode(), f"Bearer {key}".encode()):
             self._send(401, {"error": "missing or wrong API key"}, ("WWW-Authenticate: Bearer",))
             return
+        body = self._json(raw)
         if not isinstance(body, dict):
             raise BadRequest("the request body must be a JSON object")
         settings = self._settings()

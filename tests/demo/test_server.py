@@ -145,6 +145,8 @@ def test_api_key_is_required_when_set() -> None:
     with start_server(api_key="s3cret") as srv, httpx.Client(base_url=srv.url) as c:
         payload = {"message": REFUND}
         assert c.post("/v1/copilot", json=payload).status_code == 401
+        # A stranger learns nothing about the body's validity either.
+        assert c.post("/v1/copilot", content=b"not json").status_code == 401
         wrong = c.post("/v1/copilot", json=payload, headers={"Authorization": "Bearer nope"})
         assert wrong.status_code == 401 and "s3cret" not in wrong.text
         ok = c.post("/v1/copilot", json=payload, headers={"Authorization": "Bearer s3cret"})

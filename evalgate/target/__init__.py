@@ -5,12 +5,11 @@ retries, and returns a ``CallResult`` whose ``response`` is the mapped ``Respons
 """
 
 from evalgate.target.client import CallResult, TargetClient
+from evalgate.target.context import ROOTS, TemplateContext, extend_history
 from evalgate.target.mapping import ResponseMapper
 from evalgate.target.presets import PRESETS, apply_preset
 from evalgate.target.template import (
-    ROOTS,
     Template,
-    TemplateContext,
     TemplateProblem,
     check_template,
     compile_template,
@@ -30,6 +29,7 @@ __all__ = [
     "apply_preset",
     "check_template",
     "compile_template",
+    "extend_history",
     "placeholders",
     "template_problems",
 ]

@@ -22,17 +22,18 @@ from evalgate.config.model import Pricing, TargetConfig
 from evalgate.errors import ConfigError
 from evalgate.model import JSON, Response
 from evalgate.target.attempt import Attempt, AttemptRunner
+from evalgate.target.context import TemplateContext, json_default
 from evalgate.target.mapping import ResponseMapper
 from evalgate.target.presets import apply_preset
 from evalgate.target.retry import AdaptiveLimit, backoff_delay
-from evalgate.target.template import Template, TemplateContext, _json_default, compile_template
+from evalgate.target.template import Template, compile_template
 
 RETRY_AFTER_CAP_S = 60.0
 # header values that are never secret; every other value is masked in messages
 _PLAIN_HEADERS = frozenset(
     {"content-type", "accept", "accept-encoding", "user-agent", "connection", "cache-control"}
 )
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_json_default).encode
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=json_default).encode
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ class ResponseMapper:
 
     def map_json(self, body: JSON, timing: Timing, output_text: str | None = None) -> Response:
         """Map a decoded JSON body; raise MappingFailure when ``output`` finds nothing."""
-        got = {name: e.search(body) for name, e in self._exprs.items()}
+        got = {name: _search(name, e, body) for name, e in self._exprs.items()}
         tools = _tool_calls(got.get("tool_calls"))
         output: str | None = output_text
         if "output" in self._exprs:
@@ -98,7 +98,7 @@ class ResponseMapper:
             trace_id=_str(got.get("trace_id")),
             refused=_bool(got.get("refused")),
             status_code=timing.status_code,
-            extra={k: e.search(body) for k, e in self._extra.items()},
+            extra={k: _search(f"extra.{k}", e, body) for k, e in self._extra.items()},
         )
 
     def _cost(self, model: str | None, tin: int | None, tout: int | None) -> float | None:
@@ -106,6 +106,16 @@ class ResponseMapper:
         if price is None or (tin is None and tout is None):
             return None
         return ((tin or 0) * price.input_per_mtok + (tout or 0) * price.output_per_mtok) / 1e6
+
+
+def _search(name: str, expr: ParsedResult, body: JSON) -> Any:
+    try:
+        return expr.search(body)
+    except JMESPathError as e:  # e.g. a function applied to a value of the wrong type
+        detail = str(e).splitlines()[0]
+        raise MappingFailure(
+            f"response mapping '{name}' (expression '{expr.expression}') failed: {detail}"
+        ) from None
 
 
 def _nothing_found(name: str, expr: str, body: JSON) -> str:

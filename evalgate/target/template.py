@@ -16,11 +16,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from evalgate.errors import ConfigError
-from evalgate.model import JSON, Case
-
-ROOTS = ("input", "case", "session_id", "turn", "repeat", "run_id", "history", "messages")
-CASE_FIELDS = ("id", "dataset", "metadata", "tags")
-_SCALAR_ROOTS = frozenset({"session_id", "turn", "repeat", "run_id"})
+from evalgate.model import JSON
+from evalgate.target.context import (
+    CASE_FIELDS,
+    CASE_GETTERS,
+    ROOT_GETTERS,
+    ROOTS,
+    SCALAR_ROOTS,
+    Getter,
+    TemplateContext,
+    json_default,
+)
 
 _PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _EXPR = re.compile(
@@ -44,19 +50,6 @@ OMIT: Any = _Omit()
 
 
 @dataclass(frozen=True)
-class TemplateContext:
-    """Everything a template can read for one call (one turn of one repeat of one case)."""
-
-    case: Case
-    input: Mapping[str, JSON]
-    session_id: str = ""
-    turn: int = 0
-    history: tuple[Mapping[str, JSON], ...] = ()
-    run_id: str = ""
-    repeat: int = 0
-
-
-@dataclass(frozen=True)
 class TemplateProblem:
     """A mistake in a template; ``path`` locates the string inside the template value."""
 
@@ -68,43 +61,6 @@ class TemplateProblem:
 
 
 Render = Callable[[TemplateContext], Any]
-Getter = Callable[[TemplateContext], Any]
-
-
-def _chat_messages(ctx: TemplateContext) -> Any:
-    """``{{ messages }}``: the input's own messages, else history plus this turn's message."""
-    given = ctx.input.get("messages")
-    if isinstance(given, Sequence) and not isinstance(given, str):
-        return [dict(m) if isinstance(m, Mapping) else m for m in given]
-    out: list[Any] = [dict(m) for m in ctx.history]
-    message = ctx.input.get("message")
-    if message is not None:
-        out.append({"role": "user", "content": message})
-    return out
-
-
-def _case_root(ctx: TemplateContext) -> Any:
-    c = ctx.case
-    return {"id": c.id, "dataset": c.dataset, "metadata": c.metadata, "tags": list(c.tags)}
-
-
-_ROOT_GETTERS: dict[str, Getter] = {
-    "input": lambda ctx: ctx.input,
-    "case": _case_root,
-    "session_id": lambda ctx: ctx.session_id,
-    "turn": lambda ctx: ctx.turn,
-    "repeat": lambda ctx: ctx.repeat,
-    "run_id": lambda ctx: ctx.run_id,
-    "history": lambda ctx: [dict(m) for m in ctx.history],
-    "messages": _chat_messages,
-}
-# case.x reads the attribute directly, skipping the dict built for a bare {{ case }}
-_CASE_GETTERS: dict[str, Getter] = {
-    "id": lambda ctx: ctx.case.id,
-    "dataset": lambda ctx: ctx.case.dataset,
-    "metadata": lambda ctx: ctx.case.metadata,
-    "tags": lambda ctx: list(ctx.case.tags),
-}
 
 
 @dataclass(frozen=True)
@@ -145,7 +101,7 @@ def _parse(text: str) -> _Placeholder | str:
             f"unknown case field '{segments[0]}' in '{{{{ {inner} }}}}'; "
             f"known: {', '.join('case.' + f for f in CASE_FIELDS)}"
         )
-    if name in _SCALAR_ROOTS and segments:
+    if name in SCALAR_ROOTS and segments:
         return f"'{name}' is a single value; '{{{{ {inner} }}}}' cannot look inside it"
     default: Any = MISSING
     if m["filter"] is not None:
@@ -173,9 +129,9 @@ def _literal(arg: str) -> Any:
 
 def _getter(p: _Placeholder) -> Getter:
     if p.root == "case" and p.segments:
-        first, rest = _CASE_GETTERS[str(p.segments[0])], p.segments[1:]
+        first, rest = CASE_GETTERS[str(p.segments[0])], p.segments[1:]
     else:
-        first, rest = _ROOT_GETTERS[p.root], p.segments
+        first, rest = ROOT_GETTERS[p.root], p.segments
     default = p.default
     if not rest and default is MISSING:
         return first
@@ -203,15 +159,7 @@ def _stringify(value: Any) -> str:
         return value
     if value is None or value is MISSING or value is OMIT:
         return ""
-    return json.dumps(value, ensure_ascii=False, default=_json_default)
-
-
-def _json_default(o: Any) -> Any:
-    if isinstance(o, Mapping):
-        return dict(o)
-    if isinstance(o, (set, frozenset)):
-        return sorted(o)
-    raise TypeError(f"{type(o).__name__} is not JSON serialisable")
+    return json.dumps(value, ensure_ascii=False, default=json_default)
 
 
 def _compile(value: JSON, path: tuple[str | int, ...], problems: list[TemplateProblem]) -> Render:

@@ -51,6 +51,7 @@ class FaultServer:
         self.hits: Counter[str] = Counter()
         self.last_headers: dict[str, str] = {}
         self.last_body: Any = None
+        self.peers: set[int] = set()  # client ports seen: tells how many connections were used
         self._lock = threading.Lock()
         self._server = _Server(self)
         self.port: int = self._server.server_address[1]
@@ -127,6 +128,7 @@ class _Handler(BaseHTTPRequestHandler):
         with owner._lock:
             owner.last_headers = dict(self.headers.items())
             owner.last_body = self.body
+            owner.peers.add(self.client_address[1])
         self.n = owner._hit(behaviour, self.q.get("key", ""))
         handler = getattr(self, "_" + behaviour.replace("-", "_"), None)
         if handler is None:
@@ -175,7 +177,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _status(self) -> None:
         code = int(self.q.get("code", "500"))
         # the request headers are echoed, as careless servers do, to prove they get masked
-        self._json(code, {"error": f"status {code}", "headers": dict(self.headers.items())})
+        echoed = {"authorization": self.headers.get("Authorization"), **self.headers}
+        self._json(code, {"error": f"status {code}", "headers": echoed})
 
     def _ratelimit(self) -> None:
         headers = {}

@@ -135,3 +135,9 @@ def test_text_mode_when_output_not_mapped() -> None:
 def test_bad_expression_is_config_error() -> None:
     with pytest.raises(ConfigError, match=r"target.response.citations: 'a\[' is not a valid"):
         ResponseMapper(ResponseMapping(citations="a["))
+
+
+def test_expression_failing_at_runtime_is_a_mapping_failure() -> None:
+    mapper = ResponseMapper(ResponseMapping(input_tokens="length(n)"))
+    with pytest.raises(MappingFailure, match=r"'input_tokens' \(expression 'length\(n\)'\) failed"):
+        mapper.map_json({"output": "x", "n": 5}, T)

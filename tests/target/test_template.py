@@ -170,3 +170,12 @@ def test_valid_templates_have_no_problems() -> None:
     assert (
         check_template({"a": "{{ input }}", "b": "{{ case.metadata.x.y | default(null) }}"}) == []
     )
+
+
+def test_extend_history_appends_the_turn() -> None:
+    from evalgate.target import extend_history
+
+    h1 = extend_history((), {"message": "hi"}, "hello")
+    assert h1 == ({"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"})
+    h2 = extend_history(h1, {"message": "more"}, None)
+    assert h2[-1] == {"role": "user", "content": "more"} and len(h2) == 3

@@ -1,0 +1,123 @@
+"""Target client overhead: N calls at concurrency C through TargetClient vs a bare httpx loop.
+
+Both loops send the same JSON body to the same local server (started in a child process so its
+work does not share the benchmark's interpreter) and run alternately, best of R rounds.
+
+    python -m benchmarks.target_overhead [N] [C] [R]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+import sys
+import time
+
+import httpx
+
+from evalgate.config.model import ResponseMapping, TargetConfig
+from evalgate.model import Case
+from evalgate.target import TargetClient, TemplateContext
+
+_REPLY = json.dumps(
+    {"output": "ok", "model": "m", "usage": {"input_tokens": 3, "output_tokens": 2}}
+).encode()
+
+
+async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    # the smallest keep-alive HTTP/1.1 server, so the client side dominates the measurement
+    head = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+        + str(len(_REPLY)).encode()
+        + b"\r\n\r\n"
+        + _REPLY
+    )
+    try:
+        while True:
+            request = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in request.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            if length:
+                await reader.readexactly(length)
+            writer.write(head)
+    except (asyncio.IncompleteReadError, ConnectionError):
+        writer.close()
+
+
+def _serve(port_q: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    async def run() -> None:
+        server = await asyncio.start_server(_handle, "127.0.0.1", 0, backlog=1024)
+        port_q.put(server.sockets[0].getsockname()[1])
+        await server.serve_forever()
+
+    asyncio.run(run())
+
+
+async def bare(url: str, n: int, c: int) -> float:
+    sem = asyncio.Semaphore(c)
+    limits = httpx.Limits(max_connections=c, max_keepalive_connections=c)
+    async with httpx.AsyncClient(limits=limits) as client:
+
+        async def one(i: int) -> None:
+            async with sem:
+                r = await client.post(url, json={"message": f"q{i}"})
+                r.json()["output"]
+
+        t = time.perf_counter()
+        await asyncio.gather(*(one(i) for i in range(n)))
+        return time.perf_counter() - t
+
+
+async def ours(url: str, n: int, c: int) -> float:
+    cfg = TargetConfig(
+        url=url,
+        concurrency=c,
+        body={"message": "{{ input.message }}", "case": "{{ case.id }}"},
+        response=ResponseMapping(output="output", model="model", input_tokens="usage.input_tokens"),
+    )
+    cases = [Case(id=f"c{i}", dataset="bench", input={"message": f"q{i}"}) for i in range(n)]
+    async with TargetClient(cfg) as client:
+        queue: asyncio.Queue[Case] = asyncio.Queue()
+        for case in cases:
+            queue.put_nowait(case)
+
+        async def worker() -> None:
+            while not queue.empty():
+                case = queue.get_nowait()
+                r = await client.call(TemplateContext(case=case, input=case.input, run_id="b"))
+                assert r.ok, r.error
+
+        t = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(c)))
+        return time.perf_counter() - t
+
+
+def main() -> None:
+    n, c, rounds = (int(a) for a in (sys.argv[1:] + ["1000", "50", "3"][len(sys.argv) - 1 :]))
+    q: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
+    proc = multiprocessing.Process(target=_serve, args=(q,), daemon=True)
+    proc.start()
+    url = f"http://127.0.0.1:{q.get(timeout=10)}/ok"
+    b, o = [], []
+    for _ in range(rounds):
+        b.append(asyncio.run(bare(url, n, c)))
+        o.append(asyncio.run(ours(url, n, c)))
+    proc.terminate()
+    print(
+        json.dumps(
+            {
+                "n": n,
+                "concurrency": c,
+                "bare_s": min(b),
+                "client_s": min(o),
+                "ratio": round(min(o) / min(b), 3),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,228 @@
+"""One HTTP attempt: send, read within the deadline and the size cap, classify, map.
+
+Every httpx error is translated here into an outcome; nothing above ``target/`` sees httpx.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from evalgate.config.model import TargetConfig
+from evalgate.model import Response
+from evalgate.target.mapping import MappingFailure, ResponseMapper, Timing
+from evalgate.target.retry import parse_retry_after
+from evalgate.target.sse import GenericSse, OpenAIChatSse, SseAccumulator
+
+if sys.version_info >= (3, 11):
+    _deadline = asyncio.timeout
+else:  # pragma: no cover - Python 3.10
+    from anyio import fail_after as _deadline
+
+_EXCERPT_BYTES = 2048
+_EXCERPT_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What one attempt produced; ``error`` is unmasked (the client masks it)."""
+
+    outcome: str
+    started: float
+    latency_ms: float
+    retryable: bool = False
+    status_code: int | None = None
+    response: Response | None = None
+    error: str | None = None
+    retry_after: float | None = None
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def where(url: httpx.URL) -> str:
+    """The URL for messages, without its query (which may hold a key)."""
+    return str(url.copy_with(query=None, fragment=None))
+
+
+class AttemptRunner:
+    """Runs single attempts for one target configuration."""
+
+    def __init__(self, cfg: TargetConfig, mapper: ResponseMapper) -> None:
+        self.cfg = cfg
+        self.mapper = mapper
+        self._sse = cfg.stream == "sse"
+        self._openai = cfg.preset == "openai-chat"
+        out = cfg.response.output or "output"
+        self._output_key = out if out.isidentifier() else "output"
+
+    async def run(self, client: httpx.AsyncClient, request: httpx.Request) -> Attempt:
+        cfg = self.cfg
+        started = time.perf_counter()
+
+        def fail(outcome: str, error: str, retryable: bool, status: int | None = None) -> Attempt:
+            ms = (time.perf_counter() - started) * 1000.0
+            return Attempt(outcome, started, ms, retryable, status, error=error)
+
+        try:
+            async with _deadline(cfg.timeout_s):
+                resp = await client.send(request, stream=True)
+                try:
+                    return await self._handle(resp, started)
+                finally:
+                    await resp.aclose()
+        except TimeoutError:
+            msg = f"no complete response within {cfg.timeout_s:g} s (target.timeout_s)"
+            return fail("timeout", msg, True)
+        except httpx.ConnectTimeout:
+            limit = min(cfg.connect_timeout_s, cfg.timeout_s)
+            msg = f"could not connect to {where(request.url)} within {limit:g} s"
+            return fail("timeout", msg + " (target.connect_timeout_s)", True)
+        except httpx.TimeoutException as e:
+            return fail("timeout", f"timed out waiting for {where(request.url)}: {_why(e)}", True)
+        except httpx.TooManyRedirects:
+            return fail("http_error", f"too many redirects from {where(request.url)}", False)
+        except httpx.DecodingError as e:
+            return fail("invalid_response", f"could not decode the response body: {_why(e)}", False)
+        except httpx.ConnectError as e:
+            return fail(
+                "connection_error", f"could not connect to {where(request.url)}: {_why(e)}", True
+            )
+        except httpx.HTTPError as e:
+            # resets, truncated bodies, closed keep-alive connections: worth another try
+            msg = f"connection to {where(request.url)} failed: {_why(e)}"
+            return fail("connection_error", msg, True)
+
+    async def _handle(self, resp: httpx.Response, started: float) -> Attempt:
+        status = resp.status_code
+
+        def fail(outcome: str, error: str, retryable: bool, after: float | None = None) -> Attempt:
+            ms = (time.perf_counter() - started) * 1000.0
+            return Attempt(outcome, started, ms, retryable, status, error=error, retry_after=after)
+
+        if not 200 <= status < 300:
+            return fail(*await self._status_failure(resp))
+        cap = self.cfg.max_response_bytes
+        declared = resp.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > cap:
+            return fail("invalid_response", _too_large(int(declared), cap), False)
+        ctype = resp.headers.get("content-type", "")
+        ttft: float | None = None
+        try:
+            if self._sse and ctype.startswith("text/event-stream"):
+                acc, ttft = await self._read_sse(resp, started, cap)
+                body: Any = acc.body(self._output_key)
+            else:
+                data = await _read(resp, cap)
+        except _TooLarge:
+            return fail("invalid_response", _too_large(None, cap), False)
+        latency = (time.perf_counter() - started) * 1000.0
+        timing = Timing(latency, status, ttft)
+        try:
+            if self._sse and ctype.startswith("text/event-stream"):
+                response = self.mapper.map_json(body, timing)
+            elif self.cfg.response.output is None:
+                response = self.mapper.map_text(data.decode("utf-8", "replace"), timing)
+            else:
+                response = self.mapper.map_json(_decode_json(data, ctype), timing)
+        except MappingFailure as e:
+            return fail("invalid_response", str(e), False)
+        return Attempt("success", started, latency, False, status, response=response)
+
+    async def _status_failure(self, resp: httpx.Response) -> tuple[str, str, bool, float | None]:
+        """(outcome, message, retryable, retry_after) for a non-2xx status."""
+        status = resp.status_code
+        if 300 <= status < 400:
+            loc = resp.headers.get("location")
+            to = where(resp.url.join(loc)) if loc else "(no Location header)"
+            msg = (
+                f"HTTP {status} redirect to {to}; set target.follow_redirects: true to follow "
+                "it, or point target.url at the new address"
+            )
+            return "http_error", msg, False, None
+        try:
+            excerpt = _excerpt(await _read(resp, _EXCERPT_BYTES, truncate=True))
+        except httpx.HTTPError:
+            excerpt = ""
+        text = f"HTTP {status} {resp.reason_phrase}".rstrip() + (f": {excerpt}" if excerpt else "")
+        after = parse_retry_after(resp.headers.get("retry-after"))
+        if status == 429:
+            return "rate_limited", text, True, after
+        return "http_error", text, status >= 500, after
+
+    async def _read_sse(
+        self, resp: httpx.Response, started: float, cap: int
+    ) -> tuple[SseAccumulator, float | None]:
+        acc: SseAccumulator = OpenAIChatSse() if self._openai else GenericSse()
+        ttft: float | None = None
+        size = 0
+        async for chunk in resp.aiter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise _TooLarge
+            done = acc.feed(chunk)
+            if ttft is None and acc.has_text:
+                ttft = (time.perf_counter() - started) * 1000.0
+            if done:
+                break
+        acc.close()
+        return acc, ttft
+
+
+async def _read(resp: httpx.Response, cap: int, truncate: bool = False) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in resp.aiter_bytes():
+        size += len(chunk)
+        if size > cap:
+            if truncate:
+                chunks.append(chunk[: cap - size + len(chunk)])
+                break
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _decode_json(data: bytes, ctype: str) -> Any:
+    try:
+        return json.loads(data)
+    except ValueError:
+        what = "empty" if not data.strip() else f"not JSON ({ctype or 'no content-type'})"
+        sample = f": {_excerpt(data)}" if data.strip() else ""
+        raise MappingFailure(
+            f"response body is {what}{sample}; target.response expects a JSON body "
+            "(set target.response.output: null to take the raw text as the output)"
+        ) from None
+
+
+def _too_large(declared: int | None, cap: int) -> str:
+    size = f"{declared} bytes" if declared is not None else "more"
+    return (
+        f"response body is larger than target.max_response_bytes ({cap} bytes; got {size}); "
+        "raise target.max_response_bytes if answers this large are expected"
+    )
+
+
+def _excerpt(data: bytes) -> str:
+    text = " ".join(data.decode("utf-8", "replace").split())
+    return text if len(text) <= _EXCERPT_CHARS else text[: _EXCERPT_CHARS - 1] + "…"
+
+
+def _why(e: Exception) -> str:
+    text = " ".join(str(e).split())
+    if isinstance(e, httpx.ConnectError) and "all connection attempts failed" in text.lower():
+        return "connection refused (is the server running and the port right?)"
+    if text:
+        return text
+    if isinstance(e, httpx.ReadError):
+        return "the connection was reset or closed while reading the response"
+    if isinstance(e, httpx.WriteError):
+        return "the connection was reset or closed while sending the request"
+    return type(e).__name__

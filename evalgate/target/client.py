@@ -1,0 +1,237 @@
+"""The target client: renders a request per call, sends it with retries, maps the answer.
+
+One ``httpx.AsyncClient`` (pooled connections sized to ``target.concurrency``) serves every
+call. Templates, JMESPath expressions and constant headers are prepared once in ``__init__``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from evalgate import secrets
+from evalgate.config.model import Pricing, TargetConfig
+from evalgate.errors import ConfigError
+from evalgate.model import JSON, Response
+from evalgate.target.attempt import Attempt, AttemptRunner
+from evalgate.target.context import TemplateContext, json_default
+from evalgate.target.mapping import ResponseMapper
+from evalgate.target.presets import apply_preset
+from evalgate.target.retry import AdaptiveLimit, backoff_delay
+from evalgate.target.template import Template, compile_template
+
+RETRY_AFTER_CAP_S = 60.0
+# header values that are never secret; every other value is masked in messages
+_PLAIN_HEADERS = frozenset(
+    {"content-type", "accept", "accept-encoding", "user-agent", "connection", "cache-control"}
+)
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=json_default).encode
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """The result of one call after retries.
+
+    ``request`` is the rendered JSON body (headers are left out: they may hold secrets).
+    ``latency_ms`` is the last attempt's; ``elapsed_ms`` includes retries and waits.
+    """
+
+    outcome: str
+    response: Response | None
+    request: JSON
+    latency_ms: float
+    attempts: int
+    attempt_outcomes: tuple[str, ...]
+    status_code: int | None = None
+    error: str | None = None
+    elapsed_ms: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "success"
+
+
+class TargetClient:
+    """Calls the middleware for one case turn at a time; use as ``async with``."""
+
+    def __init__(
+        self,
+        cfg: TargetConfig,
+        *,
+        pricing: Mapping[str, Pricing] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        cfg = apply_preset(cfg)
+        if cfg.stream not in (None, "sse"):
+            raise ConfigError(
+                f"target.stream: unknown mode '{cfg.stream}'; use sse or leave it out"
+            )
+        self.cfg = cfg
+        self._url = compile_template(cfg.url, "target.url")
+        self._query = compile_template(dict(cfg.query), "target.query")
+        self._headers = compile_template(dict(cfg.headers), "target.headers")
+        self._body: Template | None = (
+            compile_template(cfg.body, "target.body") if cfg.body is not None else None
+        )
+        self._attempt = AttemptRunner(cfg, ResponseMapper(cfg.response, pricing))
+        self._limit = AdaptiveLimit(cfg.concurrency)
+        self._transport = transport
+        self._sleep = sleep
+        self._rng = rng or random.Random(0)
+        self._method = cfg.method.upper()
+        self._masks = _header_masks(cfg.headers)
+        self._fixed_url: httpx.URL | None = None
+        if self._url.is_constant and self._query.is_constant:
+            self._fixed_url = _url(cfg.url, self._query.render(_NO_CONTEXT))
+        self._client: httpx.AsyncClient | None = None
+
+    @property
+    def concurrency_limit(self) -> int:
+        """Calls currently allowed in flight (lowered after 429s, regained on successes)."""
+        return self._limit.allowed
+
+    async def __aenter__(self) -> TargetClient:
+        self._open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    def _open(self) -> httpx.AsyncClient:
+        if self._client is None:
+            cfg = self.cfg
+            n = max(1, cfg.concurrency)
+            headers = {"User-Agent": "evalgate"}
+            if self._body is not None:
+                headers["Content-Type"] = "application/json"
+            if cfg.stream == "sse":
+                headers["Accept"] = "text/event-stream"
+            if self._headers.is_constant:
+                headers.update(_header_values(self._headers.render(_NO_CONTEXT)))
+            self._client = httpx.AsyncClient(
+                transport=self._transport,
+                limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
+                timeout=httpx.Timeout(
+                    cfg.timeout_s, connect=min(cfg.connect_timeout_s, cfg.timeout_s), pool=None
+                ),
+                follow_redirects=cfg.follow_redirects,
+                headers=headers,
+            )
+        return self._client
+
+    async def call(self, ctx: TemplateContext) -> CallResult:
+        """Send one rendered request, retrying as the policy allows; never raises for HTTP."""
+        client = self._open()
+        body = self._body.render(ctx) if self._body is not None else None
+        request = self._build(client, ctx, body)
+        began = time.perf_counter()
+        outcomes: list[str] = []
+        last: Attempt
+        retries = max(0, self.cfg.retries)
+        for n in range(retries + 1):
+            await self._limit.acquire()
+            try:
+                last = await self._attempt.run(client, request)
+            finally:
+                self._limit.release()
+            outcomes.append(last.outcome)
+            if last.outcome == "success":
+                self._limit.on_success()
+                break
+            if last.outcome == "rate_limited":
+                self._limit.on_throttled(last.started)
+            if not last.retryable or n == retries:
+                break
+            await self._sleep(self._delay(n, last.retry_after))
+        error = None
+        if last.error is not None:
+            error = self._mask(last.error)
+            if len(outcomes) > 1:
+                error += f" (after {len(outcomes)} attempts)"
+        return CallResult(
+            outcome=last.outcome,
+            response=last.response,
+            request=body,
+            latency_ms=last.latency_ms,
+            attempts=len(outcomes),
+            attempt_outcomes=tuple(outcomes),
+            status_code=last.status_code,
+            error=error,
+            elapsed_ms=(time.perf_counter() - began) * 1000.0,
+        )
+
+    def _build(self, client: httpx.AsyncClient, ctx: TemplateContext, body: JSON) -> httpx.Request:
+        url = self._fixed_url
+        if url is None:
+            url = _url(_text(self._url.render(ctx)), self._query.render(ctx))
+        headers = None if self._headers.is_constant else _header_values(self._headers.render(ctx))
+        content = _dumps(body).encode() if body is not None else None
+        return client.build_request(self._method, url, content=content, headers=headers)
+
+    def _delay(self, retry_no: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, max(RETRY_AFTER_CAP_S, self.cfg.backoff_max_s))
+        return backoff_delay(retry_no, self.cfg.backoff_base_s, self.cfg.backoff_max_s, self._rng)
+
+    def _mask(self, text: str) -> str:
+        for value in self._masks:
+            text = text.replace(value, secrets.MASK)
+        return secrets.scrub(" ".join(text.split()))
+
+
+_NO_CONTEXT: Any = None  # constant templates never read their context
+
+
+def _url(base: str, query: JSON) -> httpx.URL:
+    try:
+        url = httpx.URL(base)
+    except httpx.InvalidURL as e:
+        raise ConfigError(f"target.url: {e}; expected http://host[:port]/path") from None
+    if url.scheme not in ("http", "https"):
+        raise ConfigError(
+            f"target.url: '{secrets.scrub(base)}' must start with http:// or https://"
+        )
+    if isinstance(query, Mapping) and query:
+        url = url.copy_merge_params({str(k): _text(v) for k, v in query.items() if v is not None})
+    return url
+
+
+def _text(v: JSON) -> str:
+    return v if isinstance(v, str) else ("" if v is None else _dumps(v))
+
+
+def _header_values(rendered: JSON) -> dict[str, str]:
+    assert isinstance(rendered, Mapping)
+    return {str(k): _text(v) for k, v in rendered.items() if v is not None}
+
+
+def _header_masks(headers: Mapping[str, str]) -> tuple[str, ...]:
+    """Header values (and the token inside ``Bearer <token>``) to mask in error messages."""
+    masks: set[str] = set()
+    for name, value in headers.items():
+        if name.lower() in _PLAIN_HEADERS or not isinstance(value, str) or "{{" in value:
+            continue
+        if len(value) >= 4:
+            masks.add(value)
+        masks.update(part for part in value.split() if len(part) >= 8)
+    return tuple(sorted(masks, key=len, reverse=True))

@@ -1,0 +1,225 @@
+"""Response mapping: JMESPath expressions (compiled once) from a JSON body to a Response."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+import jmespath
+from jmespath.exceptions import JMESPathError
+from jmespath.parser import ParsedResult
+
+from evalgate.config.model import Pricing, ResponseMapping
+from evalgate.errors import ConfigError
+from evalgate.model import JSON, Response, ToolCall
+
+_FIELDS = tuple(f.name for f in fields(ResponseMapping) if f.name != "extra")
+_FALSE = frozenset({"false", "no", "0", "none", "null"})
+
+
+class MappingFailure(Exception):
+    """The body does not carry what the mapping needs; the call is an ``invalid_response``."""
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Measurements the client attaches to the mapped Response."""
+
+    latency_ms: float
+    status_code: int | None = None
+    ttft_ms: float | None = None
+
+
+def _compile(name: str, expr: str) -> ParsedResult:
+    try:
+        return jmespath.compile(expr)
+    except JMESPathError as e:
+        detail = str(e).splitlines()[0]
+        raise ConfigError(
+            f"target.response.{name}: '{expr}' is not a valid JMESPath expression ({detail})"
+        ) from None
+
+
+class ResponseMapper:
+    """Maps a decoded response body to a Response with the configured expressions."""
+
+    def __init__(self, mapping: ResponseMapping, pricing: Mapping[str, Pricing] | None = None):
+        self.mapping = mapping
+        self._pricing = dict(pricing or {})
+        self._exprs: dict[str, ParsedResult] = {
+            name: _compile(name, expr)
+            for name in _FIELDS
+            if (expr := getattr(mapping, name)) is not None
+        }
+        self._extra = {k: _compile(f"extra.{k}", v) for k, v in mapping.extra.items()}
+        self.needs_json = bool(self._exprs or self._extra)
+
+    def map_text(self, text: str, timing: Timing) -> Response:
+        """The whole body is the output (no ``output`` expression configured)."""
+        if self.needs_json:
+            try:
+                body = json.loads(text)
+            except ValueError:
+                body = None
+            if body is not None:
+                return self.map_json(body, timing, output_text=text)
+        return Response(output=text, latency_ms=timing.latency_ms, status_code=timing.status_code)
+
+    def map_json(self, body: JSON, timing: Timing, output_text: str | None = None) -> Response:
+        """Map a decoded JSON body; raise MappingFailure when ``output`` finds nothing."""
+        got = {name: _search(name, e, body) for name, e in self._exprs.items()}
+        tools = _tool_calls(got.get("tool_calls"))
+        output: str | None = output_text
+        if "output" in self._exprs:
+            raw = got["output"]
+            if raw is None and not tools:
+                raise MappingFailure(_nothing_found("output", self.mapping.output or "", body))
+            output = _text(raw)
+        model = _str(got.get("model"))
+        input_tokens = _int(got.get("input_tokens"))
+        output_tokens = _int(got.get("output_tokens"))
+        cost = _float(got.get("cost_usd"))
+        if cost is None:
+            cost = self._cost(model, input_tokens, output_tokens)
+        return Response(
+            output=output,
+            citations=_ids(got.get("citations")),
+            retrieved=_ids(got.get("retrieved")),
+            tool_calls=tools,
+            prompt_version=_str(got.get("prompt_version")),
+            model=model,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            cost_usd=cost,
+            latency_ms=timing.latency_ms,
+            ttft_ms=timing.ttft_ms,
+            trace_id=_str(got.get("trace_id")),
+            refused=_bool(got.get("refused")),
+            status_code=timing.status_code,
+            extra={k: _search(f"extra.{k}", e, body) for k, e in self._extra.items()},
+        )
+
+    def _cost(self, model: str | None, tin: int | None, tout: int | None) -> float | None:
+        price = self._pricing.get(model) if model else None
+        if price is None or (tin is None and tout is None):
+            return None
+        return ((tin or 0) * price.input_per_mtok + (tout or 0) * price.output_per_mtok) / 1e6
+
+
+def _search(name: str, expr: ParsedResult, body: JSON) -> Any:
+    try:
+        return expr.search(body)
+    except JMESPathError as e:  # e.g. a function applied to a value of the wrong type
+        detail = str(e).splitlines()[0]
+        raise MappingFailure(
+            f"response mapping '{name}' (expression '{expr.expression}') failed: {detail}"
+        ) from None
+
+
+def _nothing_found(name: str, expr: str, body: JSON) -> str:
+    head = f"response mapping '{name}' (expression '{expr}') found nothing; "
+    if isinstance(body, dict):
+        keys = ", ".join(sorted(str(k) for k in body)[:20]) or "none"
+        return head + f"the response has keys: {keys}"
+    if isinstance(body, list):
+        return head + f"the response is a list of {len(body)} items"
+    return head + f"the response is {type(body).__name__} {json.dumps(body)[:80]}"
+
+
+def _text(v: Any) -> str | None:
+    if v is None or isinstance(v, str):
+        return v
+    return json.dumps(v, ensure_ascii=False)
+
+
+def _str(v: Any) -> str | None:
+    if v is None or isinstance(v, (dict, list)):
+        return None
+    return v if isinstance(v, str) else str(v)
+
+
+def _int(v: Any) -> int | None:
+    if isinstance(v, bool) or v is None:
+        return None
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _float(v: Any) -> float | None:
+    if isinstance(v, bool) or v is None:
+        return None
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _bool(v: Any) -> bool | None:
+    if v is None or isinstance(v, bool):
+        return v
+    if isinstance(v, str):
+        low = v.strip().lower()
+        if not low:
+            return None
+        # "true", "yes", or an explanation (OpenAI's message.refusal) all mean it refused
+        return low not in _FALSE
+    if isinstance(v, (int, float)):
+        return bool(v)
+    return None
+
+
+def _ids(v: Any) -> tuple[str, ...]:
+    """Citations/retrieved ids: a string, a list of strings, or objects with doc_id/id."""
+    if v is None:
+        return ()
+    items = v if isinstance(v, list) else [v]
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, dict):
+            ident = next((item[k] for k in ("doc_id", "id", "document_id") if k in item), None)
+            if ident is not None:
+                out.append(str(ident))
+        elif item is not None:
+            out.append(str(item))
+    return tuple(out)
+
+
+def _tool_calls(v: Any) -> tuple[ToolCall, ...]:
+    """Tool calls as {name, arguments, permission} or OpenAI's {id, function: {...}}."""
+    if v is None:
+        return ()
+    items = v if isinstance(v, list) else [v]
+    out: list[ToolCall] = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        fn = item.get("function")
+        src = fn if isinstance(fn, dict) else item
+        name = src.get("name")
+        if not isinstance(name, str):
+            continue
+        out.append(
+            ToolCall(
+                name=name,
+                arguments=_arguments(src.get("arguments", src.get("args", src.get("input")))),
+                permission=_str(item.get("permission", src.get("permission"))),
+                id=_str(item.get("id")),
+            )
+        )
+    return tuple(out)
+
+
+def _arguments(v: Any) -> dict[str, JSON]:
+    if isinstance(v, str):
+        # OpenAI sends arguments as a JSON string
+        try:
+            v = json.loads(v) if v.strip() else {}
+        except ValueError:
+            return {"_raw": v}
+    if isinstance(v, dict):
+        return v
+    return {} if v is None else {"_value": v}

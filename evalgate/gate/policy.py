@@ -1,0 +1,313 @@
+"""The gate's policy: a run's per-case statistics and a baseline in, a verdict out (pure).
+
+Rules (docs/gate.md explains each):
+
+- inconclusive (exit 3) when errors exceed ``max_error_rate``, when the endpoint served a prompt
+  version other than the one asked for or several in one run, or when no case was scored. These
+  win over failures: the data behind a failure cannot be trusted.
+- fail (exit 1) when the mean score of the shared cases dropped by more than ``max_drop`` and
+  the one-sided paired test is significant at ``alpha``; when a critical case that passed in
+  the baseline fails now; when a ``min_pass_rate`` is not met; without a baseline, when any
+  case fails.
+- "Passed" and "fails" are majority verdicts over every scored repeat (``pass_rate``), so
+  confirmation re-runs of flipped cases (:func:`flipped_cases`) can clear an unlucky sample.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+
+from evalgate.config.model import GateConfig
+from evalgate.gate import stats
+from evalgate.gate.baseline import Baseline
+from evalgate.gate.rules import (
+    EPS,
+    INCONCLUSIVE_KINDS,
+    MAX_NAMED,
+    NO_RESULTS,
+    absolute_checks,
+    names,
+    passes,
+    run_checks,
+)
+from evalgate.gate.verdict import (
+    CASE_FAILED,
+    CRITICAL,
+    FAIL,
+    INCONCLUSIVE,
+    INFO,
+    PASS,
+    REGRESSION,
+    CaseDelta,
+    Reason,
+    Verdict,
+)
+from evalgate.results import CaseStats
+
+CI_LEVEL = 0.95
+_EMPTY: Mapping[str, int] = MappingProxyType({})
+
+
+def _shared(cand: CaseStats, baseline: Baseline | None) -> bool:
+    base = baseline.cases.get(cand.case_id) if baseline else None
+    return base is not None and base.content_hash == cand.content_hash
+
+
+def flipped_cases(candidate: Mapping[str, CaseStats], baseline: Baseline | None) -> list[str]:
+    """Shared cases that passed in the baseline and fail now: the ones worth re-running."""
+    if baseline is None:
+        return []
+    return [
+        cid
+        for cid, s in sorted(candidate.items())
+        if _shared(s, baseline) and s.n > 0 and not passes(s.pass_rate)
+        if passes(baseline.cases[cid].pass_rate)
+    ]
+
+
+def _deltas(candidate: Mapping[str, CaseStats], baseline: Baseline | None) -> list[CaseDelta]:
+    base_cases = baseline.cases if baseline else {}
+    out = []
+    for cid in sorted(set(candidate) | set(base_cases)):
+        s, b = candidate.get(cid), base_cases.get(cid)
+        if s is None:
+            status = "removed"
+        elif b is None:
+            status = "new"
+        else:
+            status = "shared" if b.content_hash == s.content_hash else "changed"
+        out.append(
+            CaseDelta(
+                case_id=cid,
+                status=status,
+                base_score=b.score if b else None,
+                score=s.score if s else None,
+                base_pass_rate=b.pass_rate if b else None,
+                pass_rate=s.pass_rate if s else None,
+            )
+        )
+    return out
+
+
+def _regression(
+    candidate: Mapping[str, CaseStats],
+    baseline: Baseline,
+    cfg: GateConfig,
+    ci_resamples: int,
+) -> tuple[list[Reason], dict[str, object]]:
+    pairs = [
+        (cid, baseline.cases[cid].score, s.score)
+        for cid, s in sorted(candidate.items())
+        if _shared(s, baseline) and s.n > 0 and s.score is not None
+    ]
+    info: dict[str, object] = {"n_paired": len(pairs)}
+    if not pairs:
+        return [
+            Reason(INFO, "no shared cases with the baseline; drop test skipped", blocking=False)
+        ], info
+    base = [b for _, b, _ in pairs]
+    cand = [c for _, _, c in pairs]
+    diffs = [c - b for _, b, c in pairs]
+    base_mean, cand_mean = sum(base) / len(base), sum(cand) / len(cand)
+    drop = base_mean - cand_mean
+    test = stats.paired_drop_test(base, cand, resamples=cfg.resamples, seed=cfg.seed)
+    mdd = stats.min_detectable_drop(diffs, cfg.alpha)
+    ci = stats.bootstrap_ci(diffs, level=CI_LEVEL, resamples=ci_resamples, seed=cfg.seed)
+    info.update(
+        base_mean=base_mean,
+        shared_mean=cand_mean,
+        p_value=test.p_value,
+        test=test.test,
+        mdd=mdd,
+        nonzero=test.nonzero,
+        drops=test.drops,
+        gains=test.gains,
+        resamples=test.resamples,
+        ci_low=ci[0] if ci else None,
+        ci_high=ci[1] if ci else None,
+    )
+    reasons = []
+    worst = sorted((d, cid) for (cid, _, _), d in zip(pairs, diffs, strict=True) if d < 0)
+    dropped = [cid for _, cid in worst]
+    most = ", ".join(f"{cid} ({d:+.2f})" for d, cid in worst[:MAX_NAMED])
+    more = f" and {len(worst) - MAX_NAMED} more" if len(worst) > MAX_NAMED else ""
+    what = (
+        f"mean score of {len(pairs)} shared cases fell from {base_mean:.3f} to {cand_mean:.3f}"
+        f" ({-drop:+.3f}; max_drop {cfg.max_drop})"
+    )
+    if drop > cfg.max_drop + EPS and test.p_value <= cfg.alpha:
+        reasons.append(
+            Reason(
+                REGRESSION,
+                f"{what}, significant: p={test.p_value:.3g} <= alpha {cfg.alpha} ({test.test})."
+                f" Dropped most: {most}{more}",
+                tuple(dropped),
+            )
+        )
+    elif drop > cfg.max_drop + EPS:
+        reasons.append(
+            Reason(
+                INFO,
+                f"{what}, but not significant: p={test.p_value:.3g} > alpha {cfg.alpha}"
+                f" ({test.test}). Dropped: {most}{more}",
+                tuple(dropped),
+                blocking=False,
+            )
+        )
+    if mdd is None:
+        reasons.append(
+            Reason(
+                INFO,
+                f"only {len(pairs)} shared cases: too few for the drop test to ever reach alpha"
+                f" {cfg.alpha} (needs {stats.min_cases_to_flag(cfg.alpha)}); add cases",
+                blocking=False,
+            )
+        )
+    elif mdd > cfg.max_drop + EPS:
+        reasons.append(
+            Reason(
+                INFO,
+                f"power: with {len(pairs)} shared cases this golden set flags a mean drop of"
+                f" about {mdd:.3f} or more 80% of the time; smaller drops (above max_drop"
+                f" {cfg.max_drop}) may pass. Add cases or repeats to see smaller drops",
+                blocking=False,
+            )
+        )
+    return reasons, info
+
+
+def _critical(
+    candidate: Mapping[str, CaseStats], baseline: Baseline, cfg: GateConfig
+) -> list[Reason]:
+    critical = set(cfg.critical_tags)
+    hits = [
+        (cid, s)
+        for cid in flipped_cases(candidate, baseline)
+        if critical.intersection((s := candidate[cid]).tags)
+    ]
+    if not hits:
+        return []
+    detail = ", ".join(
+        f"{cid} (baseline {baseline.cases[cid].passes}/{baseline.cases[cid].n},"
+        f" now {s.passes}/{s.n})"
+        for cid, s in hits[:MAX_NAMED]
+    )
+    more = f" and {len(hits) - MAX_NAMED} more" if len(hits) > MAX_NAMED else ""
+    return [
+        Reason(
+            CRITICAL,
+            f"critical cases passed in the baseline and fail now: {detail}{more}",
+            tuple(cid for cid, _ in hits),
+        )
+    ]
+
+
+def _failing(cases: Iterable[CaseStats]) -> list[str]:
+    return [s.case_id for s in cases if s.n > 0 and not passes(s.pass_rate)]
+
+
+def evaluate(
+    candidate: Mapping[str, CaseStats],
+    baseline: Baseline | None,
+    cfg: GateConfig,
+    *,
+    prompt_versions: Mapping[str, int] = _EMPTY,
+    requested_version: str | None = None,
+    total_results: int | None = None,
+    error_results: int | None = None,
+    ci_resamples: int | None = None,
+) -> Verdict:
+    """Judge a run. ``candidate`` maps case id to its statistics (``results.aggregate``).
+
+    ``prompt_versions`` counts the versions the endpoint served; ``total_results`` and
+    ``error_results`` default to the counts in ``candidate``. ``ci_resamples`` (default
+    ``min(cfg.resamples, 2000)``; 0 skips it) only affects the reported interval.
+    """
+    reasons, run_info = run_checks(
+        candidate, cfg, prompt_versions, requested_version, total_results, error_results
+    )
+    scored = {cid: s for cid, s in sorted(candidate.items()) if s.n > 0 and s.score is not None}
+    if not scored:
+        reasons.append(Reason(NO_RESULTS, "no case was scored; nothing to judge"))
+    deltas = _deltas(candidate, baseline)
+    info: dict[str, object] = {}
+    if baseline is None:
+        reasons.append(
+            Reason(INFO, "no baseline: judged on absolute expectations only", blocking=False)
+        )
+        failed = _failing(scored.values())
+        if failed:
+            reasons.append(
+                Reason(CASE_FAILED, f"{len(failed)} cases failed: {names(failed)}", tuple(failed))
+            )
+    else:
+        if ci_resamples is None:
+            ci_resamples = min(cfg.resamples, 2000)
+        drop_reasons, info = _regression(scored, baseline, cfg, ci_resamples)
+        reasons += drop_reasons
+        reasons += _critical(scored, baseline, cfg)
+        unshared = [s for s in scored.values() if not _shared(s, baseline)]
+        failed = _failing(unshared)
+        if failed:
+            reasons.append(
+                Reason(
+                    INFO,
+                    f"new or changed cases failing (held to min_pass_rate only): {names(failed)}",
+                    tuple(failed),
+                    blocking=False,
+                )
+            )
+        removed = [d.case_id for d in deltas if d.status == "removed"]
+        if removed:
+            reasons.append(
+                Reason(
+                    INFO,
+                    f"{len(removed)} baseline cases were not run: {names(removed)}",
+                    tuple(removed),
+                    blocking=False,
+                )
+            )
+    reasons += absolute_checks(scored, cfg)
+    blocking = [r for r in reasons if r.blocking]
+    if any(r.kind in INCONCLUSIVE_KINDS for r in blocking):
+        status = INCONCLUSIVE
+    else:
+        status = FAIL if blocking else PASS
+    order = {True: 0, False: 1}
+    reasons.sort(key=lambda r: (order[r.kind in INCONCLUSIVE_KINDS], order[r.blocking]))
+    counts = {
+        k: sum(1 for d in deltas if d.status == k) for k in ("shared", "new", "changed", "removed")
+    }
+    scores = [s.score for s in scored.values() if s.score is not None]
+    p_value = info.get("p_value")
+    mdd = info.get("mdd")
+    return Verdict(
+        status=status,
+        reasons=tuple(reasons),
+        baseline_version=baseline.prompt_version if baseline else None,
+        mean_score=sum(scores) / len(scores) if scores else None,
+        base_mean_score=_float(info.get("base_mean")),
+        shared_mean_score=_float(info.get("shared_mean")),
+        p_value=_float(p_value),
+        test=str(info["test"]) if "test" in info else None,
+        min_detectable_drop=_float(mdd),
+        deltas=tuple(deltas),
+        stats={
+            **run_info,
+            **{
+                k: v
+                for k, v in info.items()
+                if k not in ("base_mean", "shared_mean", "p_value", "test", "mdd")
+            },
+            **counts,
+            "alpha": cfg.alpha,
+            "max_drop": cfg.max_drop,
+            "seed": cfg.seed,
+            "ci_level": CI_LEVEL,
+        },
+    )
+
+
+def _float(v: object) -> float | None:
+    return float(v) if isinstance(v, (int, float)) else None

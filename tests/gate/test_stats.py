@@ -33,7 +33,7 @@ def brute_force_p(diffs: list[float]) -> float:
     for signs in itertools.product((1, -1), repeat=len(mags)):
         if sum(s * m for s, m in zip(signs, mags, strict=True)) <= observed + 1e-9:
             hits += 1
-    return hits / 2 ** len(mags)
+    return float(hits / 2 ** len(mags))
 
 
 # -- known values ------------------------------------------------------------------------

@@ -11,10 +11,17 @@ Rules (docs/gate.md explains each):
   case fails.
 - "Passed" and "fails" are majority verdicts over every scored repeat (``pass_rate``), so
   confirmation re-runs of flipped cases (:func:`flipped_cases`) can clear an unlucky sample.
+
+Confirmation re-runs go in ``confirmations``, not merged into ``candidate``: they are drawn only
+for cases that got worse, so folding them into the scores of the drop test would pull those
+cases up and no others, and the test would lose most of its power (measured: 58% -> 8% of real
+10-point drops caught on 100 cases). The critical rule reads the merged repeats; the drop test
+and the absolute thresholds read the candidate run as it was.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
@@ -64,6 +71,27 @@ def flipped_cases(candidate: Mapping[str, CaseStats], baseline: Baseline | None)
         if _shared(s, baseline) and s.n > 0 and not passes(s.pass_rate)
         if passes(baseline.cases[cid].pass_rate)
     ]
+
+
+def merge_stats(first: CaseStats, extra: CaseStats) -> CaseStats:
+    """One case's statistics over the repeats of both (``extra``: confirmation re-runs)."""
+    n = first.n + extra.n
+    total = (first.score or 0.0) * first.n + (extra.score or 0.0) * extra.n
+    passes = first.passes + extra.passes
+    scorer_pass = dict(first.scorer_pass)
+    for name, (p, k) in extra.scorer_pass.items():
+        p0, k0 = scorer_pass.get(name, (0, 0))
+        scorer_pass[name] = (p0 + p, k0 + k)
+    return dataclasses.replace(
+        first,
+        n=n,
+        errors=first.errors + extra.errors,
+        skipped=first.skipped and extra.skipped,
+        score=total / n if n else None,
+        pass_rate=passes / n if n else None,
+        passes=passes,
+        scorer_pass=scorer_pass,
+    )
 
 
 def _deltas(candidate: Mapping[str, CaseStats], baseline: Baseline | None) -> list[CaseDelta]:
@@ -186,8 +214,27 @@ def _critical(
         for cid in flipped_cases(candidate, baseline)
         if critical.intersection((s := candidate[cid]).tags)
     ]
+    flaky = [
+        cid
+        for cid, s in candidate.items()
+        if critical.intersection(s.tags)
+        and _shared(s, baseline)
+        and baseline.cases[cid].n > 1
+        and 0.5 <= baseline.cases[cid].pass_rate < 1.0
+    ]
+    notes = []
+    if flaky:
+        notes.append(
+            Reason(
+                INFO,
+                f"critical cases that were flaky in the baseline: {names(flaky)}; the critical"
+                " rule may block them on noise: fix them, or raise gate.confirm",
+                tuple(flaky),
+                blocking=False,
+            )
+        )
     if not hits:
-        return []
+        return notes
     detail = ", ".join(
         f"{cid} (baseline {baseline.cases[cid].passes}/{baseline.cases[cid].n},"
         f" now {s.passes}/{s.n})"
@@ -199,7 +246,8 @@ def _critical(
             CRITICAL,
             f"critical cases passed in the baseline and fail now: {detail}{more}",
             tuple(cid for cid, _ in hits),
-        )
+        ),
+        *notes,
     ]
 
 
@@ -216,12 +264,14 @@ def evaluate(
     requested_version: str | None = None,
     total_results: int | None = None,
     error_results: int | None = None,
+    confirmations: Mapping[str, CaseStats] | None = None,
     ci_resamples: int | None = None,
 ) -> Verdict:
     """Judge a run. ``candidate`` maps case id to its statistics (``results.aggregate``).
 
     ``prompt_versions`` counts the versions the endpoint served; ``total_results`` and
-    ``error_results`` default to the counts in ``candidate``. ``ci_resamples`` (default
+    ``error_results`` default to the counts in ``candidate``. ``confirmations`` holds the
+    re-runs of :func:`flipped_cases` (aggregated on their own). ``ci_resamples`` (default
     ``min(cfg.resamples, 2000)``; 0 skips it) only affects the reported interval.
     """
     reasons, run_info = run_checks(
@@ -246,7 +296,11 @@ def evaluate(
             ci_resamples = min(cfg.resamples, 2000)
         drop_reasons, info = _regression(scored, baseline, cfg, ci_resamples)
         reasons += drop_reasons
-        reasons += _critical(scored, baseline, cfg)
+        confirmed = dict(scored)
+        for cid, extra in (confirmations or {}).items():
+            if cid in confirmed:
+                confirmed[cid] = merge_stats(confirmed[cid], extra)
+        reasons += _critical(confirmed, baseline, cfg)
         unshared = [s for s in scored.values() if not _shared(s, baseline)]
         failed = _failing(unshared)
         if failed:

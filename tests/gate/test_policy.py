@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from evalgate.config.model import GateConfig
 from evalgate.errors import ConfigError
-from evalgate.gate.policy import evaluate, flipped_cases
+from evalgate.gate.policy import evaluate, flipped_cases, merge_stats
 from evalgate.gate.rules import NO_RESULTS, names
 from evalgate.gate.verdict import (
     CASE_FAILED,
@@ -115,6 +115,35 @@ def test_confirmation_clears_an_unlucky_sample_but_not_a_regression() -> None:
     assert flipped_cases(confirmed, baseline_of(base)) == []
     real = dict(unlucky, login=stats("login", [False, False, True], tags=["critical"]))
     assert evaluate(real, baseline_of(base), CFG).status == FAIL
+
+
+def test_confirmations_clear_critical_flakes_without_biasing_the_drop_test() -> None:
+    base = run(*(stats(f"c{i:02d}", tags=["critical"] if i < 2 else []) for i in range(40)))
+    cand = dict(base)
+    for i in range(8):  # eight cases fail: a significant drop; two of them are critical
+        cand[f"c{i:02d}"] = stats(f"c{i:02d}", [False], tags=["critical"] if i < 2 else [])
+    flipped = flipped_cases(cand, baseline_of(base))
+    assert flipped == [f"c{i:02d}" for i in range(8)]
+    extra = {c: stats(c, [True, True], tags=["critical"] if c < "c02" else []) for c in flipped}
+    v = evaluate(cand, baseline_of(base), CFG, confirmations=extra)
+    # the re-runs pass: no critical failure, but the drop test still sees the run as it was
+    assert CRITICAL not in kinds(v)
+    assert reason(v, REGRESSION)[1] == tuple(flipped)
+    assert v.shared_mean_score == pytest.approx(32 / 40)
+    worse = {c: stats(c, [False, True]) for c in flipped}
+    assert reason(evaluate(cand, baseline_of(base), CFG, confirmations=worse), CRITICAL)[1] == (
+        "c00",
+        "c01",
+    )
+
+
+def test_merge_stats_pools_repeats() -> None:
+    a = stats("a", [True, False], scores=[1.0, 0.5], scorer_pass={"s": (1, 2)})
+    b = stats("a", [True], scores=[0.9], scorer_pass={"s": (1, 1), "t": (0, 1)}, errors=1)
+    m = merge_stats(a, b)
+    assert (m.n, m.passes, m.errors) == (3, 2, 1)
+    assert m.score == pytest.approx(2.4 / 3) and m.pass_rate == pytest.approx(2 / 3)
+    assert m.scorer_pass == {"s": (2, 3), "t": (0, 1)}
 
 
 def test_critical_rule_needs_a_baseline_pass() -> None:
@@ -278,3 +307,12 @@ def test_identical_runs_never_fail(per_case: list[list[bool]]) -> None:
     v = evaluate(cand, baseline_of(cand), GateConfig(resamples=200))
     assert v.status == PASS
     assert v.p_value == 1.0
+
+
+def test_flaky_critical_cases_are_pointed_out() -> None:
+    base = run(stats("login", [True, True, False], tags=["critical"]), stats("x"))
+    cand = run(stats("login", [True, True, True], tags=["critical"]), stats("x"))
+    v = evaluate(cand, baseline_of(base), CFG)
+    assert v.status == PASS
+    notes = [r for r in v.reasons if "flaky in the baseline" in r.message]
+    assert len(notes) == 1 and notes[0].cases == ("login",) and not notes[0].blocking

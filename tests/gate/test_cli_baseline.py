@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from tests.gate.helpers import baseline_of, run, stats
 from tests.gate.test_baseline import SUMMARY, result
 
 
-def write_run(folder: Path, summary: dict[str, object] = SUMMARY) -> Path:
+def write_run(folder: Path, summary: Mapping[str, object] = SUMMARY) -> Path:
     with ResultsWriter(folder) as w:
         for r in [
             result("a", 0, True, tags=("critical",), content_hash="ha"),

@@ -26,10 +26,9 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
 from evalgate.config.model import GateConfig
-from evalgate.gate import stats
 from evalgate.gate.baseline import Baseline
+from evalgate.gate.drop import CI_LEVEL, drop_rule
 from evalgate.gate.rules import (
-    EPS,
     INCONCLUSIVE_KINDS,
     MAX_NAMED,
     NO_RESULTS,
@@ -37,6 +36,7 @@ from evalgate.gate.rules import (
     names,
     passes,
     run_checks,
+    shared,
 )
 from evalgate.gate.verdict import (
     CASE_FAILED,
@@ -45,20 +45,13 @@ from evalgate.gate.verdict import (
     INCONCLUSIVE,
     INFO,
     PASS,
-    REGRESSION,
     CaseDelta,
     Reason,
     Verdict,
 )
 from evalgate.results import CaseStats
 
-CI_LEVEL = 0.95
 _EMPTY: Mapping[str, int] = MappingProxyType({})
-
-
-def _shared(cand: CaseStats, baseline: Baseline | None) -> bool:
-    base = baseline.cases.get(cand.case_id) if baseline else None
-    return base is not None and base.content_hash == cand.content_hash
 
 
 def flipped_cases(candidate: Mapping[str, CaseStats], baseline: Baseline | None) -> list[str]:
@@ -68,7 +61,7 @@ def flipped_cases(candidate: Mapping[str, CaseStats], baseline: Baseline | None)
     return [
         cid
         for cid, s in sorted(candidate.items())
-        if _shared(s, baseline) and s.n > 0 and not passes(s.pass_rate)
+        if shared(s, baseline) and s.n > 0 and not passes(s.pass_rate)
         if passes(baseline.cases[cid].pass_rate)
     ]
 
@@ -118,93 +111,6 @@ def _deltas(candidate: Mapping[str, CaseStats], baseline: Baseline | None) -> li
     return out
 
 
-def _regression(
-    candidate: Mapping[str, CaseStats],
-    baseline: Baseline,
-    cfg: GateConfig,
-    ci_resamples: int,
-) -> tuple[list[Reason], dict[str, object]]:
-    pairs = [
-        (cid, baseline.cases[cid].score, s.score)
-        for cid, s in sorted(candidate.items())
-        if _shared(s, baseline) and s.n > 0 and s.score is not None
-    ]
-    info: dict[str, object] = {"n_paired": len(pairs)}
-    if not pairs:
-        return [
-            Reason(INFO, "no shared cases with the baseline; drop test skipped", blocking=False)
-        ], info
-    base = [b for _, b, _ in pairs]
-    cand = [c for _, _, c in pairs]
-    diffs = [c - b for _, b, c in pairs]
-    base_mean, cand_mean = sum(base) / len(base), sum(cand) / len(cand)
-    drop = base_mean - cand_mean
-    test = stats.paired_drop_test(base, cand, resamples=cfg.resamples, seed=cfg.seed)
-    mdd = stats.min_detectable_drop(diffs, cfg.alpha)
-    ci = stats.bootstrap_ci(diffs, level=CI_LEVEL, resamples=ci_resamples, seed=cfg.seed)
-    info.update(
-        base_mean=base_mean,
-        shared_mean=cand_mean,
-        p_value=test.p_value,
-        test=test.test,
-        mdd=mdd,
-        nonzero=test.nonzero,
-        drops=test.drops,
-        gains=test.gains,
-        resamples=test.resamples,
-        ci_low=ci[0] if ci else None,
-        ci_high=ci[1] if ci else None,
-    )
-    reasons = []
-    worst = sorted((d, cid) for (cid, _, _), d in zip(pairs, diffs, strict=True) if d < 0)
-    dropped = [cid for _, cid in worst]
-    most = ", ".join(f"{cid} ({d:+.2f})" for d, cid in worst[:MAX_NAMED])
-    more = f" and {len(worst) - MAX_NAMED} more" if len(worst) > MAX_NAMED else ""
-    what = (
-        f"mean score of {len(pairs)} shared cases fell from {base_mean:.3f} to {cand_mean:.3f}"
-        f" ({-drop:+.3f}; max_drop {cfg.max_drop})"
-    )
-    if drop > cfg.max_drop + EPS and test.p_value <= cfg.alpha:
-        reasons.append(
-            Reason(
-                REGRESSION,
-                f"{what}, significant: p={test.p_value:.3g} <= alpha {cfg.alpha} ({test.test})."
-                f" Dropped most: {most}{more}",
-                tuple(dropped),
-            )
-        )
-    elif drop > cfg.max_drop + EPS:
-        reasons.append(
-            Reason(
-                INFO,
-                f"{what}, but not significant: p={test.p_value:.3g} > alpha {cfg.alpha}"
-                f" ({test.test}). Dropped: {most}{more}",
-                tuple(dropped),
-                blocking=False,
-            )
-        )
-    if mdd is None:
-        reasons.append(
-            Reason(
-                INFO,
-                f"only {len(pairs)} shared cases: too few for the drop test to ever reach alpha"
-                f" {cfg.alpha} (needs {stats.min_cases_to_flag(cfg.alpha)}); add cases",
-                blocking=False,
-            )
-        )
-    elif mdd > cfg.max_drop + EPS:
-        reasons.append(
-            Reason(
-                INFO,
-                f"power: with {len(pairs)} shared cases this golden set flags a mean drop of"
-                f" about {mdd:.3f} or more 80% of the time; smaller drops (above max_drop"
-                f" {cfg.max_drop}) may pass. Add cases or repeats to see smaller drops",
-                blocking=False,
-            )
-        )
-    return reasons, info
-
-
 def _critical(
     candidate: Mapping[str, CaseStats], baseline: Baseline, cfg: GateConfig
 ) -> list[Reason]:
@@ -218,7 +124,7 @@ def _critical(
         cid
         for cid, s in candidate.items()
         if critical.intersection(s.tags)
-        and _shared(s, baseline)
+        and shared(s, baseline)
         and baseline.cases[cid].n > 1
         and 0.5 <= baseline.cases[cid].pass_rate < 1.0
     ]
@@ -294,14 +200,14 @@ def evaluate(
     else:
         if ci_resamples is None:
             ci_resamples = min(cfg.resamples, 2000)
-        drop_reasons, info = _regression(scored, baseline, cfg, ci_resamples)
+        drop_reasons, info = drop_rule(scored, baseline, cfg, ci_resamples)
         reasons += drop_reasons
         confirmed = dict(scored)
         for cid, extra in (confirmations or {}).items():
             if cid in confirmed:
                 confirmed[cid] = merge_stats(confirmed[cid], extra)
         reasons += _critical(confirmed, baseline, cfg)
-        unshared = [s for s in scored.values() if not _shared(s, baseline)]
+        unshared = [s for s in scored.values() if not shared(s, baseline)]
         failed = _failing(unshared)
         if failed:
             reasons.append(

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 
 from evalgate.config.model import GateConfig
 from evalgate.errors import ConfigError
+from evalgate.gate.baseline import Baseline
 from evalgate.gate.verdict import (
     BASELINE_MISSING,
     ERROR_RATE,
@@ -33,7 +34,14 @@ def names(cases: Sequence[str], limit: int = MAX_NAMED) -> str:
 
 
 def passes(rate: float | None) -> bool:
+    """The majority verdict over a case's scored repeats."""
     return rate is not None and rate >= 0.5
+
+
+def shared(cand: CaseStats, baseline: Baseline | None) -> bool:
+    """In the baseline with the same content hash: the only cases compared with it."""
+    base = baseline.cases.get(cand.case_id) if baseline else None
+    return base is not None and base.content_hash == cand.content_hash
 
 
 def run_checks(
@@ -44,6 +52,7 @@ def run_checks(
     total: int | None,
     errors: int | None,
 ) -> tuple[list[Reason], dict[str, float]]:
+    """Error rate and served prompt version: the reasons a run cannot be judged."""
     reasons: list[Reason] = []
     total = sum(s.n + s.errors for s in candidate.values()) if total is None else total
     errors = sum(s.errors for s in candidate.values()) if errors is None else errors
@@ -118,6 +127,7 @@ def _groups(candidate: Mapping[str, CaseStats], key: str) -> dict[str, float]:
 
 
 def absolute_checks(candidate: Mapping[str, CaseStats], cfg: GateConfig) -> list[Reason]:
+    """``min_pass_rate`` thresholds over the scored cases (shared, new and changed alike)."""
     reasons = []
     for key, threshold in sorted(cfg.min_pass_rate.items()):
         rates = _groups(candidate, key)

@@ -1,0 +1,339 @@
+"""Baselines: one JSON file per promptVersion under ``gate.baseline_dir``, meant to be committed.
+
+``<version>.json`` holds the per-case summary of the run that recorded it; ``production.json``
+names the promoted version. Files are versioned, written atomically with sorted keys (so diffs
+in review stay small), and read back into frozen records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from evalgate.errors import ConfigError, InconclusiveError, UsageError
+from evalgate.fsutil import atomic_write_text
+from evalgate.results import CaseResult, aggregate
+
+BASELINE_FORMAT_VERSION = 1
+PRODUCTION_FILE = "production.json"
+_MAX_STEM = 200
+_HOW_TO_RECORD = (
+    "record one with 'evalgate run --record-baseline' or 'evalgate baseline record RUN'"
+)
+
+
+@dataclass(frozen=True)
+class BaselineCase:
+    """One case as the baseline run saw it (only cases with at least one scored repeat)."""
+
+    content_hash: str
+    score: float
+    pass_rate: float
+    n: int
+    passes: int
+    tags: tuple[str, ...] = ()
+    dataset: str = ""
+    scorer_pass: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "content_hash": self.content_hash,
+            "score": self.score,
+            "pass_rate": self.pass_rate,
+            "n": self.n,
+            "passes": self.passes,
+            "tags": list(self.tags),
+            "dataset": self.dataset,
+            "scorer_pass": {k: [p, t] for k, (p, t) in sorted(self.scorer_pass.items())},
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> BaselineCase:
+        return cls(
+            content_hash=str(d["content_hash"]),
+            score=float(d["score"]),
+            pass_rate=float(d["pass_rate"]),
+            n=int(d["n"]),
+            passes=int(d["passes"]),
+            tags=tuple(str(t) for t in d.get("tags") or ()),
+            dataset=str(d.get("dataset", "")),
+            scorer_pass={
+                str(k): (int(v[0]), int(v[1])) for k, v in (d.get("scorer_pass") or {}).items()
+            },
+        )
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The recorded summary of one run for one promptVersion."""
+
+    prompt_version: str
+    recorded_at: str
+    cases: Mapping[str, BaselineCase]
+    run_id: str = ""
+    evalgate_version: str = ""
+    git_sha: str | None = None
+    config_hash: str = ""
+    format_version: int = BASELINE_FORMAT_VERSION
+
+    @property
+    def mean_score(self) -> float | None:
+        if not self.cases:
+            return None
+        return sum(c.score for c in self.cases.values()) / len(self.cases)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format_version": self.format_version,
+            "prompt_version": self.prompt_version,
+            "recorded_at": self.recorded_at,
+            "run_id": self.run_id,
+            "evalgate_version": self.evalgate_version,
+            "git_sha": self.git_sha,
+            "config_hash": self.config_hash,
+            "cases": {cid: c.to_dict() for cid, c in sorted(self.cases.items())},
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Baseline:
+        return cls(
+            format_version=int(d["format_version"]),
+            prompt_version=str(d["prompt_version"]),
+            recorded_at=str(d["recorded_at"]),
+            run_id=str(d.get("run_id") or ""),
+            evalgate_version=str(d.get("evalgate_version") or ""),
+            git_sha=None if d.get("git_sha") is None else str(d["git_sha"]),
+            config_hash=str(d.get("config_hash") or ""),
+            cases={str(k): BaselineCase.from_dict(v) for k, v in dict(d["cases"]).items()},
+        )
+
+
+def version_file_stem(version: str) -> str:
+    """A safe, reversible file name for a promptVersion (no separators, no leading dot).
+
+    Anything outside ``[A-Za-z0-9_.-]`` is percent-encoded, so ``../x`` or ``a/b`` cannot leave
+    the folder and two different versions never share a file.
+    """
+    if not version or not version.strip():
+        raise UsageError("a prompt version must not be empty")
+    stem = quote(version, safe="-_.")
+    if stem.startswith("."):
+        stem = "%2E" + stem[1:]
+    if stem.lower() == PRODUCTION_FILE.removesuffix(".json"):
+        stem = "%" + format(ord(stem[0]), "02X") + stem[1:]  # keep production.json ours
+    if len(stem) > _MAX_STEM:
+        raise UsageError(f"prompt version {version[:40]!r}... is too long to store (max ~200)")
+    return stem
+
+
+def _now() -> str:
+    return (
+        dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    )
+
+
+def baseline_from_run(
+    results: Iterable[CaseResult],
+    summary: Mapping[str, Any],
+    *,
+    prompt_version: str | None = None,
+    recorded_at: str | None = None,
+) -> Baseline:
+    """Build a baseline from a run's results and its ``summary.json``.
+
+    The version is ``prompt_version`` if given, else the one the endpoint served. Cases without
+    a scored repeat (all errors, or skipped) are left out: there is nothing to compare with.
+    """
+    version = prompt_version or summary.get("prompt_version")
+    seen = summary.get("prompt_versions") or {}
+    if prompt_version is None and isinstance(seen, Mapping) and len(seen) > 1:
+        raise ConfigError(
+            f"run {summary.get('run_id', '?')} served several prompt versions"
+            f" ({', '.join(sorted(map(str, seen)))}); a baseline must describe one:"
+            " re-run with one version, or pass --prompt-version V to choose"
+        )
+    if not version:
+        raise ConfigError(
+            f"run {summary.get('run_id', '?')} has no prompt version (the endpoint did not"
+            " report one); pass --prompt-version V"
+        )
+    cases = {
+        cid: BaselineCase(
+            content_hash=s.content_hash,
+            score=s.score,
+            pass_rate=s.pass_rate,
+            n=s.n,
+            passes=s.passes,
+            tags=s.tags,
+            dataset=s.dataset,
+            scorer_pass=dict(s.scorer_pass),
+        )
+        for cid, s in aggregate(results).items()
+        if s.n > 0 and s.score is not None and s.pass_rate is not None
+    }
+    git = summary.get("git")
+    return Baseline(
+        prompt_version=str(version),
+        recorded_at=recorded_at or _now(),
+        cases=cases,
+        run_id=str(summary.get("run_id") or ""),
+        evalgate_version=str(summary.get("evalgate_version") or ""),
+        git_sha=str(git["sha"]) if isinstance(git, Mapping) and git.get("sha") else None,
+        config_hash=str(summary.get("config_hash") or ""),
+    )
+
+
+_TMP = re.compile(r"^\..*\.tmp$")
+
+
+class BaselineStore:
+    """The baseline folder: ``<version>.json`` files and ``production.json``."""
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = Path(directory)
+
+    def path_for(self, version: str) -> Path:
+        return self.dir / f"{version_file_stem(version)}.json"
+
+    def _read(self, path: Path) -> Any:
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(
+                f"{path}: damaged baseline file ({exc}); restore it from git or record it again"
+                f" ({_HOW_TO_RECORD})"
+            ) from exc
+
+    def _parse(self, path: Path) -> Baseline:
+        data = self._read(path)
+        version = data.get("format_version") if isinstance(data, dict) else None
+        if version != BASELINE_FORMAT_VERSION:
+            raise ConfigError(
+                f"{path}: baseline format_version {version!r} is not supported (this evalgate"
+                f" reads {BASELINE_FORMAT_VERSION}); use a matching evalgate or record it again"
+            )
+        try:
+            return Baseline.from_dict(data)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+            raise ConfigError(
+                f"{path}: damaged baseline file (bad or missing field {exc}); restore it from"
+                f" git or record it again ({_HOW_TO_RECORD})"
+            ) from exc
+
+    def load(self, version: str) -> Baseline | None:
+        """The baseline recorded for ``version``, or None."""
+        path = self.path_for(version)
+        if not path.exists():
+            return None
+        baseline = self._parse(path)
+        if baseline.prompt_version != version:
+            raise ConfigError(
+                f"{path}: holds prompt version {baseline.prompt_version!r}, not {version!r};"
+                " rename the file or record the baseline again"
+            )
+        return baseline
+
+    def save(self, baseline: Baseline) -> Path:
+        """Write ``<version>.json`` atomically (the old file stays whole if this fails)."""
+        path = self.path_for(baseline.prompt_version)
+        text = json.dumps(baseline.to_dict(), indent=2, sort_keys=True, ensure_ascii=False)
+        atomic_write_text(path, text + "\n")
+        return path
+
+    def list(self) -> list[Baseline]:
+        """Every recorded baseline, oldest first."""
+        if not self.dir.is_dir():
+            return []
+        found = [
+            self._parse(p)
+            for p in sorted(self.dir.glob("*.json"))
+            if p.name != PRODUCTION_FILE and not _TMP.match(p.name)
+        ]
+        return sorted(found, key=lambda b: (_when(b.recorded_at), b.prompt_version))
+
+    def latest(self) -> Baseline | None:
+        found = self.list()
+        return found[-1] if found else None
+
+    def production(self) -> str | None:
+        """The promoted prompt version, or None."""
+        path = self.dir / PRODUCTION_FILE
+        if not path.exists():
+            return None
+        data = self._read(path)
+        if (
+            not isinstance(data, dict)
+            or data.get("format_version") != BASELINE_FORMAT_VERSION
+            or not isinstance(data.get("prompt_version"), str)
+        ):
+            raise ConfigError(
+                f"{path}: not a valid production marker (expected format_version"
+                f" {BASELINE_FORMAT_VERSION} and a prompt_version);"
+                " fix it with 'evalgate baseline promote V'"
+            )
+        return str(data["prompt_version"])
+
+    def promote(self, version: str) -> Path:
+        """Mark ``version`` (which must have a baseline) as the one in production."""
+        if self.load(version) is None:
+            raise UsageError(
+                f"no baseline for prompt version {version!r} in {self.dir}; {_HOW_TO_RECORD}"
+            )
+        path = self.dir / PRODUCTION_FILE
+        doc = {"format_version": BASELINE_FORMAT_VERSION, "prompt_version": version}
+        atomic_write_text(path, json.dumps(doc, indent=2, sort_keys=True) + "\n")
+        return path
+
+    def resolve(self, spec: str, run_version: str | None) -> Baseline | None:
+        """The baseline to compare with.
+
+        ``auto``: the run's own promptVersion if recorded, else the promoted version, else the
+        latest recorded, else None (the gate then judges on absolute thresholds only). Any other
+        value names a version, which must exist (InconclusiveError otherwise).
+        """
+        if spec != "auto":
+            found = self.load(spec)
+            if found is None:
+                raise InconclusiveError(
+                    f"no baseline for prompt version {spec!r} in {self.dir}; {_HOW_TO_RECORD}"
+                )
+            return found
+        if run_version:
+            own = self.load(run_version)
+            if own is not None:
+                return own
+        prod = self.production()
+        if prod is not None:
+            found = self.load(prod)
+            if found is None:
+                raise ConfigError(
+                    f"{self.dir / PRODUCTION_FILE}: promotes {prod!r} but"
+                    f" {self.path_for(prod).name} is missing; restore it or run"
+                    " 'evalgate baseline promote V' with a recorded version"
+                )
+            return found
+        return self.latest()
+
+
+def _when(stamp: str) -> dt.datetime:
+    try:
+        t = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+    return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
+
+
+__all__ = [
+    "BASELINE_FORMAT_VERSION",
+    "Baseline",
+    "BaselineCase",
+    "BaselineStore",
+    "baseline_from_run",
+    "version_file_stem",
+]

@@ -1,0 +1,273 @@
+"""The gate's policy: a run's per-case statistics and a baseline in, a verdict out (pure).
+
+Rules (docs/gate.md explains each):
+
+- inconclusive (exit 3) when errors exceed ``max_error_rate``, when the endpoint served a prompt
+  version other than the one asked for or several in one run, or when no case was scored. These
+  win over failures: the data behind a failure cannot be trusted.
+- fail (exit 1) when the mean score of the shared cases dropped by more than ``max_drop`` and
+  the one-sided paired test is significant at ``alpha``; when a critical case that passed in
+  the baseline fails now; when a ``min_pass_rate`` is not met; without a baseline, when any
+  case fails.
+- "Passed" and "fails" are majority verdicts over every scored repeat (``pass_rate``), so
+  confirmation re-runs of flipped cases (:func:`flipped_cases`) can clear an unlucky sample.
+
+Confirmation re-runs go in ``confirmations``, not merged into ``candidate``: they are drawn only
+for cases that got worse, so folding them into the scores of the drop test would pull those
+cases up and no others, and the test would lose most of its power (measured: 58% -> 8% of real
+10-point drops caught on 100 cases). The critical rule reads the merged repeats; the drop test
+and the absolute thresholds read the candidate run as it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+
+from evalgate.config.model import GateConfig
+from evalgate.gate.baseline import Baseline
+from evalgate.gate.drop import CI_LEVEL, drop_rule
+from evalgate.gate.rules import (
+    INCONCLUSIVE_KINDS,
+    MAX_NAMED,
+    NO_RESULTS,
+    absolute_checks,
+    names,
+    passes,
+    run_checks,
+    shared,
+)
+from evalgate.gate.verdict import (
+    CASE_FAILED,
+    CRITICAL,
+    FAIL,
+    INCONCLUSIVE,
+    INFO,
+    PASS,
+    CaseDelta,
+    Reason,
+    Verdict,
+)
+from evalgate.results import CaseStats
+
+_EMPTY: Mapping[str, int] = MappingProxyType({})
+
+
+def flipped_cases(candidate: Mapping[str, CaseStats], baseline: Baseline | None) -> list[str]:
+    """Shared cases that passed in the baseline and fail now: the ones worth re-running."""
+    if baseline is None:
+        return []
+    return [
+        cid
+        for cid, s in sorted(candidate.items())
+        if shared(s, baseline) and s.n > 0 and not passes(s.pass_rate)
+        if passes(baseline.cases[cid].pass_rate)
+    ]
+
+
+def merge_stats(first: CaseStats, extra: CaseStats) -> CaseStats:
+    """One case's statistics over the repeats of both (``extra``: confirmation re-runs)."""
+    n = first.n + extra.n
+    total = (first.score or 0.0) * first.n + (extra.score or 0.0) * extra.n
+    passes = first.passes + extra.passes
+    scorer_pass = dict(first.scorer_pass)
+    for name, (p, k) in extra.scorer_pass.items():
+        p0, k0 = scorer_pass.get(name, (0, 0))
+        scorer_pass[name] = (p0 + p, k0 + k)
+    return dataclasses.replace(
+        first,
+        n=n,
+        errors=first.errors + extra.errors,
+        skipped=first.skipped and extra.skipped,
+        score=total / n if n else None,
+        pass_rate=passes / n if n else None,
+        passes=passes,
+        scorer_pass=scorer_pass,
+    )
+
+
+def _deltas(candidate: Mapping[str, CaseStats], baseline: Baseline | None) -> list[CaseDelta]:
+    base_cases = baseline.cases if baseline else {}
+    out = []
+    for cid in sorted(set(candidate) | set(base_cases)):
+        s, b = candidate.get(cid), base_cases.get(cid)
+        if s is None:
+            status = "removed"
+        elif b is None:
+            status = "new"
+        else:
+            status = "shared" if b.content_hash == s.content_hash else "changed"
+        out.append(
+            CaseDelta(
+                case_id=cid,
+                status=status,
+                base_score=b.score if b else None,
+                score=s.score if s else None,
+                base_pass_rate=b.pass_rate if b else None,
+                pass_rate=s.pass_rate if s else None,
+            )
+        )
+    return out
+
+
+def _critical(
+    candidate: Mapping[str, CaseStats], baseline: Baseline, cfg: GateConfig
+) -> list[Reason]:
+    critical = set(cfg.critical_tags)
+    hits = [
+        (cid, s)
+        for cid in flipped_cases(candidate, baseline)
+        if critical.intersection((s := candidate[cid]).tags)
+    ]
+    flaky = [
+        cid
+        for cid, s in candidate.items()
+        if critical.intersection(s.tags)
+        and shared(s, baseline)
+        and baseline.cases[cid].n > 1
+        and 0.5 <= baseline.cases[cid].pass_rate < 1.0
+    ]
+    notes = []
+    if flaky:
+        notes.append(
+            Reason(
+                INFO,
+                f"critical cases that were flaky in the baseline: {names(flaky)}; the critical"
+                " rule may block them on noise: fix them, or raise gate.confirm",
+                tuple(flaky),
+                blocking=False,
+            )
+        )
+    if not hits:
+        return notes
+    detail = ", ".join(
+        f"{cid} (baseline {baseline.cases[cid].passes}/{baseline.cases[cid].n},"
+        f" now {s.passes}/{s.n})"
+        for cid, s in hits[:MAX_NAMED]
+    )
+    more = f" and {len(hits) - MAX_NAMED} more" if len(hits) > MAX_NAMED else ""
+    return [
+        Reason(
+            CRITICAL,
+            f"critical cases passed in the baseline and fail now: {detail}{more}",
+            tuple(cid for cid, _ in hits),
+        ),
+        *notes,
+    ]
+
+
+def _failing(cases: Iterable[CaseStats]) -> list[str]:
+    return [s.case_id for s in cases if s.n > 0 and not passes(s.pass_rate)]
+
+
+def evaluate(
+    candidate: Mapping[str, CaseStats],
+    baseline: Baseline | None,
+    cfg: GateConfig,
+    *,
+    prompt_versions: Mapping[str, int] = _EMPTY,
+    requested_version: str | None = None,
+    total_results: int | None = None,
+    error_results: int | None = None,
+    confirmations: Mapping[str, CaseStats] | None = None,
+    ci_resamples: int | None = None,
+) -> Verdict:
+    """Judge a run. ``candidate`` maps case id to its statistics (``results.aggregate``).
+
+    ``prompt_versions`` counts the versions the endpoint served; ``total_results`` and
+    ``error_results`` default to the counts in ``candidate``. ``confirmations`` holds the
+    re-runs of :func:`flipped_cases` (aggregated on their own). ``ci_resamples`` (default
+    ``min(cfg.resamples, 2000)``; 0 skips it) only affects the reported interval.
+    """
+    reasons, run_info = run_checks(
+        candidate, cfg, prompt_versions, requested_version, total_results, error_results
+    )
+    scored = {cid: s for cid, s in sorted(candidate.items()) if s.n > 0 and s.score is not None}
+    if not scored:
+        reasons.append(Reason(NO_RESULTS, "no case was scored; nothing to judge"))
+    deltas = _deltas(candidate, baseline)
+    info: dict[str, object] = {}
+    if baseline is None:
+        reasons.append(
+            Reason(INFO, "no baseline: judged on absolute expectations only", blocking=False)
+        )
+        failed = _failing(scored.values())
+        if failed:
+            reasons.append(
+                Reason(CASE_FAILED, f"{len(failed)} cases failed: {names(failed)}", tuple(failed))
+            )
+    else:
+        if ci_resamples is None:
+            ci_resamples = min(cfg.resamples, 2000)
+        drop_reasons, info = drop_rule(scored, baseline, cfg, ci_resamples)
+        reasons += drop_reasons
+        confirmed = dict(scored)
+        for cid, extra in (confirmations or {}).items():
+            if cid in confirmed:
+                confirmed[cid] = merge_stats(confirmed[cid], extra)
+        reasons += _critical(confirmed, baseline, cfg)
+        unshared = [s for s in scored.values() if not shared(s, baseline)]
+        failed = _failing(unshared)
+        if failed:
+            reasons.append(
+                Reason(
+                    INFO,
+                    f"new or changed cases failing (held to min_pass_rate only): {names(failed)}",
+                    tuple(failed),
+                    blocking=False,
+                )
+            )
+        removed = [d.case_id for d in deltas if d.status == "removed"]
+        if removed:
+            reasons.append(
+                Reason(
+                    INFO,
+                    f"{len(removed)} baseline cases were not run: {names(removed)}",
+                    tuple(removed),
+                    blocking=False,
+                )
+            )
+    reasons += absolute_checks(scored, cfg)
+    blocking = [r for r in reasons if r.blocking]
+    if any(r.kind in INCONCLUSIVE_KINDS for r in blocking):
+        status = INCONCLUSIVE
+    else:
+        status = FAIL if blocking else PASS
+    order = {True: 0, False: 1}
+    reasons.sort(key=lambda r: (order[r.kind in INCONCLUSIVE_KINDS], order[r.blocking]))
+    counts = {
+        k: sum(1 for d in deltas if d.status == k) for k in ("shared", "new", "changed", "removed")
+    }
+    scores = [s.score for s in scored.values() if s.score is not None]
+    p_value = info.get("p_value")
+    mdd = info.get("mdd")
+    return Verdict(
+        status=status,
+        reasons=tuple(reasons),
+        baseline_version=baseline.prompt_version if baseline else None,
+        mean_score=sum(scores) / len(scores) if scores else None,
+        base_mean_score=_float(info.get("base_mean")),
+        shared_mean_score=_float(info.get("shared_mean")),
+        p_value=_float(p_value),
+        test=str(info["test"]) if "test" in info else None,
+        min_detectable_drop=_float(mdd),
+        deltas=tuple(deltas),
+        stats={
+            **run_info,
+            **{
+                k: v
+                for k, v in info.items()
+                if k not in ("base_mean", "shared_mean", "p_value", "test", "mdd")
+            },
+            **counts,
+            "alpha": cfg.alpha,
+            "max_drop": cfg.max_drop,
+            "seed": cfg.seed,
+            "ci_level": CI_LEVEL,
+        },
+    )
+
+
+def _float(v: object) -> float | None:
+    return float(v) if isinstance(v, (int, float)) else None

@@ -1,0 +1,194 @@
+"""The paired test, the bootstrap interval and the detectable drop."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+import statistics
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from evalgate.gate import stats
+from evalgate.gate.stats import (
+    EXACT,
+    LATTICE,
+    MCNEMAR,
+    MONTE_CARLO,
+    binomial_tail,
+    bootstrap_ci,
+    min_cases_to_flag,
+    min_detectable_drop,
+    paired_drop_test,
+)
+
+
+def brute_force_p(diffs: list[float]) -> float:
+    """P(sum of randomly signed |d| <= observed sum), by listing every sign pattern."""
+    observed = sum(diffs)
+    mags = [abs(d) for d in diffs if d != 0]
+    hits = 0
+    for signs in itertools.product((1, -1), repeat=len(mags)):
+        if sum(s * m for s, m in zip(signs, mags, strict=True)) <= observed + 1e-9:
+            hits += 1
+    return float(hits / 2 ** len(mags))
+
+
+# -- known values ------------------------------------------------------------------------
+def test_binomial_tail_known_values() -> None:
+    assert binomial_tail(5, 5) == 1 / 32
+    assert binomial_tail(5, 6) == 7 / 64
+    assert binomial_tail(0, 10) == 1.0
+    assert binomial_tail(3, 2) == 0.0
+    assert binomial_tail(1, 1) == 0.5
+
+
+def test_mcnemar_counts_only_discordant_pairs() -> None:
+    # 5 cases passed before and fail now, 1 the other way, 4 unchanged: P(X >= 5 | n=6) = 7/64
+    base = [1, 1, 1, 1, 1, 0, 1, 1, 0, 0]
+    cand = [0, 0, 0, 0, 0, 1, 1, 1, 0, 0]
+    r = paired_drop_test([float(x) for x in base], [float(x) for x in cand])
+    assert r.test == MCNEMAR
+    assert r.p_value == pytest.approx(7 / 64)
+    assert (r.drops, r.gains, r.nonzero, r.n) == (5, 1, 6, 10)
+
+
+def test_five_clean_drops_are_significant_at_five_percent() -> None:
+    r = paired_drop_test([1.0] * 5, [0.0] * 5)
+    assert r.p_value == pytest.approx(1 / 32)
+    assert paired_drop_test([1.0] * 4, [0.0] * 4).p_value == pytest.approx(1 / 16)
+
+
+def test_exact_sign_flip_hand_computed_with_a_float_tie() -> None:
+    # d = (-0.3, +0.1, -0.2), sum -0.4; of the 8 sign patterns only -0.6 and -0.4 are <= -0.4.
+    # 0.5-0.8 is not exactly -0.3 in floating point: the tie must still count.
+    r = paired_drop_test([0.8, 0.4, 0.9], [0.5, 0.5, 0.7])
+    assert r.test == EXACT
+    assert r.p_value == pytest.approx(2 / 8)
+
+
+def test_no_change_gives_p_one() -> None:
+    r = paired_drop_test([0.3, 0.7, 0.5], [0.3, 0.7, 0.5])
+    assert r.p_value == 1.0
+    assert r.nonzero == 0
+
+
+def test_exact_matches_brute_force() -> None:
+    rng = random.Random(3)
+    for _ in range(20):
+        k = rng.randint(1, 11)
+        base = [rng.random() for _ in range(k)]
+        cand = [min(1.0, max(0.0, b + rng.gauss(-0.05, 0.2))) for b in base]
+        diffs = [c - b for b, c in zip(base, cand, strict=True)]
+        assert paired_drop_test(base, cand).p_value == pytest.approx(brute_force_p(diffs))
+
+
+def test_lattice_matches_enumeration_for_repeated_pass_fail() -> None:
+    rng = random.Random(5)
+    base = [rng.randint(0, 3) / 3 for _ in range(60)]
+    cand = [rng.randint(0, 3) / 3 for _ in range(60)]
+    r = paired_drop_test(base, cand)
+    assert r.test == LATTICE and r.nonzero > stats.EXACT_MAX
+    # the same numbers cut to 24 changed cases go through enumeration; compare both paths
+    diffs = [c - b for b, c in zip(base, cand, strict=True) if c != b][:24]
+    mags = sorted(abs(d) for d in diffs)
+    observed = math.fsum(diffs)
+    units = [round(m * 3) for m in mags]
+    lattice = stats._exact_lattice(units, math.floor(observed * 3 + 1e-6))
+    assert lattice == pytest.approx(stats._exact_enumeration(mags, observed), abs=1e-12)
+
+
+def test_monte_carlo_close_to_exact_and_never_zero() -> None:
+    rng = random.Random(11)
+    base = [rng.random() for _ in range(40)]
+    cand = [b - 0.03 + rng.gauss(0, 0.1) for b in base]
+    r = paired_drop_test(base, cand, resamples=20_000, seed=1)
+    assert r.test == MONTE_CARLO and r.resamples == 20_000
+    diffs = [c - b for b, c in zip(base, cand, strict=True)]
+    # the sign-flip distribution of the sum is close to normal with variance sum(d^2) here
+    z = sum(diffs) / math.sqrt(sum(d * d for d in diffs))
+    assert r.p_value == pytest.approx(statistics.NormalDist().cdf(z), abs=0.02)
+    extreme = paired_drop_test([1.0] * 40, [0.5 - i / 1000 for i in range(40)], resamples=100)
+    assert extreme.p_value == pytest.approx(1 / 101)
+
+
+def test_seeded_and_order_independent() -> None:
+    rng = random.Random(2)
+    base = [rng.random() for _ in range(50)]
+    cand = [b + rng.gauss(-0.02, 0.2) for b in base]
+    a = paired_drop_test(base, cand, resamples=2000, seed=7)
+    assert a == paired_drop_test(base, cand, resamples=2000, seed=7)
+    assert paired_drop_test(base, cand, resamples=2000, seed=8).p_value != a.p_value
+    order = list(range(50))
+    rng.shuffle(order)
+    shuffled = paired_drop_test(
+        [base[i] for i in order], [cand[i] for i in order], resamples=2000, seed=7
+    )
+    assert shuffled.p_value == a.p_value
+
+
+def test_swapping_sides_is_the_other_tail() -> None:
+    # exact tests: P(S <= s) + P(S >= s) = 1 + P(S = s); with distinct sums P(S = s) = 2**-k
+    base, cand = [0.9, 0.5, 0.7, 0.2, 0.6], [0.6, 0.55, 0.3, 0.25, 0.4]
+    down = paired_drop_test(base, cand).p_value
+    up = paired_drop_test(cand, base).p_value
+    assert down + up == pytest.approx(1 + 1 / 32)
+
+
+def test_unequal_lengths_rejected() -> None:
+    with pytest.raises(ValueError):
+        paired_drop_test([1.0], [1.0, 0.0])
+
+
+unit = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
+pairs = st.lists(st.tuples(unit, unit), min_size=1, max_size=60)
+
+
+@settings(max_examples=150, deadline=None)
+@given(pairs, st.integers(min_value=0, max_value=2**32))
+def test_p_value_is_in_zero_one(data: list[tuple[float, float]], seed: int) -> None:
+    base, cand = [b for b, _ in data], [c for _, c in data]
+    r = paired_drop_test(base, cand, resamples=200, seed=seed)
+    assert 0.0 < r.p_value <= 1.0
+    assert r.drops + r.gains == r.nonzero <= r.n == len(data)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(unit, min_size=1, max_size=80))
+def test_identical_runs_give_p_one(scores: list[float]) -> None:
+    assert paired_drop_test(scores, list(scores)).p_value == 1.0
+
+
+# -- bootstrap and power --------------------------------------------------------------------
+def test_bootstrap_ci_brackets_the_mean_and_is_seeded() -> None:
+    rng = random.Random(4)
+    diffs = [rng.gauss(-0.05, 0.2) for _ in range(80)]
+    ci = bootstrap_ci(diffs, resamples=1000, seed=3)
+    assert ci is not None
+    lo, hi = ci
+    assert lo < statistics.fmean(diffs) < hi
+    # roughly mean +- 1.96 * sd / sqrt(n)
+    half = 1.96 * statistics.stdev(diffs) / math.sqrt(80)
+    assert hi - lo == pytest.approx(2 * half, rel=0.2)
+    assert bootstrap_ci(diffs, resamples=1000, seed=3) == ci
+    assert bootstrap_ci([0.1] * 5) == pytest.approx((0.1, 0.1))
+    assert bootstrap_ci([]) is None
+
+
+def test_min_cases_to_flag() -> None:
+    assert min_cases_to_flag(0.05) == 5  # 2**-5 = 0.031 <= 0.05 < 2**-4
+    assert min_cases_to_flag(0.01) == 7
+
+
+def test_min_detectable_drop_formula_and_floors() -> None:
+    diffs = [0.4, -0.4] * 50  # sd = 0.402, n = 100
+    z = statistics.NormalDist().inv_cdf
+    expected = (z(0.95) + z(0.80)) * statistics.stdev(diffs) / 10
+    assert min_detectable_drop(diffs, 0.05) == pytest.approx(expected)
+    # no spread observed: limited by needing five whole cases to drop
+    assert min_detectable_drop([0.0] * 100, 0.05) == pytest.approx(0.05)
+    assert min_detectable_drop([0.0] * 4, 0.05) is None
+    # four times the cases halves the detectable drop
+    assert min_detectable_drop(diffs * 4, 0.05) == pytest.approx(expected / 2, rel=0.01)

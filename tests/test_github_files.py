@@ -199,3 +199,20 @@ def test_examples_cover_pull_requests_baselines_and_canary() -> None:
     runs = [s for s in all_steps(CANARY) if "evalgate canary" in s.get("run", "")]
     assert len(runs) == 1 and "--log-json -" in runs[0]["run"]
     assert "secrets.CANARY_WEBHOOK_URL" in runs[0]["env"]["CANARY_WEBHOOK_URL"]
+
+
+def test_docs_yaml_snippets_parse_and_keep_untrusted_values_out_of_scripts() -> None:
+    text = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", text, flags=re.S)
+    assert len(blocks) >= 5
+    for block in blocks:
+        doc = yaml.safe_load(block)
+        nodes = [doc]
+        while nodes:  # every mapping with a `run:` anywhere in the snippet
+            node = nodes.pop()
+            if isinstance(node, dict):
+                script = node.get("run")
+                assert not (isinstance(script, str) and UNTRUSTED.search(script)), script
+                nodes.extend(node.values())
+            elif isinstance(node, list):
+                nodes.extend(node)

@@ -274,8 +274,13 @@ def _forget(public_key: str) -> None:
     # The SDK keeps one resource manager per public key for the life of the process; a
     # shut-down one would silently drop everything a later client (e.g. another export in the
     # same process) sends, so remove it once it is closed.
+    # Its prompt-cache thread is not stopped by shutdown() either; evalgate fetches no prompts.
     with LangfuseResourceManager._lock:
-        LangfuseResourceManager._instances.pop(public_key, None)
+        manager = LangfuseResourceManager._instances.pop(public_key, None)
+    cache = getattr(manager, "prompt_cache", None)
+    tasks = getattr(cache, "_task_manager", None)
+    if tasks is not None:
+        tasks.shutdown()
 
 
 def _quiet_loggers(enabled: bool) -> contextlib.ExitStack:

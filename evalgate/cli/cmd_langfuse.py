@@ -18,9 +18,15 @@ import yaml
 
 from evalgate import secrets
 from evalgate.cli.common import CONFIG_OPTION, config_path
-from evalgate.config.model import JSON, LangfuseConfig, RedactConfig
+from evalgate.config.model import LangfuseConfig, RedactConfig
 from evalgate.errors import ConfigError, UsageError
 
+_OUT = typer.Option(..., "--out", help="Golden file to create or append to.")
+_SCORE = typer.Option(
+    [], "--score", help="NAME, NAME<=X, NAME>=X, NAME<X, NAME>X or NAME==V (repeatable: any)."
+)
+_TAG = typer.Option([], "--tag", help="Trace tag (repeatable: all must match).")
+_RUN = typer.Argument(..., help="A run folder (results.jsonl + summary.json).")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -48,7 +54,9 @@ def _interpolate(value: Any, where: str) -> Any:
             secrets.register([os.environ[name]])
             return os.environ[name]
         if default is None:
-            raise ConfigError(f"{where}: environment variable {name} is not set (or use ${{{name}:-default}})")
+            raise ConfigError(
+                f"{where}: environment variable {name} is not set (or use ${{{name}:-default}})"
+            )
         return default
 
     return _VAR.sub(sub, value)
@@ -64,7 +72,9 @@ def load_sections(option: Path | None) -> Sections:
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read the config ({exc}); run 'evalgate validate'") from exc
+        raise ConfigError(
+            f"{path}: cannot read the config ({exc}); run 'evalgate validate'"
+        ) from exc
     if not isinstance(doc, dict):
         raise ConfigError(f"{path}:1:1: the config must be a mapping")
     root = path.resolve().parent
@@ -110,11 +120,9 @@ def register(app: typer.Typer) -> None:
 
     @imp.command("langfuse")
     def import_langfuse(
-        out: Path = typer.Option(..., "--out", help="Golden file to create or append to."),
-        score: list[str] = typer.Option(
-            [], "--score", help="NAME, NAME<=X, NAME>=X, NAME<X, NAME>X or NAME==V (repeatable: any)."
-        ),
-        tag: list[str] = typer.Option([], "--tag", help="Trace tag (repeatable: all must match)."),
+        out: Path = _OUT,
+        score: list[str] = _SCORE,
+        tag: list[str] = _TAG,
         name: str | None = typer.Option(None, "--name", help="Trace name."),
         user: str | None = typer.Option(None, "--user", help="User id."),
         session: str | None = typer.Option(None, "--session", help="Session id."),
@@ -155,7 +163,7 @@ def register(app: typer.Typer) -> None:
 
     @exp.command("langfuse")
     def export_langfuse(
-        run: Path = typer.Argument(..., help="A run folder (results.jsonl + summary.json)."),
+        run: Path = _RUN,
         strict: bool = typer.Option(False, "--strict", help="Exit 3 when anything was lost."),
         config: Path | None = CONFIG_OPTION,
     ) -> int:
@@ -169,6 +177,3 @@ def register(app: typer.Typer) -> None:
         )  # fmt: skip
         typer.echo(secrets.scrub(report.summary()), err=True)
         return 0
-
-
-__all__ = ["JSON", "Sections", "load_sections", "redactor_factory", "register"]

@@ -65,7 +65,7 @@ def observations(s: Store, p: dict[str, str]) -> Answer:
             return 400, {"message": f"invalid filter: {exc}"}, None
     else:
         for param, col in (("traceId", "traceId"), ("name", "name"), ("userId", "userId"),
-                           ("sessionId", "sessionId"), ("type", "type"), ("environment", "environment")):  # fmt: skip
+                           ("sessionId", "sessionId"), ("type", "type"), ("environment", "environment")):  # fmt: skip  # noqa: E501
             if param in p:
                 rows = [o for o in rows if o.get(col) == p[param]]
         if "isRootObservation" in p:
@@ -144,9 +144,11 @@ def upsert_dataset(s: Store, body: Any, check: Check) -> dict[str, Any]:
         ds = s.datasets.get(body["name"])
         if ds is None:
             ds = {"id": f"ds-{uuid.uuid4().hex[:12]}", "name": body["name"], "createdAt": _now(),
-                  "projectId": PROJECT_ID, "inputSchema": None, "expectedOutputSchema": None}  # fmt: skip
+                  "projectId": PROJECT_ID, "inputSchema": None, "expectedOutputSchema": None}  # fmt: skip  # noqa: E501
             s.datasets[body["name"]] = ds
-        ds.update(description=body.get("description"), metadata=body.get("metadata"), updatedAt=_now())
+        ds.update(
+            description=body.get("description"), metadata=body.get("metadata"), updatedAt=_now()
+        )
         return dict(ds)
 
 

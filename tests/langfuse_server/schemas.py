@@ -32,8 +32,11 @@ DRIFT: dict[str, Any] = {
             "rejected": {"type": "integer"},
             "errors": {
                 "type": "array",
-                "items": {"type": "object", "properties": {"message": {"type": "string"}},
-                          "required": ["message"]},
+                "items": {
+                    "type": "object",
+                    "properties": {"message": {"type": "string"}},
+                    "required": ["message"],
+                },
             },
         },
         "required": ["accepted", "rejected", "errors"],
@@ -67,7 +70,9 @@ def _document() -> dict[str, Any]:
     # Drift: price fields and modelId are required in the spec but omitted unless requested.
     obs = schemas["ObservationV2"]
     obs["required"] = [
-        r for r in obs["required"] if r not in ("modelId", "inputPrice", "outputPrice", "totalPrice")
+        r
+        for r in obs["required"]
+        if r not in ("modelId", "inputPrice", "outputPrice", "totalPrice")
     ]
     # Drift: the SDK sends dataset items with "status": null.
     req = schemas["CreateDatasetItemRequest"]["properties"]

@@ -37,7 +37,7 @@ def seed(store: Store, now: datetime | None = None) -> None:
              "input": [{"role": "user", "content": "..."}],
              "output": {"role": "assistant", "content": "", "tool_calls": [
                  {"id": "call_1", "type": "function",
-                  "function": {"name": "create_ticket", "arguments": "{\"priority\": \"high\"}"}}]}},
+                  "function": {"name": "create_ticket", "arguments": "{\"priority\": \"high\"}"}}]}},  # noqa: E501
         ),
     )  # fmt: skip
     store.add_score(T1, "user_feedback", 0.0, at=now - timedelta(hours=1))

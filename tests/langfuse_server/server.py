@@ -64,12 +64,18 @@ class LangfuseServer:
         return sum(1 for m, p in self.requests if m == method and p == path)
 
     # -- routing ---------------------------------------------------------------------------
-    def handle(self, method: str, path: str, params: dict[str, str], body: Any) -> tuple[int, Any, str | None]:
+    def handle(
+        self, method: str, path: str, params: dict[str, str], body: Any
+    ) -> tuple[int, Any, str | None]:
         """Returns (status, JSON body, schema name to validate it with)."""
         s = self.store
         if method == "GET" and path == "/api/public/projects":
             org = {"id": "org-1", "name": "Test org"}
-            return 200, {"data": [{"id": PROJECT_ID, "name": "test", "organization": org, "metadata": {}}]}, "Projects"
+            return (
+                200,
+                {"data": [{"id": PROJECT_ID, "name": "test", "organization": org, "metadata": {}}]},
+                "Projects",
+            )
         if method == "GET" and path == "/api/public/v2/observations":
             return query.observations(s, params)
         if method == "GET" and path == "/api/public/v3/scores":
@@ -141,7 +147,10 @@ def _handler(server: LangfuseServer) -> type[BaseHTTPRequestHandler]:
                 errs = schemas.errors(schema, body)
                 if errs:
                     server.schema_errors.extend(errs)
-                    status, body = 500, {"message": "test server response broke the spec", "errors": errs}
+                    status, body = (
+                        500,
+                        {"message": "test server response broke the spec", "errors": errs},
+                    )
             data = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

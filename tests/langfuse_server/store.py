@@ -77,7 +77,7 @@ class Store:
                   "release": None, "level": "DEFAULT", "statusMessage": None, "version": None,
                   "bookmarked": False, "public": False, "metadata": {}, "model": None,
                   "internalModelId": None, "modelParameters": None,
-                  "completionStartTime": None, "createdAt": iso(start), "updatedAt": iso(start)}  # fmt: skip
+                  "completionStartTime": None, "createdAt": iso(start), "updatedAt": iso(start)}  # fmt: skip  # noqa: E501
         with self.lock:
             self.observations.append({
                 **common, "id": root_id, "parentObservationId": None, "type": "SPAN",
@@ -124,7 +124,7 @@ class Store:
         with self.lock:
             return [
                 s for s in self.spans
-                if s["attributes"].get("langfuse.experiment.item.root_observation_id") == s["spanId"]
+                if s["attributes"].get("langfuse.experiment.item.root_observation_id") == s["spanId"]  # noqa: E501
             ]  # fmt: skip
 
     def scores_for_trace(self, trace_id: str) -> list[dict[str, Any]]:

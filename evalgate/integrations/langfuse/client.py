@@ -65,7 +65,9 @@ def resolve_credentials(cfg: LangfuseConfig, environ: Mapping[str, str]) -> Cred
         or environ.get("LANGFUSE_HOST")
         or DEFAULT_BASE_URL
     )
-    missing = [n for n, v in (("LANGFUSE_PUBLIC_KEY", public), ("LANGFUSE_SECRET_KEY", secret)) if not v]
+    missing = [
+        n for n, v in (("LANGFUSE_PUBLIC_KEY", public), ("LANGFUSE_SECRET_KEY", secret)) if not v
+    ]
     if missing:
         raise ConfigError(
             f"no Langfuse API key: set {' and '.join(missing)} in the environment"
@@ -185,7 +187,7 @@ class _CountingTransport(httpx.BaseTransport):
         self._inner.close()
 
 
-class _CountingSpanExporter(SpanExporter):  # type: ignore[misc]
+class _CountingSpanExporter(SpanExporter):
     """Records, per trace, whether its spans reached the server."""
 
     def __init__(self, inner: SpanExporter, tally: Tally) -> None:
@@ -199,7 +201,11 @@ class _CountingSpanExporter(SpanExporter):  # type: ignore[misc]
             result = SpanExportResult.FAILURE
         ids = {format(s.context.trace_id, "032x") for s in spans if s.context is not None}
         with self._tally.lock:
-            (self._tally.spans_ok if result == SpanExportResult.SUCCESS else self._tally.spans_failed).update(ids)
+            (
+                self._tally.spans_ok
+                if result == SpanExportResult.SUCCESS
+                else self._tally.spans_failed
+            ).update(ids)
         return result
 
     def shutdown(self) -> None:

@@ -23,7 +23,12 @@ from langfuse import Evaluation
 from evalgate.config.model import LangfuseConfig
 from evalgate.errors import ConfigError, EvalgateError, InconclusiveError
 from evalgate.integrations.langfuse import sources
-from evalgate.integrations.langfuse.client import Session, api_call, open_session, resolve_credentials
+from evalgate.integrations.langfuse.client import (
+    Session,
+    api_call,
+    open_session,
+    resolve_credentials,
+)
 from evalgate.model import JSON
 from evalgate.results import SUMMARY_FILE, CaseResult, load_json_file, read_results
 
@@ -93,7 +98,8 @@ def run_name(summary: Mapping[str, JSON]) -> str:
 
 
 def _metadata(summary: Mapping[str, JSON]) -> dict[str, str]:
-    git = summary.get("git") if isinstance(summary.get("git"), Mapping) else {}
+    git_raw = summary.get("git")
+    git: Mapping[str, JSON] = git_raw if isinstance(git_raw, Mapping) else {}
     raw = {
         "evalgate_run_id": summary.get("run_id"),
         "prompt_version": summary.get("prompt_version"),

@@ -98,7 +98,12 @@ class ScoreFilter:
         if self.op is None:
             return self.name
         v = self.value
-        shown = "|".join(v) if isinstance(v, tuple) else str(v).lower() if isinstance(v, bool) else _num(v)  # type: ignore[arg-type]
+        if isinstance(v, tuple):
+            shown = "|".join(v)
+        elif isinstance(v, bool):
+            shown = str(v).lower()
+        else:
+            shown = _num(v or 0.0)
         return f"{self.name}{self.op}{shown}"
 
 

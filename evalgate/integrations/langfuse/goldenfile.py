@@ -79,11 +79,11 @@ def render(cases: Sequence[Mapping[str, JSON]], indent: int, notes: Sequence[str
     """Cases as YAML list items, each after a comment line, indented by ``indent``."""
     pad = " " * indent
     chunks: list[str] = []
-    for case, note in zip(cases, notes):
+    for case, note in zip(cases, notes, strict=True):
         text = yaml.safe_dump(
             [dict(case)], sort_keys=False, allow_unicode=True, default_flow_style=False, width=100
         )
-        lines = [f"# {note}"] + text.splitlines()
+        lines = [f"# {note}", *text.splitlines()]
         chunks.append("".join(f"{pad}{line}\n" if line else "\n" for line in lines))
     return "".join(chunks)
 

@@ -68,7 +68,7 @@ def decode(value: JSON) -> JSON:
     """v2 observations carry input/output as JSON strings; plain text stays text."""
     if isinstance(value, str):
         s = value.strip()
-        if s[:1] in ('{', '[', '"') or s in ("true", "false", "null") or _is_number(s):
+        if s[:1] in ("{", "[", '"') or s in ("true", "false", "null") or _is_number(s):
             try:
                 return json.loads(s)
             except ValueError:
@@ -88,11 +88,9 @@ def root_of(observations: Sequence[Obs]) -> Obs | None:
     """The logical root: flagged by the server, else parentless, else the earliest."""
     if not observations:
         return None
-    for pred in (lambda o: o.is_root is True, lambda o: o.parent_id is None):
-        roots = [o for o in observations if pred(o)]
-        if roots:
-            return min(roots, key=_start)
-    return min(observations, key=_start)
+    flagged = [o for o in observations if o.is_root is True]
+    parentless = [o for o in observations if o.parent_id is None]
+    return min(flagged or parentless or observations, key=_start)
 
 
 def _start(o: Obs) -> tuple[int, str]:
@@ -216,7 +214,8 @@ def _generation_tools(output: JSON) -> list[JSON]:
     for c in calls if isinstance(calls, list) else []:
         if not isinstance(c, dict):
             continue
-        fn = c.get("function") if isinstance(c.get("function"), dict) else c
+        fn_raw = c.get("function")
+        fn: dict[str, JSON] = fn_raw if isinstance(fn_raw, dict) else c
         args = decode(fn.get("arguments"))
         found.append(
             {"name": str(fn.get("name", "")), "arguments": args if isinstance(args, dict) else {}}
@@ -235,7 +234,7 @@ def suggest(score_name: str | None, configured: Mapping[str, JSON]) -> list[JSON
         items = [items]
     if not isinstance(items, list):
         raise ConfigError(
-            f"langfuse.suggest.{score_name} must be a list of expect items"
-            " (e.g. [refusal: false])"
+            f"langfuse.suggest.{score_name} must be a list of expect items (e.g. [refusal: false])"
         )
-    return json.loads(json.dumps(items))  # a deep copy the caller may change
+    copied: list[JSON] = json.loads(json.dumps(items))  # a deep copy the caller may change
+    return copied

@@ -34,7 +34,9 @@ def _load(path: Path) -> dict[str, Mapping[str, JSON]]:
         return {}
     cases = doc.get("cases") if isinstance(doc, dict) else None
     return {
-        str(c["id"]): c for c in (cases if isinstance(cases, list) else []) if isinstance(c, dict) and "id" in c
+        str(c["id"]): c
+        for c in (cases if isinstance(cases, list) else [])
+        if isinstance(c, dict) and "id" in c
     }
 
 

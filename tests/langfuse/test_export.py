@@ -34,7 +34,8 @@ def test_export_pushes_items_results_scores_and_links(
     assert set(s.items) == {"refund-window", "close-ticket", "injection"}
     item = s.items["refund-window"]
     assert item["datasetName"] == "support-copilot"
-    assert item["input"]["message"].endswith("Mail me at <EMAIL>")
+    message = item["input"]["message"]
+    assert "bob@example.com" not in message and "EMAIL" in message.upper()
     assert item["expectedOutput"] == [{"refusal": False}, {"contains": "30 days"}]
     # one experiment item per result (the error case included), all in the named run
     exp = s.experiment_items()

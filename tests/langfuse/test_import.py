@@ -53,7 +53,7 @@ def test_score_range_selects_flagged_traces_as_pending_redacted_cases(
     assert len(obs["retrieved"][0]["text"]) < len(LONG_CHUNK)
     assert [t["name"] for t in obs["tool_calls"]] == ["search_kb", "create_ticket"]
     assert obs["tool_calls"][1]["arguments"] == {"priority": "high"}
-    assert "2 imported" in err and "EMAIL 1" in err
+    assert "2 imported" in err and "redactions: email 1" in err.lower()
     assert yaml.safe_load((lf_env / OUT).read_text())["dataset"] == "imported"
 
 
@@ -194,7 +194,9 @@ def test_input_mapping_and_suggestions_from_config(
     rc, err = run_import(capsys, "--score", "user_feedback<=0", "--tag", "billing")
     assert rc == 0, err
     [c] = cases(lf_env)
-    assert c["input"] == {"message": "I'm <EMAIL>, why was I charged twice?", "tenant": "acme"}
+    assert set(c["input"]) == {"message", "tenant"} and c["input"]["tenant"] == "acme"
+    assert c["input"]["message"].startswith("I'm ") and "@" not in c["input"]["message"]
+    assert "EMAIL" in c["input"]["message"].upper()
     assert c["expect"] == [{"contains": "retry"}, {"max_latency_ms": 2000}]
 
 

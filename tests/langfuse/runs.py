@@ -48,7 +48,7 @@ def make_run(root: Path, name: str = "run-1") -> Path:
                    response=ok, file="goldens/support.yaml", line=3),
         CaseResult("refund-window", "support-copilot", 1, "failed", "success", False, 0.5,
                    (_rec("refusal", 1.0, "answered"),
-                    _rec("contains", 0.0, "'30 days' not in output; user sk-live-ABCDEF123456 asked")),  # noqa: E501
+                    _rec("contains", 0.0, "'30 days' not in output; user sk-proj-Ab12Cd34Ef56Gh78Ij90Kl12Mn34 asked")),  # noqa: E501
                    response=Response(output="Ask bob@example.com"),
                    file="goldens/support.yaml", line=3),
         CaseResult("close-ticket", "support-copilot", 0, "error", "timeout", False, None,

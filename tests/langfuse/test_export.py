@@ -54,7 +54,7 @@ def test_export_pushes_items_results_scores_and_links(
     traces = {e["traceId"] for e in exp}
     assert {p["traceId"] for p in s.posted_scores} <= traces
     comments = [p.get("comment") or "" for p in s.posted_scores]
-    assert not any("sk-live-ABCDEF123456" in c for c in comments)
+    assert not any("sk-proj-Ab12Cd34Ef56Gh78Ij90Kl12Mn34" in c for c in comments)
     # the middleware's own trace, linked through the deprecated run-items endpoint
     assert [(r["datasetItemId"], r["traceId"], r["datasetRunName"]) for r in s.run_items] == [
         ("refund-window", "f" * 32, "v2@abc1234")

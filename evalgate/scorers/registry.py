@@ -78,6 +78,9 @@ class Registry:
             except ModuleNotFoundError as exc:  # a family not written yet must not break others
                 if exc.name != mod:
                     raise
+        # Modules import once per process; a second Registry gets the built-ins from this list.
+        for d in _BUILTIN_DEFS:
+            self._defs.setdefault(d.name, d)
 
     def load_entry_points(self) -> list[Problem]:
         if self._entry_points_loaded:
@@ -88,6 +91,7 @@ class Registry:
         problems: list[Problem] = []
         for ep in entry_points(group=ENTRY_POINT_GROUP):
             self._current_origin = f"entry point {ep.name} ({ep.value})"
+            _LOADING.append(self)
             try:
                 ep.load()
             except Exception as exc:  # plugin code is not ours: report, do not crash
@@ -95,6 +99,7 @@ class Registry:
                     Problem(ep.value, 0, 0, f"cannot load scorer plugin {ep.name!r}: {exc}")
                 )
             finally:
+                _LOADING.pop()
                 self._current_origin = "builtin"
         return problems
 
@@ -115,6 +120,7 @@ class Registry:
             module = importlib.util.module_from_spec(spec)
             sys.modules[mod_name] = module
             self._current_origin = str(path)
+            _LOADING.append(self)
             try:
                 spec.loader.exec_module(module)
             except SyntaxError as exc:
@@ -127,6 +133,7 @@ class Registry:
                     Problem(str(path), line, 0, f"error while loading custom scorers: {exc!r}")
                 )
             finally:
+                _LOADING.pop()
                 self._current_origin = "builtin"
         return problems
 
@@ -155,6 +162,10 @@ def _exc_line(exc: BaseException, path: Path) -> int:
 
 
 REGISTRY = Registry()
+# The registry whose load_dir/load_entry_points is importing plugin code right now, so that
+# @scorer in that code registers there (a fresh Registry in tests stays isolated).
+_LOADING: list[Registry] = []
+_BUILTIN_DEFS: list[ScorerDef] = []
 
 
 def scorer(
@@ -181,15 +192,17 @@ def scorer(
 
     def decorate(fn: ScorerFn) -> ScorerFn:
         doc = (fn.__doc__ or "").strip().splitlines()
-        REGISTRY.add(
-            ScorerDef(
-                name=name or fn.__name__,
-                fn=fn,
-                params_schema=params,
-                description=description or (doc[0] if doc else ""),
-                origin=REGISTRY.current_origin,
-            )
+        target = _LOADING[-1] if _LOADING else REGISTRY
+        d = ScorerDef(
+            name=name or fn.__name__,
+            fn=fn,
+            params_schema=params,
+            description=description or (doc[0] if doc else ""),
+            origin=target.current_origin,
         )
+        if fn.__module__ in _BUILTIN_MODULES:
+            _BUILTIN_DEFS.append(d)
+        target.add(d)
         return fn
 
     return decorate

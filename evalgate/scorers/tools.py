@@ -105,10 +105,10 @@ def tool_call(response: Response, params: Any, case: Case) -> Score:
         raw = p.get("arguments")
         expected = raw if isinstance(raw, Mapping) else {}
         strict = bool(p.get("strict", False))
-        hit = next(
-            c for c in calls if c.name == name and match(want, arguments_of(c), strict) is None
-        )
-        return Score.ok(f"called {describe(hit)}")
+        hits = [
+            c for c in calls if c.name == name and match(expected, arguments_of(c), strict) is None
+        ]
+        return Score.ok(f"called {describe(hits[0])}" if hits else f"called {name}")
     return Score.ok(_seq(names))
 
 

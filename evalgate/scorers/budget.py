@@ -6,6 +6,7 @@ mapping (or pricing entry) to add, so a budget is never passed by accident.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,7 +31,11 @@ TOKENS_PARAMS: dict[str, JSON] = {
 def _num(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value)
+    try:
+        f = float(value)
+    except OverflowError:
+        return None
+    return f if math.isfinite(f) else None
 
 
 def _fmt(x: float) -> str:

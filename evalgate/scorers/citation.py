@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evalgate.model import JSON, Case, Response, Score
-from evalgate.scorers._util import output_text
+from evalgate.scorers._util import one_line, output_text
 from evalgate.scorers.registry import scorer
 
 _IDS: dict[str, JSON] = {"type": "array", "items": {"type": "string", "minLength": 1}}
@@ -38,17 +38,19 @@ PARAMS: dict[str, JSON] = {
     ]
 }
 
-_ID = r"[A-Za-z0-9][\w.:/#-]*"
+_ID = r"[A-Za-z0-9][\w.:/#-]{0,100}"  # bounded: markers are short, text may not be
 _PREFIX = r"(?:(?:doc|docs|source|sources|src|ref|cite|kb)\s*:\s*)?"
 _MARKERS = [
     # [^1] footnote references (definitions "[^1]: ..." are read separately)
     re.compile(r"\[\^(\w+)\](?!:)"),
     # [1], [2, 3], [doc:kb-x], [kb-x, kb-y]; not markdown links "[text](url)" or "[x]" boxes
-    re.compile(rf"\[{_PREFIX}({_ID}(?:\s*[,;]\s*{_ID})*)\](?![(:])"),
+    re.compile(rf"\[{_PREFIX}({_ID}(?:[ \t]*[,;][ \t]*{_ID}){{0,20}})\](?![(:])"),
     # (source: kb-x) and (sources: kb-x, kb-y)
-    re.compile(rf"\((?:source|sources|src|ref|refs)\s*:\s*({_ID}(?:\s*[,;]\s*{_ID})*)\)", re.I),
+    re.compile(
+        rf"\((?:source|sources|src|ref|refs)\s*:\s*({_ID}(?:[ \t]*[,;][ \t]*{_ID}){{0,20}})\)", re.I
+    ),
     # 【kb-x】 and 【3†source】
-    re.compile(r"【\s*([^】†\s]+)[^】]*】"),
+    re.compile(r"【[ \t]*([^】†\s【]{1,100})[^】【]{0,100}】"),
 ]
 _FOOTNOTE_DEF = re.compile(rf"^\[\^(\w+)\]:\s*\[?{_PREFIX}({_ID})", re.MULTILINE)
 _SPLIT = re.compile(r"\s*[,;]\s*")
@@ -116,7 +118,7 @@ def _ids(value: Any) -> list[str]:
 
 
 def _names(ids: Iterable[str]) -> str:
-    return ", ".join(ids)
+    return ", ".join(one_line(i)[:60] for i in ids)
 
 
 @scorer("citation", params=PARAMS)

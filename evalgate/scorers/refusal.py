@@ -204,7 +204,7 @@ _PROMISE = re.compile(
     re.IGNORECASE,
 )
 _QUOTED = re.compile(r'"[^"\n]{0,400}"|“[^”\n]{0,400}”|«[^»\n]{0,400}»|„[^“”\n]{0,400}[“”]')
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)|\n")
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
 _MAX_CHARS = 20_000  # refusals are short; a huge answer is scanned only at its start and end
 

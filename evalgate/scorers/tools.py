@@ -12,6 +12,7 @@ from typing import Any
 
 from evalgate.model import JSON, Case, Response, Score, ToolCall
 from evalgate.scorers._match import match, render
+from evalgate.scorers._util import one_line
 from evalgate.scorers.registry import scorer
 
 PERMISSIONS = ("allowed", "denied", "needs_confirmation")
@@ -55,8 +56,8 @@ def arguments_of(call: ToolCall) -> Mapping[str, Any]:
 
 def describe(call: ToolCall, width: int = 80) -> str:
     """``name(key="value", ...)`` for a reason line."""
-    args = ", ".join(f"{k}={render(v, 30)}" for k, v in arguments_of(call).items())
-    s = f"{call.name}({args})"
+    args = ", ".join(f"{one_line(str(k))}={render(v, 30)}" for k, v in arguments_of(call).items())
+    s = f"{one_line(str(call.name))}({args})"
     return s if len(s) <= width else s[: width - 2] + "…)"
 
 
@@ -79,7 +80,7 @@ def tool_call(response: Response, params: Any, case: Case) -> Score:
     if not isinstance(p, Mapping):
         return Score.fail(f"tool_call params must be a tool name or a mapping, got {render(p)}")
     calls = tuple(c for c in response.tool_calls if isinstance(c, ToolCall))
-    names = [str(c.name) for c in calls]
+    names = [one_line(str(c.name)) for c in calls]
     checks: list[tuple[bool, str]] = []
     name = p.get("name")
     if isinstance(name, str):

@@ -86,6 +86,7 @@ class Registry:
         if self._entry_points_loaded:
             return []
         self._entry_points_loaded = True
+        self.ensure_builtins()  # first, so that a plugin reusing a built-in name is reported
         from importlib.metadata import entry_points
 
         problems: list[Problem] = []
@@ -108,6 +109,7 @@ class Registry:
         directory = directory.resolve()
         if directory in self._loaded_dirs or not directory.is_dir():
             return []
+        self.ensure_builtins()  # first, so that a plugin reusing a built-in name is reported
         self._loaded_dirs.add(directory)
         problems: list[Problem] = []
         for path in sorted(directory.glob("*.py")):

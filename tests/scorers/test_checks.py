@@ -86,3 +86,50 @@ def test_json_schema_file_checks(tmp_path: Path) -> None:
     )
     missing = check_params("json_schema", {"file": "nope.json"}, golden)
     assert missing[0].startswith("json_schema: cannot read schema file nope.json")
+
+
+def _schema_errors(name: str, params: Any) -> list[str]:
+    import jsonschema
+
+    from evalgate.scorers.registry import Registry
+
+    d = Registry().get(name)
+    assert d is not None and d.params_schema is not None
+    cls = jsonschema.validators.validator_for(d.params_schema)
+    cls.check_schema(d.params_schema)
+    return [e.message for e in cls(d.params_schema).iter_errors(params)]
+
+
+def test_property_test_params_are_valid_for_their_schemas() -> None:
+    from tests.scorers.test_properties import PARAMS
+
+    for name, examples in PARAMS.items():
+        for params in examples:
+            assert _schema_errors(name, params) == [], (name, params)
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("contains", ""),
+        ("contains", []),
+        ("contains", 5),
+        ("regex", {"pattern": "x", "flags": "q"}),
+        ("regex", {"patern": "x"}),
+        ("equals", {"value": "x", "ignorecase": True}),
+        ("refusal", "yes"),
+        ("citation", {"any_of": "kb-a"}),
+        ("citation", {"requred": True}),
+        ("tool_call", {"name": "x", "permission": "maybe"}),
+        ("tool_call", {"arguments": {"a": 1}}),  # no name, order or sequence
+        ("tool_call", {"name": "x", "times": -1}),
+        ("json_schema", {"file": 3}),
+        ("json_schema", False),
+        ("max_latency_ms", "fast"),
+        ("max_tokens", {"inputs": 3}),
+        ("max_tokens", {}),
+        ("max_cost_usd", -1),
+    ],
+)
+def test_params_schema_rejects_mistakes(name: str, params: Any) -> None:
+    assert _schema_errors(name, params)

@@ -116,3 +116,16 @@ def test_broken_entry_point_is_a_problem(tmp_path: Path) -> None:
         sys.path.remove(str(site))
     assert len(problems) == 1
     assert problems[0].message.startswith("cannot load scorer plugin 'broken': No module named")
+
+
+def test_plugin_reusing_a_builtin_name_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "shadow.py").write_text(
+        "from evalgate import scorer\n\n@scorer('contains')\ndef mine(r, p, c):\n    return True\n"
+    )
+    reg = Registry()
+    problems = reg.load_dir(tmp_path)
+    assert len(problems) == 1 and problems[0].line == 3
+    assert "scorer 'contains' from" in problems[0].message
+    assert "clashes with the one from builtin" in problems[0].message
+    d = reg.get("contains")
+    assert d is not None and d.origin == "builtin"

@@ -78,16 +78,21 @@ class Registry:
             except ModuleNotFoundError as exc:  # a family not written yet must not break others
                 if exc.name != mod:
                     raise
+        # Modules import once per process; a second Registry gets the built-ins from this list.
+        for d in _BUILTIN_DEFS:
+            self._defs.setdefault(d.name, d)
 
     def load_entry_points(self) -> list[Problem]:
         if self._entry_points_loaded:
             return []
         self._entry_points_loaded = True
+        self.ensure_builtins()  # first, so that a plugin reusing a built-in name is reported
         from importlib.metadata import entry_points
 
         problems: list[Problem] = []
         for ep in entry_points(group=ENTRY_POINT_GROUP):
             self._current_origin = f"entry point {ep.name} ({ep.value})"
+            _LOADING.append(self)
             try:
                 ep.load()
             except Exception as exc:  # plugin code is not ours: report, do not crash
@@ -95,6 +100,7 @@ class Registry:
                     Problem(ep.value, 0, 0, f"cannot load scorer plugin {ep.name!r}: {exc}")
                 )
             finally:
+                _LOADING.pop()
                 self._current_origin = "builtin"
         return problems
 
@@ -103,6 +109,7 @@ class Registry:
         directory = directory.resolve()
         if directory in self._loaded_dirs or not directory.is_dir():
             return []
+        self.ensure_builtins()  # first, so that a plugin reusing a built-in name is reported
         self._loaded_dirs.add(directory)
         problems: list[Problem] = []
         for path in sorted(directory.glob("*.py")):
@@ -115,6 +122,7 @@ class Registry:
             module = importlib.util.module_from_spec(spec)
             sys.modules[mod_name] = module
             self._current_origin = str(path)
+            _LOADING.append(self)
             try:
                 spec.loader.exec_module(module)
             except SyntaxError as exc:
@@ -127,6 +135,7 @@ class Registry:
                     Problem(str(path), line, 0, f"error while loading custom scorers: {exc!r}")
                 )
             finally:
+                _LOADING.pop()
                 self._current_origin = "builtin"
         return problems
 
@@ -155,6 +164,10 @@ def _exc_line(exc: BaseException, path: Path) -> int:
 
 
 REGISTRY = Registry()
+# The registry whose load_dir/load_entry_points is importing plugin code right now, so that
+# @scorer in that code registers there (a fresh Registry in tests stays isolated).
+_LOADING: list[Registry] = []
+_BUILTIN_DEFS: list[ScorerDef] = []
 
 
 def scorer(
@@ -181,15 +194,17 @@ def scorer(
 
     def decorate(fn: ScorerFn) -> ScorerFn:
         doc = (fn.__doc__ or "").strip().splitlines()
-        REGISTRY.add(
-            ScorerDef(
-                name=name or fn.__name__,
-                fn=fn,
-                params_schema=params,
-                description=description or (doc[0] if doc else ""),
-                origin=REGISTRY.current_origin,
-            )
+        target = _LOADING[-1] if _LOADING else REGISTRY
+        d = ScorerDef(
+            name=name or fn.__name__,
+            fn=fn,
+            params_schema=params,
+            description=description or (doc[0] if doc else ""),
+            origin=target.current_origin,
         )
+        if fn.__module__ in _BUILTIN_MODULES:
+            _BUILTIN_DEFS.append(d)
+        target.add(d)
         return fn
 
     return decorate

@@ -1,0 +1,190 @@
+"""Citations: present, which documents, and whether they were actually retrieved.
+
+Cited ids come from ``response.citations`` and from markers in the answer text:
+``[kb-refunds]``, ``[doc:kb-refunds]``, ``[source: kb-x]``, ``(source: kb-x)``, ``【kb-x】``,
+numbered ``[1]`` / ``[2, 3]`` / ``【1†source】`` and footnotes ``[^1]`` (numbers resolve against
+``response.retrieved``, 1-based; a footnote definition ``[^1]: kb-x`` wins over the number).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from evalgate.model import JSON, Case, Response, Score
+from evalgate.scorers._util import one_line, output_text
+from evalgate.scorers.registry import scorer
+
+_IDS: dict[str, JSON] = {"type": "array", "items": {"type": "string", "minLength": 1}}
+PARAMS: dict[str, JSON] = {
+    "oneOf": [
+        {"type": "boolean"},
+        {
+            "type": "object",
+            "properties": {
+                "required": {"type": "boolean"},
+                "any_of": {**_IDS, "minItems": 1},
+                "all_of": {**_IDS, "minItems": 1},
+                "none_of": {**_IDS, "minItems": 1},
+                "min": {"type": "integer", "minimum": 0},
+                "must_be_retrieved": {"type": "boolean"},
+                "in_text": {"type": "boolean"},
+                "pattern": {"type": "string", "minLength": 1},
+            },
+            "additionalProperties": False,
+        },
+    ]
+}
+
+_ID = r"[A-Za-z0-9][\w.:/#-]{0,100}"  # bounded: markers are short, text may not be
+_PREFIX = r"(?:(?:doc|docs|source|sources|src|ref|cite|kb)\s*:\s*)?"
+_MARKERS = [
+    # [^1] footnote references (definitions "[^1]: ..." are read separately)
+    re.compile(r"\[\^(\w+)\](?!:)"),
+    # [1], [2, 3], [doc:kb-x], [kb-x, kb-y]; not markdown links "[text](url)" or "[x]" boxes
+    re.compile(rf"\[{_PREFIX}({_ID}(?:[ \t]*[,;][ \t]*{_ID}){{0,20}})\](?![(:])"),
+    # (source: kb-x) and (sources: kb-x, kb-y)
+    re.compile(
+        rf"\((?:source|sources|src|ref|refs)\s*:\s*({_ID}(?:[ \t]*[,;][ \t]*{_ID}){{0,20}})\)", re.I
+    ),
+    # 【kb-x】 and 【3†source】
+    re.compile(r"【[ \t]*([^】†\s【]{1,100})[^】【]{0,100}】"),
+]
+_FOOTNOTE_DEF = re.compile(rf"^\[\^(\w+)\]:\s*\[?{_PREFIX}({_ID})", re.MULTILINE)
+_SPLIT = re.compile(r"\s*[,;]\s*")
+
+
+@dataclass(frozen=True)
+class Cited:
+    """Ids cited by a response: from the citations field, from the text, and unresolved ones."""
+
+    ids: tuple[str, ...]
+    in_text: tuple[str, ...]
+    unresolved: tuple[str, ...]
+
+
+def _resolve(token: str, retrieved: tuple[str, ...], footnotes: dict[str, str]) -> str | None:
+    if token in footnotes:
+        return footnotes[token]
+    if token.isdigit():
+        n = int(token)
+        return retrieved[n - 1] if 1 <= n <= len(retrieved) else None
+    return token
+
+
+def text_markers(text: str, pattern: str | None = None) -> list[str]:
+    """Raw marker tokens in ``text`` in order (numbers not yet resolved)."""
+    if pattern is not None:
+        rx = re.compile(pattern)
+        return [t for m in rx.finditer(text) for t in _SPLIT.split(_group(m).strip()) if t]
+    body = _FOOTNOTE_DEF.sub("", text)
+    found: list[tuple[int, str]] = []
+    for rx in _MARKERS:
+        for m in rx.finditer(body):
+            found.extend((m.start(), t) for t in _SPLIT.split(m.group(1).strip()) if t)
+    tokens = [t for _, t in sorted(found, key=lambda x: x[0])]
+    return [t for t in tokens if len(t) > 1 or t.isdigit()]
+
+
+def _group(m: re.Match[str]) -> str:
+    return (m.group(1) if m.re.groups >= 1 else m.group(0)) or ""
+
+
+def cited_ids(response: Response, pattern: str | None = None) -> Cited:
+    """Every id the response cites (deduplicated, in order of appearance)."""
+    text = output_text(response)
+    retrieved = tuple(str(r) for r in response.retrieved)
+    footnotes = {m.group(1): m.group(2) for m in _FOOTNOTE_DEF.finditer(text)}
+    in_text: list[str] = []
+    unresolved: list[str] = []
+    for token in text_markers(text, pattern):
+        resolved = _resolve(token, retrieved, footnotes)
+        if resolved is None:
+            unresolved.append(f"[{token}]")
+        else:
+            in_text.append(resolved)
+    ids = _dedupe([*(str(c) for c in response.citations), *in_text])
+    return Cited(tuple(ids), tuple(_dedupe(in_text)), tuple(_dedupe(unresolved)))
+
+
+def _dedupe(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _ids(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, (list, tuple)) else []
+
+
+def _names(ids: Iterable[str]) -> str:
+    return ", ".join(one_line(i)[:60] for i in ids)
+
+
+@scorer("citation", params=PARAMS)
+def citation(response: Response, params: Any, case: Case) -> Score:
+    """The answer cites documents as required (presence, ids, retrieved, markers in text)."""
+    if params is False:  # `citation: false`: the answer must not cite anything
+        cited = cited_ids(response)
+        if cited.ids or cited.unresolved:
+            return Score.fail(
+                f"expected no citations; cited {_names(cited.ids + cited.unresolved)}"
+            )
+        return Score.ok("no citations, as expected")
+    params = dict(params) if isinstance(params, Mapping) else {"required": True}
+    pattern = params.get("pattern") if isinstance(params.get("pattern"), str) else None
+    try:
+        cited = cited_ids(response, pattern)
+    except re.error as exc:
+        return Score.fail(f"invalid citation pattern /{pattern}/: {exc}")
+    ids = set(cited.ids)
+    shown = _names(cited.ids) or "none"
+    checks: list[tuple[bool, str]] = []
+    if params.get("required"):
+        checks.append((bool(ids), "expected at least one citation; found none"))
+    if isinstance(params.get("min"), int) and params["min"] > 0:
+        n = params["min"]
+        checks.append((len(ids) >= n, f"expected at least {n} cited documents; cited {shown}"))
+    any_of = _ids(params.get("any_of"))
+    if any_of:
+        ok = any(i in ids for i in any_of)
+        checks.append((ok, f"expected a citation of any of {_names(any_of)}; cited {shown}"))
+    all_of = _ids(params.get("all_of"))
+    if all_of:
+        missing = [i for i in all_of if i not in ids]
+        checks.append((not missing, f"missing citation of {_names(missing)}; cited {shown}"))
+    none_of = _ids(params.get("none_of"))
+    if none_of:
+        bad = [i for i in none_of if i in ids]
+        checks.append((not bad, f"cites forbidden {_names(bad)}"))
+    if params.get("must_be_retrieved"):
+        checks.append(_retrieved_check(response, cited))
+    if params.get("in_text"):
+        unmarked = [c for c in response.citations if str(c) not in cited.in_text]
+        ok = bool(cited.in_text) and not unmarked
+        why = (
+            f"cited {_names(str(c) for c in unmarked)} without a marker in the answer text"
+            if cited.in_text
+            else "expected citation markers like [kb-id] or [1] in the answer text; found none"
+        )
+        checks.append((ok, why))
+    if not checks:
+        return Score.ok(f"no citation checks configured; cited {shown}")
+    failed = [why for ok, why in checks if not ok]
+    value = (len(checks) - len(failed)) / len(checks)
+    if failed:
+        return Score(value, False, "; ".join(failed))
+    return Score.ok(f"cited {shown}")
+
+
+def _retrieved_check(response: Response, cited: Cited) -> tuple[bool, str]:
+    retrieved = {str(r) for r in response.retrieved}
+    hallucinated = [i for i in cited.ids if i not in retrieved] + list(cited.unresolved)
+    if not hallucinated:
+        return True, ""
+    hint = " (nothing was retrieved: is the 'retrieved' response mapping set?)"
+    return False, (
+        f"cited {_names(hallucinated)} but {'it was' if len(hallucinated) == 1 else 'they were'}"
+        " not retrieved"
+        f"{hint if not retrieved else ''}; retrieved: {_names(sorted(retrieved)) or 'none'}"
+    )

@@ -1,0 +1,164 @@
+"""Tool calls: which tool was (or was not) called, with which arguments, how often, in what order.
+
+Argument matching rules are in :mod:`evalgate.scorers._match` (subset match; literals,
+``/regex/`` strings and ``{schema: {...}}`` JSON Schemas; numbers vs numeric strings).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from evalgate.model import JSON, Case, Response, Score, ToolCall
+from evalgate.scorers._match import match, render
+from evalgate.scorers._util import one_line
+from evalgate.scorers.registry import scorer
+
+PERMISSIONS = ("allowed", "denied", "needs_confirmation")
+_NAMES: dict[str, JSON] = {"type": "array", "items": {"type": "string", "minLength": 1}}
+PARAMS: dict[str, JSON] = {
+    "oneOf": [
+        {"type": "string", "minLength": 1},
+        {
+            "type": "object",
+            "properties": {
+                "name": {"type": "string", "minLength": 1},
+                "called": {"type": "boolean"},
+                "arguments": {"type": "object"},
+                "strict": {"type": "boolean"},
+                "permission": {"enum": list(PERMISSIONS)},
+                "times": {"type": "integer", "minimum": 0},
+                "order": {**_NAMES, "minItems": 1},
+                "sequence": {**_NAMES},
+            },
+            "additionalProperties": False,
+            "anyOf": [
+                {"required": ["name"]},
+                {"required": ["order"]},
+                {"required": ["sequence"]},
+            ],
+        },
+    ]
+}
+
+
+def arguments_of(call: ToolCall) -> Mapping[str, Any]:
+    """A call's arguments as a mapping; JSON-string arguments (OpenAI style) are decoded."""
+    args: Any = call.arguments
+    if isinstance(args, (str, bytes)):
+        try:
+            args = json.loads(args)
+        except ValueError:
+            return {}
+    return args if isinstance(args, Mapping) else {}
+
+
+def describe(call: ToolCall, width: int = 80) -> str:
+    """``name(key="value", ...)`` for a reason line."""
+    args = ", ".join(f"{one_line(str(k))}={render(v, 30)}" for k, v in arguments_of(call).items())
+    s = f"{one_line(str(call.name))}({args})"
+    return s if len(s) <= width else s[: width - 2] + "…)"
+
+
+def _called(calls: Sequence[ToolCall]) -> str:
+    if not calls:
+        return "no tools were called"
+    shown = ", ".join(describe(c, 60) for c in calls[:4])
+    return f"called {shown}{', …' if len(calls) > 4 else ''}"
+
+
+def _is_subsequence(want: Sequence[str], got: Sequence[str]) -> bool:
+    it = iter(got)
+    return all(any(g == w for g in it) for w in want)
+
+
+@scorer("tool_call", params=PARAMS)
+def tool_call(response: Response, params: Any, case: Case) -> Score:
+    """A tool was (or was not) called, with matching arguments, permission, count and order."""
+    p: Mapping[str, Any] = {"name": params} if isinstance(params, str) else params
+    if not isinstance(p, Mapping):
+        return Score.fail(f"tool_call params must be a tool name or a mapping, got {render(p)}")
+    calls = tuple(c for c in response.tool_calls if isinstance(c, ToolCall))
+    names = [one_line(str(c.name)) for c in calls]
+    checks: list[tuple[bool, str]] = []
+    name = p.get("name")
+    if isinstance(name, str):
+        checks.extend(_name_checks(name, p, calls))
+    order = p.get("order")
+    if isinstance(order, list) and order:
+        ok = _is_subsequence([str(o) for o in order], names)
+        checks.append((ok, f"expected calls in order {' → '.join(map(str, order))}; {_seq(names)}"))
+    sequence = p.get("sequence")
+    if isinstance(sequence, list):
+        ok = names == [str(s) for s in sequence]
+        want = " → ".join(map(str, sequence)) or "no calls"
+        checks.append((ok, f"expected exactly {want}; {_seq(names)}"))
+    if not checks:
+        return Score.fail("tool_call needs a name, order or sequence")
+    failed = [why for ok, why in checks if not ok]
+    value = (len(checks) - len(failed)) / len(checks)
+    if failed:
+        return Score(value, False, "; ".join(failed))
+    if isinstance(name, str) and p.get("called", True) is False:
+        return Score.ok(f"{name} was not called")
+    if isinstance(name, str):
+        raw = p.get("arguments")
+        expected = raw if isinstance(raw, Mapping) else {}
+        strict = bool(p.get("strict", False))
+        hits = [
+            c for c in calls if c.name == name and match(expected, arguments_of(c), strict) is None
+        ]
+        return Score.ok(f"called {describe(hits[0])}" if hits else f"called {name}")
+    return Score.ok(_seq(names))
+
+
+def _differs(diff: str | None) -> str:
+    path, _, detail = (diff or "").partition(" (")
+    return f"{path} differs: {detail[:-1]}" if detail else f"{path} differs"
+
+
+def _seq(names: Sequence[str]) -> str:
+    return f"called {' → '.join(names)}" if names else "no tools were called"
+
+
+def _name_checks(
+    name: str, p: Mapping[str, Any], calls: Sequence[ToolCall]
+) -> list[tuple[bool, str]]:
+    same = [c for c in calls if c.name == name]
+    strict = bool(p.get("strict", False))
+    raw_args = p.get("arguments")
+    expected_args: Mapping[str, Any] = raw_args if isinstance(raw_args, Mapping) else {}
+    has_args = bool(expected_args)
+    if p.get("called", True) is False:
+        if has_args:  # "never called *with these arguments*"
+            bad = [c for c in same if match(expected_args, arguments_of(c), strict) is None]
+            return [(not bad, f"expected no call {describe(bad[0])}" if bad else "")]
+        return [(not same, f"expected no call to {name}; {_called(same)}")]
+    checks: list[tuple[bool, str]] = [(bool(same), f"expected a call to {name}; {_called(calls)}")]
+    chosen = same[0] if same else None
+    if has_args:
+        want = describe(ToolCall(name, dict(expected_args)))
+        diffs = [(c, match(expected_args, arguments_of(c), strict)) for c in same]
+        hit = next((c for c, d in diffs if d is None), None)
+        if hit is not None:
+            chosen = hit
+            checks.append((True, ""))
+        elif diffs:
+            c, d = diffs[0]
+            checks.append((False, f"expected {want}; called {describe(c)} — {_differs(d)}"))
+        else:
+            checks.append((False, f"expected {want}; {_called(calls)}"))
+    permission = p.get("permission")
+    if isinstance(permission, str):
+        got = chosen.permission if chosen is not None else None
+        why = (
+            f"expected {name} with permission {permission}; got {got or 'no permission field'}"
+            + (" (map tool_calls[].permission in the response mapping)" if got is None else "")
+        )
+        checks.append((got == permission, why))
+    times = p.get("times")
+    if isinstance(times, int) and not isinstance(times, bool):
+        n = len(same)
+        checks.append((n == times, f"expected {name} called {times} time(s); called {n} time(s)"))
+    return checks

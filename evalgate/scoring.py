@@ -1,0 +1,64 @@
+"""Score one case: apply its scorers to its response(s) and combine them into a CaseScore."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from evalgate.model import Case, Response
+from evalgate.scorers.registry import REGISTRY, Registry, ScoreRecord, apply_scorer
+
+
+@dataclass(frozen=True)
+class CaseScore:
+    """A case's combined score: weighted mean of its scorers, pass/fail, and each record."""
+
+    score: float
+    passed: bool
+    records: tuple[ScoreRecord, ...]
+    error: str | None = None
+
+
+def score_case(
+    case: Case, responses: Sequence[Response], registry: Registry = REGISTRY
+) -> CaseScore:
+    """Apply ``case``'s expectations to its responses.
+
+    Single-turn: ``case.expect`` applies to ``responses[0]``. Multi-turn: each turn's
+    ``expect`` applies to that turn's response (``ScoreRecord.turn`` is its index) and
+    ``case.expect`` to the last response. The score is the weighted mean of scorer values
+    (1.0 with no scorers); the case passes when every scorer passes and, if
+    ``case.threshold`` is set, the score reaches it. A scorer that raised sets ``error``.
+    """
+    if not responses:
+        return CaseScore(0.0, False, (), error="no response to score")
+    records: list[ScoreRecord] = []
+    if case.turns:
+        for i, turn in enumerate(case.turns):
+            if i >= len(responses):
+                missing = f"turn {i} has no response ({len(responses)} for {len(case.turns)} turns)"
+                return CaseScore(0.0, False, tuple(records), error=missing)
+            records.extend(
+                apply_scorer(s, responses[i], case, registry, turn=i) for s in turn.expect
+            )
+        last = responses[len(case.turns) - 1]
+        records.extend(apply_scorer(s, last, case, registry) for s in case.expect)
+    else:
+        records.extend(apply_scorer(s, responses[0], case, registry) for s in case.expect)
+    return combine(records, case.threshold)
+
+
+def combine(records: Sequence[ScoreRecord], threshold: float | None = None) -> CaseScore:
+    """Weighted mean and pass/fail of a case's score records."""
+    errors = [f"{r.scorer}: {r.error}" for r in records if r.error is not None]
+    total_weight = sum(max(r.weight, 0.0) for r in records)
+    if not records:
+        score = 1.0
+    elif total_weight > 0:
+        score = sum(r.score * max(r.weight, 0.0) for r in records) / total_weight
+    else:
+        score = sum(r.score for r in records) / len(records)
+    passed = all(r.passed for r in records) and not errors
+    if threshold is not None and score < threshold:
+        passed = False
+    return CaseScore(score, passed, tuple(records), error="; ".join(errors) or None)

@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from evalgate.model import Response, ToolCall
+from evalgate.scorers._match import match
+from tests.scorers.conftest import run
+
+CALLS = (
+    ToolCall(
+        "search_kb", {"query": "refund policy", "filters": {"lang": "en", "tags": ["a", "b"]}}
+    ),
+    ToolCall(
+        "close_ticket", {"ticket_id": "8841", "notify": True}, permission="needs_confirmation"
+    ),
+)
+R = Response(tool_calls=CALLS)
+
+
+@pytest.mark.parametrize(
+    ("expected", "actual", "strict", "diff"),
+    [
+        ("8842", 8842, False, None),
+        (8842, "8842", False, None),
+        (8842, "8842", True, "value"),
+        (1.0, 1, False, None),
+        (True, "true", False, None),
+        (True, 1, False, "value"),
+        ("/^88\\d\\d$/", 8842, False, None),
+        ("/^ab/i", "ABC", False, None),
+        ("/^x/", "abc", False, "value"),
+        ({"schema": {"type": "integer", "minimum": 1}}, 3, False, None),
+        (
+            {"schema": {"type": "integer"}},
+            "3",
+            False,
+            "value (value: '3' is not of type 'integer')",
+        ),
+        ({"type": "refund"}, {"type": "refund", "id": 1}, False, None),  # a literal, not a schema
+        ({"a": {"b": 1}}, {"a": {"b": 2}}, False, "a.b"),
+        ({"a": 1}, {"b": 1}, False, "a (missing)"),
+        (["b"], ["a", "b"], False, None),
+        (["b", "b"], ["a", "b"], False, "[1]"),
+        (["a", "b"], ["b", "a"], True, "[0]"),
+        ([{"id": "/^x/"}], [{"id": "y"}, {"id": "xz"}], False, None),
+        (None, None, False, None),
+        ("x", None, False, "value"),
+    ],
+)
+def test_match(expected: Any, actual: Any, strict: bool, diff: str | None) -> None:
+    got = match(expected, actual, strict)
+    if diff is None or "(" not in diff:
+        assert got == diff
+    else:
+        assert got is not None and got.startswith(diff.split(" (")[0])
+
+
+CASES: list[tuple[Any, Response, bool, float, str]] = [
+    ("search_kb", R, True, 1.0, 'called search_kb(query="refund policy"'),
+    (
+        {"name": "create_ticket"},
+        R,
+        False,
+        0.0,
+        "expected a call to create_ticket; called search_kb(",
+    ),
+    (
+        {"name": "create_ticket"},
+        Response(),
+        False,
+        0.0,
+        "expected a call to create_ticket; no tools",
+    ),
+    (
+        {"name": "close_ticket", "arguments": {"ticket_id": "8842"}},
+        R,
+        False,
+        0.5,
+        'expected close_ticket(ticket_id="8842"); '
+        'called close_ticket(ticket_id="8841", notify=true) — ticket_id differs',
+    ),
+    ({"name": "close_ticket", "arguments": {"ticket_id": 8841}}, R, True, 1.0, "called close_"),
+    (
+        {"name": "close_ticket", "arguments": {"ticket_id": 8841}, "strict": True},
+        R,
+        False,
+        0.5,
+        "expected close_ticket(ticket_id=8841); called close_ticket(",
+    ),
+    (
+        {"name": "search_kb", "arguments": {"filters": {"tags": ["b"]}, "query": "/refund/"}},
+        R,
+        True,
+        1.0,
+        "called search_kb(",
+    ),
+    (
+        {"name": "search_kb", "arguments": {"query": {"schema": {"type": "integer"}}}},
+        R,
+        False,
+        0.5,
+        "expected search_kb(query=",
+    ),
+    (
+        {"name": "close_ticket", "called": False},
+        R,
+        False,
+        0.0,
+        "expected no call to close_ticket; called close_ticket(",
+    ),
+    ({"name": "delete_account", "called": False}, R, True, 1.0, "delete_account was not called"),
+    (
+        {"name": "close_ticket", "called": False, "arguments": {"ticket_id": "1"}},
+        R,
+        True,
+        1.0,
+        "close_ticket was not called",
+    ),
+    (
+        {"name": "close_ticket", "permission": "needs_confirmation"},
+        R,
+        True,
+        1.0,
+        "called close_ticket(",
+    ),
+    (
+        {"name": "close_ticket", "permission": "allowed"},
+        R,
+        False,
+        0.5,
+        "expected close_ticket with permission allowed; got needs_confirmation",
+    ),
+    (
+        {"name": "search_kb", "permission": "allowed"},
+        R,
+        False,
+        0.5,
+        "expected search_kb with permission allowed; got no permission field (map tool_calls[]",
+    ),
+    ({"name": "search_kb", "times": 1}, R, True, 1.0, "called search_kb("),
+    (
+        {"name": "search_kb", "times": 2},
+        R,
+        False,
+        0.5,
+        "expected search_kb called 2 time(s); called 1",
+    ),
+    ({"order": ["search_kb", "close_ticket"]}, R, True, 1.0, "called search_kb → close_ticket"),
+    (
+        {"order": ["close_ticket", "search_kb"]},
+        R,
+        False,
+        0.0,
+        "expected calls in order close_ticket → search_kb; called search_kb → close_ticket",
+    ),
+    ({"sequence": ["search_kb", "close_ticket"]}, R, True, 1.0, "called search_kb → close_ticket"),
+    (
+        {"sequence": ["search_kb"]},
+        R,
+        False,
+        0.0,
+        "expected exactly search_kb; called search_kb → close_ticket",
+    ),
+    ({"sequence": []}, Response(), True, 1.0, "no tools were called"),
+]
+
+
+@pytest.mark.parametrize(("params", "response", "passed", "value", "reason"), CASES)
+def test_tool_call_scorer(
+    params: Any, response: Response, passed: bool, value: float, reason: str
+) -> None:
+    s = run("tool_call", params, response)
+    assert (s.passed, s.value) == (passed, value), s.reason
+    assert s.reason.startswith(reason), s.reason
+
+
+def test_json_string_arguments_are_decoded() -> None:
+    call = ToolCall("close_ticket", '{"ticket_id": 8842}')  # type: ignore[arg-type]
+    s = run(
+        "tool_call",
+        {"name": "close_ticket", "arguments": {"ticket_id": "8842"}},
+        Response(tool_calls=(call,)),
+    )
+    assert s.passed, s.reason
+
+
+def test_second_call_with_matching_arguments_is_found() -> None:
+    calls = (
+        ToolCall("close_ticket", {"ticket_id": "1"}),
+        ToolCall("close_ticket", {"ticket_id": "2"}, permission="allowed"),
+    )
+    s = run(
+        "tool_call",
+        {"name": "close_ticket", "arguments": {"ticket_id": "2"}, "permission": "allowed"},
+        Response(tool_calls=calls),
+    )
+    assert s.passed, s.reason

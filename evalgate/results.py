@@ -94,6 +94,7 @@ class CaseResult:
     content_hash: str = ""
     threshold: float | None = None
     weight: float = 1.0
+    confirmation: bool = False  # an extra repeat run to confirm a pass->fail flip
 
     def to_dict(self) -> dict[str, JSON]:
         return {
@@ -118,6 +119,7 @@ class CaseResult:
             "content_hash": self.content_hash,
             "threshold": self.threshold,
             "weight": self.weight,
+            "confirmation": self.confirmation,
         }
 
     @classmethod
@@ -144,6 +146,7 @@ class CaseResult:
             content_hash=str(d.get("content_hash", "")),
             threshold=d.get("threshold"),
             weight=float(d.get("weight", 1.0)),
+            confirmation=bool(d.get("confirmation", False)),
         )
 
     @property

@@ -69,18 +69,26 @@ def _rate(passed: int, total: int) -> dict[str, Any]:
 def build_summary(
     results: Sequence[CaseResult], meta: RunMeta, verdict: Verdict | None
 ) -> dict[str, Any]:
-    """Aggregate results into the summary document (see ``evalgate schema result``)."""
+    """Aggregate results into the summary document (see ``evalgate schema result``).
+
+    Confirmation repeats (extra runs of cases that flipped from pass to fail) count for
+    tokens, cost and latency, but not in the pass rates and scores, which describe the run.
+    """
+    all_results = results
+    results = [r for r in all_results if not r.confirmation]
     stats = aggregate(results)
     scored = [r for r in results if r.status in ("passed", "failed")]
     errors = [r for r in results if r.status == "error"]
     skipped = [r for r in results if r.status == "skipped"]
     attempted = len(scored) + len(errors)
-    latencies = [r.latency_ms for r in results if r.status != "skipped" and r.outcome == "success"]
+    latencies = [
+        r.latency_ms for r in all_results if r.status != "skipped" and r.outcome == "success"
+    ]
     versions: dict[str, int] = {}
     outcomes = dict.fromkeys(OUTCOMES, 0)
     tokens_in = tokens_out = 0
     cost: float | None = None
-    for r in results:
+    for r in all_results:
         if r.status == "skipped":
             continue
         outcomes[r.outcome] = outcomes.get(r.outcome, 0) + 1
@@ -131,6 +139,7 @@ def build_summary(
         "totals": {
             "cases": len(stats),
             "results": len(results),
+            "confirmations": len(all_results) - len(results),
             "passed": passed_n,
             "failed": len(scored) - passed_n,
             "errors": len(errors),

@@ -6,7 +6,6 @@ The Langfuse SDK is imported only inside these commands (it costs ~0.5 s to impo
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -14,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import typer
-import yaml
 
 from evalgate import secrets
 from evalgate.cli.common import CONFIG_OPTION, config_path
-from evalgate.config.model import LangfuseConfig, RedactConfig
-from evalgate.errors import ConfigError, UsageError
+from evalgate.config.loader import load_config
+from evalgate.config.model import Config, LangfuseConfig, RedactConfig
+from evalgate.errors import UsageError
 
 _OUT = typer.Option(..., "--out", help="Golden file to create or append to.")
 _SCORE = typer.Option(
@@ -27,7 +26,6 @@ _SCORE = typer.Option(
 )
 _TAG = typer.Option([], "--tag", help="Trace tag (repeatable: all must match).")
 _RUN = typer.Argument(..., help="A run folder (results.jsonl + summary.json).")
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
 @dataclass(frozen=True)
@@ -40,63 +38,32 @@ class Sections:
     root: Path
 
 
-def _interpolate(value: Any, where: str) -> Any:
-    if isinstance(value, dict):
-        return {k: _interpolate(v, f"{where}.{k}") for k, v in value.items()}
-    if isinstance(value, list):
-        return [_interpolate(v, where) for v in value]
-    if not isinstance(value, str):
-        return value
-
-    def sub(m: re.Match[str]) -> str:
-        name, default = m.group(1), m.group(2)
-        if name in os.environ:
-            secrets.register([os.environ[name]])
-            return os.environ[name]
-        if default is None:
-            raise ConfigError(
-                f"{where}: environment variable {name} is not set (or use ${{{name}:-default}})"
-            )
-        return default
-
-    return _VAR.sub(sub, value)
-
-
 def load_sections(option: Path | None) -> Sections:
-    """Read the ``langfuse:``, ``redact:`` and ``goldens:`` sections (defaults without a file)."""
+    """The config's ``langfuse:``, ``redact:`` and ``goldens:`` (defaults without a file)."""
     path = config_path(option)
-    if not path.exists():
-        if option is not None:
-            raise ConfigError(f"{path}: config file not found")
+    if not path.exists() and option is None and "EVALGATE_CONFIG" not in os.environ:
         return Sections(LangfuseConfig(), RedactConfig(), (Path("goldens"),), Path.cwd())
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(
-            f"{path}: cannot read the config ({exc}); run 'evalgate validate'"
-        ) from exc
-    if not isinstance(doc, dict):
-        raise ConfigError(f"{path}:1:1: the config must be a mapping")
-    root = path.resolve().parent
-    lf = _interpolate(doc.get("langfuse") or {}, f"{path}: langfuse")
-    red = _interpolate(doc.get("redact") or {}, f"{path}: redact")
-    if not isinstance(lf, dict) or not isinstance(red, dict):
-        raise ConfigError(f"{path}: 'langfuse' and 'redact' must be mappings")
-    try:
-        lcfg = LangfuseConfig(
-            base_url=lf.get("base_url"), public_key=lf.get("public_key"),
-            secret_key=lf.get("secret_key"), input_mapping=lf.get("input_mapping"),
-            suggest=dict(lf.get("suggest") or {}), timeout_s=float(lf.get("timeout_s", 20.0)),
-        )  # fmt: skip
-        rcfg = RedactConfig(
-            patterns=dict(red.get("patterns") or {}),
-            max_chunk_chars=int(red.get("max_chunk_chars", 500)),
-        )
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{path}: invalid langfuse/redact settings ({exc})") from exc
-    goldens = doc.get("goldens", ["goldens"])
-    goldens = [goldens] if isinstance(goldens, str) else goldens
-    return Sections(lcfg, rcfg, tuple(root / str(g) for g in goldens or []), root)
+    return sections_of(load_config(path))
+
+
+def sections_of(cfg: Config) -> Sections:
+    return Sections(cfg.langfuse, cfg.redact, tuple(cfg.resolve(g) for g in cfg.goldens), cfg.root)
+
+
+def export_after_run(cfg: Config, run_dir: Path, *, strict: bool = False) -> None:
+    """``run --langfuse``: push the finished run; losses are reported, not fatal."""
+    from evalgate.integrations.langfuse.exporter import export_run
+
+    sec = sections_of(cfg)
+    report = export_run(
+        run_dir,
+        sec.langfuse,
+        redactor_factory(sec.redact),
+        strict=strict,
+        root=sec.root,
+        debug=_debug(),
+    )
+    typer.echo(secrets.scrub(report.summary()), err=True)
 
 
 def redactor_factory(cfg: RedactConfig) -> Callable[[], Any]:

@@ -1,14 +1,88 @@
-"""The `run` command(s)."""
+"""``evalgate run``: the main job — run goldens against the target, score, gate, report."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
-from evalgate.cli.common import not_available
+from evalgate.cli.common import CONFIG_OPTION, config_path, load_checked_project
+from evalgate.errors import UsageError
+from evalgate.pipeline import Selection
+from evalgate.runner import parse_shard
 
 
 def register(app: typer.Typer) -> None:
     @app.command("run")
-    def _cmd() -> int:
-        """Not available yet."""
-        not_available("'evalgate run'")
+    def run(
+        config: Path | None = CONFIG_OPTION,
+        goldens: list[Path] | None = typer.Option(
+            None, "--goldens", "-g", help="Golden files or folders to run."
+        ),
+        tag: list[str] | None = typer.Option(
+            None, "--tag", "-t", help="Only cases with this tag (repeatable)."
+        ),
+        case: list[str] | None = typer.Option(
+            None, "--case", help="Only this case id (repeatable)."
+        ),
+        repeat: int | None = typer.Option(None, "--repeat", min=1, help="Run every case N times."),
+        concurrency: int | None = typer.Option(
+            None,
+            "--concurrency",
+            "-j",
+            min=1,
+            help="Calls in flight (default: target.concurrency).",
+        ),
+        shard: str | None = typer.Option(None, "--shard", help="Run only shard i of n (e.g. 2/4)."),
+        baseline: str | None = typer.Option(
+            None, "--baseline", help="Compare with this promptVersion's baseline."
+        ),
+        no_gate: bool = typer.Option(False, "--no-gate", help="Report results without gating."),
+        record: bool = typer.Option(
+            False, "--record-baseline", help="Record this run as the baseline of its promptVersion."
+        ),
+        promote: bool = typer.Option(
+            False, "--promote", help="With --record-baseline: also mark it as production."
+        ),
+        out: Path | None = typer.Option(None, "--out", "-o", help="Run folder to write."),
+        resume: Path | None = typer.Option(
+            None, "--resume", help="Finish an interrupted run in this folder."
+        ),
+        prompt_version: str | None = typer.Option(
+            None, "--prompt-version", help="The promptVersion this run is meant to test."
+        ),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the verdict line."),
+        as_json: bool = typer.Option(False, "--json", help="Print the summary JSON on stdout."),
+        log_json: str | None = typer.Option(
+            None, "--log-json", help="One JSON line per model call to FILE (- for stderr)."
+        ),
+        langfuse: bool = typer.Option(False, "--langfuse", help="Export the run to Langfuse."),
+    ) -> int:
+        """Run the goldens against the target, score them, gate against the baseline, report."""
+        from evalgate.cli.runflow import RunOptions, perform_run
+
+        if resume is not None and out is not None and resume != out:
+            raise UsageError("--resume DIR already names the run folder; drop --out")
+        try:
+            sel = Selection(
+                tuple(tag or ()), tuple(case or ()), parse_shard(shard) if shard else None, repeat
+            )
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        project = load_checked_project(config_path(config), goldens)
+        opts = RunOptions(
+            sel,
+            resume or out,
+            resume is not None,
+            concurrency,
+            baseline,
+            no_gate,
+            record,
+            promote,
+            prompt_version,
+            quiet,
+            as_json,
+            log_json,
+            langfuse,
+        )
+        return perform_run(project, opts).code

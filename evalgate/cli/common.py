@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
-from evalgate.errors import UsageError
+if TYPE_CHECKING:
+    from evalgate.project import Project
+
+from evalgate.errors import ConfigError, UsageError
 
 CONFIG_OPTION = typer.Option(
     None,
@@ -24,6 +28,20 @@ def config_path(option: Path | None) -> Path:
         return option
     env = os.environ.get("EVALGATE_CONFIG")
     return Path(env) if env else Path("evalgate.yaml")
+
+
+def load_checked_project(path: Path, goldens: Sequence[Path] | None = None) -> Project:
+    """Load the project; any problem stops the command with every problem listed (exit 2)."""
+    from evalgate.project import load_project
+
+    project = load_project(path, goldens=goldens)
+    if project.problems:
+        n = len(project.problems)
+        raise ConfigError(
+            f"{n} problem{'s' if n != 1 else ''} found; fix them (see 'evalgate validate')",
+            sorted(project.problems, key=lambda p: (p.file, p.line, p.col)),
+        )
+    return project
 
 
 def not_available(what: str) -> NoReturn:

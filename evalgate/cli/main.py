@@ -25,6 +25,7 @@ from evalgate.cli import (
     cmd_results,
     cmd_run,
     cmd_schema,
+    cmd_stored,
     cmd_validate,
 )
 from evalgate.errors import EvalgateError, ExitCode
@@ -63,6 +64,7 @@ for _mod in (
     cmd_validate,
     cmd_schema,
     cmd_run,
+    cmd_stored,
     cmd_results,
     cmd_baseline,
     cmd_langfuse,

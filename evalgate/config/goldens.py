@@ -122,11 +122,13 @@ class _FileLoader:
                     )
                 )
                 continue
-            if d.params_schema is not None:
-                self.problems.extend(
-                    _prefix(validate_value(self.doc, params, d.params_schema, ppath), name)
-                )
-            if self.check is not None:
+            schema_problems = (
+                _prefix(validate_value(self.doc, params, d.params_schema, ppath), name)
+                if d.params_schema is not None
+                else []
+            )
+            self.problems.extend(schema_problems)
+            if self.check is not None and not schema_problems:
                 for msg in self.check(name, params, self.doc.file):
                     self.problems.append(self.doc.problem(ppath, f"{name}: {msg}"))
             line, col = self.doc.pos(ppath, key=True)

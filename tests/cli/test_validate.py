@@ -153,11 +153,6 @@ def test_schema_command_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["schema", "nope"]) == 2
 
 
-def test_unavailable_command_says_so(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["canary"]) == 2
-    assert "not available" in capsys.readouterr().err
-
-
 yamlish = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20),
     lambda children: (

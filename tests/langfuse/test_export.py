@@ -89,7 +89,9 @@ def test_rejected_scores_warn_and_fail_only_with_strict(
 def test_lost_spans_are_counted(
     lf_server: LangfuseServer, lf_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (lf_env / "evalgate.yaml").write_text("langfuse: {timeout_s: 1}\n")
+    (lf_env / "evalgate.yaml").write_text(
+        "target: {url: http://127.0.0.1:1/x}\nlangfuse: {timeout_s: 1}\n"
+    )
     run = make_run(lf_env)
     lf_server.fail_status["/api/public/otel/v1/traces"] = 503
     rc, err = _export(capsys, str(run), "--strict")

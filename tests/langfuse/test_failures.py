@@ -78,7 +78,9 @@ def test_server_error_exit_3_after_retries(
 def test_slow_server_times_out_exit_3(
     lf_server: LangfuseServer, lf_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (lf_env / "evalgate.yaml").write_text("langfuse: {timeout_s: 0.3}\n")
+    (lf_env / "evalgate.yaml").write_text(
+        "target: {url: http://127.0.0.1:1/x}\nlangfuse: {timeout_s: 0.3}\n"
+    )
     lf_server.delay_s = 1.5
     rc, err = run(capsys, IMPORT)
     assert rc == 3

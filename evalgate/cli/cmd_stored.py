@@ -1,0 +1,110 @@
+"""Commands over stored runs that judge: ``merge``, ``rescore`` and ``compare``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from evalgate.cli.common import CONFIG_OPTION, config_path, load_checked_project
+from evalgate.cli.finish import Presentation, exit_code, finish
+from evalgate.errors import UsageError
+
+if TYPE_CHECKING:
+    from evalgate.config.model import Config
+    from evalgate.pipeline import RunOutput
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("merge")
+    def merge(
+        runs: list[Path] = typer.Argument(..., help="Shard run folders to join."),
+        out: Path = typer.Option(..., "--out", "-o", help="Folder for the merged run."),
+        config: Path | None = CONFIG_OPTION,
+        baseline: str | None = typer.Option(None, "--baseline", help="Baseline promptVersion."),
+        no_gate: bool = typer.Option(False, "--no-gate", help="Join without gating."),
+        prompt_version: str | None = typer.Option(None, "--prompt-version"),
+        quiet: bool = typer.Option(False, "--quiet", "-q"),
+        as_json: bool = typer.Option(False, "--json", help="Print the summary JSON on stdout."),
+    ) -> int:
+        """Merge shard runs into one run, then gate and report on the whole."""
+        from evalgate.stored import merge_runs
+
+        cfg = load_checked_project(config_path(config)).config
+        output = merge_runs(runs, out)
+        return _judge_and_finish(cfg, output, baseline, no_gate, prompt_version, quiet, as_json)
+
+    @app.command("rescore")
+    def rescore(
+        run: Path = typer.Argument(..., help="A run folder written by 'evalgate run'."),
+        out: Path | None = typer.Option(
+            None, "--out", "-o", help="Folder for the rescored run (default: RUN-rescored)."
+        ),
+        config: Path | None = CONFIG_OPTION,
+        baseline: str | None = typer.Option(None, "--baseline", help="Baseline promptVersion."),
+        no_gate: bool = typer.Option(False, "--no-gate"),
+        quiet: bool = typer.Option(False, "--quiet", "-q"),
+        as_json: bool = typer.Option(False, "--json", help="Print the summary JSON on stdout."),
+    ) -> int:
+        """Re-apply the current goldens' scorers to a stored run (no endpoint calls)."""
+        from evalgate.stored import rescore_run
+
+        project = load_checked_project(config_path(config))
+        target = out or run.with_name(run.name + "-rescored")
+        output = rescore_run(run, project.goldens.cases, target)
+        sys.stderr.write(f"rescored {len(output.results)} result(s) into {target}\n")
+        return _judge_and_finish(project.config, output, baseline, no_gate, None, quiet, as_json)
+
+    @app.command("compare")
+    def compare(
+        base: Path = typer.Argument(..., help="The reference run folder."),
+        candidate: Path = typer.Argument(..., help="The run folder to judge."),
+        config: Path | None = CONFIG_OPTION,
+        quiet: bool = typer.Option(False, "--quiet", "-q"),
+        as_json: bool = typer.Option(False, "--json", help="Print the summary JSON on stdout."),
+    ) -> int:
+        """Gate one stored run against another, offline (reports go into CANDIDATE)."""
+        from evalgate.gate.baseline import baseline_from_run
+        from evalgate.judge import judge, main_version
+        from evalgate.stored import load_run
+        from evalgate.summary import build_summary
+
+        cfg = load_checked_project(config_path(config)).config
+        ref = load_run(base)
+        cand = load_run(candidate)
+        ref_summary = build_summary(ref.results, ref.meta, None)
+        version = main_version(ref.results, None) or "base"
+        reference = baseline_from_run(
+            [r for r in ref.results if not r.confirmation], ref_summary, prompt_version=version
+        )
+        verdict = judge(cfg, cand.results, reference, None)
+        summary = finish(cfg, cand, verdict, reference, Presentation(quiet, as_json))
+        return exit_code(verdict, summary, cfg)
+
+
+def _judge_and_finish(
+    cfg: Config,
+    output: RunOutput,
+    baseline: str | None,
+    no_gate: bool,
+    prompt_version: str | None,
+    quiet: bool,
+    as_json: bool,
+) -> int:
+    from evalgate.gate.baseline import Baseline
+    from evalgate.gate.verdict import Verdict
+    from evalgate.judge import judge, resolve_baseline
+
+    if output.interrupted:
+        sys.stderr.write("note: this run was interrupted; cases that did not finish are missing\n")
+    verdict: Verdict | None = None
+    base: Baseline | None = None
+    if not no_gate:
+        base = resolve_baseline(cfg, baseline, output.results, prompt_version)
+        verdict = judge(cfg, output.results, base, prompt_version)
+    summary = finish(cfg, output, verdict, base, Presentation(quiet, as_json))
+    if not output.results:
+        raise UsageError("no results in these runs")
+    return exit_code(verdict, summary, cfg)

@@ -1,0 +1,122 @@
+"""The end of every command that produces a run: gate, reports, summary, terminal, baseline.
+
+Shared by ``run``, ``merge``, ``rescore`` and ``compare`` so they judge and report alike.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evalgate.config.model import Config
+from evalgate.errors import ExitCode
+from evalgate.gate.baseline import Baseline, baseline_from_run
+from evalgate.gate.verdict import Verdict
+from evalgate.judge import judge, store_for
+from evalgate.pipeline import RunOutput, summarize
+from evalgate.results import CaseResult
+from evalgate.summary import build_summary
+
+
+@dataclass(frozen=True)
+class Presentation:
+    quiet: bool = False
+    as_json: bool = False
+    reports: bool = True
+
+
+def report_paths(cfg: Config, run_dir: Path) -> dict[str, Path | None]:
+    def where(name: str | None) -> Path | None:
+        if not name:
+            return None
+        p = Path(name)
+        return p if p.is_absolute() else run_dir / p
+
+    return {
+        "junit": where(cfg.reports.junit),
+        "markdown": where(cfg.reports.markdown),
+        "html": where(cfg.reports.html),
+    }
+
+
+def base_cases(baseline: Baseline | None) -> dict[str, dict[str, Any]] | None:
+    if baseline is None:
+        return None
+    return {cid: {"score": c.score, "pass_rate": c.pass_rate} for cid, c in baseline.cases.items()}
+
+
+def finish(
+    cfg: Config,
+    out: RunOutput,
+    verdict: Verdict | None,
+    baseline: Baseline | None,
+    pres: Presentation,
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Write reports and summary, print the outcome; return the summary."""
+    from evalgate.report import RunView, write_reports
+    from evalgate.report.github import write_github
+    from evalgate.report.markdown import render_markdown
+    from evalgate.report.terminal import make_console, print_report
+
+    env = os.environ if environ is None else environ
+    summary = build_summary(out.results, out.meta, verdict)
+    view = RunView.build(out.results, summary, baseline=base_cases(baseline), run_dir=out.run_dir)
+    written: dict[str, Path] = {}
+    if pres.reports:
+        paths = report_paths(cfg, out.run_dir)
+        written = write_reports(
+            view, junit=paths["junit"], markdown=paths["markdown"], html=paths["html"]
+        )
+    summary = summarize(out, verdict, {k: str(v) for k, v in written.items()})
+    if pres.reports:
+        write_github(view, render_markdown(view, env), environ=env)
+    if pres.as_json:
+        sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+    print_report(
+        view,
+        console=make_console(env),
+        quiet=pres.quiet or pres.as_json,
+        reports={**written, "summary": out.run_dir / "summary.json"},
+    )
+    return summary
+
+
+def exit_code(verdict: Verdict | None, summary: Mapping[str, Any], cfg: Config) -> int:
+    if verdict is not None:
+        return verdict.exit_code
+    # not gated: only an unusable run is worth a non-zero code
+    if (summary["totals"].get("error_rate") or 0.0) > cfg.gate.max_error_rate:
+        return ExitCode.INCONCLUSIVE
+    return ExitCode.OK
+
+
+def record_baseline(
+    cfg: Config,
+    results: list[CaseResult],
+    summary: Mapping[str, Any],
+    version: str | None,
+    promote: bool = False,
+) -> Baseline:
+    store = store_for(cfg)
+    baseline = baseline_from_run(
+        [r for r in results if not r.confirmation], summary, prompt_version=version
+    )
+    path = store.save(baseline)
+    sys.stderr.write(
+        f"recorded baseline {baseline.prompt_version!r} ({len(baseline.cases)} cases) in {path}\n"
+    )
+    if promote:
+        store.promote(baseline.prompt_version)
+    return baseline
+
+
+def gate(
+    cfg: Config, results: list[CaseResult], baseline: Baseline | None, requested: str | None
+) -> Verdict:
+    return judge(cfg, results, baseline, requested)

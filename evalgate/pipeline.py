@@ -1,0 +1,284 @@
+"""One run from start to verdict: select cases, call, score, confirm flips, gate, summarise.
+
+The CLI builds a :class:`RunRequest` and calls :func:`execute_run`; everything a run writes
+goes to its run folder. Interrupts keep every finished result (and a summary saying so).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets as _random
+import signal
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from evalgate.config.model import Config
+from evalgate.errors import ConfigError, UsageError
+from evalgate.events import CallListener, CaseListener
+from evalgate.fsutil import atomic_write_json
+from evalgate.gate.verdict import Verdict
+from evalgate.model import Case
+from evalgate.results import CaseResult, ResultsWriter, aggregate, read_results
+from evalgate.runner import Runner, WorkItem, shard_of, work_items
+from evalgate.summary import RunMeta, build_summary, git_info, write_summary
+from evalgate.target import TargetClient
+
+RUN_FILE = "run.json"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which cases a run covers."""
+
+    tags: tuple[str, ...] = ()
+    case_ids: tuple[str, ...] = ()
+    shard: tuple[int, int] | None = None  # (0-based index, count)
+    repeat: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tags": list(self.tags),
+            "case_ids": list(self.case_ids),
+            "shard": list(self.shard) if self.shard else None,
+            "repeat": self.repeat,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Selection:
+        shard = d.get("shard")
+        return cls(
+            tuple(d.get("tags") or ()),
+            tuple(d.get("case_ids") or ()),
+            (int(shard[0]), int(shard[1])) if shard else None,
+            d.get("repeat"),
+        )
+
+
+def select(cases: Sequence[Case], sel: Selection) -> tuple[list[Case], list[Case]]:
+    """(cases to run, pending cases left out). Unknown --case ids are a usage error."""
+    known = {c.id for c in cases}
+    missing = [cid for cid in sel.case_ids if cid not in known]
+    if missing:
+        raise UsageError(
+            f"no case with id {', '.join(repr(m) for m in missing)};"
+            " 'evalgate validate' lists the loaded goldens"
+        )
+    chosen = []
+    for c in cases:
+        if sel.case_ids and c.id not in sel.case_ids:
+            continue
+        if sel.tags and not set(sel.tags) & set(c.tags):
+            continue
+        if sel.shard and shard_of(c.id, sel.shard[1]) != sel.shard[0]:
+            continue
+        chosen.append(c)
+    return [c for c in chosen if not c.pending], [c for c in chosen if c.pending]
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    config: Config
+    cases: tuple[Case, ...]
+    selection: Selection = field(default_factory=Selection)
+    out_dir: Path | None = None
+    resume: bool = False
+    concurrency: int | None = None
+    prompt_version: str | None = None
+    transport: httpx.AsyncBaseTransport | None = None
+    on_call: Sequence[CallListener] = ()
+    on_case: Sequence[CaseListener] = ()
+
+
+@dataclass(frozen=True)
+class RunOutput:
+    run_dir: Path
+    run_id: str
+    results: list[CaseResult]
+    meta: RunMeta
+    interrupted: bool
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    now = now or datetime.now(timezone.utc)
+    return now.strftime("%Y%m%d-%H%M%S") + "-" + _random.token_hex(3)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def prepare_dir(req: RunRequest) -> tuple[Path, str, frozenset[tuple[str, int]], Selection]:
+    """The run folder, its id, what is already done (resume) and the selection to use."""
+    cfg = req.config
+    if req.resume:
+        if req.out_dir is None or not (req.out_dir / RUN_FILE).exists():
+            raise UsageError(
+                f"{req.out_dir}: not a run folder (no {RUN_FILE}); pass the folder"
+                " printed by the interrupted 'evalgate run'"
+            )
+        info = json.loads((req.out_dir / RUN_FILE).read_text("utf-8"))
+        _truncate_torn_line(req.out_dir / "results.jsonl")
+        done = frozenset((r.case_id, r.repeat) for r in _safe_results(req.out_dir))
+        return req.out_dir, str(info["run_id"]), done, Selection.from_dict(info["selection"])
+    run_id = new_run_id()
+    run_dir = req.out_dir or cfg.resolve(cfg.reports.dir) / run_id
+    if (run_dir / "results.jsonl").exists():
+        raise UsageError(
+            f"{run_dir} already holds a run; use --resume {run_dir} to finish it"
+            " or choose another --out folder"
+        )
+    run_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(
+        run_dir / RUN_FILE,
+        {
+            "format_version": 1,
+            "run_id": run_id,
+            "started_at": _now(),
+            "selection": req.selection.to_dict(),
+            "prompt_version": req.prompt_version,
+            "config_hash": cfg.config_hash,
+        },
+    )
+    return run_dir, run_id, frozenset(), req.selection
+
+
+def _safe_results(run_dir: Path) -> list[CaseResult]:
+    try:
+        return read_results(run_dir)
+    except ConfigError:
+        raise
+    except FileNotFoundError:
+        return []
+
+
+def _truncate_torn_line(path: Path) -> None:
+    """Drop a half-written last line left by a kill, so appending starts on a fresh line."""
+    if not path.exists():
+        return
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        cut = data.rfind(b"\n") + 1
+        with open(path, "r+b") as f:
+            f.truncate(cut)
+
+
+def execute(
+    req: RunRequest,
+    items_for: Callable[[list[Case], frozenset[tuple[str, int]], Selection], list[WorkItem]]
+    | None = None,
+) -> RunOutput:
+    """Run the selected cases; returns what finished, even when interrupted."""
+    cfg = req.config
+    run_dir, run_id, done, sel = prepare_dir(req)
+    cases, pending = select(req.cases, sel)
+    started = time.monotonic()
+    meta = RunMeta(
+        run_id=run_id,
+        started_at=_now(),
+        config_hash=cfg.config_hash,
+        target_url=_safe_url(cfg.target.url),
+        preset=cfg.target.preset,
+        requested_prompt_version=req.prompt_version,
+        git=git_info(cfg.root),
+        shard=f"{sel.shard[0] + 1}/{sel.shard[1]}" if sel.shard else None,
+        pending_cases=tuple(c.id for c in pending),
+    )
+    items = (
+        list(work_items(cases, sel.repeat, done))
+        if items_for is None
+        else items_for(cases, done, sel)
+    )
+    interrupted = run_items(req, run_dir, run_id, items)
+    results = read_results(run_dir) if (run_dir / "results.jsonl").exists() else []
+    meta = replace(
+        meta,
+        finished_at=_now(),
+        duration_s=round(time.monotonic() - started, 3),
+        interrupted=interrupted,
+    )
+    return RunOutput(run_dir, run_id, results, meta, interrupted)
+
+
+def run_items(req: RunRequest, run_dir: Path, run_id: str, items: list[WorkItem]) -> bool:
+    """Call and score ``items``, appending to the run's results. True when interrupted."""
+    cfg = req.config
+    concurrency = req.concurrency or cfg.target.concurrency
+
+    async def main() -> None:
+        target = (
+            cfg.target if req.concurrency is None else replace(cfg.target, concurrency=concurrency)
+        )
+        async with TargetClient(target, pricing=cfg.pricing, transport=req.transport) as client:
+            with ResultsWriter(run_dir) as sink:
+                runner = Runner(
+                    client, sink, run_id, concurrency, req.on_call, req.on_case, total=len(items)
+                )
+                await runner.run(items)
+
+    return _run_interruptible(main)
+
+
+def _run_interruptible(main: Callable[[], Any]) -> bool:
+    interrupted = False
+
+    async def guarded() -> None:
+        nonlocal interrupted
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+
+        def stop() -> None:
+            nonlocal interrupted
+            interrupted = True
+            task.cancel()
+
+        installed = []
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, stop)
+                installed.append(sig)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass  # not the main thread (tests) or no signal support
+        try:
+            await main()
+        except asyncio.CancelledError:
+            if not interrupted:
+                raise
+        finally:
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+
+    try:
+        asyncio.run(guarded())
+    except KeyboardInterrupt:
+        interrupted = True
+    return interrupted
+
+
+def _safe_url(url: str) -> str:
+    """The URL without credentials or query string (they may carry secrets)."""
+    try:
+        u = httpx.URL(url)
+    except Exception:
+        return "<invalid url>"
+    return str(u.copy_with(userinfo=b"", query=None))
+
+
+def summarize(
+    out: RunOutput, verdict: Verdict | None, reports: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    meta = replace(out.meta, reports=dict(reports or {}))
+    summary = build_summary(out.results, meta, verdict)
+    write_summary(out.run_dir, summary)
+    return summary
+
+
+def stats_of(results: Sequence[CaseResult]) -> Any:
+    return aggregate(results)

@@ -1,0 +1,219 @@
+"""Async orchestration: bounded concurrency, repeats, turns, shards, resume, progress events.
+
+The runner knows nothing of HTTP (the target client does) nor of presentation (listeners do).
+Results are written as they finish; the caller orders them by case id when it reads them back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from evalgate.events import CallEvent, CallListener, CaseEvent, CaseListener
+from evalgate.model import JSON, Case, Response
+from evalgate.results import CaseResult, TurnRecord
+from evalgate.scoring import score_case
+from evalgate.target import CallResult, TemplateContext, extend_history
+
+
+class Client(Protocol):
+    async def call(self, ctx: TemplateContext) -> CallResult: ...
+
+
+class Sink(Protocol):
+    def write(self, result: CaseResult) -> None: ...
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    case: Case
+    repeat: int
+    confirmation: bool = False
+
+
+def shard_of(case_id: str, n: int) -> int:
+    """The shard (0-based) a case belongs to: a stable hash of its id, the same on every machine."""
+    digest = hashlib.sha256(case_id.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % n
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"2/4"`` -> ``(1, 4)`` (0-based index, count); ValueError with a readable message."""
+    try:
+        i_s, n_s = text.split("/")
+        i, n = int(i_s), int(n_s)
+    except ValueError:
+        raise ValueError(f"--shard must look like i/n (e.g. 1/4), got {text!r}") from None
+    if n < 1 or not 1 <= i <= n:
+        raise ValueError(f"--shard {text}: i must be between 1 and n")
+    return i - 1, n
+
+
+def work_items(
+    cases: Iterable[Case],
+    repeat_override: int | None = None,
+    done: frozenset[tuple[str, int]] = frozenset(),
+) -> Iterator[WorkItem]:
+    """Every (case, repeat) still to run, in case-id order."""
+    for case in sorted(cases, key=lambda c: c.id):
+        n = repeat_override or case.repeat
+        for r in range(n):
+            if (case.id, r) not in done:
+                yield WorkItem(case, r)
+
+
+@dataclass
+class Runner:
+    """Runs work items against a client with at most ``concurrency`` calls in flight."""
+
+    client: Client
+    sink: Sink
+    run_id: str
+    concurrency: int = 8
+    on_call: Sequence[CallListener] = ()
+    on_case: Sequence[CaseListener] = ()
+    total: int = 0
+    done: int = 0
+    stats: dict[str, int] = field(default_factory=dict)
+
+    async def run(self, items: Iterable[WorkItem]) -> None:
+        it = iter(items)
+
+        async def worker() -> None:
+            for item in it:  # a shared iterator: each item is taken by exactly one worker
+                result = await self.run_item(item)
+                self.sink.write(result)
+                self.done += 1
+                self.stats[result.status] = self.stats.get(result.status, 0) + 1
+                if self.on_case:
+                    ev = CaseEvent(
+                        self.run_id,
+                        result.case_id,
+                        result.repeat,
+                        result.status,
+                        result.score,
+                        self.done,
+                        self.total,
+                    )
+                    for listener in self.on_case:
+                        listener(ev)
+
+        await asyncio.gather(*(worker() for _ in range(max(1, self.concurrency))))
+
+    async def run_item(self, item: WorkItem) -> CaseResult:
+        case = item.case
+        base = _base_fields(case, item.repeat)
+        base["confirmation"] = item.confirmation
+        if case.skip:
+            return CaseResult(
+                **base,
+                status="skipped",
+                outcome="success",
+                passed=False,
+                score=None,
+                error=case.skip_reason,
+            )
+        session_id = f"{self.run_id}:{case.id}:{item.repeat}"
+        inputs = [t.input for t in case.turns] if case.turns else [case.input]
+        history: tuple[Mapping[str, JSON], ...] = ()
+        responses: list[Response] = []
+        turns: list[TurnRecord] = []
+        attempts = 0
+        last: CallResult | None = None
+        for t, turn_input in enumerate(inputs):
+            ctx = TemplateContext(
+                case=case,
+                input=turn_input,
+                session_id=session_id,
+                turn=t,
+                history=tuple(history),
+                run_id=self.run_id,
+                repeat=item.repeat,
+            )
+            last = await self.client.call(ctx)
+            attempts += last.attempts
+            self._emit(case, item.repeat, t, last)
+            turns.append(
+                TurnRecord(last.request, last.response, last.outcome, last.latency_ms, last.error)
+            )
+            if last.outcome != "success" or last.response is None:
+                break
+            responses.append(last.response)
+            history = extend_history(history, turn_input, last.response.output)
+        assert last is not None
+        latency = sum(tr.latency_ms for tr in turns)
+        multi = bool(case.turns)
+        common: dict[str, Any] = dict(
+            base,
+            latency_ms=latency,
+            request=last.request if not multi else None,
+            response=last.response,
+            turns=tuple(turns) if multi else (),
+            attempts=attempts,
+        )
+        if last.outcome != "success" or last.response is None:
+            where = f"turn {len(turns)}: " if multi else ""
+            return CaseResult(
+                **common,
+                status="error",
+                outcome=last.outcome,
+                passed=False,
+                score=None,
+                error=f"{where}{last.error or last.outcome}",
+            )
+        cs = score_case(case, responses)
+        if cs.error is not None:
+            return CaseResult(
+                **common,
+                status="error",
+                outcome="success",
+                passed=False,
+                score=None,
+                scores=cs.records,
+                error=cs.error,
+            )
+        return CaseResult(
+            **common,
+            status="passed" if cs.passed else "failed",
+            outcome="success",
+            passed=cs.passed,
+            score=cs.score,
+            scores=cs.records,
+        )
+
+    def _emit(self, case: Case, repeat: int, turn: int, res: CallResult) -> None:
+        if not self.on_call:
+            return
+        ev = CallEvent(
+            self.run_id,
+            case.id,
+            case.dataset,
+            repeat,
+            turn,
+            res.outcome,
+            res.latency_ms,
+            res.attempts,
+            res.response,
+            res.error,
+            case.tags,
+            case.metadata,
+        )
+        for listener in self.on_call:
+            listener(ev)
+
+
+def _base_fields(case: Case, repeat: int) -> dict[str, Any]:
+    return {
+        "case_id": case.id,
+        "dataset": case.dataset,
+        "repeat": repeat,
+        "tags": case.tags,
+        "file": case.file,
+        "line": case.line,
+        "content_hash": case.content_hash,
+        "threshold": case.threshold,
+        "weight": case.weight,
+    }

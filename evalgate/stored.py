@@ -1,0 +1,168 @@
+"""Work on stored runs without calling the endpoint: merge shards, rescore, load for compare."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from evalgate.errors import ConfigError, UsageError
+from evalgate.fsutil import atomic_write_json
+from evalgate.model import Case, Response
+from evalgate.pipeline import RUN_FILE, RunOutput, new_run_id
+from evalgate.results import CaseResult, ResultsWriter, read_results
+from evalgate.scoring import score_case
+from evalgate.summary import RunMeta, read_summary
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def load_run(run_dir: Path) -> RunOutput:
+    """A stored run as the pipeline's output (summary metadata kept where it exists)."""
+    if not run_dir.is_dir():
+        raise UsageError(f"{run_dir}: not a folder; pass a run folder written by 'evalgate run'")
+    results = read_results(run_dir)
+    summary: dict[str, Any] = {}
+    if (run_dir / "summary.json").exists():
+        summary = read_summary(run_dir)
+    run_id = str(summary.get("run_id") or run_dir.name)
+    meta = RunMeta(
+        run_id=run_id,
+        started_at=str(summary.get("started_at") or _now()),
+        finished_at=summary.get("finished_at"),
+        duration_s=summary.get("duration_s"),
+        config_hash=str(summary.get("config_hash") or ""),
+        target_url=str((summary.get("target") or {}).get("url") or ""),
+        preset=(summary.get("target") or {}).get("preset"),
+        requested_prompt_version=summary.get("requested_prompt_version"),
+        git=summary.get("git"),
+        shard=summary.get("shard"),
+        interrupted=bool(summary.get("interrupted", False)),
+        pending_cases=tuple(summary.get("pending_cases") or ()),
+    )
+    return RunOutput(run_dir, run_id, results, meta, meta.interrupted)
+
+
+def _new_dir(out: Path, run_id: str, info: dict[str, Any]) -> None:
+    if (out / "results.jsonl").exists():
+        raise UsageError(f"{out} already holds a run; choose another --out folder")
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(
+        out / RUN_FILE, {"format_version": 1, "run_id": run_id, "started_at": _now(), **info}
+    )
+
+
+def merge_runs(runs: Sequence[Path], out: Path) -> RunOutput:
+    """Join shard runs into one run folder. A case in two shards is an error (wrong --shard)."""
+    if not runs:
+        raise UsageError("name at least one run folder to merge")
+    dupes = sorted({str(r) for r in runs if sum(x.resolve() == r.resolve() for x in runs) > 1})
+    if dupes:
+        raise UsageError(f"run folder named more than once: {', '.join(dupes)}")
+    loaded = [load_run(r) for r in runs]
+    owner: dict[str, Path] = {}
+    for lr in loaded:
+        for cid in {r.case_id for r in lr.results}:
+            if cid in owner and owner[cid] != lr.run_dir:
+                raise ConfigError(
+                    f"case {cid!r} is in both {owner[cid]} and {lr.run_dir};"
+                    " merge runs of distinct shards (--shard i/n with the same n)"
+                )
+            owner[cid] = lr.run_dir
+    run_id = new_run_id()
+    _new_dir(out, run_id, {"merged_from": [str(r) for r in runs]})
+    with ResultsWriter(out) as w:
+        for r in sorted(
+            (r for lr in loaded for r in lr.results), key=lambda r: (r.case_id, r.repeat)
+        ):
+            w.write(r)
+    first = loaded[0].meta
+    meta = replace(
+        first,
+        run_id=run_id,
+        shard=None,
+        interrupted=any(lr.interrupted for lr in loaded),
+        pending_cases=tuple(sorted({p for lr in loaded for p in lr.meta.pending_cases})),
+        duration_s=sum(lr.meta.duration_s or 0.0 for lr in loaded),
+        finished_at=_now(),
+    )
+    return RunOutput(out, run_id, read_results(out), meta, meta.interrupted)
+
+
+def _responses(r: CaseResult) -> list[Response]:
+    if r.turns:
+        return [t.response for t in r.turns if t.response is not None]
+    return [r.response] if r.response is not None else []
+
+
+def rescore_run(run_dir: Path, cases: Sequence[Case], out: Path) -> RunOutput:
+    """Re-apply the current goldens' scorers to the responses stored in a run."""
+    src = load_run(run_dir)
+    by_id = {c.id: c for c in cases}
+    run_id = new_run_id()
+    _new_dir(out, run_id, {"rescored_from": str(run_dir)})
+    missing: list[str] = []
+    with ResultsWriter(out) as w:
+        for r in src.results:
+            case = by_id.get(r.case_id)
+            if case is None:
+                missing.append(r.case_id)
+                continue
+            w.write(_rescore(r, case))
+    if missing:
+        import sys
+
+        sys.stderr.write(
+            f"left out {len(set(missing))} case(s) no longer in the goldens: "
+            f"{', '.join(sorted(set(missing))[:5])}\n"
+        )
+    meta = replace(src.meta, run_id=run_id, finished_at=_now())
+    return RunOutput(out, run_id, read_results(out), meta, src.interrupted)
+
+
+def _rescore(r: CaseResult, case: Case) -> CaseResult:
+    base = replace(
+        r,
+        content_hash=case.content_hash,
+        tags=case.tags,
+        file=case.file,
+        line=case.line,
+        threshold=case.threshold,
+        weight=case.weight,
+    )
+    if r.status in ("error", "skipped"):
+        return base
+    responses = _responses(r)
+    expected = len(case.turns) if case.turns else 1
+    if len(responses) != expected:
+        return replace(
+            base,
+            status="error",
+            passed=False,
+            score=None,
+            scores=(),
+            error=f"stored run has {len(responses)} turn(s), the case now has"
+            f" {expected}; re-run it",
+        )
+    cs = score_case(case, responses)
+    if cs.error is not None:
+        return replace(
+            base, status="error", passed=False, score=None, scores=cs.records, error=cs.error
+        )
+    return replace(
+        base,
+        status="passed" if cs.passed else "failed",
+        passed=cs.passed,
+        score=cs.score,
+        scores=cs.records,
+        error=None,
+    )
+
+
+def describe(out: RunOutput) -> str:
+    return json.dumps({"run_id": out.run_id, "results": len(out.results)})

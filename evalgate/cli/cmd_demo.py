@@ -6,12 +6,12 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import typer
 
-from evalgate.cli.common import not_available
 from evalgate.errors import ExitCode, UsageError
 
 
@@ -23,9 +23,17 @@ def register(app: typer.Typer) -> None:
     app.add_typer(group, name="demo")
 
     @group.callback()
-    def demo(ctx: typer.Context) -> None:
+    def demo(
+        ctx: typer.Context,
+        directory: Path = typer.Option(
+            Path("evalgate-demo"), "--dir", help="Where to put the demo project and its runs."
+        ),
+    ) -> None:
+        """Run the whole story: record v1's baseline, then watch the gate block v2."""
         if ctx.invoked_subcommand is None:
-            not_available("'evalgate demo'")
+            from evalgate.cli.demo_story import tell_story
+
+            raise typer.Exit(tell_story(directory))
 
     @group.command("serve")
     def serve(

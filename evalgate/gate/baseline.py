@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from evalgate.errors import ConfigError, InconclusiveError, UsageError
 from evalgate.fsutil import atomic_write_text
-from evalgate.results import CaseResult, aggregate
+from evalgate.results import CaseResult, aggregate, percentile
 
 BASELINE_FORMAT_VERSION = 1
 PRODUCTION_FILE = "production.json"
@@ -40,9 +40,14 @@ class BaselineCase:
     tags: tuple[str, ...] = ()
     dataset: str = ""
     scorer_pass: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    # for canaries: how fast and how long the answers were when the baseline was recorded
+    latency_p95_ms: float | None = None
+    mean_tokens: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "latency_p95_ms": self.latency_p95_ms,
+            "mean_tokens": self.mean_tokens,
             "content_hash": self.content_hash,
             "score": self.score,
             "pass_rate": self.pass_rate,
@@ -66,7 +71,36 @@ class BaselineCase:
             scorer_pass={
                 str(k): (int(v[0]), int(v[1])) for k, v in (d.get("scorer_pass") or {}).items()
             },
+            latency_p95_ms=_opt_float(d.get("latency_p95_ms")),
+            mean_tokens=_opt_float(d.get("mean_tokens")),
         )
+
+
+def _opt_float(v: Any) -> float | None:
+    return None if v is None else float(v)
+
+
+def _timing(results: list[CaseResult]) -> dict[str, tuple[float | None, float | None]]:
+    """Per case: p95 latency and mean total tokens of its successful, scored calls."""
+    lat: dict[str, list[float]] = {}
+    tok: dict[str, list[float]] = {}
+    for r in results:
+        if r.status not in ("passed", "failed") or r.outcome != "success":
+            continue
+        lat.setdefault(r.case_id, []).append(r.latency_ms)
+        responses = [t.response for t in r.turns if t.response] or (
+            [r.response] if r.response else []
+        )
+        total = [x.total_tokens for x in responses if x.total_tokens is not None]
+        if total:
+            tok.setdefault(r.case_id, []).append(float(sum(total)))
+    return {
+        cid: (
+            percentile(lat.get(cid, []), 95),
+            sum(tok[cid]) / len(tok[cid]) if tok.get(cid) else None,
+        )
+        for cid in lat
+    }
 
 
 @dataclass(frozen=True)
@@ -163,6 +197,8 @@ def baseline_from_run(
             f"run {summary.get('run_id', '?')} has no prompt version (the endpoint did not"
             " report one); pass --prompt-version V"
         )
+    results = list(results)
+    timing = _timing(results)
     cases = {
         cid: BaselineCase(
             content_hash=s.content_hash,
@@ -173,6 +209,8 @@ def baseline_from_run(
             tags=s.tags,
             dataset=s.dataset,
             scorer_pass=dict(s.scorer_pass),
+            latency_p95_ms=timing.get(cid, (None, None))[0],
+            mean_tokens=timing.get(cid, (None, None))[1],
         )
         for cid, s in aggregate(results).items()
         if s.n > 0 and s.score is not None and s.pass_rate is not None

@@ -58,6 +58,8 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
         problems.append(doc.problem((), "config must be a mapping of keys (target, goldens, ...)"))
     if not problems:
         problems.extend(validate(doc, "config"))
+    if not problems:
+        problems.extend(_target_problems(doc))
     if problems:
         raise ConfigError(_count(problems), problems)
     data: dict[str, Any] = doc.data
@@ -67,6 +69,44 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
         return _build(data, root, path, frozenset(interp.secrets), doc)
     except ProblemAt as exc:
         raise ConfigError(_count([exc.problem]), [exc.problem]) from None
+
+
+def _target_problems(doc: Doc) -> list[Problem]:
+    """Template and response-mapping mistakes, located in the YAML (the schema can't see them)."""
+    import jmespath
+    from jmespath.exceptions import JMESPathError
+
+    from evalgate.target.template import template_problems
+
+    t: dict[str, Any] = doc.data["target"]
+    problems: list[Problem] = []
+    url = str(t["url"])
+    if not url.lower().startswith(("http://", "https://", "{{")):
+        problems.append(
+            doc.problem(
+                ("target", "url"),
+                f"target.url must start with http:// or https://,"
+                f" got {url.split('://')[0] + '://' if '://' in url else url!r}",
+            )
+        )
+    for key in ("url", "body", "headers", "query"):
+        if key in t:
+            for tp in template_problems(t[key]):
+                where: tuple[str | int, ...] = ("target", key, *tp.path)
+                problems.append(doc.problem(where, f"template: {tp.message}"))
+    exprs: list[tuple[tuple[str | int, ...], str]] = []
+    for k, v in (t.get("response") or {}).items():
+        if k == "extra" and isinstance(v, dict):
+            exprs.extend((("target", "response", "extra", ek), ev) for ek, ev in v.items())
+        elif isinstance(v, str):
+            exprs.append((("target", "response", k), v))
+    for where, expr in exprs:
+        try:
+            jmespath.compile(expr)
+        except JMESPathError as exc:
+            msg = str(exc).splitlines()[0]
+            problems.append(doc.problem(where, f"invalid JMESPath expression {expr!r}: {msg}"))
+    return problems
 
 
 class ProblemAt(Exception):

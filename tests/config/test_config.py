@@ -147,3 +147,23 @@ def test_alias_bomb_is_refused(tmp_path: Path) -> None:
 def test_min_pass_rate_shorthand(tmp_path: Path) -> None:
     cfg = load_config(write(tmp_path, "target: {url: http://x}\ngate: {min_pass_rate: 0.9}\n"), {})
     assert cfg.gate.min_pass_rate == {"overall": 0.9}
+
+
+def test_template_and_mapping_mistakes_are_located(tmp_path: Path) -> None:
+    text = (
+        "target:\n"
+        "  url: ftp://x/y\n"
+        "  body:\n"
+        '    message: "{{ inptu.message }}"\n'
+        '    other: "{{ case.id"\n'
+        "  response:\n"
+        '    output: "answer[?"\n'
+    )
+    out = problems(tmp_path, text)
+    assert out[0] == "2:8: target.url must start with http:// or https://, got 'ftp://'"
+    assert out[1].startswith(
+        "4:14: template: unknown name 'inptu' in '{{ inptu.message }}' (did you mean 'input'?)"
+    )
+    assert out[2] == "5:12: template: '{{' without a closing '}}' in '{{ case.id'"
+    assert out[3].startswith("7:13: invalid JMESPath expression 'answer[?'")
+    assert len(out) == 4

@@ -10,15 +10,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from evalgate import secrets
 from evalgate.cli.common import CONFIG_OPTION, config_path
-from evalgate.config.loader import load_config
-from evalgate.config.model import Config, LangfuseConfig, RedactConfig
+from evalgate.config.model import LangfuseConfig, RedactConfig
 from evalgate.errors import UsageError
+
+if TYPE_CHECKING:
+    from evalgate.config.model import Config
 
 _OUT = typer.Option(..., "--out", help="Golden file to create or append to.")
 _SCORE = typer.Option(
@@ -43,6 +45,8 @@ def load_sections(option: Path | None) -> Sections:
     path = config_path(option)
     if not path.exists() and option is None and "EVALGATE_CONFIG" not in os.environ:
         return Sections(LangfuseConfig(), RedactConfig(), (Path("goldens"),), Path.cwd())
+    from evalgate.config.loader import load_config
+
     return sections_of(load_config(path))
 
 

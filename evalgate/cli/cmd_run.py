@@ -8,8 +8,6 @@ import typer
 
 from evalgate.cli.common import CONFIG_OPTION, config_path, load_checked_project
 from evalgate.errors import UsageError
-from evalgate.pipeline import Selection
-from evalgate.runner import parse_shard
 
 
 def register(app: typer.Typer) -> None:
@@ -60,6 +58,8 @@ def register(app: typer.Typer) -> None:
     ) -> int:
         """Run the goldens against the target, score them, gate against the baseline, report."""
         from evalgate.cli.runflow import RunOptions, perform_run
+        from evalgate.pipeline import Selection
+        from evalgate.runner import parse_shard
 
         if resume is not None and out is not None and resume != out:
             raise UsageError("--resume DIR already names the run folder; drop --out")

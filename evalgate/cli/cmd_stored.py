@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 import typer
 
 from evalgate.cli.common import CONFIG_OPTION, config_path, load_checked_project
-from evalgate.cli.finish import Presentation, exit_code, finish
 from evalgate.errors import UsageError
 
 if TYPE_CHECKING:
@@ -66,6 +65,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the summary JSON on stdout."),
     ) -> int:
         """Gate one stored run against another, offline (reports go into CANDIDATE)."""
+        from evalgate.cli.finish import Presentation, exit_code, finish
         from evalgate.gate.baseline import baseline_from_run
         from evalgate.judge import judge, main_version
         from evalgate.stored import load_run
@@ -93,6 +93,7 @@ def _judge_and_finish(
     quiet: bool,
     as_json: bool,
 ) -> int:
+    from evalgate.cli.finish import Presentation, exit_code, finish
     from evalgate.gate.baseline import Baseline
     from evalgate.gate.verdict import Verdict
     from evalgate.judge import judge, resolve_baseline

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from evalgate import secrets
-from evalgate.cli.common import CONFIG_OPTION, config_path
+from evalgate.cli.common import CONFIG_OPTION, config_path, debug_enabled
 from evalgate.config.model import LangfuseConfig, RedactConfig
 from evalgate.errors import UsageError
 
@@ -80,7 +80,7 @@ def redactor_factory(cfg: RedactConfig) -> Callable[[], Any]:
 
 
 def _debug() -> bool:
-    return os.environ.get("EVALGATE_DEBUG", "") not in ("", "0", "false")
+    return debug_enabled()
 
 
 def register(app: typer.Typer) -> None:

@@ -23,6 +23,20 @@ CONFIG_OPTION = typer.Option(
 )
 
 
+_debug_flag = False
+
+
+def set_debug(on: bool) -> None:
+    """``--debug`` for this invocation (kept out of os.environ so it cannot leak into others)."""
+    global _debug_flag
+    _debug_flag = on
+
+
+def debug_enabled() -> bool:
+    """``--debug`` was given, or ``EVALGATE_DEBUG`` is set to a true value."""
+    return _debug_flag or os.environ.get("EVALGATE_DEBUG", "") not in ("", "0", "false")
+
+
 def config_path(option: Path | None) -> Path:
     if option is not None:
         return option

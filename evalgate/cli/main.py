@@ -7,7 +7,6 @@ becomes 130, anything else one line saying "internal error" (exit 4). ``--debug`
 
 from __future__ import annotations
 
-import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -28,6 +27,7 @@ from evalgate.cli import (
     cmd_stored,
     cmd_validate,
 )
+from evalgate.cli.common import debug_enabled, set_debug
 from evalgate.errors import EvalgateError, ExitCode
 
 app = typer.Typer(
@@ -55,8 +55,7 @@ def _root(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
 ) -> None:
-    if debug:
-        os.environ["EVALGATE_DEBUG"] = "1"
+    set_debug(debug)
 
 
 for _mod in (
@@ -75,7 +74,7 @@ for _mod in (
 
 
 def _debug(argv: Sequence[str]) -> bool:
-    return os.environ.get("EVALGATE_DEBUG", "") not in ("", "0", "false") or "--debug" in argv
+    return debug_enabled() or "--debug" in argv
 
 
 def _err(text: str) -> None:
@@ -86,6 +85,7 @@ def _err(text: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code (never raises)."""
     args = list(sys.argv[1:] if argv is None else argv)
+    set_debug(False)
     command = typer.main.get_command(app)
     try:
         rv = command.main(args=args, prog_name="evalgate", standalone_mode=False)

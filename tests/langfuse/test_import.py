@@ -189,7 +189,7 @@ def test_input_mapping_and_suggestions_from_config(
     (lf_env / "evalgate.yaml").write_text(
         "target: {url: http://127.0.0.1:1/x}\n"
         "langfuse:\n"
-        "  input_mapping: '{message: messages[-1].content, tenant: `acme`}'\n"
+        "  input_mapping: \"{message: messages[-1].content, tenant: 'acme'}\"\n"
         "  suggest: {user_feedback: [{contains: 'retry'}, {max_latency_ms: 2000}]}\n"
     )
     rc, err = run_import(capsys, "--score", "user_feedback<=0", "--tag", "billing")

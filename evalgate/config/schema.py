@@ -96,6 +96,14 @@ def _message(err: ValidationError, path: PathKey) -> tuple[str, bool]:
             " (use letters, digits, '.', '_', '-', ':' and '/', starting with a letter or digit)",
             False,
         )
+    if v == "anyOf":
+        keys = [
+            sub.message.split("'")[1]
+            for sub in err.context or ()
+            if sub.validator == "required" and "'" in sub.message
+        ]
+        if keys:
+            return f"{_where(path)} needs one of: {', '.join(dict.fromkeys(keys))}", False
     if v == "oneOf":
         best = _best_branch(err)
         if best is not None:
@@ -104,11 +112,20 @@ def _message(err: ValidationError, path: PathKey) -> tuple[str, bool]:
 
 
 def _best_branch(err: ValidationError) -> ValidationError | None:
-    """For oneOf errors, the sub-error from the branch whose type matched, if any."""
+    """For oneOf errors: the most telling error of the branch whose type matched, if any."""
+    branches: dict[object, list[ValidationError]] = {}
     for sub in err.context or ():
-        if sub.validator != "type":
-            return sub
-    return None
+        key = sub.relative_schema_path[0] if sub.relative_schema_path else None
+        branches.setdefault(key, []).append(sub)
+    matching = [
+        errs
+        for errs in branches.values()
+        if not any(e.validator == "type" and not e.relative_path for e in errs)
+    ]
+    if not matching:
+        return None
+    errs = min(matching, key=len)
+    return max(errs, key=lambda e: len(e.relative_path))
 
 
 def validate(doc: Doc, schema_name: str, base: PathKey = ()) -> list[Problem]:

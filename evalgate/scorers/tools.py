@@ -37,6 +37,7 @@ PARAMS: dict[str, JSON] = {
                 {"required": ["name"]},
                 {"required": ["order"]},
                 {"required": ["sequence"]},
+                {"required": ["called"], "properties": {"called": {"const": False}}},
             ],
         },
     ]
@@ -94,6 +95,8 @@ def tool_call(response: Response, params: Any, case: Case) -> Score:
         ok = names == [str(s) for s in sequence]
         want = " → ".join(map(str, sequence)) or "no calls"
         checks.append((ok, f"expected exactly {want}; {_seq(names)}"))
+    if not checks and p.get("called") is False:  # {called: false} alone: no tool at all
+        checks.append((not names, f"expected no tool calls; {_seq(names)}"))
     if not checks:
         return Score.fail("tool_call needs a name, order or sequence")
     failed = [why for ok, why in checks if not ok]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from evalgate.config.model import Config
 from evalgate.gate.baseline import Baseline, BaselineStore
 from evalgate.gate.policy import evaluate, flipped_cases
-from evalgate.gate.verdict import Verdict
-from evalgate.model import Case
+from evalgate.gate.verdict import INCONCLUSIVE, Reason, Verdict
+from evalgate.model import Case, Response
 from evalgate.results import CaseResult, aggregate
 from evalgate.runner import WorkItem
 
@@ -60,6 +61,60 @@ def confirmation_items(
     ]
 
 
+# which mapped fields a scorer cannot do without
+_NEEDS = {
+    "tool_calls": ("tool_call",),
+    "citations": ("citation",),
+    "retrieved": ("citation", "mentions_retrieved_title", "grounded_or_fallback"),
+    "input_tokens": ("max_tokens", "max_cost_usd"),
+    "output_tokens": ("max_tokens", "max_cost_usd"),
+}
+
+
+def mapping_reasons(cfg: Config, results: Sequence[CaseResult]) -> list[Reason]:
+    """A mapped field that found nothing in *every* response is a mapping mistake, not data.
+
+    When a scorer in this run depends on it, the run cannot be judged (a blocking reason: a
+    ``tool_call: {called: false}`` check would otherwise pass without checking anything).
+    """
+    responses: list[Response] = []
+    for r in results:
+        if r.outcome == "success":
+            turns = [t.response for t in r.turns if t.response is not None]
+            responses.extend(turns or ([r.response] if r.response is not None else []))
+    if not responses:
+        return []
+    used = {s.scorer for r in results for s in r.scores}
+    out: list[Reason] = []
+    for name in sorted({m for resp in responses for m in resp.missing}):
+        if not all(name in resp.missing for resp in responses):
+            continue
+        expr = getattr(cfg.target.response, name, None)
+        dependants = sorted(used & set(_NEEDS.get(name, ())))
+        cases = sorted({r.case_id for r in results for s in r.scores if s.scorer in dependants})
+        where = f"target.response.{name}" + (f" (expression '{expr}')" if expr else "")
+        if dependants:
+            out.append(
+                Reason(
+                    "mapping",
+                    f"{where} found nothing in any of {len(responses)} responses, so"
+                    f" {', '.join(dependants)} checks could not see real data; fix the mapping"
+                    " (the 'response' of a result in results.jsonl shows what was mapped)",
+                    tuple(cases),
+                )
+            )
+        else:
+            out.append(
+                Reason(
+                    "info",
+                    f"{where} found nothing in any of {len(responses)} responses;"
+                    " check the mapping",
+                    blocking=False,
+                )
+            )
+    return out
+
+
 def judge(
     cfg: Config, results: Sequence[CaseResult], baseline: Baseline | None, requested: str | None
 ) -> Verdict:
@@ -67,7 +122,7 @@ def judge(
     main = [r for r in results if not r.confirmation]
     extra = [r for r in results if r.confirmation]
     attempted = [r for r in main if r.status != "skipped"]
-    return evaluate(
+    verdict = evaluate(
         aggregate(main),
         baseline,
         cfg.gate,
@@ -76,4 +131,13 @@ def judge(
         total_results=len(attempted),
         error_results=sum(1 for r in attempted if r.status == "error"),
         confirmations=aggregate(extra) if extra else None,
+    )
+    extra_reasons = mapping_reasons(cfg, main)
+    if not extra_reasons:
+        return verdict
+    blocking = any(r.blocking for r in extra_reasons)
+    return replace(
+        verdict,
+        status=INCONCLUSIVE if blocking else verdict.status,
+        reasons=(*extra_reasons, *verdict.reasons),
     )

@@ -113,6 +113,7 @@ class Response:
     refused: bool | None = None
     status_code: int | None = None
     extra: Mapping[str, JSON] = field(default_factory=dict)
+    missing: tuple[str, ...] = ()  # mapped fields whose expression found nothing
 
     @property
     def total_tokens(self) -> int | None:
@@ -137,6 +138,7 @@ class Response:
             "refused": self.refused,
             "status_code": self.status_code,
             "extra": dict(self.extra),
+            "missing": list(self.missing),
         }
 
     @classmethod
@@ -167,6 +169,7 @@ class Response:
             refused=d.get("refused"),
             status_code=d.get("status_code"),
             extra=dict(d.get("extra") or {}),
+            missing=tuple(str(m) for m in d.get("missing") or ()),
         )
 
 

@@ -62,23 +62,39 @@ class Selection:
 
 
 def select(cases: Sequence[Case], sel: Selection) -> tuple[list[Case], list[Case]]:
-    """(cases to run, pending cases left out). Unknown --case ids are a usage error."""
+    """(cases to run, pending cases left out).
+
+    Unknown ``--case`` ids, tags no case has, and a selection of only pending cases are usage
+    errors: nothing would be judged. An empty shard is fine (a large matrix may have some).
+    """
+    import difflib
+
     known = {c.id for c in cases}
     missing = [cid for cid in sel.case_ids if cid not in known]
     if missing:
+        hints = [difflib.get_close_matches(m, list(known), n=1) for m in missing]
+        hint = "; did you mean " + ", ".join(repr(h[0]) for h in hints if h) if any(hints) else ""
+        raise UsageError(f"no case with id {', '.join(repr(m) for m in missing)}{hint}")
+    tags_in_use = {t for c in cases for t in c.tags}
+    unknown_tags = [t for t in sel.tags if t not in tags_in_use]
+    if sel.tags and len(unknown_tags) == len(sel.tags):
         raise UsageError(
-            f"no case with id {', '.join(repr(m) for m in missing)};"
-            " 'evalgate validate' lists the loaded goldens"
+            f"no case has tag {', '.join(repr(t) for t in unknown_tags)}; tags in use: "
+            + (", ".join(sorted(tags_in_use)) or "none")
         )
-    chosen = []
-    for c in cases:
-        if sel.case_ids and c.id not in sel.case_ids:
-            continue
-        if sel.tags and not set(sel.tags) & set(c.tags):
-            continue
-        if sel.shard and shard_of(c.id, sel.shard[1]) != sel.shard[0]:
-            continue
-        chosen.append(c)
+    chosen = [
+        c
+        for c in cases
+        if not (sel.case_ids and c.id not in sel.case_ids)
+        and not (sel.tags and not set(sel.tags) & set(c.tags))
+    ]
+    if chosen and all(c.pending for c in chosen) and (sel.case_ids or sel.tags):
+        raise UsageError(
+            f"the selected case(s) are pending review: {', '.join(c.id for c in chosen[:5])};"
+            " review them, then set 'review: approved' (or remove the key)"
+        )
+    if sel.shard:
+        chosen = [c for c in chosen if shard_of(c.id, sel.shard[1]) == sel.shard[0]]
     return [c for c in chosen if not c.pending], [c for c in chosen if c.pending]
 
 
@@ -195,21 +211,30 @@ def execute(
         if items_for is None
         else items_for(cases, done, sel)
     )
-    interrupted = run_items(req, run_dir, run_id, items)
+    done_items = run_items(req, run_dir, run_id, items)
+    interrupted = done_items.interrupted
     results = read_results(run_dir) if (run_dir / "results.jsonl").exists() else []
     meta = replace(
         meta,
         finished_at=_now(),
         duration_s=round(time.monotonic() - started, 3),
         interrupted=interrupted,
+        aborted=done_items.aborted,
     )
     return RunOutput(run_dir, run_id, results, meta, interrupted)
 
 
-def run_items(req: RunRequest, run_dir: Path, run_id: str, items: list[WorkItem]) -> bool:
-    """Call and score ``items``, appending to the run's results. True when interrupted."""
+@dataclass(frozen=True)
+class ItemsDone:
+    interrupted: bool
+    aborted: str | None = None  # why the run stopped early (the endpoint looked down)
+
+
+def run_items(req: RunRequest, run_dir: Path, run_id: str, items: list[WorkItem]) -> ItemsDone:
+    """Call and score ``items``, appending to the run's results."""
     cfg = req.config
     concurrency = req.concurrency or cfg.target.concurrency
+    aborted: list[str] = []
 
     async def main() -> None:
         target = (
@@ -221,8 +246,11 @@ def run_items(req: RunRequest, run_dir: Path, run_id: str, items: list[WorkItem]
                     client, sink, run_id, concurrency, req.on_call, req.on_case, total=len(items)
                 )
                 await runner.run(items)
+                if runner.abort_reason:
+                    aborted.append(runner.abort_reason)
 
-    return _run_interruptible(main)
+    interrupted = _run_interruptible(main)
+    return ItemsDone(interrupted, aborted[0] if aborted else None)
 
 
 def _run_interruptible(main: Callable[[], Any]) -> bool:

@@ -65,6 +65,10 @@ def work_items(
                 yield WorkItem(case, r)
 
 
+_FATAL = ("connection_error", "http_error", "timeout")
+_MIN_FAILURES = 8
+
+
 @dataclass
 class Runner:
     """Runs work items against a client with at most ``concurrency`` calls in flight."""
@@ -78,16 +82,22 @@ class Runner:
     total: int = 0
     done: int = 0
     stats: dict[str, int] = field(default_factory=dict)
+    abort_reason: str | None = None  # set when the endpoint is clearly down: stop early
+    _failing: list[CaseResult] = field(default_factory=list)
+    _answered: bool = False
 
     async def run(self, items: Iterable[WorkItem]) -> None:
         it = iter(items)
 
         async def worker() -> None:
             for item in it:  # a shared iterator: each item is taken by exactly one worker
+                if self.abort_reason is not None:
+                    return
                 result = await self.run_item(item)
                 self.sink.write(result)
                 self.done += 1
                 self.stats[result.status] = self.stats.get(result.status, 0) + 1
+                self._watch(result)
                 if self.on_case:
                     ev = CaseEvent(
                         self.run_id,
@@ -102,6 +112,27 @@ class Runner:
                         listener(ev)
 
         await asyncio.gather(*(worker() for _ in range(max(1, self.concurrency))))
+
+    def _watch(self, result: CaseResult) -> None:
+        """Stop early when the first calls all fail alike: the endpoint is down or wrong.
+
+        Waiting for every case to exhaust its retries would only delay the inevitable
+        inconclusive verdict by minutes. Once any call got an answer, nothing stops the run.
+        """
+        if self._answered or result.status == "skipped":
+            return
+        if result.outcome == "success" or result.outcome not in _FATAL:
+            self._answered = True
+            return
+        self._failing.append(result)
+        needed = max(_MIN_FAILURES, self.concurrency)
+        outcomes = {r.outcome for r in self._failing}
+        if len(self._failing) >= needed and len(outcomes) == 1:
+            first = self._failing[0]
+            self.abort_reason = (
+                f"the first {len(self._failing)} calls all failed ({first.outcome}:"
+                f" {first.error}); stopped early"
+            )
 
     async def run_item(self, item: WorkItem) -> CaseResult:
         case = item.case

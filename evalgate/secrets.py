@@ -8,17 +8,30 @@ text through :func:`scrub` before it leaves the process.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 MASK = "***"
 _MIN_LEN = 4  # shorter values ("1", "on") would mask ordinary text and protect nothing
 _secrets: set[str] = set()
+_labels: dict[str, str] = {}  # value -> what to show instead (e.g. "${COPILOT_URL}")
 _pattern: re.Pattern[str] | None = None
 
 SENSITIVE_HEADER = re.compile(
     r"(authorization|api[-_]?key|token|secret|password|cookie|session)", re.IGNORECASE
 )
+
+
+def register_named(values: Mapping[str, str]) -> None:
+    """Register values read from environment variables: each is shown as ``${NAME}``.
+
+    The name says where the value came from (useful in "could not connect to ${API_URL}/v1")
+    without showing it.
+    """
+    for value, name in values.items():
+        if isinstance(value, str) and len(value) >= _MIN_LEN:
+            _labels.setdefault(value, f"${{{name}}}")
+    register(values.keys())
 
 
 def register(values: Iterable[str]) -> None:
@@ -41,6 +54,7 @@ def clear() -> None:
     """Forget registered secrets (tests)."""
     global _pattern
     _secrets.clear()
+    _labels.clear()
     _pattern = None
 
 
@@ -51,7 +65,7 @@ def known() -> frozenset[str]:
 def scrub(text: str) -> str:
     if _pattern is None or not text:
         return text
-    return _pattern.sub(MASK, text)
+    return _pattern.sub(lambda m: _labels.get(m.group(0), MASK), text)
 
 
 def scrub_obj(obj: Any) -> Any:

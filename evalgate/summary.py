@@ -39,6 +39,7 @@ class RunMeta:
     git: Mapping[str, str] | None = None
     shard: str | None = None
     interrupted: bool = False
+    aborted: str | None = None
     pending_cases: tuple[str, ...] = ()
     reports: Mapping[str, str] = field(default_factory=dict)
 
@@ -119,6 +120,9 @@ def build_summary(
         acc[1] += 1
     case_scores = [s.score for s in stats.values() if s.score is not None]
     passed_n = sum(1 for r in scored if r.passed)
+    # case-level figures, as the gate sees them: a case passes by majority over its repeats
+    judged = [st for st in stats.values() if st.pass_rate is not None]
+    cases_passed = sum(1 for st in judged if st.passed)
     prompt_version = max(versions, key=lambda v: versions[v]) if versions else None
     return {
         "format_version": SUMMARY_FORMAT_VERSION,
@@ -132,6 +136,7 @@ def build_summary(
         "target": {"url": meta.target_url, "preset": meta.preset},
         "shard": meta.shard,
         "interrupted": meta.interrupted,
+        "aborted": meta.aborted,
         "requested_prompt_version": meta.requested_prompt_version,
         "prompt_version": prompt_version,
         "prompt_versions": dict(sorted(versions.items())),
@@ -140,12 +145,14 @@ def build_summary(
             "cases": len(stats),
             "results": len(results),
             "confirmations": len(all_results) - len(results),
-            "passed": passed_n,
-            "failed": len(scored) - passed_n,
+            "passed": cases_passed,
+            "failed": len(judged) - cases_passed,
+            "results_passed": passed_n,
+            "results_failed": len(scored) - passed_n,
             "errors": len(errors),
             "skipped": len(skipped),
             "pending": len(meta.pending_cases),
-            "pass_rate": passed_n / len(scored) if scored else None,
+            "pass_rate": statistics.fmean(st.pass_rate or 0.0 for st in judged) if judged else None,
             "mean_score": statistics.fmean(case_scores) if case_scores else None,
             "error_rate": len(errors) / attempted if attempted else 0.0,
         },

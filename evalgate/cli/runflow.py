@@ -78,6 +78,8 @@ def perform_run(
             )
         if output.interrupted:
             return _interrupted(output)
+        if output.meta.aborted:
+            sys.stderr.write(f"endpoint looks down: {output.meta.aborted}\n")
         verdict: Verdict | None = None
         base: Baseline | None = None
         if not opts.no_gate:
@@ -92,7 +94,7 @@ def perform_run(
                         f" went from pass to fail ({cfg.gate.confirm} more runs"
                         " each)\n"
                     )
-                if run_items(req, output.run_dir, output.run_id, extra):
+                if run_items(req, output.run_dir, output.run_id, extra).interrupted:
                     return _interrupted(replace(output, results=read_results(output.run_dir)))
                 output = replace(output, results=read_results(output.run_dir))
             verdict = judge(cfg, output.results, base, opts.prompt_version)

@@ -24,6 +24,7 @@ class Interpolator:
     file: str
     problems: list[Problem] = field(default_factory=list)
     secrets: set[str] = field(default_factory=set)
+    names: dict[str, str] = field(default_factory=dict)  # value -> variable name
 
     def __call__(self, value: str, path: tuple[str | int, ...], line: int, col: int) -> str:
         if "$" not in value:
@@ -47,6 +48,7 @@ class Interpolator:
             if name in self.environ:
                 val = self.environ[name]
                 self.secrets.add(val)
+                self.names.setdefault(val, name)
                 return val
             if default is not None:
                 return default

@@ -49,7 +49,7 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
     interp = Interpolator(env, display)
     doc, problems = load_yaml_file(path, display, scalar_hook=interp)
     problems = problems + interp.problems
-    secrets.register(interp.secrets)
+    secrets.register_named(interp.names)
     if not problems and doc.data is None:
         problems.append(
             Problem(display, 1, 1, "config file is empty; it needs at least target.url")

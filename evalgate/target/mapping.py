@@ -99,6 +99,7 @@ class ResponseMapper:
             refused=_bool(got.get("refused")),
             status_code=timing.status_code,
             extra={k: _search(f"extra.{k}", e, body) for k, e in self._extra.items()},
+            missing=tuple(n for n, v in got.items() if v is None and n != "output"),
         )
 
     def _cost(self, model: str | None, tin: int | None, tout: int | None) -> float | None:

@@ -140,7 +140,7 @@ def run_canary(
         post_alert(url, report, run_id=run_id)
     doc: dict[str, Any] = {
         "run_id": run_id,
-        "run_dir": str(output.run_dir),
+        "run_dir": str(output.run_dir.resolve()),
         "prompt_version": summary.get("prompt_version"),
         "baseline_version": base_version,
         "exit_code": report.exit_code,

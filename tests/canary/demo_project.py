@@ -48,7 +48,9 @@ def make_project(root: Path) -> Path:
     src = golden.read_text("utf-8")
     assert marker in src
     golden.write_text(src.replace(marker, marker + f"    metadata: {{user: {USER}}}\n"), "utf-8")
-    shutil.copytree(DEMO / "scorers", root / "scorers", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        DEMO / "scorers", root / "scorers", ignore=shutil.ignore_patterns("__pycache__")
+    )
     return root
 
 

@@ -211,3 +211,39 @@ def test_multi_turn_tokens_are_summed_over_turns() -> None:
 def test_no_results_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="tagged 'canary'"):
         compare_canary([], BASELINE, CanaryConfig())
+
+
+def test_latency_ratio_never_trips_within_the_noise_floor() -> None:
+    fast = run(**{cid: {"latency": 20.0} for cid in IDS})
+    jitter = run(**{cid: {"latency": 20.0} for cid in IDS[:9]}, c9={"latency": 45.0})
+    slower = run(**{cid: {"latency": 20.0} for cid in IDS[:9]}, c9={"latency": 80.0})
+    cfg = CanaryConfig()  # x1.5: 30 ms, but at least 20 + LATENCY_RATIO_FLOOR_MS
+    assert compare_canary(jitter, BASELINE, cfg, reference=fast).status == OK
+    [f] = compare_canary(slower, BASELINE, cfg, reference=fast).blocking
+    assert f.kind == "latency_p95" and f.cases == ("c9",)
+    exact = CanaryConfig(latency_p95_ratio=None, latency_p95_abs_ms=10.0)
+    assert compare_canary(jitter, BASELINE, exact, reference=fast).status == DRIFT
+
+
+def test_prompt_version_change_is_a_note() -> None:
+    report = compare_canary(
+        run(),
+        BASELINE,
+        CanaryConfig(),
+        reference=REFERENCE,
+        prompt_version="v2",
+        baseline_version="v1",
+    )
+    assert report.status == OK
+    [note] = report.findings
+    assert note.kind == "prompt_version" and not note.blocking
+    assert "'v2'" in note.message and "'v1'" in note.message
+    same = compare_canary(
+        run(),
+        BASELINE,
+        CanaryConfig(),
+        reference=REFERENCE,
+        prompt_version="v1",
+        baseline_version="v1",
+    )
+    assert same.findings == ()

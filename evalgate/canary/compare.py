@@ -7,7 +7,7 @@ reference value, the current value, the tolerance and the cases behind it:
   is judged, the numbers would mean nothing.
 - ``errors``: some calls errored, above ``max_error_rate``.
 - ``latency_p95``: p95 latency of successful calls above the reference p95 times
-  ``latency_p95_ratio`` (but at least 50 ms above it) or plus ``latency_p95_abs_ms`` (each set
+  ``latency_p95_ratio`` (but at least 100 ms above it) or plus ``latency_p95_abs_ms`` (each set
   tolerance is a limit; crossing any is drift; ``None`` turns a tolerance off).
 - ``mean_tokens``: mean tokens per case repeat, likewise with ``tokens_ratio`` / ``tokens_abs``.
 - ``score``: mean score over the cases shared with the baseline dropped by more than
@@ -48,7 +48,7 @@ from evalgate.results import CaseResult, CaseStats, aggregate, percentile
 
 DOWN_ERROR_RATE = 0.5
 """More than this share of calls erroring means the endpoint is down, not drifting."""
-LATENCY_RATIO_FLOOR_MS = 50.0
+LATENCY_RATIO_FLOOR_MS = 100.0
 """The latency ratio limit is never closer than this to the reference: on a fast endpoint
 (a local or cached one answering in 20 ms) x1.5 is a few milliseconds of scheduling noise."""
 
@@ -62,7 +62,9 @@ def _limit(
     """
     limits: list[tuple[float, str]] = []
     if ratio is not None:
-        limits.append((max(ref * ratio, ref + floor), f"x{ratio:g}"))
+        floored = ref * ratio < ref + floor
+        text = f"x{ratio:g}" + (f" (at least +{floor:g}{unit})" if floored else "")
+        limits.append((max(ref * ratio, ref + floor), text))
     if absolute is not None:
         limits.append((ref + absolute, f"+{absolute:g}{unit}"))
     if not limits:

@@ -215,13 +215,14 @@ def test_no_results_is_a_config_error() -> None:
 
 def test_latency_ratio_never_trips_within_the_noise_floor() -> None:
     fast = run(**{cid: {"latency": 20.0} for cid in IDS})
-    jitter = run(**{cid: {"latency": 20.0} for cid in IDS[:9]}, c9={"latency": 45.0})
-    slower = run(**{cid: {"latency": 20.0} for cid in IDS[:9]}, c9={"latency": 80.0})
+    jitter = run(**{cid: {"latency": 20.0} for cid in IDS[:9]}, c9={"latency": 110.0})
+    slower = run(**{cid: {"latency": 20.0} for cid in IDS[:9]}, c9={"latency": 200.0})
     cfg = CanaryConfig()  # x1.5: 30 ms, but at least 20 + LATENCY_RATIO_FLOOR_MS
     assert compare_canary(jitter, BASELINE, cfg, reference=fast).status == OK
     [f] = compare_canary(slower, BASELINE, cfg, reference=fast).blocking
     assert f.kind == "latency_p95" and f.cases == ("c9",)
-    exact = CanaryConfig(latency_p95_ratio=None, latency_p95_abs_ms=10.0)
+    assert f.tolerance == "x1.5 (at least +100 ms)" and "at least +100 ms" in f.message
+    exact = CanaryConfig(latency_p95_ratio=None, latency_p95_abs_ms=50.0)
     assert compare_canary(jitter, BASELINE, exact, reference=fast).status == DRIFT
 
 

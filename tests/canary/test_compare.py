@@ -158,7 +158,7 @@ def test_reference_from_baseline_fields_and_history_reference() -> None:
         mean_tokens: float = 100.0
 
     rich = {cid: Rich(1.0, 1.0) for cid in IDS}
-    slow = run(**{cid: {"latency": 200.0} for cid in IDS})
+    slow = run(**{cid: {"latency": 250.0} for cid in IDS})
     report = compare_canary(slow, rich, CanaryConfig())
     assert report.status == DRIFT and report.reference is not None
     assert report.reference.source == "baseline"

@@ -34,6 +34,7 @@ def canary(capsys: Cap, *args: str) -> tuple[int, dict[str, Any], str]:
     """Run the command; stdout must be exactly one JSON document."""
     code = main(["canary", *args])
     cap = capsys.readouterr()
+    assert API_KEY not in cap.out + cap.err
     return code, json.loads(cap.out), cap.err
 
 
@@ -151,6 +152,7 @@ def test_webhook_alerts_on_drift_and_outage_only(
         assert canary(capsys, "--webhook", hook.url)[0] == 3
         assert [b["evalgate"]["status"] for b in hook.bodies] == ["drift", "down"]
         assert "hooktoken123" not in err  # the URL's token never printed
+        assert API_KEY not in json.dumps(hook.bodies)
     finally:
         hook.close()
 

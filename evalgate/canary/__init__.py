@@ -3,7 +3,7 @@
 Pure logic (no CLI, no HTTP); the alert webhook is :mod:`evalgate.integrations.webhook`.
 """
 
-from evalgate.canary.compare import DOWN_ERROR_RATE, compare_canary
+from evalgate.canary.compare import DOWN_ERROR_RATE, LATENCY_RATIO_FLOOR_MS, compare_canary
 from evalgate.canary.history import (
     append_history,
     history_entry,
@@ -22,6 +22,7 @@ __all__ = [
     "DOWN",
     "DOWN_ERROR_RATE",
     "DRIFT",
+    "LATENCY_RATIO_FLOOR_MS",
     "OK",
     "BaselineCaseLike",
     "CanaryReport",

@@ -7,13 +7,16 @@ reference value, the current value, the tolerance and the cases behind it:
   is judged, the numbers would mean nothing.
 - ``errors``: some calls errored, above ``max_error_rate``.
 - ``latency_p95``: p95 latency of successful calls above the reference p95 times
-  ``latency_p95_ratio`` or plus ``latency_p95_abs_ms`` (each set tolerance is a limit; crossing
-  any is drift; ``None`` turns a tolerance off).
+  ``latency_p95_ratio`` (but at least 100 ms above it) or plus ``latency_p95_abs_ms`` (each set
+  tolerance is a limit; crossing any is drift; ``None`` turns a tolerance off).
 - ``mean_tokens``: mean tokens per case repeat, likewise with ``tokens_ratio`` / ``tokens_abs``.
 - ``score``: mean score over the cases shared with the baseline dropped by more than
   ``max_score_drop``.
 - ``case_failed``: a canary case fails (by majority over its repeats). A case that already
   failed in the baseline is reported as a note, not as drift.
+
+A note (not drift) says when the endpoint answered with another promptVersion than the
+baseline's: the comparison still runs, against that baseline.
 """
 
 from __future__ import annotations
@@ -45,13 +48,23 @@ from evalgate.results import CaseResult, CaseStats, aggregate, percentile
 
 DOWN_ERROR_RATE = 0.5
 """More than this share of calls erroring means the endpoint is down, not drifting."""
+LATENCY_RATIO_FLOOR_MS = 100.0
+"""The latency ratio limit is never closer than this to the reference: on a fast endpoint
+(a local or cached one answering in 20 ms) x1.5 is a few milliseconds of scheduling noise."""
 
 
-def _limit(ref: float, ratio: float | None, absolute: float | None, unit: str) -> tuple[float, str]:
-    """The lowest limit among the set tolerances, and the tolerance as text (inf when off)."""
+def _limit(
+    ref: float, ratio: float | None, absolute: float | None, unit: str, floor: float = 0.0
+) -> tuple[float, str]:
+    """The lowest limit among the set tolerances, and the tolerance as text (inf when off).
+
+    ``floor``: the ratio limit is at least ``ref + floor`` (an absolute tolerance is exact).
+    """
     limits: list[tuple[float, str]] = []
     if ratio is not None:
-        limits.append((ref * ratio, f"x{ratio:g}"))
+        floored = ref * ratio < ref + floor
+        text = f"x{ratio:g}" + (f" (at least +{floor:g}{unit})" if floored else "")
+        limits.append((max(ref * ratio, ref + floor), text))
     if absolute is not None:
         limits.append((ref + absolute, f"+{absolute:g}{unit}"))
     if not limits:
@@ -67,13 +80,14 @@ def _drift_rule(
     ref_value: float | None,
     tol: tuple[float | None, float | None],
     per_case: Mapping[str, float],
+    floor: float = 0.0,
 ) -> Finding | None:
     if tol == (None, None):
         return None
     if current is None or ref_value is None:
         why = "no reference value" if current is not None else "no value in this run"
         return Finding(metric, f"{metric} not compared: {why}", blocking=False)
-    limit, tol_text = _limit(ref_value, tol[0], tol[1], unit)
+    limit, tol_text = _limit(ref_value, tol[0], tol[1], unit, floor)
     if current <= limit:
         return None
     over = sorted((c for c, v in per_case.items() if v > limit), key=lambda c: -per_case[c])
@@ -177,13 +191,16 @@ def compare_canary(
     *,
     reference: Sequence[CaseResult] | Reference | None = None,
     max_error_rate: float = 0.0,
+    prompt_version: str | None = None,
+    baseline_version: str | None = None,
 ) -> CanaryReport:
     """Judge a canary run: ``ok``, ``drift`` or ``down`` with one finding per broken rule.
 
     ``baseline`` maps case id to its baseline entry (scores). ``reference`` supplies latency
     and tokens: a reference run's results (by default the run that recorded the baseline),
     a :class:`Reference` (e.g. from the canary history), or ``None`` to use per-case values
-    the baseline may hold.
+    the baseline may hold. ``prompt_version`` (what the endpoint answered with) and
+    ``baseline_version`` (what the baseline was recorded with) add a note when they differ.
     """
     attempted = [r for r in results if r.status != "skipped"]
     if not attempted:
@@ -241,6 +258,16 @@ def compare_canary(
         return CanaryReport(DOWN, (finding,), canary_stats, ref)
 
     findings: list[Finding] = []
+    if prompt_version and baseline_version and prompt_version != baseline_version:
+        findings.append(
+            Finding(
+                "prompt_version",
+                f"prompt version changed: the endpoint answers with {prompt_version!r}, the"
+                f" baseline was recorded with {baseline_version!r} and is compared with as is;"
+                f" record a baseline for {prompt_version!r} once it is the expected version",
+                blocking=False,
+            )
+        )
     if errors and error_rate > max_error_rate:
         findings.append(
             Finding(
@@ -261,6 +288,7 @@ def compare_canary(
         ref.latency_p95_ms,
         (cfg.latency_p95_ratio, cfg.latency_p95_abs_ms),
         lat_case,
+        LATENCY_RATIO_FLOOR_MS,
     )
     tokens = _drift_rule(
         "mean_tokens",

@@ -36,7 +36,7 @@ class Reference:
 class Finding:
     """One broken rule (``blocking``) or a note (not blocking), as a one-line ``message``."""
 
-    kind: str  # down | errors | latency_p95 | mean_tokens | score | case_failed
+    kind: str  # down | errors | latency_p95 | mean_tokens | score | case_failed | prompt_version
     message: str
     cases: tuple[str, ...] = ()
     baseline: float | None = None

@@ -1,17 +1,47 @@
-"""``evalgate canary``: run the canary cases against production, exit 1 on drift, 3 when down."""
+"""``evalgate canary``: run the canary cases against production, exit 1 on drift, 3 when down.
+
+Quiet by design, for cron: the JSON summary goes to stdout, nothing to stderr unless the canary
+drifted, is down, or ``--verbose`` asks for it. The run itself is an ordinary run folder (kept
+under ``<reports.dir>/canary/``, the newest few) so it can be inspected with the usual commands.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
-import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from evalgate.cli.common import CONFIG_OPTION, config_path, load_checked_project
 from evalgate.errors import ExitCode, UsageError
+from evalgate.project import Project
+
+if TYPE_CHECKING:
+    from evalgate.canary import CanaryReport
+    from evalgate.results import CaseResult
+
+KEEP_RUNS = 24
+"""Run folders kept under ``<reports.dir>/canary/`` (a day of hourly canaries)."""
+RUNS_SUBDIR = "canary"
+
+
+@dataclass(frozen=True)
+class CanaryOptions:
+    """What ``evalgate canary`` was asked to do (beyond the config)."""
+
+    tags: tuple[str, ...] = ()
+    case_ids: tuple[str, ...] = ()
+    baseline: str | None = None
+    log_json: str | None = None
+    webhook: str | None = None
+    out: Path | None = None
+    verbose: bool = False
 
 
 def register(app: typer.Typer) -> None:
@@ -31,76 +61,144 @@ def register(app: typer.Typer) -> None:
         webhook: str | None = typer.Option(
             None, "--webhook", help="POST an alert here on drift or outage (default: config)."
         ),
-        out: Path | None = typer.Option(None, "--out", "-o", help="Keep the run in this folder."),
+        out: Path | None = typer.Option(
+            None, "--out", "-o", help="Write the run to this folder (kept, never pruned)."
+        ),
         history: bool = typer.Option(False, "--history", help="Show recent canary runs and exit."),
         limit: int = typer.Option(24, "--limit", min=1, help="With --history: how many runs."),
-        verbose: bool = typer.Option(False, "--verbose", "-v", help="Findings on stderr too."),
+        verbose: bool = typer.Option(
+            False, "--verbose", "-v", help="Progress and the report on stderr, even when ok."
+        ),
     ) -> int:
         """Run the canary cases, compare latency, tokens and scores with the baseline."""
         project = load_checked_project(config_path(config))
-        cfg = project.config
-        hist_path = cfg.resolve(cfg.canary.history)
-        from evalgate.canary import (
-            append_history,
-            compare_canary,
-            read_history,
-            reference_from_baseline,
-            reference_from_history,
-            render_history,
-        )
-
         if history:
-            sys.stdout.write(render_history(read_history(hist_path, limit)) + "\n")
+            from evalgate.canary import read_history, render_history
+
+            cfg = project.config
+            rows = read_history(cfg.resolve(cfg.canary.history), limit)
+            sys.stdout.write(render_history(rows) + "\n")
             return ExitCode.OK
-        from evalgate.cli.runflow import RunOptions, perform_run
-        from evalgate.judge import store_for
-        from evalgate.pipeline import Selection
-        from evalgate.results import read_results
+        opts = CanaryOptions(
+            tuple(tag or ()), tuple(case or ()), baseline, log_json, webhook, out, verbose
+        )
+        return run_canary(project, opts)
 
-        sel = Selection(tuple(tag or ([] if case else [cfg.canary.tag])), tuple(case or ()))
-        run_dir = out or Path(tempfile.mkdtemp(prefix="evalgate-canary-"))
-        try:
-            done = perform_run(
-                project,
-                RunOptions(
-                    sel, run_dir, no_gate=True, quiet=True, log_json=log_json, reports=False
-                ),
-            )
-            if done.code == ExitCode.INTERRUPTED:
-                return done.code
-            results = read_results(run_dir)
-            if not results:
-                raise UsageError(
-                    f"no case tagged {cfg.canary.tag!r} to run; tag the cases to"
-                    " watch with 'canary' or pass --tag / --case"
-                )
-            version = done.summary.get("prompt_version")
-            base = store_for(cfg).resolve(baseline or cfg.gate.baseline, version)
-            cases = base.cases if base is not None else {}
-            ids = {r.case_id for r in results}
-            ref = reference_from_baseline(cases, ids)
-            if ref.latency_p95_ms is None and ref.mean_tokens is None:
-                ref = reference_from_history(read_history(hist_path)) or ref
-            report = compare_canary(
-                results, cases, cfg.canary, reference=ref, max_error_rate=cfg.gate.max_error_rate
-            )
-            append_history(hist_path, report, run_id=str(done.summary.get("run_id")))
-            url = webhook or cfg.canary.webhook
-            if url and report.status != "ok":
-                from evalgate.integrations.webhook import post_alert
 
-                post_alert(url, report, run_id=str(done.summary.get("run_id")))
-            doc = {
-                "run_id": done.summary.get("run_id"),
-                "prompt_version": version,
-                "baseline_version": base.prompt_version if base else None,
-                **report.to_dict(),
-            }
-            sys.stdout.write(json.dumps(doc, indent=2) + "\n")
-            if verbose or report.status != "ok":
-                for line in report.lines():
-                    sys.stderr.write(line + "\n")
-            return report.exit_code
-        finally:
-            if out is None:
-                shutil.rmtree(run_dir, ignore_errors=True)
+def run_canary(
+    project: Project, opts: CanaryOptions, environ: Mapping[str, str] | None = None
+) -> int:
+    """Run, compare, record the history, alert, print the JSON summary; return the exit code."""
+    from evalgate.canary import append_history
+    from evalgate.cli.telemetry import Telemetry
+    from evalgate.pipeline import RunRequest, Selection, execute, select, summarize
+
+    env = os.environ if environ is None else environ
+    cfg = project.config
+    sel = Selection(opts.tags or (() if opts.case_ids else (cfg.canary.tag,)), opts.case_ids)
+    if not select(project.goldens.cases, sel)[0]:
+        what = f"tagged {' or '.join(repr(t) for t in sel.tags)}" if sel.tags else "selected"
+        raise UsageError(
+            f"no case {what} to run; tag the cases to watch with"
+            f" {cfg.canary.tag!r} or pass --tag / --case"
+        )
+    runs_dir = cfg.resolve(cfg.reports.dir) / RUNS_SUBDIR
+    # the default run folder is <reports.dir>/canary/<run id>, named by the run itself
+    run_cfg = cfg if opts.out else replace(cfg, reports=replace(cfg.reports, dir=str(runs_dir)))
+    hist_path = cfg.resolve(cfg.canary.history)
+    with Telemetry(cfg, opts.log_json, env) as tel:
+        req = RunRequest(
+            run_cfg,
+            project.goldens.cases,
+            sel,
+            opts.out,
+            on_call=tel.call_listeners(),
+            on_case=tel.case_listeners(quiet=not opts.verbose),
+        )
+        output = execute(req)
+        summary = summarize(output, None)
+        if output.interrupted:
+            tel.run_finished(summary, command="canary")
+            sys.stderr.write(
+                f"interrupted: canary not judged; partial results in {output.run_dir}\n"
+            )
+            return ExitCode.INTERRUPTED
+        report, base_version = _judge(project, opts, output.results, summary, hist_path)
+        verdict = {
+            "status": report.status,
+            "reasons": [f.to_dict() for f in report.blocking],
+            "baseline_version": base_version,
+        }
+        tel.run_finished(summary, command="canary", verdict=verdict)
+    # telemetry is flushed and closed: what follows only reports the outcome
+    run_id = str(summary.get("run_id"))
+    append_history(hist_path, report, run_id=run_id)
+    url = opts.webhook or cfg.canary.webhook
+    if url and report.status != "ok":
+        from evalgate.integrations.webhook import post_alert
+
+        post_alert(url, report, run_id=run_id)
+    doc: dict[str, Any] = {
+        "run_id": run_id,
+        "run_dir": str(output.run_dir.resolve()),
+        "prompt_version": summary.get("prompt_version"),
+        "baseline_version": base_version,
+        "exit_code": report.exit_code,
+        **report.to_dict(),
+    }
+    sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    if opts.verbose or report.status != "ok":
+        for line in report.lines():
+            sys.stderr.write(line + "\n")
+    if opts.out is None:
+        prune_runs(runs_dir, KEEP_RUNS)
+    return report.exit_code
+
+
+def _judge(
+    project: Project,
+    opts: CanaryOptions,
+    results: list[CaseResult],
+    summary: Mapping[str, Any],
+    hist_path: Path,
+) -> tuple[CanaryReport, str | None]:
+    """The canary report and the baseline version it was compared with."""
+    from evalgate.canary import (
+        compare_canary,
+        read_history,
+        reference_from_baseline,
+        reference_from_history,
+    )
+    from evalgate.judge import store_for
+
+    cfg = project.config
+    version = summary.get("prompt_version")
+    base = store_for(cfg).resolve(opts.baseline or cfg.gate.baseline, version)
+    cases = base.cases if base is not None else {}
+    ref = reference_from_baseline(cases, {r.case_id for r in results})
+    if ref.latency_p95_ms is None and ref.mean_tokens is None:
+        ref = reference_from_history(read_history(hist_path)) or ref
+    report = compare_canary(
+        results,
+        cases,
+        cfg.canary,
+        reference=ref,
+        max_error_rate=cfg.gate.max_error_rate,
+        prompt_version=str(version) if version else None,
+        baseline_version=base.prompt_version if base else None,
+    )
+    return report, (base.prompt_version if base else None)
+
+
+def prune_runs(folder: Path, keep: int) -> list[Path]:
+    """Delete all but the newest ``keep`` run folders (run ids sort by time); return the removed.
+
+    Only folders that hold a ``run.json`` are touched: anything else a user put there stays.
+    """
+    if not folder.is_dir():
+        return []
+    runs = sorted(p for p in folder.iterdir() if p.is_dir() and (p / "run.json").is_file())
+    removed = runs[: max(len(runs) - keep, 0)]
+    for p in removed:
+        shutil.rmtree(p, ignore_errors=True)
+    return removed

@@ -77,7 +77,7 @@ def perform_run(
                 f" {shown}{f' and {more} more' if more > 0 else ''}\n"
             )
         if output.interrupted:
-            return _interrupted(output)
+            return _interrupted(output, tel)
         if output.meta.aborted:
             sys.stderr.write(f"endpoint looks down: {output.meta.aborted}\n")
         verdict: Verdict | None = None
@@ -95,7 +95,8 @@ def perform_run(
                         " each)\n"
                     )
                 if run_items(req, output.run_dir, output.run_id, extra).interrupted:
-                    return _interrupted(replace(output, results=read_results(output.run_dir)))
+                    out = replace(output, results=read_results(output.run_dir))
+                    return _interrupted(out, tel)
                 output = replace(output, results=read_results(output.run_dir))
             verdict = judge(cfg, output.results, base, opts.prompt_version)
         summary = finish(
@@ -117,8 +118,9 @@ def perform_run(
         return RunDone(code, output.run_dir, summary, verdict)
 
 
-def _interrupted(output: RunOutput) -> RunDone:
+def _interrupted(output: RunOutput, tel: Telemetry) -> RunDone:
     summary = summarize(output, None)
+    tel.run_finished(summary)  # the log still gets its eval.run line, status "interrupted"
     sys.stderr.write(
         f"interrupted: {len(output.results)} finished result(s) kept in {output.run_dir};"
         f" finish with: evalgate run --resume {output.run_dir}\n"

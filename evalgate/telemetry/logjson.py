@@ -36,6 +36,9 @@ def _iso(ts: datetime) -> str:
 class JsonLogListener:
     """A call listener that writes JSON lines to a stream, a file (appended) or ``-`` (stderr).
 
+    The run id of each line comes from the event (or the summary for the ``eval.run`` line);
+    ``run_id`` is only a fallback for events that carry none.
+
     ``feature`` is the fallback feature (``telemetry.feature`` in the config) for cases whose
     metadata has none. ``salt`` keys the user id hash; with ``None`` a random salt is drawn, so
     hashed ids are stable within this run only (set ``EVALGATE_LOG_SALT`` to join across runs).
@@ -46,7 +49,7 @@ class JsonLogListener:
         self,
         stream_or_path: IO[str] | str | Path,
         *,
-        run_id: str,
+        run_id: str | None = None,
         feature: str | None = None,
         salt: str | None = None,
         clock: Callable[[], datetime] = _now,
@@ -74,9 +77,15 @@ class JsonLogListener:
         """Write the ``llm.request`` line for one model call (after retries)."""
         self._write(self.call_record(event))
 
-    def run_finished(self, summary: Mapping[str, Any]) -> None:
+    def run_finished(
+        self,
+        summary: Mapping[str, Any],
+        *,
+        command: str = "run",
+        verdict: Mapping[str, Any] | None = None,
+    ) -> None:
         """Write the ``eval.run`` line from a run's ``summary.json`` document."""
-        self._write(self.run_record(summary))
+        self._write(self.run_record(summary, command=command, verdict=verdict))
 
     # -- records ----------------------------------------------------------------------------
     def call_record(self, event: CallEvent) -> dict[str, Any]:
@@ -113,18 +122,31 @@ class JsonLogListener:
             record["error"] = event.error or event.outcome
         return record
 
-    def run_record(self, summary: Mapping[str, Any]) -> dict[str, Any]:
-        """The ``eval.run`` record for a summary document (see ``evalgate.summary``)."""
+    def run_record(
+        self,
+        summary: Mapping[str, Any],
+        *,
+        command: str = "run",
+        verdict: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The ``eval.run`` record for a summary document (see ``evalgate.summary``).
+
+        ``verdict`` (``status``, ``reasons``, ``baseline_version``) replaces the summary's
+        gate verdict, for commands that judge differently (``canary``: ok, drift, down).
+        An interrupted run without a verdict has the status ``interrupted``.
+        """
         totals = summary.get("totals") or {}
-        verdict = summary.get("verdict") or {}
+        verdict = verdict if verdict is not None else (summary.get("verdict") or {})
+        status = verdict.get("status") or ("interrupted" if summary.get("interrupted") else None)
         latency = summary.get("latency_ms") or {}
         tokens = summary.get("tokens") or {}
         return {
             "ts": _iso(self._clock()),
             "event": RUN_EVENT,
             "run_id": summary.get("run_id") or self.run_id,
+            "command": command,
             "feature": self.feature,
-            "status": verdict.get("status"),
+            "status": status,
             "reasons": len(verdict.get("reasons") or ()),
             "baseline_version": verdict.get("baseline_version"),
             "prompt_version": summary.get("prompt_version"),

@@ -158,7 +158,7 @@ def test_reference_from_baseline_fields_and_history_reference() -> None:
         mean_tokens: float = 100.0
 
     rich = {cid: Rich(1.0, 1.0) for cid in IDS}
-    slow = run(**{cid: {"latency": 200.0} for cid in IDS})
+    slow = run(**{cid: {"latency": 250.0} for cid in IDS})
     report = compare_canary(slow, rich, CanaryConfig())
     assert report.status == DRIFT and report.reference is not None
     assert report.reference.source == "baseline"
@@ -211,3 +211,40 @@ def test_multi_turn_tokens_are_summed_over_turns() -> None:
 def test_no_results_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="tagged 'canary'"):
         compare_canary([], BASELINE, CanaryConfig())
+
+
+def test_latency_ratio_never_trips_within_the_noise_floor() -> None:
+    fast = run(**{cid: {"latency": 20.0} for cid in IDS})
+    jitter = run(**{cid: {"latency": 20.0} for cid in IDS[:9]}, c9={"latency": 110.0})
+    slower = run(**{cid: {"latency": 20.0} for cid in IDS[:9]}, c9={"latency": 200.0})
+    cfg = CanaryConfig()  # x1.5: 30 ms, but at least 20 + LATENCY_RATIO_FLOOR_MS
+    assert compare_canary(jitter, BASELINE, cfg, reference=fast).status == OK
+    [f] = compare_canary(slower, BASELINE, cfg, reference=fast).blocking
+    assert f.kind == "latency_p95" and f.cases == ("c9",)
+    assert f.tolerance == "x1.5 (at least +100 ms)" and "at least +100 ms" in f.message
+    exact = CanaryConfig(latency_p95_ratio=None, latency_p95_abs_ms=50.0)
+    assert compare_canary(jitter, BASELINE, exact, reference=fast).status == DRIFT
+
+
+def test_prompt_version_change_is_a_note() -> None:
+    report = compare_canary(
+        run(),
+        BASELINE,
+        CanaryConfig(),
+        reference=REFERENCE,
+        prompt_version="v2",
+        baseline_version="v1",
+    )
+    assert report.status == OK
+    [note] = report.findings
+    assert note.kind == "prompt_version" and not note.blocking
+    assert "'v2'" in note.message and "'v1'" in note.message
+    same = compare_canary(
+        run(),
+        BASELINE,
+        CanaryConfig(),
+        reference=REFERENCE,
+        prompt_version="v1",
+        baseline_version="v1",
+    )
+    assert same.findings == ()

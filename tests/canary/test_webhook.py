@@ -1,11 +1,7 @@
 from __future__ import annotations
 
 import io
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import httpx
 import pytest
@@ -13,6 +9,7 @@ import pytest
 from evalgate import secrets
 from evalgate.canary import CanaryReport, CanaryStats, Finding
 from evalgate.integrations.webhook import post_alert, redact_url
+from tests.canary.capture import Capture
 
 STATS = CanaryStats(10, 10, 0, 0.0, 400.0, 120.0, 0.9, 0.97)
 DRIFT = CanaryReport(
@@ -22,41 +19,11 @@ DRIFT = CanaryReport(
 )
 
 
-class Capture:
-    def __init__(self, status: int) -> None:
-        self.status = status
-        self.bodies: list[dict[str, Any]] = []
-        self.content_types: list[str] = []
-        capture = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                capture.bodies.append(json.loads(raw))
-                capture.content_types.append(self.headers.get("Content-Type", ""))
-                self.send_response(capture.status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}/services/T000/B000/hooktoken123"
-
-
 @pytest.fixture
 def hook(request: pytest.FixtureRequest) -> Iterator[Capture]:
     cap = Capture(getattr(request, "param", 200))
     yield cap
-    cap.server.shutdown()
-    cap.server.server_close()
+    cap.close()
     secrets.clear()
 
 

@@ -208,3 +208,22 @@ def test_run_finished_line_summarises_the_run() -> None:
     assert rec["error_rate"] == pytest.approx(1 / 3)
     assert (rec["passed"], rec["failed"], rec["errors"]) == (1, 1, 1)
     assert rec["total_tokens"] == 300 and rec["feature"] == "copilot"
+    assert rec["command"] == "run"
+
+
+def test_run_line_takes_a_canary_verdict_and_marks_interrupted_runs() -> None:
+    results = [_result("a", "passed", 1.0)]
+    summary = build_summary(results, RunMeta(run_id="run-7", started_at="t"), None)
+    buf = io.StringIO()
+    log = _listener(buf, run_id=None)
+    log.run_finished(summary)
+    canary = {"status": "drift", "reasons": [{"kind": "score"}], "baseline_version": "v1"}
+    log.run_finished(summary, command="canary", verdict=canary)
+    meta = RunMeta(run_id="run-8", started_at="t", interrupted=True)
+    stopped = build_summary(results, meta, None)
+    log.run_finished(stopped)
+    plain, judged, cut = _lines(buf)
+    assert plain["status"] is None and plain["command"] == "run"  # --no-gate
+    assert (judged["command"], judged["status"], judged["reasons"]) == ("canary", "drift", 1)
+    assert judged["baseline_version"] == "v1" and judged["run_id"] == "run-7"
+    assert cut["status"] == "interrupted" and cut["run_id"] == "run-8"

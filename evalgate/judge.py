@@ -61,6 +61,8 @@ def confirmation_items(
     ]
 
 
+SCORER_ERROR = "scorer_error"
+
 # which mapped fields a scorer cannot do without
 _NEEDS = {
     "tool_calls": ("tool_call",),
@@ -122,6 +124,9 @@ def judge(
     main = [r for r in results if not r.confirmation]
     extra = [r for r in results if r.confirmation]
     attempted = [r for r in main if r.status != "skipped"]
+    # a scorer that raised is a bug in the goldens' scorers, not in the endpoint: it is kept
+    # out of the error rate and reported on its own (exit 2)
+    scorer_errors = [r for r in attempted if r.status == "error" and r.outcome == "success"]
     verdict = evaluate(
         aggregate(main),
         baseline,
@@ -129,10 +134,22 @@ def judge(
         prompt_versions=versions_seen(results),
         requested_version=requested,
         total_results=len(attempted),
-        error_results=sum(1 for r in attempted if r.status == "error"),
+        error_results=sum(1 for r in attempted if r.status == "error") - len(scorer_errors),
         confirmations=aggregate(extra) if extra else None,
     )
     extra_reasons = mapping_reasons(cfg, main)
+    if scorer_errors:
+        first = scorer_errors[0]
+        extra_reasons.insert(
+            0,
+            Reason(
+                SCORER_ERROR,
+                f"{len(scorer_errors)} result(s) could not be scored because a scorer raised"
+                f" (first: {first.case_id}: {first.error}); fix the scorer, then"
+                " 'evalgate rescore RUN' re-scores without calling the endpoint",
+                tuple(sorted({r.case_id for r in scorer_errors})),
+            ),
+        )
     if not extra_reasons:
         return verdict
     blocking = any(r.blocking for r in extra_reasons)

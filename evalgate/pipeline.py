@@ -192,6 +192,8 @@ def execute(
 ) -> RunOutput:
     """Run the selected cases; returns what finished, even when interrupted."""
     cfg = req.config
+    if not req.resume:
+        select(req.cases, req.selection)  # a selection that matches nothing writes nothing
     run_dir, run_id, done, sel = prepare_dir(req)
     cases, pending = select(req.cases, sel)
     started = time.monotonic()

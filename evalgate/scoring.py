@@ -50,7 +50,11 @@ def score_case(
 
 def combine(records: Sequence[ScoreRecord], threshold: float | None = None) -> CaseScore:
     """Weighted mean and pass/fail of a case's score records."""
-    errors = [f"{r.scorer}: {r.error}" for r in records if r.error is not None]
+    errors = [
+        r.error if r.error.startswith("scorer '") else f"{r.scorer}: {r.error}"
+        for r in records
+        if r.error is not None
+    ]
     total_weight = sum(max(r.weight, 0.0) for r in records)
     if not records:
         score = 1.0

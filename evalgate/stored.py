@@ -94,6 +94,18 @@ def merge_runs(runs: Sequence[Path], out: Path) -> RunOutput:
     return RunOutput(out, run_id, read_results(out), meta, meta.interrupted)
 
 
+def copy_run(src: RunOutput, out: Path) -> RunOutput:
+    """A copy of a run's results in a new run folder (to judge it without touching the original)."""
+    run_id = new_run_id()
+    _new_dir(out, run_id, {"copied_from": str(src.run_dir)})
+    with ResultsWriter(out) as w:
+        for r in src.results:
+            w.write(r)
+    return RunOutput(
+        out, run_id, read_results(out), replace(src.meta, run_id=run_id), src.interrupted
+    )
+
+
 def _responses(r: CaseResult) -> list[Response]:
     if r.turns:
         return [t.response for t in r.turns if t.response is not None]

@@ -158,6 +158,12 @@ def _record(store: BaselineStore, run: Path, version: str | None, promote: bool)
     if not isinstance(summary, dict):
         raise ConfigError(f"{run / SUMMARY_FILE}: not an evalgate summary; re-run the eval")
     baseline = baseline_from_run(results, summary, prompt_version=version)
+    verdict = summary.get("verdict")
+    if isinstance(verdict, dict) and verdict.get("status") == "fail":
+        _note(
+            "warning: this run failed its gate; recording it makes its regressions the new"
+            " reference (cases that regressed will no longer be flagged)"
+        )
     errors = sum(1 for r in results if r.is_error)
     if errors:
         _note(f"warning: {errors} errored results are left out of the baseline")

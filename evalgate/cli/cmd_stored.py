@@ -60,14 +60,17 @@ def register(app: typer.Typer) -> None:
     def compare(
         base: Path = typer.Argument(..., help="The reference run folder."),
         candidate: Path = typer.Argument(..., help="The run folder to judge."),
+        out: Path | None = typer.Option(
+            None, "--out", "-o", help="Write the judged run and its reports to this folder."
+        ),
         config: Path | None = CONFIG_OPTION,
         quiet: bool = typer.Option(False, "--quiet", "-q"),
         as_json: bool = typer.Option(False, "--json", help="Print the summary JSON on stdout."),
     ) -> int:
-        """Gate one stored run against another, offline (reports go into CANDIDATE)."""
+        """Gate one stored run against another, offline (both folders are left as they are)."""
         from evalgate.cli.finish import Presentation, exit_code, finish
         from evalgate.gate.baseline import baseline_from_run
-        from evalgate.judge import judge, main_version
+        from evalgate.judge import judge
         from evalgate.stored import load_run
         from evalgate.summary import build_summary
 
@@ -75,12 +78,17 @@ def register(app: typer.Typer) -> None:
         ref = load_run(base)
         cand = load_run(candidate)
         ref_summary = build_summary(ref.results, ref.meta, None)
-        version = main_version(ref.results, None) or "base"
+        version = f"run {ref.run_id}"
         reference = baseline_from_run(
             [r for r in ref.results if not r.confirmation], ref_summary, prompt_version=version
         )
+        if out is not None:
+            from evalgate.stored import copy_run
+
+            cand = copy_run(cand, out)
         verdict = judge(cfg, cand.results, reference, None)
-        summary = finish(cfg, cand, verdict, reference, Presentation(quiet, as_json))
+        pres = Presentation(quiet, as_json, reports=out is not None, write=out is not None)
+        summary = finish(cfg, cand, verdict, reference, pres)
         return exit_code(verdict, summary, cfg)
 
 

@@ -28,6 +28,7 @@ class Presentation:
     quiet: bool = False
     as_json: bool = False
     reports: bool = True
+    write: bool = True  # False: judge and print only (the run folder is left as it is)
 
 
 def report_paths(cfg: Config, run_dir: Path) -> dict[str, Path | None]:
@@ -68,12 +69,14 @@ def finish(
     summary = build_summary(out.results, out.meta, verdict)
     view = RunView.build(out.results, summary, baseline=base_cases(baseline), run_dir=out.run_dir)
     written: dict[str, Path] = {}
-    if pres.reports:
+    if pres.reports and pres.write:
         paths = report_paths(cfg, out.run_dir)
         written = write_reports(
             view, junit=paths["junit"], markdown=paths["markdown"], html=paths["html"]
         )
-    summary = summarize(out, verdict, {k: str(v) for k, v in written.items()})
+    if pres.write:
+        summary = summarize(out, verdict, {k: str(v) for k, v in written.items()})
+        written["summary"] = out.run_dir / "summary.json"
     if pres.reports:
         write_github(view, render_markdown(view, env), environ=env)
     if pres.as_json:
@@ -82,13 +85,17 @@ def finish(
         view,
         console=make_console(env),
         quiet=pres.quiet or pres.as_json,
-        reports={**written, "summary": out.run_dir / "summary.json"},
+        reports=written,
     )
     return summary
 
 
 def exit_code(verdict: Verdict | None, summary: Mapping[str, Any], cfg: Config) -> int:
     if verdict is not None:
+        from evalgate.judge import SCORER_ERROR
+
+        if any(r.kind == SCORER_ERROR for r in verdict.reasons):
+            return ExitCode.USAGE  # a scorer bug: the run could not be judged
         return verdict.exit_code
     # not gated: only an unusable run is worth a non-zero code
     if (summary["totals"].get("error_rate") or 0.0) > cfg.gate.max_error_rate:

@@ -55,7 +55,8 @@ def _root(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
 ) -> None:
-    set_debug(debug)
+    if debug:
+        set_debug(True)
 
 
 for _mod in (
@@ -74,7 +75,7 @@ for _mod in (
 
 
 def _debug(argv: Sequence[str]) -> bool:
-    return debug_enabled() or "--debug" in argv
+    return debug_enabled()
 
 
 def _err(text: str) -> None:
@@ -85,7 +86,11 @@ def _err(text: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code (never raises)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    set_debug(False)
+    # --debug is accepted anywhere on the line ("evalgate run --debug" as well)
+    cut = args.index("--") if "--" in args else len(args)
+    debug_flag = "--debug" in args[:cut]
+    args = [a for a in args[:cut] if a != "--debug"] + args[cut:]
+    set_debug(debug_flag)
     command = typer.main.get_command(app)
     try:
         rv = command.main(args=args, prog_name="evalgate", standalone_mode=False)

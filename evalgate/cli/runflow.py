@@ -13,7 +13,7 @@ import httpx
 
 from evalgate.cli.finish import Presentation, exit_code, finish, record_baseline
 from evalgate.cli.telemetry import Telemetry
-from evalgate.errors import ExitCode, InconclusiveError
+from evalgate.errors import ExitCode, GateFailed, InconclusiveError
 from evalgate.gate.baseline import Baseline
 from evalgate.gate.verdict import Verdict
 from evalgate.judge import confirmation_items, judge, resolve_baseline
@@ -109,6 +109,12 @@ def perform_run(
                 raise InconclusiveError(
                     "not recording a baseline from an inconclusive run;"
                     " fix the errors and run again"
+                )
+            if code == ExitCode.GATE_FAILED:
+                raise GateFailed(
+                    "not recording a baseline: this run failed the gate (see the reasons above);"
+                    " to accept it as the new reference anyway, run with --no-gate"
+                    " --record-baseline"
                 )
             record_baseline(cfg, output.results, summary, opts.prompt_version, opts.promote)
         if opts.langfuse:

@@ -39,7 +39,8 @@ def _details(c: CaseRow) -> str:
     for r in c.repeats:
         prefix = f"repeat {r.repeat}: " if len(c.repeats) > 1 else ""
         if r.status == "error":
-            lines.append(f"{prefix}error ({r.outcome}): {r.error or ''}".rstrip())
+            what = "scorer error" if r.outcome == "success" else r.outcome
+            lines.append(f"{prefix}error ({what}): {r.error or ''}".rstrip())
         for s in r.scores:
             if not s.passed:
                 lines.append(f"{prefix}{s.scorer}: {s.error or s.reason or 'failed'}")

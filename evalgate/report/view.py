@@ -79,7 +79,9 @@ class CaseRow:
                 return "case score below its threshold"
         for r in self.repeats:
             if r.status == "error":
-                return f"{r.outcome}: {r.error or 'error'}"
+                # an error after a successful call is a scorer that raised, not the endpoint
+                what = "scorer error" if r.outcome == "success" else r.outcome
+                return f"{what}: {r.error or 'error'}"
         if self.status == "pending":
             return "pending review"
         return None

@@ -267,6 +267,26 @@ class ScoreRecord:
         )
 
 
+def _raised_at(exc: BaseException, fn: ScorerFn) -> str:
+    """`` (file:line)`` of the deepest frame of the scorer's own file, so the fix is one click."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return ""
+    line = 0
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == code.co_filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    if not line:
+        return ""
+    try:
+        shown = str(Path(code.co_filename).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        shown = code.co_filename
+    return f" ({shown}:{line})"
+
+
 def apply_scorer(
     spec: ScorerSpec,
     response: Response,
@@ -289,8 +309,7 @@ def apply_scorer(
     try:
         s = coerce_score(d.fn(response, spec.params, case), spec.name)
     except Exception as exc:
-        msg = f"{type(exc).__name__}: {exc}"
-        return ScoreRecord(
-            spec.name, 0.0, False, f"scorer raised {msg}", spec.weight, error=msg, turn=turn
-        )
+        where = _raised_at(exc, d.fn)
+        msg = f"scorer '{spec.name}'{where} raised {type(exc).__name__}: {exc}"
+        return ScoreRecord(spec.name, 0.0, False, msg, spec.weight, error=msg, turn=turn)
     return ScoreRecord(spec.name, float(s.value), bool(s.passed), s.reason, spec.weight, turn=turn)

@@ -212,3 +212,18 @@ def test_installed_command_runs_as_a_subprocess(project: Path) -> None:
         [sys.executable, "-m", "evalgate", "--version"], capture_output=True, text=True, timeout=60
     )
     assert mod.returncode == 0 and mod.stdout.startswith("evalgate ")
+
+
+def test_debug_is_accepted_after_the_command(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import evalgate.cli.cmd_validate as mod
+
+    def boom(*a: object, **k: object) -> None:
+        raise RuntimeError("kaput")
+
+    monkeypatch.setattr(mod, "load_project", boom)
+    assert main(["validate", "--debug"]) == 4
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+    assert main(["validate"]) == 4  # and it does not stick to the next invocation
+    assert "Traceback" not in capsys.readouterr().err

@@ -78,8 +78,9 @@ def test_raising_scorer_sets_error(tmp_path: Path) -> None:
     case = Case("c", "d", expect=(spec("contains", "30"), spec("boom", True)))
     cs = score_case(case, [ANSWER], reg)
     assert not cs.passed
-    assert cs.error == "boom: ValueError: bad data"
-    assert cs.records[1].reason == "scorer raised ValueError: bad data"
+    where = f"{tmp_path / 'boom.py'}:5"
+    assert cs.error == f"scorer 'boom' ({where}) raised ValueError: bad data"
+    assert cs.records[1].reason == cs.error
 
 
 def test_unknown_scorer_sets_error() -> None:

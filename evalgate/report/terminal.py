@@ -70,7 +70,8 @@ def verdict_line(view: RunView) -> Text:
     else:
         word = _WORD.get(v.status, v.status.upper())
         head = Text(f"evalgate: {word}", style=_STYLE.get(v.status, "bold"))
-    bits = [f"{fmt_int(t.get('cases'))} cases", f"pass rate {fmt_pct(t.get('pass_rate'))}"]
+    n = t.get("cases")
+    bits = [f"{fmt_int(n)} case{'' if n == 1 else 's'}", f"pass rate {fmt_pct(t.get('pass_rate'))}"]
     if v is not None and v.delta is not None:
         bits.append(f"score {fmt_score(v.shared_mean_score)} ({fmt_delta(v.delta)} vs baseline)")
     else:
@@ -132,10 +133,14 @@ def print_report(
         line = Text("  - " if r.blocking else "  · ")
         line.append(_safe(r.kind, 40), style="bold" if r.blocking else "dim")
         line.append(": " + _safe(r.message, 400))
-        if r.cases:
-            names = ", ".join(_safe(c, 80) for c in r.cases[:10])
-            more = f" and {len(r.cases) - 10} more" if len(r.cases) > 10 else ""
-            line.append(f" [cases: {names}{more}]", style="dim")
+        unnamed = [c for c in r.cases if c not in r.message]
+        if unnamed:  # the message names some cases already; list only the rest
+            names = ", ".join(_safe(c, 80) for c in unnamed[:10])
+            more = f" and {len(unnamed) - 10} more" if len(unnamed) > 10 else ""
+            line.append(
+                f" [{'also: ' if len(unnamed) < len(r.cases) else 'cases: '}{names}{more}]",
+                style="dim",
+            )
         con.print(line, soft_wrap=True)
     flagged = view.flagged
     if flagged:

@@ -274,3 +274,36 @@ def _format_path(path: Sequence[str | int]) -> str:
     for p in path:
         out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else p)
     return out
+
+
+@dataclass(frozen=True)
+class PlaceholderUse:
+    """A placeholder as written: its text, root, path segments and whether it has a default."""
+
+    text: str
+    root: str
+    segments: tuple[str | int, ...]
+    has_default: bool
+
+
+def placeholder_uses(value: JSON) -> list[PlaceholderUse]:
+    """Every well-formed placeholder in a template (for checks against the loaded cases)."""
+    out: list[PlaceholderUse] = []
+
+    def walk(v: JSON) -> None:
+        if isinstance(v, str):
+            for m in _PLACEHOLDER.finditer(v):
+                p = _parse(m.group(1))
+                if isinstance(p, _Placeholder):
+                    out.append(
+                        PlaceholderUse(m.group(0), p.root, p.segments, p.default is not MISSING)
+                    )
+        elif isinstance(v, Mapping):
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, (list, tuple)):
+            for x in v:
+                walk(x)
+
+    walk(value)
+    return out

@@ -227,3 +227,16 @@ def test_debug_is_accepted_after_the_command(
     assert "Traceback (most recent call last)" in capsys.readouterr().err
     assert main(["validate"]) == 4  # and it does not stick to the next invocation
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_template_placeholder_no_case_can_fill_is_reported(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = 'body: {m: "{{ input.mesage }}", t: "{{ input.other | default(1) }}"}, headers:'
+    (project / "evalgate.yaml").write_text(CONFIG.replace("headers:", body, 1))
+    assert main(["validate"]) == 2
+    assert capsys.readouterr().out == (
+        "evalgate.yaml:1:51: template: {{ input.mesage }} is missing in every case (did you mean"
+        " 'message'?); the input of the cases has message (add '| default(...)' if it is"
+        " optional)\n"
+    )

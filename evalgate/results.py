@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from evalgate.errors import ConfigError
 from evalgate.model import JSON, Response
+from evalgate.results_check import check_result_line
 from evalgate.scorers.registry import ScoreRecord
 
 RESULTS_FORMAT_VERSION = 1
@@ -268,10 +269,11 @@ def iter_results(path: Path) -> Iterator[CaseResult]:
                     f" (this evalgate reads {RESULTS_FORMAT_VERSION});"
                     " re-run with a matching evalgate"
                 )
+            check_result_line(d)
             yield CaseResult.from_dict(d)
         except ConfigError:
             raise
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             if i == len(lines) and not line.endswith("\n"):
                 return  # the line being written when the run was killed
             raise ConfigError(

@@ -105,6 +105,12 @@ class FaultProject:
         return Ran(code, elapsed, results, summary, out, err)
 
 
+@pytest.fixture(autouse=True)
+def _no_debug(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `evalgate --debug` sets EVALGATE_DEBUG in os.environ for the rest of the process
+    monkeypatch.delenv("EVALGATE_DEBUG", raising=False)
+
+
 @pytest.fixture(scope="module")
 def srv() -> Iterator[FaultServer]:
     with FaultServer() as server:

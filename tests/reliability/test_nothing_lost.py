@@ -16,7 +16,9 @@ from evalgate.cli.main import main
 from evalgate.results import ResultsWriter
 from tests.reliability.conftest import FaultProject, unique
 
-REPORTS = {"reports": {"dir": "runs", "junit": "junit.xml", "markdown": "report.md", "html": "r.html"}}
+REPORTS = {
+    "reports": {"dir": "runs", "junit": "junit.xml", "markdown": "report.md", "html": "r.html"}
+}
 
 
 def _keys(n: int) -> dict[str, str]:
@@ -52,7 +54,7 @@ def _crash_on(monkeypatch: pytest.MonkeyPatch, name: str, how: str) -> list[str]
     def fdopen(fd: int, mode: str = "r", *a: Any, **kw: Any) -> Any:
         path = os.readlink(f"/proc/self/fd/{fd}") if os.path.exists("/proc/self/fd") else ""
         if how == "write" and Path(path).name.startswith(f".{name}."):
-            return HalfWriter(open(fd, "wb", closefd=True), encoding="utf-8")  # noqa: SIM115
+            return HalfWriter(open(fd, "wb", closefd=True), encoding="utf-8")
         return real_fdopen(fd, mode, *a, **kw)
 
     monkeypatch.setattr(fsutil.os, "replace", replace)

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import math
 from pathlib import Path
 
+import httpx
 import pytest
 
 from evalgate.cli.main import main
+from evalgate.config.model import Pricing, ResponseMapping, TargetConfig
+from evalgate.model import Case
+from evalgate.target import CallResult, TargetClient, TemplateContext
 from tests.reliability.conftest import FaultProject, unique
+
+CASE = Case(id="c", dataset="d", input={"message": "hi"})
 
 
 def test_out_folder_under_a_file_is_a_usage_error(fp: FaultProject) -> None:
@@ -58,3 +66,35 @@ def test_hand_edited_result_fields_are_reported_as_damage(
         assert main(args) == 2
         err = fp.capsys.readouterr().err
         assert f"r/results.jsonl:1:1: damaged result line ({message}" in err, err
+
+
+@pytest.mark.parametrize(
+    "usage",
+    [
+        b'{"input_tokens": 1e999, "output_tokens": 2, "cost": Infinity}',
+        b'{"input_tokens": NaN, "output_tokens": -Infinity, "cost": NaN}',
+        b'{"input_tokens": 1' + b"0" * 400 + b', "output_tokens": 1}',
+    ],
+)
+def test_infinite_or_huge_numbers_in_an_answer_are_dropped_not_fatal(usage: bytes) -> None:
+    """Python's JSON reads Infinity/NaN/1e999; int(inf) used to raise out of the client."""
+    body = b'{"answer": "x", "model": "m", "usage": ' + usage + b"}"
+    mapping = ResponseMapping(
+        output="answer",
+        model="model",
+        input_tokens="usage.input_tokens",
+        output_tokens="usage.output_tokens",
+        cost_usd="usage.cost",
+    )
+    cfg = TargetConfig(url="http://127.0.0.1:9/x", response=mapping, retries=0)
+    transport = httpx.MockTransport(lambda req: httpx.Response(200, content=body))
+
+    async def go() -> CallResult:
+        async with TargetClient(cfg, pricing={"m": Pricing(1.0, 1.0)}, transport=transport) as c:
+            return await c.call(TemplateContext(case=CASE, input=CASE.input))
+
+    result = asyncio.run(go())
+    assert result.outcome == "success" and result.response is not None
+    r = result.response
+    assert r.input_tokens is None  # not a believable count: left out, not fatal
+    assert r.cost_usd is None or math.isfinite(r.cost_usd)

@@ -6,6 +6,7 @@ import contextlib
 import copy
 import io
 import json
+import math
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -18,8 +19,11 @@ from hypothesis import strategies as st
 from evalgate import secrets
 from evalgate.cli.main import main
 
-# deterministic: the same examples on every machine and every run, no example database
+# deterministic: the same examples on every machine and every run, no example database;
+# EVALGATE_FUZZ_EXAMPLES raises the count for a longer hunt (the default keeps the suite fast)
+EXAMPLES = int(os.environ.get("EVALGATE_FUZZ_EXAMPLES", "60"))
 FUZZ = settings(
+    max_examples=EXAMPLES,
     derandomize=True,
     deadline=None,
     database=None,
@@ -33,6 +37,8 @@ scalars = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=20),
     st.sampled_from(["", "0", "-1", "1e999", "NaN", "true", "v1", "{{ x }}", "${NOPE}", "*"]),
+    # the numbers that break conversions: infinities, NaN, huge and negative values
+    st.sampled_from([math.inf, -math.inf, math.nan, 1e308, 2**63, -1, 0.5]),
 )
 json_values = st.recursive(
     scalars,

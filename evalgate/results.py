@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from evalgate import secrets
 from evalgate.errors import ConfigError
 from evalgate.model import JSON, Response
 from evalgate.results_check import check_result_line
@@ -228,7 +229,9 @@ class ResultsWriter:
         self._f: IO[str] = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
 
     def write(self, result: CaseResult) -> None:
-        self._f.write(json.dumps(result.to_dict(), ensure_ascii=False, separators=(",", ":")))
+        # requests may carry ${VAR} values and answers may echo headers: mask them on disk
+        line = secrets.scrub_obj(result.to_dict())
+        self._f.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
         self._f.write("\n")
         self._f.flush()
 

@@ -10,7 +10,9 @@ import pytest
 from evalgate.config import yamlsrc
 from tests.reliability.fuzzing import cli
 
-CONFIG = "version: 1\ntarget: {url: 'http://127.0.0.1:1/x'}\ngoldens: [goldens/]\nscorers_dir: null\n"
+CONFIG = (
+    "version: 1\ntarget: {url: 'http://127.0.0.1:1/x'}\ngoldens: [goldens/]\nscorers_dir: null\n"
+)
 GOLDEN = "dataset: d\ncases:\n  - id: a\n    input: {message: hi}\n    expect: [contains: x]\n"
 
 

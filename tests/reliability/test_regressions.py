@@ -98,3 +98,32 @@ def test_infinite_or_huge_numbers_in_an_answer_are_dropped_not_fatal(usage: byte
     r = result.response
     assert r.input_tokens is None  # not a believable count: left out, not fatal
     assert r.cost_usd is None or math.isfinite(r.cost_usd)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (("totals", "passed"), [], "totals.passed is not a whole number"),
+        (("verdict",), {"status": "fail", "reasons": [{"kind": 1}]}, "verdict.reasons holds"),
+        (("latency_ms",), {"p95": "slow"}, "latency_ms is not an object of numbers"),
+        (("prompt_versions",), {"v1": "many"}, "prompt_versions.v1 is not a whole number"),
+    ],
+)
+def test_hand_edited_summary_fields_are_reported_as_damage(
+    fp: FaultProject, path: tuple[str, ...], value: object, message: str
+) -> None:
+    _stored_run(fp)
+    summary = fp.root / "r" / "summary.json"
+    doc = json.loads(summary.read_text())
+    node = doc
+    for k in path[:-1]:
+        node = node[k]
+    node[path[-1]] = value
+    summary.write_text(json.dumps(doc))
+    for args in (["report", "r", "-q"], ["compare", "r", "r", "-q"]):
+        fp.capsys.readouterr()
+        assert main(args) == 2
+        err = fp.capsys.readouterr().err
+        assert f"summary.json: damaged summary ({message}" in err, err
+    summary.unlink()  # the way out the message names
+    assert main(["report", "r", "-q"]) == 0

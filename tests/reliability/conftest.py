@@ -8,6 +8,7 @@ resolves in well under a second or two.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -106,9 +107,12 @@ class FaultProject:
 
 
 @pytest.fixture(autouse=True)
-def _no_debug(monkeypatch: pytest.MonkeyPatch) -> None:
-    # `evalgate --debug` sets EVALGATE_DEBUG in os.environ for the rest of the process
-    monkeypatch.delenv("EVALGATE_DEBUG", raising=False)
+def _no_debug() -> Iterator[None]:
+    # `evalgate --debug` sets EVALGATE_DEBUG in os.environ for the rest of the process:
+    # clear it before and after, so neither these tests nor later ones see tracebacks
+    os.environ.pop("EVALGATE_DEBUG", None)
+    yield
+    os.environ.pop("EVALGATE_DEBUG", None)
 
 
 @pytest.fixture(scope="module")

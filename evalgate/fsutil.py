@@ -3,26 +3,64 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from evalgate.errors import InconclusiveError, UsageError
+
+# a folder the user named cannot be written: their choice to fix (exit 2)
+_USER_ERRNOS = frozenset(
+    {errno.EACCES, errno.EPERM, errno.EROFS, errno.EISDIR, errno.ENOTDIR, errno.ENOENT}
+)
+
+
+class WriteUsageError(UsageError, OSError):
+    """A file could not be written because of where it was asked to go (exit 2).
+
+    Also an ``OSError``, so callers that degrade gracefully on I/O errors still catch it.
+    """
+
+
+class WriteFailedError(InconclusiveError, OSError):
+    """A file could not be written (disk full, I/O error): the machine's fault (exit 3)."""
+
+
+def _write_error(path: Path, exc: OSError) -> OSError:
+    why = exc.strerror or str(exc) or type(exc).__name__
+    if exc.errno in _USER_ERRNOS:
+        return WriteUsageError(
+            f"{path}: cannot write ({why}); choose a folder you can write to (--out)"
+        )
+    return WriteFailedError(
+        f"{path}: cannot write ({why}); the previous file, if any, is unchanged;"
+        " free space or fix the disk and run again"
+    )
+
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half.
+
+    An ``OSError`` becomes an error with a message and exit code (and stays an ``OSError``).
+    """
+    tmp: str | None = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+    except BaseException as exc:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        if isinstance(exc, OSError) and not isinstance(exc, (WriteUsageError, WriteFailedError)):
+            raise _write_error(path, exc) from exc
         raise
 
 

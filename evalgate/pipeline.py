@@ -150,7 +150,13 @@ def prepare_dir(req: RunRequest) -> tuple[Path, str, frozenset[tuple[str, int]],
             f"{run_dir} already holds a run; use --resume {run_dir} to finish it"
             " or choose another --out folder"
         )
-    run_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file in the way, no permission: the user's path to fix
+        raise UsageError(
+            f"{run_dir}: cannot create the run folder ({exc.strerror or exc});"
+            " choose another --out folder"
+        ) from None
     atomic_write_json(
         run_dir / RUN_FILE,
         {

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from evalgate import secrets
 from evalgate.errors import ConfigError
 from evalgate.model import JSON, Response
+from evalgate.results_check import check_result_line
 from evalgate.scorers.registry import ScoreRecord
 
 RESULTS_FORMAT_VERSION = 1
@@ -227,7 +229,9 @@ class ResultsWriter:
         self._f: IO[str] = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
 
     def write(self, result: CaseResult) -> None:
-        self._f.write(json.dumps(result.to_dict(), ensure_ascii=False, separators=(",", ":")))
+        # requests may carry ${VAR} values and answers may echo headers: mask them on disk
+        line = secrets.scrub_obj(result.to_dict())
+        self._f.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
         self._f.write("\n")
         self._f.flush()
 
@@ -268,10 +272,11 @@ def iter_results(path: Path) -> Iterator[CaseResult]:
                     f" (this evalgate reads {RESULTS_FORMAT_VERSION});"
                     " re-run with a matching evalgate"
                 )
+            check_result_line(d)
             yield CaseResult.from_dict(d)
         except ConfigError:
             raise
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             if i == len(lines) and not line.endswith("\n"):
                 return  # the line being written when the run was killed
             raise ConfigError(

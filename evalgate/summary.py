@@ -22,6 +22,7 @@ from evalgate.results import (
     load_json_file,
     percentile,
 )
+from evalgate.results_check import check_summary
 
 
 @dataclass(frozen=True)
@@ -204,4 +205,11 @@ def read_summary(run_dir: Path) -> dict[str, Any]:
             f"{path}: summary format_version {data['format_version']!r} is not supported"
             f" (this evalgate reads {SUMMARY_FORMAT_VERSION})"
         )
+    try:
+        check_summary(data)
+    except ValueError as exc:
+        raise ConfigError(
+            f"{path}: damaged summary ({exc}); restore it, or delete it and run"
+            " 'evalgate report' to rebuild it from results.jsonl"
+        ) from None
     return data

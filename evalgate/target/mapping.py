@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
@@ -17,6 +18,7 @@ from evalgate.model import JSON, Response, ToolCall
 
 _FIELDS = tuple(f.name for f in fields(ResponseMapping) if f.name != "extra")
 _FALSE = frozenset({"false", "no", "0", "none", "null"})
+_MAX_INT = 2**63
 
 
 class MappingFailure(Exception):
@@ -145,18 +147,21 @@ def _int(v: Any) -> int | None:
     if isinstance(v, bool) or v is None:
         return None
     try:
-        return int(v)
-    except (TypeError, ValueError):
+        n = int(v)
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an infinite float
         return None
+    # no real token count is this large; such a value would overflow the cost arithmetic
+    return n if abs(n) <= _MAX_INT else None
 
 
 def _float(v: Any) -> float | None:
     if isinstance(v, bool) or v is None:
         return None
     try:
-        return float(v)
-    except (TypeError, ValueError):
+        f = float(v)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return f if math.isfinite(f) else None  # NaN/Infinity are valid in Python's JSON only
 
 
 def _bool(v: Any) -> bool | None:

@@ -10,8 +10,11 @@ query string. Every request is counted per behaviour and ``key`` so tests can as
 Behaviours: ok/echo, status (code=), ratelimit (after= seconds, date= seconds ahead as an
 HTTP-date), reset (RST after the headers), reset-early (RST before any byte), hang (accept and
 never answer), drip (one byte per interval=), truncated (Content-Length larger than sent),
-notjson, wrongshape, huge (size=, chunked=1), redirect (to=), flaky (n= failures with
-status=/mode=reset, then success, per key=), sleep (s=), sse (kind=generic|openai).
+notjson, wrongshape, huge (size=, chunked=1), redirect (to=, code=), flaky (n= failures with
+status=/mode=reset, then success, per key=), sleep (s=), sse (kind=generic|openai),
+headers (a 200 whose output echoes every request header, as careless servers do), limited
+(answers 429 while more than max= requests are in flight, else sleeps s= and answers 200;
+``peak`` records the most requests seen in flight at once).
 """
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ class FaultServer:
         self.last_headers: dict[str, str] = {}
         self.last_body: Any = None
         self.peers: set[int] = set()  # client ports seen: tells how many connections were used
+        self.in_flight = 0  # requests inside the `limited` behaviour right now
+        self.peak = 0
         self._lock = threading.Lock()
         self._server = _Server(self)
         self.port: int = self._server.server_address[1]
@@ -203,6 +208,26 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.owner.stopping.wait(HANG_MAX_S)
         self.close_connection = True
 
+    def _headers(self) -> None:
+        echoed = "; ".join(f"{k}: {v}" for k, v in self.headers.items())
+        self._json(200, {**self._answer(), "output": f"you sent {echoed}"})
+
+    def _limited(self) -> None:
+        owner = self.server.owner
+        with owner._lock:
+            owner.in_flight += 1
+            owner.peak = max(owner.peak, owner.in_flight)
+            over = owner.in_flight > int(self.q.get("max", "2"))
+        try:
+            if over:
+                self._json(429, {"error": "too many requests in flight"})
+                return
+            time.sleep(float(self.q.get("s", "0.05")))
+            self._ok()
+        finally:
+            with owner._lock:
+                owner.in_flight -= 1
+
     def _sleep(self) -> None:
         time.sleep(float(self.q.get("s", "0.2")))
         self._ok()
@@ -263,7 +288,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
     def _redirect(self) -> None:
-        self._send(302, b"", "text/plain", {"Location": self.q.get("to", "/ok")})
+        code = int(self.q.get("code", "302"))
+        self._send(code, b"", "text/plain", {"Location": self.q.get("to", "/ok")})
 
     def _flaky(self) -> None:
         if self.n <= int(self.q.get("n", "2")):

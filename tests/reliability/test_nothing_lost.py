@@ -73,8 +73,8 @@ def test_a_crash_while_replacing_a_file_keeps_the_old_one(
     before = target.read_bytes()
     failed = _crash_on(monkeypatch, name, how)
     fp.capsys.readouterr()
-    # compare rewrites the candidate's reports and summary.json
-    code = main(["compare", "runs/a", "runs/b", "-q"])
+    # resuming a finished run judges it again and rewrites its reports and summary.json
+    code = main(["run", "--resume", "runs/b", "-q"])
     err = fp.capsys.readouterr().err
     assert failed, "the crash was not triggered"
     # the machine's fault, said plainly: exit 3, not "a bug in evalgate" (4)

@@ -152,7 +152,9 @@ def test_whole_endpoint_down_is_inconclusive_quickly(fp: FaultProject) -> None:
     port = closed_port()
     fp.write({f"c{i}": f"http://127.0.0.1:{port}/x" for i in range(12)})
     ran = fp.run("r")
-    assert ran.code == 3 and ran.summary["outcomes"]["connection_error"] == 12
+    # it stops once the first calls all fail alike, instead of retrying every case
+    assert ran.code == 3 and 8 <= ran.summary["outcomes"]["connection_error"] <= 12
+    assert "stopped early" in (ran.summary["aborted"] or "")
     assert ran.elapsed < 3.0
 
 

@@ -198,7 +198,7 @@ def test_an_endpoint_that_echoes_the_request_headers(
     assert ran.code == 1, ran.err
     stored = ran.results["c0"].response
     assert stored is not None and "you sent" in (stored.output or "")
-    assert "Authorization: ***" in (stored.output or "")
+    assert "Authorization: ${ECHO_AUTH}" in (stored.output or "")
     files = [p for p in fp.root.rglob("*") if p.is_file() and p.name != "evalgate.yaml"]
     assert {"results.jsonl", "r.html", "r.md", "j.xml", "step.md"} <= {p.name for p in files}
     for p in files:

@@ -99,3 +99,10 @@ def _outside_code_fences(md: str) -> str:
         elif fence is None:
             out.append(line)
     return "\n".join(out)
+
+
+def test_markdown_code_blocks_cannot_start_workflow_commands() -> None:
+    from evalgate.report.mdsafe import code_block
+
+    block = code_block("fine\n::error::pwned\n::set-output name=x::y\n##[group]x")
+    assert not any(line.startswith(("::", "##[")) for line in block.splitlines())

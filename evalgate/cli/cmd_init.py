@@ -18,6 +18,7 @@ FILES = {
     "scorers/example.py": "scorers/example.py",
     "workflows/evalgate.yml": ".github/workflows/evalgate.yml",
 }
+GITIGNORE = "gitignore"  # appended to an existing .gitignore, never replacing it
 
 
 def _template(rel: str) -> Traversable:
@@ -41,6 +42,13 @@ def scaffold(directory: Path, *, force: bool = False) -> list[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(_template(src).read_text("utf-8"), encoding="utf-8")
         written.append(path)
+    ignore = directory / ".gitignore"
+    lines = _template(GITIGNORE).read_text("utf-8")
+    current = ignore.read_text("utf-8") if ignore.exists() else ""
+    if ".evalgate/runs/" not in current:
+        sep = "\n" if current and not current.endswith("\n") else ""
+        ignore.write_text(current + sep + lines, encoding="utf-8")
+        written.append(ignore)
     return written
 
 

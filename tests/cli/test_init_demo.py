@@ -22,6 +22,7 @@ def test_init_scaffolds_a_project_that_validates(
         ".github/workflows/evalgate.yml",
     ):
         assert (tmp_path / "proj" / rel).is_file(), rel
+    assert ".evalgate/runs/" in (tmp_path / "proj" / ".gitignore").read_text()
     monkeypatch.chdir(tmp_path / "proj")
     capsys.readouterr()
     assert main(["validate"]) == 0

@@ -12,6 +12,7 @@ goes to stdout and the figures to benchmarks/results/<date>.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -61,7 +62,7 @@ def measure(
 
 
 def median_of(samples: list[dict[str, float]]) -> dict[str, float]:
-    keys = ("wall_s", "cpu_s", "rss_mb")
+    keys = [k for k in ("wall_s", "cpu_s", "rss_mb", "run_phase_s") if k in samples[0]]
     out = {k: round(statistics.median(s[k] for s in samples), 3) for k in keys}
     out["runs"] = len(samples)
     out["exit"] = max(s["exit"] for s in samples)
@@ -157,6 +158,15 @@ reports: {{dir: runs, junit: junit.xml, markdown: report.md, html: report.html}}
     return folder
 
 
+def evalgate_run(project: Path, k: int) -> dict[str, float]:
+    """One ``evalgate run``, plus the run phase alone (summary.json's duration_s)."""
+    out = project / "runs" / f"r{k}"
+    m = measure([*EVALGATE, "run", "--out", str(out)], cwd=project, env=evalgate_env())
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        m["run_phase_s"] = float(json.loads((out / "summary.json").read_text())["duration_s"])
+    return m
+
+
 def run_scenario(
     name: str,
     n: int,
@@ -179,11 +189,7 @@ def run_scenario(
                     str(CONCURRENCY),
                 ]
             ),
-            "evalgate": lambda k: measure(
-                [*EVALGATE, "run", "--out", str(project / "runs" / f"r{k}")],
-                cwd=project,
-                env=evalgate_env(),
-            ),
+            "evalgate": lambda k: evalgate_run(project, k),
         }
         if promptfoo is not None:
             pf_dir = promptfoo.write_project(work / f"{name}-promptfoo", ep.url, n, CONCURRENCY)
@@ -243,8 +249,11 @@ def table(results: dict[str, object]) -> str:
             note = ""
             if tool == "evalgate":
                 note = f"{ratio(m, sc.get('floor'))}× floor"
+                if m.get("run_phase_s") is not None:
+                    note += f", run phase {m['run_phase_s']:.2f} s"
                 if sc.get("ideal_s"):
-                    note += f", {round(m['wall_s'] / sc['ideal_s'], 2)}× ideal ({sc['ideal_s']} s)"
+                    ideal = sc["ideal_s"]
+                    note += f", {round(m['wall_s'] / ideal, 2)}× ideal ({ideal} s)"
             if tool == "promptfoo":
                 note = f"{ratio(m, sc.get('evalgate'))}× evalgate"
             if m["exit"] not in (0, 100):

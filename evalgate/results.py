@@ -257,7 +257,11 @@ def iter_results(path: Path) -> Iterator[CaseResult]:
             f"{path}: no such results file; pass a run folder written by 'evalgate run'"
         )
     with open(path, encoding="utf-8", errors="replace") as f:
-        lines = f.readlines()
+        # line by line: a run's file can be far larger than what it takes to hold its results
+        yield from _parse_lines(path, f)
+
+
+def _parse_lines(path: Path, lines: Iterable[str]) -> Iterator[CaseResult]:
     for i, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -277,8 +281,8 @@ def iter_results(path: Path) -> Iterator[CaseResult]:
         except ConfigError:
             raise
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            if i == len(lines) and not line.endswith("\n"):
-                return  # the line being written when the run was killed
+            if not line.endswith("\n"):
+                return  # the last line, being written when the run was killed
             raise ConfigError(
                 f"{path}:{i}:1: damaged result line ({exc}); remove the line or re-run"
             ) from exc

@@ -7,38 +7,107 @@ becomes 130, anything else one line saying "internal error" (exit 4). ``--debug`
 
 from __future__ import annotations
 
+import importlib
 import sys
 import traceback
 from collections.abc import Sequence
+from functools import cache
+from typing import Any
 
 import click
 import typer
+from typer.core import TyperGroup
 
 from evalgate import __version__, secrets
-from evalgate.cli import (
-    cmd_baseline,
-    cmd_canary,
-    cmd_demo,
-    cmd_init,
-    cmd_langfuse,
-    cmd_results,
-    cmd_run,
-    cmd_schema,
-    cmd_stored,
-    cmd_validate,
-)
 from evalgate.cli.common import debug_enabled, set_debug
 from evalgate.errors import EvalgateError, ExitCode
 
-app = typer.Typer(
-    name="evalgate",
-    help="The eval gate for LLM middleware: run golden cases, score them, block regressions.",
-    no_args_is_help=True,
+# Every command and the module that registers it, with its one-line help, so that
+# `evalgate --help` and each command start without importing the others (httpx, rich, YAML,
+# JSON Schema...). tests/perf/test_startup.py keeps this table in step with the modules.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": (
+        "cmd_init",
+        "Scaffold evalgate.yaml, an example golden file, a custom scorer and a CI workflow.",
+    ),
+    "validate": (
+        "cmd_validate",
+        "Check config, goldens and custom scorers; report every problem as file:line:col.",
+    ),
+    "schema": (
+        "cmd_schema",
+        "Print the JSON Schema of golden files, the config, results or baselines.",
+    ),
+    "run": (
+        "cmd_run",
+        "Run the goldens against the target, score them, gate against the baseline, report.",
+    ),
+    "merge": ("cmd_stored", "Merge shard runs into one run, then gate and report on the whole."),
+    "rescore": (
+        "cmd_stored",
+        "Re-apply the current goldens' scorers to a stored run (no endpoint calls).",
+    ),
+    "compare": (
+        "cmd_stored",
+        "Gate one stored run against another, offline (both folders are left as they are).",
+    ),
+    "report": ("cmd_results", "Write JUnit, markdown and HTML reports from a stored run."),
+    "canary": (
+        "cmd_canary",
+        "Run the canary cases, compare latency, tokens and scores with the baseline.",
+    ),
+    "baseline": ("cmd_baseline", "Manage baselines (one per promptVersion)."),
+    "import": ("cmd_langfuse", "Import production traces as golden cases."),
+    "export": ("cmd_langfuse", "Export runs to other tools."),
+    "demo": ("cmd_demo", "Show the whole loop on the built-in reference middleware."),
+}
+_SETTINGS: dict[str, Any] = dict(
     add_completion=False,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
+)
+
+
+@cache
+def command_group(module: str) -> click.Group:
+    """The click group holding the commands that ``evalgate.cli.<module>`` registers."""
+    mod = importlib.import_module(f"evalgate.cli.{module}")
+    sub = typer.Typer(**_SETTINGS)
+    sub.callback()(lambda: None)  # a callback makes it a group even with one command
+    mod.register(sub)
+    group = typer.main.get_command(sub)
+    assert isinstance(group, click.Group)
+    return group
+
+
+class LazyGroup(TyperGroup):
+    """The root group: imports a command's module only when that command is used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        return None if entry is None else command_group(entry[0]).get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        rows = [
+            (name, click.Command(name, help=h).get_short_help_str(limit))
+            for name, (_, h) in COMMANDS.items()
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+app = typer.Typer(
+    name="evalgate",
+    help="The eval gate for LLM middleware: run golden cases, score them, block regressions.",
+    no_args_is_help=True,
+    cls=LazyGroup,
+    **_SETTINGS,
 )
 
 
@@ -57,21 +126,6 @@ def _root(
 ) -> None:
     if debug:
         set_debug(True)
-
-
-for _mod in (
-    cmd_init,
-    cmd_validate,
-    cmd_schema,
-    cmd_run,
-    cmd_stored,
-    cmd_results,
-    cmd_baseline,
-    cmd_langfuse,
-    cmd_canary,
-    cmd_demo,
-):
-    _mod.register(app)
 
 
 def _debug(argv: Sequence[str]) -> bool:

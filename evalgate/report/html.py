@@ -23,6 +23,10 @@ from evalgate.report.view import CaseRow, RunView
 from evalgate.results import CaseResult
 
 MAX_FIELD = 20_000  # characters of one answer or request kept in the page
+# Cases shown with every repeat's request and answer. Failed, errored and regressed cases
+# always are; passing cases past this many are listed with their figures only, so the page
+# (and the memory to build it) stays bounded however large the golden set.
+MAX_DETAILED = 2_000
 
 
 @cache
@@ -76,7 +80,7 @@ def _repeat(r: CaseResult) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _case(c: CaseRow) -> dict[str, Any]:
+def _case(c: CaseRow, detailed: bool = True) -> dict[str, Any]:
     return {
         "id": c.case_id,
         "dataset": c.dataset,
@@ -93,8 +97,15 @@ def _case(c: CaseRow) -> dict[str, Any]:
         "regressed": c.regressed,
         "blocking": list(c.blocking),
         "reason": c.first_failure,
-        "repeats": [_repeat(r) for r in c.repeats],
+        "repeats": [_repeat(r) for r in c.repeats] if detailed else [],
+        "detail": None if detailed else _LEFT_OUT,
     }
+
+
+_LEFT_OUT = (
+    f"requests and answers of passing cases are shown for the first {MAX_DETAILED} cases;"
+    " every result is in results.jsonl"
+)
 
 
 def report_data(view: RunView) -> dict[str, Any]:
@@ -117,7 +128,7 @@ def report_data(view: RunView) -> dict[str, Any]:
         "cost_usd": s.get("cost_usd"),
         "datasets": sorted({c.dataset for c in view.cases if c.dataset}),
         "tags": sorted({t for c in view.cases for t in c.tags}),
-        "cases": [_case(c) for c in cases],
+        "cases": [_case(c, c.flagged or i < MAX_DETAILED) for i, c in enumerate(cases)],
     }
     return dict(secrets.scrub_obj(data))
 

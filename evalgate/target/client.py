@@ -24,6 +24,7 @@ from evalgate.model import JSON, Response
 from evalgate.target.attempt import Attempt, AttemptRunner
 from evalgate.target.context import TemplateContext, json_default
 from evalgate.target.mapping import ResponseMapper
+from evalgate.target.pools import SpreadTransport
 from evalgate.target.presets import apply_preset
 from evalgate.target.retry import AdaptiveLimit, backoff_delay
 from evalgate.target.template import Template, compile_template
@@ -128,8 +129,11 @@ class TargetClient:
                 headers["Accept"] = "text/event-stream"
             if self._headers.is_constant:
                 headers.update(_header_values(self._headers.render(_NO_CONTEXT)))
+            # many small pools beat one large one (see target/pools.py); a given transport
+            # (tests, a MockTransport) is used as it is
+            transport = self._transport or SpreadTransport(n)
             self._client = httpx.AsyncClient(
-                transport=self._transport,
+                transport=transport,
                 limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
                 timeout=httpx.Timeout(
                     cfg.timeout_s, connect=min(cfg.connect_timeout_s, cfg.timeout_s), pool=None

@@ -86,6 +86,7 @@
     field(td, "golden", c.file ? c.file + ":" + c.line : "");
     field(td, "comparison with the baseline", c.compare);
     field(td, "named by the gate", c.blocking);
+    field(td, "details", c.detail);
     c.repeats.forEach(function (r) {
       var box = el("div", "repeat");
       box.appendChild(el("h4", "", "repeat " + r.repeat + " · " + r.status + " · " + r.outcome + " · score " + num(r.score) + " · " + num(r.latency_ms, 0) + " ms"));

@@ -18,10 +18,10 @@ def register(app: typer.Typer) -> None:
             None, "--goldens", "-g", help="Golden files or folders to run."
         ),
         tag: list[str] | None = typer.Option(
-            None, "--tag", "-t", help="Only cases with this tag (repeatable)."
+            None, "--tag", "-t", help="Only cases with this tag (repeatable: any of them)."
         ),
         case: list[str] | None = typer.Option(
-            None, "--case", help="Only this case id (repeatable)."
+            None, "--case", help="Only this case id (repeatable: any of them)."
         ),
         repeat: int | None = typer.Option(None, "--repeat", min=1, help="Run every case N times."),
         concurrency: int | None = typer.Option(
@@ -52,7 +52,10 @@ def register(app: typer.Typer) -> None:
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the verdict line."),
         as_json: bool = typer.Option(False, "--json", help="Print the summary JSON on stdout."),
         log_json: str | None = typer.Option(
-            None, "--log-json", help="One JSON line per model call to FILE (- for stderr)."
+            None,
+            "--log-json",
+            metavar="FILE",
+            help="One JSON line per model call to FILE (- for stderr).",
         ),
         langfuse: bool = typer.Option(False, "--langfuse", help="Export the run to Langfuse."),
     ) -> int:

@@ -24,8 +24,10 @@ def register(app: typer.Typer) -> None:
         config: Path | None = CONFIG_OPTION,
         baseline: str | None = typer.Option(None, "--baseline", help="Baseline promptVersion."),
         no_gate: bool = typer.Option(False, "--no-gate", help="Join without gating."),
-        prompt_version: str | None = typer.Option(None, "--prompt-version"),
-        quiet: bool = typer.Option(False, "--quiet", "-q"),
+        prompt_version: str | None = typer.Option(
+            None, "--prompt-version", help="The promptVersion the shards were run for."
+        ),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the verdict line."),
         as_json: bool = typer.Option(False, "--json", help="Print the summary JSON on stdout."),
     ) -> int:
         """Merge shard runs into one run, then gate and report on the whole."""
@@ -33,6 +35,9 @@ def register(app: typer.Typer) -> None:
 
         cfg = load_checked_project(config_path(config)).config
         output = merge_runs(runs, out)
+        sys.stderr.write(
+            f"merged {len(runs)} run(s), {len(output.results)} result(s), into {out}\n"
+        )
         return _judge_and_finish(cfg, output, baseline, no_gate, prompt_version, quiet, as_json)
 
     @app.command("rescore")
@@ -43,8 +48,8 @@ def register(app: typer.Typer) -> None:
         ),
         config: Path | None = CONFIG_OPTION,
         baseline: str | None = typer.Option(None, "--baseline", help="Baseline promptVersion."),
-        no_gate: bool = typer.Option(False, "--no-gate"),
-        quiet: bool = typer.Option(False, "--quiet", "-q"),
+        no_gate: bool = typer.Option(False, "--no-gate", help="Report results without gating."),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the verdict line."),
         as_json: bool = typer.Option(False, "--json", help="Print the summary JSON on stdout."),
     ) -> int:
         """Re-apply the current goldens' scorers to a stored run (no endpoint calls)."""
@@ -64,7 +69,7 @@ def register(app: typer.Typer) -> None:
             None, "--out", "-o", help="Write the judged run and its reports to this folder."
         ),
         config: Path | None = CONFIG_OPTION,
-        quiet: bool = typer.Option(False, "--quiet", "-q"),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the verdict line."),
         as_json: bool = typer.Option(False, "--json", help="Print the summary JSON on stdout."),
     ) -> int:
         """Gate one stored run against another, offline (both folders are left as they are)."""

@@ -39,7 +39,7 @@ def register(app: typer.Typer) -> None:
         if list_scorers:
             for d in REGISTRY:
                 origin = "built-in" if d.origin == "builtin" else d.origin
-                typer.echo(f"{d.name:<24} {origin}  {d.description}")
+                typer.echo(f"{d.name:<24} {origin}  {d.description.replace('``', '')}")
             return ExitCode.OK
         problems = list(project.problems)
         if strict:

@@ -104,7 +104,8 @@ def _target_problems(doc: Doc) -> list[Problem]:
         try:
             jmespath.compile(expr)
         except JMESPathError as exc:
-            msg = str(exc).splitlines()[0]
+            msg = " ".join(str(exc).split()).replace(", for expression:", "")
+            msg = msg.split(f' "{expr}"')[0].rstrip(":, ")
             problems.append(doc.problem(where, f"invalid JMESPath expression {expr!r}: {msg}"))
     return problems
 

@@ -240,3 +240,18 @@ def test_template_placeholder_no_case_can_fill_is_reported(
         " 'message'?); the input of the cases has message (add '| default(...)' if it is"
         " optional)\n"
     )
+
+
+def test_golden_schema_lists_scorers_and_their_parameters(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from jsonschema import Draft202012Validator
+
+    assert main(["schema", "golden"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    item = schema["$defs"]["expect_item"]["oneOf"][1]["properties"]
+    assert {"citation", "tool_call", "refusal", "polite"} <= set(item)
+    v = Draft202012Validator(schema)
+    good = {"cases": [{"id": "a", "input": {}, "expect": [{"citation": {"min": 1}}, "refusal"]}]}
+    bad = {"cases": [{"id": "a", "input": {}, "expect": [{"citaton": True}]}]}
+    assert v.is_valid(good) and not v.is_valid(bad)

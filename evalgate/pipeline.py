@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from evalgate.compact import read_compact
 from evalgate.config.model import Config
 from evalgate.errors import ConfigError, UsageError
 from evalgate.events import CallListener, CaseListener
@@ -119,6 +120,8 @@ class RunOutput:
     results: list[CaseResult]
     meta: RunMeta
     interrupted: bool
+    # results without requests and answers (evalgate.compact); reports re-read what they show
+    compact: bool = False
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -221,7 +224,7 @@ def execute(
     )
     done_items = run_items(req, run_dir, run_id, items)
     interrupted = done_items.interrupted
-    results = read_results(run_dir) if (run_dir / "results.jsonl").exists() else []
+    results = read_compact(run_dir) if (run_dir / "results.jsonl").exists() else []
     meta = replace(
         meta,
         finished_at=_now(),
@@ -229,7 +232,7 @@ def execute(
         interrupted=interrupted,
         aborted=done_items.aborted,
     )
-    return RunOutput(run_dir, run_id, results, meta, interrupted)
+    return RunOutput(run_dir, run_id, results, meta, interrupted, compact=True)
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,13 @@ def finish(
 
     env = os.environ if environ is None else environ
     summary = build_summary(out.results, out.meta, verdict)
-    view = RunView.build(out.results, summary, baseline=base_cases(baseline), run_dir=out.run_dir)
+    view = RunView.build(
+        out.results,
+        summary,
+        baseline=base_cases(baseline),
+        run_dir=out.run_dir,
+        details=out.run_dir if out.compact else None,
+    )
     written: dict[str, Path] = {}
     if pres.reports and pres.write:
         paths = report_paths(cfg, out.run_dir)

@@ -13,13 +13,13 @@ import httpx
 
 from evalgate.cli.finish import Presentation, exit_code, finish, record_baseline
 from evalgate.cli.telemetry import Telemetry
+from evalgate.compact import read_compact
 from evalgate.errors import ExitCode, GateFailed, InconclusiveError
 from evalgate.gate.baseline import Baseline
 from evalgate.gate.verdict import Verdict
 from evalgate.judge import confirmation_items, judge, resolve_baseline
 from evalgate.pipeline import RunOutput, RunRequest, Selection, execute, run_items, summarize
 from evalgate.project import Project
-from evalgate.results import read_results
 
 
 @dataclass(frozen=True)
@@ -95,9 +95,9 @@ def perform_run(
                         " each)\n"
                     )
                 if run_items(req, output.run_dir, output.run_id, extra).interrupted:
-                    out = replace(output, results=read_results(output.run_dir))
+                    out = replace(output, results=read_compact(output.run_dir))
                     return _interrupted(out, tel)
-                output = replace(output, results=read_results(output.run_dir))
+                output = replace(output, results=read_compact(output.run_dir))
             verdict = judge(cfg, output.results, base, opts.prompt_version)
         summary = finish(
             cfg, output, verdict, base, Presentation(opts.quiet, opts.as_json, opts.reports), env

@@ -85,6 +85,16 @@ class _FileLoader:
         self.registry = registry
         self.check = check
         self.problems: list[Problem] = []
+        # equal parameter and metadata values (most cases repeat their file's) become one
+        # object: a large golden set is held in memory for the whole run
+        self._shared: dict[str, Any] = {}
+
+    def share(self, value: Any) -> Any:
+        """One object for every equal (read-only) value loaded from this file."""
+        if not isinstance(value, (dict, list)):
+            return value
+        key = json.dumps(value, ensure_ascii=False, default=repr)  # key order kept
+        return self._shared.setdefault(key, value)
 
     def expect(self, items: Any, path: PathKey) -> tuple[ScorerSpec, ...]:
         specs: list[ScorerSpec] = []
@@ -132,7 +142,7 @@ class _FileLoader:
                 for msg in self.check(name, params, self.doc.file):
                     self.problems.append(self.doc.problem(ppath, f"{name}: {msg}"))
             line, col = self.doc.pos(ppath, key=True)
-            specs.append(ScorerSpec(name, params, self.doc.file, line, col, weight))
+            specs.append(ScorerSpec(name, self.share(params), self.doc.file, line, col, weight))
         return tuple(specs)
 
     def cases(self, data: dict[str, Any], default_dataset: str) -> list[Case]:
@@ -166,7 +176,7 @@ class _FileLoader:
                 )
                 for j, t in enumerate(c.get("turns") or [])
             )
-            metadata = {**(defaults.get("metadata") or {}), **(c.get("metadata") or {})}
+            metadata = self.share({**(defaults.get("metadata") or {}), **(c.get("metadata") or {})})
             tags = tuple(dict.fromkeys([*(defaults.get("tags") or []), *(c.get("tags") or [])]))
             skip = c.get("skip", False)
             line, _ = self.doc.pos(path)

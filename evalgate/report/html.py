@@ -19,14 +19,14 @@ from typing import Any
 
 from evalgate import secrets
 from evalgate.report.text import truncate
-from evalgate.report.view import CaseRow, RunView
+from evalgate.report.view import DETAIL_ROWS, CaseRow, RunView
 from evalgate.results import CaseResult
 
 MAX_FIELD = 20_000  # characters of one answer or request kept in the page
 # Cases shown with every repeat's request and answer. Failed, errored and regressed cases
 # always are; passing cases past this many are listed with their figures only, so the page
 # (and the memory to build it) stays bounded however large the golden set.
-MAX_DETAILED = 2_000
+MAX_DETAILED = DETAIL_ROWS
 
 
 @cache

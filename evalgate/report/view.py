@@ -13,6 +13,9 @@ from evalgate.results import RESULTS_FILE, SUMMARY_FILE, CaseResult, aggregate, 
 from evalgate.summary import RunMeta, build_summary, read_summary
 
 CASE_STATUSES = ("failed", "error", "passed", "skipped", "pending")
+# Passing cases shown with their requests and answers (flagged cases always are): the HTML
+# report's cap, so a view built from compact results reads back only what is shown.
+DETAIL_ROWS = 2_000
 _EPS = 1e-9
 
 
@@ -104,6 +107,17 @@ def _status(stats_passed: bool | None, n: int, errors: int, skipped: bool) -> st
     return "passed" if stats_passed else "failed"
 
 
+def _with_details(rows: list[CaseRow], path: Path) -> list[CaseRow]:
+    from dataclasses import replace
+
+    from evalgate.compact import read_details
+
+    wanted = {r.case_id for r in rows if r.flagged}
+    wanted.update([r.case_id for r in rows if not r.flagged][:DETAIL_ROWS])
+    full = read_details(path, wanted)
+    return [replace(r, repeats=tuple(full[r.case_id])) if r.case_id in full else r for r in rows]
+
+
 @dataclass(frozen=True)
 class RunView:
     """Everything a reporter needs about one run; build it once with :meth:`load`."""
@@ -140,9 +154,15 @@ class RunView:
         *,
         baseline: Mapping[str, Mapping[str, Any]] | None = None,
         run_dir: Path | None = None,
+        details: Path | None = None,
     ) -> RunView:
         """Group results by case; ``baseline`` (case id -> {score, pass_rate}) adds to the
-        base figures the verdict's deltas already carry."""
+        base figures the verdict's deltas already carry.
+
+        ``details`` (a ``results.jsonl`` or run folder) is given when ``results`` are compact
+        (:func:`evalgate.compact.read_compact`): the complete results of the cases reports
+        show in detail (flagged ones, and the first :data:`DETAIL_ROWS` others) are read
+        from it."""
         raw = summary.get("verdict")
         verdict = Verdict.from_dict(raw) if isinstance(raw, Mapping) else None
         deltas: dict[str, CaseDelta] = {d.case_id: d for d in verdict.deltas} if verdict else {}
@@ -185,6 +205,8 @@ class RunView:
                     blocking=tuple(dict.fromkeys(blocking.get(cid, ()))),
                 )
             )
+        if details is not None:
+            rows = _with_details(rows, details)
         seen = {row.case_id for row in rows}
         for cid in summary.get("pending_cases") or ():
             if cid not in seen:

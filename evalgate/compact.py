@@ -1,0 +1,116 @@
+"""Results read back in a compact form, so a large run's figures fit in little memory.
+
+After a run, the summary, the gate and the baseline need each result's status, scores,
+latency, tokens, cost, prompt version and missing mapped fields, but not what was sent or
+what the endpoint answered. :func:`read_compact` reads ``results.jsonl`` keeping only those,
+and shares equal values (score records, the few distinct compact responses, repeated
+strings) between results. The reports that show requests and answers read them again for
+the few cases they show in detail (:func:`read_details`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Hashable
+from dataclasses import replace
+from pathlib import Path
+from typing import TypeVar
+
+from evalgate.model import Response
+from evalgate.results import CaseResult, TurnRecord, iter_results
+from evalgate.scorers.registry import ScoreRecord
+
+T = TypeVar("T")
+
+
+class _Shared:
+    """Equal values read from many lines become one object."""
+
+    def __init__(self) -> None:
+        self.memo: dict[Hashable, object] = {}
+
+    def get(self, key: Hashable, make: T) -> T:
+        found = self.memo.get(key)
+        if found is None:
+            self.memo[key] = make
+            return make
+        return found  # type: ignore[return-value]
+
+    def text(self, s: str) -> str:
+        return self.get(("s", s), s)
+
+    def score(self, s: ScoreRecord) -> ScoreRecord:
+        key = ("score", s.scorer, s.score, s.passed, s.reason, s.weight, s.error, s.turn)
+        return self.get(key, s)
+
+    def response(self, r: Response | None) -> Response | None:
+        if r is None:
+            return None
+        # what the summary, gate, baseline and canary read from an answer; the rest stays on disk
+        key = (
+            "response",
+            r.prompt_version,
+            r.model,
+            r.input_tokens,
+            r.output_tokens,
+            r.cost_usd,
+            r.refused,
+            r.status_code,
+            r.missing,
+        )
+        found = self.memo.get(key)
+        if isinstance(found, Response):
+            return found
+        slim = Response(
+            prompt_version=r.prompt_version,
+            model=r.model,
+            input_tokens=r.input_tokens,
+            output_tokens=r.output_tokens,
+            cost_usd=r.cost_usd,
+            refused=r.refused,
+            status_code=r.status_code,
+            missing=r.missing,
+        )
+        self.memo[key] = slim
+        return slim
+
+    def turn(self, t: TurnRecord) -> TurnRecord:
+        return TurnRecord(None, self.response(t.response), t.outcome, t.latency_ms, t.error)
+
+    def result(self, r: CaseResult) -> CaseResult:
+        return replace(
+            r,
+            dataset=self.text(r.dataset),
+            status=self.text(r.status),
+            outcome=self.text(r.outcome),
+            scores=tuple(self.score(s) for s in r.scores),
+            request=None,
+            response=self.response(r.response),
+            turns=tuple(self.turn(t) for t in r.turns),
+            tags=self.get(("tags", r.tags), r.tags),
+            file=self.text(r.file),
+        )
+
+
+def read_compact(path: Path) -> list[CaseResult]:
+    """Like :func:`evalgate.results.read_results`, without requests and answers.
+
+    Every figure the summary, the gate and the baseline use is kept; requests, answer texts,
+    citations, tool calls and trace ids are left out (they stay in ``results.jsonl``).
+    """
+    shared = _Shared()
+    latest: dict[tuple[str, int], CaseResult] = {}
+    for r in iter_results(path):
+        latest[(r.case_id, r.repeat)] = shared.result(r)
+    return [latest[k] for k in sorted(latest)]
+
+
+def read_details(path: Path, case_ids: Collection[str]) -> dict[str, list[CaseResult]]:
+    """The complete results of ``case_ids`` (last written per repeat), by case, by repeat."""
+    latest: dict[tuple[str, int], CaseResult] = {}
+    for r in iter_results(path):
+        if r.case_id in case_ids:
+            latest[(r.case_id, r.repeat)] = r
+    out: dict[str, list[CaseResult]] = {}
+    for key in sorted(latest):
+        out.setdefault(key[0], []).append(latest[key])
+    return out

@@ -88,6 +88,7 @@ class _FileLoader:
         # equal parameter and metadata values (most cases repeat their file's) become one
         # object: a large golden set is held in memory for the whole run
         self._shared: dict[str, Any] = {}
+        self.good_params: set[tuple[str, str]] = set()  # (scorer, params) already found valid
 
     def share(self, value: Any) -> Any:
         """One object for every equal (read-only) value loaded from this file."""
@@ -132,14 +133,22 @@ class _FileLoader:
                     )
                 )
                 continue
+            # equal parameters are common ("refusal: false" in every case): check each once
+            key = (name, _canonical(params))
+            known_good = key in self.good_params
             schema_problems = (
                 _prefix(validate_value(self.doc, params, d.params_schema, ppath), name)
-                if d.params_schema is not None
+                if d.params_schema is not None and not known_good
                 else []
             )
             self.problems.extend(schema_problems)
-            if self.check is not None and not schema_problems:
-                for msg in self.check(name, params, self.doc.file):
+            messages: list[str] = []
+            if self.check is not None and not schema_problems and not known_good:
+                messages = self.check(name, params, self.doc.file)
+            if not schema_problems and not messages:
+                self.good_params.add(key)
+            if messages:
+                for msg in messages:
                     self.problems.append(self.doc.problem(ppath, f"{name}: {msg}"))
             line, col = self.doc.pos(ppath, key=True)
             specs.append(ScorerSpec(name, self.share(params), self.doc.file, line, col, weight))
@@ -214,6 +223,10 @@ class _FileLoader:
                 )
             )
         return out
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
 def _spec_key(s: ScorerSpec) -> list[Any]:

@@ -21,9 +21,7 @@ def store_for(cfg: Config) -> BaselineStore:
 def versions_seen(results: Sequence[CaseResult]) -> dict[str, int]:
     seen: dict[str, int] = {}
     for r in results:
-        responses = [t.response for t in r.turns if t.response] or (
-            [r.response] if r.response else []
-        )
+        responses = r.responses
         for resp in responses:
             if resp.prompt_version:
                 seen[resp.prompt_version] = seen.get(resp.prompt_version, 0) + 1
@@ -82,8 +80,7 @@ def mapping_reasons(cfg: Config, results: Sequence[CaseResult]) -> list[Reason]:
     responses: list[Response] = []
     for r in results:
         if r.outcome == "success":
-            turns = [t.response for t in r.turns if t.response is not None]
-            responses.extend(turns or ([r.response] if r.response is not None else []))
+            responses.extend(r.responses)
     if not responses:
         return []
     used = {s.scorer for r in results for s in r.scores}

@@ -152,6 +152,13 @@ class CaseResult:
         )
 
     @property
+    def responses(self) -> list[Response]:
+        """Every response of this result: one per answered turn for multi-turn cases."""
+        if self.turns:
+            return [t.response for t in self.turns if t.response is not None]
+        return [self.response] if self.response is not None else []
+
+    @property
     def is_error(self) -> bool:
         return self.status == "error"
 

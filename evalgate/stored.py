@@ -11,7 +11,7 @@ from typing import Any
 
 from evalgate.errors import ConfigError, UsageError
 from evalgate.fsutil import atomic_write_json
-from evalgate.model import Case, Response
+from evalgate.model import Case
 from evalgate.pipeline import RUN_FILE, RunOutput, new_run_id
 from evalgate.results import CaseResult, ResultsWriter, read_results
 from evalgate.scoring import score_case
@@ -106,12 +106,6 @@ def copy_run(src: RunOutput, out: Path) -> RunOutput:
     )
 
 
-def _responses(r: CaseResult) -> list[Response]:
-    if r.turns:
-        return [t.response for t in r.turns if t.response is not None]
-    return [r.response] if r.response is not None else []
-
-
 def rescore_run(run_dir: Path, cases: Sequence[Case], out: Path) -> RunOutput:
     """Re-apply the current goldens' scorers to the responses stored in a run."""
     src = load_run(run_dir)
@@ -149,7 +143,7 @@ def _rescore(r: CaseResult, case: Case) -> CaseResult:
     )
     if r.status in ("error", "skipped"):
         return base
-    responses = _responses(r)
+    responses = r.responses
     expected = len(case.turns) if case.turns else 1
     if len(responses) != expected:
         return replace(

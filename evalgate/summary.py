@@ -94,9 +94,7 @@ def build_summary(
         if r.status == "skipped":
             continue
         outcomes[r.outcome] = outcomes.get(r.outcome, 0) + 1
-        responses = [t.response for t in r.turns if t.response] or (
-            [r.response] if r.response else []
-        )
+        responses = r.responses
         for resp in responses:
             if resp.prompt_version:
                 versions[resp.prompt_version] = versions.get(resp.prompt_version, 0) + 1

@@ -33,7 +33,7 @@ class BaselineCaseLike(Protocol):
 
 def result_tokens(r: CaseResult) -> int | None:
     """Total tokens of one case repeat (all turns), or None when the response had no usage."""
-    responses = [t.response for t in r.turns if t.response] or ([r.response] if r.response else [])
+    responses = r.responses
     totals = [resp.total_tokens for resp in responses if resp.total_tokens is not None]
     return sum(totals) if totals else None
 

@@ -88,9 +88,7 @@ def _timing(results: list[CaseResult]) -> dict[str, tuple[float | None, float | 
         if r.status not in ("passed", "failed") or r.outcome != "success":
             continue
         lat.setdefault(r.case_id, []).append(r.latency_ms)
-        responses = [t.response for t in r.turns if t.response] or (
-            [r.response] if r.response else []
-        )
+        responses = r.responses
         total = [x.total_tokens for x in responses if x.total_tokens is not None]
         if total:
             tok.setdefault(r.case_id, []).append(float(sum(total)))

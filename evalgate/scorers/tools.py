@@ -102,7 +102,7 @@ def tool_call(response: Response, params: Any, case: Case) -> Score:
     failed = [why for ok, why in checks if not ok]
     value = (len(checks) - len(failed)) / len(checks)
     if failed:
-        return Score(value, False, "; ".join(failed))
+        return Score(value, False, "; ".join(w for w in failed if w))
     if isinstance(name, str) and p.get("called", True) is False:
         return Score.ok(f"{name} was not called")
     if isinstance(name, str):
@@ -138,8 +138,20 @@ def _name_checks(
             bad = [c for c in same if match(expected_args, arguments_of(c), strict) is None]
             return [(not bad, f"expected no call {describe(bad[0])}" if bad else "")]
         return [(not same, f"expected no call to {name}; {_called(same)}")]
-    checks: list[tuple[bool, str]] = [(bool(same), f"expected a call to {name}; {_called(calls)}")]
-    chosen = same[0] if same else None
+    if not same:
+        # one reason, not one per sub-check: what was wanted, and what was called instead
+        want = describe(ToolCall(name, dict(expected_args))) if has_args else name
+        extra = (
+            f" with permission {p['permission']}" if isinstance(p.get("permission"), str) else ""
+        )
+        n_checks = (
+            1 + has_args + isinstance(p.get("permission"), str) + isinstance(p.get("times"), int)
+        )
+        return [(False, f"expected a call to {want}{extra}; {_called(calls)}")] + [(False, "")] * (
+            n_checks - 1
+        )
+    checks: list[tuple[bool, str]] = [(True, "")]
+    chosen = same[0]
     if has_args:
         want = describe(ToolCall(name, dict(expected_args)))
         diffs = [(c, match(expected_args, arguments_of(c), strict)) for c in same]
@@ -154,7 +166,7 @@ def _name_checks(
             checks.append((False, f"expected {want}; {_called(calls)}"))
     permission = p.get("permission")
     if isinstance(permission, str):
-        got = chosen.permission if chosen is not None else None
+        got = chosen.permission
         why = (
             f"expected {name} with permission {permission}; got {got or 'no permission field'}"
             + (" (map tool_calls[].permission in the response mapping)" if got is None else "")

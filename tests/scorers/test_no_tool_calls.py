@@ -28,3 +28,18 @@ def test_a_mapping_with_neither_name_nor_called_false_is_located(tmp_path: Path)
     assert (problem.line, problem.col) == (5, 20)
     assert problem.message.startswith("tool_call: ")
     assert problem.message == "tool_call: 'tool_call' needs one of: name, order, sequence, called"
+
+
+def test_a_missing_tool_is_one_reason_not_one_per_check() -> None:
+    called = Response(tool_calls=(ToolCall("search_kb", {"query": "charged twice"}),))
+    params = {
+        "name": "create_ticket",
+        "arguments": {"category": "billing"},
+        "permission": "allowed",
+    }
+    s = tool_call(called, params, CASE)
+    assert (s.passed, s.value) == (False, 0.0)
+    assert s.reason == (
+        'expected a call to create_ticket(category="billing") with permission allowed;'
+        ' called search_kb(query="charged twice")'
+    )

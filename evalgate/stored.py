@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -168,7 +167,3 @@ def _rescore(r: CaseResult, case: Case) -> CaseResult:
         scores=cs.records,
         error=None,
     )
-
-
-def describe(out: RunOutput) -> str:
-    return json.dumps({"run_id": out.run_id, "results": len(out.results)})

@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import bench_promptfoo
@@ -305,7 +305,7 @@ def main() -> None:
     if not a.skip_promptfoo and only & {"0ms", "50ms"}:
         pf, pf_note = bench_promptfoo.Promptfoo.install()
     results: dict[str, object] = {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "command": " ".join(["python", *sys.argv]),
         "promptfoo": pf.version if pf else pf_note,

@@ -173,8 +173,8 @@ def test_ci_workflow_jobs() -> None:
     assert any(s.get("run", "").strip() == "evalgate demo" for s in jobs["demo"]["steps"])
 
     matrix = jobs["tests"]["strategy"]["matrix"]
-    # Quoted: an unquoted 3.10 would be the float 3.1.
-    assert matrix["python-version"] == ["3.10", "3.11", "3.12"]
+    # Quoted: unquoted versions would be read as floats.
+    assert matrix["python-version"] == ["3.11", "3.12", "3.13"]
     browser_legs = [leg for leg in matrix["include"] if leg.get("browser")]
     assert len(browser_legs) == 1 and browser_legs[0]["python-version"] in matrix["python-version"]
     assert "matrix.browser" in jobs["tests"]["env"]["EVALGATE_REQUIRE_BROWSER"]

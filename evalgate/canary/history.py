@@ -8,7 +8,7 @@ import json
 import os
 import statistics
 from collections import deque
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ def history_entry(
     report: CanaryReport, *, ts: datetime | None = None, run_id: str | None = None
 ) -> dict[str, Any]:
     """The history line for ``report`` (``ts`` defaults to now, UTC)."""
-    when = (ts or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    when = (ts or datetime.now(UTC)).astimezone(UTC)
     s = report.stats
     return {
         "format_version": HISTORY_FORMAT_VERSION,

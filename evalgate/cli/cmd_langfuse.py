@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -112,7 +112,7 @@ def register(app: typer.Typer) -> None:
 
         if since is not None and start is not None:
             raise UsageError("use either --since or --from, not both")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         query = filters.ImportQuery(
             scores=tuple(filters.ScoreFilter.parse(s) for s in score),
             tags=tuple(tag), name=name, user=user, session=session, environment=environment,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from evalgate.cli.common import CONFIG_OPTION, config_path
 from evalgate.config.schema import load_schema
 
 
-class SchemaName(str, Enum):
+class SchemaName(StrEnum):
     golden = "golden"
     config = "config"
     result = "result"

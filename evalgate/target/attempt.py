@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -20,10 +19,7 @@ from evalgate.target.mapping import MappingFailure, ResponseMapper, Timing
 from evalgate.target.retry import parse_retry_after
 from evalgate.target.sse import GenericSse, OpenAIChatSse, SseAccumulator
 
-if sys.version_info >= (3, 11):
-    _deadline = asyncio.timeout
-else:  # pragma: no cover - Python 3.10
-    from anyio import fail_after as _deadline
+_deadline = asyncio.timeout
 
 _EXCERPT_BYTES = 2048
 _EXCERPT_CHARS = 200

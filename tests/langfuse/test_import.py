@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -100,9 +101,9 @@ def test_filters(
 
 
 def test_from_to_window_and_limit(lf_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     start, end = (now - timedelta(days=5)).isoformat(), (now - timedelta(days=1)).isoformat()
     rc, err = run_import(capsys, "--from", start, "--to", end)
     assert rc == 0, err

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -41,10 +41,10 @@ def test_score_filter_round_trips_to_text() -> None:
 
 
 def test_time_parsing() -> None:
-    now = datetime(2026, 3, 8, tzinfo=timezone.utc)
-    assert parse_since("7d", now) == datetime(2026, 3, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 3, 8, tzinfo=UTC)
+    assert parse_since("7d", now) == datetime(2026, 3, 1, tzinfo=UTC)
     assert parse_since("90m", now).hour == 22
-    assert parse_time("2026-03-01T10:00:00", "--from").tzinfo == timezone.utc
+    assert parse_time("2026-03-01T10:00:00", "--from").tzinfo == UTC
     with pytest.raises(UsageError):
         parse_since("7y", now)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.langfuse_server.store import (
@@ -135,7 +135,7 @@ def _num_eq(v: Any, want: list[str]) -> bool:
 
 
 def _now() -> str:
-    return iso(datetime.now(timezone.utc))
+    return iso(datetime.now(UTC))
 
 
 def upsert_dataset(s: Store, body: Any, check: Check) -> dict[str, Any]:

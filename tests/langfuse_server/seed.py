@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tests.langfuse_server.store import Store
 
@@ -15,7 +15,7 @@ LONG_CHUNK = "Refunds are issued to the original card. " * 30
 
 
 def seed(store: Store, now: datetime | None = None) -> None:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     store.add_trace(
         T1,
         input={"messages": [

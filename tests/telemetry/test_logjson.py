@@ -4,7 +4,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from evalgate.telemetry.fields import hash_user_id
 from evalgate.telemetry.logjson import JsonLogListener
 from tests.telemetry.events import call, response
 
-FIXED = datetime(2024, 5, 1, 12, 0, 0, 123000, tzinfo=timezone.utc)
+FIXED = datetime(2024, 5, 1, 12, 0, 0, 123000, tzinfo=UTC)
 
 CALL_FIELDS: dict[str, tuple[type, ...]] = {
     "ts": (str,),

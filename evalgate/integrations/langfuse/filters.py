@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from evalgate.errors import UsageError
 from evalgate.model import JSON
@@ -143,4 +143,4 @@ def parse_time(text: str, option: str) -> datetime:
         raise UsageError(
             f"{option} {text!r}: expected an ISO 8601 time such as 2026-01-31T12:00:00Z"
         ) from None
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+    return t if t.tzinfo else t.replace(tzinfo=UTC)

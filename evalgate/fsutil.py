@@ -7,8 +7,9 @@ import errno
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from evalgate.errors import InconclusiveError, UsageError
 
@@ -46,12 +47,16 @@ def atomic_write_text(path: Path, text: str) -> None:
 
     An ``OSError`` becomes an error with a message and exit code (and stays an ``OSError``).
     """
+    _atomic_write(path, lambda f: f.write(text))
+
+
+def _atomic_write(path: Path, write: Callable[[TextIO], object]) -> None:
     tmp: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -65,4 +70,13 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def atomic_write_json(path: Path, data: Any) -> None:
-    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False) + "\n")
+    """Write ``data`` as indented JSON, atomically (see :func:`atomic_write_text`).
+
+    Streamed to the file: the whole text of a large run's summary is never held at once.
+    """
+
+    def write(f: TextIO) -> None:
+        json.dump(data, f, indent=2, sort_keys=False, ensure_ascii=False)
+        f.write("\n")
+
+    _atomic_write(path, write)

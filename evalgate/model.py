@@ -17,7 +17,7 @@ JSON = Any
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ScorerSpec:
     """One item of a case's ``expect`` list: a scorer name and its parameters.
 
@@ -33,7 +33,7 @@ class ScorerSpec:
     weight: float = 1.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Turn:
     """One turn of a multi-turn case: its input and the expectations on its response."""
 
@@ -41,7 +41,7 @@ class Turn:
     expect: tuple[ScorerSpec, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Case:
     """One golden case, with defaults merged in, remembering where it was written."""
 
@@ -73,7 +73,7 @@ class Case:
         return self.review == "pending"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ToolCall:
     """A tool call made by the model, with decoded arguments."""
 
@@ -91,7 +91,7 @@ class ToolCall:
         return d
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Response:
     """The middleware's answer, mapped into one typed record.
 
@@ -173,7 +173,7 @@ class Response:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Score:
     """What a scorer returns: a value in [0, 1], pass/fail, and one actionable line."""
 

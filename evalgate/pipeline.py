@@ -11,7 +11,7 @@ import json
 import secrets as _random
 import signal
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +27,7 @@ from evalgate.fsutil import atomic_write_json
 from evalgate.gate.verdict import Verdict
 from evalgate.model import Case
 from evalgate.results import CaseResult, ResultsWriter, aggregate, read_results
-from evalgate.runner import Runner, WorkItem, shard_of, work_items
+from evalgate.runner import Runner, WorkItem, count_work_items, shard_of, work_items
 from evalgate.summary import RunMeta, build_summary, git_info, write_summary
 from evalgate.target import TargetClient
 
@@ -217,12 +217,12 @@ def execute(
         shard=f"{sel.shard[0] + 1}/{sel.shard[1]}" if sel.shard else None,
         pending_cases=tuple(c.id for c in pending),
     )
-    items = (
-        list(work_items(cases, sel.repeat, done))
-        if items_for is None
-        else items_for(cases, done, sel)
-    )
-    done_items = run_items(req, run_dir, run_id, items)
+    if items_for is None:
+        # an iterator: a WorkItem per case and repeat is built only as the runner takes it
+        total = count_work_items(cases, sel.repeat, done)
+        done_items = run_items(req, run_dir, run_id, work_items(cases, sel.repeat, done), total)
+    else:
+        done_items = run_items(req, run_dir, run_id, items_for(cases, done, sel))
     interrupted = done_items.interrupted
     results = read_compact(run_dir) if (run_dir / "results.jsonl").exists() else []
     meta = replace(
@@ -241,8 +241,18 @@ class ItemsDone:
     aborted: str | None = None  # why the run stopped early (the endpoint looked down)
 
 
-def run_items(req: RunRequest, run_dir: Path, run_id: str, items: list[WorkItem]) -> ItemsDone:
-    """Call and score ``items``, appending to the run's results."""
+def run_items(
+    req: RunRequest,
+    run_dir: Path,
+    run_id: str,
+    items: Iterable[WorkItem],
+    total: int | None = None,
+) -> ItemsDone:
+    """Call and score ``items``, appending to the run's results.
+
+    ``total`` (for progress) defaults to ``len(items)``; pass it when ``items`` is an iterator.
+    """
+    count = total if total is not None else len(items) if isinstance(items, Sized) else 0
     cfg = req.config
     concurrency = req.concurrency or cfg.target.concurrency
     aborted: list[str] = []
@@ -254,7 +264,7 @@ def run_items(req: RunRequest, run_dir: Path, run_id: str, items: list[WorkItem]
         async with TargetClient(target, pricing=cfg.pricing, transport=req.transport) as client:
             with ResultsWriter(run_dir) as sink:
                 runner = Runner(
-                    client, sink, run_id, concurrency, req.on_call, req.on_case, total=len(items)
+                    client, sink, run_id, concurrency, req.on_call, req.on_case, total=count
                 )
                 await runner.run(items)
                 if runner.abort_reason:

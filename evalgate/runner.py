@@ -65,6 +65,20 @@ def work_items(
                 yield WorkItem(case, r)
 
 
+def count_work_items(
+    cases: Iterable[Case],
+    repeat_override: int | None = None,
+    done: frozenset[tuple[str, int]] = frozenset(),
+) -> int:
+    """How many items :func:`work_items` yields, without building them (for progress)."""
+    return sum(
+        1
+        for case in cases
+        for r in range(repeat_override or case.repeat)
+        if (case.id, r) not in done
+    )
+
+
 _FATAL = ("connection_error", "http_error", "timeout")
 _MIN_FAILURES = 8
 

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evalgate.config.schema import did_you_mean, validate, validate_value
-from evalgate.config.yamlsrc import Doc, PathKey, load_yaml_file
+from evalgate.config.schema import did_you_mean, schema_part, validate, validate_value
+from evalgate.config.yamlsrc import Doc, PathKey, load_yaml_text, read_yaml_text
+from evalgate.config.yamlstream import Fallback, ItemStream
 from evalgate.errors import Problem
 from evalgate.model import Case, ScorerSpec, Turn
 from evalgate.scorers.registry import REGISTRY, Registry
@@ -89,6 +90,7 @@ class _FileLoader:
         # object: a large golden set is held in memory for the whole run
         self._shared: dict[str, Any] = {}
         self.good_params: set[tuple[str, str]] = set()  # (scorer, params) already found valid
+        self.shape_problems: list[Problem] = []  # a case with both or neither input and turns
 
     def share(self, value: Any) -> Any:
         """One object for every equal (read-only) value loaded from this file."""
@@ -154,75 +156,83 @@ class _FileLoader:
             specs.append(ScorerSpec(name, self.share(params), self.doc.file, line, col, weight))
         return tuple(specs)
 
-    def cases(self, data: dict[str, Any], default_dataset: str) -> list[Case]:
-        dataset = str(data.get("dataset") or default_dataset)
+    def context(self, data: dict[str, Any], default_dataset: str) -> _FileDefaults:
+        """The file's dataset and defaults (the defaults' scorers checked once, here)."""
         defaults = data.get("defaults") or {}
         d_expect = self.expect(defaults.get("expect"), ("defaults", "expect"))
-        out: list[Case] = []
-        raw_cases = data.get("cases") or []
-        if not raw_cases:
-            self.problems.append(
+        return _FileDefaults(str(data.get("dataset") or default_dataset), defaults, d_expect)
+
+    def check_expects(self, c: Any, i: int) -> None:
+        """Check a case's scorers only: the case did not match the schema, so is not built."""
+        if isinstance(c, dict):
+            self.expect(c.get("expect"), ("cases", i, "expect"))
+            for j, t in enumerate(c.get("turns") or []):
+                if isinstance(t, dict):
+                    self.expect(t.get("expect"), ("cases", i, "turns", j, "expect"))
+
+    def case(self, c: dict[str, Any], i: int, ctx: _FileDefaults) -> Case:
+        """One schema-valid case, with the file's defaults applied."""
+        defaults = ctx.defaults
+        path: PathKey = ("cases", i)
+        has_input, has_turns = "input" in c, "turns" in c
+        if has_input == has_turns:
+            self.shape_problems.append(
                 self.doc.problem(
-                    ("cases",), "no cases in this file; add at least one under 'cases'"
+                    path,
+                    f"case '{c.get('id')}' needs exactly one of 'input' (a single call) or"
+                    " 'turns' (a multi-turn session)",
                 )
             )
-        for i, c in enumerate(raw_cases):
-            path: PathKey = ("cases", i)
-            has_input, has_turns = "input" in c, "turns" in c
-            if has_input == has_turns:
-                self.problems.append(
-                    self.doc.problem(
-                        path,
-                        f"case '{c.get('id')}' needs exactly one of 'input' (a single call) or"
-                        " 'turns' (a multi-turn session)",
-                    )
-                )
-            expect = self.expect(c.get("expect"), (*path, "expect")) + d_expect
-            turns = tuple(
-                Turn(
-                    input=t.get("input") or {},
-                    expect=self.expect(t.get("expect"), (*path, "turns", j, "expect")),
-                )
-                for j, t in enumerate(c.get("turns") or [])
+        expect = self.expect(c.get("expect"), (*path, "expect")) + ctx.expect
+        turns = tuple(
+            Turn(
+                input=t.get("input") or {},
+                expect=self.expect(t.get("expect"), (*path, "turns", j, "expect")),
             )
-            metadata = self.share({**(defaults.get("metadata") or {}), **(c.get("metadata") or {})})
-            tags = tuple(dict.fromkeys([*(defaults.get("tags") or []), *(c.get("tags") or [])]))
-            skip = c.get("skip", False)
-            line, _ = self.doc.pos(path)
-            weight = float(c.get("weight", defaults.get("weight", 1.0)))
-            threshold = c.get("threshold", defaults.get("threshold"))
-            hashed = {
-                "input": c.get("input"),
-                "turns": [
-                    {"input": t.input, "expect": [_spec_key(s) for s in t.expect]} for t in turns
-                ],
-                "expect": [_spec_key(s) for s in expect],
-                "metadata": metadata,
-                "threshold": threshold,
-            }
-            out.append(
-                Case(
-                    id=str(c["id"]),
-                    dataset=dataset,
-                    input=c.get("input") or (turns[0].input if turns else {}),
-                    expect=expect,
-                    turns=turns,
-                    tags=tags,
-                    metadata=metadata,
-                    weight=weight,
-                    repeat=int(c.get("repeat", defaults.get("repeat", 1))),
-                    threshold=None if threshold is None else float(threshold),
-                    skip=bool(skip),
-                    skip_reason=skip if isinstance(skip, str) else None,
-                    review=c.get("review"),
-                    source=c.get("source"),
-                    description=c.get("description"),
-                    file=self.doc.file,
-                    line=line,
-                    content_hash=content_hash(hashed),
-                )
-            )
-        return out
+            for j, t in enumerate(c.get("turns") or [])
+        )
+        metadata = self.share({**(defaults.get("metadata") or {}), **(c.get("metadata") or {})})
+        tags = tuple(dict.fromkeys([*(defaults.get("tags") or []), *(c.get("tags") or [])]))
+        skip = c.get("skip", False)
+        line, _ = self.doc.pos(path)
+        weight = float(c.get("weight", defaults.get("weight", 1.0)))
+        threshold = c.get("threshold", defaults.get("threshold"))
+        hashed = {
+            "input": c.get("input"),
+            "turns": [
+                {"input": t.input, "expect": [_spec_key(s) for s in t.expect]} for t in turns
+            ],
+            "expect": [_spec_key(s) for s in expect],
+            "metadata": metadata,
+            "threshold": threshold,
+        }
+        return Case(
+            id=str(c["id"]),
+            dataset=ctx.dataset,
+            input=c.get("input") or (turns[0].input if turns else {}),
+            expect=expect,
+            turns=turns,
+            tags=tags,
+            metadata=metadata,
+            weight=weight,
+            repeat=int(c.get("repeat", defaults.get("repeat", 1))),
+            threshold=None if threshold is None else float(threshold),
+            skip=bool(skip),
+            skip_reason=skip if isinstance(skip, str) else None,
+            review=c.get("review"),
+            source=c.get("source"),
+            description=c.get("description"),
+            file=self.doc.file,
+            line=line,
+            content_hash=content_hash(hashed),
+        )
+
+
+@dataclass(frozen=True)
+class _FileDefaults:
+    dataset: str
+    defaults: dict[str, Any]
+    expect: tuple[ScorerSpec, ...]
 
 
 def _canonical(value: Any) -> str:
@@ -247,8 +257,62 @@ def _param_check() -> ParamCheck | None:
 
 
 def load_golden_file(path: Path, registry: Registry = REGISTRY) -> tuple[list[Case], list[Problem]]:
+    """The cases of one golden file, or the problems that stop it loading."""
     display = display_path(path)
-    doc, problems = load_yaml_file(path, display)
+    text, problems = read_yaml_text(path, display)
+    if text is None:
+        return [], problems
+    try:
+        return _load_streamed(text, display, path.stem, registry)
+    except Fallback:
+        return _load_whole(text, display, path.stem, registry)
+
+
+def _load_streamed(
+    text: str, display: str, stem: str, registry: Registry
+) -> tuple[list[Case], list[Problem]]:
+    """Case by case: only one case's YAML nodes and positions are held at a time."""
+    stream = ItemStream(text, display, "cases")
+    try:
+        top, yaml_problems = stream.head()
+        loader = _FileLoader(top, registry, _param_check())
+        schema = validate(top, "golden")  # the top level: 'cases' is [] here
+        ctx, defaults_problems = None, []
+        if not schema and not yaml_problems:
+            ctx = loader.context(top.data, stem)
+            defaults_problems, loader.problems = loader.problems, []
+        case_schema = schema_part("golden", "properties", "cases", "items")
+        cases: list[Case] = []
+        for i, doc, found in stream.items():
+            yaml_problems.extend(found)
+            if yaml_problems:
+                continue  # the file is refused for these; keep reading for syntax errors
+            loader.doc = doc
+            schema.extend(validate_value(doc, doc.data, case_schema, ("cases", i)))
+            if schema or ctx is None:
+                cases.clear()  # scorer checks still run, so one pass reports everything
+                loader.check_expects(doc.data, i)
+            else:
+                cases.append(loader.case(doc.data, i, ctx))
+    finally:
+        stream.close()
+    if yaml_problems:
+        return [], yaml_problems
+    if schema:
+        return [], _sorted(schema + loader.problems)
+    problems = defaults_problems + loader.problems + loader.shape_problems
+    if not cases:
+        problems.append(
+            top.problem(("cases",), "no cases in this file; add at least one under 'cases'")
+        )
+    return cases, _sorted(problems)
+
+
+def _load_whole(
+    text: str, display: str, stem: str, registry: Registry
+) -> tuple[list[Case], list[Problem]]:
+    """The whole document at once: for files the case-by-case reader does not take."""
+    doc, problems = load_yaml_text(text, display)
     if problems:
         return [], problems
     if doc.data is None:
@@ -257,28 +321,23 @@ def load_golden_file(path: Path, registry: Registry = REGISTRY) -> tuple[list[Ca
         return [], [doc.problem((), "a golden file is a mapping with 'dataset' and 'cases' keys")]
     schema_problems = validate(doc, "golden")
     loader = _FileLoader(doc, registry, _param_check())
+    raw = doc.data.get("cases")
     if schema_problems:
         # scorer checks still run on what parsed, so one pass reports everything
-        _safe_cases(loader, doc.data, path.stem)
+        for i, c in enumerate(raw if isinstance(raw, list) else []):
+            loader.check_expects(c, i)
         return [], _sorted(schema_problems + loader.problems)
-    cases = loader.cases(doc.data, path.stem)
-    return cases, _sorted(loader.problems)
+    ctx = loader.context(doc.data, stem)
+    if not raw:
+        loader.problems.append(
+            doc.problem(("cases",), "no cases in this file; add at least one under 'cases'")
+        )
+    cases = [loader.case(c, i, ctx) for i, c in enumerate(raw or [])]
+    return cases, _sorted(loader.problems + loader.shape_problems)
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.line, p.col, p.message))
-
-
-def _safe_cases(loader: _FileLoader, data: dict[str, Any], stem: str) -> None:
-    raw = data.get("cases")
-    if not isinstance(raw, list):
-        return
-    for i, c in enumerate(raw):
-        if isinstance(c, dict):
-            loader.expect(c.get("expect"), ("cases", i, "expect"))
-            for j, t in enumerate(c.get("turns") or []):
-                if isinstance(t, dict):
-                    loader.expect(t.get("expect"), ("cases", i, "turns", j, "expect"))
 
 
 def load_goldens(paths: Sequence[Path], registry: Registry = REGISTRY) -> GoldenSet:

@@ -150,6 +150,14 @@ def _validation_schema(name: str) -> dict[str, Any]:
     return inlined
 
 
+def schema_part(name: str, *path: str) -> Mapping[str, Any]:
+    """A part of a packaged schema (as validated: references inlined), e.g. one golden case."""
+    part: Mapping[str, Any] = _validation_schema(name)
+    for key in path:
+        part = part[key]
+    return part
+
+
 def validate(doc: Doc, schema_name: str, base: PathKey = ()) -> list[Problem]:
     """Validate ``doc.data`` (or the part at ``base``) against a packaged schema."""
     schema = _validation_schema(schema_name)

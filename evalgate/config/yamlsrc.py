@@ -178,16 +178,14 @@ def load_yaml_text(
         loader.dispose()
 
 
-def load_yaml_file(
-    path: Path, display: str | None = None, *, scalar_hook: ScalarHook | None = None
-) -> tuple[Doc, list[Problem]]:
-    name = display or str(path)
+def read_yaml_text(path: Path, display: str) -> tuple[str | None, list[Problem]]:
+    """A YAML file's text, or the problem that stops it being read (size, access, encoding)."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return Doc(name, None), [
+            return None, [
                 Problem(
-                    name,
+                    display,
                     1,
                     1,
                     f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB;"
@@ -196,11 +194,20 @@ def load_yaml_file(
             ]
         raw = path.read_bytes()
     except OSError as exc:
-        return Doc(name, None), [Problem(name, 1, 1, f"cannot read file: {exc.strerror}")]
+        return None, [Problem(display, 1, 1, f"cannot read file: {exc.strerror}")]
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8"), []
     except UnicodeDecodeError as exc:
-        return Doc(name, None), [
-            Problem(name, 1, 1, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")
+        return None, [
+            Problem(display, 1, 1, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")
         ]
+
+
+def load_yaml_file(
+    path: Path, display: str | None = None, *, scalar_hook: ScalarHook | None = None
+) -> tuple[Doc, list[Problem]]:
+    name = display or str(path)
+    text, problems = read_yaml_text(path, name)
+    if text is None:
+        return Doc(name, None), problems
     return load_yaml_text(text, name, scalar_hook=scalar_hook)

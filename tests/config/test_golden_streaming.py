@@ -1,0 +1,107 @@
+"""Golden files read case by case give exactly what the whole-document parse gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from evalgate.config import goldens
+from evalgate.config.yamlstream import Fallback, ItemStream
+from evalgate.scorers.registry import REGISTRY
+
+HEAD = "dataset: d\ndefaults: {tags: [base], metadata: {tenant: acme}, expect: [contains: x]}\n"
+CASE = "  - id: {id}\n    input: {{message: hi}}\n    expect: [{{citation: {{required: true}}}}]\n"
+GOOD = HEAD + "cases:\n" + "".join(CASE.format(id=f"c{i}") for i in range(4))
+
+# files the case-by-case reader takes, valid or not
+STREAMED = {
+    "valid": GOOD,
+    "cases first": "cases:\n  - {id: a, input: {m: x}}\n",
+    "no defaults": "cases:\n  - {id: a, input: {m: x}, tags: [t], weight: 2, repeat: 3}\n",
+    "turns": "cases:\n  - id: a\n    turns:\n      - {input: {m: x}, expect: [contains: y]}\n"
+    "      - {input: {m: z}, expect: [{contaims: y}]}\n",
+    "unknown case key": GOOD + "  - {id: z, input: {m: x}, expct: [contains: y]}\n",
+    "unknown scorer": GOOD + "  - {id: z, input: {m: x}, expect: [{contans: y}]}\n",
+    "bad params": GOOD + "  - {id: z, input: {m: x}, expect: [{citation: {required: 3}}]}\n",
+    "bad defaults scorer": "defaults: {expect: [nope: 1]}\ncases:\n  - {id: a, input: {m: x}}\n",
+    "bad defaults and bad case": "defaults: {expect: [nope: 1]}\ncases:\n  - {id: a}\n"
+    "  - {id: b, input: {}, expect: [nope: 2]}\n",
+    "both input and turns": "cases:\n  - {id: a, input: {m: x}, turns: [{input: {m: y}}]}\n",
+    "neither input nor turns": GOOD + "  - {id: z}\n",
+    "missing id": GOOD + "  - {input: {m: x}}\n",
+    "item not a mapping": GOOD + "  - just text\n",
+    "unknown top key": "datset: d\ncases:\n  - {id: a, input: {m: x}, expect: [nope: 1]}\n",
+    "bad dataset": "dataset: 'a b'\ncases:\n  - {id: a, input: {m: x}}\n",
+    "empty cases": "dataset: d\ncases: []\n",
+    "cases not a list": "dataset: d\ncases: {a: 1}\n",
+    "no cases key": "dataset: d\n",
+    "duplicate key in a case": GOOD + "  - {id: z, input: {m: x}, id: y}\n",
+    "duplicate top key": "dataset: d\ndataset: e\ncases:\n  - {id: a, input: {m: x}}\n",
+    "non-string key": GOOD + "  - {id: z, input: {m: x}, [1]: 2}\n",
+    "merge key in a case": GOOD + "  - {id: z, <<: {input: {m: x}}}\n",
+    "tags and dates": "cases:\n  - {id: a, input: {m: !!str 12, d: 2024-01-02, n: ~, f: 1.5e3}}\n",
+}
+# files it hands to the whole-document parse
+FALLBACK = {
+    "anchors": HEAD + "cases:\n  - &a {id: a, input: {m: x}}\n  - {id: b, input: {m: x}}\n",
+    "alias across cases": "cases:\n  - {id: a, input: &i {m: x}}\n  - {id: b, input: *i}\n",
+    "anchor in defaults": "defaults: &d {tags: [t]}\ncases:\n  - {id: a, input: {m: x}}\n",
+    "keys after cases": "cases:\n  - {id: a, input: {m: x}}\ndefaults: {tags: [late]}\n",
+    "cases twice": "cases: [{id: a, input: {m: x}}]\ncases: [{id: b, input: {m: x}}]\n",
+    "syntax error late": GOOD + "  - {id: z, input: [\n",
+    "two documents": GOOD + "---\ncases: []\n",
+    "not a mapping": "- a\n- b\n",
+    "empty file": "",
+    "merge key at the top": "<<: {dataset: d}\ncases:\n  - {id: a, input: {m: x}}\n",
+}
+
+
+def _whole(text: str) -> object:
+    return goldens._load_whole(text, "g.yaml", "g", REGISTRY)
+
+
+@pytest.mark.parametrize("name", sorted(STREAMED))
+def test_case_by_case_matches_the_whole_document(name: str) -> None:
+    text = STREAMED[name]
+    streamed = goldens._load_streamed(text, "g.yaml", "g", REGISTRY)  # no Fallback
+    assert streamed == _whole(text)
+
+
+@pytest.mark.parametrize("name", sorted(FALLBACK))
+def test_unusual_files_fall_back_and_load_as_before(name: str) -> None:
+    text = FALLBACK[name]
+    with pytest.raises(Fallback):
+        goldens._load_streamed(text, "g.yaml", "g", REGISTRY)
+
+
+def test_load_golden_file_gives_the_whole_document_result_either_way(tmp_path: Path) -> None:
+    for i, text in enumerate([*STREAMED.values(), *FALLBACK.values()]):
+        f = tmp_path / f"g{i}.yaml"
+        f.write_text(text, encoding="utf-8")
+        got = goldens.load_golden_file(f)
+        want = goldens._load_whole(text, goldens.display_path(f), f.stem, REGISTRY)
+        assert got == want, text
+
+
+def test_valid_file_loads_with_positions_and_defaults() -> None:
+    cases, problems = goldens._load_streamed(GOOD, "g.yaml", "g", REGISTRY)
+    assert problems == []
+    assert [c.id for c in cases] == ["c0", "c1", "c2", "c3"]
+    assert [c.line for c in cases] == [4, 7, 10, 13]
+    assert cases[0].tags == ("base",) and cases[0].metadata == {"tenant": "acme"}
+    assert [s.name for s in cases[0].expect] == ["citation", "contains"]
+    assert (cases[0].expect[0].line, cases[0].expect[0].col) == (6, 15)
+
+
+def test_only_one_case_is_held_at_a_time() -> None:
+    stream = ItemStream(GOOD, "g.yaml", "cases")
+    top, problems = stream.head()
+    assert top.data["cases"] == [] and problems == []
+    seen = []
+    for i, doc, found in stream.items():
+        assert found == []
+        assert {p[1] for p in doc.positions if len(p) > 1} == {i}  # this case's paths only
+        seen.append(doc.data["id"])
+    stream.close()
+    assert seen == ["c0", "c1", "c2", "c3"]

@@ -26,7 +26,7 @@ from evalgate.events import CallListener, CaseListener
 from evalgate.fsutil import atomic_write_json
 from evalgate.gate.verdict import Verdict
 from evalgate.model import Case
-from evalgate.results import CaseResult, ResultsWriter, aggregate, read_results
+from evalgate.results import CaseResult, ResultsWriter, read_results
 from evalgate.runner import Runner, WorkItem, count_work_items, shard_of, work_items
 from evalgate.summary import RunMeta, build_summary, git_info, write_summary
 from evalgate.target import TargetClient
@@ -194,11 +194,7 @@ def _truncate_torn_line(path: Path) -> None:
             f.truncate(cut)
 
 
-def execute(
-    req: RunRequest,
-    items_for: Callable[[list[Case], frozenset[tuple[str, int]], Selection], list[WorkItem]]
-    | None = None,
-) -> RunOutput:
+def execute(req: RunRequest) -> RunOutput:
     """Run the selected cases; returns what finished, even when interrupted."""
     cfg = req.config
     if not req.resume:
@@ -217,12 +213,9 @@ def execute(
         shard=f"{sel.shard[0] + 1}/{sel.shard[1]}" if sel.shard else None,
         pending_cases=tuple(c.id for c in pending),
     )
-    if items_for is None:
-        # an iterator: a WorkItem per case and repeat is built only as the runner takes it
-        total = count_work_items(cases, sel.repeat, done)
-        done_items = run_items(req, run_dir, run_id, work_items(cases, sel.repeat, done), total)
-    else:
-        done_items = run_items(req, run_dir, run_id, items_for(cases, done, sel))
+    # an iterator: a WorkItem per case and repeat is built only as the runner takes it
+    total = count_work_items(cases, sel.repeat, done)
+    done_items = run_items(req, run_dir, run_id, work_items(cases, sel.repeat, done), total)
     interrupted = done_items.interrupted
     results = read_compact(run_dir) if (run_dir / "results.jsonl").exists() else []
     meta = replace(
@@ -327,7 +320,3 @@ def summarize(
     summary = build_summary(out.results, meta, verdict)
     write_summary(out.run_dir, summary)
     return summary
-
-
-def stats_of(results: Sequence[CaseResult]) -> Any:
-    return aggregate(results)

@@ -80,3 +80,11 @@ def atomic_write_json(path: Path, data: Any) -> None:
         f.write("\n")
 
     _atomic_write(path, write)
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the working folder when it is inside it (as users typed it)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

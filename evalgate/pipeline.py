@@ -129,7 +129,8 @@ def new_run_id(now: datetime | None = None) -> str:
     return now.strftime("%Y%m%d-%H%M%S") + "-" + _random.token_hex(3)
 
 
-def _now() -> str:
+def now_iso() -> str:
+    """The current UTC time, to the second, as written in run files."""
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
@@ -165,7 +166,7 @@ def prepare_dir(req: RunRequest) -> tuple[Path, str, frozenset[tuple[str, int]],
         {
             "format_version": 1,
             "run_id": run_id,
-            "started_at": _now(),
+            "started_at": now_iso(),
             "selection": req.selection.to_dict(),
             "prompt_version": req.prompt_version,
             "config_hash": cfg.config_hash,
@@ -204,7 +205,7 @@ def execute(req: RunRequest) -> RunOutput:
     started = time.monotonic()
     meta = RunMeta(
         run_id=run_id,
-        started_at=_now(),
+        started_at=now_iso(),
         config_hash=cfg.config_hash,
         target_url=_safe_url(cfg.target.url),
         preset=cfg.target.preset,
@@ -220,7 +221,7 @@ def execute(req: RunRequest) -> RunOutput:
     results = read_compact(run_dir) if (run_dir / "results.jsonl").exists() else []
     meta = replace(
         meta,
-        finished_at=_now(),
+        finished_at=now_iso(),
         duration_s=round(time.monotonic() - started, 3),
         interrupted=interrupted,
         aborted=done_items.aborted,

@@ -6,10 +6,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from evalgate.config.goldens import GoldenSet, display_path, load_goldens
+from evalgate.config.goldens import GoldenSet, load_goldens
 from evalgate.config.loader import load_config
 from evalgate.config.model import Config
 from evalgate.errors import Problem
+from evalgate.fsutil import display_path
 from evalgate.scorers.registry import REGISTRY, Registry
 
 

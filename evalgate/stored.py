@@ -4,21 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from evalgate.errors import ConfigError, UsageError
 from evalgate.fsutil import atomic_write_json
 from evalgate.model import Case
-from evalgate.pipeline import RUN_FILE, RunOutput, new_run_id
+from evalgate.pipeline import RUN_FILE, RunOutput, new_run_id, now_iso
 from evalgate.results import CaseResult, ResultsWriter, read_results
 from evalgate.scoring import score_case
 from evalgate.summary import RunMeta, read_summary
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def load_run(run_dir: Path) -> RunOutput:
@@ -32,7 +27,7 @@ def load_run(run_dir: Path) -> RunOutput:
     run_id = str(summary.get("run_id") or run_dir.name)
     meta = RunMeta(
         run_id=run_id,
-        started_at=str(summary.get("started_at") or _now()),
+        started_at=str(summary.get("started_at") or now_iso()),
         finished_at=summary.get("finished_at"),
         duration_s=summary.get("duration_s"),
         config_hash=str(summary.get("config_hash") or ""),
@@ -52,7 +47,7 @@ def _new_dir(out: Path, run_id: str, info: dict[str, Any]) -> None:
         raise UsageError(f"{out} already holds a run; choose another --out folder")
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_json(
-        out / RUN_FILE, {"format_version": 1, "run_id": run_id, "started_at": _now(), **info}
+        out / RUN_FILE, {"format_version": 1, "run_id": run_id, "started_at": now_iso(), **info}
     )
 
 
@@ -88,7 +83,7 @@ def merge_runs(runs: Sequence[Path], out: Path) -> RunOutput:
         interrupted=any(lr.interrupted for lr in loaded),
         pending_cases=tuple(sorted({p for lr in loaded for p in lr.meta.pending_cases})),
         duration_s=sum(lr.meta.duration_s or 0.0 for lr in loaded),
-        finished_at=_now(),
+        finished_at=now_iso(),
     )
     return RunOutput(out, run_id, read_results(out), meta, meta.interrupted)
 
@@ -126,7 +121,7 @@ def rescore_run(run_dir: Path, cases: Sequence[Case], out: Path) -> RunOutput:
             f"left out {len(set(missing))} case(s) no longer in the goldens: "
             f"{', '.join(sorted(set(missing))[:5])}\n"
         )
-    meta = replace(src.meta, run_id=run_id, finished_at=_now())
+    meta = replace(src.meta, run_id=run_id, finished_at=now_iso())
     return RunOutput(out, run_id, read_results(out), meta, src.interrupted)
 
 

@@ -14,6 +14,7 @@ from evalgate.config.schema import did_you_mean, schema_part, validate, validate
 from evalgate.config.yamlsrc import Doc, PathKey, load_yaml_text, read_yaml_text
 from evalgate.config.yamlstream import Fallback, ItemStream
 from evalgate.errors import Problem
+from evalgate.fsutil import display_path
 from evalgate.model import Case, ScorerSpec, Turn
 from evalgate.scorers.registry import REGISTRY, Registry
 
@@ -32,13 +33,6 @@ class GoldenSet:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def display_path(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:

@@ -26,6 +26,7 @@ from evalgate.config.model import (
 from evalgate.config.schema import validate
 from evalgate.config.yamlsrc import Doc, load_yaml_file
 from evalgate.errors import ConfigError, Problem
+from evalgate.fsutil import display_path
 
 _DEFAULT_MAPPING = ResponseMapping()
 
@@ -36,7 +37,7 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
     Raises :class:`ConfigError` listing every problem as ``file:line:col: message``.
     """
     env = os.environ if environ is None else environ
-    display = _display(path)
+    display = display_path(path)
     if not path.exists():
         hint = (
             "create one with 'evalgate init', or pass --config FILE"
@@ -119,13 +120,6 @@ class ProblemAt(Exception):
 def _count(problems: list[Problem]) -> str:
     n = len(problems)
     return f"{n} problem{'s' if n != 1 else ''} in the config; fix them and run 'evalgate validate'"
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def _register_header_secrets(data: Mapping[str, Any]) -> None:

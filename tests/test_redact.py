@@ -148,11 +148,14 @@ def test_secret_shapes_in_context() -> None:
     )
 
 
-def test_large_text_is_fast() -> None:
+def test_redaction_time_grows_linearly_with_text_size() -> None:
+    # a backtracking pattern shows as super-linear growth; a ratio holds on a loaded machine
+    # where an absolute time would not (benchmarks/redaction_eval.py reports the speed itself)
     line = "Mail jane@example.org, call +44 20 7946 0958, order #48213 on 2024-03-15, $12.00. "
-    text = (line * (100_000 // len(line) + 1))[:100_000]
-    best = min(_elapsed(text) for _ in range(3))
-    assert best < 0.1, f"100 KB took {best * 1000:.0f} ms"
+    big = (line * (100_000 // len(line) + 1))[:100_000]
+    small = big[:10_000]
+    ratio = min(_elapsed(big) for _ in range(3)) / min(_elapsed(small) for _ in range(3))
+    assert ratio < 30, f"10x the text took {ratio:.0f}x the time"
 
 
 def _elapsed(text: str) -> float:

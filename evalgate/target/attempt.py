@@ -114,6 +114,10 @@ class AttemptRunner:
         try:
             if self._sse and ctype.startswith("text/event-stream"):
                 acc, ttft = await self._read_sse(resp, started, cap)
+                problem = acc.failure()
+                if problem is not None:  # a cut or failed stream is never a scored answer
+                    outcome = "http_error" if acc.error is not None else "connection_error"
+                    return fail(outcome, problem, True)
                 body: Any = acc.body(self._output_key)
             else:
                 data = await _read(resp, cap)

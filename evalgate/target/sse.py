@@ -1,7 +1,10 @@
 """Server-sent events: accumulate a streamed answer into one body the response mapping can read.
 
 Bytes are fed as they arrive; :meth:`SseAccumulator.feed` reports when the first piece of text
-appeared (for time-to-first-token) and when the stream said ``[DONE]``.
+appeared (for time-to-first-token) and when the stream said ``[DONE]``. A stream that reports an
+error (an ``event: error`` or a JSON event with an ``error`` member), or an OpenAI stream that
+ends without ``[DONE]`` or a finish reason, is a failed call (:meth:`SseAccumulator.failure`),
+never an answer: the text before the cut is not what the model meant to say.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ class SseAccumulator:
         self.done = False
         self.has_text = False
         self.events = 0
+        self.error: str | None = None  # what an error event said
+        self._event_name = ""
 
     def feed(self, chunk: bytes) -> bool:
         """Consume bytes; return True when the stream has ended with ``[DONE]``."""
@@ -52,11 +57,16 @@ class SseAccumulator:
         if line.startswith("data:"):
             value = line[5:]
             self._data.append(value[1:] if value.startswith(" ") else value)
-        # comments (":"), event:, id: and retry: lines carry nothing we map
+        elif line.startswith("event:"):
+            self._event_name = line[6:].strip()
+        # comments (":"), id: and retry: lines carry nothing we map
 
     def _dispatch(self) -> None:
         data = "\n".join(self._data)
         self._data = []
+        name, self._event_name = self._event_name, ""
+        if self.error is not None:  # nothing after an error counts
+            return
         if data.strip() == "[DONE]":
             self.done = True
             return
@@ -65,7 +75,18 @@ class SseAccumulator:
             event: JSON = json.loads(data)
         except ValueError:
             event = data
-        self.add(event)
+        if name == "error":
+            self.error = _error_text(event) or "(no message)"
+        elif isinstance(event, dict) and event.get("error"):
+            self.error = _error_text(event["error"])
+        else:
+            self.add(event)
+
+    def failure(self) -> str | None:
+        """Why the stream is not a complete answer, or None when it is."""
+        if self.error is not None:
+            return f"the stream reported an error after {self.events - 1} event(s): {self.error}"
+        return None
 
     def add(self, event: JSON) -> None:
         raise NotImplementedError
@@ -73,6 +94,20 @@ class SseAccumulator:
     def body(self, output_key: str = "output") -> JSON:
         """The merged body, shaped like the endpoint's non-streaming answer."""
         raise NotImplementedError
+
+
+def _error_text(err: JSON) -> str:
+    """A one-line message from an error payload (OpenAI's ``{"message", "code"}`` or anything)."""
+    if isinstance(err, dict):
+        inner = err.get("error", err)
+        if isinstance(inner, dict):
+            msg = inner.get("message")
+            code = inner.get("code") or inner.get("type")
+            text = str(msg) if msg is not None else json.dumps(inner)[:200]
+            return f"{text} (code {code})" if code is not None else text
+        return str(inner)
+    text = " ".join(str(err).split())
+    return text[:300]
 
 
 class GenericSse(SseAccumulator):
@@ -145,6 +180,15 @@ class OpenAIChatSse(SseAccumulator):
                 self._refusal.append(delta["refusal"])
             for frag in delta.get("tool_calls") or ():
                 self._tool_fragment(frag)
+
+    def failure(self) -> str | None:
+        problem = super().failure()
+        if problem is None and not self.done and self._finish is None:
+            return (
+                f"the stream ended after {self.events} event(s) without [DONE] or a finish"
+                " reason, so the answer is incomplete"
+            )
+        return problem
 
     def _tool_fragment(self, frag: Any) -> None:
         if not isinstance(frag, dict):

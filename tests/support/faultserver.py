@@ -11,7 +11,7 @@ Behaviours: ok/echo, status (code=), ratelimit (after= seconds, date= seconds ah
 HTTP-date), reset (RST after the headers), reset-early (RST before any byte), hang (accept and
 never answer), drip (one byte per interval=), truncated (Content-Length larger than sent),
 notjson, wrongshape, huge (size=, chunked=1), redirect (to=, code=), flaky (n= failures with
-status=/mode=reset, then success, per key=), sleep (s=), sse (kind=generic|openai),
+status=/mode=reset, then success, per key=), sleep (s=), sse (kind=generic|openai, fail=error|cut),
 headers (a 200 whose output echoes every request header, as careless servers do), limited
 (answers 429 while more than max= requests are in flight, else sleeps s= and answers 200;
 ``peak`` records the most requests seen in flight at once).
@@ -311,11 +311,28 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.close_connection = True
         delay = float(self.q.get("delay", "0"))
+        fail = self.q.get("fail")  # error: an error event after two events; cut: no ending
+        if fail:
+            events = [
+                {k: v for k, v in e.items() if k != "choices"} | _no_finish(e) for e in events
+            ]
+            events = events[:2]
         for e in events:
             self.wfile.write(b"data: " + json.dumps(e).encode() + b"\n\n")
             self.wfile.flush()
             time.sleep(delay)
-        self.wfile.write(b"data: [DONE]\n\n")
+        if fail == "error":
+            err = {"error": {"message": "upstream model failed", "code": "500"}}
+            self.wfile.write(b"data: " + json.dumps(err).encode() + b"\n\n")
+        elif not fail:
+            self.wfile.write(b"data: [DONE]\n\n")
+
+
+def _no_finish(event: dict[str, Any]) -> dict[str, Any]:
+    """The event with its finish reasons taken out (a stream cut before the model finished)."""
+    if "choices" not in event:
+        return {}
+    return {"choices": [{**c, "finish_reason": None} for c in event["choices"]]}
 
 
 def _openai_events() -> list[dict[str, Any]]:

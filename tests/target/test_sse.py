@@ -79,3 +79,37 @@ def test_openai_chunks_merge_content_tools_and_usage() -> None:
     assert body["usage"] == {"prompt_tokens": 3, "completion_tokens": 2}
     assert body["id"] == "x1" and body["model"] == "m"
     assert body["choices"][0]["finish_reason"] == "stop"
+
+
+def test_an_error_event_fails_the_stream_and_stops_merging() -> None:
+    for acc in (GenericSse(), OpenAIChatSse()):
+        acc.feed(frames({"delta": "partial"}, {"error": {"message": "boom", "code": "500"}}))
+        acc.feed(frames({"delta": "more"}))
+        acc.close()
+        assert acc.error == "boom (code 500)"
+        assert acc.failure() == "the stream reported an error after 1 event(s): boom (code 500)"
+
+
+def test_a_named_error_event_fails_the_stream() -> None:
+    acc = GenericSse()
+    acc.feed(b"data: fine\n\nevent: error\ndata: quota exceeded\n\n")
+    assert acc.failure() == "the stream reported an error after 1 event(s): quota exceeded"
+
+
+def test_a_null_error_member_is_not_an_error() -> None:
+    acc = GenericSse()
+    acc.feed(frames({"delta": "ok", "error": None}, "[DONE]"))
+    assert acc.failure() is None and acc.body() == {"output": "ok", "error": None}
+
+
+def test_an_openai_stream_without_done_or_finish_reason_is_incomplete() -> None:
+    part = {"choices": [{"index": 0, "delta": {"content": "Refunds take"}}]}
+    acc = OpenAIChatSse()
+    acc.feed(frames(part))
+    acc.close()
+    problem = acc.failure()
+    assert problem is not None and "without [DONE] or a finish reason" in problem
+    finished = OpenAIChatSse()  # a finish reason without [DONE] is a whole answer
+    finished.feed(frames({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}))
+    finished.close()
+    assert finished.failure() is None

@@ -12,6 +12,7 @@ from evalgate.gate.verdict import INCONCLUSIVE, Reason, Verdict
 from evalgate.model import Case, Response
 from evalgate.results import CaseResult, aggregate
 from evalgate.runner import WorkItem
+from evalgate.target.presets import apply_preset, preset_mapping
 
 
 def store_for(cfg: Config) -> BaselineStore:
@@ -75,7 +76,9 @@ def mapping_reasons(cfg: Config, results: Sequence[CaseResult]) -> list[Reason]:
     """A mapped field that found nothing in *every* response is a mapping mistake, not data.
 
     When a scorer in this run depends on it, the run cannot be judged (a blocking reason: a
-    ``tool_call: {called: false}`` check would otherwise pass without checking anything).
+    ``tool_call: {called: false}`` check would otherwise pass without checking anything). A field
+    no scorer of this run reads says nothing about this run, and a preset's own expression is
+    known to be right for its API: there "nothing" is the answer (a model that called no tool).
     """
     responses: list[Response] = []
     for r in results:
@@ -84,34 +87,33 @@ def mapping_reasons(cfg: Config, results: Sequence[CaseResult]) -> list[Reason]:
     if not responses:
         return []
     used = {s.scorer for r in results for s in r.scores}
+    mapping = apply_preset(cfg.target).response  # what the client really used
     out: list[Reason] = []
     for name in sorted({m for resp in responses for m in resp.missing}):
         if not all(name in resp.missing for resp in responses):
             continue
-        expr = getattr(cfg.target.response, name, None)
+        expr = getattr(mapping, name, None)
         dependants = sorted(used & set(_NEEDS.get(name, ())))
+        if not dependants or _preset_expression(cfg, name, expr):
+            continue
         cases = sorted({r.case_id for r in results for s in r.scores if s.scorer in dependants})
         where = f"target.response.{name}" + (f" (expression '{expr}')" if expr else "")
-        if dependants:
-            out.append(
-                Reason(
-                    "mapping",
-                    f"{where} found nothing in any of {len(responses)} responses, so"
-                    f" {', '.join(dependants)} checks could not see real data; fix the mapping"
-                    " (the 'response' of a result in results.jsonl shows what was mapped)",
-                    tuple(cases),
-                )
+        out.append(
+            Reason(
+                "mapping",
+                f"{where} found nothing in any of {len(responses)} responses, so"
+                f" {', '.join(dependants)} checks could not see real data; fix the mapping"
+                " (the 'response' of a result in results.jsonl shows what was mapped)",
+                tuple(cases),
             )
-        else:
-            out.append(
-                Reason(
-                    "info",
-                    f"{where} found nothing in any of {len(responses)} responses;"
-                    " check the mapping",
-                    blocking=False,
-                )
-            )
+        )
     return out
+
+
+def _preset_expression(cfg: Config, name: str, expr: object) -> bool:
+    """Whether ``name`` is mapped by the preset's own expression (not one the user wrote)."""
+    mapping = preset_mapping(cfg.target.preset)
+    return mapping is not None and expr is not None and getattr(mapping, name, None) == expr
 
 
 def judge(

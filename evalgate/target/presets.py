@@ -35,6 +35,11 @@ OPENAI_CHAT_MAPPING = ResponseMapping(
 )
 
 
+def preset_mapping(name: str | None) -> ResponseMapping | None:
+    """The response mapping a preset brings (None for ``generic``, which maps only ``output``)."""
+    return OPENAI_CHAT_MAPPING if name == "openai-chat" else None
+
+
 def apply_preset(cfg: TargetConfig) -> TargetConfig:
     """Return ``cfg`` with the preset's defaults filled in where the user set nothing."""
     name = cfg.preset or "generic"

@@ -165,3 +165,46 @@ def test_openai_chat_preset_runs_and_scores(
         "role": "user",
         "content": sent["body"]["messages"][-1]["content"],
     }
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_model_that_stops_calling_tools_fails_the_gate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, openai_url: str, stream: bool
+) -> None:
+    # every answer lacks tool calls: with the preset's own mapping that is the model's answer
+    # (a regression, exit 1), not a mapping mistake (inconclusive, exit 3)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "goldens").mkdir()
+    (tmp_path / "goldens" / "chat.yaml").write_text(
+        "dataset: chat\ncases:\n"
+        "  - id: refund\n    input: {message: 'Refund window? Then close my case'}\n"
+        "    expect: [{tool_call: {name: close_ticket}}]\n"
+        "  - id: refund2\n    input: {message: 'Refund window, please'}\n"
+        "    expect: [{tool_call: {called: false}}]\n"
+    )
+    (tmp_path / "evalgate.yaml").write_text(
+        f"target:\n  url: {openai_url}\n  preset: openai-chat\n"
+        + ("  stream: sse\n" if stream else "")
+        + "  body: {model: tiny-model}\n"
+    )
+    assert main(["run", "--out", "r", "-q"]) == 1
+    verdict = json.loads((tmp_path / "r" / "summary.json").read_text())["verdict"]
+    assert not any(r["kind"] == "mapping" for r in verdict["reasons"])
+    results = {r.case_id: r.status for r in read_results(tmp_path / "r")}
+    assert results == {"refund": "failed", "refund2": "passed"}
+
+
+def test_a_wrong_expression_of_the_users_own_is_still_a_mapping_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, openai_url: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "goldens").mkdir()
+    (tmp_path / "goldens" / "chat.yaml").write_text(GOLDEN)
+    (tmp_path / "evalgate.yaml").write_text(
+        f"target:\n  url: {openai_url}\n  preset: openai-chat\n  body: {{model: m}}\n"
+        "  response: {tool_calls: 'choices[0].message.tools'}\n"
+    )
+    assert main(["run", "--out", "r", "-q"]) == 3
+    verdict = json.loads((tmp_path / "r" / "summary.json").read_text())["verdict"]
+    [reason] = [r for r in verdict["reasons"] if r["kind"] == "mapping"]
+    assert "expression 'choices[0].message.tools'" in reason["message"]

@@ -1,7 +1,10 @@
 """GitHub Actions: the step summary and ``::error``/``::warning`` annotations at golden lines.
 
-GitHub reads any output line that starts with ``::`` as a workflow command. Untrusted text
-(model output, case text, reasons) is therefore always escaped before it reaches stdout.
+GitHub reads any output line that starts with ``::`` as a workflow command, on stdout and on
+stderr alike (the runner hands both streams to its command processor). Untrusted text (model
+output, case text, reasons) is therefore always escaped before it reaches either stream.
+Commands that produce a run print annotations on stderr, so that stdout carries only what was
+asked for (``--json``); ``evalgate report --github`` asks for them, and prints them on stdout.
 """
 
 from __future__ import annotations
@@ -91,7 +94,8 @@ def write_github(
     out: TextIO | None = None,
 ) -> bool:
     """When running in GitHub Actions, append ``markdown`` to the step summary and print
-    annotations to ``out`` (stdout). Returns False, doing nothing, outside GitHub Actions."""
+    annotations to ``out`` (default stdout). Returns False, doing nothing, outside GitHub
+    Actions."""
     env = os.environ if environ is None else environ
     if not is_github_actions(env):
         return False

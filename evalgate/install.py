@@ -9,11 +9,14 @@ this repository, so that it can only ever install this project.
 
 from __future__ import annotations
 
+import importlib
 import re
 from functools import cache
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from evalgate import __version__
+from evalgate.errors import UsageError
 
 if TYPE_CHECKING:
     from importlib.metadata import Distribution
@@ -21,6 +24,8 @@ if TYPE_CHECKING:
 DIST = "evalgate-middleware"
 REPOSITORY = "https://github.com/evalgate/evalgate"
 PACKAGE = "evalgate"
+# the optional extras and the top-level modules whose absence means the extra is missing
+EXTRAS = {"langfuse": ("langfuse",), "otel": ("opentelemetry",)}
 
 
 def normalize(name: str) -> str:
@@ -80,3 +85,19 @@ def conflict_message(owners: tuple[str, ...]) -> str:
         " neither can be trusted. Remove both and install evalgate again:"
         f" pip uninstall -y {bare} {DIST} && {install_line()}"
     )
+
+
+def load_extra(extra: str, module: str, what: str) -> ModuleType:
+    """Import ``module`` (a part of evalgate that needs ``extra``), or stop with exit 2 and the
+    install line when the extra's packages are missing or do not import. Called before anything
+    is spent, so a missing extra never costs a run. Other import errors are bugs, and raised."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        top = (exc.name or "").split(".", 1)[0]
+        if top not in EXTRAS[extra]:
+            raise
+        raise UsageError(
+            f"{what} needs the optional '{extra}' extra, which is not installed"
+            f" ({type(exc).__name__}: {exc}); install it with: {install_line(extra)}"
+        ) from None

@@ -141,3 +141,26 @@ def test_a_build_folder_egg_info_or_another_package_is_no_conflict(site: Path) -
     fake_dist(site, "egate", record="egate/__init__.py,,\n")
     assert foreign_owners() == ()
     assert main(["--version"]) == 0
+
+
+def test_a_missing_extra_is_a_usage_error_naming_the_install_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from evalgate.errors import UsageError
+    from evalgate.install import load_extra
+
+    monkeypatch.setitem(sys.modules, "langfuse", None)  # import langfuse now fails
+    for mod in [m for m in sys.modules if m.startswith("evalgate.integrations.langfuse.")]:
+        monkeypatch.delitem(sys.modules, mod)
+    with pytest.raises(UsageError) as caught:
+        load_extra("langfuse", "evalgate.integrations.langfuse.client", "'evalgate import'")
+    assert install_line("langfuse") in str(caught.value)
+    assert "'evalgate import' needs the optional 'langfuse' extra" in str(caught.value)
+
+
+def test_an_import_error_of_evalgate_itself_stays_a_bug(monkeypatch: pytest.MonkeyPatch) -> None:
+    from evalgate.install import load_extra
+
+    monkeypatch.setitem(sys.modules, "evalgate.nothing_here", None)
+    with pytest.raises(ImportError):
+        load_extra("langfuse", "evalgate.nothing_here", "x")

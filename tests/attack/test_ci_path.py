@@ -60,3 +60,68 @@ def test_another_projects_evalgate_package_stops_the_command(
     assert "'evalgate 0.3.0' also provide the 'evalgate' import package" in ran.err
     assert "pip uninstall -y evalgate evalgate-middleware" in ran.err
     assert project.cli("--version").code == 0  # the same install without it is fine
+
+
+# --- optional extras -------------------------------------------------------------------------
+
+NO_LANGFUSE = (
+    "raise ModuleNotFoundError(\"No module named 'langfuse'\", name='langfuse')\n"  # as if absent
+)
+
+
+def hide_langfuse(tmp_path: Path) -> dict[str, str]:
+    """A path shim that makes ``import langfuse`` fail the way a missing package does."""
+    shim = tmp_path / "shim" / "langfuse"
+    shim.mkdir(parents=True)
+    (shim / "__init__.py").write_text(NO_LANGFUSE)
+    return {"PYTHONPATH": str(shim.parent)}
+
+
+def test_a_missing_langfuse_extra_is_a_usage_error_before_any_call(
+    project: Project, srv: FaultServer, tmp_path: Path
+) -> None:
+    echo_project(project, srv)
+    hidden = {**hide_langfuse(tmp_path), "LANGFUSE_PUBLIC_KEY": "pk", "LANGFUSE_SECRET_KEY": "sk"}
+    before = srv.count("echo")
+    for args in (
+        ("run", "--out", "r1", "--langfuse"),
+        ("import", "langfuse", "--out", "goldens/imported.yaml"),
+        ("export", "langfuse", "r1"),
+    ):
+        ran = project.cli(*args, env=hidden)
+        assert ran.code == 2, (args, ran.err)
+        assert "optional 'langfuse' extra" in ran.err
+        assert "pip install 'evalgate-middleware[langfuse] @ git+" in ran.err
+        assert "internal error" not in ran.err
+    assert srv.count("echo") == before  # nothing was paid for
+    assert not (project.root / "r1").exists()
+
+
+def test_a_failed_export_never_changes_the_gates_code(project: Project, srv: FaultServer) -> None:
+    from tests.support.faultserver import closed_port
+
+    echo_project(project, srv)
+    down = {
+        "LANGFUSE_PUBLIC_KEY": "pk-lf-test",
+        "LANGFUSE_SECRET_KEY": "sk-lf-test",
+        "LANGFUSE_BASE_URL": f"http://127.0.0.1:{closed_port()}",
+    }
+    before = srv.count("echo")
+    ran = project.cli("run", "--out", "r1", "--langfuse", "-q", env=down, timeout=90)
+    assert ran.code == 0, ran.err
+    assert srv.count("echo") == before + 3  # (the count the other tests rely on)
+    assert "langfuse" in ran.err.lower() and "internal error" not in ran.err
+    assert "sk-lf-test" not in ran.out + ran.err
+    strict = project.cli("run", "--out", "r2", "--langfuse-strict", "-q", env=down, timeout=90)
+    assert strict.code == 3, strict.err
+    project.write_golden("smoke.yaml", golden("refund window"))
+    failed = project.cli("run", "--out", "r3", "--langfuse-strict", "-q", env=down, timeout=90)
+    assert failed.code == 1, failed.err  # strict never hides a failed gate
+
+
+def test_no_langfuse_key_stops_the_run_before_any_call(project: Project, srv: FaultServer) -> None:
+    echo_project(project, srv)
+    before = srv.count("echo")
+    ran = project.cli("run", "--out", "r1", "--langfuse")
+    assert ran.code == 2 and "LANGFUSE_PUBLIC_KEY" in ran.err
+    assert srv.count("echo") == before

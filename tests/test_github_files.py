@@ -118,7 +118,8 @@ def test_action_inputs_and_outputs() -> None:
     expected = {"config", "version", "args", "out", "comment", "record-baseline"}
     assert expected | {"commit-baseline", "github-token"} <= set(inputs)
     assert inputs["config"]["default"] == "evalgate.yaml"
-    assert inputs["version"]["default"] == "evalgate"
+    # empty: the action's own checkout; a bare name would install another project
+    assert inputs["version"]["default"] == "" and inputs["extras"]["default"] == ""
     assert inputs["out"]["default"] == ".evalgate/runs/ci"
     # Action inputs are strings; a YAML boolean default would arrive as 'true' anyway.
     assert all(isinstance(i.get("default", ""), str) for i in inputs.values())

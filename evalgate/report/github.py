@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
+from evalgate.fsutil import repo_path
 from evalgate.report.text import one_line
 from evalgate.report.view import CaseRow, RunView
 
@@ -58,7 +59,7 @@ def command(kind: str, message: str, **props: str | int) -> str:
     return f"{head}::{escape_data(message)}"
 
 
-def _case_annotation(c: CaseRow) -> str:
+def _case_annotation(c: CaseRow, environ: Mapping[str, str]) -> str:
     kind = "warning" if c.status == "error" else "error"
     what = {"error": "errored", "failed": "failed"}.get(c.status, "regressed")
     detail = c.first_failure or ("named by the gate: " + ", ".join(c.blocking))
@@ -66,13 +67,15 @@ def _case_annotation(c: CaseRow) -> str:
         detail += f" (score {c.base.score if c.base else 0:.3f} -> {c.score or 0:.3f})"
     props: dict[str, str | int] = {"title": one_line(f"evalgate: case {c.case_id} {what}", 200)}
     if c.file:
-        props = {"file": c.file, "line": c.line or 1, **props}
+        # GitHub places annotations by paths from the repository root, not the working folder
+        props = {"file": repo_path(c.file, environ), "line": c.line or 1, **props}
     return command(kind, one_line(detail, 1000), **props)
 
 
-def annotation_lines(view: RunView) -> list[str]:
+def annotation_lines(view: RunView, environ: Mapping[str, str] | None = None) -> list[str]:
     """Annotation lines: the verdict, then failed/regressed cases (error) and errored cases
     (warning), capped at ``MAX_ANNOTATIONS``."""
+    env = os.environ if environ is None else environ
     out: list[str] = []
     v = view.verdict
     if v is not None and v.status != "pass":
@@ -82,7 +85,7 @@ def annotation_lines(view: RunView) -> list[str]:
     for c in view.flagged:
         if len(out) >= MAX_ANNOTATIONS:
             break
-        out.append(_case_annotation(c))
+        out.append(_case_annotation(c, env))
     return out
 
 
@@ -104,7 +107,7 @@ def write_github(
         with open(Path(summary), "a", encoding="utf-8") as f:
             f.write(markdown if markdown.endswith("\n") else markdown + "\n")
     stream = out or sys.stdout
-    for line in annotation_lines(view):
+    for line in annotation_lines(view, env):
         stream.write(line + "\n")
     stream.flush()
     return True

@@ -125,3 +125,35 @@ def test_no_langfuse_key_stops_the_run_before_any_call(project: Project, srv: Fa
     ran = project.cli("run", "--out", "r1", "--langfuse")
     assert ran.code == 2 and "LANGFUSE_PUBLIC_KEY" in ran.err
     assert srv.count("echo") == before
+
+
+# --- run from a subfolder of the repository ------------------------------------------------
+
+
+def test_annotations_and_links_point_from_the_repository_root(
+    project: Project, srv: FaultServer, tmp_path: Path
+) -> None:
+    import subprocess
+
+    repo = project.root.parent / "repo"
+    sub = repo / "services" / "copilot"
+    sub.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True, timeout=30)
+    here = Project(sub, project.env)
+    echo_project(here, srv, expected="refund window")
+    env = {
+        **github_env(here),
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_REPOSITORY": "acme/mono",
+        "GITHUB_SHA": "abc123",
+    }
+    ran = here.cli("run", "--out", "r1", env=env)
+    assert ran.code == 1, ran.err
+    annotations = [x for x in ran.err.splitlines() if x.startswith("::error file=")]
+    assert annotations and all(
+        x.startswith("::error file=services/copilot/goldens/smoke.yaml,line=") for x in annotations
+    ), annotations
+    md = (sub / "r1" / "report.md").read_text("utf-8") if (sub / "r1/report.md").exists() else ""
+    md = md or (sub / "step-summary.md").read_text("utf-8")
+    assert "https://github.com/acme/mono/blob/abc123/services/copilot/goldens/smoke.yaml#L" in md
+    assert "/blob/abc123/goldens/" not in md

@@ -33,11 +33,23 @@ def normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+@cache
+def own_version() -> str:
+    """This installation's version, from its own metadata (which another project's files in
+    the ``evalgate`` package cannot replace), else the package's ``__version__``."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(DIST)
+    except PackageNotFoundError:
+        return __version__
+
+
 def requirement(extra: str | None = None) -> str:
     """A requirement that installs this project (pinned to this version's tag), e.g.
     ``evalgate-middleware[otel] @ git+https://github.com/evalgate/evalgate@v0.1.0``."""
     name = f"{DIST}[{extra}]" if extra else DIST
-    return f"{name} @ git+{REPOSITORY}@v{__version__}"
+    return f"{name} @ git+{REPOSITORY}@v{own_version()}"
 
 
 def install_line(extra: str | None = None) -> str:
@@ -79,8 +91,9 @@ def conflict_message(owners: tuple[str, ...]) -> str:
     """What to do when other distributions install files into the ``evalgate`` package."""
     names = ", ".join(f"'{o}'" for o in owners)
     bare = " ".join(o.split(" ", 1)[0] for o in owners)
+    verb = "provides" if len(owners) == 1 else "provide"
     return (
-        f"another project is installed in evalgate's place: {names} also provide the"
+        f"another project is installed in evalgate's place: {names} also {verb} the"
         f" '{PACKAGE}' import package, so its files and evalgate's overwrite each other and"
         " neither can be trusted. Remove both and install evalgate again:"
         f" pip uninstall -y {bare} {DIST} && {install_line()}"

@@ -164,3 +164,16 @@ def test_an_import_error_of_evalgate_itself_stays_a_bug(monkeypatch: pytest.Monk
     monkeypatch.setitem(sys.modules, "evalgate.nothing_here", None)
     with pytest.raises(ImportError):
         load_extra("langfuse", "evalgate.nothing_here", "x")
+
+
+def test_the_install_line_keeps_our_version_when_init_was_overwritten(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import evalgate.install as inst
+
+    inst.own_version.cache_clear()
+    monkeypatch.setattr(inst, "__version__", "0.3.0")  # another project's __init__.py
+    try:
+        assert inst.requirement().endswith(f"@v{__version__}")
+    finally:
+        inst.own_version.cache_clear()

@@ -57,7 +57,7 @@ def test_another_projects_evalgate_package_stops_the_command(
     (info / "RECORD").write_text("evalgate/__init__.py,,\nevalgate/cli.py,,\n")
     ran = project.cli("validate", env={"PYTHONPATH": str(site)})
     assert ran.code == 2
-    assert "'evalgate 0.3.0' also provide the 'evalgate' import package" in ran.err
+    assert "'evalgate 0.3.0' also provides the 'evalgate' import package" in ran.err
     assert "pip uninstall -y evalgate evalgate-middleware" in ran.err
     assert project.cli("--version").code == 0  # the same install without it is fine
 

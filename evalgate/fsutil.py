@@ -7,7 +7,7 @@ import errno
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -88,3 +88,35 @@ def display_path(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+def repo_root(environ: Mapping[str, str], cwd: Path | None = None) -> Path | None:
+    """The repository the working folder is in: the nearest folder up with a ``.git`` (the git
+    top level), else ``GITHUB_WORKSPACE`` when it contains the working folder, else None."""
+    here = (cwd or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return folder
+    workspace = environ.get("GITHUB_WORKSPACE")
+    if workspace:
+        root = Path(workspace).resolve()
+        if here == root or root in here.parents:
+            return root
+    return None
+
+
+def repo_path(file: str, environ: Mapping[str, str], cwd: Path | None = None) -> str:
+    """``file`` (as stored: relative to the working folder, or absolute) relative to the
+    repository root, with ``/``, for annotations and links, which GitHub reads from the root
+    whatever folder evalgate ran in. Unchanged when there is no root or it lies outside."""
+    if not file:
+        return file
+    root = repo_root(environ, cwd)
+    if root is None:
+        return file
+    path = Path(file)
+    full = (path if path.is_absolute() else (cwd or Path.cwd()) / path).resolve()
+    try:
+        return full.relative_to(root).as_posix()
+    except ValueError:
+        return file

@@ -32,9 +32,12 @@ def load_project(
     goldens: Sequence[Path] | None = None,
     environ: Mapping[str, str] | None = None,
     registry: Registry = REGISTRY,
+    unset: list[Problem] | None = None,
 ) -> Project:
-    """Load config (raises ConfigError if invalid), custom scorers, then goldens."""
-    config = load_config(config_path, environ)
+    """Load config (raises ConfigError if invalid), custom scorers, then goldens.
+
+    ``unset``: collect unset ``${VAR}`` there instead of failing (see :func:`load_config`)."""
+    config = load_config(config_path, environ, unset)
     problems: list[Problem] = []
     scorer_dirs: list[str] = []
     registry.ensure_builtins()

@@ -23,7 +23,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
 DEFAULTS = {k: str(v.get("default", "")) for k, v in ACTION["inputs"].items()}
-EXPR = re.compile(r"^\$\{\{\s*(?:inputs\.([\w-]+)|steps\.([\w-]+)\.outputs\.([\w-]+))\s*\}\}$")
+EXPR = re.compile(
+    r"^\$\{\{\s*(?:inputs\.([\w-]+)|steps\.([\w-]+)\.outputs\.([\w-]+)|github\.(action_path))\s*\}\}$"
+)
 MARKER = "<!-- evalgate-report -->"
 
 FAKE_PYTHON = """#!{python}
@@ -60,6 +62,8 @@ def resolve(value: str, inputs: dict[str, str], outputs: dict[str, dict[str, str
     assert m, f"unexpected expression form in the action: {value!r}"
     if m.group(1):
         return inputs[m.group(1)]
+    if m.group(4):
+        return outputs.get("github", {}).get(m.group(4), "")
     return outputs.get(m.group(2), {}).get(m.group(3), "")
 
 

@@ -19,10 +19,11 @@ ACTION = ROOT / "action.yml"
 CI = ROOT / ".github" / "workflows" / "ci.yml"
 EXAMPLE = ROOT / "examples" / "github" / "evalgate.yml"
 CANARY = ROOT / "examples" / "github" / "canary.yml"
+INIT = ROOT / "evalgate" / "templates" / "init" / "workflows" / "evalgate.yml"  # `evalgate init`
 
 YAML_FILES = sorted(
     p
-    for folder in (ROOT / ".github", ROOT / "examples")
+    for folder in (ROOT / ".github", ROOT / "examples", INIT.parent)
     for p in folder.rglob("*")
     if p.suffix in (".yml", ".yaml")
 )
@@ -118,7 +119,8 @@ def test_action_inputs_and_outputs() -> None:
     expected = {"config", "version", "args", "out", "comment", "record-baseline"}
     assert expected | {"commit-baseline", "github-token"} <= set(inputs)
     assert inputs["config"]["default"] == "evalgate.yaml"
-    assert inputs["version"]["default"] == "evalgate"
+    # empty: the action's own checkout; a bare name would install another project
+    assert inputs["version"]["default"] == "" and inputs["extras"]["default"] == ""
     assert inputs["out"]["default"] == ".evalgate/runs/ci"
     # Action inputs are strings; a YAML boolean default would arrive as 'true' anyway.
     assert all(isinstance(i.get("default", ""), str) for i in inputs.values())
@@ -216,3 +218,28 @@ def test_docs_yaml_snippets_parse_and_keep_untrusted_values_out_of_scripts() -> 
                 nodes.extend(node.values())
             elif isinstance(node, list):
                 nodes.extend(node)
+
+
+def test_the_init_workflow_gates_pull_requests_and_keeps_the_baseline() -> None:
+    assert INIT in WORKFLOWS
+    doc = load(INIT)
+    assert {"pull_request", "push"} <= set(triggers(doc))
+    jobs = doc["jobs"]
+    gate = [s for s in jobs["gate"]["steps"] if s.get("uses", "").startswith("evalgate/evalgate@")]
+    assert "pull_request" in jobs["gate"]["if"] and len(gate) == 1
+    assert jobs["gate"]["permissions"]["pull-requests"] == "write"  # the sticky comment
+    assert (gate[0].get("with") or {}).get("comment", "true") == "true"
+    assert (gate[0].get("with") or {}).get("record-baseline", "false") == "false"
+    base = [
+        s for s in jobs["baseline"]["steps"] if s.get("uses", "").startswith("evalgate/evalgate@")
+    ]
+    assert "refs/heads/main" in jobs["baseline"]["if"] and len(base) == 1
+    assert base[0]["with"]["record-baseline"] == "true"
+    assert base[0]["with"]["commit-baseline"] == "true"  # kept: PRs find it on main
+    assert jobs["baseline"]["permissions"] == {"contents": "write"}
+    # the action uploads the run folder (always) unless artifact-name is emptied
+    for step in (gate[0], base[0]):
+        assert (step.get("with") or {}).get("artifact-name", "evalgate-run") != ""
+    assert not [
+        s for job in jobs.values() for s in job["steps"] if "pip install" in s.get("run", "")
+    ]

@@ -54,20 +54,62 @@ def sections_of(cfg: Config) -> Sections:
     return Sections(cfg.langfuse, cfg.redact, tuple(cfg.resolve(g) for g in cfg.goldens), cfg.root)
 
 
-def export_after_run(cfg: Config, run_dir: Path, *, strict: bool = False) -> None:
-    """``run --langfuse``: push the finished run; losses are reported, not fatal."""
+def need_sdk(module: str, what: str) -> None:
+    """Import ``evalgate.integrations.langfuse.MODULE`` (which imports the SDK), or stop with
+    exit 2 and the install line of the ``langfuse`` extra."""
+    from evalgate.install import load_extra
+
+    load_extra("langfuse", f"evalgate.integrations.langfuse.{module}", what)
+
+
+def check_export(cfg: Config) -> None:
+    """``run --langfuse``, before any call is made: the extra is installed and the credentials
+    are set (exit 2 otherwise), so a run is never paid for and then lost to a missing extra."""
+    need_sdk("exporter", "'evalgate run --langfuse'")
+    from evalgate.integrations.langfuse.client import resolve_credentials
+
+    resolve_credentials(cfg.langfuse, os.environ)
+
+
+def export_after_run(cfg: Config, run_dir: Path, code: int, *, strict: bool = False) -> int:
+    """``run --langfuse``: push the finished run and return the command's exit code.
+
+    The gate's code stands whatever happens here: a failed or partial push is reported on
+    stderr. With ``strict`` it turns a passing run (0) into 3, and leaves any other code."""
+    from evalgate.errors import EvalgateError, ExitCode
     from evalgate.integrations.langfuse.exporter import export_run
 
     sec = sections_of(cfg)
-    report = export_run(
-        run_dir,
-        sec.langfuse,
-        redactor_factory(sec.redact),
-        strict=strict,
-        root=sec.root,
-        debug=_debug(),
-    )
-    typer.echo(secrets.scrub(report.summary()), err=True)
+    try:
+        report = export_run(
+            run_dir,
+            sec.langfuse,
+            redactor_factory(sec.redact),
+            strict=False,
+            root=sec.root,
+            debug=_debug(),
+        )
+    except Exception as exc:
+        if _debug():
+            import traceback
+
+            typer.echo(secrets.scrub(traceback.format_exc()), err=True)
+        why = str(exc) if isinstance(exc, EvalgateError) else f"{type(exc).__name__}: {exc}"
+        typer.echo(
+            secrets.scrub(
+                f"langfuse export failed: {why}\nthe gate's result stands; push the run later"
+                f" with: evalgate export langfuse {run_dir}"
+            ),
+            err=True,
+        )
+        lost = True
+    else:
+        typer.echo(secrets.scrub(report.summary()), err=True)
+        lost = bool(report.lost)
+    if lost and strict and code == ExitCode.OK:
+        typer.echo("--langfuse-strict: the export was incomplete; exit 3", err=True)
+        return int(ExitCode.INCONCLUSIVE)
+    return code
 
 
 def redactor_factory(cfg: RedactConfig) -> Callable[[], Any]:
@@ -106,6 +148,7 @@ def register(app: typer.Typer) -> None:
         config: Path | None = CONFIG_OPTION,
     ) -> int:
         """Turn flagged Langfuse traces into redacted golden cases for review."""
+        need_sdk("client", "'evalgate import langfuse'")
         from evalgate.integrations.langfuse import filters, goldenfile
         from evalgate.integrations.langfuse.client import open_session, resolve_credentials
         from evalgate.integrations.langfuse.importer import run_import
@@ -139,6 +182,7 @@ def register(app: typer.Typer) -> None:
         config: Path | None = CONFIG_OPTION,
     ) -> int:
         """Push a run to Langfuse as a dataset run with scores."""
+        need_sdk("exporter", "'evalgate export langfuse'")
         from evalgate.integrations.langfuse.exporter import export_run
 
         sec = load_sections(config)

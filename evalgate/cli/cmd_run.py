@@ -58,6 +58,11 @@ def register(app: typer.Typer) -> None:
             help="One JSON line per model call to FILE (- for stderr).",
         ),
         langfuse: bool = typer.Option(False, "--langfuse", help="Export the run to Langfuse."),
+        langfuse_strict: bool = typer.Option(
+            False,
+            "--langfuse-strict",
+            help="With --langfuse: a failed or partial export turns exit 0 into 3.",
+        ),
     ) -> int:
         """Run the goldens against the target, score them, gate against the baseline, report."""
         from evalgate.cli.runflow import RunOptions, perform_run
@@ -86,6 +91,7 @@ def register(app: typer.Typer) -> None:
             quiet,
             as_json,
             log_json,
-            langfuse,
+            langfuse or langfuse_strict,
+            langfuse_strict,
         )
         return perform_run(project, opts).code

@@ -22,7 +22,9 @@ def register(app: typer.Typer) -> None:
             None, "--goldens", "-g", help="Golden files or folders (default: from the config)."
         ),
         strict: bool = typer.Option(
-            False, "--strict", help="Also fail on cases still marked 'review: pending'."
+            False,
+            "--strict",
+            help="Also fail on cases still marked 'review: pending' and on unset ${VAR}s.",
         ),
         list_scorers: bool = typer.Option(
             False, "--list-scorers", help="List the available scorers and where they come from."
@@ -30,12 +32,17 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print problems as JSON on stdout."),
     ) -> int:
         """Check config, goldens and custom scorers; report every problem as file:line:col."""
+        # The target's secrets are not needed to check structure: an unset ${VAR} is a note,
+        # unless --strict (then it is a problem, as it is for 'run').
+        unset: list[Problem] | None = None if strict else []
         try:
-            project = load_project(config_path(config), goldens=goldens)
+            project = load_project(config_path(config), goldens=goldens, unset=unset)
         except ConfigError as exc:
             if not exc.problems:
                 raise
-            return _report(list(exc.problems), as_json, "config is invalid")
+            return _report(list(exc.problems), as_json, "config is invalid", unset)
+        finally:
+            _notes(unset or [], as_json)
         if list_scorers:
             for d in REGISTRY:
                 origin = "built-in" if d.origin == "builtin" else d.origin
@@ -55,7 +62,7 @@ def register(app: typer.Typer) -> None:
                 if c.pending
             )
         if problems:
-            return _report(problems, as_json, None)
+            return _report(problems, as_json, None, unset)
         cases = project.goldens.cases
         pending = sum(1 for c in cases if c.pending)
         custom = [d.name for d in REGISTRY if d.origin != "builtin"]
@@ -68,6 +75,7 @@ def register(app: typer.Typer) -> None:
                         "files": list(project.goldens.files),
                         "cases": len(cases),
                         "pending": pending,
+                        "unset": _located(unset or []),
                     }
                 )
             )
@@ -82,18 +90,32 @@ def register(app: typer.Typer) -> None:
         return ExitCode.OK
 
 
-def _report(problems: list[Problem], as_json: bool, what: str | None) -> int:
+def _located(problems: list[Problem]) -> list[dict[str, object]]:
+    return [
+        {"file": p.file, "line": p.line, "col": p.col, "message": p.message}
+        for p in sorted(problems, key=lambda p: (p.file, p.line, p.col, p.message))
+    ]
+
+
+def _notes(unset: list[Problem], as_json: bool) -> None:
+    """Unset ``${VAR}``s, on stderr: 'run' will need them; 'validate --strict' requires them."""
+    for p in sorted(unset, key=lambda p: (p.file, p.line, p.col)):
+        sys.stderr.write(f"note: {p}\n")
+    if unset:
+        sys.stderr.write(
+            "note: checked without the value(s) above; 'evalgate run' needs them,"
+            " 'evalgate validate --strict' requires them\n"
+        )
+
+
+def _report(
+    problems: list[Problem], as_json: bool, what: str | None, unset: list[Problem] | None = None
+) -> int:
     problems = sorted(problems, key=lambda p: (p.file, p.line, p.col, p.message))
     if as_json:
         typer.echo(
             json.dumps(
-                {
-                    "ok": False,
-                    "problems": [
-                        {"file": p.file, "line": p.line, "col": p.col, "message": p.message}
-                        for p in problems
-                    ],
-                }
+                {"ok": False, "problems": _located(problems), "unset": _located(unset or [])}
             )
         )
     else:

@@ -84,7 +84,9 @@ def finish(
         summary = summarize(out, verdict, {k: str(v) for k, v in written.items()})
         written["summary"] = out.run_dir / "summary.json"
     if pres.reports:
-        write_github(view, render_markdown(view, env), environ=env)
+        # stderr: stdout carries only what was asked for (the --json summary). The Actions
+        # runner reads workflow commands from both streams.
+        write_github(view, render_markdown(view, env), environ=env, out=sys.stderr)
     if pres.as_json:
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     print_report(

@@ -145,6 +145,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug_flag = "--debug" in args[:cut]
     args = [a for a in args[:cut] if a != "--debug"] + args[cut:]
     set_debug(debug_flag)
+    from evalgate.install import conflict_message, foreign_owners
+
+    owners = foreign_owners()
+    if owners:
+        _err(f"error: {conflict_message(owners)}")
+        return ExitCode.USAGE
     command = typer.main.get_command(app)
     try:
         rv = command.main(args=args, prog_name="evalgate", standalone_mode=False)

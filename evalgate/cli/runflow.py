@@ -37,6 +37,7 @@ class RunOptions:
     as_json: bool = False
     log_json: str | None = None
     langfuse: bool = False
+    langfuse_strict: bool = False
     reports: bool = True
     transport: httpx.AsyncBaseTransport | None = None
 
@@ -55,6 +56,10 @@ def perform_run(
     """Run, confirm flips, gate, report, record; return the exit code and what was written."""
     cfg = project.config
     env = os.environ if environ is None else environ
+    if opts.langfuse:
+        from evalgate.cli.cmd_langfuse import check_export
+
+        check_export(cfg)  # before any call: a missing extra or key never costs a run
     with Telemetry(cfg, opts.log_json, env) as tel:
         req = RunRequest(
             cfg,
@@ -120,7 +125,7 @@ def perform_run(
         if opts.langfuse:
             from evalgate.cli.cmd_langfuse import export_after_run
 
-            export_after_run(cfg, output.run_dir)
+            code = export_after_run(cfg, output.run_dir, code, strict=opts.langfuse_strict)
         return RunDone(code, output.run_dir, summary, verdict)
 
 

@@ -25,6 +25,9 @@ class Interpolator:
     problems: list[Problem] = field(default_factory=list)
     secrets: set[str] = field(default_factory=set)
     names: dict[str, str] = field(default_factory=dict)  # value -> variable name
+    # None: an unset variable without a default is a problem. A list: it is noted there
+    # instead (``validate`` checks structure without the target's secrets) and becomes "".
+    unset: list[Problem] | None = None
 
     def __call__(self, value: str, path: tuple[str | int, ...], line: int, col: int) -> str:
         if "$" not in value:
@@ -52,15 +55,14 @@ class Interpolator:
                 return val
             if default is not None:
                 return default
-            self.problems.append(
-                Problem(
-                    self.file,
-                    line,
-                    col,
-                    f"environment variable {name} is not set; export it, or give a default"
-                    f" with ${{{name}:-value}}",
-                )
+            problem = Problem(
+                self.file,
+                line,
+                col,
+                f"environment variable {name} is not set; export it, or give a default"
+                f" with ${{{name}:-value}}",
             )
+            (self.problems if self.unset is None else self.unset).append(problem)
             return ""
 
         return _VAR.sub(sub, value)

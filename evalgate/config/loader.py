@@ -31,10 +31,15 @@ from evalgate.fsutil import display_path
 _DEFAULT_MAPPING = ResponseMapping()
 
 
-def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
+def load_config(
+    path: Path, environ: Mapping[str, str] | None = None, unset: list[Problem] | None = None
+) -> Config:
     """Read, interpolate, validate and parse a config file.
 
-    Raises :class:`ConfigError` listing every problem as ``file:line:col: message``.
+    Raises :class:`ConfigError` listing every problem as ``file:line:col: message``. With an
+    ``unset`` list, a ``${VAR}`` that is not set (and has no default) is noted there instead of
+    being a problem; checks of the values on those lines are skipped (their values are unknown).
+    Such a config is for checking only, never for running.
     """
     env = os.environ if environ is None else environ
     display = display_path(path)
@@ -47,7 +52,7 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
         raise ConfigError(f"{display}: config file not found; {hint}")
     if path.is_dir():
         raise ConfigError(f"{display}: is a directory; pass the config file itself")
-    interp = Interpolator(env, display)
+    interp = Interpolator(env, display, unset=unset)
     doc, problems = load_yaml_file(path, display, scalar_hook=interp)
     problems = problems + interp.problems
     secrets.register_named(interp.names)
@@ -61,6 +66,9 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
         problems.extend(validate(doc, "config"))
     if not problems:
         problems.extend(_target_problems(doc))
+    if unset:
+        unknown = {p.line for p in unset}
+        problems = [p for p in problems if p.file != display or p.line not in unknown]
     if problems:
         raise ConfigError(_count(problems), problems)
     data: dict[str, Any] = doc.data

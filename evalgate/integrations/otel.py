@@ -1,4 +1,4 @@
-"""OpenTelemetry metrics for the eval's own calls (the optional ``evalgate[otel]`` extra).
+"""OpenTelemetry metrics for the eval's own calls (the optional ``otel`` extra).
 
 Enabled by ``OTEL_EXPORTER_OTLP_ENDPOINT``, ``OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`` or
 ``telemetry.otlp_endpoint``. The SDK is imported only then, so the CLI starts fast without it.
@@ -22,13 +22,14 @@ from evalgate import __version__, secrets
 from evalgate.config.model import TelemetryConfig
 from evalgate.errors import ConfigError
 from evalgate.events import CallEvent, CaseEvent
+from evalgate.install import install_line
 from evalgate.telemetry.fields import CallLabels, labels_of
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.metrics import MeterProvider
     from opentelemetry.sdk.metrics.export import MetricExporter
 
-INSTALL_HINT = "pip install 'evalgate[otel]'"
+INSTALL_HINT = install_line("otel")
 METRICS_PATH = "/v1/metrics"
 LATENCY_BUCKETS_MS = (50, 100, 250, 500, 1000, 2000, 4000, 8000, 15000, 30000, 60000, 120000)
 SCORE_BUCKETS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)

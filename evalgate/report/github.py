@@ -1,7 +1,10 @@
 """GitHub Actions: the step summary and ``::error``/``::warning`` annotations at golden lines.
 
-GitHub reads any output line that starts with ``::`` as a workflow command. Untrusted text
-(model output, case text, reasons) is therefore always escaped before it reaches stdout.
+GitHub reads any output line that starts with ``::`` as a workflow command, on stdout and on
+stderr alike (the runner hands both streams to its command processor). Untrusted text (model
+output, case text, reasons) is therefore always escaped before it reaches either stream.
+Commands that produce a run print annotations on stderr, so that stdout carries only what was
+asked for (``--json``); ``evalgate report --github`` asks for them, and prints them on stdout.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
+from evalgate.fsutil import repo_path
 from evalgate.report.text import one_line
 from evalgate.report.view import CaseRow, RunView
 
@@ -55,7 +59,7 @@ def command(kind: str, message: str, **props: str | int) -> str:
     return f"{head}::{escape_data(message)}"
 
 
-def _case_annotation(c: CaseRow) -> str:
+def _case_annotation(c: CaseRow, environ: Mapping[str, str]) -> str:
     kind = "warning" if c.status == "error" else "error"
     what = {"error": "errored", "failed": "failed"}.get(c.status, "regressed")
     detail = c.first_failure or ("named by the gate: " + ", ".join(c.blocking))
@@ -63,13 +67,15 @@ def _case_annotation(c: CaseRow) -> str:
         detail += f" (score {c.base.score if c.base else 0:.3f} -> {c.score or 0:.3f})"
     props: dict[str, str | int] = {"title": one_line(f"evalgate: case {c.case_id} {what}", 200)}
     if c.file:
-        props = {"file": c.file, "line": c.line or 1, **props}
+        # GitHub places annotations by paths from the repository root, not the working folder
+        props = {"file": repo_path(c.file, environ), "line": c.line or 1, **props}
     return command(kind, one_line(detail, 1000), **props)
 
 
-def annotation_lines(view: RunView) -> list[str]:
+def annotation_lines(view: RunView, environ: Mapping[str, str] | None = None) -> list[str]:
     """Annotation lines: the verdict, then failed/regressed cases (error) and errored cases
     (warning), capped at ``MAX_ANNOTATIONS``."""
+    env = os.environ if environ is None else environ
     out: list[str] = []
     v = view.verdict
     if v is not None and v.status != "pass":
@@ -79,7 +85,7 @@ def annotation_lines(view: RunView) -> list[str]:
     for c in view.flagged:
         if len(out) >= MAX_ANNOTATIONS:
             break
-        out.append(_case_annotation(c))
+        out.append(_case_annotation(c, env))
     return out
 
 
@@ -91,7 +97,8 @@ def write_github(
     out: TextIO | None = None,
 ) -> bool:
     """When running in GitHub Actions, append ``markdown`` to the step summary and print
-    annotations to ``out`` (stdout). Returns False, doing nothing, outside GitHub Actions."""
+    annotations to ``out`` (default stdout). Returns False, doing nothing, outside GitHub
+    Actions."""
     env = os.environ if environ is None else environ
     if not is_github_actions(env):
         return False
@@ -100,7 +107,7 @@ def write_github(
         with open(Path(summary), "a", encoding="utf-8") as f:
             f.write(markdown if markdown.endswith("\n") else markdown + "\n")
     stream = out or sys.stdout
-    for line in annotation_lines(view):
+    for line in annotation_lines(view, env):
         stream.write(line + "\n")
     stream.flush()
     return True

@@ -71,8 +71,13 @@ def source_url(file: str, line: int, environ: Mapping[str, str]) -> str:
 
 
 def source_link(file: str, line: int, environ: Mapping[str, str]) -> str:
-    """``[file:line](target)`` with the label escaped, or '' without a file."""
+    """``[file:line](target)`` with the label escaped, or '' without a file. The path is
+    relative to the repository root (where GitHub resolves it), whatever folder evalgate ran
+    in."""
     if not file:
         return ""
+    from evalgate.fsutil import repo_path
+
+    file = repo_path(file, environ)
     label = f"{file}:{line}" if line else file
     return f"[{text(label, 200)}]({source_url(file, line, environ)})"

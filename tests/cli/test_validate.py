@@ -255,3 +255,38 @@ def test_golden_schema_lists_scorers_and_their_parameters(
     good = {"cases": [{"id": "a", "input": {}, "expect": [{"citation": {"min": 1}}, "refusal"]}]}
     bad = {"cases": [{"id": "a", "input": {}, "expect": [{"citaton": True}]}]}
     assert v.is_valid(good) and not v.is_valid(bad)
+
+
+def test_unset_target_secrets_are_notes_not_problems(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TARGET_URL", raising=False)
+    monkeypatch.delenv("API_KEY", raising=False)
+    (project / "evalgate.yaml").write_text(
+        CONFIG.replace("http://127.0.0.1:9/v1", "${TARGET_URL}/v1").replace(":-none", "")
+    )
+    assert main(["validate"]) == 0
+    err = capsys.readouterr().err
+    assert "note: evalgate.yaml:1:15: environment variable TARGET_URL is not set" in err
+    assert "environment variable API_KEY is not set" in err and "ok: 1 golden file(s)" in err
+    assert main(["validate", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["ok"] is True and [u["line"] for u in out["unset"]] == [1, 1]
+    assert main(["validate", "--strict"]) == 2  # --strict requires them, as run does
+    assert "TARGET_URL is not set" in capsys.readouterr().out
+    assert main(["run", "--out", "r"]) == 2
+    assert not (project / "r").exists()
+
+
+def test_goldens_are_still_checked_without_the_secrets(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("API_KEY", raising=False)
+    (project / "evalgate.yaml").write_text(CONFIG.replace(":-none", ""))
+    (project / "goldens" / "demo.yaml").write_text(GOLDEN.replace("polite: true", "politee: 1"))
+    assert main(["validate", "--json"]) == 2
+    out = json.loads(capsys.readouterr().out)
+    assert out["ok"] is False and "politee" in out["problems"][0]["message"]
+    assert [u["message"].split(";")[0] for u in out["unset"]] == [
+        "environment variable API_KEY is not set"
+    ]

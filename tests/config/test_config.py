@@ -6,7 +6,7 @@ import pytest
 
 from evalgate import secrets
 from evalgate.config.loader import load_config
-from evalgate.errors import ConfigError
+from evalgate.errors import ConfigError, Problem
 
 GOOD = """\
 version: 1
@@ -167,3 +167,29 @@ def test_template_and_mapping_mistakes_are_located(tmp_path: Path) -> None:
     assert out[2] == "5:12: template: '{{' without a closing '}}' in '{{ case.id'"
     assert out[3].startswith("7:13: invalid JMESPath expression 'answer[?'")
     assert len(out) == 4
+
+
+def test_unset_vars_can_be_collected_instead_of_failing(tmp_path: Path) -> None:
+    text = (
+        "target:\n"
+        "  url: ${URL}/v1\n"  # the url check cannot judge an unknown value: skipped
+        "  headers: {Authorization: 'Bearer ${KEY}'}\n"
+        "  retires: 3\n"  # any other problem still counts
+    )
+    unset: list[Problem] = []
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text), {}, unset)
+    assert [(p.line, p.message.split(";")[0]) for p in caught.value.problems] == [
+        (4, caught.value.problems[0].message.split(";")[0])
+    ]
+    assert "retires" in caught.value.problems[0].message
+    assert [(p.line, p.message.split(";")[0]) for p in unset] == [
+        (2, "environment variable URL is not set"),
+        (3, "environment variable KEY is not set"),
+    ]
+    fine = "target:\n  url: ${URL}/v1\n"
+    unset.clear()
+    assert load_config(write(tmp_path, fine), {}, unset).target.url == "/v1"
+    assert len(unset) == 1
+    with pytest.raises(ConfigError, match="URL is not set"):
+        load_config(write(tmp_path, fine), {})  # without the list: a problem, as for run

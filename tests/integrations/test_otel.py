@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ import pytest
 from evalgate import __version__, secrets
 from evalgate.config.model import TelemetryConfig
 from evalgate.errors import ConfigError
+from evalgate.install import install_line
 from evalgate.integrations.otel import OtelMetrics, resolve_settings
 from tests.support.otlp_receiver import OtlpReceiver, Point
 from tests.telemetry.events import call, case, response
@@ -74,7 +76,7 @@ def test_resource_headers_and_timeout_from_environment() -> None:
 
 def test_missing_extra_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "opentelemetry.sdk.metrics", None)
-    with pytest.raises(ConfigError, match=r"pip install 'evalgate\[otel\]'"):
+    with pytest.raises(ConfigError, match=re.escape(install_line("otel"))):
         OtelMetrics.from_env({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318"}, TelemetryConfig())
 
 

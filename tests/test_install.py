@@ -1,0 +1,179 @@
+"""Install lines name only this project, and another project's ``evalgate`` package is caught.
+
+The name ``evalgate`` on the package index (and ``evalgate-ci``, ``evalgate-cli``,
+``evalgate-sdk``) belongs to unrelated projects. Every install line in the docs, the examples,
+the ``init`` template, the action and evalgate's own hints must install this project.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from evalgate import __version__
+from evalgate.cli.main import main
+from evalgate.install import DIST, foreign_owners, install_line, normalize, requirement
+
+ROOT = Path(__file__).resolve().parents[1]
+PIP = re.compile(r"pip3?\s+install\s+([^\n`&;|#]*)")
+NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*([<>=!~].*)?$")
+EXTRA_OF_OTHERS = re.compile(r"(?<![\w-])evalgate(?:-(?:ci|cli|sdk))?\[")
+
+
+def shipped_text_files() -> Iterator[Path]:
+    yield ROOT / "README.md"
+    yield ROOT / "action.yml"
+    for folder, pattern in (
+        ("docs", "*.md"),
+        ("examples", "*"),
+        ("evalgate/templates", "*"),
+        ("evalgate", "*.py"),
+    ):
+        yield from (p for p in sorted((ROOT / folder).rglob(pattern)) if p.is_file())
+
+
+def bad_installs(text: str) -> list[str]:
+    """Requirements in ``pip install`` commands that could install someone else's package."""
+    bad = [m.group(0) for m in EXTRA_OF_OTHERS.finditer(text)]
+    for m in PIP.finditer(text):
+        try:
+            tokens = shlex.split(m.group(1))
+        except ValueError:
+            tokens = m.group(1).split()
+        for token in tokens:
+            if token.startswith(("-", ".", "/", "~", "$", "{")):
+                continue  # options, paths, variables
+            if " @ " in token:  # a direct reference: the name must be ours
+                name = token.split(" @ ", 1)[0].split("[", 1)[0].strip()
+                if normalize(name) != DIST:
+                    bad.append(token)
+                continue
+            named = NAME.match(token)
+            # any evalgate-like name resolved by the index (ours is not published there)
+            if named and normalize(named.group(1)).startswith("evalgate"):
+                bad.append(token)
+    return bad
+
+
+def test_the_scan_catches_every_known_foreign_install() -> None:
+    for line in (
+        "pip install evalgate",
+        "python -m pip install --quiet evalgate",
+        "pip install 'evalgate[otel]'",
+        "pip install evalgate==0.1.0",
+        "pip install evalgate-ci",
+        "pip install Evalgate_SDK",
+        "pip install evalgate-cli>=0.2",
+        "pip install evalgate-middleware",  # not on the index: a squatter could take it
+        "pip install 'evalgate @ git+https://github.com/evalgate/evalgate@v0.1.0'",
+        "hint: install the evalgate[langfuse] extra",
+    ):
+        assert bad_installs(line), line
+    for line in (
+        "pip install -e '.[dev]'",
+        "pip install .",
+        f"pip install '{requirement()}'",
+        f"pip install '{requirement('otel')}' && evalgate demo",
+        'pip install "$ACTION_PATH"',
+        "pip install the `version` input",
+    ):
+        assert not bad_installs(line), line
+
+
+def test_no_doc_example_template_or_hint_installs_a_foreign_package() -> None:
+    found = {
+        str(path.relative_to(ROOT)): bad
+        for path in shipped_text_files()
+        if (bad := bad_installs(path.read_text("utf-8")))
+    }
+    assert not found, found
+
+
+def test_the_install_line_names_this_project_at_this_version() -> None:
+    assert normalize(DIST) == DIST and DIST != "evalgate"
+    assert install_line("otel") == (
+        f"pip install '{DIST}[otel] @ git+https://github.com/evalgate/evalgate@v{__version__}'"
+    )
+    pyproject = (ROOT / "pyproject.toml").read_text("utf-8")
+    assert re.search(rf'^name = "{DIST}"$', pyproject, re.M)
+    assert re.search(rf'^version = "{re.escape(__version__)}"$', pyproject, re.M)
+
+
+def fake_dist(site: Path, name: str, *, record: str | None, top_level: str | None = None) -> None:
+    info = site / f"{name.replace('-', '_')}-0.3.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.3.0\n")
+    if record is not None:
+        (info / "RECORD").write_text(record)
+    if top_level is not None:
+        (info / "top_level.txt").write_text(top_level)
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setattr(sys, "path", [str(tmp_path), *sys.path])
+    foreign_owners.cache_clear()
+    yield tmp_path
+    foreign_owners.cache_clear()
+
+
+def test_another_distribution_of_the_evalgate_package_is_named(
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_dist(site, "evalgate", record="evalgate/__init__.py,,\nevalgate/cli.py,,\n")
+    fake_dist(site, "evalgate-sdk", record="x,,\n", top_level="evalgate\n")
+    fake_dist(site, "unrelated", record="unrelated/__init__.py,,\n")
+    assert foreign_owners() == ("evalgate 0.3.0", "evalgate-sdk 0.3.0")
+    assert main(["--version"]) == 2
+    err = capsys.readouterr().err
+    owners = "'evalgate 0.3.0', 'evalgate-sdk 0.3.0'"
+    assert f"{owners} also provide the 'evalgate' import package" in err
+    assert f"pip uninstall -y evalgate evalgate-sdk {DIST} && {install_line()}" in err
+
+
+def test_a_build_folder_egg_info_or_another_package_is_no_conflict(site: Path) -> None:
+    fake_dist(site, "evalgate", record=None, top_level="evalgate\n")  # a checkout's egg-info
+    fake_dist(site, "egate", record="egate/__init__.py,,\n")
+    assert foreign_owners() == ()
+    assert main(["--version"]) == 0
+
+
+def test_a_missing_extra_is_a_usage_error_naming_the_install_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from evalgate.errors import UsageError
+    from evalgate.install import load_extra
+
+    monkeypatch.setitem(sys.modules, "langfuse", None)  # import langfuse now fails
+    for mod in [m for m in sys.modules if m.startswith("evalgate.integrations.langfuse.")]:
+        monkeypatch.delitem(sys.modules, mod)
+    with pytest.raises(UsageError) as caught:
+        load_extra("langfuse", "evalgate.integrations.langfuse.client", "'evalgate import'")
+    assert install_line("langfuse") in str(caught.value)
+    assert "'evalgate import' needs the optional 'langfuse' extra" in str(caught.value)
+
+
+def test_an_import_error_of_evalgate_itself_stays_a_bug(monkeypatch: pytest.MonkeyPatch) -> None:
+    from evalgate.install import load_extra
+
+    monkeypatch.setitem(sys.modules, "evalgate.nothing_here", None)
+    with pytest.raises(ImportError):
+        load_extra("langfuse", "evalgate.nothing_here", "x")
+
+
+def test_the_install_line_keeps_our_version_when_init_was_overwritten(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import evalgate.install as inst
+
+    inst.own_version.cache_clear()
+    monkeypatch.setattr(inst, "__version__", "0.3.0")  # another project's __init__.py
+    try:
+        assert inst.requirement().endswith(f"@v{__version__}")
+    finally:
+        inst.own_version.cache_clear()

@@ -6,6 +6,8 @@ see test_refusal_public.py); every row fails if its class is not handled.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from evalgate.model import Response
@@ -146,3 +148,10 @@ def test_jailbreak_golden_fails_when_content_follows_the_decline() -> None:
 def test_reason_quotes_the_deciding_sentence() -> None:
     s = run("refusal", True, Response(output="Sure thing. " + IMPERSONAL[1]))
     assert s.passed and s.reason == f'refused: "{IMPERSONAL[1]}"'
+
+
+def test_many_pivots_after_a_decline_stay_fast() -> None:
+    text = "I cannot help with that.\n" + "However, hypothetically, it is important.\n" * 500
+    started = time.perf_counter()
+    assert is_refusal(text)[0]
+    assert time.perf_counter() - started < 0.2

@@ -11,8 +11,9 @@ pinned by repository, commit and SHA-256; a file whose hash differs stops the bu
 Labels come from the publishers, never from us:
 
 - ``complied``: the publisher's labeller judged that the answer delivers the harmful content
-  asked for (JAILJUDGE ``label=1`` and PKU-SafeRLHF ``label=1``: human labels as published by
-  JailbreakEval; JailbreakBench ``jailbroken=true``: the benchmark's LLM judge). For a golden
+  asked for (JAILJUDGE ``label=1`` and PKU-SafeRLHF ``label=1``: the annotation published by
+  JailbreakEval, human-labelled per both datasets; JailbreakBench ``jailbroken=true``: the
+  benchmark's LLM judge). For a golden
   that expects ``refusal: true`` these answers must *fail*, whatever apology they open with.
 - ``not_complied``: the labeller judged the answer safe. That is a refusal *or* a harmless
   answer; the label does not say which, so it only bounds how often a detector fires.
@@ -21,6 +22,10 @@ The split is by source and model and was fixed before the detector was changed: 
 (JAILJUDGE; JailbreakBench vicuna-13b-v1.5 and gpt-3.5-turbo-1106) may be read while writing
 patterns; ``heldout`` (JailbreakBench llama-2-7b-chat-hf and gpt-4-0125-preview;
 PKU-SafeRLHF, sampled to 1,000 items with seed 20261130) must not be.
+
+Licences: JailbreakBench/artifacts and ThuCCSLab/JailbreakEval are MIT; the datasets
+JailbreakEval redistributes keep their own terms (PKU-SafeRLHF: non-commercial), so the
+corpus is rebuilt locally and never committed.
 """
 
 from __future__ import annotations

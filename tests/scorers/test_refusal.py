@@ -105,7 +105,9 @@ def test_corpus_is_large_and_balanced() -> None:
 
 @pytest.mark.parametrize("slice_name", ["tuning", "heldout_1", "heldout_2"])
 def test_corpus_precision_and_recall(slice_name: str) -> None:
+    # measured: 1.000 and 1.000 on every slice; the margin allows one error in the smallest
     items = yaml.safe_load(CORPUS.read_text(encoding="utf-8"))[slice_name]
     precision, recall, wrong = _figures(items)
-    assert precision >= 0.95, wrong
+    assert precision >= 0.98, wrong
     assert recall >= 0.95, wrong
+    assert len(wrong) <= 1, wrong

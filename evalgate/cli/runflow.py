@@ -90,9 +90,8 @@ def perform_run(
             if extra:
                 if not opts.quiet:
                     sys.stderr.write(
-                        f"confirming {len({i.case.id for i in extra})} case(s) that"
-                        f" went from pass to fail ({cfg.gate.confirm} more runs"
-                        " each)\n"
+                        f"confirming {len({i.case.id for i in extra})} failing case(s)"
+                        f" ({cfg.gate.confirm} more runs each)\n"
                     )
                 if run_items(req, output.run_dir, output.run_id, extra).interrupted:
                     out = replace(output, results=read_compact(output.run_dir))

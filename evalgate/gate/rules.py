@@ -14,6 +14,7 @@ from evalgate.gate.baseline import Baseline
 from evalgate.gate.verdict import (
     BASELINE_MISSING,
     ERROR_RATE,
+    FEW_SHARED,
     INFO,
     MIN_PASS_RATE,
     PROMPT_VERSION,
@@ -22,7 +23,9 @@ from evalgate.gate.verdict import (
 from evalgate.results import CaseStats
 
 NO_RESULTS = "no_results"  # nothing was scored: no evidence either way
-INCONCLUSIVE_KINDS = frozenset({ERROR_RATE, PROMPT_VERSION, BASELINE_MISSING, NO_RESULTS})
+INCONCLUSIVE_KINDS = frozenset(
+    {ERROR_RATE, PROMPT_VERSION, BASELINE_MISSING, NO_RESULTS, FEW_SHARED}
+)
 MAX_NAMED = 5  # case ids spelled out in a message; Reason.cases keeps them all
 EPS = 1e-12  # "dropped by more than 0.02" must not trigger on 0.020000000000000018
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import typer
 
 from evalgate.cli.common import CONFIG_OPTION, config_path
 from evalgate.errors import ConfigError, ExitCode, Problem
+from evalgate.model import Case
 from evalgate.project import load_project
 from evalgate.scorers.registry import REGISTRY
 
@@ -22,7 +24,10 @@ def register(app: typer.Typer) -> None:
             None, "--goldens", "-g", help="Golden files or folders (default: from the config)."
         ),
         strict: bool = typer.Option(
-            False, "--strict", help="Also fail on cases still marked 'review: pending'."
+            False,
+            "--strict",
+            help="Also fail on cases still marked 'review: pending' and on cases with no"
+            " expectations.",
         ),
         list_scorers: bool = typer.Option(
             False, "--list-scorers", help="List the available scorers and where they come from."
@@ -42,7 +47,11 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"{d.name:<24} {origin}  {d.description.replace('``', '')}")
             return ExitCode.OK
         problems = list(project.problems)
+        # a case whose scorers did not load only looks empty: the problems say why
+        warnings = [] if problems else no_expectations(project.goldens.cases)
         if strict:
+            problems.extend(warnings)
+            warnings = []
             problems.extend(
                 Problem(
                     c.file,
@@ -55,7 +64,9 @@ def register(app: typer.Typer) -> None:
                 if c.pending
             )
         if problems:
-            return _report(problems, as_json, None)
+            return _report(problems, as_json, None, warnings)
+        for w in warnings:
+            sys.stderr.write(f"{w.file}:{w.line}:{w.col}: warning: {w.message}\n")
         cases = project.goldens.cases
         pending = sum(1 for c in cases if c.pending)
         custom = [d.name for d in REGISTRY if d.origin != "builtin"]
@@ -68,6 +79,7 @@ def register(app: typer.Typer) -> None:
                         "files": list(project.goldens.files),
                         "cases": len(cases),
                         "pending": pending,
+                        "warnings": [_problem_dict(w) for w in warnings],
                     }
                 )
             )
@@ -82,23 +94,44 @@ def register(app: typer.Typer) -> None:
         return ExitCode.OK
 
 
-def _report(problems: list[Problem], as_json: bool, what: str | None) -> int:
+def no_expectations(cases: Sequence[Case]) -> list[Problem]:
+    """Cases that would run with no scorer at all: they pass whatever the endpoint answers."""
+    return [
+        Problem(
+            c.file,
+            c.line,
+            1,
+            f"case '{c.id}' has no expectations, so it passes whatever the answer; add"
+            " 'expect' with at least one scorer (to the case, a turn or the file's defaults)",
+        )
+        for c in cases
+        if not c.skip and not c.expect and not any(t.expect for t in c.turns)
+    ]
+
+
+def _problem_dict(p: Problem) -> dict[str, object]:
+    return {"file": p.file, "line": p.line, "col": p.col, "message": p.message}
+
+
+def _report(
+    problems: list[Problem], as_json: bool, what: str | None, warnings: Sequence[Problem] = ()
+) -> int:
     problems = sorted(problems, key=lambda p: (p.file, p.line, p.col, p.message))
     if as_json:
         typer.echo(
             json.dumps(
                 {
                     "ok": False,
-                    "problems": [
-                        {"file": p.file, "line": p.line, "col": p.col, "message": p.message}
-                        for p in problems
-                    ],
+                    "problems": [_problem_dict(p) for p in problems],
+                    "warnings": [_problem_dict(w) for w in warnings],
                 }
             )
         )
     else:
         for p in problems:
             typer.echo(str(p))
+        for w in warnings:
+            sys.stderr.write(f"{w.file}:{w.line}:{w.col}: warning: {w.message}\n")
     n = len(problems)
     files = len({p.file for p in problems})
     sys.stderr.write(

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from evalgate.config.model import GateConfig
 from evalgate.gate.baseline import Baseline
 from evalgate.gate.rules import EPS, names, passes, shared
-from evalgate.gate.verdict import CASE_FAILED, FEW_SHARED, INFO, Reason
+from evalgate.gate.verdict import CASE_FAILED, CRITICAL_UNSCORED, FEW_SHARED, INFO, Reason
 from evalgate.results import CaseStats
 
 
@@ -111,6 +111,53 @@ def no_expectations(scored: Mapping[str, CaseStats]) -> list[Reason]:
             f"{len(empty)} cases have no expectations and pass whatever the answer:"
             f" {names(empty)}; add 'expect' to them ('evalgate validate --strict' refuses them)",
             tuple(empty),
+            blocking=False,
+        )
+    ]
+
+
+def unscored_critical(candidate: Mapping[str, CaseStats], cfg: GateConfig) -> list[Reason]:
+    """Critical cases whose every repeat errored: nothing shows they still pass (inconclusive).
+
+    The error rate tolerates a few errors across a run; a critical case that could not be
+    scored at all would otherwise drop out of every rule.
+    """
+    critical = set(cfg.critical_tags)
+    hit = [
+        cid
+        for cid, s in sorted(candidate.items())
+        if s.n == 0 and s.errors > 0 and critical.intersection(s.tags)
+    ]
+    if not hit:
+        return []
+    shown = [
+        f"{cid} ({candidate[cid].errors} error{'s' * (candidate[cid].errors > 1)})" for cid in hit
+    ]
+    return [
+        Reason(
+            CRITICAL_UNSCORED,
+            f"critical cases could not be scored, every repeat errored: {names(shown)}; nothing"
+            " shows they still pass. Check the endpoint's answer to them in results.jsonl, then"
+            " re-run",
+            tuple(hit),
+        )
+    ]
+
+
+def skipped_note(candidate: Mapping[str, CaseStats], baseline: Baseline) -> list[Reason]:
+    """Baseline cases this run skipped (``skip`` or ``review: pending``): not judged at all."""
+    hit = [
+        cid
+        for cid, s in sorted(candidate.items())
+        if s.n == 0 and s.errors == 0 and s.skipped and cid in baseline.cases
+    ]
+    if not hit:
+        return []
+    return [
+        Reason(
+            INFO,
+            f"{len(hit)} baseline cases were skipped in this run and not judged: {names(hit)}",
+            tuple(hit),
             blocking=False,
         )
     ]

@@ -10,7 +10,8 @@ Rules (docs/gate.md explains each):
   the baseline fails now; when a ``min_pass_rate`` is not met; when a case the baseline cannot
   vouch for (new, changed, or any case without a baseline) fails (``gate/coverage.py``).
 - inconclusive too when fewer than ``min_shared`` of the scored cases are shared with the
-  baseline: regressions cannot be measured against it.
+  baseline (regressions cannot be measured against it), and when a critical case could not be
+  scored at all (every repeat errored).
 - "Passed" and "fails" are majority verdicts over every scored repeat (``pass_rate``), so
   confirmation re-runs (:func:`to_confirm`: flipped cases, failing new or changed ones) can
   clear an unlucky sample.
@@ -30,7 +31,14 @@ from types import MappingProxyType
 
 from evalgate.config.model import GateConfig
 from evalgate.gate.baseline import Baseline
-from evalgate.gate.coverage import failing_unvouched, must_pass, no_expectations, shared_share
+from evalgate.gate.coverage import (
+    failing_unvouched,
+    must_pass,
+    no_expectations,
+    shared_share,
+    skipped_note,
+    unscored_critical,
+)
 from evalgate.gate.drop import CI_LEVEL, drop_rule
 from evalgate.gate.rules import (
     INCONCLUSIVE_KINDS,
@@ -223,7 +231,9 @@ def evaluate(
                     blocking=False,
                 )
             )
+        reasons += skipped_note(candidate, baseline)
     reasons += must_pass(confirmed, baseline)
+    reasons += unscored_critical(candidate, cfg)
     reasons += no_expectations(scored)
     reasons += absolute_checks(scored, cfg)
     blocking = [r for r in reasons if r.blocking]

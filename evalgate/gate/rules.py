@@ -13,6 +13,7 @@ from evalgate.errors import ConfigError
 from evalgate.gate.baseline import Baseline
 from evalgate.gate.verdict import (
     BASELINE_MISSING,
+    CRITICAL_UNSCORED,
     ERROR_RATE,
     FEW_SHARED,
     INFO,
@@ -24,7 +25,7 @@ from evalgate.results import CaseStats
 
 NO_RESULTS = "no_results"  # nothing was scored: no evidence either way
 INCONCLUSIVE_KINDS = frozenset(
-    {ERROR_RATE, PROMPT_VERSION, BASELINE_MISSING, NO_RESULTS, FEW_SHARED}
+    {ERROR_RATE, PROMPT_VERSION, BASELINE_MISSING, NO_RESULTS, FEW_SHARED, CRITICAL_UNSCORED}
 )
 MAX_NAMED = 5  # case ids spelled out in a message; Reason.cases keeps them all
 EPS = 1e-12  # "dropped by more than 0.02" must not trigger on 0.020000000000000018

@@ -43,9 +43,15 @@ def golden(
     return {"dataset": "cov", "defaults": defaults or {}, "cases": cases}
 
 
-def setup(project: Project, srv: FaultServer, doc: dict[str, Any], **target: Any) -> CliRun:
+def setup(
+    project: Project,
+    srv: FaultServer,
+    doc: dict[str, Any],
+    gate: dict[str, Any] | None = None,
+    **target: Any,
+) -> CliRun:
     """Goldens ``doc`` against the good endpoint, recorded as baseline v1 (must exit 0)."""
-    project.write_config({"url": srv.url("/echo"), "body": BODY, **target})
+    project.write_config({"url": srv.url("/echo"), "body": BODY, **target}, gate=gate or {})
     project.write_golden("cov.yaml", doc)
     rec = project.cli("run", "--record-baseline", "--prompt-version", "v1", "--out", "base", "-q")
     assert rec.code == 0, rec.err
@@ -202,3 +208,23 @@ def test_gate_confirm_reruns_a_failing_new_case(project: Project, srv: FaultServ
     results = [r for r in project.results("cand") if r["case_id"] == "c0"]
     assert len(results) == 3 and sum(1 for r in results if r.get("confirmation")) == 2
     assert "c0 (new, now 0/3)" in verdict(project)["reasons"][0]["message"]
+
+
+def test_a_critical_case_that_only_errors_is_not_a_pass(project: Project, srv: FaultServer) -> None:
+    """An endpoint that crashes on the critical case: under max_error_rate, still exit 3."""
+    setup(project, srv, golden(), gate={"max_error_rate": 0.5})
+    project.write_config(
+        {"url": srv.url("/regress?bad=login&code=500"), "body": BODY}, gate={"max_error_rate": 0.5}
+    )
+    bad = project.cli("run", "--baseline", "v1", "--out", "cand", "-q")
+    assert bad.code == 3, bad.err
+    assert blocking(verdict(project)) == {"critical_unscored": ["c0"]}
+
+
+def test_a_skipped_critical_case_is_named(project: Project, srv: FaultServer) -> None:
+    setup(project, srv, golden())
+    project.write_golden("cov.yaml", golden(c0={"skip": "flaky upstream"}))
+    ran = regressed(project, srv)
+    assert ran.code == 0, ran.err  # skipping is explicit and reviewed: a note, not a block
+    notes = [r for r in verdict(project)["reasons"] if r["cases"] == ["c0"]]
+    assert notes and "skipped" in notes[0]["message"] and not notes[0]["blocking"]

@@ -13,7 +13,16 @@ from hypothesis import strategies as st
 from evalgate.config.model import GateConfig
 from evalgate.gate.baseline import Baseline
 from evalgate.gate.policy import evaluate, flipped_cases, to_confirm
-from evalgate.gate.verdict import CASE_FAILED, FAIL, FEW_SHARED, INCONCLUSIVE, INFO, PASS, Verdict
+from evalgate.gate.verdict import (
+    CASE_FAILED,
+    CRITICAL_UNSCORED,
+    FAIL,
+    FEW_SHARED,
+    INCONCLUSIVE,
+    INFO,
+    PASS,
+    Verdict,
+)
 from evalgate.results import CaseStats
 from tests.gate.helpers import baseline_of, run, stats
 
@@ -164,3 +173,26 @@ def test_a_failing_case_never_passes_unless_the_baseline_vouches_for_it(
         assert set(unvouched) <= set(found(v, CASE_FAILED)[0][1])
     else:
         assert not found(v, CASE_FAILED)
+
+
+def test_a_critical_case_that_only_errored_is_inconclusive() -> None:
+    base = good_set(40, c00=("critical",))
+    cand = dict(base)
+    cand["c00"] = stats("c00", [], errors=1, tags=("critical",))  # 1 of 40 results: under 5%
+    v = evaluate(cand, baseline_of(base), CFG)
+    assert v.status == INCONCLUSIVE
+    [(msg, cases, _)] = found(v, CRITICAL_UNSCORED)
+    assert cases == ("c00",) and "c00 (1 error)" in msg
+    assert [r.kind for r in v.reasons if r.blocking] == [CRITICAL_UNSCORED]
+    assert evaluate(cand, None, CFG).status == INCONCLUSIVE  # with no baseline as well
+    cand["c00"] = stats("c00", [], errors=1)  # not critical: the error rate decides
+    assert evaluate(cand, baseline_of(base), CFG).status == PASS
+
+
+def test_skipped_baseline_cases_are_named_in_a_note() -> None:
+    base = good_set(10, c00=("critical",))
+    cand = dict(base)
+    cand["c00"] = stats("c00", [], skipped=True, tags=("critical",))
+    v = evaluate(cand, baseline_of(base), CFG)
+    assert v.status == PASS
+    assert any(c == ("c00",) and "skipped" in m and not b for m, c, b in found(v, INFO))

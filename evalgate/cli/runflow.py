@@ -106,8 +106,10 @@ def perform_run(
         if opts.record:
             if code == ExitCode.INCONCLUSIVE:
                 raise InconclusiveError(
-                    "not recording a baseline from an inconclusive run;"
-                    " fix the errors and run again"
+                    "not recording a baseline from an inconclusive run (see the reasons above);"
+                    " fix them and run again, or, if the old baseline no longer fits the"
+                    " goldens, record this run as the new reference with --no-gate"
+                    " --record-baseline"
                 )
             if code == ExitCode.GATE_FAILED:
                 raise GateFailed(

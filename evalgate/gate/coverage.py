@@ -88,9 +88,9 @@ def shared_share(
             f" {baseline.prompt_version!r} with the same content (gate.min_shared"
             f" {cfg.min_shared:.0%}): {_counted(changed, 'changed')}, {_counted(new, 'new')}."
             " Regressions cannot be measured against this baseline; record a new baseline for"
-            " this promptVersion (evalgate run --record-baseline on the main branch, or"
-            " evalgate baseline record RUN). A baseline recorded by an older evalgate may hash"
-            " cases differently: record it again",
+            " this promptVersion from a run of the main branch (evalgate run --no-gate"
+            " --record-baseline, or evalgate baseline record RUN). A baseline recorded by an"
+            " older evalgate may hash cases differently: record it again",
             tuple(others),
         )
     ], info

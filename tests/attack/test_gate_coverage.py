@@ -228,3 +228,17 @@ def test_a_skipped_critical_case_is_named(project: Project, srv: FaultServer) ->
     assert ran.code == 0, ran.err  # skipping is explicit and reviewed: a note, not a block
     notes = [r for r in verdict(project)["reasons"] if r["cases"] == ["c0"]]
     assert notes and "skipped" in notes[0]["message"] and not notes[0]["blocking"]
+
+
+def test_a_stale_baseline_says_how_to_replace_it(project: Project, srv: FaultServer) -> None:
+    """Every case changed: a gated --record-baseline refuses, --no-gate records, then exit 0."""
+    setup(project, srv, golden())
+    project.write_golden("cov.yaml", golden(defaults={"threshold": 0.9}))  # every case changed
+    refused = project.cli("run", "--record-baseline", "--prompt-version", "v1", "-q")
+    assert refused.code == 3
+    assert "record this run as the new reference with --no-gate --record-baseline" in refused.err
+    rec = project.cli("run", "--no-gate", "--record-baseline", "--prompt-version", "v1", "-q")
+    assert rec.code == 0, rec.err
+    again = project.cli("run", "--baseline", "v1", "--out", "after", "-q")
+    assert again.code == 0, again.err
+    assert verdict(project, "after")["stats"]["shared"] == N

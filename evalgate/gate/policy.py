@@ -116,7 +116,7 @@ def _deltas(candidate: Mapping[str, CaseStats], baseline: Baseline | None) -> li
         elif b is None:
             status = "new"
         else:
-            status = "shared" if b.content_hash == s.content_hash else "changed"
+            status = "shared" if shared(s, baseline) else "changed"
         out.append(
             CaseDelta(
                 case_id=cid,

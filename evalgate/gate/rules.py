@@ -43,9 +43,13 @@ def passes(rate: float | None) -> bool:
 
 
 def shared(cand: CaseStats, baseline: Baseline | None) -> bool:
-    """In the baseline with the same content hash: the only cases compared with it."""
+    """In the baseline with the same content hash: the only cases compared with it.
+
+    A missing hash (an empty string, from a record that has none) proves nothing: such a case
+    is not shared, so it is held to passing on its own.
+    """
     base = baseline.cases.get(cand.case_id) if baseline else None
-    return base is not None and base.content_hash == cand.content_hash
+    return base is not None and bool(cand.content_hash) and base.content_hash == cand.content_hash
 
 
 def run_checks(

@@ -196,3 +196,13 @@ def test_skipped_baseline_cases_are_named_in_a_note() -> None:
     v = evaluate(cand, baseline_of(base), CFG)
     assert v.status == PASS
     assert any(c == ("c00",) and "skipped" in m and not b for m, c, b in found(v, INFO))
+
+
+def test_a_missing_content_hash_does_not_vouch_for_a_case() -> None:
+    base = good_set(10)
+    cand = dict(base)
+    cand["c00"] = stats("c00", [False], content_hash="")
+    blank = baseline_of({**base, "c00": stats("c00", content_hash="")})
+    v = evaluate(cand, blank, CFG)
+    assert v.status == FAIL and found(v, CASE_FAILED)[0][1] == ("c00",)
+    assert {d.case_id: d.status for d in v.deltas}["c00"] == "changed"

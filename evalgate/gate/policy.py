@@ -192,7 +192,7 @@ def evaluate(
 
     ``prompt_versions`` counts the versions the endpoint served; ``total_results`` and
     ``error_results`` default to the counts in ``candidate``. ``confirmations`` holds the
-    re-runs of :func:`flipped_cases` (aggregated on their own). ``ci_resamples`` (default
+    re-runs of :func:`to_confirm` (aggregated on their own). ``ci_resamples`` (default
     ``min(cfg.resamples, 2000)``; 0 skips it) only affects the reported interval.
     """
     reasons, run_info = run_checks(

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from evalgate.config.model import Config
 from evalgate.gate.baseline import Baseline, BaselineStore
-from evalgate.gate.policy import evaluate, flipped_cases
+from evalgate.gate.policy import evaluate, to_confirm
 from evalgate.gate.verdict import INCONCLUSIVE, Reason, Verdict
 from evalgate.model import Case, Response
 from evalgate.results import CaseResult, aggregate
@@ -45,10 +45,10 @@ def resolve_baseline(
 def confirmation_items(
     cases: Sequence[Case], results: Sequence[CaseResult], baseline: Baseline | None, times: int
 ) -> list[WorkItem]:
-    """Extra repeats for the cases that flipped from pass to fail, so one bad draw can't block."""
-    if baseline is None or times <= 0:
+    """Extra repeats for the cases one bad draw could block: flipped, or failing new/changed."""
+    if times <= 0:
         return []
-    flipped = set(flipped_cases(aggregate(r for r in results if not r.confirmation), baseline))
+    flipped = set(to_confirm(aggregate(r for r in results if not r.confirmation), baseline))
     next_repeat: dict[str, int] = {}
     for r in results:
         next_repeat[r.case_id] = max(next_repeat.get(r.case_id, 0), r.repeat + 1)

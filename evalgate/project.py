@@ -48,9 +48,9 @@ def load_project(
             problems.extend(registry.load_dir(d))
     problems.extend(registry.load_entry_points())
     paths = list(goldens) if goldens else [config.resolve(g) for g in config.goldens]
-    gs = load_goldens(paths, registry)
-    if not gs.problems:
-        from evalgate.config.template_check import template_problems
+    from evalgate.config.template_check import case_reads, template_problems
 
+    gs = load_goldens(paths, registry, case_reads(config))
+    if not gs.problems:
         problems.extend(template_problems(config, gs.cases))
     return Project(config, gs, tuple(scorer_dirs), tuple(problems) + gs.problems)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import typer
 
 from evalgate.cli.common import CONFIG_OPTION, config_path
 from evalgate.errors import ConfigError, ExitCode, Problem
+from evalgate.model import Case
 from evalgate.project import load_project
 from evalgate.scorers.registry import REGISTRY
 
@@ -24,7 +26,8 @@ def register(app: typer.Typer) -> None:
         strict: bool = typer.Option(
             False,
             "--strict",
-            help="Also fail on cases still marked 'review: pending' and on unset ${VAR}s.",
+            help="Also fail on cases still marked 'review: pending', on cases with no"
+            " expectations and on unset ${VAR}s.",
         ),
         list_scorers: bool = typer.Option(
             False, "--list-scorers", help="List the available scorers and where they come from."
@@ -49,7 +52,11 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"{d.name:<24} {origin}  {d.description.replace('``', '')}")
             return ExitCode.OK
         problems = list(project.problems)
+        # a case whose scorers did not load only looks empty: the problems say why
+        warnings = [] if problems else no_expectations(project.goldens.cases)
         if strict:
+            problems.extend(warnings)
+            warnings = []
             problems.extend(
                 Problem(
                     c.file,
@@ -62,7 +69,9 @@ def register(app: typer.Typer) -> None:
                 if c.pending
             )
         if problems:
-            return _report(problems, as_json, None, unset)
+            return _report(problems, as_json, None, unset, warnings)
+        for w in warnings:
+            sys.stderr.write(f"{w.file}:{w.line}:{w.col}: warning: {w.message}\n")
         cases = project.goldens.cases
         pending = sum(1 for c in cases if c.pending)
         custom = [d.name for d in REGISTRY if d.origin != "builtin"]
@@ -76,6 +85,7 @@ def register(app: typer.Typer) -> None:
                         "cases": len(cases),
                         "pending": pending,
                         "unset": _located(unset or []),
+                        "warnings": _located(warnings),
                     }
                 )
             )
@@ -90,7 +100,22 @@ def register(app: typer.Typer) -> None:
         return ExitCode.OK
 
 
-def _located(problems: list[Problem]) -> list[dict[str, object]]:
+def no_expectations(cases: Sequence[Case]) -> list[Problem]:
+    """Cases that would run with no scorer at all: they pass whatever the endpoint answers."""
+    return [
+        Problem(
+            c.file,
+            c.line,
+            1,
+            f"case '{c.id}' has no expectations, so it passes whatever the answer; add"
+            " 'expect' with at least one scorer (to the case, a turn or the file's defaults)",
+        )
+        for c in cases
+        if not c.skip and not c.expect and not any(t.expect for t in c.turns)
+    ]
+
+
+def _located(problems: Sequence[Problem]) -> list[dict[str, object]]:
     return [
         {"file": p.file, "line": p.line, "col": p.col, "message": p.message}
         for p in sorted(problems, key=lambda p: (p.file, p.line, p.col, p.message))
@@ -109,18 +134,29 @@ def _notes(unset: list[Problem], as_json: bool) -> None:
 
 
 def _report(
-    problems: list[Problem], as_json: bool, what: str | None, unset: list[Problem] | None = None
+    problems: list[Problem],
+    as_json: bool,
+    what: str | None,
+    unset: list[Problem] | None = None,
+    warnings: Sequence[Problem] = (),
 ) -> int:
     problems = sorted(problems, key=lambda p: (p.file, p.line, p.col, p.message))
     if as_json:
         typer.echo(
             json.dumps(
-                {"ok": False, "problems": _located(problems), "unset": _located(unset or [])}
+                {
+                    "ok": False,
+                    "problems": _located(problems),
+                    "unset": _located(unset or []),
+                    "warnings": _located(warnings),
+                }
             )
         )
     else:
         for p in problems:
             typer.echo(str(p))
+        for w in warnings:
+            sys.stderr.write(f"{w.file}:{w.line}:{w.col}: warning: {w.message}\n")
     n = len(problems)
     files = len({p.file for p in problems})
     sys.stderr.write(

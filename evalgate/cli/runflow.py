@@ -95,9 +95,8 @@ def perform_run(
             if extra:
                 if not opts.quiet:
                     sys.stderr.write(
-                        f"confirming {len({i.case.id for i in extra})} case(s) that"
-                        f" went from pass to fail ({cfg.gate.confirm} more runs"
-                        " each)\n"
+                        f"confirming {len({i.case.id for i in extra})} failing case(s)"
+                        f" ({cfg.gate.confirm} more runs each)\n"
                     )
                 if run_items(req, output.run_dir, output.run_id, extra).interrupted:
                     out = replace(output, results=read_compact(output.run_dir))
@@ -112,8 +111,10 @@ def perform_run(
         if opts.record:
             if code == ExitCode.INCONCLUSIVE:
                 raise InconclusiveError(
-                    "not recording a baseline from an inconclusive run;"
-                    " fix the errors and run again"
+                    "not recording a baseline from an inconclusive run (see the reasons above);"
+                    " fix them and run again, or, if the old baseline no longer fits the"
+                    " goldens, record this run as the new reference with --no-gate"
+                    " --record-baseline"
                 )
             if code == ExitCode.GATE_FAILED:
                 raise GateFailed(

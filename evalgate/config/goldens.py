@@ -68,6 +68,30 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
     return unique, problems
 
 
+@dataclass(frozen=True)
+class CaseReads:
+    """The case fields besides input and expectations that can change a call or its score.
+
+    The request templates read ``case.metadata.KEY``, ``case.metadata``, ``case.tags``,
+    ``case.dataset`` or the whole ``case``; a custom scorer receives the whole case. Only what
+    is read goes into the content hash: a label nothing reads (a metadata key, the tags) can
+    change without making the case "changed" for the gate. ``metadata_keys`` None means every
+    key (the default when the templates are not known).
+    """
+
+    metadata_keys: frozenset[str] | None = None
+    tags: bool = False
+    dataset: bool = False
+
+    def metadata(self, metadata: Mapping[str, Any], custom_scorer: bool) -> Mapping[str, Any]:
+        if self.metadata_keys is None or custom_scorer:
+            return metadata
+        return {k: v for k, v in metadata.items() if k in self.metadata_keys}
+
+
+ALL_METADATA = CaseReads()
+
+
 def content_hash(case: Mapping[str, Any]) -> str:
     """A hash of what defines a case's behaviour: a changed case is not compared with its past."""
     canon = json.dumps(case, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
@@ -75,10 +99,13 @@ def content_hash(case: Mapping[str, Any]) -> str:
 
 
 class _FileLoader:
-    def __init__(self, doc: Doc, registry: Registry, check: ParamCheck | None) -> None:
+    def __init__(
+        self, doc: Doc, registry: Registry, check: ParamCheck | None, reads: CaseReads
+    ) -> None:
         self.doc = doc
         self.registry = registry
         self.check = check
+        self.reads = reads
         self.problems: list[Problem] = []
         # equal parameter and metadata values (most cases repeat their file's) become one
         # object: a large golden set is held in memory for the whole run
@@ -191,15 +218,23 @@ class _FileLoader:
         line, _ = self.doc.pos(path)
         weight = float(c.get("weight", defaults.get("weight", 1.0)))
         threshold = c.get("threshold", defaults.get("threshold"))
-        hashed = {
+        custom = any(
+            (d := self.registry.get(s.name)) is not None and d.origin != "builtin"
+            for s in (*expect, *(s for t in turns for s in t.expect))
+        )
+        hashed: dict[str, Any] = {
             "input": c.get("input"),
             "turns": [
                 {"input": t.input, "expect": [_spec_key(s) for s in t.expect]} for t in turns
             ],
             "expect": [_spec_key(s) for s in expect],
-            "metadata": metadata,
+            "metadata": self.reads.metadata(metadata, custom),
             "threshold": threshold,
         }
+        if self.reads.tags:
+            hashed["tags"] = list(tags)
+        if self.reads.dataset:
+            hashed["dataset"] = ctx.dataset
         return Case(
             id=str(c["id"]),
             dataset=ctx.dataset,
@@ -250,26 +285,28 @@ def _param_check() -> ParamCheck | None:
     return fn
 
 
-def load_golden_file(path: Path, registry: Registry = REGISTRY) -> tuple[list[Case], list[Problem]]:
+def load_golden_file(
+    path: Path, registry: Registry = REGISTRY, reads: CaseReads = ALL_METADATA
+) -> tuple[list[Case], list[Problem]]:
     """The cases of one golden file, or the problems that stop it loading."""
     display = display_path(path)
     text, problems = read_yaml_text(path, display)
     if text is None:
         return [], problems
     try:
-        return _load_streamed(text, display, path.stem, registry)
+        return _load_streamed(text, display, path.stem, registry, reads)
     except Fallback:
-        return _load_whole(text, display, path.stem, registry)
+        return _load_whole(text, display, path.stem, registry, reads)
 
 
 def _load_streamed(
-    text: str, display: str, stem: str, registry: Registry
+    text: str, display: str, stem: str, registry: Registry, reads: CaseReads = ALL_METADATA
 ) -> tuple[list[Case], list[Problem]]:
     """Case by case: only one case's YAML nodes and positions are held at a time."""
     stream = ItemStream(text, display, "cases")
     try:
         top, yaml_problems = stream.head()
-        loader = _FileLoader(top, registry, _param_check())
+        loader = _FileLoader(top, registry, _param_check(), reads)
         schema = validate(top, "golden")  # the top level: 'cases' is [] here
         ctx, defaults_problems = None, []
         if not schema and not yaml_problems:
@@ -303,7 +340,7 @@ def _load_streamed(
 
 
 def _load_whole(
-    text: str, display: str, stem: str, registry: Registry
+    text: str, display: str, stem: str, registry: Registry, reads: CaseReads = ALL_METADATA
 ) -> tuple[list[Case], list[Problem]]:
     """The whole document at once: for files the case-by-case reader does not take."""
     doc, problems = load_yaml_text(text, display)
@@ -314,7 +351,7 @@ def _load_whole(
     if not isinstance(doc.data, dict):
         return [], [doc.problem((), "a golden file is a mapping with 'dataset' and 'cases' keys")]
     schema_problems = validate(doc, "golden")
-    loader = _FileLoader(doc, registry, _param_check())
+    loader = _FileLoader(doc, registry, _param_check(), reads)
     raw = doc.data.get("cases")
     if schema_problems:
         # scorer checks still run on what parsed, so one pass reports everything
@@ -334,13 +371,18 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.line, p.col, p.message))
 
 
-def load_goldens(paths: Sequence[Path], registry: Registry = REGISTRY) -> GoldenSet:
-    """Load every golden file under ``paths``: cases ordered by id, all problems collected."""
+def load_goldens(
+    paths: Sequence[Path], registry: Registry = REGISTRY, reads: CaseReads = ALL_METADATA
+) -> GoldenSet:
+    """Load every golden file under ``paths``: cases ordered by id, all problems collected.
+
+    ``reads``: what the request templates read of a case, for the content hash.
+    """
     files, problems = discover(paths)
     cases: list[Case] = []
     first_seen: dict[str, Case] = {}
     for f in files:
-        fcases, fproblems = load_golden_file(f, registry)
+        fcases, fproblems = load_golden_file(f, registry, reads)
         problems.extend(fproblems)
         for c in fcases:
             prev = first_seen.get(c.id)

@@ -66,6 +66,7 @@ class GateConfig:
         default_factory=dict
     )  # "overall", "scorer.X", "tag.Y", "dataset.Z"
     max_error_rate: float = 0.05
+    min_shared: float = 0.5  # below this share of scored cases comparable with the baseline: exit 3
     confirm: int = 0
     seed: int = 0
     resamples: int = 10000

@@ -10,9 +10,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from evalgate.config.goldens import ALL_METADATA, CaseReads
 from evalgate.config.model import Config
 from evalgate.config.schema import did_you_mean
-from evalgate.errors import Problem
+from evalgate.errors import ConfigError, Problem
 from evalgate.model import Case
 
 
@@ -42,6 +43,38 @@ def _locate(path: Path | None, needle: str) -> tuple[str, int, int]:
     except (OSError, ValueError):
         pass
     return (shown, 0, 0)
+
+
+def case_reads(cfg: Config) -> CaseReads:
+    """What the request templates (with the preset applied) read of a case besides its input.
+
+    The content hash covers exactly that: metadata keys no template reads, and tags unless a
+    template reads them, can change without the case counting as changed.
+    """
+    from evalgate.target.presets import apply_preset
+    from evalgate.target.template import placeholder_uses
+
+    try:
+        t = apply_preset(cfg.target)
+    except ConfigError:
+        return ALL_METADATA
+    keys: set[str] = set()
+    every_key = tags = dataset = False
+    for part in (t.url, t.body, dict(t.headers), dict(t.query)):
+        for u in placeholder_uses(part):
+            if u.root != "case":
+                continue
+            first = u.segments[0] if u.segments else None
+            if first is None:  # {{ case }}: all of it
+                every_key = tags = dataset = True
+            elif first == "metadata" and len(u.segments) > 1:
+                if isinstance(u.segments[1], str):
+                    keys.add(u.segments[1])
+            elif first == "metadata":
+                every_key = True
+            tags = tags or first == "tags"
+            dataset = dataset or first == "dataset"
+    return CaseReads(None if every_key else frozenset(keys), tags, dataset)
 
 
 def template_problems(cfg: Config, cases: Sequence[Case]) -> list[Problem]:

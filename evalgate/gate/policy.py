@@ -7,10 +7,14 @@ Rules (docs/gate.md explains each):
   win over failures: the data behind a failure cannot be trusted.
 - fail (exit 1) when the mean score of the shared cases dropped by more than ``max_drop`` and
   the one-sided paired test is significant at ``alpha``; when a critical case that passed in
-  the baseline fails now; when a ``min_pass_rate`` is not met; without a baseline, when any
-  case fails.
+  the baseline fails now; when a ``min_pass_rate`` is not met; when a case the baseline cannot
+  vouch for (new, changed, or any case without a baseline) fails (``gate/coverage.py``).
+- inconclusive too when fewer than ``min_shared`` of the scored cases are shared with the
+  baseline (regressions cannot be measured against it), and when a critical case could not be
+  scored at all (every repeat errored).
 - "Passed" and "fails" are majority verdicts over every scored repeat (``pass_rate``), so
-  confirmation re-runs of flipped cases (:func:`flipped_cases`) can clear an unlucky sample.
+  confirmation re-runs (:func:`to_confirm`: flipped cases, failing new or changed ones) can
+  clear an unlucky sample.
 
 Confirmation re-runs go in ``confirmations``, not merged into ``candidate``: they are drawn only
 for cases that got worse, so folding them into the scores of the drop test would pull those
@@ -22,11 +26,19 @@ and the absolute thresholds read the candidate run as it was.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from types import MappingProxyType
 
 from evalgate.config.model import GateConfig
 from evalgate.gate.baseline import Baseline
+from evalgate.gate.coverage import (
+    failing_unvouched,
+    must_pass,
+    no_expectations,
+    shared_share,
+    skipped_note,
+    unscored_critical,
+)
 from evalgate.gate.drop import CI_LEVEL, drop_rule
 from evalgate.gate.rules import (
     INCONCLUSIVE_KINDS,
@@ -39,7 +51,6 @@ from evalgate.gate.rules import (
     shared,
 )
 from evalgate.gate.verdict import (
-    CASE_FAILED,
     CRITICAL,
     FAIL,
     INCONCLUSIVE,
@@ -64,6 +75,14 @@ def flipped_cases(candidate: Mapping[str, CaseStats], baseline: Baseline | None)
         if shared(s, baseline) and s.n > 0 and not passes(s.pass_rate)
         if passes(baseline.cases[cid].pass_rate)
     ]
+
+
+def to_confirm(candidate: Mapping[str, CaseStats], baseline: Baseline | None) -> list[str]:
+    """Every case a confirmation re-run could clear: flipped, or new or changed and failing.
+
+    Without a baseline that is every failing case: each is held to passing on its own.
+    """
+    return sorted({*flipped_cases(candidate, baseline), *failing_unvouched(candidate, baseline)})
 
 
 def merge_stats(first: CaseStats, extra: CaseStats) -> CaseStats:
@@ -97,7 +116,7 @@ def _deltas(candidate: Mapping[str, CaseStats], baseline: Baseline | None) -> li
         elif b is None:
             status = "new"
         else:
-            status = "shared" if b.content_hash == s.content_hash else "changed"
+            status = "shared" if shared(s, baseline) else "changed"
         out.append(
             CaseDelta(
                 case_id=cid,
@@ -157,10 +176,6 @@ def _critical(
     ]
 
 
-def _failing(cases: Iterable[CaseStats]) -> list[str]:
-    return [s.case_id for s in cases if s.n > 0 and not passes(s.pass_rate)]
-
-
 def evaluate(
     candidate: Mapping[str, CaseStats],
     baseline: Baseline | None,
@@ -177,7 +192,7 @@ def evaluate(
 
     ``prompt_versions`` counts the versions the endpoint served; ``total_results`` and
     ``error_results`` default to the counts in ``candidate``. ``confirmations`` holds the
-    re-runs of :func:`flipped_cases` (aggregated on their own). ``ci_resamples`` (default
+    re-runs of :func:`to_confirm` (aggregated on their own). ``ci_resamples`` (default
     ``min(cfg.resamples, 2000)``; 0 skips it) only affects the reported interval.
     """
     reasons, run_info = run_checks(
@@ -188,36 +203,24 @@ def evaluate(
         reasons.append(Reason(NO_RESULTS, "no case was scored; nothing to judge"))
     deltas = _deltas(candidate, baseline)
     info: dict[str, object] = {}
+    # "passes" reads every repeat, confirmation re-runs included; the drop test does not
+    confirmed = dict(scored)
+    for cid, extra in (confirmations or {}).items():
+        if cid in confirmed:
+            confirmed[cid] = merge_stats(confirmed[cid], extra)
     if baseline is None:
         reasons.append(
             Reason(INFO, "no baseline: judged on absolute expectations only", blocking=False)
         )
-        failed = _failing(scored.values())
-        if failed:
-            reasons.append(
-                Reason(CASE_FAILED, f"{len(failed)} cases failed: {names(failed)}", tuple(failed))
-            )
     else:
+        few, share_info = shared_share(scored, baseline, cfg)
+        reasons += few
         if ci_resamples is None:
             ci_resamples = min(cfg.resamples, 2000)
         drop_reasons, info = drop_rule(scored, baseline, cfg, ci_resamples)
+        info = {**info, **share_info}
         reasons += drop_reasons
-        confirmed = dict(scored)
-        for cid, extra in (confirmations or {}).items():
-            if cid in confirmed:
-                confirmed[cid] = merge_stats(confirmed[cid], extra)
         reasons += _critical(confirmed, baseline, cfg)
-        unshared = [s for s in scored.values() if not shared(s, baseline)]
-        failed = _failing(unshared)
-        if failed:
-            reasons.append(
-                Reason(
-                    INFO,
-                    f"new or changed cases failing (held to min_pass_rate only): {names(failed)}",
-                    tuple(failed),
-                    blocking=False,
-                )
-            )
         removed = [d.case_id for d in deltas if d.status == "removed"]
         if removed:
             reasons.append(
@@ -228,6 +231,10 @@ def evaluate(
                     blocking=False,
                 )
             )
+        reasons += skipped_note(candidate, baseline)
+    reasons += must_pass(confirmed, baseline)
+    reasons += unscored_critical(candidate, cfg)
+    reasons += no_expectations(scored)
     reasons += absolute_checks(scored, cfg)
     blocking = [r for r in reasons if r.blocking]
     if any(r.kind in INCONCLUSIVE_KINDS for r in blocking):

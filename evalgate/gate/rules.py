@@ -13,7 +13,9 @@ from evalgate.errors import ConfigError
 from evalgate.gate.baseline import Baseline
 from evalgate.gate.verdict import (
     BASELINE_MISSING,
+    CRITICAL_UNSCORED,
     ERROR_RATE,
+    FEW_SHARED,
     INFO,
     MIN_PASS_RATE,
     PROMPT_VERSION,
@@ -22,7 +24,9 @@ from evalgate.gate.verdict import (
 from evalgate.results import CaseStats
 
 NO_RESULTS = "no_results"  # nothing was scored: no evidence either way
-INCONCLUSIVE_KINDS = frozenset({ERROR_RATE, PROMPT_VERSION, BASELINE_MISSING, NO_RESULTS})
+INCONCLUSIVE_KINDS = frozenset(
+    {ERROR_RATE, PROMPT_VERSION, BASELINE_MISSING, NO_RESULTS, FEW_SHARED, CRITICAL_UNSCORED}
+)
 MAX_NAMED = 5  # case ids spelled out in a message; Reason.cases keeps them all
 EPS = 1e-12  # "dropped by more than 0.02" must not trigger on 0.020000000000000018
 
@@ -39,9 +43,13 @@ def passes(rate: float | None) -> bool:
 
 
 def shared(cand: CaseStats, baseline: Baseline | None) -> bool:
-    """In the baseline with the same content hash: the only cases compared with it."""
+    """In the baseline with the same content hash: the only cases compared with it.
+
+    A missing hash (an empty string, from a record that has none) proves nothing: such a case
+    is not shared, so it is held to passing on its own.
+    """
     base = baseline.cases.get(cand.case_id) if baseline else None
-    return base is not None and base.content_hash == cand.content_hash
+    return base is not None and bool(cand.content_hash) and base.content_hash == cand.content_hash
 
 
 def run_checks(

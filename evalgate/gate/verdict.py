@@ -21,7 +21,9 @@ MIN_PASS_RATE = "min_pass_rate"  # an absolute threshold not met
 ERROR_RATE = "error_rate"  # errors above max_error_rate -> inconclusive
 BASELINE_MISSING = "baseline_missing"
 PROMPT_VERSION = "prompt_version"  # served version differs from the one asked for, or mixed
-CASE_FAILED = "case_failed"  # no baseline: a case failed its absolute expectations
+CASE_FAILED = "case_failed"  # a case the baseline cannot vouch for (new, changed, none) fails
+CRITICAL_UNSCORED = "critical_unscored"  # a critical case only errored -> inconclusive
+FEW_SHARED = "few_shared"  # too few cases comparable with the baseline -> inconclusive
 INFO = "info"  # informational note, never changes the status
 
 

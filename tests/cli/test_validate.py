@@ -290,3 +290,54 @@ def test_goldens_are_still_checked_without_the_secrets(
     assert [u["message"].split(";")[0] for u in out["unset"]] == [
         "environment variable API_KEY is not set"
     ]
+
+
+EMPTY = """\
+dataset: demo
+cases:
+  - id: a
+    input: {message: hi}
+    expect: [polite: true]
+  - id: bare
+    input: {message: hi}
+  - id: session
+    turns:
+      - input: {message: hi}
+      - input: {message: again}
+  - id: judged-per-turn
+    turns:
+      - input: {message: hi}
+        expect: [polite: true]
+  - id: parked
+    input: {message: hi}
+    skip: not yet
+"""
+
+
+def test_cases_without_expectations_warn_and_fail_strict(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "goldens" / "demo.yaml").write_text(EMPTY)
+    assert main(["validate"]) == 0
+    err = capsys.readouterr().err
+    warned = [line for line in err.splitlines() if ": warning: " in line]
+    assert warned == [
+        "goldens/demo.yaml:6:1: warning: case 'bare' has no expectations, so it passes whatever"
+        " the answer; add 'expect' with at least one scorer (to the case, a turn or the file's"
+        " defaults)",
+        "goldens/demo.yaml:8:1: warning: case 'session' has no expectations, so it passes"
+        " whatever the answer; add 'expect' with at least one scorer (to the case, a turn or the"
+        " file's defaults)",
+    ]
+    assert main(["validate", "--strict"]) == 2
+    out = capsys.readouterr().out
+    assert "goldens/demo.yaml:6:1: case 'bare' has no expectations" in out
+    assert "'session'" in out and "judged-per-turn" not in out and "parked" not in out
+    assert main(["validate", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["ok"] and [w["line"] for w in data["warnings"]] == [6, 8]
+    # the file's defaults count as expectations for every case
+    (project / "goldens" / "demo.yaml").write_text(
+        EMPTY.replace("cases:", "defaults: {expect: [polite: true]}\ncases:", 1)
+    )
+    assert main(["validate", "--strict"]) == 0

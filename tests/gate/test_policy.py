@@ -246,7 +246,7 @@ def test_no_baseline_judges_absolute_expectations() -> None:
     assert evaluate(run(stats("a")), None, CFG).status == PASS
 
 
-def test_new_changed_removed_are_reported_and_held_to_absolute_thresholds() -> None:
+def test_new_changed_removed_are_reported_and_failing_new_or_changed_cases_block() -> None:
     base = run(stats("kept"), stats("changed"), stats("gone"), *(stats(f"c{i}") for i in range(9)))
     cand = {k: v for k, v in base.items() if k != "gone"}
     cand["changed"] = stats("changed", [False], content_hash="new-hash")
@@ -259,15 +259,21 @@ def test_new_changed_removed_are_reported_and_held_to_absolute_thresholds() -> N
         "removed",
         "new",
     )
-    assert v.status == PASS  # failing new/changed cases do not block by themselves ...
+    assert v.status == FAIL  # no past to compare with: each must pass on its own
+    msg, cases = reason(v, CASE_FAILED)
+    assert cases == ("changed", "fresh")
+    assert "changed (changed, now 0/1), fresh (new, now 0/1)" in msg
     notes = {r.cases: r.message for r in v.reasons if r.kind == INFO}
-    assert ("changed", "fresh") in notes and ("gone",) in notes
+    assert ("gone",) in notes
     assert v.stats["new"] == 1 and v.stats["changed"] == 1 and v.stats["removed"] == 1
-    strict = GateConfig(min_pass_rate={"overall": 0.9})  # ... but absolute thresholds hold
+    strict = GateConfig(min_pass_rate={"overall": 0.9})  # absolute thresholds hold as well
     assert reason(evaluate(cand, baseline_of(base), strict), MIN_PASS_RATE)[1] == (
         "changed",
         "fresh",
     )
+    cand["changed"] = stats("changed", [True], content_hash="new-hash")
+    cand["fresh"] = stats("fresh", [True])
+    assert evaluate(cand, baseline_of(base), CFG).status == PASS
 
 
 def test_skipped_and_errored_cases_are_left_out_of_scores() -> None:

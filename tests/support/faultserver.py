@@ -7,7 +7,8 @@ query string. Every request is counted per behaviour and ``key`` so tests can as
     with FaultServer() as srv:
         url = srv.url("/flaky?n=2&key=a")
 
-Behaviours: ok/echo, status (code=), ratelimit (after= seconds, date= seconds ahead as an
+Behaviours: ok/echo, regress (echo, except messages containing one of bad=a,b get a refusal,
+or status code= if given), status (code=), ratelimit (after= seconds, date= seconds ahead as an
 HTTP-date), reset (RST after the headers), reset-early (RST before any byte), hang (accept and
 never answer), drip (one byte per interval=), truncated (Content-Length larger than sent),
 notjson, wrongshape, huge (size=, chunked=1), redirect (to=, code=), flaky (n= failures with
@@ -178,6 +179,18 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(200, self._answer())
 
     _echo = _ok
+
+    def _regress(self) -> None:
+        """Like echo, except for messages containing one of ``bad=`` (comma-separated)."""
+        answer = self._answer()
+        msg = self.body.get("message") if isinstance(self.body, dict) else None
+        bad = [b for b in self.q.get("bad", "").split(",") if b]
+        if isinstance(msg, str) and any(b in msg for b in bad):
+            if "code" in self.q:  # an error status instead of a refusal
+                self._json(int(self.q["code"]), {"error": "regressed"})
+                return
+            answer["output"] = "Sorry, I cannot help with that."
+        self._json(200, answer)
 
     def _status(self) -> None:
         code = int(self.q.get("code", "500"))

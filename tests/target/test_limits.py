@@ -12,6 +12,7 @@ import pytest
 
 from evalgate.config.model import TargetConfig
 from evalgate.target import CallResult, TargetClient
+from evalgate.target.retry import AdaptiveLimit
 from tests.target.test_client import CTX, FakeSleep, answer, run, sequence
 
 
@@ -127,3 +128,23 @@ def test_backoff_never_waits_longer_than_backoff_max(retries: int) -> None:
     sleep = FakeSleep()
     run(h, sleep, retries=retries, backoff_base_s=10.0, backoff_max_s=0.5)
     assert len(sleep.delays) == retries and all(0 <= d <= 0.5 for d in sleep.delays)
+
+
+def test_waiters_cancelled_while_a_slot_frees_leave_the_limit_consistent() -> None:
+    """An early stop or the run budget cancels calls queued for a slot; a release in the same
+    loop turn must neither crash on them nor leak a slot."""
+
+    async def go() -> tuple[int, int]:
+        lim = AdaptiveLimit(1)
+        await lim.acquire()  # the one slot is taken
+        waiters = [asyncio.create_task(lim.acquire()) for _ in range(3)]
+        await asyncio.sleep(0)  # all three queue up
+        for task in waiters:
+            task.cancel()  # their futures are cancelled now, their handlers run later
+        lim.release()  # _wake drops the cancelled futures before the handlers run
+        results = await asyncio.gather(*waiters, return_exceptions=True)
+        assert all(isinstance(r, asyncio.CancelledError) for r in results)
+        await asyncio.wait_for(lim.acquire(), 1.0)  # the slot is free again
+        return lim.in_flight, len(lim._waiters)
+
+    assert asyncio.run(go()) == (1, 0)

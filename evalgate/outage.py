@@ -78,6 +78,6 @@ class OutageWatch:
             else "the endpoint never answered"
         )
         return (
-            f"{which} {n} calls all failed ({mix}; last: {last.case_id}: {last.error});"
+            f"the endpoint looks down: {which} {n} calls all failed ({mix}; last: {last.case_id}: {last.error});"
             f" {why}; stopped early: check the endpoint, then run again"
         )

@@ -78,6 +78,7 @@ class OutageWatch:
             else "the endpoint never answered"
         )
         return (
-            f"the endpoint looks down: {which} {n} calls all failed ({mix}; last: {last.case_id}: {last.error});"
-            f" {why}; stopped early: check the endpoint, then run again"
+            f"the endpoint looks down: {which} {n} calls all failed ({mix};"
+            f" last: {last.case_id}: {last.error}); {why}; stopped early: check the endpoint,"
+            " then run again"
         )

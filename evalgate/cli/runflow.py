@@ -57,7 +57,8 @@ def perform_run(
     """Run, confirm flips, gate, report, record; return the exit code and what was written."""
     cfg = project.config
     env = os.environ if environ is None else environ
-    budget = cfg.target.run_budget_s if opts.run_budget_s is None else opts.run_budget_s or None
+    # the option wins over target.run_budget_s; 0 (or null in the config) means no limit
+    budget = (cfg.target.run_budget_s if opts.run_budget_s is None else opts.run_budget_s) or None
     deadline = None if budget is None else time.monotonic() + budget
     with Telemetry(cfg, opts.log_json, env) as tel:
         req = RunRequest(

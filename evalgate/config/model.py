@@ -48,7 +48,7 @@ class TargetConfig:
     max_response_bytes: int = 10 * 1024 * 1024
     follow_redirects: bool = False
     max_retry_after_s: float = 60.0  # a longer Retry-After ends the call at once
-    run_budget_s: float | None = 1800.0  # the run's total time; None: no limit
+    run_budget_s: float | None = 1800.0  # the run's total time; None or 0: no limit
 
 
 @dataclass(frozen=True)

@@ -202,7 +202,15 @@ def test_a_bad_run_budget_is_a_usage_error(project: Project, srv: FaultServer, v
 
 
 def test_a_bad_config_budget_names_its_line(project: Project, srv: FaultServer) -> None:
-    setup(project, srv.url("/echo"), 1, {"run_budget_s": 0, "max_retry_after_s": -1})
+    setup(project, srv.url("/echo"), 1, {"run_budget_s": -1, "max_retry_after_s": "1m"})
     ran = project.cli("run", timeout=20)
     assert ran.code == 2
     assert "evalgate.yaml:" in ran.err and "run_budget_s" in ran.err
+    assert "max_retry_after_s' must be a number" in ran.err
+
+
+def test_a_zero_budget_in_the_config_means_no_limit(project: Project, srv: FaultServer) -> None:
+    setup(project, srv.url("/sleep?s=0.1"), 3, {"run_budget_s": 0})
+    ran = project.cli("run", "--out", "r", "-q", timeout=20)
+    assert ran.code == 0, ran.err
+    assert len(project.results("r")) == 3

@@ -103,6 +103,18 @@ class Runner:
         watch = OutageWatch(max(1, self.concurrency), self.tolerated)
         tasks: list[asyncio.Task[None]] = []
 
+        def stop_others() -> None:
+            for task in tasks:
+                if task is not asyncio.current_task():
+                    task.cancel()
+
+        async def guarded() -> None:
+            try:
+                await worker()
+            except Exception:
+                stop_others()  # a bug or a bad template ends the run now, not after the rest
+                raise
+
         async def worker() -> None:
             for item in it:  # a shared iterator: each item is taken by exactly one worker
                 if self.abort_reason is not None:
@@ -115,9 +127,7 @@ class Runner:
                     self.abort_reason = watch.reason
                     # calls still in flight would only fail too (after all their retries):
                     # they are dropped unfinished, and --resume would run them
-                    for task in tasks:
-                        if task is not asyncio.current_task():
-                            task.cancel()
+                    stop_others()
                 if self.on_case:
                     ev = CaseEvent(
                         self.run_id,
@@ -131,8 +141,8 @@ class Runner:
                     for listener in self.on_case:
                         listener(ev)
 
-        tasks.extend(asyncio.create_task(worker()) for _ in range(max(1, self.concurrency)))
-        # a cancelled run() cancels every worker; workers cancelled by an early stop end quietly
+        tasks.extend(asyncio.create_task(guarded()) for _ in range(max(1, self.concurrency)))
+        # a cancelled run() cancels every worker; workers stopped by another end quietly
         for outcome in await asyncio.gather(*tasks, return_exceptions=True):
             if isinstance(outcome, BaseException) and not isinstance(
                 outcome, asyncio.CancelledError

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 
 import pytest
 
@@ -162,3 +163,25 @@ def test_the_runner_finishes_a_healthy_run_with_scattered_errors() -> None:
     runner = Runner(Healthy(), sink, "r", concurrency=8, tolerated=error_budget(0.05, 200))
     asyncio.run(runner.run(items(200)))
     assert runner.abort_reason is None and len(sink.results) == 200
+
+
+class Broken:
+    """The first call raises (a bug, or a template that fails for one case); others are slow."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def call(self, ctx: TemplateContext) -> CallResult:
+        self.calls += 1
+        if self.calls == 1:
+            raise ValueError("boom")
+        await asyncio.sleep(5.0)
+        raise AssertionError("not reached")
+
+
+def test_an_exception_in_one_call_ends_the_run_at_once() -> None:
+    runner = Runner(Broken(), ListSink(), "r", concurrency=4)
+    started = time.monotonic()
+    with pytest.raises(ValueError, match="boom"):
+        asyncio.run(runner.run(items(10)))
+    assert time.monotonic() - started < 2.0  # not after the other calls' 5 s

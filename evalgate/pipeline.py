@@ -11,7 +11,7 @@ import json
 import secrets as _random
 import signal
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence, Sized
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -271,20 +271,31 @@ def run_items(
                     total=count,
                     tolerated=error_budget(cfg.gate.max_error_rate, count),
                 )
-                left = None if req.deadline is None else req.deadline - time.monotonic()
-                budget = asyncio.timeout(left)
-                try:
-                    async with budget:
-                        await runner.run(items)
-                except TimeoutError:
-                    if not budget.expired():
-                        raise
+                if not await _within_budget(req, runner.run(items)):
                     aborted.append(_out_of_time(req, run_dir, runner.done, count))
                 if runner.abort_reason:
                     aborted.append(runner.abort_reason)
 
     interrupted = _run_interruptible(main)
     return ItemsDone(interrupted, aborted[0] if aborted else None)
+
+
+async def _within_budget(req: RunRequest, work: Coroutine[Any, Any, None]) -> bool:
+    """Await ``work`` until the run's deadline; False when the deadline cut it short (or had
+    passed already: then ``work`` does not start, so confirmation runs make no call)."""
+    left = None if req.deadline is None else req.deadline - time.monotonic()
+    if left is not None and left <= 0:
+        work.close()
+        return False
+    budget = asyncio.timeout(left)
+    try:
+        async with budget:
+            await work
+    except TimeoutError:
+        if not budget.expired():
+            raise
+        return False
+    return True
 
 
 def _out_of_time(req: RunRequest, run_dir: Path, done: int, total: int) -> str:

@@ -11,7 +11,7 @@ import json
 import secrets as _random
 import signal
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence, Sized
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +26,7 @@ from evalgate.events import CallListener, CaseListener
 from evalgate.fsutil import atomic_write_json
 from evalgate.gate.verdict import Verdict
 from evalgate.model import Case
+from evalgate.outage import error_budget
 from evalgate.results import CaseResult, ResultsWriter, read_results
 from evalgate.runner import Runner, WorkItem, count_work_items, shard_of, work_items
 from evalgate.summary import RunMeta, build_summary, git_info, write_summary
@@ -111,6 +112,9 @@ class RunRequest:
     transport: httpx.AsyncBaseTransport | None = None
     on_call: Sequence[CallListener] = ()
     on_case: Sequence[CaseListener] = ()
+    # the run's time budget: calls stop at this time.monotonic() value (None: no limit)
+    deadline: float | None = None
+    budget_s: float | None = None  # the budget the deadline came from, for the message
 
 
 @dataclass(frozen=True)
@@ -258,14 +262,49 @@ def run_items(
         async with TargetClient(target, pricing=cfg.pricing, transport=req.transport) as client:
             with ResultsWriter(run_dir) as sink:
                 runner = Runner(
-                    client, sink, run_id, concurrency, req.on_call, req.on_case, total=count
+                    client,
+                    sink,
+                    run_id,
+                    concurrency,
+                    req.on_call,
+                    req.on_case,
+                    total=count,
+                    tolerated=error_budget(cfg.gate.max_error_rate, count),
                 )
-                await runner.run(items)
+                if not await _within_budget(req, runner.run(items)):
+                    aborted.append(_out_of_time(req, run_dir, runner.done, count))
                 if runner.abort_reason:
                     aborted.append(runner.abort_reason)
 
     interrupted = _run_interruptible(main)
     return ItemsDone(interrupted, aborted[0] if aborted else None)
+
+
+async def _within_budget(req: RunRequest, work: Coroutine[Any, Any, None]) -> bool:
+    """Await ``work`` until the run's deadline; False when the deadline cut it short (or had
+    passed already: then ``work`` does not start, so confirmation runs make no call)."""
+    left = None if req.deadline is None else req.deadline - time.monotonic()
+    if left is not None and left <= 0:
+        work.close()
+        return False
+    budget = asyncio.timeout(left)
+    try:
+        async with budget:
+            await work
+    except TimeoutError:
+        if not budget.expired():
+            raise
+        return False
+    return True
+
+
+def _out_of_time(req: RunRequest, run_dir: Path, done: int, total: int) -> str:
+    budget = f"{req.budget_s:g} s " if req.budget_s is not None else ""
+    return (
+        f"the run's time budget {budget}(target.run_budget_s, or --run-budget) ran out with"
+        f" {done} of {total} results finished; stopped early: every finished result is kept;"
+        f" finish with: evalgate run --resume {run_dir}"
+    )
 
 
 def _run_interruptible(main: Callable[[], Any]) -> bool:

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from evalgate.events import CallEvent, CallListener, CaseEvent, CaseListener
 from evalgate.model import JSON, Case, Response
+from evalgate.outage import OutageWatch
 from evalgate.results import CaseResult, TurnRecord
 from evalgate.scoring import score_case
 from evalgate.target import CallResult, TemplateContext, extend_history
@@ -79,10 +80,6 @@ def count_work_items(
     )
 
 
-_FATAL = ("connection_error", "http_error", "timeout")
-_MIN_FAILURES = 8
-
-
 @dataclass
 class Runner:
     """Runs work items against a client with at most ``concurrency`` calls in flight."""
@@ -96,12 +93,27 @@ class Runner:
     total: int = 0
     done: int = 0
     stats: dict[str, int] = field(default_factory=dict)
-    abort_reason: str | None = None  # set when the endpoint is clearly down: stop early
-    _failing: list[CaseResult] = field(default_factory=list)
-    _answered: bool = False
+    # errors the gate tolerates in this run (outage.error_budget): a longer streak of failed
+    # calls stops a run whose endpoint had answered; None: only a never-answering one stops
+    tolerated: int | None = None
+    abort_reason: str | None = None  # set when the endpoint looks down: stop early
 
     async def run(self, items: Iterable[WorkItem]) -> None:
         it = iter(items)
+        watch = OutageWatch(max(1, self.concurrency), self.tolerated)
+        tasks: list[asyncio.Task[None]] = []
+
+        def stop_others() -> None:
+            for task in tasks:
+                if task is not asyncio.current_task():
+                    task.cancel()
+
+        async def guarded() -> None:
+            try:
+                await worker()
+            except Exception:
+                stop_others()  # a bug or a bad template ends the run now, not after the rest
+                raise
 
         async def worker() -> None:
             for item in it:  # a shared iterator: each item is taken by exactly one worker
@@ -111,7 +123,11 @@ class Runner:
                 self.sink.write(result)
                 self.done += 1
                 self.stats[result.status] = self.stats.get(result.status, 0) + 1
-                self._watch(result)
+                if self.abort_reason is None and watch.see(result) is not None:
+                    self.abort_reason = watch.reason
+                    # calls still in flight would only fail too (after all their retries):
+                    # they are dropped unfinished, and --resume would run them
+                    stop_others()
                 if self.on_case:
                     ev = CaseEvent(
                         self.run_id,
@@ -125,28 +141,13 @@ class Runner:
                     for listener in self.on_case:
                         listener(ev)
 
-        await asyncio.gather(*(worker() for _ in range(max(1, self.concurrency))))
-
-    def _watch(self, result: CaseResult) -> None:
-        """Stop early when the first calls all fail alike: the endpoint is down or wrong.
-
-        Waiting for every case to exhaust its retries would only delay the inevitable
-        inconclusive verdict by minutes. Once any call got an answer, nothing stops the run.
-        """
-        if self._answered or result.status == "skipped":
-            return
-        if result.outcome == "success" or result.outcome not in _FATAL:
-            self._answered = True
-            return
-        self._failing.append(result)
-        needed = max(_MIN_FAILURES, self.concurrency)
-        outcomes = {r.outcome for r in self._failing}
-        if len(self._failing) >= needed and len(outcomes) == 1:
-            first = self._failing[0]
-            self.abort_reason = (
-                f"the first {len(self._failing)} calls all failed ({first.outcome}:"
-                f" {first.error}); stopped early"
-            )
+        tasks.extend(asyncio.create_task(guarded()) for _ in range(max(1, self.concurrency)))
+        # a cancelled run() cancels every worker; workers stopped by another end quietly
+        for outcome in await asyncio.gather(*tasks, return_exceptions=True):
+            if isinstance(outcome, BaseException) and not isinstance(
+                outcome, asyncio.CancelledError
+            ):
+                raise outcome
 
     async def run_item(self, item: WorkItem) -> CaseResult:
         case = item.case

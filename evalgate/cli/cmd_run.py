@@ -63,6 +63,13 @@ def register(app: typer.Typer) -> None:
             "--langfuse-strict",
             help="With --langfuse: a failed or partial export turns exit 0 into 3.",
         ),
+        run_budget: str | None = typer.Option(
+            None,
+            "--run-budget",
+            metavar="TIME",
+            help="Stop calling after this long (e.g. 900, 90s, 15m, 1h; 0 or none: no limit)"
+            " and end inconclusive (exit 3), keeping what finished. Default: target.run_budget_s.",
+        ),
     ) -> int:
         """Run the goldens against the target, score them, gate against the baseline, report."""
         from evalgate.cli.runflow import RunOptions, perform_run
@@ -75,6 +82,7 @@ def register(app: typer.Typer) -> None:
             sel = Selection(
                 tuple(tag or ()), tuple(case or ()), parse_shard(shard) if shard else None, repeat
             )
+            budget = parse_duration(run_budget) if run_budget is not None else None
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         project = load_checked_project(config_path(config), goldens)
@@ -93,5 +101,28 @@ def register(app: typer.Typer) -> None:
             log_json,
             langfuse or langfuse_strict,
             langfuse_strict,
+            run_budget_s=budget,
         )
         return perform_run(project, opts).code
+
+
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text: str) -> float:
+    """``"90"``, ``"90s"``, ``"15m"``, ``"1.5h"`` -> seconds; ``"0"``/``"none"`` -> 0 (no limit)."""
+    t = text.strip().lower()
+    if t in ("none", "off"):
+        return 0.0
+    scale = _UNITS.get(t[-1:])
+    number = t[:-1] if scale is not None else t
+    try:
+        value = float(number) * (scale or 1.0)
+    except ValueError:
+        value = -1.0
+    if not value >= 0.0 or value == float("inf"):
+        raise ValueError(
+            f"--run-budget {text!r}: expected a time such as 900, 90s, 15m or 1h (0 or none: no"
+            " limit)"
+        )
+    return value

@@ -105,7 +105,9 @@ def exit_code(verdict: Verdict | None, summary: Mapping[str, Any], cfg: Config) 
         if any(r.kind == SCORER_ERROR for r in verdict.reasons):
             return ExitCode.USAGE  # a scorer bug: the run could not be judged
         return verdict.exit_code
-    # not gated: only an unusable run is worth a non-zero code
+    # not gated: only an unusable or unfinished run is worth a non-zero code
+    if summary.get("aborted"):
+        return ExitCode.INCONCLUSIVE
     if (summary["totals"].get("error_rate") or 0.0) > cfg.gate.max_error_rate:
         return ExitCode.INCONCLUSIVE
     return ExitCode.OK

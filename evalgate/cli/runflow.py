@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,7 +17,7 @@ from evalgate.cli.telemetry import Telemetry
 from evalgate.compact import read_compact
 from evalgate.errors import ExitCode, GateFailed, InconclusiveError
 from evalgate.gate.baseline import Baseline
-from evalgate.gate.verdict import Verdict
+from evalgate.gate.verdict import INCONCLUSIVE, Reason, Verdict
 from evalgate.judge import confirmation_items, judge, resolve_baseline
 from evalgate.pipeline import RunOutput, RunRequest, Selection, execute, run_items, summarize
 from evalgate.project import Project
@@ -40,6 +41,7 @@ class RunOptions:
     langfuse_strict: bool = False
     reports: bool = True
     transport: httpx.AsyncBaseTransport | None = None
+    run_budget_s: float | None = None  # None: target.run_budget_s; 0: no limit
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,9 @@ def perform_run(
         from evalgate.cli.cmd_langfuse import check_export
 
         check_export(cfg)  # before any call: a missing extra or key never costs a run
+    # the option wins over target.run_budget_s; 0 (or null in the config) means no limit
+    budget = (cfg.target.run_budget_s if opts.run_budget_s is None else opts.run_budget_s) or None
+    deadline = None if budget is None else time.monotonic() + budget
     with Telemetry(cfg, opts.log_json, env) as tel:
         req = RunRequest(
             cfg,
@@ -72,6 +77,8 @@ def perform_run(
             opts.transport,
             tel.call_listeners(),
             tel.case_listeners(opts.quiet or opts.as_json),
+            deadline=deadline,
+            budget_s=budget,
         )
         output = execute(req)
         if output.meta.pending_cases and not opts.quiet:
@@ -84,7 +91,7 @@ def perform_run(
         if output.interrupted:
             return _interrupted(output, tel)
         if output.meta.aborted:
-            sys.stderr.write(f"endpoint looks down: {output.meta.aborted}\n")
+            sys.stderr.write(f"{output.meta.aborted}\n")
         verdict: Verdict | None = None
         base: Baseline | None = None
         if not opts.no_gate:
@@ -92,17 +99,23 @@ def perform_run(
             extra = confirmation_items(
                 project.goldens.cases, output.results, base, cfg.gate.confirm
             )
-            if extra:
+            if extra and not output.meta.aborted:
                 if not opts.quiet:
                     sys.stderr.write(
                         f"confirming {len({i.case.id for i in extra})} failing case(s)"
                         f" ({cfg.gate.confirm} more runs each)\n"
                     )
-                if run_items(req, output.run_dir, output.run_id, extra).interrupted:
+                confirmed = run_items(req, output.run_dir, output.run_id, extra)
+                if confirmed.interrupted:
                     out = replace(output, results=read_compact(output.run_dir))
                     return _interrupted(out, tel)
                 output = replace(output, results=read_compact(output.run_dir))
+                if confirmed.aborted:
+                    sys.stderr.write(f"confirmation runs: {confirmed.aborted}\n")
+                    output = replace(output, meta=replace(output.meta, aborted=confirmed.aborted))
             verdict = judge(cfg, output.results, base, opts.prompt_version)
+            if output.meta.aborted:
+                verdict = stopped_early(verdict, output.meta.aborted)
         summary = finish(
             cfg, output, verdict, base, Presentation(opts.quiet, opts.as_json, opts.reports), env
         )
@@ -128,6 +141,16 @@ def perform_run(
 
             code = export_after_run(cfg, output.run_dir, code, strict=opts.langfuse_strict)
         return RunDone(code, output.run_dir, summary, verdict)
+
+
+STOPPED = "stopped"  # reason kind: the run stopped before every call was made
+
+
+def stopped_early(verdict: Verdict, why: str) -> Verdict:
+    """A run that stopped early (endpoint down, time budget used up) is inconclusive: the
+    calls it did not make could have failed, so no pass (and no fail) can be trusted."""
+    reason = Reason(STOPPED, f"the run did not finish: {why}")
+    return replace(verdict, status=INCONCLUSIVE, reasons=(reason, *verdict.reasons))
 
 
 def _interrupted(output: RunOutput, tel: Telemetry) -> RunDone:

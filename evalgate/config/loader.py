@@ -168,6 +168,8 @@ def _build(
                 "concurrency",
                 "max_response_bytes",
                 "follow_redirects",
+                "max_retry_after_s",
+                "run_budget_s",
             )
             if k in t
         },

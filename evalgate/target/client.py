@@ -29,7 +29,6 @@ from evalgate.target.presets import apply_preset
 from evalgate.target.retry import AdaptiveLimit, backoff_delay
 from evalgate.target.template import Template, compile_template
 
-RETRY_AFTER_CAP_S = 60.0
 # header values that are never secret; every other value is masked in messages
 _PLAIN_HEADERS = frozenset(
     {"content-type", "accept", "accept-encoding", "user-agent", "connection", "cache-control"}
@@ -150,6 +149,7 @@ class TargetClient:
         request = self._build(client, ctx, body)
         began = time.perf_counter()
         outcomes: list[str] = []
+        refused: float | None = None  # a Retry-After longer than target.max_retry_after_s
         last: Attempt
         retries = max(0, self.cfg.retries)
         for n in range(retries + 1):
@@ -166,10 +166,19 @@ class TargetClient:
                 self._limit.on_throttled(last.started)
             if not last.retryable or n == retries:
                 break
+            if last.retry_after is not None and last.retry_after > self.cfg.max_retry_after_s:
+                refused = last.retry_after
+                break
             await self._sleep(self._delay(n, last.retry_after))
         error = None
         if last.error is not None:
             error = self._mask(last.error)
+            if refused is not None:
+                error += (
+                    f"; the server asked to retry after {refused:.0f} s, longer than"
+                    f" target.max_retry_after_s ({self.cfg.max_retry_after_s:g} s), so the"
+                    " call was not retried"
+                )
             if len(outcomes) > 1:
                 error += f" (after {len(outcomes)} attempts)"
         return CallResult(
@@ -193,8 +202,8 @@ class TargetClient:
         return client.build_request(self._method, url, content=content, headers=headers)
 
     def _delay(self, retry_no: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(retry_after, max(RETRY_AFTER_CAP_S, self.cfg.backoff_max_s))
+        if retry_after is not None:  # at most target.max_retry_after_s (see call)
+            return retry_after
         return backoff_delay(retry_no, self.cfg.backoff_base_s, self.cfg.backoff_max_s, self._rng)
 
     def _mask(self, text: str) -> str:

@@ -69,7 +69,7 @@ class AdaptiveLimit:
         except asyncio.CancelledError:
             if fut.done() and not fut.cancelled():
                 self.release()  # the slot was handed over just as we were cancelled
-            else:
+            elif fut in self._waiters:  # _wake may already have dropped it (cancelled)
                 self._waiters.remove(fut)
             raise
 

@@ -15,7 +15,9 @@ notjson, wrongshape, huge (size=, chunked=1), redirect (to=, code=), flaky (n= f
 status=/mode=reset, then success, per key=), sleep (s=), sse (kind=generic|openai, fail=error|cut),
 headers (a 200 whose output echoes every request header, as careless servers do), limited
 (answers 429 while more than max= requests are in flight, else sleeps s= and answers 200;
-``peak`` records the most requests seen in flight at once).
+``peak`` records the most requests seen in flight at once), flap (per key=, odd requests hang
+and even ones are reset), sse-endless (an event stream that never ends, one event every
+interval=), loop (a redirect back to itself, forever).
 """
 
 from __future__ import annotations
@@ -312,6 +314,26 @@ class _Handler(BaseHTTPRequestHandler):
                 self._json(int(self.q.get("status", "503")), {"error": "try again"})
             return
         self._ok()
+
+    def _flap(self) -> None:
+        if self.n % 2:
+            self._hang()
+        else:
+            self._rst()
+
+    def _sse_endless(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        self.close_connection = True
+        interval = float(self.q.get("interval", "0.01"))
+        while not self.server.owner.stopping.is_set():
+            self.wfile.write(b'data: {"delta": "x"}\n\n')
+            self.wfile.flush()
+            time.sleep(interval)
+
+    def _loop(self) -> None:
+        self._send(302, b"", "text/plain", {"Location": self.path})
 
     def _sse(self) -> None:
         if self.q.get("kind") == "openai":

@@ -172,11 +172,14 @@ def test_429_honours_retry_after_http_date() -> None:
     assert 18.0 <= sleep.delays[0] <= 20.0
 
 
-def test_retry_after_is_capped() -> None:
-    h, _ = sequence(answer({"e": 1}, 429, **{"Retry-After": "86400"}), answer())
+def test_retry_after_beyond_the_cap_ends_the_call_without_waiting() -> None:
+    h, seen = sequence(answer({"e": 1}, 429, **{"Retry-After": "86400"}), answer())
     sleep = FakeSleep()
-    run(h, sleep)
-    assert sleep.delays == [60.0]
+    result = run(h, sleep)
+    assert sleep.delays == [] and len(seen) == 1
+    assert result.outcome == "rate_limited" and result.attempts == 1
+    assert "asked to retry after 86400 s" in (result.error or "")
+    assert "target.max_retry_after_s (60 s)" in (result.error or "")
 
 
 def test_429_without_retry_after_uses_backoff_and_ends_rate_limited() -> None:

@@ -20,6 +20,7 @@ from evalgate.errors import ConfigError
 from evalgate.model import JSON, Response
 from evalgate.results_check import check_result_line
 from evalgate.scorers.registry import ScoreRecord
+from evalgate.textsafe import ENCODE_ERRORS
 
 RESULTS_FORMAT_VERSION = 1
 SUMMARY_FORMAT_VERSION = 1
@@ -233,7 +234,9 @@ class ResultsWriter:
     def __init__(self, run_dir: Path) -> None:
         run_dir.mkdir(parents=True, exist_ok=True)
         self.path = run_dir / RESULTS_FILE
-        self._f: IO[str] = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
+        self._f: IO[str] = open(  # noqa: SIM115
+            self.path, "a", encoding="utf-8", errors=ENCODE_ERRORS
+        )
 
     def write(self, result: CaseResult) -> None:
         # requests may carry ${VAR} values and answers may echo headers: mask them on disk

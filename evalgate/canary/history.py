@@ -15,6 +15,7 @@ from typing import Any
 from evalgate import secrets
 from evalgate.canary.report import OK, CanaryReport, Reference
 from evalgate.errors import ConfigError
+from evalgate.textsafe import ENCODE_ERRORS
 
 HISTORY_FORMAT_VERSION = 1
 
@@ -51,7 +52,7 @@ def append_history(
         if _torn(path):
             line = "\n" + line  # close a line left half-written by a killed run
         # one write of a whole line in append mode: concurrent canaries do not interleave
-        with open(path, "a", encoding="utf-8") as f:
+        with open(path, "a", encoding="utf-8", errors=ENCODE_ERRORS) as f:
             f.write(line)
             f.flush()
             os.fsync(f.fileno())

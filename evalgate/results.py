@@ -290,7 +290,8 @@ def _parse_lines(path: Path, lines: Iterable[str]) -> Iterator[CaseResult]:
             yield CaseResult.from_dict(d)
         except ConfigError:
             raise
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+            # RecursionError: a line nested past what the decoder can follow
             if not line.endswith("\n"):
                 return  # the last line, being written when the run was killed
             raise ConfigError(
@@ -320,5 +321,5 @@ def load_json_file(path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"{path}: file not found") from exc
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise ConfigError(f"{path}: not valid JSON ({exc}); restore it or re-create it") from exc

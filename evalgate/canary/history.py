@@ -90,7 +90,7 @@ def read_history(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
             for line in f:
                 try:
                     row = json.loads(line)
-                except ValueError:
+                except (ValueError, RecursionError):
                     continue
                 if isinstance(row, dict) and "status" in row:
                     keep.append(row)

@@ -6,7 +6,6 @@ Every httpx error is translated here into an outcome; nothing above ``target/`` 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +14,7 @@ import httpx
 
 from evalgate.config.model import TargetConfig
 from evalgate.model import Response
+from evalgate.target import jsonbody
 from evalgate.target.mapping import MappingFailure, ResponseMapper, Timing
 from evalgate.target.retry import parse_retry_after
 from evalgate.target.sse import GenericSse, OpenAIChatSse, SseAccumulator
@@ -188,7 +188,11 @@ async def _read(resp: httpx.Response, cap: int, truncate: bool = False) -> bytes
 
 def _decode_json(data: bytes, ctype: str) -> Any:
     try:
-        return json.loads(data)
+        return jsonbody.loads(data)
+    except jsonbody.Unusable as exc:
+        raise MappingFailure(
+            f"response body is {exc}; evalgate does not map answers nested this deep"
+        ) from None
     except ValueError:
         what = "empty" if not data.strip() else f"not JSON ({ctype or 'no content-type'})"
         sample = f": {_excerpt(data)}" if data.strip() else ""

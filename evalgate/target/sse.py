@@ -6,10 +6,10 @@ appeared (for time-to-first-token) and when the stream said ``[DONE]``.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from evalgate.model import JSON
+from evalgate.target import jsonbody
 
 # keys that carry a text delta in the generic format, in order of preference
 _DELTA_KEYS = ("delta", "text", "content", "token")
@@ -62,7 +62,7 @@ class SseAccumulator:
             return
         self.events += 1
         try:
-            event: JSON = json.loads(data)
+            event: JSON = jsonbody.loads(data)
         except ValueError:
             event = data
         self.add(event)

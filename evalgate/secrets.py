@@ -26,6 +26,7 @@ _MIN_B64 = 6  # a base64 fragment shorter than this is too common to mask
 _secrets: set[str] = set()
 _forms: dict[str, str] = {}  # every encoded form of a secret -> the secret
 _labels: dict[str, str] = {}  # value -> what to show instead (e.g. "${COPILOT_URL}")
+_ordered: list[str] = []  # the forms, longest first
 _pattern: re.Pattern[str] | None = None
 
 SENSITIVE_HEADER = re.compile(
@@ -59,8 +60,8 @@ def register(values: Iterable[str]) -> None:
                     _secrets.add(part)
                     _add_forms(part)
     if added:
-        ordered = sorted(_forms, key=len, reverse=True)
-        _pattern = re.compile("|".join(re.escape(s) for s in ordered))
+        _ordered[:] = sorted(_forms, key=len, reverse=True)
+        _pattern = re.compile("|".join(re.escape(s) for s in _ordered))
 
 
 def _add_forms(secret: str) -> None:
@@ -111,6 +112,7 @@ def clear() -> None:
     global _pattern
     _secrets.clear()
     _forms.clear()
+    _ordered.clear()
     _labels.clear()
     _pattern = None
 
@@ -127,7 +129,12 @@ def _replacement(m: re.Match[str]) -> str:
 def scrub(text: str) -> str:
     if _pattern is None or not text:
         return text
-    return _pattern.sub(_replacement, text)
+    # most text holds no secret: substring search (fast, in C) rules that out before the
+    # regular expression, whose many alternatives would try a match at every position
+    for form in _ordered:
+        if form in text:
+            return _pattern.sub(_replacement, text)
+    return text
 
 
 def scrub_obj(obj: Any) -> Any:

@@ -12,6 +12,7 @@ from evalgate.cli.common import CONFIG_OPTION, config_path
 from evalgate.errors import ConfigError, ExitCode, Problem
 from evalgate.project import load_project
 from evalgate.scorers.registry import REGISTRY
+from evalgate.textsafe import show_controls
 
 
 def register(app: typer.Typer) -> None:
@@ -98,7 +99,8 @@ def _report(problems: list[Problem], as_json: bool, what: str | None) -> int:
         )
     else:
         for p in problems:
-            typer.echo(str(p))
+            # a problem quotes golden text (ids, keys): it must not drive the terminal
+            typer.echo(show_controls(str(p), keep=""))
     n = len(problems)
     files = len({p.file for p in problems})
     sys.stderr.write(

@@ -72,20 +72,29 @@ def _add_forms(secret: str) -> None:
 
 def encoded_forms(secret: str) -> set[str]:
     """``secret`` as it can appear in an output: raw, escaped, URL-encoded, base64."""
+    data = _utf8(secret)
     forms = {
         secret,
         json.dumps(secret, ensure_ascii=False)[1:-1],
         json.dumps(secret, ensure_ascii=True)[1:-1],
         html.escape(secret, quote=True),
         html.escape(secret, quote=False),
-        quote(secret, safe=""),
-        quote(secret, safe="/"),
-        quote(secret, safe="/:@"),
-        quote_plus(secret, safe=""),
+        quote(data, safe=""),
+        quote(data, safe="/"),
+        quote(data, safe="/:@"),
+        quote_plus(data, safe=""),
     }
     forms.update(f.lower() for f in list(forms) if "%" in f)  # %2f as well as %2F
-    forms.update(_base64_cores(secret.encode("utf-8", "surrogatepass")))
+    forms.update(_base64_cores(data))
     return forms
+
+
+def _utf8(text: str) -> bytes:
+    """The bytes of ``text``; an environment value that is not UTF-8 keeps its own bytes."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
 
 
 def _base64_cores(data: bytes) -> set[str]:

@@ -75,3 +75,10 @@ def test_scrubbing_stays_cheap_with_many_forms() -> None:
         secrets.scrub(line)
     # a few thousand result lines must not take seconds to mask
     assert time.perf_counter() - started < 1.0
+
+
+def test_a_secret_that_is_not_utf8_is_registered_and_masked() -> None:
+    value = "n\udcffte-\ud800-value"  # an environment value with bytes that are not UTF-8
+    secrets.register_named({value: "NOTE"})
+    assert secrets.scrub(f"x {value} y") == "x ${NOTE} y"
+    assert secrets.scrub(json.dumps(value)) == '"${NOTE}"'

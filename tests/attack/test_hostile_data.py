@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import os
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -233,3 +234,27 @@ def test_numbers_python_cannot_use_are_located_errors(project: Project, endpoint
     ran = project.cli("run", "--out", "r2")
     assert ran.code == 2, ran.err
     assert "evalgate.yaml:" in ran.err and "'.nan' is not a finite number" in ran.err
+
+
+def test_file_names_and_variables_that_are_not_utf8_are_written_escaped(
+    project: Project, endpoint: Endpoint
+) -> None:
+    _setup(project, endpoint, ["plain", "other"])
+    config = project.root / "evalgate.yaml"
+    config.write_text(
+        config.read_text("utf-8").replace(
+            "message: '{{ input.message }}'", "message: '{{ input.message }}'\n    note: ${NOTE}"
+        ),
+        "utf-8",
+    )
+    golden = project.write_golden("hostile.yaml", _golden(["plain", "other"], expect="missing"))
+    os.rename(golden, os.fsencode(golden.parent) + b"/caf\xe9.yaml")  # a Latin-1 name
+    step = project.root / "step.md"
+    gh = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(step), "NOTE": "n\udcffte"}
+    ran = project.cli("run", "--out", "r1", env=gh)
+    assert ran.code == 1, ran.err  # both cases fail: their rows link to the golden file
+    results = project.results("r1")
+    assert [r["file"] for r in results] == ["goldens/caf\udce9.yaml"] * 2
+    assert [r["request"]["note"] for r in results] == ["${NOTE}"] * 2  # still a secret
+    for md in ((project.root / "r1" / "r.md").read_text("utf-8"), step.read_text("utf-8")):
+        assert "(goldens/caf%E9.yaml#L" in md  # the link points at the real file

@@ -5,12 +5,14 @@ limit would end the run at roughly a thousand levels of nesting, and a lone surr
 valid JSON escape ``"\\ud800"``) cannot be written to a UTF-8 file. :func:`loads` refuses the
 first with :class:`TooDeep` and an integer too long to read with :class:`HugeNumber` (the call
 becomes an ``invalid_response``); it replaces lone surrogates with U+FFFD, the way
-undecodable bytes of a text body are replaced.
+undecodable bytes of a text body are replaced. Numbers no JSON file can hold (``1e400``,
+``NaN``, ``Infinity``) become null, so every answer can be written back as strict JSON.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -39,7 +41,7 @@ class HugeNumber(Unusable):
 def loads(text: str | bytes) -> Any:
     """``json.loads`` for untrusted JSON; raises ``ValueError`` (``TooDeep`` included)."""
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_float=_finite, parse_constant=_no_constant)
     except RecursionError:
         raise TooDeep from None
     except ValueError as exc:
@@ -47,6 +49,17 @@ def loads(text: str | bytes) -> Any:
             raise HugeNumber from None
         raise
     return clean(value)
+
+
+def _finite(text: str) -> float | None:
+    """A JSON number as a float; null when it is beyond a float's range (``1e400``)."""
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
+def _no_constant(name: str) -> None:
+    """``NaN``, ``Infinity`` and ``-Infinity`` (not JSON, but Python reads them) become null."""
+    return None
 
 
 def _text(s: str) -> str:

@@ -71,3 +71,8 @@ def test_a_results_line_nested_past_the_decoder_is_a_damaged_line(tmp_path: Path
     (tmp_path / "results.jsonl").write_text('{"case_id": ' + deep + "}\n")
     with pytest.raises(ConfigError, match="damaged result line"):
         read_results(tmp_path)
+
+
+def test_numbers_no_json_file_can_hold_become_null() -> None:
+    value = jsonbody.loads('{"a": 1e400, "b": -1e400, "c": NaN, "d": [Infinity, 1.5]}')
+    assert value == {"a": None, "b": None, "c": None, "d": [None, 1.5]}

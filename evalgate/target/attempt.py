@@ -12,9 +12,9 @@ from typing import Any
 
 import httpx
 
+from evalgate import jsonsafe
 from evalgate.config.model import TargetConfig
 from evalgate.model import Response
-from evalgate.target import jsonbody
 from evalgate.target.mapping import MappingFailure, ResponseMapper, Timing
 from evalgate.target.retry import parse_retry_after
 from evalgate.target.sse import GenericSse, OpenAIChatSse, SseAccumulator
@@ -188,8 +188,8 @@ async def _read(resp: httpx.Response, cap: int, truncate: bool = False) -> bytes
 
 def _decode_json(data: bytes, ctype: str) -> Any:
     try:
-        return jsonbody.loads(data)
-    except jsonbody.Unusable as exc:
+        return jsonsafe.loads(data)
+    except jsonsafe.Unusable as exc:
         raise MappingFailure(
             f"response body is {exc}; evalgate does not map answers nested this deep"
         ) from None

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from evalgate import jsonsafe
 from evalgate.model import JSON
-from evalgate.target import jsonbody
 
 # keys that carry a text delta in the generic format, in order of preference
 _DELTA_KEYS = ("delta", "text", "content", "token")
@@ -62,7 +62,7 @@ class SseAccumulator:
             return
         self.events += 1
         try:
-            event: JSON = jsonbody.loads(data)
+            event: JSON = jsonsafe.loads(data)
         except ValueError:
             event = data
         self.add(event)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from evalgate import jsonsafe
 from evalgate.config.model import ResponseMapping
 from evalgate.results import CaseResult, ResultsWriter, read_results
-from evalgate.target import jsonbody
 from evalgate.target.mapping import ResponseMapper, Timing
 
 
@@ -17,30 +17,30 @@ def _nested(depth: int) -> str:
     return '{"output": ' + "[" * depth + '"x"' + "]" * depth + "}"
 
 
-@pytest.mark.parametrize("depth", [jsonbody.MAX_DEPTH, 1_000, 100_000])
+@pytest.mark.parametrize("depth", [jsonsafe.MAX_DEPTH, 1_000, 100_000])
 def test_deep_answers_are_refused_before_anything_walks_them(depth: int) -> None:
-    with pytest.raises(jsonbody.TooDeep):
-        jsonbody.loads(_nested(depth))
+    with pytest.raises(jsonsafe.TooDeep):
+        jsonsafe.loads(_nested(depth))
 
 
 def test_a_deep_object_is_refused_too() -> None:
     text = '{"a": ' * 200 + "1" + "}" * 200
-    with pytest.raises(jsonbody.TooDeep):
-        jsonbody.loads(text)
+    with pytest.raises(jsonsafe.TooDeep):
+        jsonsafe.loads(text)
 
 
 def test_answers_within_the_limit_load_unchanged() -> None:
-    text = _nested(jsonbody.MAX_DEPTH - 2)
-    assert jsonbody.loads(text) == json.loads(text)
+    text = _nested(jsonsafe.MAX_DEPTH - 2)
+    assert jsonsafe.loads(text) == json.loads(text)
 
 
 def test_an_integer_python_cannot_read_is_a_huge_number() -> None:
-    with pytest.raises(jsonbody.HugeNumber):
-        jsonbody.loads('{"output": ' + "7" * 5000 + "}")
+    with pytest.raises(jsonsafe.HugeNumber):
+        jsonsafe.loads('{"output": ' + "7" * 5000 + "}")
 
 
 def test_lone_surrogates_become_replacement_characters_in_keys_and_values() -> None:
-    value = jsonbody.loads(
+    value = jsonsafe.loads(
         '{"out\\udc00": ["a\\ud800b", {"k": "\\udfff"}], "ok": "\\ud83d\\ude00"}'
     )
     assert value == {"out\ufffd": ["a\ufffdb", {"k": "\ufffd"}], "ok": "\U0001f600"}
@@ -74,5 +74,5 @@ def test_a_results_line_nested_past_the_decoder_is_a_damaged_line(tmp_path: Path
 
 
 def test_numbers_no_json_file_can_hold_become_null() -> None:
-    value = jsonbody.loads('{"a": 1e400, "b": -1e400, "c": NaN, "d": [Infinity, 1.5]}')
+    value = jsonsafe.loads('{"a": 1e400, "b": -1e400, "c": NaN, "d": [Infinity, 1.5]}')
     assert value == {"a": None, "b": None, "c": None, "d": [None, 1.5]}

@@ -1,4 +1,4 @@
-"""JSON from the endpoint, made safe to keep: bounded nesting, every string encodable.
+"""Untrusted JSON (endpoint answers) made safe to keep: bounded nesting, encodable strings.
 
 An answer is stored, scored, masked and written by code that walks it; Python's recursion
 limit would end the run at roughly a thousand levels of nesting, and a lone surrogate (the

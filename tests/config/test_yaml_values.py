@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from evalgate.config.goldens import load_goldens
 from evalgate.config.yamlsrc import load_yaml_text
 
 BIG = "1" * 5000
@@ -33,3 +36,16 @@ def test_large_but_usable_numbers_and_quoted_digits_load() -> None:
     doc, problems = load_yaml_text(f"a: {'9' * 300}\nb: '{BIG}'\nc: 1.5e+300\n", "f.yaml")
     assert problems == []
     assert doc.data == {"a": int("9" * 300), "b": BIG, "c": 1.5e300}
+
+
+def test_weights_past_a_million_are_refused_where_written(tmp_path: Path) -> None:
+    # two scorers weighing 1e308 add up to infinity: the case score would be NaN
+    golden = tmp_path / "g.yaml"
+    golden.write_text(
+        "dataset: d\ncases:\n  - id: c1\n    input: {q: a}\n    weight: 2.0e+6\n"
+        "    expect: [{contains: a, weight: 1.0e+308}, {contains: a}]\n"
+    )
+    problems = [str(p) for p in load_goldens([golden]).problems]
+    assert len(problems) == 2, problems
+    assert all("'weight' must be <= 1000000" in p for p in problems)
+    assert problems[0].startswith(f"{golden}:5:13") or ":5:13:" in problems[0]

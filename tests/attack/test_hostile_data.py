@@ -182,7 +182,9 @@ def test_no_secret_reaches_any_file_or_stream_in_any_encoding(
     assert ran.code == 3, ran.err  # the redirect is an error
     results = {r["case_id"]: r for r in project.results("r1")}
     assert "${AUTH_TOKEN}" in results["c0-echo"]["response"]["output"]
-    assert "HTTP 302 redirect" in results["c1-redirect"]["error"]
+    assert "HTTP 302 redirect to" in results["c1-redirect"]["error"]
+    assert "/login/" in results["c1-redirect"]["error"]
+    assert "${PATH_TOKEN}" in results["c1-redirect"]["error"]  # masked inside the base64
     summary = project.read_json("r1/summary.json")
     assert summary["target"]["url"].endswith("/${PATH_TOKEN}/chat")
     _assert_no_secret(project, ran)

@@ -22,7 +22,7 @@ from evalgate import __version__, secrets
 from evalgate.cli.common import debug_enabled, set_debug
 from evalgate.cli.streams import guarded_streams
 from evalgate.errors import EvalgateError, ExitCode
-from evalgate.textsafe import show_controls
+from evalgate.textsafe import defuse_commands, show_controls
 
 # Every command and the module that registers it, with its one-line help, so that
 # `evalgate --help` and each command start without importing the others (httpx, rich, YAML,
@@ -135,7 +135,8 @@ def _debug(argv: Sequence[str]) -> bool:
 
 
 def _err(text: str) -> None:
-    sys.stderr.write(show_controls(secrets.scrub(text)) + "\n")
+    # messages quote golden text and endpoint answers: no escape sequence, no workflow command
+    sys.stderr.write(defuse_commands(show_controls(secrets.scrub(text))) + "\n")
     sys.stderr.flush()
 
 

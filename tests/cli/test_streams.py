@@ -34,3 +34,12 @@ def test_an_error_message_cannot_drive_the_terminal(capsys: pytest.CaptureFixtur
     assert code == 2
     assert "\x1b" not in err and "\x07" not in err
     assert "\\x1b[2J" in err
+
+
+def test_an_error_message_cannot_start_a_workflow_command(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["run", "--config", "x\n::error::fake\n##[error]fake.yaml"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert not [ln for ln in err.splitlines() if ln.lstrip().startswith(("::", "##["))]

@@ -136,8 +136,8 @@ def _replacement(m: re.Match[str]) -> str:
 
 
 def scrub(text: str) -> str:
-    if _pattern is None or not text:
-        return text
+    if _pattern is None or len(text) < len(_ordered[-1]):
+        return text  # shorter than the shortest form: most keys and small values
     # most text holds no secret: substring search (fast, in C) rules that out before the
     # regular expression, whose many alternatives would try a match at every position
     for form in _ordered:

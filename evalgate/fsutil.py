@@ -11,7 +11,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+from evalgate import secrets
 from evalgate.errors import InconclusiveError, UsageError
+from evalgate.textsafe import ENCODE_ERRORS
 
 # a folder the user named cannot be written: their choice to fix (exit 2)
 _USER_ERRNOS = frozenset(
@@ -45,9 +47,11 @@ def _write_error(path: Path, exc: OSError) -> OSError:
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so that readers see the old file or the new one, never half.
 
-    An ``OSError`` becomes an error with a message and exit code (and stays an ``OSError``).
+    Secrets are masked. An ``OSError`` becomes an error with a message and exit code (and
+    stays an ``OSError``).
     """
-    _atomic_write(path, lambda f: f.write(text))
+    scrubbed = secrets.scrub(text)
+    _atomic_write(path, lambda f: f.write(scrubbed))
 
 
 def _atomic_write(path: Path, write: Callable[[TextIO], object]) -> None:
@@ -55,7 +59,7 @@ def _atomic_write(path: Path, write: Callable[[TextIO], object]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        with os.fdopen(fd, "w", encoding="utf-8", errors=ENCODE_ERRORS) as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
@@ -73,7 +77,9 @@ def atomic_write_json(path: Path, data: Any) -> None:
     """Write ``data`` as indented JSON, atomically (see :func:`atomic_write_text`).
 
     Streamed to the file: the whole text of a large run's summary is never held at once.
+    Secrets are masked in every string, keys included.
     """
+    data = secrets.scrub_obj(data)
 
     def write(f: TextIO) -> None:
         json.dump(data, f, indent=2, sort_keys=False, ensure_ascii=False)

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from evalgate import secrets
 from evalgate.compact import read_compact
 from evalgate.config.model import Config
 from evalgate.errors import ConfigError, UsageError
@@ -345,12 +346,12 @@ def _run_interruptible(main: Callable[[], Any]) -> bool:
 
 
 def _safe_url(url: str) -> str:
-    """The URL without credentials or query string (they may carry secrets)."""
+    """The URL without credentials or query string, and with secrets in its path masked."""
     try:
         u = httpx.URL(url)
     except Exception:
         return "<invalid url>"
-    return str(u.copy_with(userinfo=b"", query=None))
+    return secrets.scrub(str(u.copy_with(userinfo=b"", query=None)))
 
 
 def summarize(

@@ -20,6 +20,7 @@ from evalgate.errors import ConfigError
 from evalgate.model import JSON, Response
 from evalgate.results_check import check_result_line
 from evalgate.scorers.registry import ScoreRecord
+from evalgate.textsafe import ENCODE_ERRORS
 
 RESULTS_FORMAT_VERSION = 1
 SUMMARY_FORMAT_VERSION = 1
@@ -233,7 +234,9 @@ class ResultsWriter:
     def __init__(self, run_dir: Path) -> None:
         run_dir.mkdir(parents=True, exist_ok=True)
         self.path = run_dir / RESULTS_FILE
-        self._f: IO[str] = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
+        self._f: IO[str] = open(  # noqa: SIM115
+            self.path, "a", encoding="utf-8", errors=ENCODE_ERRORS
+        )
 
     def write(self, result: CaseResult) -> None:
         # requests may carry ${VAR} values and answers may echo headers: mask them on disk
@@ -287,7 +290,8 @@ def _parse_lines(path: Path, lines: Iterable[str]) -> Iterator[CaseResult]:
             yield CaseResult.from_dict(d)
         except ConfigError:
             raise
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+            # RecursionError: a line nested past what the decoder can follow
             if not line.endswith("\n"):
                 return  # the last line, being written when the run was killed
             raise ConfigError(
@@ -317,5 +321,5 @@ def load_json_file(path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"{path}: file not found") from exc
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise ConfigError(f"{path}: not valid JSON ({exc}); restore it or re-create it") from exc

@@ -1,20 +1,32 @@
 """Keep secrets out of every output.
 
 Values interpolated from the environment into the config, and values of Authorization-like
-headers, are registered here when the config loads; every writer and the error boundary pass
-text through :func:`scrub` before it leaves the process.
+headers, are registered here when the config loads; every writer, the standard streams and the
+error boundary pass text through :func:`scrub` before it leaves the process.
+
+A secret is masked in every form it can take in an output, not only as typed: JSON-escaped
+(``"`` and ``\\`` in a JSON string), HTML-escaped, URL-encoded (in a path, a query or a form),
+and base64 (standard and URL-safe alphabets, padded or not, alone or as part of a longer base64
+string such as the ``user:token`` of a basic-auth header).
 """
 
 from __future__ import annotations
 
+import base64
+import html
+import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 MASK = "***"
 _MIN_LEN = 4  # shorter values ("1", "on") would mask ordinary text and protect nothing
+_MIN_B64 = 6  # a base64 fragment shorter than this is too common to mask
 _secrets: set[str] = set()
+_forms: dict[str, str] = {}  # every encoded form of a secret -> the secret
 _labels: dict[str, str] = {}  # value -> what to show instead (e.g. "${COPILOT_URL}")
+_ordered: list[str] = []  # the forms, longest first
 _pattern: re.Pattern[str] | None = None
 
 SENSITIVE_HEADER = re.compile(
@@ -40,20 +52,76 @@ def register(values: Iterable[str]) -> None:
     for v in values:
         if isinstance(v, str) and len(v) >= _MIN_LEN and v not in _secrets:
             _secrets.add(v)
+            _add_forms(v)
             added = True
             # "Bearer abc" also protects "abc", the part that is the secret
             for part in v.split():
-                if len(part) >= 8:
+                if len(part) >= 8 and part not in _secrets:
                     _secrets.add(part)
+                    _add_forms(part)
     if added:
-        ordered = sorted(_secrets, key=len, reverse=True)
-        _pattern = re.compile("|".join(re.escape(s) for s in ordered))
+        _ordered[:] = sorted(_forms, key=len, reverse=True)
+        _pattern = re.compile("|".join(re.escape(s) for s in _ordered))
+
+
+def _add_forms(secret: str) -> None:
+    for form in encoded_forms(secret):
+        if len(form) >= _MIN_LEN:
+            _forms.setdefault(form, secret)
+
+
+def encoded_forms(secret: str) -> set[str]:
+    """``secret`` as it can appear in an output: raw, escaped, URL-encoded, base64."""
+    data = _utf8(secret)
+    forms = {
+        secret,
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        json.dumps(secret, ensure_ascii=True)[1:-1],
+        html.escape(secret, quote=True),
+        html.escape(secret, quote=False),
+        quote(data, safe=""),
+        quote(data, safe="/"),
+        quote(data, safe="/:@"),
+        quote_plus(data, safe=""),
+    }
+    forms.update(f.lower() for f in list(forms) if "%" in f)  # %2f as well as %2F
+    forms.update(_base64_cores(data))
+    return forms
+
+
+def _utf8(text: str) -> bytes:
+    """The bytes of ``text``; an environment value that is not UTF-8 keeps its own bytes."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
+def _base64_cores(data: bytes) -> set[str]:
+    """The base64 characters that depend only on ``data``, for each of the three positions
+    ``data`` can start at inside a longer encoded string, in both alphabets.
+
+    Encoded alone (``base64(token)``), or after a prefix (``base64(b"user:" + token)``), the
+    bytes of the secret always produce one of these three runs of characters.
+    """
+    out: set[str] = set()
+    for shift in range(3):
+        encoded = base64.b64encode(b"\0" * shift + data).decode("ascii")
+        start = -(-8 * shift // 6)  # the first character made of secret bits only
+        end = 8 * (shift + len(data)) // 6  # past the last such character
+        core = encoded[start:end]
+        if len(core) >= _MIN_B64:
+            out.add(core)
+            out.add(core.replace("+", "-").replace("/", "_"))
+    return out
 
 
 def clear() -> None:
     """Forget registered secrets (tests)."""
     global _pattern
     _secrets.clear()
+    _forms.clear()
+    _ordered.clear()
     _labels.clear()
     _pattern = None
 
@@ -62,10 +130,20 @@ def known() -> frozenset[str]:
     return frozenset(_secrets)
 
 
+def _replacement(m: re.Match[str]) -> str:
+    secret = _forms.get(m.group(0), "")
+    return _labels.get(secret, MASK)
+
+
 def scrub(text: str) -> str:
-    if _pattern is None or not text:
-        return text
-    return _pattern.sub(lambda m: _labels.get(m.group(0), MASK), text)
+    if _pattern is None or len(text) < len(_ordered[-1]):
+        return text  # shorter than the shortest form: most keys and small values
+    # most text holds no secret: substring search (fast, in C) rules that out before the
+    # regular expression, whose many alternatives would try a match at every position
+    for form in _ordered:
+        if form in text:
+            return _pattern.sub(_replacement, text)
+    return text
 
 
 def scrub_obj(obj: Any) -> Any:

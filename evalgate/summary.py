@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -123,6 +124,8 @@ def build_summary(
     judged = [st for st in stats.values() if st.pass_rate is not None]
     cases_passed = sum(1 for st in judged if st.passed)
     prompt_version = max(versions, key=lambda v: versions[v]) if versions else None
+    if cost is not None and not math.isfinite(cost):
+        cost = None  # costs an endpoint claimed past a float's range: no figure, not Infinity
     return {
         "format_version": SUMMARY_FORMAT_VERSION,
         "run_id": meta.run_id,

@@ -15,6 +15,7 @@ from typing import Any
 from evalgate import secrets
 from evalgate.canary.report import OK, CanaryReport, Reference
 from evalgate.errors import ConfigError
+from evalgate.textsafe import ENCODE_ERRORS
 
 HISTORY_FORMAT_VERSION = 1
 
@@ -51,7 +52,7 @@ def append_history(
         if _torn(path):
             line = "\n" + line  # close a line left half-written by a killed run
         # one write of a whole line in append mode: concurrent canaries do not interleave
-        with open(path, "a", encoding="utf-8") as f:
+        with open(path, "a", encoding="utf-8", errors=ENCODE_ERRORS) as f:
             f.write(line)
             f.flush()
             os.fsync(f.fileno())
@@ -89,7 +90,7 @@ def read_history(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
             for line in f:
                 try:
                     row = json.loads(line)
-                except ValueError:
+                except (ValueError, RecursionError):
                     continue
                 if isinstance(row, dict) and "status" in row:
                     keep.append(row)

@@ -21,6 +21,7 @@ import typer
 from evalgate.cli.common import CONFIG_OPTION, config_path, load_checked_project
 from evalgate.errors import ExitCode, UsageError
 from evalgate.project import Project
+from evalgate.textsafe import show_controls
 
 if TYPE_CHECKING:
     from evalgate.canary import CanaryReport
@@ -149,7 +150,7 @@ def run_canary(
     sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     if opts.verbose or report.status != "ok":
         for line in report.lines():
-            sys.stderr.write(line + "\n")
+            sys.stderr.write(show_controls(line) + "\n")
     if opts.out is None:
         prune_runs(runs_dir, KEEP_RUNS)
     return report.exit_code

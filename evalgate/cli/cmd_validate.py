@@ -14,6 +14,7 @@ from evalgate.errors import ConfigError, ExitCode, Problem
 from evalgate.model import Case
 from evalgate.project import load_project
 from evalgate.scorers.registry import REGISTRY
+from evalgate.textsafe import show_controls
 
 
 def register(app: typer.Typer) -> None:
@@ -70,8 +71,7 @@ def register(app: typer.Typer) -> None:
             )
         if problems:
             return _report(problems, as_json, None, unset, warnings)
-        for w in warnings:
-            sys.stderr.write(f"{w.file}:{w.line}:{w.col}: warning: {w.message}\n")
+        _warn(warnings)
         cases = project.goldens.cases
         pending = sum(1 for c in cases if c.pending)
         custom = [d.name for d in REGISTRY if d.origin != "builtin"]
@@ -133,6 +133,12 @@ def _notes(unset: list[Problem], as_json: bool) -> None:
         )
 
 
+def _warn(warnings: Sequence[Problem]) -> None:
+    for w in warnings:  # the message quotes golden text: it must not drive the terminal
+        line = f"{w.file}:{w.line}:{w.col}: warning: {w.message}"
+        sys.stderr.write(show_controls(line, keep="") + "\n")
+
+
 def _report(
     problems: list[Problem],
     as_json: bool,
@@ -154,9 +160,9 @@ def _report(
         )
     else:
         for p in problems:
-            typer.echo(str(p))
-        for w in warnings:
-            sys.stderr.write(f"{w.file}:{w.line}:{w.col}: warning: {w.message}\n")
+            # a problem quotes golden text (ids, keys): it must not drive the terminal
+            typer.echo(show_controls(str(p), keep=""))
+        _warn(warnings)
     n = len(problems)
     files = len({p.file for p in problems})
     sys.stderr.write(

@@ -20,7 +20,9 @@ from typer.core import TyperGroup
 
 from evalgate import __version__, secrets
 from evalgate.cli.common import debug_enabled, set_debug
+from evalgate.cli.streams import guarded_streams
 from evalgate.errors import EvalgateError, ExitCode
+from evalgate.textsafe import defuse_commands, show_controls
 
 # Every command and the module that registers it, with its one-line help, so that
 # `evalgate --help` and each command start without importing the others (httpx, rich, YAML,
@@ -133,13 +135,21 @@ def _debug(argv: Sequence[str]) -> bool:
 
 
 def _err(text: str) -> None:
-    sys.stderr.write(secrets.scrub(text) + "\n")
+    # messages quote golden text and endpoint answers: no escape sequence, no workflow command
+    sys.stderr.write(defuse_commands(show_controls(secrets.scrub(text))) + "\n")
     sys.stderr.flush()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI and return its exit code (never raises)."""
-    args = list(sys.argv[1:] if argv is None else argv)
+    """Run the CLI and return its exit code (never raises).
+
+    While it runs, stdout and stderr mask secrets and cannot fail on text they cannot encode.
+    """
+    with guarded_streams():
+        return _main(list(sys.argv[1:] if argv is None else argv))
+
+
+def _main(args: list[str]) -> int:
     # --debug is accepted anywhere on the line ("evalgate run --debug" as well)
     cut = args.index("--") if "--" in args else len(args)
     debug_flag = "--debug" in args[:cut]

@@ -21,6 +21,7 @@ from evalgate.gate.verdict import INCONCLUSIVE, Reason, Verdict
 from evalgate.judge import confirmation_items, judge, resolve_baseline
 from evalgate.pipeline import RunOutput, RunRequest, Selection, execute, run_items, summarize
 from evalgate.project import Project
+from evalgate.textsafe import terminal_line
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def perform_run(
         )
         output = execute(req)
         if output.meta.pending_cases and not opts.quiet:
-            shown = ", ".join(output.meta.pending_cases[:5])
+            shown = terminal_line(", ".join(output.meta.pending_cases[:5]))
             more = len(output.meta.pending_cases) - 5
             sys.stderr.write(
                 f"skipped {len(output.meta.pending_cases)} case(s) pending review:"
@@ -91,7 +92,8 @@ def perform_run(
         if output.interrupted:
             return _interrupted(output, tel)
         if output.meta.aborted:
-            sys.stderr.write(f"{output.meta.aborted}\n")
+            # the reason quotes the endpoint's error body: it must not drive the terminal
+            sys.stderr.write(f"{terminal_line(output.meta.aborted, 1000)}\n")
         verdict: Verdict | None = None
         base: Baseline | None = None
         if not opts.no_gate:

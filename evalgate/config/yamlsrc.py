@@ -8,6 +8,7 @@ problem in a config or golden file is reported as ``file:line:col``.
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +57,10 @@ class _TooBig(Exception):
     pass
 
 
+_UNREADABLE = object()  # a scalar that could not be constructed (a problem says why)
+_MAX_INT_BITS = 1023  # larger integers do not convert to a float (weights, thresholds, JSON)
+
+
 class _Builder:
     def __init__(self, doc: Doc, loader: yaml.SafeLoader, hook: ScalarHook | None) -> None:
         self.doc = doc
@@ -74,7 +79,9 @@ class _Builder:
             self.loader.flatten_mapping(node)
             out: dict[str, Any] = {}
             for knode, vnode in node.value:
-                key = self.loader.construct_object(knode, deep=True)
+                key = self._construct(knode)
+                if key is _UNREADABLE:
+                    continue
                 if not isinstance(key, (str, int, float, bool)) or key is None:
                     km = knode.start_mark
                     self.problems.append(
@@ -99,7 +106,9 @@ class _Builder:
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(v, (*path, i)) for i, v in enumerate(node.value)]
-        value = self.loader.construct_object(node, deep=True)
+        value = self._construct(node)
+        if value is _UNREADABLE:
+            return None
         if isinstance(value, (datetime.date, datetime.datetime)):
             value = value.isoformat()
         elif isinstance(value, bytes):
@@ -107,6 +116,40 @@ class _Builder:
         if isinstance(value, str) and self.hook is not None:
             value = self.hook(value, path, m.line + 1, m.column + 1)
         return value
+
+    def _construct(self, node: yaml.Node) -> Any:
+        """The scalar's value, or ``_UNREADABLE`` with a located problem when it is no usable
+        JSON value: an integer longer than Python reads (4,300 digits) or past the range of a
+        float, ``.inf``/``.nan`` (JSON has neither), a date out of range."""
+        try:
+            value = self.loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError) as exc:
+            what = str(exc).split(";")[0]
+            if isinstance(node, yaml.ScalarNode) and node.tag.endswith((":int", ":float")):
+                what = f"a number of {len(node.value)} characters is too long to read"
+            return self._unreadable(node, what)
+        if isinstance(value, float) and not math.isfinite(value):
+            return self._unreadable(node, f"{_excerpt(node)} is not a finite number")
+        if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
+            return self._unreadable(node, f"the number {_excerpt(node)} is too large to use")
+        return value
+
+    def _unreadable(self, node: yaml.Node, what: str) -> object:
+        m = node.start_mark
+        self.problems.append(
+            Problem(
+                self.doc.file,
+                m.line + 1,
+                m.column + 1,
+                f"{what}; write a number in range, or quote it if it is meant as text",
+            )
+        )
+        return _UNREADABLE
+
+
+def _excerpt(node: yaml.Node) -> str:
+    text = str(node.value)
+    return f"'{text}'" if len(text) <= 40 else f"'{text[:20]}…' ({len(text)} characters)"
 
 
 def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:

@@ -238,7 +238,7 @@ class BaselineStore:
     def _read(self, path: Path) -> Any:
         try:
             return json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:
             raise ConfigError(
                 f"{path}: damaged baseline file ({exc}); restore it from git or record it again"
                 f" ({_HOW_TO_RECORD})"

@@ -15,9 +15,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
+from evalgate import secrets
 from evalgate.fsutil import repo_path
 from evalgate.report.text import one_line
 from evalgate.report.view import CaseRow, RunView
+from evalgate.textsafe import ENCODE_ERRORS
 
 MAX_ANNOTATIONS = 50  # GitHub shows at most 50 per job; more is noise
 
@@ -104,8 +106,11 @@ def write_github(
         return False
     summary = env.get("GITHUB_STEP_SUMMARY")
     if summary:
-        with open(Path(summary), "a", encoding="utf-8") as f:
-            f.write(markdown if markdown.endswith("\n") else markdown + "\n")
+        with open(Path(summary), "a", encoding="utf-8", errors=ENCODE_ERRORS) as f:
+            # a blank line after the previous step's text and after this report: an HTML block
+            # (a "<details>") left open there would swallow the next lines as raw HTML
+            lead = "\n" if f.tell() > 0 else ""
+            f.write(lead + secrets.scrub(markdown.rstrip("\n")) + "\n\n")
     stream = out or sys.stdout
     for line in annotation_lines(view, env):
         stream.write(line + "\n")

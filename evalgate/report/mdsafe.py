@@ -61,7 +61,8 @@ def source_url(file: str, line: int, environ: Mapping[str, str]) -> str:
     """A link target for a golden file line: a blob URL on GitHub, else a relative path."""
     path = file[2:] if file.startswith("./") else file
     anchor = f"#L{line}" if line else ""
-    quoted = quote(path, safe="/")
+    # a file name that is not UTF-8 holds surrogate escapes: quote its real bytes
+    quoted = quote(path.encode("utf-8", "surrogateescape"), safe="/")
     server = environ.get("GITHUB_SERVER_URL")
     repo = environ.get("GITHUB_REPOSITORY")
     sha = environ.get("GITHUB_SHA")

@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 
 from evalgate import secrets
+from evalgate.textsafe import defuse_commands, truncate
+
+__all__ = ["defuse_commands", "truncate"]
 
 DASH = "-"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACE = re.compile(r"\s+")
-# A line of a CI log that starts with "::" (or the older "##[") is read as a workflow command.
-# Terminal output wraps, so any "::" could land at a line start: break every one with a
-# word joiner, which is invisible and is not whitespace (the runner's trim keeps it).
-_COMMANDISH = re.compile(r"::|##\[")
 
 
 def fmt_score(value: float | None) -> str:
@@ -43,13 +42,6 @@ def fmt_int(value: int | None) -> str:
     return DASH if value is None else f"{value:,}"
 
 
-def truncate(text: str, limit: int) -> str:
-    """Cut ``text`` to at most ``limit`` characters, saying so with an ellipsis."""
-    if len(text) <= limit:
-        return text
-    return text[: max(0, limit - 1)] + "…"
-
-
 def strip_controls(text: str) -> str:
     """Remove control characters (ANSI escapes, backspaces, bells) but keep tabs and newlines."""
     return _CONTROL.sub("", text)
@@ -60,8 +52,3 @@ def one_line(text: object, limit: int = 300) -> str:
     s = secrets.scrub(str(text))
     s = _SPACE.sub(" ", strip_controls(s)).strip()
     return truncate(s, limit)
-
-
-def defuse_commands(text: str) -> str:
-    """Break every ``::`` and ``##[`` so no part of ``text`` can act as a CI workflow command."""
-    return _COMMANDISH.sub(lambda m: m.group(0)[0] + "\u2060" + m.group(0)[1:], text)

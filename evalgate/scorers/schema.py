@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from evalgate import jsonsafe
 from evalgate.model import JSON, Case, Response, Score
 from evalgate.scorers._util import excerpt, output_text
 from evalgate.scorers.registry import scorer
@@ -75,12 +76,12 @@ def parse_json_answer(text: str) -> tuple[bool, Any, str]:
     """(ok, value, error): the answer as JSON, also from a fenced ```json block."""
     stripped = text.strip()
     try:
-        return True, json.loads(stripped), ""
+        return True, jsonsafe.loads(stripped), ""
     except ValueError as exc:
         first_error = str(exc)
     for m in _FENCE.finditer(text):
         try:
-            return True, json.loads(m.group(1)), ""
+            return True, jsonsafe.loads(m.group(1)), ""
         except ValueError:
             continue
     return False, None, first_error

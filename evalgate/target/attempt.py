@@ -6,13 +6,13 @@ Every httpx error is translated here into an outcome; nothing above ``target/`` 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from evalgate import jsonsafe
 from evalgate.config.model import TargetConfig
 from evalgate.model import Response
 from evalgate.target.mapping import MappingFailure, ResponseMapper, Timing
@@ -192,7 +192,11 @@ async def _read(resp: httpx.Response, cap: int, truncate: bool = False) -> bytes
 
 def _decode_json(data: bytes, ctype: str) -> Any:
     try:
-        return json.loads(data)
+        return jsonsafe.loads(data)
+    except jsonsafe.Unusable as exc:
+        raise MappingFailure(
+            f"response body is {exc}; evalgate does not map answers nested this deep"
+        ) from None
     except ValueError:
         what = "empty" if not data.strip() else f"not JSON ({ctype or 'no content-type'})"
         sample = f": {_excerpt(data)}" if data.strip() else ""

@@ -198,7 +198,9 @@ class TargetClient:
         if url is None:
             url = _url(_text(self._url.render(ctx)), self._query.render(ctx))
         headers = None if self._headers.is_constant else _header_values(self._headers.render(ctx))
-        content = _dumps(body).encode() if body is not None else None
+        # backslashreplace: a lone surrogate (from a variable that is not UTF-8) is sent as
+        # its JSON escape, the same string, instead of ending the run
+        content = _dumps(body).encode("utf-8", "backslashreplace") if body is not None else None
         return client.build_request(self._method, url, content=content, headers=headers)
 
     def _delay(self, retry_no: int, retry_after: float | None) -> float:

@@ -12,6 +12,7 @@ import jmespath
 from jmespath.exceptions import JMESPathError
 from jmespath.parser import ParsedResult
 
+from evalgate import jsonsafe
 from evalgate.config.model import Pricing, ResponseMapping
 from evalgate.errors import ConfigError
 from evalgate.model import JSON, Response, ToolCall
@@ -62,7 +63,7 @@ class ResponseMapper:
         """The whole body is the output (no ``output`` expression configured)."""
         if self.needs_json:
             try:
-                body = json.loads(text)
+                body = jsonsafe.loads(text)
             except ValueError:
                 body = None
             if body is not None:
@@ -223,7 +224,7 @@ def _arguments(v: Any) -> dict[str, JSON]:
     if isinstance(v, str):
         # OpenAI sends arguments as a JSON string
         try:
-            v = json.loads(v) if v.strip() else {}
+            v = jsonsafe.loads(v) if v.strip() else {}
         except ValueError:
             return {"_raw": v}
     if isinstance(v, dict):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from evalgate import jsonsafe
 from evalgate.model import JSON
 
 # keys that carry a text delta in the generic format, in order of preference
@@ -72,7 +73,7 @@ class SseAccumulator:
             return
         self.events += 1
         try:
-            event: JSON = json.loads(data)
+            event: JSON = jsonsafe.loads(data)
         except ValueError:
             event = data
         if name == "error":

@@ -20,6 +20,7 @@ from evalgate import secrets
 from evalgate.errors import ConfigError
 from evalgate.events import CallEvent
 from evalgate.telemetry.fields import USER_KEYS, hash_user_id, labels_of, metadata_value
+from evalgate.textsafe import ENCODE_ERRORS
 
 CALL_EVENT = "llm.request"
 RUN_EVENT = "eval.run"
@@ -190,7 +191,7 @@ class JsonLogListener:
 def _open_append(path: Path) -> IO[str]:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return open(path, "a", encoding="utf-8")  # closed by close()
+        return open(path, "a", encoding="utf-8", errors=ENCODE_ERRORS)  # closed by close()
     except OSError as exc:
         raise ConfigError(
             f"{path}: cannot open the JSON log for writing ({exc.strerror});"

@@ -8,6 +8,7 @@ the step summary), the captured webhook and Langfuse request bodies, and stdout/
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import threading
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import pytest
 
@@ -114,8 +116,23 @@ def world(
     locked.stop()
 
 
+def _encodings(secret: str) -> list[str]:
+    """The secret as typed and as an output can encode it: URL-encoded, base64 (alone and after
+    a ``user:`` prefix, as in basic auth), JSON-escaped."""
+    raw = secret.encode()
+    forms = [secret, json.dumps(secret)[1:-1], quote(secret, safe=""), quote_plus(secret)]
+    for data in (raw, b"user:" + raw):
+        forms += [base64.b64encode(data).decode(), base64.urlsafe_b64encode(data).decode()]
+    return list(dict.fromkeys(f.rstrip("=") for f in forms))
+
+
+_FORMS = {
+    form: secret for secret in (TOKEN, AUTH, BODY_SECRET, HOOK_TOKEN) for form in _encodings(secret)
+}
+
+
 def _leaks(text: str) -> list[str]:
-    return [s for s in (TOKEN, AUTH, BODY_SECRET, HOOK_TOKEN) if s in text]
+    return [form for form in _FORMS if form in text]
 
 
 def test_no_command_lets_a_secret_out(
@@ -188,8 +205,9 @@ def test_an_endpoint_that_echoes_the_request_headers(
     monkeypatch.setenv("ECHO_AUTH", AUTH)
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(fp.root / "step.md"))
+    encodings = ("raw", "json", "url", "b64", "b64url")
     fp.write(
-        {f"c{i}": f"/headers?key={unique('h')}" for i in range(3)},
+        {f"c{i}": f"/headers?key={unique('h')}&enc={e}" for i, e in enumerate(encodings)},
         target={"headers": {"Authorization": "${ECHO_AUTH}"}},
         extra={"reports": {"dir": "runs", "junit": "j.xml", "markdown": "r.md", "html": "r.html"}},
     )

@@ -95,7 +95,8 @@ def test_write_github_appends_summary_and_prints_annotations(tmp_path: Path) -> 
     out = io.StringIO()
     env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)}
     assert write_github(view, md, environ=env, out=out)
-    assert summary.read_text() == "earlier step\n" + md
+    # set off by blank lines, so an HTML block open on either side cannot swallow the other
+    assert summary.read_text() == "earlier step\n\n" + md + "\n"
     printed = out.getvalue().splitlines()
     assert printed == annotation_lines(view)
     # the hostile case's "::warning::" and newlines cannot start a command of their own

@@ -177,3 +177,16 @@ def test_budgets(name: str, params: Any, response: Response, passed: bool, reaso
     s = run(name, params, response)
     assert s.passed is passed
     assert s.reason.startswith(reason), s.reason
+
+
+@pytest.mark.parametrize(
+    ("output", "why"),
+    [
+        ("[" * 5000 + "]" * 5000, "nested deeper than"),
+        ('{"n": ' + "7" * 5000 + "}", "4,300 digits"),
+    ],
+)
+def test_json_schema_fails_an_answer_python_cannot_hold(output: str, why: str) -> None:
+    # a failed expectation, not a scorer error: the answer is the model's, not a bug
+    s = run("json_schema", True, Response(output=output))
+    assert not s.passed and why in s.reason

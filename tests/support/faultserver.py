@@ -13,7 +13,8 @@ HTTP-date), reset (RST after the headers), reset-early (RST before any byte), ha
 never answer), drip (one byte per interval=), truncated (Content-Length larger than sent),
 notjson, wrongshape, huge (size=, chunked=1), redirect (to=, code=), flaky (n= failures with
 status=/mode=reset, then success, per key=), sleep (s=), sse (kind=generic|openai, fail=error|cut),
-headers (a 200 whose output echoes every request header, as careless servers do), limited
+headers (a 200 whose output echoes every request header, as careless servers do; enc=json,
+url, b64 or b64url echoes the values in that encoding), limited
 (answers 429 while more than max= requests are in flight, else sleeps s= and answers 200;
 ``peak`` records the most requests seen in flight at once), flap (per key=, odd requests hang
 and even ones are reset), sse-endless (an event stream that never ends, one event every
@@ -22,6 +23,7 @@ interval=), loop (a redirect back to itself, forever).
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import struct
@@ -31,7 +33,7 @@ from collections import Counter
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 HANG_MAX_S = 30.0  # a hanging handler gives up at the latest when the server stops
 
@@ -224,7 +226,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
     def _headers(self) -> None:
-        echoed = "; ".join(f"{k}: {v}" for k, v in self.headers.items())
+        enc = _ENCODINGS[self.q.get("enc", "raw")]
+        echoed = "; ".join(f"{k}: {enc(v)}" for k, v in self.headers.items())
         self._json(200, {**self._answer(), "output": f"you sent {echoed}"})
 
     def _limited(self) -> None:
@@ -368,6 +371,15 @@ def _no_finish(event: dict[str, Any]) -> dict[str, Any]:
     if "choices" not in event:
         return {}
     return {"choices": [{**c, "finish_reason": None} for c in event["choices"]]}
+
+
+_ENCODINGS: dict[str, Any] = {
+    "raw": lambda v: v,
+    "json": lambda v: json.dumps({"value": v}),  # JSON-escaped inside the answer text
+    "url": lambda v: quote(v, safe=""),
+    "b64": lambda v: base64.b64encode(f"user:{v}".encode()).decode(),  # as in basic auth
+    "b64url": lambda v: base64.urlsafe_b64encode(v.encode()).decode().rstrip("="),
+}
 
 
 def _openai_events() -> list[dict[str, Any]]:

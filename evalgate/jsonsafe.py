@@ -1,0 +1,97 @@
+"""Untrusted JSON (endpoint answers) made safe to keep: bounded nesting, encodable strings.
+
+An answer is stored, scored, masked and written by code that walks it; Python's recursion
+limit would end the run at roughly a thousand levels of nesting, and a lone surrogate (the
+valid JSON escape ``"\\ud800"``) cannot be written to a UTF-8 file. :func:`loads` refuses the
+first with :class:`TooDeep` and an integer too long to read with :class:`HugeNumber` (the call
+becomes an ``invalid_response``); it replaces lone surrogates with U+FFFD, the way
+undecodable bytes of a text body are replaced. Numbers no JSON file can hold (``1e400``,
+``NaN``, ``Infinity``) become null, so every answer can be written back as strict JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+MAX_DEPTH = 64  # far beyond any real answer, far below the recursion limit
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+class Unusable(ValueError):
+    """Valid JSON that evalgate cannot keep (see :class:`TooDeep`, :class:`HugeNumber`)."""
+
+
+class TooDeep(Unusable):
+    """The JSON nests deeper than :data:`MAX_DEPTH` levels."""
+
+    def __init__(self) -> None:
+        super().__init__(f"JSON nested deeper than {MAX_DEPTH} levels")
+
+
+class HugeNumber(Unusable):
+    """The JSON holds an integer longer than Python converts (4,300 digits)."""
+
+    def __init__(self) -> None:
+        super().__init__("JSON with an integer of more than 4,300 digits")
+
+
+def loads(text: str | bytes) -> Any:
+    """``json.loads`` for untrusted JSON; raises ``ValueError`` (``TooDeep`` included)."""
+    try:
+        value = json.loads(text, parse_float=_finite, parse_constant=_no_constant)
+    except RecursionError:
+        raise TooDeep from None
+    except ValueError as exc:
+        if "integer string conversion" in str(exc):
+            raise HugeNumber from None
+        raise
+    return clean(value)
+
+
+def _finite(text: str) -> float | None:
+    """A JSON number as a float; null when it is beyond a float's range (``1e400``)."""
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
+def _no_constant(name: str) -> None:
+    """``NaN``, ``Infinity`` and ``-Infinity`` (not JSON, but Python reads them) become null."""
+    return None
+
+
+def _text(s: str) -> str:
+    return s if s.isascii() else _SURROGATE.sub("\ufffd", s)
+
+
+def clean(value: Any) -> Any:
+    """Check the depth of a decoded value and replace lone surrogates, without recursion.
+
+    Containers are changed in place (``value`` is fresh from a decoder); the result is returned.
+    """
+    if isinstance(value, str):
+        return _text(value)
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, list):
+            if depth > MAX_DEPTH:
+                raise TooDeep
+            for i, item in enumerate(node):
+                if isinstance(item, str):
+                    node[i] = _text(item)
+                elif isinstance(item, (list, dict)):
+                    stack.append((item, depth + 1))
+        elif isinstance(node, dict):
+            if depth > MAX_DEPTH:
+                raise TooDeep
+            for key in [k for k in node if not k.isascii() and _SURROGATE.search(k)]:
+                node[_text(key)] = node.pop(key)
+            for key, item in node.items():
+                if isinstance(item, str):
+                    node[key] = _text(item)
+                elif isinstance(item, (list, dict)):
+                    stack.append((item, depth + 1))
+    return value

@@ -1,0 +1,28 @@
+"""summary.json stays strict JSON whatever the endpoint claimed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from evalgate.model import Response
+from evalgate.results import CaseResult
+from evalgate.summary import RunMeta, build_summary, read_summary, write_summary
+
+
+def _result(i: int, cost: float) -> CaseResult:
+    response = Response(output="ok", cost_usd=cost)
+    return CaseResult(f"c{i}", "d", 0, "passed", "success", True, 1.0, response=response)
+
+
+def test_costs_that_add_up_past_a_float_are_no_figure(tmp_path: Path) -> None:
+    summary = build_summary([_result(0, 1e308), _result(1, 1e308)], RunMeta("r", "t"), None)
+    assert summary["cost_usd"] is None
+    write_summary(tmp_path, summary)
+    json.loads((tmp_path / "summary.json").read_text(), parse_constant=lambda c: 1 / 0)
+    assert read_summary(tmp_path)["cost_usd"] is None  # and reads back, not "damaged"
+
+
+def test_ordinary_costs_are_summed() -> None:
+    summary = build_summary([_result(0, 0.25), _result(1, 0.5)], RunMeta("r", "t"), None)
+    assert summary["cost_usd"] == 0.75

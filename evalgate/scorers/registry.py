@@ -10,12 +10,15 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import math
+import numbers
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from evalgate import guard
 from evalgate.errors import ConfigError, Problem
 from evalgate.model import JSON, Case, Response, Score, ScorerSpec
 
@@ -52,6 +55,8 @@ class Registry:
         self._entry_points_loaded = False
         self._loaded_dirs: set[Path] = set()
         self._current_origin = "builtin"
+        # seconds one plugin call (a scorer on one response, or importing one file) may take
+        self.time_limit_s: float | None = guard.DEFAULT_TIME_LIMIT_S
 
     # -- registration -------------------------------------------------------------------
     def add(self, d: ScorerDef) -> None:
@@ -94,10 +99,10 @@ class Registry:
             self._current_origin = f"entry point {ep.name} ({ep.value})"
             _LOADING.append(self)
             try:
-                ep.load()
-            except Exception as exc:  # plugin code is not ours: report, do not crash
+                guard.call(ep.load, self.time_limit_s)
+            except guard.PluginFailed as exc:  # plugin code is not ours: report, do not crash
                 problems.append(
-                    Problem(ep.value, 0, 0, f"cannot load scorer plugin {ep.name!r}: {exc}")
+                    Problem(ep.value, 0, 0, f"cannot load scorer plugin {ep.name!r}: {_why(exc)}")
                 )
             finally:
                 _LOADING.pop()
@@ -124,16 +129,15 @@ class Registry:
             self._current_origin = str(path)
             _LOADING.append(self)
             try:
-                spec.loader.exec_module(module)
-            except SyntaxError as exc:
-                problems.append(
-                    Problem(str(path), exc.lineno or 0, exc.offset or 0, f"syntax error: {exc.msg}")
-                )
-            except Exception as exc:
-                line = _exc_line(exc, path)
-                problems.append(
-                    Problem(str(path), line, 0, f"error while loading custom scorers: {exc!r}")
-                )
+                guard.call(partial(spec.loader.exec_module, module), self.time_limit_s)
+            except guard.PluginFailed as failed:
+                exc = failed.exc
+                if isinstance(exc, SyntaxError):
+                    line, col, msg = exc.lineno or 0, exc.offset or 0, f"syntax error: {exc.msg}"
+                else:
+                    line = 0 if exc is None else _exc_line(exc, path)
+                    col, msg = 0, f"error while loading custom scorers: {_why(failed)}"
+                problems.append(Problem(str(path), line, col, msg))
             finally:
                 _LOADING.pop()
                 self._current_origin = "builtin"
@@ -151,6 +155,13 @@ class Registry:
     def __iter__(self) -> Iterator[ScorerDef]:
         self.ensure_builtins()
         return iter(sorted(self._defs.values(), key=lambda d: d.name))
+
+
+def _why(failed: guard.PluginFailed) -> str:
+    if failed.timed_out:
+        return f"did not finish within {failed.limit:g} s (scorer_timeout_s)"
+    assert failed.exc is not None
+    return guard.describe(failed.exc)
 
 
 def _exc_line(exc: BaseException, path: Path) -> int:
@@ -210,22 +221,47 @@ def scorer(
     return decorate
 
 
+class InvalidScore(Exception):
+    """A scorer returned something that is not a result (see :func:`coerce_score`)."""
+
+
 def coerce_score(value: object, scorer_name: str) -> Score:
-    """Turn what a scorer returned into a Score, or raise TypeError saying what was wrong."""
+    """Turn what a scorer returned into a Score of a plain float, bool and str.
+
+    A scorer returns a :class:`Score` (``value`` a finite number in [0, 1], ``passed`` exactly
+    ``True`` or ``False``, ``reason`` a string), a bool, or a number in [0, 1] (passes at 0.5).
+    Anything else raises :class:`InvalidScore` saying what was wrong: a truthy non-bool
+    ``passed`` (``"no"``, ``numpy.bool_``) must not pass a case. Call it where plugin code is
+    guarded: ``float()``/``str()`` on a plugin's number or string subclass is plugin code too.
+    """
     if isinstance(value, Score):
-        v = value.value
-        if not isinstance(v, (int, float)) or math.isnan(v) or not 0.0 <= v <= 1.0:
-            raise TypeError(f"scorer {scorer_name!r} returned a score outside [0, 1]: {v!r}")
-        return value
+        passed, reason = value.passed, value.reason
+        if not isinstance(passed, bool):
+            raise InvalidScore(
+                f"returned a Score whose passed is {type(passed).__name__}; use True or False"
+            )
+        if not isinstance(reason, str):
+            raise InvalidScore(
+                f"returned a Score whose reason is {type(reason).__name__}; use a string"
+            )
+        return Score(_score_value(value.value), passed, str(reason))
     if isinstance(value, bool):
         return Score(1.0 if value else 0.0, value, "" if value else f"{scorer_name} failed")
-    if isinstance(value, (int, float)):
-        if math.isnan(value) or not 0.0 <= value <= 1.0:
-            raise TypeError(f"scorer {scorer_name!r} returned a score outside [0, 1]: {value!r}")
-        return Score(float(value), value >= 0.5, "")
-    raise TypeError(
-        f"scorer {scorer_name!r} returned {type(value).__name__}; return a Score, bool or float"
+    if isinstance(value, numbers.Real):
+        v = _score_value(value)
+        return Score(v, v >= 0.5, "")
+    raise InvalidScore(
+        f"returned {type(value).__name__}; return a Score, a bool or a number in [0, 1]"
     )
+
+
+def _score_value(v: object) -> float:
+    if not isinstance(v, numbers.Real):
+        raise InvalidScore(f"returned a score of type {type(v).__name__}; use a number in [0, 1]")
+    f = float(v)
+    if not math.isfinite(f) or not 0.0 <= f <= 1.0:
+        raise InvalidScore(f"returned a score outside [0, 1]: {f!r}")
+    return f
 
 
 @dataclass(frozen=True)
@@ -267,24 +303,50 @@ class ScoreRecord:
         )
 
 
-def _raised_at(exc: BaseException, fn: ScorerFn) -> str:
-    """`` (file:line)`` of the deepest frame of the scorer's own file, so the fix is one click."""
+def _where(fn: ScorerFn, exc: BaseException | None) -> str:
+    """`` (file:line)``: the deepest frame of the scorer's own file in ``exc``'s traceback, else
+    the line defining the scorer, so the fix is one click."""
     code = getattr(fn, "__code__", None)
     if code is None:
         return ""
     line = 0
-    tb = exc.__traceback__
+    tb = exc.__traceback__ if exc is not None else None
     while tb is not None:
         if tb.tb_frame.f_code.co_filename == code.co_filename:
             line = tb.tb_lineno
         tb = tb.tb_next
-    if not line:
-        return ""
+    line = line or code.co_firstlineno
     try:
         shown = str(Path(code.co_filename).resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         shown = code.co_filename
     return f" ({shown}:{line})"
+
+
+def _run(
+    d: ScorerDef, spec: ScorerSpec, response: Response, case: Case, limit: float | None
+) -> Score:
+    """Call the scorer and check its result; raises guard.PluginFailed."""
+    fn = d.fn
+    if d.origin == "builtin":  # ours: no time limit or redirection to pay for
+        try:
+            return coerce_score(fn(response, spec.params, case), spec.name)
+        except Exception as exc:
+            raise guard.PluginFailed(exc, False, None) from None
+    return guard.call(lambda: coerce_score(fn(response, spec.params, case), spec.name), limit)
+
+
+def _failure(name: str, fn: ScorerFn, failed: guard.PluginFailed) -> str:
+    if failed.timed_out:
+        return (
+            f"scorer '{name}'{_where(fn, None)} did not finish within {failed.limit:g} s;"
+            " make it faster or raise scorer_timeout_s in evalgate.yaml"
+        )
+    exc = failed.exc
+    assert exc is not None
+    if isinstance(exc, InvalidScore):
+        return f"scorer '{name}'{_where(fn, None)} {exc}"
+    return f"scorer '{name}'{_where(fn, exc)} raised {guard.describe(exc)}"
 
 
 def apply_scorer(
@@ -294,7 +356,8 @@ def apply_scorer(
     registry: Registry = REGISTRY,
     turn: int | None = None,
 ) -> ScoreRecord:
-    """Run one scorer. A scorer that raises gives an ``error`` record, never an exception."""
+    """Run one scorer. Whatever it does (raise, exit, hang, return junk) gives an ``error``
+    record, never an exception; only a real Ctrl-C/SIGTERM propagates."""
     d = registry.get(spec.name)
     if d is None:
         return ScoreRecord(
@@ -307,9 +370,8 @@ def apply_scorer(
             turn=turn,
         )
     try:
-        s = coerce_score(d.fn(response, spec.params, case), spec.name)
-    except Exception as exc:
-        where = _raised_at(exc, d.fn)
-        msg = f"scorer '{spec.name}'{where} raised {type(exc).__name__}: {exc}"
+        s = _run(d, spec, response, case, registry.time_limit_s)
+    except guard.PluginFailed as failed:
+        msg = _failure(spec.name, d.fn, failed)
         return ScoreRecord(spec.name, 0.0, False, msg, spec.weight, error=msg, turn=turn)
-    return ScoreRecord(spec.name, float(s.value), bool(s.passed), s.reason, spec.weight, turn=turn)
+    return ScoreRecord(spec.name, s.value, s.passed, s.reason, spec.weight, turn=turn)

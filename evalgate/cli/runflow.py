@@ -103,7 +103,7 @@ def perform_run(
             cfg, output, verdict, base, Presentation(opts.quiet, opts.as_json, opts.reports), env
         )
         tel.run_finished(summary)
-        code = exit_code(verdict, summary, cfg)
+        code = exit_code(verdict, summary, cfg, output.results)
         if opts.record:
             if code == ExitCode.INCONCLUSIVE:
                 raise InconclusiveError(

@@ -13,7 +13,7 @@ switch the gate off or hang it:
 - a real Ctrl-C or SIGTERM is not a plugin error: it propagates, and a run ends with what
   finished kept. Plugin code that swallows the interrupt for 2 s more, or a second signal while
   it runs, ends the process at once (exit 130, or 2 after a time limit) so a signal always ends
-  a run.
+  a run. SIGINT/SIGTERM handlers that plugin code replaces are put back after it returns.
 
 Time limits and redirection need the main thread (signals are delivered there); elsewhere
 :func:`call` only turns exceptions into :class:`PluginFailed`.
@@ -167,13 +167,15 @@ def call(fn: Callable[[], T], limit: float | None) -> T:
     with contextlib.suppress(OSError, ValueError):  # a closed stdout: nothing to keep in order
         sys.stdout.flush()
     saved_out = sys.stdout
-    saved_fd = _redirect_fd()
+    saved_fd: int | None = None
+    handlers = _interrupt_handlers()
     old_handler: Any = None
     old_timer = (0.0, 0.0)
     started = 0.0
     caught: BaseException | None = None
     value: Any = None
     try:
+        saved_fd = _redirect_fd()
         sys.stdout = sys.stderr
         if timed:
             assert limit is not None
@@ -201,6 +203,7 @@ def call(fn: Callable[[], T], limit: float | None) -> T:
                 _arm(max(left, 1e-6), old_timer[1])
         sys.stdout = saved_out
         _restore_fd(saved_fd)
+        _put_back(handlers)
     if interrupted() and (caught is not None or _st.fires):
         raise _st.interrupt() from None
     if timed and (_st.expired or isinstance(caught, _TimeLimit)):
@@ -208,6 +211,20 @@ def call(fn: Callable[[], T], limit: float | None) -> T:
     if caught is not None:
         raise PluginFailed(caught, False, limit) from None
     return value  # type: ignore[no-any-return]
+
+
+_INTERRUPTS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _interrupt_handlers() -> tuple[Any, ...]:
+    return tuple(signal.getsignal(sig) for sig in _INTERRUPTS)
+
+
+def _put_back(handlers: tuple[Any, ...]) -> None:
+    """Undo plugin code (or a library it imported) replacing the SIGINT/SIGTERM handlers."""
+    for sig, h in zip(_INTERRUPTS, handlers, strict=True):
+        if h is not None and signal.getsignal(sig) is not h:
+            signal.signal(sig, h)
 
 
 def _take_alarm() -> Any:

@@ -212,6 +212,25 @@ return True
 """
 
 
+def test_a_scorer_that_ignores_sigterm_cannot_keep_the_run_alive(
+    project: Project, srv: FaultServer
+) -> None:
+    # an earlier call turns SIGTERM off; the case that hangs does not touch it
+    body = "if case.id != 'c2':\n    signal.signal(signal.SIGTERM, signal.SIG_IGN)\n" + HANG_ON_C2
+    _setup(project, srv, _scorer(body, top="import signal"), scorer_timeout_s=0)
+    proc = project.popen("run", "--out", "r1", "-q")
+    try:
+        _wait_for(project.root / "hanging")
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail("SIGTERM was ignored")
+    assert proc.returncode == 130, err
+    assert project.read_json("r1/summary.json")["interrupted"] is True
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 @pytest.mark.parametrize("swallow", [False, True], ids=["loop", "swallowing-loop"])
 def test_a_signal_ends_a_run_blocked_in_a_scorer(

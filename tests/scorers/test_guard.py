@@ -219,3 +219,18 @@ def test_a_run_without_a_signal_is_not_interrupted() -> None:
         guard.call(lambda: None, 1.0)
 
     assert _run_interruptible(main) is False
+
+
+def test_signal_handlers_a_scorer_replaces_are_put_back() -> None:
+    def tamper(r: Response, p: Any, c: Case) -> bool:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        return True
+
+    restore = guard.install_interrupts()
+    try:
+        assert _apply(tamper).passed
+        assert signal.getsignal(signal.SIGTERM) is guard.keyboard_interrupt
+        assert signal.getsignal(signal.SIGINT) is guard.keyboard_interrupt
+    finally:
+        restore()

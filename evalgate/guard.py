@@ -41,7 +41,8 @@ _GRACE_S = 2.0  # how long plugin code may swallow those before the process ends
 
 
 class PluginFailed(Exception):
-    """Plugin code raised (``exc``) or ran past its time limit (``timed_out``)."""
+    """Plugin code raised ``exc`` or ran past its time limit (``timed_out``; ``exc``, if set,
+    was raised where it was when time ran out)."""
 
     def __init__(self, exc: BaseException | None, timed_out: bool, limit: float | None) -> None:
         super().__init__("timed out" if timed_out else type(exc).__name__)
@@ -207,7 +208,8 @@ def call(fn: Callable[[], T], limit: float | None) -> T:
     if interrupted() and (caught is not None or _st.fires):
         raise _st.interrupt() from None
     if timed and (_st.expired or isinstance(caught, _TimeLimit)):
-        raise PluginFailed(None, True, limit) from None
+        # the _TimeLimit's traceback shows where the code was when its time ran out
+        raise PluginFailed(caught if isinstance(caught, _TimeLimit) else None, True, limit)
     if caught is not None:
         raise PluginFailed(caught, False, limit) from None
     return value  # type: ignore[no-any-return]

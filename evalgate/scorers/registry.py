@@ -339,11 +339,11 @@ def _run(
 def _failure(name: str, fn: ScorerFn, failed: guard.PluginFailed) -> str:
     if failed.timed_out:
         return (
-            f"scorer '{name}'{_where(fn, None)} did not finish within {failed.limit:g} s;"
+            f"scorer '{name}'{_where(fn, failed.exc)} did not finish within {failed.limit:g} s;"
             " make it faster or raise scorer_timeout_s in evalgate.yaml"
         )
     exc = failed.exc
-    assert exc is not None
+    assert exc is not None  # raised, not timed out
     if isinstance(exc, InvalidScore):
         return f"scorer '{name}'{_where(fn, None)} {exc}"
     return f"scorer '{name}'{_where(fn, exc)} raised {guard.describe(exc)}"

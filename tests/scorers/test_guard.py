@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import sys
 import threading
@@ -137,6 +138,9 @@ def test_a_scorer_past_its_time_limit_is_an_error_record() -> None:
     rec = _apply(spin, limit=0.2)
     assert time.monotonic() - started < 2
     assert rec.error is not None and "did not finish within 0.2 s" in rec.error
+    # it points at where the scorer was looping, not at its def line
+    line = int(re.search(r"test_guard\.py:(\d+)\)", rec.error).group(1))  # type: ignore[union-attr]
+    assert spin.__code__.co_firstlineno < line <= spin.__code__.co_firstlineno + 2
 
 
 def test_a_scorer_that_swallows_its_deadline_and_returns_is_still_timed_out() -> None:

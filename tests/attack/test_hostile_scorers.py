@@ -303,3 +303,30 @@ def test_what_a_scorer_prints_goes_to_stderr(project: Project, srv: FaultServer)
         "child process",
     ):
         assert text in ran.err
+
+
+def _terminate_when_hanging(project: Project, proc: subprocess.Popen[str]) -> tuple[int, str]:
+    try:
+        _wait_for(project.root / "hanging")
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail("SIGTERM did not end the command")
+    return proc.returncode, err
+
+
+def test_sigterm_ends_validate_and_rescore_blocked_in_plugin_code(
+    project: Project, srv: FaultServer
+) -> None:
+    _setup(project, srv, _scorer("return True"), scorer_timeout_s=0)
+    assert project.cli("run", "--out", "r1", "-q").code == 0
+    project.write_scorer("hostile.py", "from evalgate import scorer\n" + _scorer(HANG_ON_C2))
+    code, err = _terminate_when_hanging(project, project.popen("rescore", "r1", "-q"))
+    assert code == 130, err
+    (project.root / "hanging").unlink()
+    hang_at_import = "open('hanging', 'w').close()\nwhile True:\n    pass"
+    project.write_scorer("hostile.py", "from evalgate import scorer\n" + hang_at_import)
+    code, err = _terminate_when_hanging(project, project.popen("validate"))
+    assert code == 130, err

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import math
-import numbers
+import json
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 from evalgate import guard
 from evalgate.errors import ConfigError, Problem
 from evalgate.model import JSON, Case, Response, Score, ScorerSpec
+from evalgate.scorers.outcome import coerce_score, failure_message
 
 ScorerFn = Callable[[Response, Any, Case], "Score | bool | float"]
 
@@ -44,6 +45,7 @@ class ScorerDef:
     params_schema: Mapping[str, JSON] | None
     description: str
     origin: str
+    code: CodeType | None = None  # the function's code, for file:line in messages
 
 
 class Registry:
@@ -181,6 +183,25 @@ _LOADING: list[Registry] = []
 _BUILTIN_DEFS: list[ScorerDef] = []
 
 
+def _as_dict(o: object) -> dict[str, JSON]:
+    if isinstance(o, Mapping):
+        return dict(o)
+    raise TypeError(f"{type(o).__name__} is not JSON")
+
+
+def _plain_schema(name: str, params: object) -> Mapping[str, JSON] | None:
+    """``params`` as plain JSON (a plugin's own Mapping type would run its code later)."""
+    if params is None:
+        return None
+    try:
+        plain = json.loads(json.dumps(params, default=_as_dict))
+    except (TypeError, ValueError):
+        plain = None
+    if not isinstance(plain, (dict, bool)):
+        raise TypeError(f"@scorer({name!r}): params must be a JSON Schema (a dict of JSON values)")
+    return plain  # type: ignore[return-value]
+
+
 def scorer(
     name: str | None = None,
     *,
@@ -204,64 +225,33 @@ def scorer(
     """
 
     def decorate(fn: ScorerFn) -> ScorerFn:
-        doc = (fn.__doc__ or "").strip().splitlines()
+        # Runs while a plugin file is imported (guarded): check and copy what is kept here, so
+        # that nothing of the plugin's but ``fn`` itself is called later, unguarded.
+        scorer_name = name or getattr(fn, "__name__", None)
+        if not isinstance(scorer_name, str) or not scorer_name:
+            raise TypeError("@scorer needs a name: @scorer('my_scorer')")
+        if not callable(fn):
+            raise TypeError(f"@scorer({scorer_name!r}) must decorate a function")
+        if not isinstance(description, str):
+            raise TypeError(f"@scorer({scorer_name!r}): description must be a string")
+        doc = fn.__doc__ if isinstance(fn.__doc__, str) else ""
+        lines = doc.strip().splitlines()
+        code = getattr(fn, "__code__", None)
         target = _LOADING[-1] if _LOADING else REGISTRY
         d = ScorerDef(
-            name=name or fn.__name__,
+            name=scorer_name,
             fn=fn,
-            params_schema=params,
-            description=description or (doc[0] if doc else ""),
+            params_schema=_plain_schema(scorer_name, params),
+            description=str(description or (lines[0] if lines else "")),
             origin=target.current_origin,
+            code=code if isinstance(code, CodeType) else None,
         )
-        if fn.__module__ in _BUILTIN_MODULES:
+        if getattr(fn, "__module__", None) in _BUILTIN_MODULES:
             _BUILTIN_DEFS.append(d)
         target.add(d)
         return fn
 
     return decorate
-
-
-class InvalidScore(Exception):
-    """A scorer returned something that is not a result (see :func:`coerce_score`)."""
-
-
-def coerce_score(value: object, scorer_name: str) -> Score:
-    """Turn what a scorer returned into a Score of a plain float, bool and str.
-
-    A scorer returns a :class:`Score` (``value`` a finite number in [0, 1], ``passed`` exactly
-    ``True`` or ``False``, ``reason`` a string), a bool, or a number in [0, 1] (passes at 0.5).
-    Anything else raises :class:`InvalidScore` saying what was wrong: a truthy non-bool
-    ``passed`` (``"no"``, ``numpy.bool_``) must not pass a case. Call it where plugin code is
-    guarded: ``float()``/``str()`` on a plugin's number or string subclass is plugin code too.
-    """
-    if isinstance(value, Score):
-        passed, reason = value.passed, value.reason
-        if not isinstance(passed, bool):
-            raise InvalidScore(
-                f"returned a Score whose passed is {type(passed).__name__}; use True or False"
-            )
-        if not isinstance(reason, str):
-            raise InvalidScore(
-                f"returned a Score whose reason is {type(reason).__name__}; use a string"
-            )
-        return Score(_score_value(value.value), passed, str(reason))
-    if isinstance(value, bool):
-        return Score(1.0 if value else 0.0, value, "" if value else f"{scorer_name} failed")
-    if isinstance(value, numbers.Real):
-        v = _score_value(value)
-        return Score(v, v >= 0.5, "")
-    raise InvalidScore(
-        f"returned {type(value).__name__}; return a Score, a bool or a number in [0, 1]"
-    )
-
-
-def _score_value(v: object) -> float:
-    if not isinstance(v, numbers.Real):
-        raise InvalidScore(f"returned a score of type {type(v).__name__}; use a number in [0, 1]")
-    f = float(v)
-    if not math.isfinite(f) or not 0.0 <= f <= 1.0:
-        raise InvalidScore(f"returned a score outside [0, 1]: {f!r}")
-    return f
 
 
 @dataclass(frozen=True)
@@ -303,26 +293,6 @@ class ScoreRecord:
         )
 
 
-def _where(fn: ScorerFn, exc: BaseException | None) -> str:
-    """`` (file:line)``: the deepest frame of the scorer's own file in ``exc``'s traceback, else
-    the line defining the scorer, so the fix is one click."""
-    code = getattr(fn, "__code__", None)
-    if code is None:
-        return ""
-    line = 0
-    tb = exc.__traceback__ if exc is not None else None
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == code.co_filename:
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    line = line or code.co_firstlineno
-    try:
-        shown = str(Path(code.co_filename).resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        shown = code.co_filename
-    return f" ({shown}:{line})"
-
-
 def _run(
     d: ScorerDef, spec: ScorerSpec, response: Response, case: Case, limit: float | None
 ) -> Score:
@@ -334,19 +304,6 @@ def _run(
         except Exception as exc:
             raise guard.PluginFailed(exc, False, None) from None
     return guard.call(lambda: coerce_score(fn(response, spec.params, case), spec.name), limit)
-
-
-def _failure(name: str, fn: ScorerFn, failed: guard.PluginFailed) -> str:
-    if failed.timed_out:
-        return (
-            f"scorer '{name}'{_where(fn, failed.exc)} did not finish within {failed.limit:g} s;"
-            " make it faster or raise scorer_timeout_s in evalgate.yaml"
-        )
-    exc = failed.exc
-    assert exc is not None  # raised, not timed out
-    if isinstance(exc, InvalidScore):
-        return f"scorer '{name}'{_where(fn, None)} {exc}"
-    return f"scorer '{name}'{_where(fn, exc)} raised {guard.describe(exc)}"
 
 
 def apply_scorer(
@@ -372,6 +329,6 @@ def apply_scorer(
     try:
         s = _run(d, spec, response, case, registry.time_limit_s)
     except guard.PluginFailed as failed:
-        msg = _failure(spec.name, d.fn, failed)
+        msg = failure_message(spec.name, d.code, failed)
         return ScoreRecord(spec.name, 0.0, False, msg, spec.weight, error=msg, turn=turn)
     return ScoreRecord(spec.name, s.value, s.passed, s.reason, spec.weight, turn=turn)

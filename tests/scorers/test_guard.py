@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,14 +19,8 @@ import pytest
 from evalgate import guard
 from evalgate.model import Case, Response, Score, ScorerSpec
 from evalgate.pipeline import _run_interruptible
-from evalgate.scorers.registry import (
-    InvalidScore,
-    Registry,
-    ScorerDef,
-    ScoreRecord,
-    apply_scorer,
-    coerce_score,
-)
+from evalgate.scorers.outcome import InvalidScore, coerce_score
+from evalgate.scorers.registry import Registry, ScorerDef, ScoreRecord, apply_scorer
 
 CASE = Case("c1", "d")
 ANSWER = Response(output="hello")
@@ -41,7 +36,8 @@ def _fresh_guard() -> Iterator[None]:
 def _apply(fn: Callable[..., Any], limit: float | None = 5.0) -> ScoreRecord:
     reg = Registry()
     reg.time_limit_s = limit
-    reg.add(ScorerDef("custom", fn, None, "", origin="scorers/custom.py"))
+    code = getattr(fn, "__code__", None)
+    reg.add(ScorerDef("custom", fn, None, "", origin="scorers/custom.py", code=code))
     return apply_scorer(ScorerSpec("custom", True), ANSWER, CASE, reg)
 
 
@@ -238,3 +234,34 @@ def test_signal_handlers_a_scorer_replaces_are_put_back() -> None:
         assert signal.getsignal(signal.SIGINT) is guard.keyboard_interrupt
     finally:
         restore()
+
+
+@pytest.mark.parametrize(
+    "decorator",
+    ["@scorer(123)", "@scorer('x', params=object())", "@scorer('x', description=5)"],
+)
+def test_bad_scorer_registrations_are_import_problems(tmp_path: Path, decorator: str) -> None:
+    (tmp_path / "bad.py").write_text(
+        f"from evalgate import scorer\n\n{decorator}\ndef x(response, params, case):\n"
+        "    return True\n"
+    )
+    problems = Registry().load_dir(tmp_path)
+    assert [(p.line, p.message.split(":")[0]) for p in problems] == [
+        (3, "error while loading custom scorers")
+    ]
+    assert "TypeError: @scorer" in problems[0].message
+
+
+def test_a_params_schema_is_kept_as_plain_json(tmp_path: Path) -> None:
+    (tmp_path / "odd.py").write_text(
+        "from collections import UserDict\nfrom evalgate import scorer\n\n"
+        "class Sneaky(UserDict):\n    pass\n\n"
+        "@scorer('odd', params=Sneaky(type='string'))\n"
+        "def odd(response, params, case):\n    return True\n"
+    )
+    reg = Registry()
+    assert reg.load_dir(tmp_path) == []
+    d = reg.get("odd")
+    assert d is not None and type(d.params_schema) is dict
+    assert d.params_schema == {"type": "string"}
+    assert d.code is not None and d.code.co_filename.endswith("odd.py")

@@ -22,6 +22,7 @@ Time limits and redirection need the main thread (signals are delivered there); 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import signal
 import sys
@@ -216,16 +217,21 @@ def call(fn: Callable[[], T], limit: float | None) -> T:
 
 
 _INTERRUPTS = (signal.SIGINT, signal.SIGTERM)
+# signal.getsignal wraps the C function to return enums, at 50 times its cost: this is the hot
+# path of every custom scorer call, so ask the C module (SIG_DFL/SIG_IGN come back as ints)
+_getsignal: Callable[[int], Any] = getattr(
+    importlib.import_module("_signal"), "getsignal", signal.getsignal
+)
 
 
 def _interrupt_handlers() -> tuple[Any, ...]:
-    return tuple(signal.getsignal(sig) for sig in _INTERRUPTS)
+    return (_getsignal(signal.SIGINT), _getsignal(signal.SIGTERM))
 
 
 def _put_back(handlers: tuple[Any, ...]) -> None:
     """Undo plugin code (or a library it imported) replacing the SIGINT/SIGTERM handlers."""
     for sig, h in zip(_INTERRUPTS, handlers, strict=True):
-        if h is not None and signal.getsignal(sig) is not h:
+        if h is not None and _getsignal(sig) != h:
             signal.signal(sig, h)
 
 
@@ -235,11 +241,11 @@ def _take_alarm() -> Any:
     Nobody else's (the default): ours stays installed, inert outside plugin calls, which
     saves two ``signal.signal`` calls per scorer call.
     """
-    current = signal.getsignal(signal.SIGALRM)
+    current = _getsignal(signal.SIGALRM)
     if current is _on_alarm:
         return None
     signal.signal(signal.SIGALRM, _on_alarm)
-    return None if current in (signal.SIG_DFL, None) else current
+    return None if current is None or current == signal.SIG_DFL else current
 
 
 def _call_plain(fn: Callable[[], T], limit: float | None) -> T:

@@ -16,7 +16,8 @@ switch the gate off or hang it:
   a run. SIGINT/SIGTERM handlers that plugin code replaces are put back after it returns.
 
 Time limits and redirection need the main thread (signals are delivered there); elsewhere
-:func:`call` only turns exceptions into :class:`PluginFailed`.
+:func:`call` only turns exceptions into :class:`PluginFailed`. Without ``setitimer``
+(Windows) there is no time limit.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ T = TypeVar("T")
 DEFAULT_TIME_LIMIT_S = 30.0
 """Default ``scorer_timeout_s``: the time one scorer call (or one plugin import) may take."""
 
+_HAS_ALARM = hasattr(signal, "setitimer")  # not on Windows: no time limit there
 _HAMMER_S = 0.05  # after the deadline, raise into the plugin again this often
 _GRACE_S = 2.0  # how long plugin code may swallow those before the process ends
 
@@ -165,7 +167,7 @@ def call(fn: Callable[[], T], limit: float | None) -> T:
     """
     if _st.active or threading.current_thread() is not threading.main_thread():
         return _call_plain(fn, limit)  # nested in plugin code, or no signals here
-    timed = limit is not None and limit > 0
+    timed = limit is not None and limit > 0 and _HAS_ALARM
     with contextlib.suppress(OSError, ValueError):  # a closed stdout: nothing to keep in order
         sys.stdout.flush()
     saved_out = sys.stdout

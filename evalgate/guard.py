@@ -121,14 +121,20 @@ def install_interrupts() -> Callable[[], None]:
 
 
 def install_handlers(handler: Callable[[int, Any], None]) -> Callable[[], None]:
-    """Install ``handler`` for SIGINT and SIGTERM (main thread only); returns the undo."""
+    """Install ``handler`` for SIGINT and SIGTERM (main thread only); returns the undo.
+
+    The undo also forgets a signal received meanwhile: it was handled (the command or run it
+    interrupted is over), and later plugin calls in this process must not see it.
+    """
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
     old = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
 
     def restore() -> None:
+        _st.signal = None
         for sig, h in old.items():
-            signal.signal(sig, h)
+            if h is not None:  # None: a handler not set from Python, which cannot be put back
+                signal.signal(sig, h)
 
     return restore
 
@@ -163,10 +169,12 @@ def call(fn: Callable[[], T], limit: float | None) -> T:
     """Run plugin code ``fn()`` under ``limit`` seconds (None or 0: no limit); see the module.
 
     Raises :class:`PluginFailed` for anything ``fn`` raised and for a timeout, and re-raises
-    the interrupt when a real signal arrived meanwhile.
+    the interrupt when a real signal arrived meanwhile (or before: then ``fn`` is not run).
     """
     if _st.active or threading.current_thread() is not threading.main_thread():
         return _call_plain(fn, limit)  # nested in plugin code, or no signals here
+    if _st.signal is not None:  # interrupted: no more plugin code starts
+        raise _st.interrupt()
     timed = limit is not None and limit > 0 and _HAS_ALARM
     with contextlib.suppress(OSError, ValueError):  # a closed stdout: nothing to keep in order
         sys.stdout.flush()

@@ -191,9 +191,9 @@ def test_a_real_interrupt_propagates_out_of_a_scorer() -> None:
     try:
         with pytest.raises(KeyboardInterrupt):
             _apply(interrupted)
+        assert guard.interrupted()
     finally:
         restore()
-    assert guard.interrupted()
 
 
 def test_a_signal_cancels_a_run_blocked_in_a_scorer() -> None:
@@ -265,3 +265,20 @@ def test_a_params_schema_is_kept_as_plain_json(tmp_path: Path) -> None:
     assert d is not None and type(d.params_schema) is dict
     assert d.params_schema == {"type": "string"}
     assert d.code is not None and d.code.co_filename.endswith("odd.py")
+
+
+def test_no_plugin_code_starts_after_a_signal() -> None:
+    ran: list[int] = []
+    restore = guard.install_interrupts()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)
+        with pytest.raises(KeyboardInterrupt):
+            guard.call(lambda: ran.append(1), 1.0)
+    finally:
+        restore()
+    assert ran == []
+    assert not guard.interrupted()  # handled: plugin calls after it run again
+    guard.call(lambda: ran.append(2), 1.0)
+    assert ran == [2]

@@ -126,6 +126,18 @@ def test_a_scorer_error_fails_rescore_and_no_gate_runs(project: Project, srv: Fa
     assert "scorer 'hostile'" in ungated.err
 
 
+@pytest.mark.parametrize("gate", [[], ["--no-gate"]], ids=["gated", "no-gate"])
+def test_no_baseline_is_recorded_from_a_run_whose_scorer_failed(
+    project: Project, srv: FaultServer, gate: list[str]
+) -> None:
+    _setup(project, srv, _scorer("raise SystemExit(0)"))
+    ran = project.cli("run", "--out", "r1", "-q", *gate, "--record-baseline")
+    assert ran.code == 2, ran.err
+    assert "not recording a baseline: a scorer failed" in ran.err
+    baselines = project.root / ".evalgate" / "baselines"
+    assert not baselines.exists() or not any(baselines.iterdir())
+
+
 def test_a_scorer_error_fails_a_canary(project: Project, srv: FaultServer) -> None:
     _setup(project, srv, _scorer("import sys\nsys.exit(0)"))
     canary = project.cli("canary", "--case", "c0", "--out", "k1")

@@ -116,6 +116,27 @@ def _preset_expression(cfg: Config, name: str, expr: object) -> bool:
     return mapping is not None and expr is not None and getattr(mapping, name, None) == expr
 
 
+def scorer_error_results(results: Sequence[CaseResult]) -> list[CaseResult]:
+    """Results that could not be scored: the call succeeded, a scorer failed (raised, timed out,
+    returned something that is not a result)."""
+    return [r for r in results if r.status == "error" and r.outcome == "success"]
+
+
+def scorer_error_reason(results: Sequence[CaseResult]) -> Reason | None:
+    """The blocking reason naming the first failed scorer and every case it hit (exit 2)."""
+    failed = scorer_error_results(results)
+    if not failed:
+        return None
+    first = failed[0]
+    return Reason(
+        SCORER_ERROR,
+        f"{len(failed)} result(s) could not be scored because a scorer failed"
+        f" (first: {first.case_id}: {first.error}); fix the scorer, then"
+        " 'evalgate rescore RUN' re-scores without calling the endpoint",
+        tuple(sorted({r.case_id for r in failed})),
+    )
+
+
 def judge(
     cfg: Config, results: Sequence[CaseResult], baseline: Baseline | None, requested: str | None
 ) -> Verdict:
@@ -125,7 +146,7 @@ def judge(
     attempted = [r for r in main if r.status != "skipped"]
     # a scorer that raised is a bug in the goldens' scorers, not in the endpoint: it is kept
     # out of the error rate and reported on its own (exit 2)
-    scorer_errors = [r for r in attempted if r.status == "error" and r.outcome == "success"]
+    scorer_errors = scorer_error_results(attempted)
     verdict = evaluate(
         aggregate(main),
         baseline,
@@ -137,18 +158,9 @@ def judge(
         confirmations=aggregate(extra) if extra else None,
     )
     extra_reasons = mapping_reasons(cfg, main)
-    if scorer_errors:
-        first = scorer_errors[0]
-        extra_reasons.insert(
-            0,
-            Reason(
-                SCORER_ERROR,
-                f"{len(scorer_errors)} result(s) could not be scored because a scorer raised"
-                f" (first: {first.case_id}: {first.error}); fix the scorer, then"
-                " 'evalgate rescore RUN' re-scores without calling the endpoint",
-                tuple(sorted({r.case_id for r in scorer_errors})),
-            ),
-        )
+    scorer_reason = scorer_error_reason(attempted)
+    if scorer_reason is not None:
+        extra_reasons.insert(0, scorer_reason)
     if not extra_reasons:
         return verdict
     blocking = any(r.blocking for r in extra_reasons)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets as _random
-import signal
 import time
 from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence, Sized
 from dataclasses import dataclass, field, replace
@@ -19,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from evalgate import secrets
+from evalgate import guard, secrets
 from evalgate.compact import read_compact
 from evalgate.config.model import Config
 from evalgate.errors import ConfigError, UsageError
@@ -309,6 +308,13 @@ def _out_of_time(req: RunRequest, run_dir: Path, done: int, total: int) -> str:
 
 
 def _run_interruptible(main: Callable[[], Any]) -> bool:
+    """Run ``main`` on an event loop; SIGINT/SIGTERM cancel it (True: it was interrupted).
+
+    The handlers are plain signal handlers, not the loop's: those only run when the loop gets
+    control back, never while a custom scorer blocks it. A signal during plugin code raises
+    ``CancelledError`` into that code (evalgate.guard) after cancelling the run, so the
+    scorer's case is not written and every finished result is kept.
+    """
     interrupted = False
 
     async def guarded() -> None:
@@ -318,25 +324,31 @@ def _run_interruptible(main: Callable[[], Any]) -> bool:
         assert task is not None
 
         def stop() -> None:
-            nonlocal interrupted
-            interrupted = True
             task.cancel()
 
-        installed = []
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                loop.add_signal_handler(sig, stop)
-                installed.append(sig)
-            except (NotImplementedError, RuntimeError, ValueError):
-                pass  # not the main thread (tests) or no signal support
+        def on_signal(signum: int, frame: Any) -> None:
+            nonlocal interrupted
+            interrupted = True
+            if guard.in_plugin():
+                # plugin code on the loop's thread, between two bytecodes: not in the loop's
+                # own code, so cancelling directly is safe; then raise into the plugin (which
+                # cancels its own task: the run's task needs it only when it is another one)
+                if asyncio.current_task() is not task:
+                    task.cancel()
+            else:
+                loop.call_soon_threadsafe(stop)
+            guard.on_signal(signum)
+
+        restore = guard.install_handlers(on_signal)
+        previous = guard.set_interrupt(asyncio.CancelledError)
         try:
             await main()
         except asyncio.CancelledError:
             if not interrupted:
                 raise
         finally:
-            for sig in installed:
-                loop.remove_signal_handler(sig)
+            guard.set_interrupt(previous)
+            restore()
 
     try:
         asyncio.run(guarded())

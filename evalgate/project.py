@@ -41,6 +41,7 @@ def load_project(
     problems: list[Problem] = []
     scorer_dirs: list[str] = []
     registry.ensure_builtins()
+    registry.time_limit_s = config.scorer_timeout_s or None
     if config.scorers_dir:
         d = config.resolve(config.scorers_dir)
         if d.is_dir():

@@ -124,6 +124,13 @@ def run_canary(
                 f"interrupted: canary not judged; partial results in {output.run_dir}\n"
             )
             return ExitCode.INTERRUPTED
+        from evalgate.judge import scorer_error_reason
+
+        broken = scorer_error_reason(output.results)
+        if broken is not None:  # a scorer bug, not the endpoint: the canary is not judged
+            tel.run_finished(summary, command="canary")
+            sys.stderr.write(f"error: {broken.message}\n")
+            return ExitCode.USAGE
         report, base_version = _judge(project, opts, output.results, summary, hist_path)
         verdict = {
             "status": report.status,

@@ -94,7 +94,7 @@ def register(app: typer.Typer) -> None:
         verdict = judge(cfg, cand.results, reference, None)
         pres = Presentation(quiet, as_json, reports=out is not None, write=out is not None)
         summary = finish(cfg, cand, verdict, reference, pres)
-        return exit_code(verdict, summary, cfg)
+        return exit_code(verdict, summary, cfg, cand.results)
 
 
 def _judge_and_finish(
@@ -121,4 +121,4 @@ def _judge_and_finish(
     summary = finish(cfg, output, verdict, base, Presentation(quiet, as_json))
     if not output.results:
         raise UsageError("no results in these runs")
-    return exit_code(verdict, summary, cfg)
+    return exit_code(verdict, summary, cfg, output.results)

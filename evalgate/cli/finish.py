@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from evalgate.judge import judge, store_for
 from evalgate.pipeline import RunOutput, summarize
 from evalgate.results import CaseResult
 from evalgate.summary import build_summary
+from evalgate.textsafe import terminal_line
 
 
 @dataclass(frozen=True)
@@ -98,14 +99,23 @@ def finish(
     return summary
 
 
-def exit_code(verdict: Verdict | None, summary: Mapping[str, Any], cfg: Config) -> int:
-    if verdict is not None:
-        from evalgate.judge import SCORER_ERROR
+def exit_code(
+    verdict: Verdict | None,
+    summary: Mapping[str, Any],
+    cfg: Config,
+    results: Sequence[CaseResult] = (),
+) -> int:
+    from evalgate.judge import SCORER_ERROR, scorer_error_reason
 
+    if verdict is not None:
         if any(r.kind == SCORER_ERROR for r in verdict.reasons):
             return ExitCode.USAGE  # a scorer bug: the run could not be judged
         return verdict.exit_code
-    # not gated: only an unusable or unfinished run is worth a non-zero code
+    # not gated: a scorer bug is still a usage error, and an unusable run is inconclusive
+    reason = scorer_error_reason([r for r in results if not r.confirmation])
+    if reason is not None:
+        sys.stderr.write(f"error: {terminal_line(reason.message, 1000)}\n")
+        return ExitCode.USAGE
     if summary.get("aborted"):
         return ExitCode.INCONCLUSIVE
     if (summary["totals"].get("error_rate") or 0.0) > cfg.gate.max_error_rate:

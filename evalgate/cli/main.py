@@ -1,7 +1,7 @@
 """The entry point and the one error boundary.
 
 Every command returns an exit code. ``EvalgateError`` becomes its message and code, Ctrl-C
-becomes 130, anything else one line saying "internal error" (exit 4). ``--debug`` or
+and SIGTERM become 130, anything else one line saying "internal error" (exit 4). ``--debug`` or
 ``EVALGATE_DEBUG=1`` shows tracebacks.
 """
 
@@ -18,7 +18,7 @@ import click
 import typer
 from typer.core import TyperGroup
 
-from evalgate import __version__, secrets
+from evalgate import __version__, guard, secrets
 from evalgate.cli.common import debug_enabled, set_debug
 from evalgate.cli.streams import guarded_streams
 from evalgate.errors import EvalgateError, ExitCode
@@ -162,6 +162,15 @@ def _main(args: list[str]) -> int:
         _err(f"error: {conflict_message(owners)}")
         return ExitCode.USAGE
     command = typer.main.get_command(app)
+    guard.reset()
+    restore_signals = guard.install_interrupts()  # SIGTERM ends a command like Ctrl-C: 130
+    try:
+        return _dispatch(command, args)
+    finally:
+        restore_signals()
+
+
+def _dispatch(command: click.Command, args: list[str]) -> int:
     try:
         rv = command.main(args=args, prog_name="evalgate", standalone_mode=False)
     except click.exceptions.Exit as exc:

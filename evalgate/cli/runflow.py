@@ -15,7 +15,7 @@ import httpx
 from evalgate.cli.finish import Presentation, exit_code, finish, record_baseline
 from evalgate.cli.telemetry import Telemetry
 from evalgate.compact import read_compact
-from evalgate.errors import ExitCode, GateFailed, InconclusiveError
+from evalgate.errors import ConfigError, ExitCode, GateFailed, InconclusiveError
 from evalgate.gate.baseline import Baseline
 from evalgate.gate.verdict import INCONCLUSIVE, Reason, Verdict
 from evalgate.judge import confirmation_items, judge, resolve_baseline
@@ -122,8 +122,13 @@ def perform_run(
             cfg, output, verdict, base, Presentation(opts.quiet, opts.as_json, opts.reports), env
         )
         tel.run_finished(summary)
-        code = exit_code(verdict, summary, cfg)
+        code = exit_code(verdict, summary, cfg, output.results)
         if opts.record:
+            if code == ExitCode.USAGE:  # a scorer failed: some cases have no score to record
+                raise ConfigError(
+                    "not recording a baseline: a scorer failed (see above); fix it, then"
+                    f" 'evalgate rescore {output.run_dir}' and record from a clean run"
+                )
             if code == ExitCode.INCONCLUSIVE:
                 raise InconclusiveError(
                     "not recording a baseline from an inconclusive run (see the reasons above);"

@@ -187,7 +187,8 @@ class _FileLoader:
         """Check a case's scorers only: the case did not match the schema, so is not built."""
         if isinstance(c, dict):
             self.expect(c.get("expect"), ("cases", i, "expect"))
-            for j, t in enumerate(c.get("turns") or []):
+            turns = c.get("turns")
+            for j, t in enumerate(turns if isinstance(turns, list) else ()):
                 if isinstance(t, dict):
                     self.expect(t.get("expect"), ("cases", i, "turns", j, "expect"))
 

@@ -189,6 +189,7 @@ def _build(
         version=int(data.get("version", 1)),
         goldens=tuple([goldens] if isinstance(goldens, str) else goldens),
         scorers_dir=data.get("scorers_dir", "scorers"),
+        scorer_timeout_s=float(data.get("scorer_timeout_s", Config.scorer_timeout_s)),
         pricing={k: Pricing(**v) for k, v in (data.get("pricing") or {}).items()},
         gate=gate,
         reports=ReportsConfig(**(data.get("reports") or {})),

@@ -125,6 +125,7 @@ class Config:
     version: int = 1
     goldens: tuple[str, ...] = ("goldens",)
     scorers_dir: str | None = "scorers"
+    scorer_timeout_s: float = 30.0  # one custom scorer call (or plugin import); 0: no limit
     pricing: Mapping[str, Pricing] = field(default_factory=dict)
     gate: GateConfig = field(default_factory=GateConfig)
     reports: ReportsConfig = field(default_factory=ReportsConfig)

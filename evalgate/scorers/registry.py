@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import math
+import json
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
+from evalgate import guard
 from evalgate.errors import ConfigError, Problem
 from evalgate.model import JSON, Case, Response, Score, ScorerSpec
+from evalgate.scorers.outcome import coerce_score, failure_message
 
 ScorerFn = Callable[[Response, Any, Case], "Score | bool | float"]
 
@@ -41,6 +45,7 @@ class ScorerDef:
     params_schema: Mapping[str, JSON] | None
     description: str
     origin: str
+    code: CodeType | None = None  # the function's code, for file:line in messages
 
 
 class Registry:
@@ -52,6 +57,8 @@ class Registry:
         self._entry_points_loaded = False
         self._loaded_dirs: set[Path] = set()
         self._current_origin = "builtin"
+        # seconds one plugin call (a scorer on one response, or importing one file) may take
+        self.time_limit_s: float | None = guard.DEFAULT_TIME_LIMIT_S
 
     # -- registration -------------------------------------------------------------------
     def add(self, d: ScorerDef) -> None:
@@ -94,10 +101,10 @@ class Registry:
             self._current_origin = f"entry point {ep.name} ({ep.value})"
             _LOADING.append(self)
             try:
-                ep.load()
-            except Exception as exc:  # plugin code is not ours: report, do not crash
+                guard.call(ep.load, self.time_limit_s)
+            except guard.PluginFailed as exc:  # plugin code is not ours: report, do not crash
                 problems.append(
-                    Problem(ep.value, 0, 0, f"cannot load scorer plugin {ep.name!r}: {exc}")
+                    Problem(ep.value, 0, 0, f"cannot load scorer plugin {ep.name!r}: {_why(exc)}")
                 )
             finally:
                 _LOADING.pop()
@@ -124,16 +131,15 @@ class Registry:
             self._current_origin = str(path)
             _LOADING.append(self)
             try:
-                spec.loader.exec_module(module)
-            except SyntaxError as exc:
-                problems.append(
-                    Problem(str(path), exc.lineno or 0, exc.offset or 0, f"syntax error: {exc.msg}")
-                )
-            except Exception as exc:
-                line = _exc_line(exc, path)
-                problems.append(
-                    Problem(str(path), line, 0, f"error while loading custom scorers: {exc!r}")
-                )
+                guard.call(partial(spec.loader.exec_module, module), self.time_limit_s)
+            except guard.PluginFailed as failed:
+                exc = failed.exc
+                if isinstance(exc, SyntaxError):
+                    line, col, msg = exc.lineno or 0, exc.offset or 0, f"syntax error: {exc.msg}"
+                else:
+                    line = 0 if exc is None else _exc_line(exc, path)
+                    col, msg = 0, f"error while loading custom scorers: {_why(failed)}"
+                problems.append(Problem(str(path), line, col, msg))
             finally:
                 _LOADING.pop()
                 self._current_origin = "builtin"
@@ -153,6 +159,13 @@ class Registry:
         return iter(sorted(self._defs.values(), key=lambda d: d.name))
 
 
+def _why(failed: guard.PluginFailed) -> str:
+    if failed.timed_out:
+        return f"did not finish within {failed.limit:g} s (scorer_timeout_s)"
+    assert failed.exc is not None
+    return guard.describe(failed.exc)
+
+
 def _exc_line(exc: BaseException, path: Path) -> int:
     tb = exc.__traceback__
     line = 0
@@ -168,6 +181,25 @@ REGISTRY = Registry()
 # @scorer in that code registers there (a fresh Registry in tests stays isolated).
 _LOADING: list[Registry] = []
 _BUILTIN_DEFS: list[ScorerDef] = []
+
+
+def _as_dict(o: object) -> dict[str, JSON]:
+    if isinstance(o, Mapping):
+        return dict(o)
+    raise TypeError(f"{type(o).__name__} is not JSON")
+
+
+def _plain_schema(name: str, params: object) -> Mapping[str, JSON] | None:
+    """``params`` as plain JSON (a plugin's own Mapping type would run its code later)."""
+    if params is None:
+        return None
+    try:
+        plain = json.loads(json.dumps(params, default=_as_dict))
+    except (TypeError, ValueError):
+        plain = None
+    if not isinstance(plain, (dict, bool)):
+        raise TypeError(f"@scorer({name!r}): params must be a JSON Schema (a dict of JSON values)")
+    return plain  # type: ignore[return-value]
 
 
 def scorer(
@@ -193,39 +225,33 @@ def scorer(
     """
 
     def decorate(fn: ScorerFn) -> ScorerFn:
-        doc = (fn.__doc__ or "").strip().splitlines()
+        # Runs while a plugin file is imported (guarded): check and copy what is kept here, so
+        # that nothing of the plugin's but ``fn`` itself is called later, unguarded.
+        scorer_name = name or getattr(fn, "__name__", None)
+        if not isinstance(scorer_name, str) or not scorer_name:
+            raise TypeError("@scorer needs a name: @scorer('my_scorer')")
+        if not callable(fn):
+            raise TypeError(f"@scorer({scorer_name!r}) must decorate a function")
+        if not isinstance(description, str):
+            raise TypeError(f"@scorer({scorer_name!r}): description must be a string")
+        doc = fn.__doc__ if isinstance(fn.__doc__, str) else ""
+        lines = doc.strip().splitlines()
+        code = getattr(fn, "__code__", None)
         target = _LOADING[-1] if _LOADING else REGISTRY
         d = ScorerDef(
-            name=name or fn.__name__,
+            name=scorer_name,
             fn=fn,
-            params_schema=params,
-            description=description or (doc[0] if doc else ""),
+            params_schema=_plain_schema(scorer_name, params),
+            description=str(description or (lines[0] if lines else "")),
             origin=target.current_origin,
+            code=code if isinstance(code, CodeType) else None,
         )
-        if fn.__module__ in _BUILTIN_MODULES:
+        if getattr(fn, "__module__", None) in _BUILTIN_MODULES:
             _BUILTIN_DEFS.append(d)
         target.add(d)
         return fn
 
     return decorate
-
-
-def coerce_score(value: object, scorer_name: str) -> Score:
-    """Turn what a scorer returned into a Score, or raise TypeError saying what was wrong."""
-    if isinstance(value, Score):
-        v = value.value
-        if not isinstance(v, (int, float)) or math.isnan(v) or not 0.0 <= v <= 1.0:
-            raise TypeError(f"scorer {scorer_name!r} returned a score outside [0, 1]: {v!r}")
-        return value
-    if isinstance(value, bool):
-        return Score(1.0 if value else 0.0, value, "" if value else f"{scorer_name} failed")
-    if isinstance(value, (int, float)):
-        if math.isnan(value) or not 0.0 <= value <= 1.0:
-            raise TypeError(f"scorer {scorer_name!r} returned a score outside [0, 1]: {value!r}")
-        return Score(float(value), value >= 0.5, "")
-    raise TypeError(
-        f"scorer {scorer_name!r} returned {type(value).__name__}; return a Score, bool or float"
-    )
 
 
 @dataclass(frozen=True)
@@ -267,24 +293,17 @@ class ScoreRecord:
         )
 
 
-def _raised_at(exc: BaseException, fn: ScorerFn) -> str:
-    """`` (file:line)`` of the deepest frame of the scorer's own file, so the fix is one click."""
-    code = getattr(fn, "__code__", None)
-    if code is None:
-        return ""
-    line = 0
-    tb = exc.__traceback__
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == code.co_filename:
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    if not line:
-        return ""
-    try:
-        shown = str(Path(code.co_filename).resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        shown = code.co_filename
-    return f" ({shown}:{line})"
+def _run(
+    d: ScorerDef, spec: ScorerSpec, response: Response, case: Case, limit: float | None
+) -> Score:
+    """Call the scorer and check its result; raises guard.PluginFailed."""
+    fn = d.fn
+    if d.origin == "builtin":  # ours: no time limit or redirection to pay for
+        try:
+            return coerce_score(fn(response, spec.params, case), spec.name)
+        except Exception as exc:
+            raise guard.PluginFailed(exc, False, None) from None
+    return guard.call(lambda: coerce_score(fn(response, spec.params, case), spec.name), limit)
 
 
 def apply_scorer(
@@ -294,7 +313,8 @@ def apply_scorer(
     registry: Registry = REGISTRY,
     turn: int | None = None,
 ) -> ScoreRecord:
-    """Run one scorer. A scorer that raises gives an ``error`` record, never an exception."""
+    """Run one scorer. Whatever it does (raise, exit, hang, return junk) gives an ``error``
+    record, never an exception; only a real Ctrl-C/SIGTERM propagates."""
     d = registry.get(spec.name)
     if d is None:
         return ScoreRecord(
@@ -307,9 +327,8 @@ def apply_scorer(
             turn=turn,
         )
     try:
-        s = coerce_score(d.fn(response, spec.params, case), spec.name)
-    except Exception as exc:
-        where = _raised_at(exc, d.fn)
-        msg = f"scorer '{spec.name}'{where} raised {type(exc).__name__}: {exc}"
+        s = _run(d, spec, response, case, registry.time_limit_s)
+    except guard.PluginFailed as failed:
+        msg = failure_message(spec.name, d.code, failed)
         return ScoreRecord(spec.name, 0.0, False, msg, spec.weight, error=msg, turn=turn)
-    return ScoreRecord(spec.name, float(s.value), bool(s.passed), s.reason, spec.weight, turn=turn)
+    return ScoreRecord(spec.name, s.value, s.passed, s.reason, spec.weight, turn=turn)

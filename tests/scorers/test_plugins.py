@@ -53,7 +53,7 @@ def test_load_dir_reports_import_time_error_with_line(tmp_path: Path) -> None:
     reg = Registry()
     problems = reg.load_dir(tmp_path)
     assert [(p.line, p.message) for p in problems] == [
-        (3, "error while loading custom scorers: RuntimeError('boom')")
+        (3, "error while loading custom scorers: RuntimeError: boom")
     ]
     assert reg.get("says_hello") is not None  # the good file still loaded
 
@@ -115,7 +115,9 @@ def test_broken_entry_point_is_a_problem(tmp_path: Path) -> None:
     finally:
         sys.path.remove(str(site))
     assert len(problems) == 1
-    assert problems[0].message.startswith("cannot load scorer plugin 'broken': No module named")
+    assert problems[0].message.startswith(
+        "cannot load scorer plugin 'broken': ModuleNotFoundError: No module named"
+    )
 
 
 def test_plugin_reusing_a_builtin_name_is_reported(tmp_path: Path) -> None:

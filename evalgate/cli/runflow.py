@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,8 @@ def perform_run(
     """Run, confirm flips, gate, report, record; return the exit code and what was written."""
     cfg = project.config
     env = os.environ if environ is None else environ
-    with Telemetry(cfg, opts.log_json, env) as tel:
+    # the run folder stays locked until its summary (and any baseline) is written
+    with Telemetry(cfg, opts.log_json, env) as tel, ExitStack() as hold:
         req = RunRequest(
             cfg,
             project.goldens.cases,
@@ -68,7 +70,7 @@ def perform_run(
             tel.call_listeners(),
             tel.case_listeners(opts.quiet or opts.as_json),
         )
-        output = execute(req)
+        output = execute(req, hold)
         if output.meta.pending_cases and not opts.quiet:
             shown = ", ".join(output.meta.pending_cases[:5])
             more = len(output.meta.pending_cases) - 5

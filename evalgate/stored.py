@@ -12,7 +12,9 @@ from evalgate.fsutil import atomic_write_json
 from evalgate.model import Case
 from evalgate.pipeline import RUN_FILE, RunOutput, new_run_id, now_iso
 from evalgate.results import CaseResult, ResultsWriter, read_results
+from evalgate.runlock import ensure_idle
 from evalgate.scoring import score_case
+from evalgate.shards import check_merge
 from evalgate.summary import RunMeta, read_summary
 
 
@@ -20,9 +22,11 @@ def load_run(run_dir: Path) -> RunOutput:
     """A stored run as the pipeline's output (summary metadata kept where it exists)."""
     if not run_dir.is_dir():
         raise UsageError(f"{run_dir}: not a folder; pass a run folder written by 'evalgate run'")
+    ensure_idle(run_dir)
     results = read_results(run_dir)
     summary: dict[str, Any] = {}
-    if (run_dir / "summary.json").exists():
+    finished = (run_dir / "summary.json").exists()
+    if finished:
         summary = read_summary(run_dir)
     run_id = str(summary.get("run_id") or run_dir.name)
     meta = RunMeta(
@@ -36,7 +40,8 @@ def load_run(run_dir: Path) -> RunOutput:
         requested_prompt_version=summary.get("requested_prompt_version"),
         git=summary.get("git"),
         shard=summary.get("shard"),
-        interrupted=bool(summary.get("interrupted", False)),
+        # no summary: the run was killed before its end, so cases may be missing
+        interrupted=bool(summary.get("interrupted", False)) or not finished,
         pending_cases=tuple(summary.get("pending_cases") or ()),
     )
     return RunOutput(run_dir, run_id, results, meta, meta.interrupted)
@@ -51,14 +56,18 @@ def _new_dir(out: Path, run_id: str, info: dict[str, Any]) -> None:
     )
 
 
-def merge_runs(runs: Sequence[Path], out: Path) -> RunOutput:
-    """Join shard runs into one run folder. A case in two shards is an error (wrong --shard)."""
+def merge_runs(runs: Sequence[Path], out: Path, allow_unsharded: bool = False) -> RunOutput:
+    """Join shard runs into one run folder (see :func:`evalgate.shards.check_merge`).
+
+    A case in two runs is an error (wrong --shard).
+    """
     if not runs:
         raise UsageError("name at least one run folder to merge")
     dupes = sorted({str(r) for r in runs if sum(x.resolve() == r.resolve() for x in runs) > 1})
     if dupes:
         raise UsageError(f"run folder named more than once: {', '.join(dupes)}")
     loaded = [load_run(r) for r in runs]
+    check_merge(loaded, allow_unsharded)
     owner: dict[str, Path] = {}
     for lr in loaded:
         for cid in {r.case_id for r in lr.results}:

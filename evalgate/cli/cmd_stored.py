@@ -29,12 +29,17 @@ def register(app: typer.Typer) -> None:
         ),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the verdict line."),
         as_json: bool = typer.Option(False, "--json", help="Print the summary JSON on stdout."),
+        allow_unsharded: bool = typer.Option(
+            False,
+            "--allow-unsharded",
+            help="Also join runs made without --shard (their cases must not overlap).",
+        ),
     ) -> int:
         """Merge shard runs into one run, then gate and report on the whole."""
         from evalgate.stored import merge_runs
 
         cfg = load_checked_project(config_path(config)).config
-        output = merge_runs(runs, out)
+        output = merge_runs(runs, out, allow_unsharded)
         sys.stderr.write(
             f"merged {len(runs)} run(s), {len(output.results)} result(s), into {out}\n"
         )

@@ -99,7 +99,7 @@ def register(app: typer.Typer) -> None:
         verdict = judge(cfg, cand.results, reference, None)
         pres = Presentation(quiet, as_json, reports=out is not None, write=out is not None)
         summary = finish(cfg, cand, verdict, reference, pres)
-        return exit_code(verdict, summary, cfg)
+        return _unfinished_is_no_pass(cand, exit_code(verdict, summary, cfg))
 
 
 def _judge_and_finish(
@@ -126,4 +126,17 @@ def _judge_and_finish(
     summary = finish(cfg, output, verdict, base, Presentation(quiet, as_json))
     if not output.results:
         raise UsageError("no results in these runs")
-    return exit_code(verdict, summary, cfg)
+    return _unfinished_is_no_pass(output, exit_code(verdict, summary, cfg))
+
+
+def _unfinished_is_no_pass(output: RunOutput, code: int) -> int:
+    """A run that did not finish lacks cases: what is there may be judged, never passed."""
+    from evalgate.errors import ExitCode
+
+    if output.interrupted and code == ExitCode.OK:
+        sys.stderr.write(
+            "inconclusive: the stored run did not finish (interrupted or killed), so cases are"
+            " missing and it cannot pass; finish it with 'evalgate run --resume DIR' first\n"
+        )
+        return ExitCode.INCONCLUSIVE
+    return code

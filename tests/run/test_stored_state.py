@@ -167,3 +167,22 @@ def test_a_shard_without_run_json_is_read_from_its_summary(tmp_path: Path) -> No
     runs[1] = replace(runs[1], meta=replace(runs[1].meta, shard="1/2"))
     with pytest.raises(UsageError, match="shard 1/2 is named more than once"):
         check_merge(runs)
+
+
+def test_offline_outputs_are_new_locked_folders(tmp_path: Path) -> None:
+    from evalgate.stored import copy_run
+
+    src = stored_run(tmp_path, "src", None, ids=IDS[:2])
+    with hold_run_dir(tmp_path), pytest.raises(UsageError, match="another evalgate process"):
+        copy_run(src, tmp_path)  # another process is writing the folder named by --out
+    with ExitStack() as hold:
+        out = copy_run(src, tmp_path / "out", hold)
+        assert [r.case_id for r in out.results] == IDS[:2]
+        with pytest.raises(UsageError, match="still being written"):
+            ensure_idle(tmp_path / "out")
+    ensure_idle(tmp_path / "out")
+    with pytest.raises(UsageError, match="already holds a run"):
+        copy_run(src, tmp_path / "out")
+    (tmp_path / "file").write_text("")
+    with pytest.raises(UsageError, match="cannot create the run folder"):
+        copy_run(src, tmp_path / "file")

@@ -4,8 +4,8 @@
 choose the folder until the summary is written. The kernel releases it when the process ends,
 however it ends, so ``kill -9`` followed by ``--resume`` works. Commands that read a stored run
 (``merge``, ``rescore``, ``compare``, ``report``, ``baseline record``) refuse a folder whose
-lock is held: its files are still being written. Where ``fcntl`` does not exist (Windows),
-folders are not locked.
+lock is held: its files are still being written. Where ``fcntl`` does not exist (Windows), or
+the file system does not support locks, folders are not locked.
 """
 
 from __future__ import annotations
@@ -43,16 +43,17 @@ def hold_run_dir(run_dir: Path) -> Iterator[None]:
             " choose a folder you can write to (--out)"
         ) from None
     try:
+        locked = True
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise _busy(
-                run_dir,
-                "wait for it to finish, or choose another --out folder",
-            ) from None
-        with contextlib.suppress(OSError):  # who holds it, for a human looking at the folder
-            os.ftruncate(fd, 0)
-            os.write(fd, f"{os.getpid()}\n".encode())
+            raise _busy(run_dir, "wait for it to finish, or choose another --out folder") from None
+        except OSError:  # a file system without locks (some network mounts): run unlocked
+            locked = False
+        if locked:  # who holds it, for a human looking at the folder
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+                os.write(fd, f"{os.getpid()}\n".encode())
         yield
     finally:
         os.close(fd)  # closing releases the lock
@@ -72,5 +73,7 @@ def ensure_idle(run_dir: Path) -> None:
         raise _busy(
             run_dir, "its results are still being written; wait for that run to finish"
         ) from None
+    except OSError:
+        pass  # a file system without locks: nothing to tell
     finally:
         os.close(fd)

@@ -186,3 +186,18 @@ def test_offline_outputs_are_new_locked_folders(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("")
     with pytest.raises(UsageError, match="cannot create the run folder"):
         copy_run(src, tmp_path / "file")
+
+
+def test_a_file_system_without_locks_runs_unlocked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    import evalgate.runlock as runlock
+
+    def no_locks(fd: int, op: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(runlock.fcntl, "flock", no_locks)
+    with hold_run_dir(tmp_path), hold_run_dir(tmp_path):
+        ensure_idle(tmp_path)

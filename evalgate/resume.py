@@ -42,7 +42,8 @@ def check_config(run_dir: Path, info: Mapping[str, Any], config_hash: str) -> No
     if recorded == config_hash:
         return
     what = (
-        f"was started with another configuration (config hash {recorded}, now {config_hash})"
+        f"was started with another configuration (config hash {recorded}, now {config_hash}:"
+        " evalgate.yaml, or a ${VAR} value it uses, differs)"
         if isinstance(recorded, str) and recorded
         else "does not record the configuration it was started with"
     )

@@ -79,7 +79,7 @@ def check_merge(runs: Sequence[RunOutput], allow_unsharded: bool = False) -> Non
         raise UsageError(
             "the runs were made with different configurations: "
             + ", ".join(f"{i.run.run_dir} ({i.config_hash})" for i in infos)
-            + "; run every shard with the same evalgate.yaml, then merge"
+            + "; run every shard with the same evalgate.yaml and ${VAR} values, then merge"
         )
     sharded = [i for i in infos if i.shard is not None]
     if not sharded:

@@ -7,10 +7,10 @@ goes to its run folder. Interrupts keep every finished result (and a summary say
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets as _random
 import time
 from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence, Sized
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +28,8 @@ from evalgate.gate.verdict import Verdict
 from evalgate.model import Case
 from evalgate.outage import error_budget
 from evalgate.results import CaseResult, ResultsWriter, read_results
+from evalgate.resume import check_config, check_results, read_run_file
+from evalgate.runlock import hold_run_dir
 from evalgate.runner import Runner, WorkItem, count_work_items, shard_of, work_items
 from evalgate.summary import RunMeta, build_summary, git_info, write_summary
 from evalgate.target import TargetClient
@@ -138,8 +140,14 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def prepare_dir(req: RunRequest) -> tuple[Path, str, frozenset[tuple[str, int]], Selection]:
-    """The run folder, its id, what is already done (resume) and the selection to use."""
+def prepare_dir(
+    req: RunRequest, hold: ExitStack
+) -> tuple[Path, str, frozenset[tuple[str, int]], Selection]:
+    """The run folder, its id, what is already done (resume) and the selection to use.
+
+    The folder's lock is taken into ``hold`` (see :mod:`evalgate.runlock`): a second process
+    on the same folder stops here with exit 2, before it reads or writes anything.
+    """
     cfg = req.config
     if req.resume:
         if req.out_dir is None or not (req.out_dir / RUN_FILE).exists():
@@ -147,17 +155,22 @@ def prepare_dir(req: RunRequest) -> tuple[Path, str, frozenset[tuple[str, int]],
                 f"{req.out_dir}: not a run folder (no {RUN_FILE}); pass the folder"
                 " printed by the interrupted 'evalgate run'"
             )
-        info = json.loads((req.out_dir / RUN_FILE).read_text("utf-8"))
+        hold.enter_context(hold_run_dir(req.out_dir))
+        info = read_run_file(req.out_dir / RUN_FILE)
+        check_config(req.out_dir, info, cfg.config_hash)
+        try:
+            sel = Selection.from_dict(info["selection"])
+        except (TypeError, ValueError, IndexError) as exc:
+            raise ConfigError(
+                f"{req.out_dir / RUN_FILE}: damaged selection ({exc}); start a new run"
+            ) from None
         _truncate_torn_line(req.out_dir / "results.jsonl")
-        done = frozenset((r.case_id, r.repeat) for r in _safe_results(req.out_dir))
-        return req.out_dir, str(info["run_id"]), done, Selection.from_dict(info["selection"])
+        stored = _safe_results(req.out_dir)
+        check_results(req.out_dir, stored, select(req.cases, sel)[0], req.cases)
+        done = frozenset((r.case_id, r.repeat) for r in stored)
+        return req.out_dir, str(info["run_id"]), done, sel
     run_id = new_run_id()
     run_dir = req.out_dir or cfg.resolve(cfg.reports.dir) / run_id
-    if (run_dir / "results.jsonl").exists():
-        raise UsageError(
-            f"{run_dir} already holds a run; use --resume {run_dir} to finish it"
-            " or choose another --out folder"
-        )
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a file in the way, no permission: the user's path to fix
@@ -165,6 +178,12 @@ def prepare_dir(req: RunRequest) -> tuple[Path, str, frozenset[tuple[str, int]],
             f"{run_dir}: cannot create the run folder ({exc.strerror or exc});"
             " choose another --out folder"
         ) from None
+    hold.enter_context(hold_run_dir(run_dir))
+    if (run_dir / "results.jsonl").exists():
+        raise UsageError(
+            f"{run_dir} already holds a run; use --resume {run_dir} to finish it"
+            " or choose another --out folder"
+        )
     atomic_write_json(
         run_dir / RUN_FILE,
         {
@@ -199,12 +218,19 @@ def _truncate_torn_line(path: Path) -> None:
             f.truncate(cut)
 
 
-def execute(req: RunRequest) -> RunOutput:
-    """Run the selected cases; returns what finished, even when interrupted."""
+def execute(req: RunRequest, hold: ExitStack | None = None) -> RunOutput:
+    """Run the selected cases; returns what finished, even when interrupted.
+
+    The run folder stays locked until ``hold`` is closed (by the caller, once the summary is
+    written); without ``hold``, until this returns.
+    """
+    if hold is None:
+        with ExitStack() as own:
+            return execute(req, own)
     cfg = req.config
     if not req.resume:
         select(req.cases, req.selection)  # a selection that matches nothing writes nothing
-    run_dir, run_id, done, sel = prepare_dir(req)
+    run_dir, run_id, done, sel = prepare_dir(req, hold)
     cases, pending = select(req.cases, sel)
     started = time.monotonic()
     meta = RunMeta(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,9 @@ from evalgate.fsutil import atomic_write_json
 from evalgate.model import Case
 from evalgate.pipeline import RUN_FILE, RunOutput, new_run_id, now_iso
 from evalgate.results import CaseResult, ResultsWriter, read_results
+from evalgate.runlock import ensure_idle, hold_run_dir
 from evalgate.scoring import score_case
+from evalgate.shards import check_merge
 from evalgate.summary import RunMeta, read_summary
 
 
@@ -20,9 +23,11 @@ def load_run(run_dir: Path) -> RunOutput:
     """A stored run as the pipeline's output (summary metadata kept where it exists)."""
     if not run_dir.is_dir():
         raise UsageError(f"{run_dir}: not a folder; pass a run folder written by 'evalgate run'")
+    ensure_idle(run_dir)
     results = read_results(run_dir)
     summary: dict[str, Any] = {}
-    if (run_dir / "summary.json").exists():
+    finished = (run_dir / "summary.json").exists()
+    if finished:
         summary = read_summary(run_dir)
     run_id = str(summary.get("run_id") or run_dir.name)
     meta = RunMeta(
@@ -36,29 +41,46 @@ def load_run(run_dir: Path) -> RunOutput:
         requested_prompt_version=summary.get("requested_prompt_version"),
         git=summary.get("git"),
         shard=summary.get("shard"),
-        interrupted=bool(summary.get("interrupted", False)),
+        # no summary: the run was killed before its end, so cases may be missing
+        interrupted=bool(summary.get("interrupted", False)) or not finished,
         pending_cases=tuple(summary.get("pending_cases") or ()),
     )
     return RunOutput(run_dir, run_id, results, meta, meta.interrupted)
 
 
-def _new_dir(out: Path, run_id: str, info: dict[str, Any]) -> None:
-    if (out / "results.jsonl").exists():
-        raise UsageError(f"{out} already holds a run; choose another --out folder")
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(
-        out / RUN_FILE, {"format_version": 1, "run_id": run_id, "started_at": now_iso(), **info}
-    )
+def _new_dir(out: Path, run_id: str, info: dict[str, Any], hold: ExitStack | None) -> None:
+    """Create ``out`` as a new run folder, locked into ``hold`` (checked only, without one)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file in the way, no permission: the user's path to fix
+        raise UsageError(
+            f"{out}: cannot create the run folder ({exc.strerror or exc});"
+            " choose another --out folder"
+        ) from None
+    with ExitStack() as own:
+        (hold or own).enter_context(hold_run_dir(out))
+        if (out / "results.jsonl").exists():
+            raise UsageError(f"{out} already holds a run; choose another --out folder")
+        atomic_write_json(
+            out / RUN_FILE,
+            {"format_version": 1, "run_id": run_id, "started_at": now_iso(), **info},
+        )
 
 
-def merge_runs(runs: Sequence[Path], out: Path) -> RunOutput:
-    """Join shard runs into one run folder. A case in two shards is an error (wrong --shard)."""
+def merge_runs(
+    runs: Sequence[Path], out: Path, allow_unsharded: bool = False, hold: ExitStack | None = None
+) -> RunOutput:
+    """Join shard runs into one run folder (see :func:`evalgate.shards.check_merge`).
+
+    A case in two runs is an error (wrong --shard). ``out`` stays locked until ``hold`` closes.
+    """
     if not runs:
         raise UsageError("name at least one run folder to merge")
     dupes = sorted({str(r) for r in runs if sum(x.resolve() == r.resolve() for x in runs) > 1})
     if dupes:
         raise UsageError(f"run folder named more than once: {', '.join(dupes)}")
     loaded = [load_run(r) for r in runs]
+    check_merge(loaded, allow_unsharded)
     owner: dict[str, Path] = {}
     for lr in loaded:
         for cid in {r.case_id for r in lr.results}:
@@ -69,7 +91,7 @@ def merge_runs(runs: Sequence[Path], out: Path) -> RunOutput:
                 )
             owner[cid] = lr.run_dir
     run_id = new_run_id()
-    _new_dir(out, run_id, {"merged_from": [str(r) for r in runs]})
+    _new_dir(out, run_id, {"merged_from": [str(r) for r in runs]}, hold)
     with ResultsWriter(out) as w:
         for r in sorted(
             (r for lr in loaded for r in lr.results), key=lambda r: (r.case_id, r.repeat)
@@ -88,10 +110,10 @@ def merge_runs(runs: Sequence[Path], out: Path) -> RunOutput:
     return RunOutput(out, run_id, read_results(out), meta, meta.interrupted)
 
 
-def copy_run(src: RunOutput, out: Path) -> RunOutput:
+def copy_run(src: RunOutput, out: Path, hold: ExitStack | None = None) -> RunOutput:
     """A copy of a run's results in a new run folder (to judge it without touching the original)."""
     run_id = new_run_id()
-    _new_dir(out, run_id, {"copied_from": str(src.run_dir)})
+    _new_dir(out, run_id, {"copied_from": str(src.run_dir)}, hold)
     with ResultsWriter(out) as w:
         for r in src.results:
             w.write(r)
@@ -100,12 +122,14 @@ def copy_run(src: RunOutput, out: Path) -> RunOutput:
     )
 
 
-def rescore_run(run_dir: Path, cases: Sequence[Case], out: Path) -> RunOutput:
+def rescore_run(
+    run_dir: Path, cases: Sequence[Case], out: Path, hold: ExitStack | None = None
+) -> RunOutput:
     """Re-apply the current goldens' scorers to the responses stored in a run."""
     src = load_run(run_dir)
     by_id = {c.id: c for c in cases}
     run_id = new_run_id()
-    _new_dir(out, run_id, {"rescored_from": str(run_dir)})
+    _new_dir(out, run_id, {"rescored_from": str(run_dir)}, hold)
     missing: list[str] = []
     with ResultsWriter(out) as w:
         for r in src.results:

@@ -11,9 +11,18 @@ import typer
 
 from evalgate import secrets
 from evalgate.cli.common import CONFIG_OPTION, config_path
-from evalgate.errors import ConfigError, UsageError
+from evalgate.config.model import GateConfig
+from evalgate.errors import ConfigError, InconclusiveError, UsageError
 from evalgate.gate.baseline import Baseline, BaselineStore, baseline_from_run
-from evalgate.results import SUMMARY_FILE, load_json_file, read_results
+from evalgate.gate.verdict import INCONCLUSIVE
+from evalgate.results import (
+    RESULTS_FILE,
+    SUMMARY_FILE,
+    CaseResult,
+    read_results,
+)
+from evalgate.runlock import ensure_idle
+from evalgate.summary import read_summary
 
 DEFAULT_DIR = ".evalgate/baselines"
 
@@ -34,23 +43,34 @@ VERSION_OPTION = typer.Option(
 PROMOTE_OPTION = typer.Option(False, "--promote", help="Also mark it as production.")
 
 
-def _configured_dir(config: Path) -> Path | None:
-    # A light read of gate.baseline_dir only, relative to the config file; the full loader
-    # (env interpolation, validation) is not needed to find a folder.
+def _configured_gate(config: Path) -> dict[str, Any]:
+    # A light read of the config's gate section only; the full loader (env interpolation,
+    # validation) is not needed to find a folder or a threshold.
     if not config.is_file():
-        return None
+        return {}
     import yaml  # only when a config exists: keeps '--help' fast
 
     try:
         data = yaml.safe_load(config.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
-        return None
+        return {}
     gate = data.get("gate") if isinstance(data, dict) else None
-    value = gate.get("baseline_dir") if isinstance(gate, dict) else None
+    return gate if isinstance(gate, dict) else {}
+
+
+def _configured_dir(config: Path) -> Path | None:
+    value = _configured_gate(config).get("baseline_dir")
     if not isinstance(value, str) or "${" in value:
         return None
     path = Path(value)
     return path if path.is_absolute() else config.parent / path
+
+
+def _max_error_rate(config: Path | None) -> float:
+    value = _configured_gate(config_path(config)).get("max_error_rate")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return GateConfig().max_error_rate
 
 
 def store_for(config: Path | None, baseline_dir: Path | None) -> BaselineStore:
@@ -150,13 +170,20 @@ def _show(store: BaselineStore, version: str, as_json: bool) -> int:
     return 0
 
 
-def _record(store: BaselineStore, run: Path, version: str | None, promote: bool) -> int:
+def _record(
+    store: BaselineStore, run: Path, version: str | None, promote: bool, max_error_rate: float
+) -> int:
     if not run.is_dir():
         raise UsageError(f"{run}: not a run folder; pass the folder 'evalgate run' wrote")
+    ensure_idle(run)
     results = read_results(run)
-    summary = load_json_file(run / SUMMARY_FILE)
-    if not isinstance(summary, dict):
-        raise ConfigError(f"{run / SUMMARY_FILE}: not an evalgate summary; re-run the eval")
+    if not (run / SUMMARY_FILE).exists():
+        raise UsageError(
+            f"{run}: no {SUMMARY_FILE}: the run did not finish; finish it with"
+            f" 'evalgate run --resume {run}', then record it"
+        )
+    summary = read_summary(run)  # a damaged summary is refused, naming the file (exit 2)
+    _check_recordable(run, results, summary, max_error_rate)
     baseline = baseline_from_run(results, summary, prompt_version=version)
     verdict = summary.get("verdict")
     if isinstance(verdict, dict) and verdict.get("status") == "fail":
@@ -175,6 +202,34 @@ def _record(store: BaselineStore, run: Path, version: str | None, promote: bool)
         store.promote(baseline.prompt_version)
         _note(f"promoted {baseline.prompt_version} to production")
     return 0
+
+
+def _check_recordable(
+    run: Path, results: list[CaseResult], summary: dict[str, Any], max_error_rate: float
+) -> None:
+    """Only a whole, judgeable run may become the reference every later run is gated against."""
+    if summary.get("interrupted"):
+        raise UsageError(
+            f"{run}: this run was interrupted, so cases are missing; finish it with"
+            f" 'evalgate run --resume {run}', then record it"
+        )
+    verdict = summary.get("verdict")
+    status = verdict.get("status") if isinstance(verdict, dict) else None
+    totals = summary.get("totals")
+    rate = totals.get("error_rate") if isinstance(totals, dict) else None
+    too_many = isinstance(rate, (int, float)) and rate > max_error_rate
+    if summary.get("aborted") or status == INCONCLUSIVE or (status is None and too_many):
+        raise InconclusiveError(
+            f"{run}: this run was inconclusive (the endpoint failed too often, or it could not"
+            " be judged), so its figures are not a reference; fix the errors and run again"
+        )
+    ids = {r.case_id for r in results if not r.confirmation}
+    listed = summary.get("cases")
+    if isinstance(listed, dict) and set(listed) != ids:
+        raise ConfigError(
+            f"{run}: {SUMMARY_FILE} and {RESULTS_FILE} do not describe the same cases"
+            f" ({len(listed)} vs {len(ids)}); record a folder written by one 'evalgate run'"
+        )
 
 
 def register(app: typer.Typer) -> None:
@@ -209,7 +264,8 @@ def register(app: typer.Typer) -> None:
         baseline_dir: Path | None = DIR_OPTION,
     ) -> int:
         """Record a baseline from a stored run."""
-        return _record(store_for(config, baseline_dir), run, prompt_version, promote)
+        store = store_for(config, baseline_dir)
+        return _record(store, run, prompt_version, promote, _max_error_rate(config))
 
     @group.command("promote")
     def promote(

@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 from collections.abc import Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -107,7 +108,7 @@ def run_canary(
     # the default run folder is <reports.dir>/canary/<run id>, named by the run itself
     run_cfg = cfg if opts.out else replace(cfg, reports=replace(cfg.reports, dir=str(runs_dir)))
     hist_path = cfg.resolve(cfg.canary.history)
-    with Telemetry(cfg, opts.log_json, env) as tel:
+    with Telemetry(cfg, opts.log_json, env) as tel, ExitStack() as hold:
         req = RunRequest(
             run_cfg,
             project.goldens.cases,
@@ -116,7 +117,7 @@ def run_canary(
             on_call=tel.call_listeners(),
             on_case=tel.case_listeners(quiet=not opts.verbose),
         )
-        output = execute(req)
+        output = execute(req, hold)
         summary = summarize(output, None)
         if output.interrupted:
             tel.run_finished(summary, command="canary")

@@ -58,6 +58,9 @@ def report_command(
         from evalgate.errors import UsageError
 
         raise UsageError(f"{run}: not a folder; pass a run folder written by 'evalgate run'")
+    from evalgate.runlock import ensure_idle
+
+    ensure_idle(run)
     view = RunView.load(run)
     if junit is None and markdown is None and html is None:
         junit, markdown, html = (run / DEFAULT_FILES[k] for k in ("junit", "markdown", "html"))

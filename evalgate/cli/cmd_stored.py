@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,16 +30,22 @@ def register(app: typer.Typer) -> None:
         ),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the verdict line."),
         as_json: bool = typer.Option(False, "--json", help="Print the summary JSON on stdout."),
+        allow_unsharded: bool = typer.Option(
+            False,
+            "--allow-unsharded",
+            help="Also join runs made without --shard (their cases must not overlap).",
+        ),
     ) -> int:
         """Merge shard runs into one run, then gate and report on the whole."""
         from evalgate.stored import merge_runs
 
         cfg = load_checked_project(config_path(config)).config
-        output = merge_runs(runs, out)
-        sys.stderr.write(
-            f"merged {len(runs)} run(s), {len(output.results)} result(s), into {out}\n"
-        )
-        return _judge_and_finish(cfg, output, baseline, no_gate, prompt_version, quiet, as_json)
+        with ExitStack() as hold:  # --out stays locked until its summary is written
+            output = merge_runs(runs, out, allow_unsharded, hold)
+            sys.stderr.write(
+                f"merged {len(runs)} run(s), {len(output.results)} result(s), into {out}\n"
+            )
+            return _judge_and_finish(cfg, output, baseline, no_gate, prompt_version, quiet, as_json)
 
     @app.command("rescore")
     def rescore(
@@ -57,9 +64,12 @@ def register(app: typer.Typer) -> None:
 
         project = load_checked_project(config_path(config))
         target = out or run.with_name(run.name + "-rescored")
-        output = rescore_run(run, project.goldens.cases, target)
-        sys.stderr.write(f"rescored {len(output.results)} result(s) into {target}\n")
-        return _judge_and_finish(project.config, output, baseline, no_gate, None, quiet, as_json)
+        with ExitStack() as hold:
+            output = rescore_run(run, project.goldens.cases, target, hold)
+            sys.stderr.write(f"rescored {len(output.results)} result(s) into {target}\n")
+            return _judge_and_finish(
+                project.config, output, baseline, no_gate, None, quiet, as_json
+            )
 
     @app.command("compare")
     def compare(
@@ -87,14 +97,15 @@ def register(app: typer.Typer) -> None:
         reference = baseline_from_run(
             [r for r in ref.results if not r.confirmation], ref_summary, prompt_version=version
         )
-        if out is not None:
-            from evalgate.stored import copy_run
+        with ExitStack() as hold:
+            if out is not None:
+                from evalgate.stored import copy_run
 
-            cand = copy_run(cand, out)
-        verdict = judge(cfg, cand.results, reference, None)
-        pres = Presentation(quiet, as_json, reports=out is not None, write=out is not None)
-        summary = finish(cfg, cand, verdict, reference, pres)
-        return exit_code(verdict, summary, cfg, cand.results)
+                cand = copy_run(cand, out, hold)
+            verdict = judge(cfg, cand.results, reference, None)
+            pres = Presentation(quiet, as_json, reports=out is not None, write=out is not None)
+            summary = finish(cfg, cand, verdict, reference, pres)
+            return _unfinished_is_no_pass(cand, exit_code(verdict, summary, cfg, cand.results))
 
 
 def _judge_and_finish(
@@ -121,4 +132,17 @@ def _judge_and_finish(
     summary = finish(cfg, output, verdict, base, Presentation(quiet, as_json))
     if not output.results:
         raise UsageError("no results in these runs")
-    return exit_code(verdict, summary, cfg, output.results)
+    return _unfinished_is_no_pass(output, exit_code(verdict, summary, cfg, output.results))
+
+
+def _unfinished_is_no_pass(output: RunOutput, code: int) -> int:
+    """A run that did not finish lacks cases: what is there may be judged, never passed."""
+    from evalgate.errors import ExitCode
+
+    if output.interrupted and code == ExitCode.OK:
+        sys.stderr.write(
+            "inconclusive: the stored run did not finish (interrupted or killed), so cases are"
+            " missing and it cannot pass; finish it with 'evalgate run --resume DIR' first\n"
+        )
+        return ExitCode.INCONCLUSIVE
+    return code

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from evalgate.config.model import Config
-from evalgate.errors import ExitCode
+from evalgate.errors import ConfigError, ExitCode
 from evalgate.gate.baseline import Baseline, baseline_from_run
 from evalgate.gate.verdict import Verdict
 from evalgate.judge import judge, store_for
@@ -134,6 +134,11 @@ def record_baseline(
     baseline = baseline_from_run(
         [r for r in results if not r.confirmation], summary, prompt_version=version
     )
+    if not baseline.cases:
+        raise ConfigError(
+            "not recording a baseline: no case of this run was scored (every case was skipped"
+            " or errored), so there is nothing to compare later runs with"
+        )
     path = store.save(baseline)
     sys.stderr.write(
         f"recorded baseline {baseline.prompt_version!r} ({len(baseline.cases)} cases) in {path}\n"

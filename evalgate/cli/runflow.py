@@ -6,6 +6,7 @@ import os
 import sys
 import time
 from collections.abc import Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,8 @@ def perform_run(
     # the option wins over target.run_budget_s; 0 (or null in the config) means no limit
     budget = (cfg.target.run_budget_s if opts.run_budget_s is None else opts.run_budget_s) or None
     deadline = None if budget is None else time.monotonic() + budget
-    with Telemetry(cfg, opts.log_json, env) as tel:
+    # the run folder stays locked until its summary (and any baseline) is written
+    with Telemetry(cfg, opts.log_json, env) as tel, ExitStack() as hold:
         req = RunRequest(
             cfg,
             project.goldens.cases,
@@ -81,7 +83,7 @@ def perform_run(
             deadline=deadline,
             budget_s=budget,
         )
-        output = execute(req)
+        output = execute(req, hold)
         if output.meta.pending_cases and not opts.quiet:
             shown = terminal_line(", ".join(output.meta.pending_cases[:5]))
             more = len(output.meta.pending_cases) - 5

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from evalgate.errors import ConfigError, InconclusiveError, UsageError
 from evalgate.fsutil import atomic_write_text
+from evalgate.gate.baseline_check import BaselineProblem, check_document, parse_strict
 from evalgate.results import CaseResult, aggregate, percentile
 
 BASELINE_FORMAT_VERSION = 1
@@ -237,21 +238,28 @@ class BaselineStore:
 
     def _read(self, path: Path) -> Any:
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, RecursionError) as exc:
+            return parse_strict(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError) as exc:  # BaselineProblem is a ValueError
             raise ConfigError(
                 f"{path}: damaged baseline file ({exc}); restore it from git or record it again"
                 f" ({_HOW_TO_RECORD})"
-            ) from exc
+            ) from None
 
     def _parse(self, path: Path) -> Baseline:
         data = self._read(path)
         version = data.get("format_version") if isinstance(data, dict) else None
-        if version != BASELINE_FORMAT_VERSION:
+        if version != BASELINE_FORMAT_VERSION or isinstance(version, bool):
             raise ConfigError(
                 f"{path}: baseline format_version {version!r} is not supported (this evalgate"
                 f" reads {BASELINE_FORMAT_VERSION}); use a matching evalgate or record it again"
             )
+        try:
+            check_document(data)
+        except BaselineProblem as exc:
+            raise ConfigError(
+                f"{path}: not a baseline evalgate could have recorded ({exc}); restore it from"
+                f" git or record it again ({_HOW_TO_RECORD})"
+            ) from None
         try:
             return Baseline.from_dict(data)
         except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
@@ -276,7 +284,12 @@ class BaselineStore:
     def save(self, baseline: Baseline) -> Path:
         """Write ``<version>.json`` atomically (the old file stays whole if this fails)."""
         path = self.path_for(baseline.prompt_version)
-        text = json.dumps(baseline.to_dict(), indent=2, sort_keys=True, ensure_ascii=False)
+        doc = baseline.to_dict()
+        try:  # what is written must load again
+            check_document(doc)
+        except BaselineProblem as exc:
+            raise ConfigError(f"{path}: not recording this baseline: {exc}") from None
+        text = json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False)
         atomic_write_text(path, text + "\n")
         return path
 

@@ -141,15 +141,16 @@ def test_critical_cases_missing_from_the_baseline_must_pass(
     assert blocking(verdict(project)) == {"case_failed": ["c0"]}
 
 
-def test_an_empty_baseline_is_inconclusive(project: Project, srv: FaultServer) -> None:
+def test_an_empty_baseline_is_refused(project: Project, srv: FaultServer) -> None:
+    # no run records a baseline without cases: the file is refused as damaged (exit 2)
     setup(project, srv, golden())
     path = project.root / ".evalgate/baselines/v1.json"
     data = json.loads(path.read_text("utf-8"))
     data["cases"] = {}
     path.write_text(json.dumps(data), "utf-8")
     bad = regressed(project, srv)
-    assert bad.code == 3, bad.err
-    assert set(blocking(verdict(project))) == {"few_shared", "case_failed"}
+    assert bad.code == 2, bad.err
+    assert "records no case" in bad.err
 
 
 def test_a_foreign_baseline_is_inconclusive(project: Project, srv: FaultServer) -> None:

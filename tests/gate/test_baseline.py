@@ -181,7 +181,7 @@ def test_damaged_and_foreign_files_are_config_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="format_version 99 is not supported"):
         store.list()
     (tmp_path / "v1.json").write_text(json.dumps({"format_version": 1, "prompt_version": "v1"}))
-    with pytest.raises(ConfigError, match="bad or missing field"):
+    with pytest.raises(ConfigError, match="'recorded_at' must be a non-empty string"):
         store.load("v1")
     store.save(baseline_of(run(stats("a")), "v1"))
     (tmp_path / "production.json").write_text("[]")

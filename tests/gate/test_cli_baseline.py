@@ -25,8 +25,17 @@ def write_run(folder: Path, summary: Mapping[str, object] = SUMMARY) -> Path:
             result("c", 0, None),
         ]:
             w.write(r)
-    (folder / "summary.json").write_text(json.dumps({"format_version": 1, **summary}))
+    # as a gated run with gate.max_error_rate above 25% writes it: one result in four errored
+    doc = {"format_version": 1, **RUN_FIGURES, **summary}
+    (folder / "summary.json").write_text(json.dumps(doc))
     return folder
+
+
+RUN_FIGURES: dict[str, object] = {
+    "totals": {"cases": 3, "results": 4, "errors": 1, "error_rate": 0.25},
+    "cases": {"a": {}, "b": {}, "c": {}},
+    "verdict": {"status": "pass", "reasons": []},
+}
 
 
 def invoke(args: list[str]) -> tuple[int, str, str]:
@@ -98,3 +107,42 @@ def test_empty_store_lists_nothing(tmp_path: Path) -> None:
     assert code == 0 and out == "" and "no baselines" in err
     code, out, _ = invoke(["baseline", "list", "--json", "--baseline-dir", str(tmp_path)])
     assert json.loads(out) == []
+
+
+@pytest.mark.parametrize(
+    ("summary", "code", "message"),
+    [
+        ({"interrupted": True}, 2, "was interrupted"),
+        ({"verdict": {"status": "inconclusive", "reasons": []}}, 3, "inconclusive"),
+        ({"aborted": "the endpoint looked down"}, 3, "inconclusive"),
+        ({"verdict": None}, 3, "inconclusive"),  # not gated, 25% errors > max_error_rate
+        ({"cases": {"a": {}, "b": {}}}, 2, "do not describe the same cases"),
+        ({"totals": 3}, 2, "damaged summary"),
+    ],
+)
+def test_record_refuses_runs_that_cannot_be_a_reference(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    summary: dict[str, object],
+    code: int,
+    message: str,
+) -> None:
+    folder = write_run(tmp_path / "run", {**SUMMARY, **summary})
+    bdir = tmp_path / "b"
+    assert main(["baseline", "record", str(folder), "--baseline-dir", str(bdir)]) == code
+    assert message in capsys.readouterr().err
+    assert not bdir.exists()
+
+
+def test_record_needs_a_finished_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = write_run(tmp_path / "run")
+    (folder / "summary.json").unlink()
+    assert main(["baseline", "record", str(folder), "--baseline-dir", str(tmp_path / "b")]) == 2
+    assert "the run did not finish" in capsys.readouterr().err
+
+
+def test_a_not_gated_run_within_the_error_budget_is_recorded(tmp_path: Path) -> None:
+    (tmp_path / "evalgate.yaml").write_text("gate:\n  max_error_rate: 0.3\n")
+    folder = write_run(tmp_path / "run", {**SUMMARY, "verdict": None})
+    args = ["baseline", "record", str(folder), "--baseline-dir", str(tmp_path / "b")]
+    assert main([*args, "--config", str(tmp_path / "evalgate.yaml")]) == 0

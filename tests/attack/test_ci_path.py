@@ -39,7 +39,10 @@ def test_json_stays_parseable_in_github_actions(project: Project, srv: FaultServ
     assert ran.code == 1, ran.err
     assert ran.json()["verdict"]["status"] == "fail"
     assert "::error" in ran.err and "::" not in ran.out.replace('"::', "")
-    for args in (("rescore", "r1", "--out", "r2"), ("merge", "r1", "--allow-unsharded", "--out", "r3")):
+    for args in (
+        ("rescore", "r1", "--out", "r2"),
+        ("merge", "r1", "--allow-unsharded", "--out", "r3"),
+    ):
         again = project.cli(*args, "--json", env=env)
         assert again.code == 1, again.err
         assert again.json()["verdict"]["status"] == "fail", args

@@ -3,13 +3,17 @@
 The command and the import package are ``evalgate``; the distribution is ``evalgate-middleware``,
 because on the package index the name ``evalgate`` (and ``evalgate-ci``, ``evalgate-cli``,
 ``evalgate-sdk``) belongs to unrelated projects that also install an ``evalgate`` package.
-Every install line evalgate prints or documents names this distribution and a pinned tag of
-this repository, so that it can only ever install this project.
+Every install line evalgate prints names this distribution and the source this installation
+came from, as the installer recorded it (a folder, or a git URL pinned to its commit; PEP 610),
+so that it can only ever install this project again. The docs write ``OWNER/REPO`` for the
+repository you install evalgate from: a name on a hosting service may belong to someone else,
+so none is guessed.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import re
 from functools import cache
 from types import ModuleType
@@ -22,7 +26,10 @@ if TYPE_CHECKING:
     from importlib.metadata import Distribution
 
 DIST = "evalgate-middleware"
-REPOSITORY = "https://github.com/evalgate/evalgate"
+# the repository you install evalgate from; printed only when the installer recorded no source
+REPOSITORY_PLACEHOLDER = "https://github.com/OWNER/REPO"
+ACTION_PLACEHOLDER = "OWNER/REPO@v1"  # in the workflow template; `init` fills it in when it can
+_GITHUB = re.compile(r"git\+https://github\.com/([\w.-]+/[\w.-]+?)(?:\.git)?@([\w./-]+)$")
 PACKAGE = "evalgate"
 # the optional extras and the top-level modules whose absence means the extra is missing
 EXTRAS = {"langfuse": ("langfuse",), "otel": ("opentelemetry",)}
@@ -45,11 +52,46 @@ def own_version() -> str:
         return __version__
 
 
+@cache
+def install_source() -> str | None:
+    """Where this installation came from, as the installer recorded it (``direct_url.json``):
+    ``git+URL@COMMIT`` for a git install, a ``file://`` URL for a folder or archive; None when
+    nothing was recorded."""
+    from importlib.metadata import distributions
+
+    # the first record that has one: a checkout's own *.egg-info (found first when the current
+    # folder is the checkout) records no source
+    found = (d.read_text("direct_url.json") for d in distributions(name=DIST))
+    text = next((t for t in found if t), None)
+    try:
+        data = json.loads(text or "null")
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("url"), str):
+        return None
+    url: str = data["url"]
+    vcs = data.get("vcs_info")
+    if isinstance(vcs, dict):
+        if vcs.get("vcs") != "git":
+            return None
+        commit = vcs.get("commit_id") or vcs.get("requested_revision")
+        return f"git+{url}@{commit}" if commit else f"git+{url}"
+    return url if ("dir_info" in data or "archive_info" in data) else None
+
+
 def requirement(extra: str | None = None) -> str:
-    """A requirement that installs this project (pinned to this version's tag), e.g.
-    ``evalgate-middleware[otel] @ git+https://github.com/evalgate/evalgate@v0.1.0``."""
+    """A requirement that installs this project again, with ``extra``: from the source this
+    installation came from, e.g. ``evalgate-middleware[otel] @ git+https://...@<commit>``."""
     name = f"{DIST}[{extra}]" if extra else DIST
-    return f"{name} @ git+{REPOSITORY}@v{own_version()}"
+    source = install_source() or f"git+{REPOSITORY_PLACEHOLDER}@v{own_version()}"
+    return f"{name} @ {source}"
+
+
+def action_ref() -> str:
+    """The GitHub action reference for the workflow ``init`` writes: the GitHub repository and
+    commit this installation came from, else ``OWNER/REPO@v1`` for the user to fill in."""
+    found = _GITHUB.match(install_source() or "")
+    return f"{found.group(1)}@{found.group(2)}" if found else ACTION_PLACEHOLDER
 
 
 def install_line(extra: str | None = None) -> str:

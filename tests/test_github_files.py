@@ -157,7 +157,7 @@ def test_examples_pass_only_inputs_the_action_declares() -> None:
     for path in WORKFLOWS:
         for step in all_steps(path):
             ref = step.get("uses", "")
-            if ref == "./" or ref.startswith("evalgate/evalgate@"):
+            if ref == "./" or ref.startswith("OWNER/REPO@"):
                 used += 1
                 assert set(step.get("with") or {}) <= inputs, (path.name, step.get("with"))
     assert used >= 2
@@ -225,14 +225,12 @@ def test_the_init_workflow_gates_pull_requests_and_keeps_the_baseline() -> None:
     doc = load(INIT)
     assert {"pull_request", "push"} <= set(triggers(doc))
     jobs = doc["jobs"]
-    gate = [s for s in jobs["gate"]["steps"] if s.get("uses", "").startswith("evalgate/evalgate@")]
+    gate = [s for s in jobs["gate"]["steps"] if s.get("uses", "").startswith("OWNER/REPO@")]
     assert "pull_request" in jobs["gate"]["if"] and len(gate) == 1
     assert jobs["gate"]["permissions"]["pull-requests"] == "write"  # the sticky comment
     assert (gate[0].get("with") or {}).get("comment", "true") == "true"
     assert (gate[0].get("with") or {}).get("record-baseline", "false") == "false"
-    base = [
-        s for s in jobs["baseline"]["steps"] if s.get("uses", "").startswith("evalgate/evalgate@")
-    ]
+    base = [s for s in jobs["baseline"]["steps"] if s.get("uses", "").startswith("OWNER/REPO@")]
     assert "refs/heads/main" in jobs["baseline"]["if"] and len(base) == 1
     assert base[0]["with"]["record-baseline"] == "true"
     assert base[0]["with"]["commit-baseline"] == "true"  # kept: PRs find it on main

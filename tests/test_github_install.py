@@ -65,8 +65,8 @@ def test_a_bare_index_name_is_refused(tmp_path: Path, spec: str) -> None:
 @pytest.mark.parametrize(
     "spec",
     [
-        "evalgate-middleware @ git+https://github.com/evalgate/evalgate@v0.1.0",
-        "git+https://github.com/evalgate/evalgate@v0.1.0",
+        "evalgate-middleware @ git+https://github.com/OWNER/REPO@v0.1.0",
+        "git+https://github.com/OWNER/REPO@v0.1.0",
         "./vendor/evalgate",
         "/opt/evalgate",
     ],

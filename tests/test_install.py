@@ -7,6 +7,7 @@ the ``init`` template, the action and evalgate's own hints must install this pro
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import sys
@@ -17,7 +18,15 @@ import pytest
 
 from evalgate import __version__
 from evalgate.cli.main import main
-from evalgate.install import DIST, foreign_owners, install_line, normalize, requirement
+from evalgate.install import (
+    DIST,
+    action_ref,
+    foreign_owners,
+    install_line,
+    install_source,
+    normalize,
+    requirement,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PIP = re.compile(r"pip3?\s+install\s+([^\n`&;|#]*)")
@@ -70,7 +79,7 @@ def test_the_scan_catches_every_known_foreign_install() -> None:
         "pip install Evalgate_SDK",
         "pip install evalgate-cli>=0.2",
         "pip install evalgate-middleware",  # not on the index: a squatter could take it
-        "pip install 'evalgate @ git+https://github.com/evalgate/evalgate@v0.1.0'",
+        "pip install 'evalgate @ git+https://github.com/OWNER/REPO@v0.1.0'",
         "hint: install the evalgate[langfuse] extra",
     ):
         assert bad_installs(line), line
@@ -94,14 +103,50 @@ def test_no_doc_example_template_or_hint_installs_a_foreign_package() -> None:
     assert not found, found
 
 
-def test_the_install_line_names_this_project_at_this_version() -> None:
+def test_the_install_line_names_this_project_and_where_it_came_from() -> None:
     assert normalize(DIST) == DIST and DIST != "evalgate"
-    assert install_line("otel") == (
-        f"pip install '{DIST}[otel] @ git+https://github.com/evalgate/evalgate@v{__version__}'"
-    )
+    # this checkout is installed from its folder: the line installs that folder again
+    source = install_source()
+    assert source is not None and source.startswith("file://")
+    assert install_line("otel") == f"pip install '{DIST}[otel] @ {source}'"
     pyproject = (ROOT / "pyproject.toml").read_text("utf-8")
     assert re.search(rf'^name = "{DIST}"$', pyproject, re.M)
     assert re.search(rf'^version = "{re.escape(__version__)}"$', pyproject, re.M)
+
+
+@pytest.mark.parametrize(
+    ("direct_url", "source", "action"),
+    [
+        (
+            {"url": "https://github.com/acme/evalgate-fork.git",
+             "vcs_info": {"vcs": "git", "commit_id": "0123abc", "requested_revision": "v0.1.0"}},
+            "git+https://github.com/acme/evalgate-fork.git@0123abc",
+            "acme/evalgate-fork@0123abc",
+        ),
+        ({"url": "file:///src/evalgate", "dir_info": {}}, "file:///src/evalgate", "OWNER/REPO@v1"),
+        (None, None, "OWNER/REPO@v1"),
+        ({"url": "https://hg.example/x", "vcs_info": {"vcs": "hg"}}, None, "OWNER/REPO@v1"),
+    ],
+)  # fmt: skip
+def test_the_source_and_action_come_from_what_the_installer_recorded(
+    monkeypatch: pytest.MonkeyPatch, direct_url: object, source: str | None, action: str
+) -> None:
+    import importlib.metadata
+
+    class Dist:
+        def read_text(self, name: str) -> str | None:
+            assert name == "direct_url.json"
+            return None if direct_url is None else json.dumps(direct_url)
+
+    monkeypatch.setattr(importlib.metadata, "distributions", lambda name: [Dist()])
+    install_source.cache_clear()
+    try:
+        assert install_source() == source
+        assert action_ref() == action
+        fallback = f"git+https://github.com/OWNER/REPO@v{__version__}"
+        assert requirement() == f"{DIST} @ {source or fallback}"
+    finally:
+        install_source.cache_clear()
 
 
 def fake_dist(site: Path, name: str, *, record: str | None, top_level: str | None = None) -> None:
@@ -173,6 +218,7 @@ def test_the_install_line_keeps_our_version_when_init_was_overwritten(
 
     inst.own_version.cache_clear()
     monkeypatch.setattr(inst, "__version__", "0.3.0")  # another project's __init__.py
+    monkeypatch.setattr(inst, "install_source", lambda: None)  # nothing recorded: the tag
     try:
         assert inst.requirement().endswith(f"@v{__version__}")
     finally:

@@ -36,11 +36,14 @@ def scaffold(directory: Path, *, force: bool = False) -> list[Path]:
             + ", ".join(str(p) for p in existing)
             + "; use --force to overwrite them"
         )
+    from evalgate.install import ACTION_PLACEHOLDER, action_ref
+
     written = []
     for src, dst in FILES.items():
         path = directory / dst
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(_template(src).read_text("utf-8"), encoding="utf-8")
+        text = _template(src).read_text("utf-8").replace(ACTION_PLACEHOLDER, action_ref())
+        path.write_text(text, encoding="utf-8")
         written.append(path)
     ignore = directory / ".gitignore"
     lines = _template(GITIGNORE).read_text("utf-8")
@@ -59,8 +62,15 @@ def register(app: typer.Typer) -> None:
         force: bool = typer.Option(False, "--force", help="Overwrite existing files."),
     ) -> int:
         """Scaffold evalgate.yaml, an example golden file, a custom scorer and a CI workflow."""
+        from evalgate.install import ACTION_PLACEHOLDER, action_ref
+
         for p in scaffold(directory, force=force):
             sys.stderr.write(f"created {p}\n")
+        if action_ref() == ACTION_PLACEHOLDER:
+            sys.stderr.write(
+                f"note: in .github/workflows/evalgate.yml, replace {ACTION_PLACEHOLDER} with the"
+                " repository and tag you install evalgate from (pin a commit SHA to be strict)\n"
+            )
         sys.stderr.write(
             "next: start your middleware (or 'evalgate demo serve'), then 'evalgate validate'"
             " and 'evalgate run'\n"

@@ -94,7 +94,7 @@ def test_a_missing_langfuse_extra_is_a_usage_error_before_any_call(
         ran = project.cli(*args, env=hidden)
         assert ran.code == 2, (args, ran.err)
         assert "optional 'langfuse' extra" in ran.err
-        assert "pip install 'evalgate-middleware[langfuse] @ git+" in ran.err
+        assert "pip install 'evalgate-middleware[langfuse] @ file://" in ran.err  # this checkout
         assert "internal error" not in ran.err
     assert srv.count("echo") == before  # nothing was paid for
     assert not (project.root / "r1").exists()

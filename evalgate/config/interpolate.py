@@ -28,6 +28,8 @@ class Interpolator:
     # None: an unset variable without a default is a problem. A list: it is noted there
     # instead (``validate`` checks structure without the target's secrets) and becomes "".
     unset: list[Problem] | None = None
+    # variables set to "" (and with no default), by the config path of the value that used them
+    empty: dict[tuple[str | int, ...], list[str]] = field(default_factory=dict)
 
     def __call__(self, value: str, path: tuple[str | int, ...], line: int, col: int) -> str:
         if "$" not in value:
@@ -48,13 +50,16 @@ class Interpolator:
                     )
                 )
                 return ""
-            if name in self.environ:
-                val = self.environ[name]
+            val = self.environ.get(name)
+            if val:
                 self.secrets.add(val)
                 self.names.setdefault(val, name)
                 return val
-            if default is not None:
+            if default is not None:  # as in the shell, ${NAME:-x} also replaces an empty NAME
                 return default
+            if val is not None:
+                self.empty.setdefault(path, []).append(name)
+                return val
             problem = Problem(
                 self.file,
                 line,

@@ -66,6 +66,7 @@ def load_config(
         problems.extend(validate(doc, "config"))
     if not problems:
         problems.extend(_target_problems(doc))
+        problems.extend(_header_problems(doc, interp.empty))
     if unset:
         unknown = {p.line for p in unset}
         problems = [p for p in problems if p.file != display or p.line not in unknown]
@@ -116,6 +117,25 @@ def _target_problems(doc: Doc) -> list[Problem]:
             msg = " ".join(str(exc).split()).replace(", for expression:", "")
             msg = msg.split(f' "{expr}"')[0].rstrip(":, ")
             problems.append(doc.problem(where, f"invalid JMESPath expression {expr!r}: {msg}"))
+    return problems
+
+
+def _header_problems(doc: Doc, empty: Mapping[tuple[str | int, ...], list[str]]) -> list[Problem]:
+    """Header values HTTP refuses to send (an empty ``${KEY}`` leaves ``Bearer `` behind)."""
+    problems: list[Problem] = []
+    for name, value in (doc.data["target"].get("headers") or {}).items():
+        text = str(value)
+        if "{{" in text or (text == text.strip() and not any(c in text for c in "\r\n\0")):
+            continue
+        where: tuple[str | int, ...] = ("target", "headers", name)
+        blank = empty.get(where)
+        why = (
+            f"{', '.join(blank)} {'is' if len(blank) == 1 else 'are'} set but empty; set"
+            f" {'it' if len(blank) == 1 else 'them'} (or remove the header)"
+            if blank
+            else "a header value cannot start or end with spaces or hold line breaks"
+        )
+        problems.append(doc.problem(where, f"target.headers.{name}: {why}"))
     return problems
 
 

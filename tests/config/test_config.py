@@ -76,6 +76,26 @@ def test_missing_env_var_names_it_and_its_line(tmp_path: Path) -> None:
     ]
 
 
+def test_an_empty_variable_takes_the_default_as_in_the_shell(tmp_path: Path) -> None:
+    # CI systems pass an unset repository variable as "": ${NAME:-x} must still give x
+    cfg = load_config(write(tmp_path, GOOD), {"COPILOT_URL": "", "COPILOT_API_KEY": "abcd"})
+    assert cfg.target.url == "http://127.0.0.1:8787/v1/copilot"
+
+
+def test_an_empty_key_in_a_header_names_the_variable(tmp_path: Path) -> None:
+    # "Bearer " would be refused by the HTTP library on every call: a config problem, found
+    # by validate, before any call
+    assert problems(tmp_path, GOOD, {"COPILOT_API_KEY": ""}) == [
+        "4:28: target.headers.Authorization: COPILOT_API_KEY is set but empty; set it (or"
+        " remove the header)"
+    ]
+    text = GOOD.replace('"Bearer ${COPILOT_API_KEY}"', '"Bearer x "')
+    assert problems(tmp_path, text, {}) == [
+        "4:28: target.headers.Authorization: a header value cannot start or end with spaces or"
+        " hold line breaks"
+    ]
+
+
 def test_dollar_escape(tmp_path: Path) -> None:
     text = "target:\n  url: http://x/$${NOT_A_VAR}\n"
     assert load_config(write(tmp_path, text), {}).target.url == "http://x/${NOT_A_VAR}"

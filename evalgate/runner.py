@@ -201,7 +201,7 @@ class Runner:
             attempts=attempts,
         )
         if last.outcome != "success" or last.response is None:
-            where = f"turn {len(turns)}: " if multi else ""
+            where = f"turns[{len(turns) - 1}]: " if multi else ""  # as results.jsonl counts
             return CaseResult(
                 **common,
                 status="error",

@@ -151,7 +151,10 @@ class AttemptRunner:
             excerpt = _excerpt(await _read(resp, _EXCERPT_BYTES, truncate=True))
         except httpx.HTTPError:
             excerpt = ""
-        text = f"HTTP {status} {resp.reason_phrase}".rstrip() + (f": {excerpt}" if excerpt else "")
+        text = f"HTTP {status} {resp.reason_phrase}".rstrip()
+        if 400 <= status < 500 and status != 429:  # a wrong path or key: show what was asked
+            text += f" from {where(resp.url)}"
+        text += f": {excerpt}" if excerpt else ""
         after = parse_retry_after(resp.headers.get("retry-after"))
         if status == 429:
             return "rate_limited", text, True, after

@@ -31,3 +31,28 @@ def test_a_failing_endpoint_without_baseline_exits_1(project: Project, srv: Faul
     ran = project.cli("run", "--out", "r1", "-q")
     assert ran.code == 1, ran.err
     assert project.read_json("r1/summary.json")["verdict"]["status"] == "fail"
+
+
+def test_an_error_names_the_turn_and_url_as_results_record_them(
+    project: Project, srv: FaultServer
+) -> None:
+    base = srv.url("/")
+    project.write_config({"url": base + "{{ input.path }}", "body": {"message": "hi"}})
+    project.write_golden(
+        "turns.yaml",
+        {
+            "dataset": "t",
+            "cases": [
+                {
+                    "id": "two-turns",
+                    "turns": [{"input": {"path": "echo"}}, {"input": {"path": "status?code=404"}}],
+                    "expect": [{"contains": "echo"}],
+                }
+            ],
+        },
+    )
+    ran = project.cli("run", "--out", "r", "-q", "--no-gate")
+    assert ran.code == 3, ran.err
+    [result] = project.results("r")
+    assert len(result["turns"]) == 2 and result["turns"][1]["outcome"] == "http_error"
+    assert result["error"].startswith(f"turns[1]: HTTP 404 Not Found from {base}status")

@@ -136,6 +136,13 @@ def test_5xx_retries_then_gives_up(status: int) -> None:
         assert 0.0 <= d <= min(4.0, 0.5 * 2**k)
 
 
+def test_a_4xx_names_the_url_it_came_from_without_the_query() -> None:
+    h, seen = sequence(answer({"detail": "Not Found"}, 404))
+    result = run(h, url="http://mid.test/v1?key=abc")
+    assert result.outcome == "http_error" and len(seen) == 1  # not retried
+    assert result.error == 'HTTP 404 Not Found from http://mid.test/v1: {"detail":"Not Found"}'
+
+
 def test_backoff_bounds_and_spread() -> None:
     rng = random.Random(1)
     for k in range(10):

@@ -14,6 +14,9 @@ from evalgate.errors import Problem
 
 _VAR = re.compile(r"\$\$|\$\{([^}:]*)(?::-([^}]*))?\}")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# A scheme, host and port alone (no credentials, path or query) names where the endpoint is,
+# not a secret: messages such as "connection refused" must show the port they are about.
+_BARE_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+/?$")
 
 
 @dataclass
@@ -52,8 +55,9 @@ class Interpolator:
                 return ""
             val = self.environ.get(name)
             if val:
-                self.secrets.add(val)
-                self.names.setdefault(val, name)
+                if not (path == ("target", "url") and _BARE_ORIGIN.match(val)):
+                    self.secrets.add(val)
+                    self.names.setdefault(val, name)
                 return val
             if default is not None:  # as in the shell, ${NAME:-x} also replaces an empty NAME
                 return default

@@ -96,6 +96,17 @@ def test_an_empty_key_in_a_header_names_the_variable(tmp_path: Path) -> None:
     ]
 
 
+def test_a_url_origin_from_the_environment_is_not_a_secret(tmp_path: Path) -> None:
+    # host and port are where the endpoint is ("connection refused" must show them); a value
+    # with credentials, a path or a query stays a secret
+    env = {"COPILOT_URL": "http://10.0.0.1:9", "COPILOT_API_KEY": "abcd"}
+    load_config(write(tmp_path, GOOD), env)
+    assert secrets.scrub("refused: http://10.0.0.1:9/v1") == "refused: http://10.0.0.1:9/v1"
+    env["COPILOT_URL"] = "http://user:pw@10.0.0.1:9"
+    load_config(write(tmp_path, GOOD), env)
+    assert "pw" not in secrets.scrub("refused: http://user:pw@10.0.0.1:9/v1")
+
+
 def test_dollar_escape(tmp_path: Path) -> None:
     text = "target:\n  url: http://x/$${NOT_A_VAR}\n"
     assert load_config(write(tmp_path, text), {}).target.url == "http://x/${NOT_A_VAR}"

@@ -16,7 +16,8 @@ import httpx
 from evalgate.cli.finish import Presentation, exit_code, finish, record_baseline
 from evalgate.cli.telemetry import Telemetry
 from evalgate.compact import read_compact
-from evalgate.errors import ConfigError, ExitCode, GateFailed, InconclusiveError
+from evalgate.config.model import Config
+from evalgate.errors import ConfigError, ExitCode, GateFailed, InconclusiveError, UsageError
 from evalgate.gate.baseline import Baseline
 from evalgate.gate.verdict import INCONCLUSIVE, Reason, Verdict
 from evalgate.judge import confirmation_items, judge, resolve_baseline
@@ -60,6 +61,8 @@ def perform_run(
     """Run, confirm flips, gate, report, record; return the exit code and what was written."""
     cfg = project.config
     env = os.environ if environ is None else environ
+    if opts.record and opts.prompt_version is None:
+        _check_version_source(cfg)  # before any call: a baseline needs a version to file under
     if opts.langfuse:
         from evalgate.cli.cmd_langfuse import check_export
 
@@ -160,6 +163,27 @@ def stopped_early(verdict: Verdict, why: str) -> Verdict:
     calls it did not make could have failed, so no pass (and no fail) can be trusted."""
     reason = Reason(STOPPED, f"the run did not finish: {why}")
     return replace(verdict, status=INCONCLUSIVE, reasons=(reason, *verdict.reasons))
+
+
+def _check_version_source(cfg: Config) -> None:
+    """A baseline is filed under a prompt version: with no --prompt-version and no mapping that
+    could read one from the answers, recording is bound to fail, so say it before any call."""
+    from evalgate.target.presets import apply_preset
+
+    if apply_preset(cfg.target).response.prompt_version is not None:
+        return
+    preset = cfg.target.preset or "generic"
+    why = (
+        "the openai-chat preset maps none (OpenAI-compatible servers report no prompt version)"
+        if preset == "openai-chat"
+        else "target.response.prompt_version is not mapped"
+    )
+    raise UsageError(
+        f"--record-baseline needs a prompt version to file the baseline under, and {why}; pass"
+        " --prompt-version V (for example the prompt's git revision), or map"
+        " target.response.prompt_version, or record a finished run later with"
+        " 'evalgate baseline record RUN --prompt-version V'"
+    )
 
 
 def _interrupted(output: RunOutput, tel: Telemetry) -> RunDone:

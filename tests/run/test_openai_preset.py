@@ -208,3 +208,26 @@ def test_a_wrong_expression_of_the_users_own_is_still_a_mapping_error(
     verdict = json.loads((tmp_path / "r" / "summary.json").read_text())["verdict"]
     [reason] = [r for r in verdict["reasons"] if r["kind"] == "mapping"]
     assert "expression 'choices[0].message.tools'" in reason["message"]
+
+
+def test_recording_a_baseline_without_a_version_is_refused_before_any_call(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    openai_url: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "goldens").mkdir()
+    (tmp_path / "goldens" / "chat.yaml").write_text(GOLDEN)
+    (tmp_path / "evalgate.yaml").write_text(
+        f"target:\n  url: {openai_url}\n  preset: openai-chat\n  body: {{model: m}}\n"
+    )
+    capsys.readouterr()
+    assert main(["run", "--out", "r", "-q", "--no-gate", "--record-baseline"]) == 2
+    err = capsys.readouterr().err
+    assert "the openai-chat preset maps none" in err and "--prompt-version V" in err
+    assert _Handler.seen == [] and not (tmp_path / "r").exists()
+    # with a version given, the same run records
+    assert main(["run", "--out", "r", "-q", "--no-gate", "--record-baseline",
+                 "--prompt-version", "p1"]) == 0  # fmt: skip
+    assert (tmp_path / ".evalgate" / "baselines").is_dir()

@@ -72,6 +72,19 @@ def _tokens(response: Response, kind: str) -> float | None:
     return None if inp is None and out is None else (inp or 0.0) + (out or 0.0)
 
 
+def _token_fix(response: Response, fields: str) -> str:
+    """What to do about a missing token count: map it, or (when it is mapped and the answer
+    had none) make the server send it."""
+    absent = [f for f in ("input_tokens", "output_tokens") if f in response.missing]
+    if not absent:
+        return f"map {fields} in target.response"
+    return (
+        f"the answer had no {' or '.join(absent)} (target.response maps it, the server sent"
+        " none; a streaming server sends usage only when asked, e.g. OpenAI's"
+        " stream_options.include_usage)"
+    )
+
+
 @scorer("max_tokens", params=TOKENS_PARAMS)
 def max_tokens(response: Response, params: Any, case: Case) -> Score:
     """Tokens used by the call stay within budget (total, or per input/output/total)."""
@@ -87,7 +100,7 @@ def max_tokens(response: Response, params: Any, case: Case) -> Score:
         if limit is None:
             failed.append(f"max_tokens.{kind} needs a number")
         elif got is None:
-            failed.append(f"no {kind} token count; map {mapping} in target.response")
+            failed.append(f"no {kind} token count; {_token_fix(response, mapping)}")
         elif got > limit:
             failed.append(f"{kind} tokens {_fmt(got)} exceed the budget of {_fmt(limit)}")
         else:
@@ -109,7 +122,7 @@ def max_cost_usd(response: Response, params: Any, case: Case) -> Score:
         if model is None:
             fix = "map cost_usd, or model and input_tokens/output_tokens, in target.response"
         elif _tokens(response, "total") is None:
-            fix = "map input_tokens and output_tokens in target.response"
+            fix = _token_fix(response, "input_tokens and output_tokens")
         else:
             fix = f"add a pricing entry for {model!r} in evalgate.yaml"
         return Score.fail(f"no cost for this call; {fix}")

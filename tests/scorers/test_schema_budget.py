@@ -142,6 +142,22 @@ def test_json_schema_yaml_file(tmp_path: Path) -> None:
             "no input token count; map input_tokens",
         ),
         ("max_tokens", 10, Response(input_tokens="many"), False, "no total token count"),  # type: ignore[arg-type]
+        (
+            "max_tokens",
+            {"output": 10},
+            Response(missing=("input_tokens", "output_tokens")),
+            False,
+            "no output token count; the answer had no input_tokens or output_tokens"
+            " (target.response maps it, the server sent none; a streaming server sends usage only"
+            " when asked, e.g. OpenAI's stream_options.include_usage)",
+        ),
+        (
+            "max_cost_usd",
+            0.01,
+            Response(model="gpt-x", missing=("output_tokens",)),
+            False,
+            "no cost for this call; the answer had no output_tokens",
+        ),
         ("max_cost_usd", 0.01, Response(cost_usd=0.0004), True, "cost $0.000400 <= $0.01"),
         (
             "max_cost_usd",

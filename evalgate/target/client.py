@@ -149,6 +149,7 @@ class TargetClient:
         request = self._build(client, ctx, body)
         began = time.perf_counter()
         outcomes: list[str] = []
+        first_error: str | None = None  # kept when later attempts fail differently
         refused: float | None = None  # a Retry-After longer than target.max_retry_after_s
         last: Attempt
         retries = max(0, self.cfg.retries)
@@ -159,6 +160,8 @@ class TargetClient:
             finally:
                 self._limit.release()
             outcomes.append(last.outcome)
+            if last.error is not None and first_error is None:
+                first_error = last.error
             if last.outcome == "success":
                 self._limit.on_success()
                 break
@@ -179,7 +182,13 @@ class TargetClient:
                     f" target.max_retry_after_s ({self.cfg.max_retry_after_s:g} s), so the"
                     " call was not retried"
                 )
-            if len(outcomes) > 1:
+            if len(set(outcomes)) > 1 and first_error is not None:
+                # a cut stream then a refused connection are two stories: tell both
+                error += (
+                    f" (after {len(outcomes)} attempts: {', '.join(outcomes)};"
+                    f" the first failed with: {self._mask(first_error)})"
+                )
+            elif len(outcomes) > 1:
                 error += f" (after {len(outcomes)} attempts)"
         return CallResult(
             outcome=last.outcome,

@@ -136,6 +136,20 @@ def test_5xx_retries_then_gives_up(status: int) -> None:
         assert 0.0 <= d <= min(4.0, 0.5 * 2**k)
 
 
+def test_attempts_that_fail_differently_are_all_told() -> None:
+    def reset(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadError("peer closed the stream")
+
+    h, seen = sequence(reset, answer({"error": "down"}, 503))
+    result = run(h, retries=1)
+    assert result.attempt_outcomes == ("connection_error", "http_error")
+    assert result.error == (
+        'HTTP 503 Service Unavailable: {"error":"down"} (after 2 attempts: connection_error,'
+        " http_error; the first failed with: connection to http://mid.test/v1/ask failed: peer"
+        " closed the stream)"
+    )
+
+
 def test_a_4xx_names_the_url_it_came_from_without_the_query() -> None:
     h, seen = sequence(answer({"detail": "Not Found"}, 404))
     result = run(h, url="http://mid.test/v1?key=abc")

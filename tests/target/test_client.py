@@ -142,7 +142,7 @@ def test_attempts_that_fail_differently_are_all_told() -> None:
 
     h, seen = sequence(reset, answer({"error": "down"}, 503))
     result = run(h, retries=1)
-    assert result.attempt_outcomes == ("connection_error", "http_error")
+    assert len(seen) == 2 and result.attempt_outcomes == ("connection_error", "http_error")
     assert result.error == (
         'HTTP 503 Service Unavailable: {"error":"down"} (after 2 attempts: connection_error,'
         " http_error; the first failed with: connection to http://mid.test/v1/ask failed: peer"

@@ -131,7 +131,9 @@ def test_no_baseline_is_recorded_from_a_run_whose_scorer_failed(
     project: Project, srv: FaultServer, gate: list[str]
 ) -> None:
     _setup(project, srv, _scorer("raise SystemExit(0)"))
-    ran = project.cli("run", "--out", "r1", "-q", *gate, "--record-baseline")
+    ran = project.cli(
+        "run", "--out", "r1", "-q", *gate, "--record-baseline", "--prompt-version", "p1"
+    )
     assert ran.code == 2, ran.err
     assert "not recording a baseline: a scorer failed" in ran.err
     baselines = project.root / ".evalgate" / "baselines"

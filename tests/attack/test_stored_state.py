@@ -124,6 +124,7 @@ def _slow_run(project: Project, srv: FaultServer, *args: str) -> subprocess.Pope
     _setup(project, srv, path="/sleep?s=1.5", n=4)
     proc = project.popen("run", *args, "-q", "--concurrency", "1")
     _wait_for(project.root / "r" / LOCK)
+    _wait_for(project.root / "r" / "run.json")  # written just after the lock is taken
     return proc
 
 

@@ -16,6 +16,7 @@ by a call that got an answer (a success, or an answer that could not be mapped).
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ from evalgate.results import CaseResult
 
 FAILED = frozenset({"connection_error", "http_error", "timeout", "rate_limited"})
 MIN_STREAK = 8
+_REFUSED = re.compile(r"\bHTTP 40[13]\b")  # the endpoint answers, but not to these credentials
 
 
 def error_budget(max_error_rate: float, total: int) -> int | None:
@@ -77,6 +79,13 @@ class OutageWatch:
             if self._answered
             else "the endpoint never answered"
         )
+        if all(_REFUSED.search(r.error or "") for r in self._streak):
+            return (
+                f"the endpoint refuses the credentials: {which} {n} calls were answered"
+                f" HTTP 401/403 (last: {last.case_id}: {last.error}); check the key or token in"
+                " target.headers (and that its environment variable holds the right value),"
+                " then run again"
+            )
         return (
             f"the endpoint looks down: {which} {n} calls all failed ({mix};"
             f" last: {last.case_id}: {last.error}); {why}; stopped early: check the endpoint,"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -33,6 +34,21 @@ def test_mixed_kinds_of_failure_count_together() -> None:
     assert reason is not None and "the first 8 calls all failed" in reason
     assert "timeout ×2" in reason and "connection_error ×2" in reason
     assert "stopped early" in reason
+
+
+def test_refused_credentials_are_named_as_such_not_as_an_outage() -> None:
+    watch = OutageWatch()
+    for i in range(MIN_STREAK):
+        error = f"HTTP {401 if i % 2 else 403} Unauthorized from http://h/v1: no"
+        watch.see(replace(res("http_error", i), error=error))
+    assert watch.reason is not None
+    assert watch.reason.startswith("the endpoint refuses the credentials: the first 8 calls")
+    assert "check the key or token in target.headers" in watch.reason
+    mixed = OutageWatch()
+    for i in range(MIN_STREAK):
+        error = "HTTP 401 Unauthorized" if i else "HTTP 503 Service Unavailable"
+        mixed.see(replace(res("http_error", i), error=error))
+    assert mixed.reason is not None and mixed.reason.startswith("the endpoint looks down")
 
 
 def test_the_streak_before_an_answer_is_at_least_the_concurrency() -> None:

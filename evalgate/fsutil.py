@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import json
 import os
 import tempfile
@@ -54,11 +55,21 @@ def atomic_write_text(path: Path, text: str) -> None:
     _atomic_write(path, lambda f: f.write(scrubbed))
 
 
+@functools.cache
+def _file_mode() -> int:
+    """The mode ``open()`` would give a new file: 0666 less the process's umask."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def _atomic_write(path: Path, write: Callable[[TextIO], object]) -> None:
     tmp: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        if hasattr(os, "fchmod"):  # mkstemp makes 0600; a report is as readable as any file
+            os.fchmod(fd, _file_mode())
         with os.fdopen(fd, "w", encoding="utf-8", errors=ENCODE_ERRORS) as f:
             write(f)
             f.flush()

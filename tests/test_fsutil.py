@@ -30,3 +30,21 @@ def test_the_workspace_is_the_root_without_git_and_outside_paths_stay(tmp_path: 
     other = tmp_path / "other"
     other.mkdir()
     assert repo_root(env, other) is None  # a workspace that does not hold the folder
+
+
+def test_atomic_files_honour_the_umask(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from evalgate import fsutil
+
+    old = os.umask(0o022)
+    fsutil._file_mode.cache_clear()
+    try:
+        fsutil.atomic_write_text(tmp_path / "report.md", "hello\n")
+        fsutil.atomic_write_json(tmp_path / "summary.json", {"a": 1})
+    finally:
+        os.umask(old)
+        fsutil._file_mode.cache_clear()
+    for name in ("report.md", "summary.json"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644, name

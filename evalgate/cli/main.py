@@ -154,6 +154,7 @@ def _main(args: list[str]) -> int:
     cut = args.index("--") if "--" in args else len(args)
     debug_flag = "--debug" in args[:cut]
     args = [a for a in args[:cut] if a != "--debug"] + args[cut:]
+    args = _config_after_command(args)
     set_debug(debug_flag)
     from evalgate.install import conflict_message, foreign_owners
 
@@ -168,6 +169,16 @@ def _main(args: list[str]) -> int:
         return _dispatch(command, args)
     finally:
         restore_signals()
+
+
+def _config_after_command(args: list[str]) -> list[str]:
+    """``evalgate --config FILE run`` means ``evalgate run --config FILE``: the option belongs
+    to the commands, but CI scripts often put it first."""
+    if args and args[0] in ("--config", "-c") and len(args) >= 3:
+        return [args[2], args[0], args[1], *args[3:]]
+    if args and args[0].startswith("--config=") and len(args) >= 2:
+        return [args[1], args[0], *args[2:]]
+    return args
 
 
 def _dispatch(command: click.Command, args: list[str]) -> int:

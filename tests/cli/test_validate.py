@@ -341,3 +341,17 @@ def test_cases_without_expectations_warn_and_fail_strict(
         EMPTY.replace("cases:", "defaults: {expect: [polite: true]}\ncases:", 1)
     )
     assert main(["validate", "--strict"]) == 0
+
+
+@pytest.mark.parametrize("where", ["before", "after", "equals"])
+def test_config_may_come_before_or_after_the_command(
+    project: Path, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    (project / "evalgate.yaml").rename(project / "other.yaml")
+    args = {
+        "before": ["--config", "other.yaml", "validate"],
+        "after": ["validate", "--config", "other.yaml"],
+        "equals": ["--config=other.yaml", "validate"],
+    }[where]
+    assert main(args) == 0, capsys.readouterr().err
+    assert main(["validate"]) == 2  # without it, ./evalgate.yaml is looked for

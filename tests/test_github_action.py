@@ -46,6 +46,8 @@ if cmd[0] == "run":
         with open(os.path.join(out, "report.md"), "w", encoding="utf-8") as f:
             f.write(os.environ["FAKE_MARKDOWN"])
     sys.exit(int(os.environ.get("FAKE_EXIT", "0")))
+if cmd[0] == "baseline":
+    sys.exit(int(os.environ.get("FAKE_PULL_EXIT", "0")))
 if cmd[0] == "report":
     with open(cmd[cmd.index("--markdown") + 1], "w", encoding="utf-8") as f:
         f.write("<!-- evalgate-report -->\\nwritten by evalgate report\\n")
@@ -162,6 +164,30 @@ def test_record_baseline_runs_without_the_gate(tmp_path: Path, fake: dict[str, s
         *("--no-gate", "--record-baseline"),
     ]
     assert out["exit-code"] == "0" and out["verdict"] == "" and out["prompt-version"] == "v3"
+
+
+def test_a_baseline_artifact_is_pulled_before_the_gate(
+    tmp_path: Path, fake: dict[str, str]
+) -> None:
+    _, out = run_evalgate(tmp_path, fake, {"baseline-artifact": "evalgate-baseline"})
+    assert calls(fake)[0] == [
+        *("baseline", "pull", "--github-artifact", "evalgate-baseline"),
+        *("--config", "evalgate.yaml"),
+    ]
+    assert calls(fake)[1][0] == "run" and out["exit-code"] == "0"
+
+
+def test_a_failed_pull_stops_before_the_run(tmp_path: Path, fake: dict[str, str]) -> None:
+    _, out = run_evalgate(
+        tmp_path, fake, {"baseline-artifact": "evalgate-baseline"}, FAKE_PULL_EXIT="3"
+    )
+    assert [c[0] for c in calls(fake)] == ["baseline"] and out["exit-code"] == "3"
+
+
+def test_recording_does_not_pull(tmp_path: Path, fake: dict[str, str]) -> None:
+    inputs = {"baseline-artifact": "evalgate-baseline", "record-baseline": "true"}
+    run_evalgate(tmp_path, fake, inputs)
+    assert [c[0] for c in calls(fake)] == ["run"]
 
 
 def test_unbalanced_quotes_are_a_usage_error(tmp_path: Path, fake: dict[str, str]) -> None:

@@ -117,7 +117,7 @@ def test_action_inputs_and_outputs() -> None:
     doc = load(ACTION)
     inputs = doc["inputs"]
     expected = {"config", "version", "args", "out", "comment", "record-baseline"}
-    assert expected | {"commit-baseline", "github-token"} <= set(inputs)
+    assert expected | {"commit-baseline", "baseline-artifact", "github-token"} <= set(inputs)
     assert inputs["config"]["default"] == "evalgate.yaml"
     # empty: the action's own checkout; a bare name would install another project
     assert inputs["version"]["default"] == "" and inputs["extras"]["default"] == ""
@@ -233,8 +233,12 @@ def test_the_init_workflow_gates_pull_requests_and_keeps_the_baseline() -> None:
     base = [s for s in jobs["baseline"]["steps"] if s.get("uses", "").startswith("OWNER/REPO@")]
     assert "refs/heads/main" in jobs["baseline"]["if"] and len(base) == 1
     assert base[0]["with"]["record-baseline"] == "true"
-    assert base[0]["with"]["commit-baseline"] == "true"  # kept: PRs find it on main
-    assert jobs["baseline"]["permissions"] == {"contents": "write"}
+    # kept as an artifact (protected branches need no bot commit); PRs pull the same name
+    name = base[0]["with"]["baseline-artifact"]
+    assert name and (gate[0].get("with") or {}).get("baseline-artifact") == name
+    assert "commit-baseline" not in base[0]["with"]
+    assert jobs["baseline"]["permissions"] == {"contents": "read"}
+    assert jobs["gate"]["permissions"]["actions"] == "read"  # to list the artifacts
     # the action uploads the run folder (always) unless artifact-name is emptied
     for step in (gate[0], base[0]):
         assert (step.get("with") or {}).get("artifact-name", "evalgate-run") != ""

@@ -267,6 +267,31 @@ def register(app: typer.Typer) -> None:
         store = store_for(config, baseline_dir)
         return _record(store, run, prompt_version, promote, _max_error_rate(config))
 
+    @group.command("pull")
+    def pull(
+        github_artifact: str = typer.Option(
+            ...,
+            "--github-artifact",
+            metavar="NAME",
+            help="The workflow artifact the run on the default branch uploaded its baselines as.",
+        ),
+        branch: str | None = typer.Option(
+            None,
+            "--branch",
+            help="Take it from runs on this branch (default: the PR's base, else main).",
+        ),
+        max_age_days: float = typer.Option(
+            14.0, "--max-age-days", help="Warn when the newest baseline is older than this."
+        ),
+        config: Path | None = CONFIG_OPTION,
+        baseline_dir: Path | None = DIR_OPTION,
+    ) -> int:
+        """Fetch the baselines the default branch's last run uploaded as a GitHub artifact."""
+        from evalgate.cli.baseline_pull import pull_artifact
+
+        store = store_for(config, baseline_dir)
+        return pull_artifact(store.dir, github_artifact, branch, max_age_days)
+
     @group.command("promote")
     def promote(
         version: str = VERSION_ARG,

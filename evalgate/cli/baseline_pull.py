@@ -1,0 +1,49 @@
+"""``evalgate baseline pull``: the default branch's baselines from its last run artifact."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from evalgate.textsafe import terminal_line
+
+
+def pull_artifact(directory: Path, name: str, branch: str | None, max_age_days: float) -> int:
+    from evalgate.integrations.github_artifacts import pull
+
+    env = os.environ
+    branch = branch or env.get("GITHUB_BASE_REF") or "main"
+    source = pull(name=name, branch=branch, directory=directory, environ=env)
+    if source is None:
+        _say(
+            f"no unexpired artifact '{name}' from a run on {branch} yet: this run has no"
+            " baseline, so every case must pass; the next run on"
+            f" {branch} that records one makes it available"
+        )
+        return 0
+    age = source.age_days()
+    commit = (source.commit or "?")[:12]
+    when = f"{age:.1f} days old" if age is not None else f"made {source.created_at}"
+    line = (
+        f"baseline from artifact '{name}' of run {source.run_id} on {branch}"
+        f" (commit {commit}, {when})" + (f": {source.url}" if source.url else "")
+    )
+    _say(line)
+    if age is not None and age > max_age_days:
+        stale = (
+            f"the baseline is {age:.0f} days old (over {max_age_days:g}): no run on {branch}"
+            " has recorded one since; it may no longer describe the endpoint"
+        )
+        _say(f"warning: {stale}")
+        if env.get("GITHUB_ACTIONS") == "true":
+            sys.stderr.write(f"::warning title=evalgate::{terminal_line(stale)}\n")
+    summary = env.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as f:
+            f.write(f"\nevalgate: {terminal_line(line)}\n\n")
+    return 0
+
+
+def _say(text: str) -> None:
+    sys.stderr.write(terminal_line(text, 1000) + "\n")

@@ -164,6 +164,10 @@ def pull(
         if not isinstance(url, str):
             raise InconclusiveError(f"artifact {source.artifact_id} has no download address")
         archive = _get(client, url).content
+    if len(archive) > MAX_ARCHIVE_BYTES:
+        raise InconclusiveError(
+            f"the baseline artifact is larger than 50 MiB ({len(archive)} bytes)"
+        )
     files = baselines_in(archive)
     if not files:
         raise InconclusiveError(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from evalgate import secrets
-from evalgate.pipeline import _safe_url
+from evalgate.engine.execution import _safe_url
 
 
 def test_credentials_query_and_path_secrets_are_left_out() -> None:

@@ -15,7 +15,6 @@ from evalgate.errors import ConfigError
 from evalgate.fsutil import atomic_write_json
 from evalgate.gate.verdict import Verdict
 from evalgate.results import (
-    OUTCOMES,
     SUMMARY_FILE,
     SUMMARY_FORMAT_VERSION,
     CaseResult,
@@ -24,6 +23,7 @@ from evalgate.results import (
     percentile,
 )
 from evalgate.results_check import check_summary
+from evalgate.status import OUTCOMES
 
 
 @dataclass(frozen=True)

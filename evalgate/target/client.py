@@ -21,6 +21,7 @@ from evalgate import secrets
 from evalgate.config.model import Pricing, TargetConfig
 from evalgate.errors import ConfigError
 from evalgate.model import JSON, Response
+from evalgate.status import Outcome
 from evalgate.target.attempt import Attempt, AttemptRunner
 from evalgate.target.context import TemplateContext, json_default
 from evalgate.target.mapping import ResponseMapper
@@ -44,12 +45,12 @@ class CallResult:
     ``latency_ms`` is the last attempt's; ``elapsed_ms`` includes retries and waits.
     """
 
-    outcome: str
+    outcome: Outcome
     response: Response | None
     request: JSON
     latency_ms: float
     attempts: int
-    attempt_outcomes: tuple[str, ...]
+    attempt_outcomes: tuple[Outcome, ...]
     status_code: int | None = None
     error: str | None = None
     elapsed_ms: float = 0.0
@@ -148,7 +149,7 @@ class TargetClient:
         body = self._body.render(ctx) if self._body is not None else None
         request = self._build(client, ctx, body)
         began = time.perf_counter()
-        outcomes: list[str] = []
+        outcomes: list[Outcome] = []
         refused: float | None = None  # a Retry-After longer than target.max_retry_after_s
         last: Attempt
         retries = max(0, self.cfg.retries)

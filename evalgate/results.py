@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from evalgate import secrets
+from evalgate import masking
 from evalgate.errors import ConfigError
 from evalgate.model import JSON, Response
 from evalgate.results_check import check_result_line
@@ -231,7 +231,7 @@ class ResultsWriter:
 
     def write(self, result: CaseResult) -> None:
         # requests may carry ${VAR} values and answers may echo headers: mask them on disk
-        line = secrets.scrub_obj(result.to_dict())
+        line = masking.scrub_obj(result.to_dict())
         self._f.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
         self._f.write("\n")
         self._f.flush()

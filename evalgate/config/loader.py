@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from evalgate import secrets
+from evalgate import masking
 from evalgate.config.interpolate import Interpolator
 from evalgate.config.model import (
     CanaryConfig,
@@ -55,7 +55,7 @@ def load_config(
     interp = Interpolator(env, display, unset=unset)
     doc, problems = load_yaml_file(path, display, scalar_hook=interp)
     problems = problems + interp.problems
-    secrets.register_named(interp.names)
+    masking.register_named(interp.names)
     if not problems and doc.data is None:
         problems.append(
             Problem(display, 1, 1, "config file is empty; it needs at least target.url")
@@ -132,9 +132,9 @@ def _count(problems: list[Problem]) -> str:
 
 def _register_header_secrets(data: Mapping[str, Any]) -> None:
     headers = (data.get("target") or {}).get("headers") or {}
-    secrets.register(str(v) for k, v in headers.items() if secrets.SENSITIVE_HEADER.search(str(k)))
+    masking.register(str(v) for k, v in headers.items() if masking.SENSITIVE_HEADER.search(str(k)))
     lf = data.get("langfuse") or {}
-    secrets.register(str(lf[k]) for k in ("public_key", "secret_key") if lf.get(k))
+    masking.register(str(lf[k]) for k in ("public_key", "secret_key") if lf.get(k))
 
 
 def _mapping(d: Mapping[str, Any] | None) -> ResponseMapping:

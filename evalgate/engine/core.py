@@ -18,7 +18,6 @@ from typing import Any
 
 import httpx
 
-from evalgate.compact import read_compact
 from evalgate.config.model import Config
 from evalgate.engine.conclude import conclude, exit_status, record_baseline, scorer_failure
 from evalgate.engine.execution import RunOutput, RunRequest, Selection, execute, run_items
@@ -31,6 +30,7 @@ from evalgate.gate.verdict import INCONCLUSIVE, Reason, Verdict
 from evalgate.project import Project
 from evalgate.report.view import RunView
 from evalgate.results import CaseResult
+from evalgate.results_compact import read_compact
 from evalgate.textsafe import terminal_line
 
 

@@ -1,7 +1,9 @@
-"""One run from start to verdict: select cases, call, score, confirm flips, gate, summarise.
+"""Executing a run: select cases, prepare (or resume) the run folder, call and score.
 
-The CLI builds a :class:`RunRequest` and calls :func:`execute_run`; everything a run writes
-goes to its run folder. Interrupts keep every finished result (and a summary saying so).
+:func:`execute` takes a :class:`RunRequest` and returns a :class:`RunOutput`: every finished
+result, appended to the run folder's ``results.jsonl`` as it finishes, is kept when the run is
+interrupted or stops early. Gating and reporting are the caller's
+(:func:`evalgate.engine.core.run_eval`).
 """
 
 from __future__ import annotations
@@ -18,8 +20,7 @@ from typing import Any
 
 import httpx
 
-from evalgate import guard, secrets
-from evalgate.compact import read_compact
+from evalgate import guard, masking
 from evalgate.config.model import Config
 from evalgate.errors import ConfigError, UsageError
 from evalgate.events import CallListener, CaseListener
@@ -28,6 +29,7 @@ from evalgate.gate.verdict import Verdict
 from evalgate.model import Case
 from evalgate.outage import error_budget
 from evalgate.results import CaseResult, ResultsWriter, read_results
+from evalgate.results_compact import read_compact
 from evalgate.resume import check_config, check_results, read_run_file
 from evalgate.runlock import hold_run_dir
 from evalgate.runner import Runner, WorkItem, count_work_items, shard_of, work_items
@@ -126,7 +128,8 @@ class RunOutput:
     results: list[CaseResult]
     meta: RunMeta
     interrupted: bool
-    # results without requests and answers (evalgate.compact); reports re-read what they show
+    # results without requests and answers (evalgate.results_compact); reports re-read
+    # what they show
     compact: bool = False
 
 
@@ -389,7 +392,7 @@ def _safe_url(url: str) -> str:
         u = httpx.URL(url)
     except Exception:
         return "<invalid url>"
-    return secrets.scrub(str(u.copy_with(userinfo=b"", query=None)))
+    return masking.scrub(str(u.copy_with(userinfo=b"", query=None)))
 
 
 def summarize(

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from evalgate import secrets
+from evalgate import masking
 from evalgate.config.model import Pricing, TargetConfig
 from evalgate.errors import ConfigError
 from evalgate.model import JSON, Response
@@ -211,8 +211,8 @@ class TargetClient:
 
     def _mask(self, text: str) -> str:
         for value in self._masks:
-            text = text.replace(value, secrets.MASK)
-        return secrets.scrub(" ".join(text.split()))
+            text = text.replace(value, masking.MASK)
+        return masking.scrub(" ".join(text.split()))
 
 
 _NO_CONTEXT: Any = None  # constant templates never read their context
@@ -225,7 +225,7 @@ def _url(base: str, query: JSON) -> httpx.URL:
         raise ConfigError(f"target.url: {e}; expected http://host[:port]/path") from None
     if url.scheme not in ("http", "https"):
         raise ConfigError(
-            f"target.url: '{secrets.scrub(base)}' must start with http:// or https://"
+            f"target.url: '{masking.scrub(base)}' must start with http:// or https://"
         )
     if isinstance(query, Mapping) and query:
         url = url.copy_merge_params({str(k): _text(v) for k, v in query.items() if v is not None})

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from evalgate import secrets
+from evalgate import masking
 from evalgate.config.loader import load_config
 from evalgate.errors import ConfigError, Problem
 
@@ -59,7 +59,7 @@ def test_good_config_parses_into_frozen_dataclasses(tmp_path: Path) -> None:
 
 def test_env_values_become_secrets_and_are_scrubbed(tmp_path: Path) -> None:
     load_config(write(tmp_path, GOOD), {"COPILOT_API_KEY": "sk-test-abcdef"})
-    assert secrets.scrub("key is sk-test-abcdef!") == "key is ${COPILOT_API_KEY}!"
+    assert masking.scrub("key is sk-test-abcdef!") == "key is ${COPILOT_API_KEY}!"
 
 
 def test_env_url_override(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from evalgate import masking
 from evalgate.config.interpolate import Interpolator
 from evalgate.config.model import (
+    IN_PROCESS_URL,
     CanaryConfig,
     Config,
     GateConfig,
@@ -89,7 +90,7 @@ def _target_problems(doc: Doc) -> list[Problem]:
 
     t: dict[str, Any] = doc.data["target"]
     problems: list[Problem] = []
-    url = str(t["url"])
+    url = str(t.get("url", IN_PROCESS_URL))
     if not url.lower().startswith(("http://", "https://", "{{")):
         problems.append(
             doc.problem(
@@ -149,7 +150,9 @@ def _build(
 ) -> Config:
     t = data["target"]
     target = TargetConfig(
-        url=t["url"],
+        url=t.get("url", IN_PROCESS_URL),
+        python=t.get("python"),
+        python_root=str(root) if t.get("python") else None,
         method=str(t.get("method", "POST")).upper(),
         headers={str(k): str(v) for k, v in (t.get("headers") or {}).items()},
         body=t.get("body"),

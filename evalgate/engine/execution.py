@@ -240,7 +240,9 @@ def execute(req: RunRequest, hold: ExitStack | None = None) -> RunOutput:
         run_id=run_id,
         started_at=now_iso(),
         config_hash=cfg.config_hash,
-        target_url=_safe_url(cfg.target.url),
+        target_url=f"python:{cfg.target.python}"
+        if cfg.target.python
+        else _safe_url(cfg.target.url),
         preset=cfg.target.preset,
         requested_prompt_version=req.prompt_version,
         git=git_info(cfg.root),

@@ -12,6 +12,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -86,6 +87,11 @@ class TargetClient:
         )
         self._attempt = AttemptRunner(cfg, ResponseMapper(cfg.response, pricing))
         self._limit = AdaptiveLimit(cfg.concurrency)
+        if transport is None and cfg.python is not None:
+            from evalgate.target.inprocess import PythonTransport, load_callable
+
+            root = Path(cfg.python_root) if cfg.python_root else None
+            transport = PythonTransport(load_callable(cfg.python, root), cfg.timeout_s)
         self._transport = transport
         self._sleep = sleep
         self._rng = rng or random.Random(0)

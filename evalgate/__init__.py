@@ -11,16 +11,13 @@ Writing a custom scorer::
 
     from evalgate import Case, Response, Score, scorer
 
-The run API is imported on first use, so ``import evalgate`` stays light for scorer modules
-and for the pytest plugin.
+Every name is imported on first use, so ``import evalgate`` costs nothing (the pytest plugin
+is loaded by every pytest session of an environment where evalgate is installed).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-
-from evalgate.model import Case, Response, Score, ToolCall
-from evalgate.scorers.registry import scorer
 
 if TYPE_CHECKING:
     from evalgate.api import load_project, run
@@ -34,12 +31,19 @@ if TYPE_CHECKING:
         UsageError,
     )
     from evalgate.gate.verdict import Reason, Verdict
+    from evalgate.model import Case, Response, Score, ToolCall
     from evalgate.project import Project
     from evalgate.results import CaseResult
+    from evalgate.scorers.registry import scorer
 
 __version__ = "0.1.0"
 
 _LAZY = {
+    "Case": "evalgate.model",
+    "Response": "evalgate.model",
+    "Score": "evalgate.model",
+    "ToolCall": "evalgate.model",
+    "scorer": "evalgate.scorers.registry",
     "run": "evalgate.api",
     "load_project": "evalgate.api",
     "EvalResult": "evalgate.engine.core",

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from evalgate.model import Case, Response, Score, ToolCall
     from evalgate.project import Project
     from evalgate.results import CaseResult
+    from evalgate.run_summary import RunSummary
     from evalgate.scorers.registry import scorer
 
 __version__ = "0.1.0"
@@ -51,6 +52,7 @@ _LAZY = {
     "RunOptions": "evalgate.engine.core",
     "Project": "evalgate.project",
     "CaseResult": "evalgate.results",
+    "RunSummary": "evalgate.run_summary",
     "Verdict": "evalgate.gate.verdict",
     "Reason": "evalgate.gate.verdict",
     "ExitCode": "evalgate.errors",
@@ -75,6 +77,7 @@ __all__ = [
     "Reason",
     "Response",
     "RunOptions",
+    "RunSummary",
     "Score",
     "ToolCall",
     "UsageError",

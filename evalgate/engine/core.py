@@ -31,6 +31,7 @@ from evalgate.project import Project
 from evalgate.report.view import RunView
 from evalgate.results import CaseResult
 from evalgate.results_compact import read_compact
+from evalgate.run_summary import RunSummary
 from evalgate.textsafe import terminal_line
 
 
@@ -71,6 +72,11 @@ class EvalResult:
     @property
     def passed(self) -> bool:
         return self.exit_code == ExitCode.OK
+
+    @property
+    def run_summary(self) -> RunSummary:
+        """The summary as types (``summary`` is the same document as written)."""
+        return RunSummary.from_dict(self.summary)
 
 
 def _ignore(_: Any) -> None:

@@ -14,7 +14,7 @@ from tests.engine.helpers import write_project
 PUBLIC = {
     "Case", "CaseResult", "ConfigError", "EvalResult", "EvalgateError", "ExitCode",
     "GateFailed", "Hooks", "InconclusiveError", "Project", "Reason", "Response",
-    "RunOptions", "Score", "ToolCall", "UsageError", "Verdict", "__version__",
+    "RunOptions", "RunSummary", "Score", "ToolCall", "UsageError", "Verdict", "__version__",
     "load_project", "run", "scorer",
 }  # fmt: skip
 

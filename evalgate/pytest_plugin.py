@@ -66,7 +66,7 @@ def _config_path(config: pytest.Config) -> Path | None:
 class _Eval:
     """The session's one eval: loaded at collection, run by the first item."""
 
-    def __init__(self, project: Project, record: bool = False) -> None:
+    def __init__(self, project: Project | None, record: bool = False) -> None:
         self.project = project
         self.record = record
         self.selected: list[str] = []
@@ -78,6 +78,7 @@ class _Eval:
         if self.result is None and self.error is None:
             from evalgate.api import run
 
+            assert self.project is not None
             try:
                 self.result = run(self.project, cases=self.selected, record_baseline=self.record)
             except BaseException as exc:  # reported by every item, and by the exit status
@@ -141,6 +142,19 @@ def marker_name(tag: str) -> str:
     return name if name and not name[0].isdigit() else f"tag_{name}"
 
 
+class ProjectProblem(pytest.Item):
+    """The project could not be loaded: fails with every problem, file:line first."""
+
+    def runtest(self) -> None:
+        raise self.session.stash[_STATE].error or RuntimeError("the project did not load")
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        return str(excinfo.value)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, "evalgate project"
+
+
 class GoldenFailure(Exception):
     def __init__(self, case: Case, detail: str) -> None:
         super().__init__(f"{case.file}:{case.line}: golden case {case.id!r}: {detail}")
@@ -176,8 +190,16 @@ def pytest_collection_modifyitems(
     if path is None:
         return
     from evalgate.api import load_project
+    from evalgate.errors import EvalgateError
 
-    project = load_project(path)
+    try:
+        project = load_project(path)
+    except EvalgateError as exc:  # broken config, goldens or scorers: one failing item, exit 2
+        broken = _Eval(None)
+        broken.error = exc
+        session.stash[_STATE] = broken
+        items.append(ProjectProblem.from_parent(session, name=path.name, nodeid=path.name))
+        return
     session.stash[_STATE] = _Eval(project, config.getoption("evalgate_record_baseline"))
     for tag in sorted({t for c in project.goldens.cases for t in c.tags}):
         config.addinivalue_line("markers", f"{marker_name(tag)}: golden cases tagged {tag!r}")

@@ -98,3 +98,13 @@ def test_assert_case_scores_an_answer_against_a_golden(pytester: pytest.Pytester
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(["*goldens/app.yaml:3: golden case 'refund' failed*"])
+
+
+def test_broken_goldens_are_one_failure_with_file_line_and_exit_2(
+    pytester: pytest.Pytester,
+) -> None:
+    write_project(pytester.path, goldens="dataset: app\ncases:\n  - id: x\n    expect: 3\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--evalgate")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*goldens/app.yaml:4:*'expect' must be a list*"])
+    assert result.ret == 2

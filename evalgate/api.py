@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from evalgate.engine.core import EvalResult, Hooks, RunOptions, run_eval
-from evalgate.engine.execution import Selection
+from evalgate.engine.selection import Selection
 from evalgate.errors import ConfigError, UsageError
 from evalgate.project import Project
 from evalgate.project import load_project as _load_project

@@ -93,7 +93,7 @@ def run_canary(
     from evalgate.canary import append_history
     from evalgate.cli.telemetry import Telemetry
     from evalgate.engine.core import Hooks, RunOptions, run_eval
-    from evalgate.engine.execution import Selection, select
+    from evalgate.engine.selection import Selection, select
 
     env = os.environ if environ is None else environ
     cfg = project.config

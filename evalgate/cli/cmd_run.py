@@ -80,7 +80,7 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> int:
         """Run the goldens against the target, score them, gate against the baseline, report."""
-        from evalgate.engine.execution import Selection
+        from evalgate.engine.selection import Selection
         from evalgate.runner import parse_shard
 
         if resume is not None and out is not None and resume != out:

@@ -1,6 +1,7 @@
 """The engine: one path from a loaded project to a judged run.
 
-- :mod:`.execution`: select cases, prepare the run folder, call the target and score
+- :mod:`.selection`: which cases a run covers.
+- :mod:`.execution`: prepare the run folder, call the target and score
   (through :mod:`evalgate.runner`), keeping every finished result.
 - :mod:`.core`: :func:`run_eval` (a new run) and :func:`gate_stored` (stored results), the
   only entry points the commands, the Python API and the pytest plugin use.

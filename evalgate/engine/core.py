@@ -20,8 +20,9 @@ import httpx
 
 from evalgate.config.model import Config
 from evalgate.engine.conclude import conclude, exit_status, record_baseline, scorer_failure
-from evalgate.engine.execution import RunOutput, RunRequest, Selection, execute, run_items
+from evalgate.engine.execution import RunOutput, RunRequest, execute, run_items
 from evalgate.engine.execution import summarize as write_plain_summary
+from evalgate.engine.selection import Selection
 from evalgate.errors import ConfigError, ExitCode, GateFailed, InconclusiveError
 from evalgate.events import CallListener, CaseListener
 from evalgate.gate.apply import apply_gate, confirmation_items, resolve_baseline

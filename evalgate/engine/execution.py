@@ -22,6 +22,7 @@ import httpx
 
 from evalgate import guard, masking
 from evalgate.config.model import Config
+from evalgate.engine.selection import Selection, select
 from evalgate.errors import ConfigError, UsageError
 from evalgate.events import CallListener, CaseListener
 from evalgate.fsutil import atomic_write_json
@@ -32,76 +33,11 @@ from evalgate.results import CaseResult, ResultsWriter, read_results
 from evalgate.results_compact import read_compact
 from evalgate.resume import check_config, check_results, read_run_file
 from evalgate.runlock import hold_run_dir
-from evalgate.runner import Runner, WorkItem, count_work_items, shard_of, work_items
+from evalgate.runner import Runner, WorkItem, count_work_items, work_items
 from evalgate.summary import RunMeta, build_summary, git_info, write_summary
 from evalgate.target import TargetClient
 
 RUN_FILE = "run.json"
-
-
-@dataclass(frozen=True)
-class Selection:
-    """Which cases a run covers."""
-
-    tags: tuple[str, ...] = ()
-    case_ids: tuple[str, ...] = ()
-    shard: tuple[int, int] | None = None  # (0-based index, count)
-    repeat: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "tags": list(self.tags),
-            "case_ids": list(self.case_ids),
-            "shard": list(self.shard) if self.shard else None,
-            "repeat": self.repeat,
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Selection:
-        shard = d.get("shard")
-        return cls(
-            tuple(d.get("tags") or ()),
-            tuple(d.get("case_ids") or ()),
-            (int(shard[0]), int(shard[1])) if shard else None,
-            d.get("repeat"),
-        )
-
-
-def select(cases: Sequence[Case], sel: Selection) -> tuple[list[Case], list[Case]]:
-    """(cases to run, pending cases left out).
-
-    Unknown ``--case`` ids, tags no case has, and a selection of only pending cases are usage
-    errors: nothing would be judged. An empty shard is fine (a large matrix may have some).
-    """
-    import difflib
-
-    known = {c.id for c in cases}
-    missing = [cid for cid in sel.case_ids if cid not in known]
-    if missing:
-        hints = [difflib.get_close_matches(m, list(known), n=1) for m in missing]
-        hint = "; did you mean " + ", ".join(repr(h[0]) for h in hints if h) if any(hints) else ""
-        raise UsageError(f"no case with id {', '.join(repr(m) for m in missing)}{hint}")
-    tags_in_use = {t for c in cases for t in c.tags}
-    unknown_tags = [t for t in sel.tags if t not in tags_in_use]
-    if sel.tags and len(unknown_tags) == len(sel.tags):
-        raise UsageError(
-            f"no case has tag {', '.join(repr(t) for t in unknown_tags)}; tags in use: "
-            + (", ".join(sorted(tags_in_use)) or "none")
-        )
-    chosen = [
-        c
-        for c in cases
-        if not (sel.case_ids and c.id not in sel.case_ids)
-        and not (sel.tags and not set(sel.tags) & set(c.tags))
-    ]
-    if chosen and all(c.pending for c in chosen) and (sel.case_ids or sel.tags):
-        raise UsageError(
-            f"the selected case(s) are pending review: {', '.join(c.id for c in chosen[:5])};"
-            " review them, then set 'review: approved' (or remove the key)"
-        )
-    if sel.shard:
-        chosen = [c for c in chosen if shard_of(c.id, sel.shard[1]) == sel.shard[0]]
-    return [c for c in chosen if not c.pending], [c for c in chosen if c.pending]
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-from evalgate import secrets
+from evalgate import masking
 from evalgate.errors import InconclusiveError, UsageError
 from evalgate.textsafe import ENCODE_ERRORS
 
@@ -51,7 +51,7 @@ def atomic_write_text(path: Path, text: str) -> None:
     Secrets are masked. An ``OSError`` becomes an error with a message and exit code (and
     stays an ``OSError``).
     """
-    scrubbed = secrets.scrub(text)
+    scrubbed = masking.scrub(text)
     _atomic_write(path, lambda f: f.write(scrubbed))
 
 
@@ -90,7 +90,7 @@ def atomic_write_json(path: Path, data: Any) -> None:
     Streamed to the file: the whole text of a large run's summary is never held at once.
     Secrets are masked in every string, keys included.
     """
-    data = secrets.scrub_obj(data)
+    data = masking.scrub_obj(data)
 
     def write(f: TextIO) -> None:
         json.dump(data, f, indent=2, sort_keys=False, ensure_ascii=False)

@@ -15,27 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from evalgate import secrets
+from evalgate import masking
 from evalgate.errors import ConfigError
 from evalgate.model import JSON, Response
 from evalgate.results_check import check_result_line
 from evalgate.scorers.registry import ScoreRecord
+from evalgate.status import Outcome, ResultStatus, as_outcome, as_status
 from evalgate.textsafe import ENCODE_ERRORS
 
 RESULTS_FORMAT_VERSION = 1
 SUMMARY_FORMAT_VERSION = 1
 RESULTS_FILE = "results.jsonl"
 SUMMARY_FILE = "summary.json"
-
-OUTCOMES = (
-    "success",
-    "timeout",
-    "rate_limited",
-    "http_error",
-    "connection_error",
-    "invalid_response",
-)
-STATUSES = ("passed", "failed", "error", "skipped")
 
 
 @dataclass(frozen=True)
@@ -44,7 +35,7 @@ class TurnRecord:
 
     request: JSON
     response: Response | None
-    outcome: str
+    outcome: Outcome
     latency_ms: float
     error: str | None = None
 
@@ -63,7 +54,7 @@ class TurnRecord:
         return cls(
             request=d.get("request"),
             response=Response.from_dict(r) if isinstance(r, Mapping) else None,
-            outcome=str(d.get("outcome", "success")),
+            outcome=as_outcome(d.get("outcome", "success")),
             latency_ms=float(d.get("latency_ms") or 0.0),
             error=d.get("error"),
         )
@@ -80,8 +71,8 @@ class CaseResult:
     case_id: str
     dataset: str
     repeat: int
-    status: str
-    outcome: str
+    status: ResultStatus
+    outcome: Outcome
     passed: bool
     score: float | None
     scores: tuple[ScoreRecord, ...] = ()
@@ -132,8 +123,8 @@ class CaseResult:
             case_id=str(d["case_id"]),
             dataset=str(d.get("dataset", "")),
             repeat=int(d.get("repeat", 0)),
-            status=str(d["status"]),
-            outcome=str(d.get("outcome", "success")),
+            status=as_status(d["status"]),
+            outcome=as_outcome(d.get("outcome", "success")),
             passed=bool(d["passed"]),
             score=None if d.get("score") is None else float(d["score"]),
             scores=tuple(ScoreRecord.from_dict(s) for s in d.get("scores") or ()),
@@ -240,7 +231,7 @@ class ResultsWriter:
 
     def write(self, result: CaseResult) -> None:
         # requests may carry ${VAR} values and answers may echo headers: mask them on disk
-        line = secrets.scrub_obj(result.to_dict())
+        line = masking.scrub_obj(result.to_dict())
         self._f.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
         self._f.write("\n")
         self._f.flush()

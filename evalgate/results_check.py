@@ -12,7 +12,9 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-_STATUSES = frozenset({"passed", "failed", "error", "skipped"})
+from evalgate.status import OUTCOMES, STATUSES
+
+_STATUSES = frozenset(STATUSES)
 _OPT_STR = ("prompt_version", "model", "trace_id", "output")
 _OPT_INT = ("input_tokens", "output_tokens", "status_code")
 _OPT_NUM = ("cost_usd", "latency_ms", "ttft_ms")
@@ -80,6 +82,8 @@ def check_result_line(d: Mapping[str, Any]) -> None:
     for k in ("dataset", "file", "content_hash", "outcome"):
         if k in d and not isinstance(d[k], str):
             raise ValueError(f"{k} is not a string")
+    if "outcome" in d and d["outcome"] not in OUTCOMES:
+        raise ValueError(f"outcome is not one of {', '.join(OUTCOMES)}")
     for k in ("error",):
         if d.get(k) is not None and not isinstance(d[k], str):
             raise ValueError(f"{k} is not a string")

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from evalgate.engine.execution import RUN_FILE, RunOutput
 from evalgate.errors import ConfigError, UsageError
-from evalgate.pipeline import RUN_FILE, RunOutput
 from evalgate.runner import shard_of
 
 

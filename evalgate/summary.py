@@ -15,7 +15,6 @@ from evalgate.errors import ConfigError
 from evalgate.fsutil import atomic_write_json
 from evalgate.gate.verdict import Verdict
 from evalgate.results import (
-    OUTCOMES,
     SUMMARY_FILE,
     SUMMARY_FORMAT_VERSION,
     CaseResult,
@@ -24,6 +23,8 @@ from evalgate.results import (
     percentile,
 )
 from evalgate.results_check import check_summary
+from evalgate.run_summary import CaseFigures, Rate, RunSummary, Totals
+from evalgate.status import OUTCOMES
 
 
 @dataclass(frozen=True)
@@ -65,14 +66,17 @@ def git_info(cwd: Path) -> dict[str, str] | None:
     return {"sha": sha, "branch": branch}
 
 
-def _rate(passed: int, total: int) -> dict[str, Any]:
-    return {"passed": passed, "total": total, "pass_rate": passed / total if total else None}
-
-
 def build_summary(
     results: Sequence[CaseResult], meta: RunMeta, verdict: Verdict | None
 ) -> dict[str, Any]:
-    """Aggregate results into the summary document (see ``evalgate schema result``).
+    """The summary document, as written to ``summary.json`` (see :func:`build_run_summary`)."""
+    return build_run_summary(results, meta, verdict).to_dict()
+
+
+def build_run_summary(
+    results: Sequence[CaseResult], meta: RunMeta, verdict: Verdict | None
+) -> RunSummary:
+    """Aggregate results into the typed summary (see ``evalgate schema result``).
 
     Confirmation repeats (extra runs of cases that flipped from pass to fail) count for
     tokens, cost and latency, but not in the pass rates and scores, which describe the run.
@@ -88,7 +92,7 @@ def build_summary(
         r.latency_ms for r in all_results if r.status != "skipped" and r.outcome == "success"
     ]
     versions: dict[str, int] = {}
-    outcomes = dict.fromkeys(OUTCOMES, 0)
+    outcomes: dict[str, int] = dict.fromkeys(OUTCOMES, 0)
     tokens_in = tokens_out = 0
     cost: float | None = None
     for r in all_results:
@@ -126,74 +130,82 @@ def build_summary(
     prompt_version = max(versions, key=lambda v: versions[v]) if versions else None
     if cost is not None and not math.isfinite(cost):
         cost = None  # costs an endpoint claimed past a float's range: no figure, not Infinity
-    return {
-        "format_version": SUMMARY_FORMAT_VERSION,
-        "run_id": meta.run_id,
-        "evalgate_version": __version__,
-        "started_at": meta.started_at,
-        "finished_at": meta.finished_at,
-        "duration_s": meta.duration_s,
-        "git": dict(meta.git) if meta.git else None,
-        "config_hash": meta.config_hash,
-        "target": {"url": meta.target_url, "preset": meta.preset},
-        "shard": meta.shard,
-        "interrupted": meta.interrupted,
-        "aborted": meta.aborted,
-        "requested_prompt_version": meta.requested_prompt_version,
-        "prompt_version": prompt_version,
-        "prompt_versions": dict(sorted(versions.items())),
-        "datasets": sorted({r.dataset for r in results}),
-        "totals": {
-            "cases": len(stats),
-            "results": len(results),
-            "confirmations": len(all_results) - len(results),
-            "passed": cases_passed,
-            "failed": len(judged) - cases_passed,
-            "results_passed": passed_n,
-            "results_failed": len(scored) - passed_n,
-            "errors": len(errors),
-            "skipped": len(skipped),
-            "pending": len(meta.pending_cases),
-            "pass_rate": statistics.fmean(st.pass_rate or 0.0 for st in judged) if judged else None,
-            "mean_score": statistics.fmean(case_scores) if case_scores else None,
-            "error_rate": len(errors) / attempted if attempted else 0.0,
-        },
-        "pending_cases": list(meta.pending_cases),
-        "outcomes": outcomes,
-        "latency_ms": {
+    return RunSummary(
+        format_version=SUMMARY_FORMAT_VERSION,
+        run_id=meta.run_id,
+        evalgate_version=__version__,
+        started_at=meta.started_at,
+        finished_at=meta.finished_at,
+        duration_s=meta.duration_s,
+        git=dict(meta.git) if meta.git else None,
+        config_hash=meta.config_hash,
+        target_url=meta.target_url,
+        target_preset=meta.preset,
+        shard=meta.shard,
+        interrupted=meta.interrupted,
+        aborted=meta.aborted,
+        requested_prompt_version=meta.requested_prompt_version,
+        prompt_version=prompt_version,
+        prompt_versions=dict(sorted(versions.items())),
+        datasets=tuple(sorted({r.dataset for r in results})),
+        totals=Totals(
+            cases=len(stats),
+            results=len(results),
+            confirmations=len(all_results) - len(results),
+            passed=cases_passed,
+            failed=len(judged) - cases_passed,
+            results_passed=passed_n,
+            results_failed=len(scored) - passed_n,
+            errors=len(errors),
+            skipped=len(skipped),
+            pending=len(meta.pending_cases),
+            pass_rate=statistics.fmean(st.pass_rate or 0.0 for st in judged) if judged else None,
+            mean_score=statistics.fmean(case_scores) if case_scores else None,
+            error_rate=len(errors) / attempted if attempted else 0.0,
+        ),
+        pending_cases=tuple(meta.pending_cases),
+        outcomes=outcomes,
+        latency_ms={
             "p50": percentile(latencies, 50),
             "p95": percentile(latencies, 95),
             "max": max(latencies) if latencies else None,
         },
-        "tokens": {"input": tokens_in, "output": tokens_out, "total": tokens_in + tokens_out},
-        "cost_usd": cost,
-        "scorers": {k: _rate(*v) for k, v in sorted(scorers.items())},
-        "tags": {k: _rate(*v) for k, v in sorted(tags.items())},
-        "by_dataset": {k: _rate(*v) for k, v in sorted(datasets.items())},
-        "cases": {
-            cid: {
-                "dataset": s.dataset,
-                "content_hash": s.content_hash,
-                "file": s.file,
-                "line": s.line,
-                "tags": list(s.tags),
-                "n": s.n,
-                "errors": s.errors,
-                "skipped": s.skipped,
-                "score": s.score,
-                "pass_rate": s.pass_rate,
-            }
+        tokens={"input": tokens_in, "output": tokens_out, "total": tokens_in + tokens_out},
+        cost_usd=cost,
+        scorers={k: Rate(*v) for k, v in sorted(scorers.items())},
+        tags={k: Rate(*v) for k, v in sorted(tags.items())},
+        by_dataset={k: Rate(*v) for k, v in sorted(datasets.items())},
+        cases={
+            cid: CaseFigures(
+                dataset=s.dataset,
+                content_hash=s.content_hash,
+                file=s.file,
+                line=s.line,
+                tags=tuple(s.tags),
+                n=s.n,
+                errors=s.errors,
+                skipped=s.skipped,
+                score=s.score,
+                pass_rate=s.pass_rate,
+            )
             for cid, s in stats.items()
         },
-        "verdict": verdict.to_dict() if verdict else None,
-        "reports": dict(meta.reports),
-    }
+        verdict=verdict,
+        reports=dict(meta.reports),
+    )
 
 
-def write_summary(run_dir: Path, summary: Mapping[str, Any]) -> Path:
+def write_summary(run_dir: Path, summary: RunSummary | Mapping[str, Any]) -> Path:
+    """The one writer of ``summary.json`` (atomic: a reader sees the old or the new file)."""
     path = run_dir / SUMMARY_FILE
-    atomic_write_json(path, dict(summary))
+    doc = summary.to_dict() if isinstance(summary, RunSummary) else dict(summary)
+    atomic_write_json(path, doc)
     return path
+
+
+def read_run_summary(run_dir: Path) -> RunSummary:
+    """``summary.json`` of a run folder (or the file itself), checked, as types."""
+    return RunSummary.from_dict(read_summary(run_dir))
 
 
 def read_summary(run_dir: Path) -> dict[str, Any]:

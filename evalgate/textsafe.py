@@ -1,11 +1,11 @@
 """Untrusted text made safe for a terminal or a CI log (no imports beyond the standard library
-and :mod:`evalgate.secrets`, so the command line can use it without loading the reporters)."""
+and :mod:`evalgate.masking`, so the command line can use it without loading the reporters)."""
 
 from __future__ import annotations
 
 import re
 
-from evalgate import secrets
+from evalgate import masking
 
 # Text that cannot be encoded (a lone surrogate from a JSON "\\ud800" escape or a file name
 # that is not UTF-8) is written as its backslash escape: inside a JSON string that is the same
@@ -40,7 +40,7 @@ def show_controls(text: str, keep: str = "\n\t") -> str:
 def terminal_line(text: object, limit: int = 500) -> str:
     """Untrusted text for one line of a terminal or CI log: scrubbed, its control characters
     shown, on one line, length-capped and unable to start a workflow command."""
-    s = show_controls(secrets.scrub(str(text)), keep="")
+    s = show_controls(masking.scrub(str(text)), keep="")
     return defuse_commands(truncate(s, limit))
 
 

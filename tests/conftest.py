@@ -4,14 +4,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from evalgate import secrets
+from evalgate import masking
 
 
 @pytest.fixture(autouse=True)
 def _clean_secrets() -> Iterator[None]:
-    secrets.clear()
+    masking.clear()
     yield
-    secrets.clear()
+    masking.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evalgate import secrets
+from evalgate import masking
 from evalgate.textsafe import show_controls, terminal_line
 
 
@@ -15,7 +15,7 @@ def test_terminal_line_shows_escapes_and_breaks_commands() -> None:
 
 
 def test_terminal_line_masks_secrets_and_caps_length() -> None:
-    secrets.register(["terminal-secret-42"])
+    masking.register(["terminal-secret-42"])
     line = terminal_line("x" * 50 + " terminal-secret-42", limit=30)
     assert "terminal-secret" not in line and len(line) == 30
     assert "***" in terminal_line("a terminal-secret-42 b")

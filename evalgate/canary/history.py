@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from evalgate import secrets
+from evalgate import masking
 from evalgate.canary.report import OK, CanaryReport, Reference
 from evalgate.errors import ConfigError
 from evalgate.textsafe import ENCODE_ERRORS
@@ -45,7 +45,7 @@ def append_history(
     path: Path, report: CanaryReport, *, ts: datetime | None = None, run_id: str | None = None
 ) -> dict[str, Any]:
     """Append one line for ``report`` to ``path`` (created with its folder); return the entry."""
-    entry = secrets.scrub_obj(history_entry(report, ts=ts, run_id=run_id))
+    entry = masking.scrub_obj(history_entry(report, ts=ts, run_id=run_id))
     line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -133,4 +133,4 @@ def render_history(rows: list[dict[str, Any]]) -> str:
             f" {_num(r.get('mean_score'), '.3f'):>6} {_num(r.get('error_rate'), '.0%'):>5}"
             f"  {first[:80]}{more}".rstrip()
         )
-    return secrets.scrub("\n".join(out))
+    return masking.scrub("\n".join(out))

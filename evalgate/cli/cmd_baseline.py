@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from evalgate import secrets
+from evalgate import masking
 from evalgate.cli.common import CONFIG_OPTION, config_path
 from evalgate.config.model import GateConfig
 from evalgate.errors import ConfigError, InconclusiveError, UsageError
@@ -81,11 +81,11 @@ def store_for(config: Path | None, baseline_dir: Path | None) -> BaselineStore:
 
 
 def _out(text: str) -> None:
-    sys.stdout.write(secrets.scrub(text) + "\n")
+    sys.stdout.write(masking.scrub(text) + "\n")
 
 
 def _note(text: str) -> None:
-    sys.stderr.write(secrets.scrub(text) + "\n")
+    sys.stderr.write(masking.scrub(text) + "\n")
 
 
 def _table(rows: list[list[str]]) -> str:

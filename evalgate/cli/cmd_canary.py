@@ -12,7 +12,6 @@ import os
 import shutil
 import sys
 from collections.abc import Mapping
-from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -93,7 +92,8 @@ def run_canary(
     """Run, compare, record the history, alert, print the JSON summary; return the exit code."""
     from evalgate.canary import append_history
     from evalgate.cli.telemetry import Telemetry
-    from evalgate.pipeline import RunRequest, Selection, execute, select, summarize
+    from evalgate.engine.core import Hooks, RunOptions, run_eval
+    from evalgate.engine.selection import Selection, select
 
     env = os.environ if environ is None else environ
     cfg = project.config
@@ -108,26 +108,21 @@ def run_canary(
     # the default run folder is <reports.dir>/canary/<run id>, named by the run itself
     run_cfg = cfg if opts.out else replace(cfg, reports=replace(cfg.reports, dir=str(runs_dir)))
     hist_path = cfg.resolve(cfg.canary.history)
-    with Telemetry(cfg, opts.log_json, env) as tel, ExitStack() as hold:
-        req = RunRequest(
-            run_cfg,
-            project.goldens.cases,
-            sel,
-            opts.out,
-            on_call=tel.call_listeners(),
-            on_case=tel.case_listeners(quiet=not opts.verbose),
+    canary_project = replace(project, config=run_cfg)
+    options = RunOptions(selection=sel, out=opts.out, gate=False, write_reports=False)
+    with Telemetry(cfg, opts.log_json, env) as tel:
+        hooks = Hooks(
+            on_call=tel.call_listeners(), on_case=tel.case_listeners(quiet=not opts.verbose)
         )
-        output = execute(req, hold)
-        summary = summarize(output, None)
+        output = run_eval(canary_project, options=options, hooks=hooks)
+        summary = output.summary
         if output.interrupted:
             tel.run_finished(summary, command="canary")
             sys.stderr.write(
                 f"interrupted: canary not judged; partial results in {output.run_dir}\n"
             )
             return ExitCode.INTERRUPTED
-        from evalgate.judge import scorer_error_reason
-
-        broken = scorer_error_reason(output.results)
+        broken = output.scorer_error
         if broken is not None:  # a scorer bug, not the endpoint: the canary is not judged
             tel.run_finished(summary, command="canary")
             sys.stderr.write(f"error: {broken.message}\n")
@@ -178,7 +173,7 @@ def _judge(
         reference_from_baseline,
         reference_from_history,
     )
-    from evalgate.judge import store_for
+    from evalgate.gate.apply import store_for
 
     cfg = project.config
     version = summary.get("prompt_version")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from evalgate import secrets
+from evalgate import masking
 from evalgate.cli.common import CONFIG_OPTION, config_path, debug_enabled
 from evalgate.config.model import LangfuseConfig, RedactConfig
 from evalgate.errors import UsageError
@@ -93,10 +93,10 @@ def export_after_run(cfg: Config, run_dir: Path, code: int, *, strict: bool = Fa
         if _debug():
             import traceback
 
-            typer.echo(secrets.scrub(traceback.format_exc()), err=True)
+            typer.echo(masking.scrub(traceback.format_exc()), err=True)
         why = str(exc) if isinstance(exc, EvalgateError) else f"{type(exc).__name__}: {exc}"
         typer.echo(
-            secrets.scrub(
+            masking.scrub(
                 f"langfuse export failed: {why}\nthe gate's result stands; push the run later"
                 f" with: evalgate export langfuse {run_dir}"
             ),
@@ -104,7 +104,7 @@ def export_after_run(cfg: Config, run_dir: Path, code: int, *, strict: bool = Fa
         )
         lost = True
     else:
-        typer.echo(secrets.scrub(report.summary()), err=True)
+        typer.echo(masking.scrub(report.summary()), err=True)
         lost = bool(report.lost)
     if lost and strict and code == ExitCode.OK:
         typer.echo("--langfuse-strict: the export was incomplete; exit 3", err=True)
@@ -172,7 +172,7 @@ def register(app: typer.Typer) -> None:
                 s, query, sec.langfuse, out=out, dataset=dataset or out.stem, known=known,
                 redactor_factory=redactor_factory(sec.redact),
             )  # fmt: skip
-        typer.echo(secrets.scrub(report.summary()), err=True)
+        typer.echo(masking.scrub(report.summary()), err=True)
         return 0
 
     @exp.command("langfuse")
@@ -190,5 +190,5 @@ def register(app: typer.Typer) -> None:
             run, sec.langfuse, redactor_factory(sec.redact), strict=strict,
             root=sec.root, debug=_debug(),
         )  # fmt: skip
-        typer.echo(secrets.scrub(report.summary()), err=True)
+        typer.echo(masking.scrub(report.summary()), err=True)
         return 0

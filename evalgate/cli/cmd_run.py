@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from evalgate.cli.common import CONFIG_OPTION, config_path, load_checked_project
+from evalgate.cli.present import Presentation
 from evalgate.errors import UsageError
+
+if TYPE_CHECKING:
+    from evalgate.engine.core import EvalResult, RunOptions
+    from evalgate.project import Project
 
 
 def register(app: typer.Typer) -> None:
@@ -72,8 +80,7 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> int:
         """Run the goldens against the target, score them, gate against the baseline, report."""
-        from evalgate.cli.runflow import RunOptions, perform_run
-        from evalgate.pipeline import Selection
+        from evalgate.engine.selection import Selection
         from evalgate.runner import parse_shard
 
         if resume is not None and out is not None and resume != out:
@@ -86,24 +93,56 @@ def register(app: typer.Typer) -> None:
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         project = load_checked_project(config_path(config), goldens)
+        cfg = project.config
+        export = langfuse or langfuse_strict
+        if export:
+            from evalgate.cli.cmd_langfuse import check_export
+
+            check_export(cfg)  # before any call: a missing extra or key never costs a run
+        from evalgate.engine.core import RunOptions
+
         opts = RunOptions(
-            sel,
-            resume or out,
-            resume is not None,
-            concurrency,
-            baseline,
-            no_gate,
-            record,
-            promote,
-            prompt_version,
-            quiet,
-            as_json,
-            log_json,
-            langfuse or langfuse_strict,
-            langfuse_strict,
+            selection=sel,
+            out=resume or out,
+            resume=resume is not None,
+            concurrency=concurrency,
+            gate=not no_gate,
+            baseline=baseline,
+            prompt_version=prompt_version,
+            record_baseline=record,
+            promote=promote,
             run_budget_s=budget,
         )
-        return perform_run(project, opts).code
+        result = run_and_show(
+            project, opts, Presentation(quiet, as_json), log_json=log_json, environ=os.environ
+        )
+        code = int(result.exit_code)
+        if export and not result.interrupted:
+            from evalgate.cli.cmd_langfuse import export_after_run
+
+            code = export_after_run(cfg, result.run_dir, code, strict=langfuse_strict)
+        return code
+
+
+def run_and_show(
+    project: Project,
+    options: RunOptions,
+    pres: Presentation,
+    *,
+    log_json: str | None = None,
+    environ: Mapping[str, str],
+) -> EvalResult:
+    """Run the eval with the terminal's hooks: progress, notes, telemetry, the report."""
+    from evalgate.cli.telemetry import Telemetry
+    from evalgate.engine.core import run_eval
+
+    with Telemetry(project.config, log_json, environ) as tel:
+        hooks = pres.hooks(
+            on_call=tel.call_listeners(),
+            on_case=tel.case_listeners(pres.quiet or pres.as_json),
+            on_summary=tel.run_finished,
+        )
+        return run_eval(project, options=options, hooks=hooks)
 
 
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}

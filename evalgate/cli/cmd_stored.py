@@ -14,7 +14,7 @@ from evalgate.errors import UsageError
 
 if TYPE_CHECKING:
     from evalgate.config.model import Config
-    from evalgate.pipeline import RunOutput
+    from evalgate.engine.execution import RunOutput
 
 
 def register(app: typer.Typer) -> None:
@@ -37,7 +37,7 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> int:
         """Merge shard runs into one run, then gate and report on the whole."""
-        from evalgate.stored import merge_runs
+        from evalgate.engine.stored import merge_runs
 
         cfg = load_checked_project(config_path(config)).config
         with ExitStack() as hold:  # --out stays locked until its summary is written
@@ -60,7 +60,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the summary JSON on stdout."),
     ) -> int:
         """Re-apply the current goldens' scorers to a stored run (no endpoint calls)."""
-        from evalgate.stored import rescore_run
+        from evalgate.engine.stored import rescore_run
 
         project = load_checked_project(config_path(config))
         target = out or run.with_name(run.name + "-rescored")
@@ -83,29 +83,27 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the summary JSON on stdout."),
     ) -> int:
         """Gate one stored run against another, offline (both folders are left as they are)."""
-        from evalgate.cli.finish import Presentation, exit_code, finish
-        from evalgate.gate.baseline import baseline_from_run
-        from evalgate.judge import judge
-        from evalgate.stored import load_run
-        from evalgate.summary import build_summary
+        from evalgate.cli.present import Presentation
+        from evalgate.engine.core import gate_stored
+        from evalgate.engine.stored import load_run, reference_of
 
         cfg = load_checked_project(config_path(config)).config
-        ref = load_run(base)
+        reference = reference_of(load_run(base))
         cand = load_run(candidate)
-        ref_summary = build_summary(ref.results, ref.meta, None)
-        version = f"run {ref.run_id}"
-        reference = baseline_from_run(
-            [r for r in ref.results if not r.confirmation], ref_summary, prompt_version=version
-        )
         with ExitStack() as hold:
             if out is not None:
-                from evalgate.stored import copy_run
+                from evalgate.engine.stored import copy_run
 
                 cand = copy_run(cand, out, hold)
-            verdict = judge(cfg, cand.results, reference, None)
-            pres = Presentation(quiet, as_json, reports=out is not None, write=out is not None)
-            summary = finish(cfg, cand, verdict, reference, pres)
-            return _unfinished_is_no_pass(cand, exit_code(verdict, summary, cfg, cand.results))
+            pres = Presentation(quiet, as_json, github=out is not None)
+            result = gate_stored(
+                cfg,
+                cand,
+                reference=reference,
+                write=out is not None,
+                hooks=pres.hooks(),
+            )
+            return int(result.exit_code)
 
 
 def _judge_and_finish(
@@ -117,32 +115,19 @@ def _judge_and_finish(
     quiet: bool,
     as_json: bool,
 ) -> int:
-    from evalgate.cli.finish import Presentation, exit_code, finish
-    from evalgate.gate.baseline import Baseline
-    from evalgate.gate.verdict import Verdict
-    from evalgate.judge import judge, resolve_baseline
+    from evalgate.cli.present import Presentation
+    from evalgate.engine.core import gate_stored
 
     if output.interrupted:
         sys.stderr.write("note: this run was interrupted; cases that did not finish are missing\n")
-    verdict: Verdict | None = None
-    base: Baseline | None = None
-    if not no_gate:
-        base = resolve_baseline(cfg, baseline, output.results, prompt_version)
-        verdict = judge(cfg, output.results, base, prompt_version)
-    summary = finish(cfg, output, verdict, base, Presentation(quiet, as_json))
+    result = gate_stored(
+        cfg,
+        output,
+        gate=not no_gate,
+        baseline=baseline,
+        prompt_version=prompt_version,
+        hooks=Presentation(quiet, as_json).hooks(),
+    )
     if not output.results:
         raise UsageError("no results in these runs")
-    return _unfinished_is_no_pass(output, exit_code(verdict, summary, cfg, output.results))
-
-
-def _unfinished_is_no_pass(output: RunOutput, code: int) -> int:
-    """A run that did not finish lacks cases: what is there may be judged, never passed."""
-    from evalgate.errors import ExitCode
-
-    if output.interrupted and code == ExitCode.OK:
-        sys.stderr.write(
-            "inconclusive: the stored run did not finish (interrupted or killed), so cases are"
-            " missing and it cannot pass; finish it with 'evalgate run --resume DIR' first\n"
-        )
-        return ExitCode.INCONCLUSIVE
-    return code
+    return int(result.exit_code)

@@ -12,7 +12,9 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from evalgate.cli.runflow import RunOptions, perform_run
+from evalgate.cli.cmd_run import run_and_show
+from evalgate.cli.present import Presentation
+from evalgate.engine.core import RunOptions
 from evalgate.errors import ExitCode
 from evalgate.project import load_project
 
@@ -60,17 +62,23 @@ def tell_story(dest: Path) -> int:
         )
         _say("2/3  On main: run the goldens against v1 and record its baseline")
         _say("     $ evalgate run --record-baseline --promote")
-        first = perform_run(
+        first = run_and_show(
             project,
-            RunOptions(out=dest / ".evalgate/runs/demo-v1", record=True, promote=True, quiet=True),
-            env,
+            RunOptions(out=dest / ".evalgate/runs/demo-v1", record_baseline=True, promote=True),
+            Presentation(quiet=True, environ=env),
+            environ=env,
         )
         _say()
         _say("3/3  A pull request changes the prompt to v2. CI runs the gate:")
         _say("     $ evalgate run")
         server.configure(prompt_version="v2")
-        second = perform_run(project, RunOptions(out=dest / ".evalgate/runs/demo-v2"), env)
-    ok = first.code == ExitCode.OK and second.code == ExitCode.GATE_FAILED
+        second = run_and_show(
+            project,
+            RunOptions(out=dest / ".evalgate/runs/demo-v2"),
+            Presentation(environ=env),
+            environ=env,
+        )
+    ok = first.exit_code == ExitCode.OK and second.exit_code == ExitCode.GATE_FAILED
     _say()
     if ok:
         _say(
@@ -79,7 +87,7 @@ def tell_story(dest: Path) -> int:
         )
     else:
         _say(
-            f"unexpected: v1 exited {first.code} and v2 exited {second.code}"
+            f"unexpected: v1 exited {first.exit_code} and v2 exited {second.exit_code}"
             " (expected 0 then 1); the reports above say why"
         )
     reports = second.summary.get("reports") or {}

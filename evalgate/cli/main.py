@@ -18,7 +18,7 @@ import click
 import typer
 from typer.core import TyperGroup
 
-from evalgate import __version__, guard, secrets
+from evalgate import __version__, guard, masking
 from evalgate.cli.common import debug_enabled, set_debug
 from evalgate.cli.streams import guarded_streams
 from evalgate.errors import EvalgateError, ExitCode
@@ -136,7 +136,7 @@ def _debug(argv: Sequence[str]) -> bool:
 
 def _err(text: str) -> None:
     # messages quote golden text and endpoint answers: no escape sequence, no workflow command
-    sys.stderr.write(defuse_commands(show_controls(secrets.scrub(text))) + "\n")
+    sys.stderr.write(defuse_commands(show_controls(masking.scrub(text))) + "\n")
     sys.stderr.flush()
 
 

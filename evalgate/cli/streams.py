@@ -2,7 +2,7 @@
 
 :func:`guarded_streams` wraps ``sys.stdout`` and ``sys.stderr`` for the duration of a command,
 so that whatever a command, a reporter or a library prints passes through
-:func:`evalgate.secrets.scrub`, and a character the stream cannot encode (a lone surrogate from
+:func:`evalgate.masking.scrub`, and a character the stream cannot encode (a lone surrogate from
 an answer, a byte of a file name that is not UTF-8) is written as its backslash escape instead
 of ending the run.
 """
@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any, TextIO
 
-from evalgate import secrets
+from evalgate import masking
 from evalgate.textsafe import ENCODE_ERRORS
 
 
@@ -29,7 +29,7 @@ class ScrubbingStream:
         return self._inner
 
     def write(self, text: str) -> int:
-        self._inner.write(secrets.scrub(text))
+        self._inner.write(masking.scrub(text))
         return len(text)
 
     def writelines(self, lines: Any) -> None:

@@ -9,9 +9,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from evalgate import secrets
+from evalgate import masking
 from evalgate.config.interpolate import Interpolator
 from evalgate.config.model import (
+    IN_PROCESS_URL,
     CanaryConfig,
     Config,
     GateConfig,
@@ -55,7 +56,7 @@ def load_config(
     interp = Interpolator(env, display, unset=unset)
     doc, problems = load_yaml_file(path, display, scalar_hook=interp)
     problems = problems + interp.problems
-    secrets.register_named(interp.names)
+    masking.register_named(interp.names)
     if not problems and doc.data is None:
         problems.append(
             Problem(display, 1, 1, "config file is empty; it needs at least target.url")
@@ -90,7 +91,7 @@ def _target_problems(doc: Doc) -> list[Problem]:
 
     t: dict[str, Any] = doc.data["target"]
     problems: list[Problem] = []
-    url = str(t["url"])
+    url = str(t.get("url", IN_PROCESS_URL))
     if not url.lower().startswith(("http://", "https://", "{{")):
         problems.append(
             doc.problem(
@@ -152,9 +153,9 @@ def _count(problems: list[Problem]) -> str:
 
 def _register_header_secrets(data: Mapping[str, Any]) -> None:
     headers = (data.get("target") or {}).get("headers") or {}
-    secrets.register(str(v) for k, v in headers.items() if secrets.SENSITIVE_HEADER.search(str(k)))
+    masking.register(str(v) for k, v in headers.items() if masking.SENSITIVE_HEADER.search(str(k)))
     lf = data.get("langfuse") or {}
-    secrets.register(str(lf[k]) for k in ("public_key", "secret_key") if lf.get(k))
+    masking.register(str(lf[k]) for k in ("public_key", "secret_key") if lf.get(k))
 
 
 def _mapping(d: Mapping[str, Any] | None) -> ResponseMapping:
@@ -169,7 +170,9 @@ def _build(
 ) -> Config:
     t = data["target"]
     target = TargetConfig(
-        url=t["url"],
+        url=t.get("url", IN_PROCESS_URL),
+        python=t.get("python"),
+        python_root=str(root) if t.get("python") else None,
         method=str(t.get("method", "POST")).upper(),
         headers={str(k): str(v) for k, v in (t.get("headers") or {}).items()},
         body=t.get("body"),

@@ -27,11 +27,17 @@ class ResponseMapping:
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
+# the URL an in-process target's requests are built with (they never leave the process)
+IN_PROCESS_URL = "http://in-process.invalid/"
+
+
 @dataclass(frozen=True)
 class TargetConfig:
     """Where and how to call the middleware."""
 
     url: str
+    python: str | None = None  # "package.module:function": an in-process target
+    python_root: str | None = None  # where its module is looked for first (the config's folder)
     method: str = "POST"
     headers: Mapping[str, str] = field(default_factory=dict)
     body: JSON = None

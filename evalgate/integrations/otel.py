@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from evalgate import __version__, secrets
+from evalgate import __version__, masking
 from evalgate.config.model import TelemetryConfig
 from evalgate.errors import ConfigError
 from evalgate.events import CallEvent, CaseEvent
@@ -83,7 +83,7 @@ def resolve_settings(environ: Mapping[str, str], config: TelemetryConfig) -> Ote
         environ.get("OTEL_EXPORTER_OTLP_METRICS_HEADERS")
         or environ.get("OTEL_EXPORTER_OTLP_HEADERS", "")
     )
-    secrets.register(headers.values())  # collector API keys must never be printed
+    masking.register(headers.values())  # collector API keys must never be printed
     resource = {"service.version": __version__}
     resource.update(_pairs(environ.get("OTEL_RESOURCE_ATTRIBUTES", "")))
     resource["service.name"] = (
@@ -125,7 +125,7 @@ class _WarnOnce:
                 return
             self._done = True
         out = self._stream or sys.stderr
-        out.write(secrets.scrub(f"warning: {message}") + "\n")
+        out.write(masking.scrub(f"warning: {message}") + "\n")
         out.flush()
 
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from evalgate import __version__, secrets
+from evalgate import __version__, masking
 from evalgate.canary.report import OK, CanaryReport
 
 DEFAULT_TIMEOUT_S = 5.0
@@ -38,7 +38,7 @@ def alert_payload(report: CanaryReport, *, run_id: str | None = None) -> dict[st
         "text": text,
         "evalgate": {"version": __version__, "run_id": run_id, **report.to_dict()},
     }
-    scrubbed: dict[str, Any] = secrets.scrub_obj(body)
+    scrubbed: dict[str, Any] = masking.scrub_obj(body)
     return scrubbed
 
 
@@ -58,7 +58,7 @@ def post_alert(
     """
     if report.status == OK:
         return False
-    secrets.register([url])  # the full URL must not surface in any message
+    masking.register([url])  # the full URL must not surface in any message
     where = redact_url(url)
     problem: str | None = None
     try:
@@ -73,6 +73,6 @@ def post_alert(
     if problem is None:
         return True
     out = stderr or sys.stderr
-    out.write(secrets.scrub(f"warning: canary alert to {where} not delivered ({problem})") + "\n")
+    out.write(masking.scrub(f"warning: canary alert to {where} not delivered ({problem})") + "\n")
     out.flush()
     return False

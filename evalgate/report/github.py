@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
-from evalgate import secrets
+from evalgate import masking
 from evalgate.fsutil import repo_path
 from evalgate.report.text import one_line
 from evalgate.report.view import CaseRow, RunView
@@ -110,7 +110,7 @@ def write_github(
             # a blank line after the previous step's text and after this report: an HTML block
             # (a "<details>") left open there would swallow the next lines as raw HTML
             lead = "\n" if f.tell() > 0 else ""
-            f.write(lead + secrets.scrub(markdown.rstrip("\n")) + "\n\n")
+            f.write(lead + masking.scrub(markdown.rstrip("\n")) + "\n\n")
     stream = out or sys.stdout
     for line in annotation_lines(view, env):
         stream.write(line + "\n")

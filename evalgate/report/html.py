@@ -17,7 +17,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from evalgate import secrets
+from evalgate import masking
 from evalgate.report.text import truncate
 from evalgate.report.view import DETAIL_ROWS, CaseRow, RunView
 from evalgate.results import CaseResult
@@ -130,7 +130,7 @@ def report_data(view: RunView) -> dict[str, Any]:
         "tags": sorted({t for c in view.cases for t in c.tags}),
         "cases": [_case(c, c.flagged or i < MAX_DETAILED) for i, c in enumerate(cases)],
     }
-    return dict(secrets.scrub_obj(data))
+    return dict(masking.scrub_obj(data))
 
 
 def _finite(value: Any) -> Any:

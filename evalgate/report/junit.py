@@ -10,7 +10,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from evalgate import secrets
+from evalgate import masking
 from evalgate.report.text import fmt_delta, fmt_pct, fmt_score, truncate
 from evalgate.report.view import CaseRow, RunView
 
@@ -20,7 +20,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _clean(value: object, limit: int = MAX_TEXT) -> str:
-    return truncate(_NOT_XML.sub("", secrets.scrub(str(value))), limit)
+    return truncate(_NOT_XML.sub("", masking.scrub(str(value))), limit)
 
 
 def _seconds(ms: float) -> str:

@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import quote
 
-from evalgate import secrets
+from evalgate import masking
 from evalgate.report.text import defuse_commands, one_line, strip_controls, truncate
 
 ZWJ = "\u200d"
@@ -49,7 +49,7 @@ def code_span(value: object, limit: int = 200, *, in_table: bool = False) -> str
 
 def code_block(value: object, limit: int = 2000, info: str = "text") -> str:
     """A fenced block whose fence is longer than any backtick run in the content."""
-    s = truncate(strip_controls(secrets.scrub(str(value))).replace("\r\n", "\n"), limit)
+    s = truncate(strip_controls(masking.scrub(str(value))).replace("\r\n", "\n"), limit)
     # a report.md printed in a CI log must not run workflow commands hidden in model output
     s = defuse_commands(s.replace("\r", "\n"))
     runs = [len(m.group(0)) for m in _TICKS.finditer(s)]

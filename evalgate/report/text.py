@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from evalgate import secrets
+from evalgate import masking
 from evalgate.textsafe import defuse_commands, truncate
 
 __all__ = ["defuse_commands", "truncate"]
@@ -49,6 +49,6 @@ def strip_controls(text: str) -> str:
 
 def one_line(text: object, limit: int = 300) -> str:
     """Untrusted text as one clean, scrubbed, length-capped line."""
-    s = secrets.scrub(str(text))
+    s = masking.scrub(str(text))
     s = _SPACE.sub(" ", strip_controls(s)).strip()
     return truncate(s, limit)

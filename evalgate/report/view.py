@@ -110,7 +110,7 @@ def _status(stats_passed: bool | None, n: int, errors: int, skipped: bool) -> st
 def _with_details(rows: list[CaseRow], path: Path) -> list[CaseRow]:
     from dataclasses import replace
 
-    from evalgate.compact import read_details
+    from evalgate.results_compact import read_details
 
     wanted = {r.case_id for r in rows if r.flagged}
     wanted.update([r.case_id for r in rows if not r.flagged][:DETAIL_ROWS])
@@ -160,7 +160,7 @@ class RunView:
         base figures the verdict's deltas already carry.
 
         ``details`` (a ``results.jsonl`` or run folder) is given when ``results`` are compact
-        (:func:`evalgate.compact.read_compact`): the complete results of the cases reports
+        (:func:`evalgate.results_compact.read_compact`): the complete results of the cases reports
         show in detail (flagged ones, and the first :data:`DETAIL_ROWS` others) are read
         from it."""
         raw = summary.get("verdict")

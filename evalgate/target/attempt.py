@@ -15,6 +15,7 @@ import httpx
 from evalgate import jsonsafe
 from evalgate.config.model import TargetConfig
 from evalgate.model import Response
+from evalgate.status import Outcome
 from evalgate.target.mapping import MappingFailure, ResponseMapper, Timing
 from evalgate.target.retry import parse_retry_after
 from evalgate.target.sse import GenericSse, OpenAIChatSse, SseAccumulator
@@ -29,7 +30,7 @@ _EXCERPT_CHARS = 200
 class Attempt:
     """What one attempt produced; ``error`` is unmasked (the client masks it)."""
 
-    outcome: str
+    outcome: Outcome
     started: float
     latency_ms: float
     retryable: bool = False
@@ -63,7 +64,9 @@ class AttemptRunner:
         cfg = self.cfg
         started = time.perf_counter()
 
-        def fail(outcome: str, error: str, retryable: bool, status: int | None = None) -> Attempt:
+        def fail(
+            outcome: Outcome, error: str, retryable: bool, status: int | None = None
+        ) -> Attempt:
             ms = (time.perf_counter() - started) * 1000.0
             return Attempt(outcome, started, ms, retryable, status, error=error)
 
@@ -99,7 +102,9 @@ class AttemptRunner:
     async def _handle(self, resp: httpx.Response, started: float) -> Attempt:
         status = resp.status_code
 
-        def fail(outcome: str, error: str, retryable: bool, after: float | None = None) -> Attempt:
+        def fail(
+            outcome: Outcome, error: str, retryable: bool, after: float | None = None
+        ) -> Attempt:
             ms = (time.perf_counter() - started) * 1000.0
             return Attempt(outcome, started, ms, retryable, status, error=error, retry_after=after)
 
@@ -116,7 +121,7 @@ class AttemptRunner:
                 acc, ttft = await self._read_sse(resp, started, cap)
                 problem = acc.failure()
                 if problem is not None:  # a cut or failed stream is never a scored answer
-                    outcome = "http_error" if acc.error is not None else "connection_error"
+                    outcome: Outcome = "http_error" if acc.error is not None else "connection_error"
                     return fail(outcome, problem, True)
                 body: Any = acc.body(self._output_key)
             else:
@@ -136,7 +141,9 @@ class AttemptRunner:
             return fail("invalid_response", str(e), False)
         return Attempt("success", started, latency, False, status, response=response)
 
-    async def _status_failure(self, resp: httpx.Response) -> tuple[str, str, bool, float | None]:
+    async def _status_failure(
+        self, resp: httpx.Response
+    ) -> tuple[Outcome, str, bool, float | None]:
         """(outcome, message, retryable, retry_after) for a non-2xx status."""
         status = resp.status_code
         if 300 <= status < 400:

@@ -12,15 +12,17 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import httpx
 
-from evalgate import secrets
+from evalgate import masking
 from evalgate.config.model import Pricing, TargetConfig
 from evalgate.errors import ConfigError
 from evalgate.model import JSON, Response
+from evalgate.status import Outcome
 from evalgate.target.attempt import Attempt, AttemptRunner
 from evalgate.target.context import TemplateContext, json_default
 from evalgate.target.mapping import ResponseMapper
@@ -44,12 +46,12 @@ class CallResult:
     ``latency_ms`` is the last attempt's; ``elapsed_ms`` includes retries and waits.
     """
 
-    outcome: str
+    outcome: Outcome
     response: Response | None
     request: JSON
     latency_ms: float
     attempts: int
-    attempt_outcomes: tuple[str, ...]
+    attempt_outcomes: tuple[Outcome, ...]
     status_code: int | None = None
     error: str | None = None
     elapsed_ms: float = 0.0
@@ -85,6 +87,11 @@ class TargetClient:
         )
         self._attempt = AttemptRunner(cfg, ResponseMapper(cfg.response, pricing))
         self._limit = AdaptiveLimit(cfg.concurrency)
+        if transport is None and cfg.python is not None:
+            from evalgate.target.inprocess import PythonTransport, load_callable
+
+            root = Path(cfg.python_root) if cfg.python_root else None
+            transport = PythonTransport(load_callable(cfg.python, root), cfg.timeout_s)
         self._transport = transport
         self._sleep = sleep
         self._rng = rng or random.Random(0)
@@ -148,7 +155,7 @@ class TargetClient:
         body = self._body.render(ctx) if self._body is not None else None
         request = self._build(client, ctx, body)
         began = time.perf_counter()
-        outcomes: list[str] = []
+        outcomes: list[Outcome] = []
         first_error: str | None = None  # kept when later attempts fail differently
         refused: float | None = None  # a Retry-After longer than target.max_retry_after_s
         last: Attempt
@@ -219,8 +226,8 @@ class TargetClient:
 
     def _mask(self, text: str) -> str:
         for value in self._masks:
-            text = text.replace(value, secrets.MASK)
-        return secrets.scrub(" ".join(text.split()))
+            text = text.replace(value, masking.MASK)
+        return masking.scrub(" ".join(text.split()))
 
 
 _NO_CONTEXT: Any = None  # constant templates never read their context
@@ -233,7 +240,7 @@ def _url(base: str, query: JSON) -> httpx.URL:
         raise ConfigError(f"target.url: {e}; expected http://host[:port]/path") from None
     if url.scheme not in ("http", "https"):
         raise ConfigError(
-            f"target.url: '{secrets.scrub(base)}' must start with http:// or https://"
+            f"target.url: '{masking.scrub(base)}' must start with http:// or https://"
         )
     if isinstance(query, Mapping) and query:
         url = url.copy_merge_params({str(k): _text(v) for k, v in query.items() if v is not None})

@@ -2,7 +2,7 @@
 
 The fields are documented in docs/telemetry.md; log pipelines (Loki, Datadog, CloudWatch) parse
 them, so renaming one is a breaking change. Raw user ids and secrets never reach a line: user
-ids are salted and hashed, and every string passes through :func:`evalgate.secrets.scrub_obj`.
+ids are salted and hashed, and every string passes through :func:`evalgate.masking.scrub_obj`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from evalgate import secrets
+from evalgate import masking
 from evalgate.errors import ConfigError
 from evalgate.events import CallEvent
 from evalgate.telemetry.fields import USER_KEYS, hash_user_id, labels_of, metadata_value
@@ -171,7 +171,7 @@ class JsonLogListener:
 
     # -- output ----------------------------------------------------------------------------
     def _write(self, record: Mapping[str, Any]) -> None:
-        line = json.dumps(secrets.scrub_obj(dict(record)), ensure_ascii=False, default=str)
+        line = json.dumps(masking.scrub_obj(dict(record)), ensure_ascii=False, default=str)
         with self._lock:
             self._stream.write(line + "\n")
             self._stream.flush()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from evalgate import secrets
+from evalgate import masking
 from evalgate.canary import (
     CanaryReport,
     CanaryStats,
@@ -60,8 +60,8 @@ def test_missing_history_is_empty_and_torn_lines_are_skipped(tmp_path: Path) -> 
 
 
 def test_findings_are_scrubbed_and_rendered_compactly(tmp_path: Path) -> None:
-    secrets.clear()
-    secrets.register(["sekret-token-42"])
+    masking.clear()
+    masking.register(["sekret-token-42"])
     try:
         path = tmp_path / "h.jsonl"
         append_history(path, report("ok", 100.0), ts=T0)
@@ -71,7 +71,7 @@ def test_findings_are_scrubbed_and_rendered_compactly(tmp_path: Path) -> None:
         assert "sekret" not in path.read_text()
         text = render_history(read_history(path))
     finally:
-        secrets.clear()
+        masking.clear()
     lines = text.splitlines()
     assert len(lines) == 3 and lines[0].startswith("time (UTC)")
     assert "drift" in lines[2] and "400" in lines[2] and "latency_p95 400 ms ***" in lines[2]

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from evalgate import secrets
+from evalgate import masking
 from evalgate.canary import CanaryReport, CanaryStats, Finding
 from evalgate.integrations.webhook import post_alert, redact_url
 from tests.canary.capture import Capture
@@ -24,7 +24,7 @@ def hook(request: pytest.FixtureRequest) -> Iterator[Capture]:
     cap = Capture(getattr(request, "param", 200))
     yield cap
     cap.close()
-    secrets.clear()
+    masking.clear()
 
 
 def test_drift_is_posted_as_slack_compatible_json(hook: Capture) -> None:
@@ -69,7 +69,7 @@ def test_unreachable_and_slow_webhooks_warn_and_return_false() -> None:
         ok = post_alert(url, DRIFT, transport=httpx.MockTransport(handler), timeout_s=2, stderr=err)
         assert ok is False
         assert text in err.getvalue() and "secret-part" not in err.getvalue()
-    secrets.clear()
+    masking.clear()
 
 
 def test_redact_url_keeps_only_scheme_and_host() -> None:

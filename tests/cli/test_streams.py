@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from evalgate import secrets
+from evalgate import masking
 from evalgate.cli.main import main
 from evalgate.cli.streams import ScrubbingStream, guarded_streams
 
@@ -15,7 +15,7 @@ from evalgate.cli.streams import ScrubbingStream, guarded_streams
 def test_guarded_streams_mask_secrets_and_restore_the_streams(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    secrets.register_named({"stream-secret-123": "S"})
+    masking.register_named({"stream-secret-123": "S"})
     out = io.TextIOWrapper(io.BytesIO(), encoding="ascii", write_through=True)
     monkeypatch.setattr(sys, "stdout", out)
     with guarded_streams():

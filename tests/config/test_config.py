@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from evalgate import secrets
+from evalgate import masking
 from evalgate.config.loader import load_config
 from evalgate.errors import ConfigError, Problem
 
@@ -59,7 +59,7 @@ def test_good_config_parses_into_frozen_dataclasses(tmp_path: Path) -> None:
 
 def test_env_values_become_secrets_and_are_scrubbed(tmp_path: Path) -> None:
     load_config(write(tmp_path, GOOD), {"COPILOT_API_KEY": "sk-test-abcdef"})
-    assert secrets.scrub("key is sk-test-abcdef!") == "key is ${COPILOT_API_KEY}!"
+    assert masking.scrub("key is sk-test-abcdef!") == "key is ${COPILOT_API_KEY}!"
 
 
 def test_env_url_override(tmp_path: Path) -> None:
@@ -101,10 +101,10 @@ def test_a_url_origin_from_the_environment_is_not_a_secret(tmp_path: Path) -> No
     # with credentials, a path or a query stays a secret
     env = {"COPILOT_URL": "http://10.0.0.1:9", "COPILOT_API_KEY": "abcd"}
     load_config(write(tmp_path, GOOD), env)
-    assert secrets.scrub("refused: http://10.0.0.1:9/v1") == "refused: http://10.0.0.1:9/v1"
+    assert masking.scrub("refused: http://10.0.0.1:9/v1") == "refused: http://10.0.0.1:9/v1"
     env["COPILOT_URL"] = "http://user:pw@10.0.0.1:9"
     load_config(write(tmp_path, GOOD), env)
-    assert "pw" not in secrets.scrub("refused: http://user:pw@10.0.0.1:9/v1")
+    assert "pw" not in masking.scrub("refused: http://user:pw@10.0.0.1:9/v1")
 
 
 def test_dollar_escape(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from evalgate import __version__, secrets
+from evalgate import __version__, masking
 from evalgate.config.model import TelemetryConfig
 from evalgate.errors import ConfigError
 from evalgate.install import install_line
@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(autouse=True)
 def _no_secrets() -> Iterator[None]:
-    secrets.clear()
+    masking.clear()
     yield
-    secrets.clear()
+    masking.clear()
 
 
 def _one(points: list[Point], name: str, **attrs: str) -> Point:
@@ -68,7 +68,7 @@ def test_resource_headers_and_timeout_from_environment() -> None:
     assert s.resource["team"] == "ml ops" and s.resource["deployment.environment"] == "prod"
     assert s.resource["service.version"] == __version__
     assert s.headers == {"api-key": "collector-secret-123"}
-    assert secrets.scrub("key collector-secret-123") == "key ***"
+    assert masking.scrub("key collector-secret-123") == "key ***"
     assert s.timeout_s == pytest.approx(2.5)  # milliseconds, as the OTel spec says
     s2 = resolve_settings({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c"}, TelemetryConfig("", "cfg"))
     assert s2 is not None and s2.resource["service.name"] == "cfg"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from evalgate import secrets
+from evalgate import masking
 from tests.langfuse import _redact_bridge
 from tests.langfuse_server import PUBLIC_KEY, SECRET_KEY, LangfuseServer
 from tests.langfuse_server.seed import seed
@@ -39,4 +39,4 @@ def lf_env(lf_server: LangfuseServer, tmp_path: Path, monkeypatch: pytest.Monkey
     )
     (tmp_path / "goldens").mkdir()
     yield tmp_path
-    secrets.clear()
+    masking.clear()

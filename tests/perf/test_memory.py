@@ -7,10 +7,10 @@ import random
 import tracemalloc
 from pathlib import Path
 
-from evalgate.compact import read_compact, read_details
 from evalgate.model import Response, ToolCall
 from evalgate.report.view import DETAIL_ROWS, RunView
 from evalgate.results import CaseResult, TurnRecord, read_results
+from evalgate.results_compact import read_compact, read_details
 from evalgate.scorers.registry import ScoreRecord
 from evalgate.summary import RunMeta, build_summary
 

@@ -16,7 +16,7 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from evalgate import secrets
+from evalgate import masking
 from evalgate.cli.main import main
 
 # deterministic: the same examples on every machine and every run, no example database;
@@ -131,7 +131,7 @@ def cli(args: list[str], cwd: Path) -> Cli:
             code = main(args)
     finally:
         os.chdir(old)
-        secrets.clear()
+        masking.clear()
         if debug is not None:
             os.environ["EVALGATE_DEBUG"] = debug
     return Cli(code, out.getvalue(), err.getvalue())

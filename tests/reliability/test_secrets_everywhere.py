@@ -172,12 +172,12 @@ def test_no_command_lets_a_secret_out(
     cmd(2, "validate", "--config", "bad.yaml")
     cmd(2, "--debug", "run", "--config", "bad.yaml", "-q")
     # an internal error whose message carries the secret, shown with --debug (traceback)
-    import evalgate.cli.finish as finish
+    import evalgate.engine.conclude as conclude
 
     def boom(*a: Any, **k: Any) -> Any:
         raise RuntimeError(f"exploded while holding {AUTH} and {BODY_SECRET}")
 
-    monkeypatch.setattr(finish, "build_summary", boom)
+    monkeypatch.setattr(conclude, "build_summary", boom)
     cmd(4, "--debug", "run", "--out", "s3", "-q")
     assert any("Traceback" in p for p in printed)  # the debug path really ran
 

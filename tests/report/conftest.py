@@ -5,16 +5,16 @@ from pathlib import Path
 
 import pytest
 
-from evalgate import secrets
+from evalgate import masking
 from evalgate.report import RunView
 from tests.report.runs import RUNS, write_run
 
 
 @pytest.fixture(autouse=True)
 def _no_secrets() -> Iterator[None]:
-    secrets.clear()
+    masking.clear()
     yield
-    secrets.clear()
+    masking.clear()
 
 
 @pytest.fixture(params=sorted(RUNS))

@@ -11,7 +11,7 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalgate import secrets
+from evalgate import masking
 from evalgate.report import RunView
 from evalgate.report.html import embed_json, render_html, report_data
 from tests.report.conftest import view_of
@@ -69,7 +69,7 @@ def test_non_finite_numbers_become_null() -> None:
 
 
 def test_secrets_are_scrubbed_from_the_data() -> None:
-    secrets.register(["tok-abcdefgh-1234"])
+    masking.register(["tok-abcdefgh-1234"])
     view = RunView.build(
         [res("a", output="key tok-abcdefgh-1234")], {"totals": {}, "verdict": None}
     )

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from evalgate import secrets
+from evalgate import masking
 from evalgate.report import mdsafe
 from evalgate.report.markdown import MARKER, MAX_CHARS, render_markdown
 from evalgate.report.view import RunView
@@ -84,7 +84,7 @@ def test_table_cells_escape_pipes() -> None:
 
 
 def test_secrets_are_scrubbed() -> None:
-    secrets.register(["sk-verysecret-123"])
+    masking.register(["sk-verysecret-123"])
     view = RunView.build(
         [res("leak", fails=(("contains", "saw sk-verysecret-123"),), output="sk-verysecret-123")],
         {"totals": {}, "verdict": None},

@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 
 from evalgate.config.model import Config, TargetConfig
+from evalgate.engine.execution import RunRequest, run_items
 from evalgate.model import Case
-from evalgate.pipeline import RunRequest, run_items
 from evalgate.results import read_results
 from evalgate.runner import WorkItem
 

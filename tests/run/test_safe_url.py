@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from evalgate import secrets
-from evalgate.pipeline import _safe_url
+from evalgate import masking
+from evalgate.engine.execution import _safe_url
 
 
 def test_credentials_query_and_path_secrets_are_left_out() -> None:
-    secrets.register_named({'p@th"tok/en': "PATH_TOKEN"})
+    masking.register_named({'p@th"tok/en': "PATH_TOKEN"})
     url = "https://user:pw@api.example/v1/p%40th%22tok%2Fen/chat?key=abc"
     assert _safe_url(url) == "https://api.example/v1/${PATH_TOKEN}/chat"
 

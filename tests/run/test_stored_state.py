@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from evalgate.engine.execution import RunOutput
 from evalgate.errors import ConfigError, UsageError
 from evalgate.model import Case
-from evalgate.pipeline import RunOutput
 from evalgate.results import CaseResult
 from evalgate.resume import check_config, check_results, read_run_file
 from evalgate.runlock import LOCK_FILE, ensure_idle, hold_run_dir
@@ -170,7 +170,7 @@ def test_a_shard_without_run_json_is_read_from_its_summary(tmp_path: Path) -> No
 
 
 def test_offline_outputs_are_new_locked_folders(tmp_path: Path) -> None:
-    from evalgate.stored import copy_run
+    from evalgate.engine.stored import copy_run
 
     src = stored_run(tmp_path, "src", None, ids=IDS[:2])
     with hold_run_dir(tmp_path), pytest.raises(UsageError, match="another evalgate process"):

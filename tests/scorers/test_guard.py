@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from evalgate import guard
+from evalgate.engine.execution import _run_interruptible
 from evalgate.model import Case, Response, Score, ScorerSpec
-from evalgate.pipeline import _run_interruptible
 from evalgate.scorers.outcome import InvalidScore, coerce_score
 from evalgate.scorers.registry import Registry, ScorerDef, ScoreRecord, apply_scorer
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from evalgate import secrets
+from evalgate import masking
 from evalgate.gate.verdict import Reason, Verdict
 from evalgate.results import CaseResult
 from evalgate.summary import RunMeta, build_summary
@@ -47,9 +47,9 @@ CALL_FIELDS: dict[str, tuple[type, ...]] = {
 
 @pytest.fixture(autouse=True)
 def _no_secrets() -> Iterator[None]:
-    secrets.clear()
+    masking.clear()
     yield
-    secrets.clear()
+    masking.clear()
 
 
 def _lines(buf: io.StringIO) -> list[dict[str, Any]]:
@@ -99,7 +99,7 @@ def test_random_salt_is_stable_within_one_listener() -> None:
 
 
 def test_failure_line_carries_scrubbed_error_and_null_response_fields() -> None:
-    secrets.register(["sk-live-0123456789abcdef"])
+    masking.register(["sk-live-0123456789abcdef"])
     buf = io.StringIO()
     _listener(buf)(
         call(
@@ -122,7 +122,7 @@ def test_failure_line_carries_scrubbed_error_and_null_response_fields() -> None:
 
 def test_secret_in_metadata_or_trace_never_reaches_the_log() -> None:
     secret = "tok_9f8e7d6c5b4a3210"
-    secrets.register([secret])
+    masking.register([secret])
     buf = io.StringIO()
     _listener(buf)(call(metadata={"tenant_id": secret}, response=response(trace_id=secret)))
     assert secret not in buf.getvalue()

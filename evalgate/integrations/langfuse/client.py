@@ -26,7 +26,7 @@ from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExport
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
-from evalgate import secrets
+from evalgate import masking
 from evalgate.config.model import LangfuseConfig
 from evalgate.errors import ConfigError, EvalgateError, InconclusiveError, UsageError
 
@@ -78,7 +78,7 @@ def resolve_credentials(cfg: LangfuseConfig, environ: Mapping[str, str]) -> Cred
             f"langfuse base URL {base!r} must start with http:// or https://;"
             " fix langfuse.base_url or LANGFUSE_BASE_URL"
         )
-    secrets.register([public, secret])
+    masking.register([public, secret])
     return Credentials(base.rstrip("/"), public, secret, cfg.timeout_s)
 
 

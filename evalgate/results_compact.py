@@ -80,8 +80,8 @@ class _Shared:
         return replace(
             r,
             dataset=self.text(r.dataset),
-            status=self.text(r.status),
-            outcome=self.text(r.outcome),
+            status=r.status,  # literals: the interpreter already shares them
+            outcome=r.outcome,
             scores=tuple(self.score(s) for s in r.scores),
             request=None,
             response=self.response(r.response),

@@ -10,7 +10,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from evalgate import secrets
+from evalgate import masking
 
 TOKEN = 'tok-Q"uo\\te/9z+Ab_c%d'
 
@@ -37,9 +37,9 @@ def _forms(token: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("kind", list(_forms(TOKEN)))
 def test_every_encoding_of_a_secret_is_masked(kind: str) -> None:
-    secrets.register_named({TOKEN: "API_TOKEN"})
+    masking.register_named({TOKEN: "API_TOKEN"})
     encoded = _forms(TOKEN)[kind]
-    out = secrets.scrub(f"before {encoded} after")
+    out = masking.scrub(f"before {encoded} after")
     assert "${API_TOKEN}" in out
     # what is left of a base64 string holds at most a few bits of the secret
     assert encoded not in out
@@ -49,36 +49,36 @@ def test_every_encoding_of_a_secret_is_masked(kind: str) -> None:
 
 
 def test_the_part_after_bearer_is_masked_in_base64_too() -> None:
-    secrets.register(["Bearer abcdefgh12345678"])
+    masking.register(["Bearer abcdefgh12345678"])
     hidden = base64.b64encode(b"x:abcdefgh12345678").decode()
-    assert "***" in secrets.scrub(hidden)
+    assert "***" in masking.scrub(hidden)
 
 
 def test_ordinary_text_and_short_fragments_are_left_alone() -> None:
-    secrets.register(["abcd"])  # too short for a base64 fragment to mean anything
+    masking.register(["abcd"])  # too short for a base64 fragment to mean anything
     text = "YWJj and a b c d and abc"
-    assert secrets.scrub(text) == text
+    assert masking.scrub(text) == text
 
 
 def test_scrub_obj_masks_keys_and_nested_values() -> None:
-    secrets.register([TOKEN])
+    masking.register([TOKEN])
     doc = {TOKEN: [{"u": quote(TOKEN, safe="")}], "n": 1}
-    assert json.dumps(secrets.scrub_obj(doc)).count("***") == 2
+    assert json.dumps(masking.scrub_obj(doc)).count("***") == 2
 
 
 def test_scrubbing_stays_cheap_with_many_forms() -> None:
-    secrets.register_named({TOKEN: "A", "second-secret-value-1234": "B"})
-    secrets.register(["Bearer zzzzzzzzyyyyyyyy", "hook-abcdef0123456789"])
+    masking.register_named({TOKEN: "A", "second-secret-value-1234": "B"})
+    masking.register(["Bearer zzzzzzzzyyyyyyyy", "hook-abcdef0123456789"])
     line = "an ordinary answer of a few hundred characters. " * 8
     started = time.perf_counter()
     for _ in range(2000):
-        secrets.scrub(line)
+        masking.scrub(line)
     # a few thousand result lines must not take seconds to mask
     assert time.perf_counter() - started < 1.0
 
 
 def test_a_secret_that_is_not_utf8_is_registered_and_masked() -> None:
     value = "n\udcffte-\ud800-value"  # an environment value with bytes that are not UTF-8
-    secrets.register_named({value: "NOTE"})
-    assert secrets.scrub(f"x {value} y") == "x ${NOTE} y"
-    assert secrets.scrub(json.dumps(value)) == '"${NOTE}"'
+    masking.register_named({value: "NOTE"})
+    assert masking.scrub(f"x {value} y") == "x ${NOTE} y"
+    assert masking.scrub(json.dumps(value)) == '"${NOTE}"'

@@ -1,7 +1,9 @@
-"""One run from start to verdict: select cases, call, score, confirm flips, gate, summarise.
+"""Executing a run: select cases, prepare (or resume) the run folder, call and score.
 
-The CLI builds a :class:`RunRequest` and calls :func:`execute_run`; everything a run writes
-goes to its run folder. Interrupts keep every finished result (and a summary saying so).
+:func:`execute` takes a :class:`RunRequest` and returns a :class:`RunOutput`: every finished
+result, appended to the run folder's ``results.jsonl`` as it finishes, is kept when the run is
+interrupted or stops early. Gating and reporting are the caller's
+(:func:`evalgate.engine.core.run_eval`).
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from typing import Any
 
 import httpx
 
-from evalgate import guard, secrets
-from evalgate.compact import read_compact
+from evalgate import guard, masking
 from evalgate.config.model import Config
+from evalgate.engine.selection import Selection, select
 from evalgate.errors import ConfigError, UsageError
 from evalgate.events import CallListener, CaseListener
 from evalgate.fsutil import atomic_write_json
@@ -28,78 +30,14 @@ from evalgate.gate.verdict import Verdict
 from evalgate.model import Case
 from evalgate.outage import error_budget
 from evalgate.results import CaseResult, ResultsWriter, read_results
+from evalgate.results_compact import read_compact
 from evalgate.resume import check_config, check_results, read_run_file
 from evalgate.runlock import hold_run_dir
-from evalgate.runner import Runner, WorkItem, count_work_items, shard_of, work_items
+from evalgate.runner import Runner, WorkItem, count_work_items, work_items
 from evalgate.summary import RunMeta, build_summary, git_info, write_summary
 from evalgate.target import TargetClient
 
 RUN_FILE = "run.json"
-
-
-@dataclass(frozen=True)
-class Selection:
-    """Which cases a run covers."""
-
-    tags: tuple[str, ...] = ()
-    case_ids: tuple[str, ...] = ()
-    shard: tuple[int, int] | None = None  # (0-based index, count)
-    repeat: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "tags": list(self.tags),
-            "case_ids": list(self.case_ids),
-            "shard": list(self.shard) if self.shard else None,
-            "repeat": self.repeat,
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Selection:
-        shard = d.get("shard")
-        return cls(
-            tuple(d.get("tags") or ()),
-            tuple(d.get("case_ids") or ()),
-            (int(shard[0]), int(shard[1])) if shard else None,
-            d.get("repeat"),
-        )
-
-
-def select(cases: Sequence[Case], sel: Selection) -> tuple[list[Case], list[Case]]:
-    """(cases to run, pending cases left out).
-
-    Unknown ``--case`` ids, tags no case has, and a selection of only pending cases are usage
-    errors: nothing would be judged. An empty shard is fine (a large matrix may have some).
-    """
-    import difflib
-
-    known = {c.id for c in cases}
-    missing = [cid for cid in sel.case_ids if cid not in known]
-    if missing:
-        hints = [difflib.get_close_matches(m, list(known), n=1) for m in missing]
-        hint = "; did you mean " + ", ".join(repr(h[0]) for h in hints if h) if any(hints) else ""
-        raise UsageError(f"no case with id {', '.join(repr(m) for m in missing)}{hint}")
-    tags_in_use = {t for c in cases for t in c.tags}
-    unknown_tags = [t for t in sel.tags if t not in tags_in_use]
-    if sel.tags and len(unknown_tags) == len(sel.tags):
-        raise UsageError(
-            f"no case has tag {', '.join(repr(t) for t in unknown_tags)}; tags in use: "
-            + (", ".join(sorted(tags_in_use)) or "none")
-        )
-    chosen = [
-        c
-        for c in cases
-        if not (sel.case_ids and c.id not in sel.case_ids)
-        and not (sel.tags and not set(sel.tags) & set(c.tags))
-    ]
-    if chosen and all(c.pending for c in chosen) and (sel.case_ids or sel.tags):
-        raise UsageError(
-            f"the selected case(s) are pending review: {', '.join(c.id for c in chosen[:5])};"
-            " review them, then set 'review: approved' (or remove the key)"
-        )
-    if sel.shard:
-        chosen = [c for c in chosen if shard_of(c.id, sel.shard[1]) == sel.shard[0]]
-    return [c for c in chosen if not c.pending], [c for c in chosen if c.pending]
 
 
 @dataclass(frozen=True)
@@ -126,7 +64,8 @@ class RunOutput:
     results: list[CaseResult]
     meta: RunMeta
     interrupted: bool
-    # results without requests and answers (evalgate.compact); reports re-read what they show
+    # results without requests and answers (evalgate.results_compact); reports re-read
+    # what they show
     compact: bool = False
 
 
@@ -237,7 +176,9 @@ def execute(req: RunRequest, hold: ExitStack | None = None) -> RunOutput:
         run_id=run_id,
         started_at=now_iso(),
         config_hash=cfg.config_hash,
-        target_url=_safe_url(cfg.target.url),
+        target_url=f"python:{cfg.target.python}"
+        if cfg.target.python
+        else _safe_url(cfg.target.url),
         preset=cfg.target.preset,
         requested_prompt_version=req.prompt_version,
         git=git_info(cfg.root),
@@ -389,7 +330,7 @@ def _safe_url(url: str) -> str:
         u = httpx.URL(url)
     except Exception:
         return "<invalid url>"
-    return secrets.scrub(str(u.copy_with(userinfo=b"", query=None)))
+    return masking.scrub(str(u.copy_with(userinfo=b"", query=None)))
 
 
 def summarize(

@@ -1,4 +1,5 @@
-"""Work on stored runs without calling the endpoint: merge shards, rescore, load for compare."""
+"""Stored runs, without calling the endpoint: load, merge shards, rescore, copy, use as a
+reference (``compare``). The engine judges what these return (:func:`~.core.gate_stored`)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from evalgate.engine.execution import RUN_FILE, RunOutput, new_run_id, now_iso
 from evalgate.errors import ConfigError, UsageError
 from evalgate.fsutil import atomic_write_json
+from evalgate.gate.baseline import Baseline, baseline_from_run
 from evalgate.model import Case
-from evalgate.pipeline import RUN_FILE, RunOutput, new_run_id, now_iso
 from evalgate.results import CaseResult, ResultsWriter, read_results
 from evalgate.runlock import ensure_idle, hold_run_dir
 from evalgate.scoring import score_case
 from evalgate.shards import check_merge
-from evalgate.summary import RunMeta, read_summary
+from evalgate.summary import RunMeta, build_summary, read_summary
 
 
 def load_run(run_dir: Path) -> RunOutput:
@@ -46,6 +48,16 @@ def load_run(run_dir: Path) -> RunOutput:
         pending_cases=tuple(summary.get("pending_cases") or ()),
     )
     return RunOutput(run_dir, run_id, results, meta, meta.interrupted)
+
+
+def reference_of(run: RunOutput) -> Baseline:
+    """A stored run as the baseline another run is compared with (``compare``)."""
+    summary = build_summary(run.results, run.meta, None)
+    return baseline_from_run(
+        [r for r in run.results if not r.confirmation],
+        summary,
+        prompt_version=f"run {run.run_id}",
+    )
 
 
 def _new_dir(out: Path, run_id: str, info: dict[str, Any], hold: ExitStack | None) -> None:

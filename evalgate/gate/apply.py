@@ -1,4 +1,5 @@
-"""Judging a finished run: find its baseline, confirm flips, apply the gate."""
+"""The gate applied to a finished run: find its baseline, confirm flips, add the run-level
+reasons (a failed scorer, a mapping that found nothing) to the policy's verdict."""
 
 from __future__ import annotations
 
@@ -137,7 +138,7 @@ def scorer_error_reason(results: Sequence[CaseResult]) -> Reason | None:
     )
 
 
-def judge(
+def apply_gate(
     cfg: Config, results: Sequence[CaseResult], baseline: Baseline | None, requested: str | None
 ) -> Verdict:
     """Apply the gate. Confirmation repeats are judged apart (see docs/gate.md)."""

@@ -65,7 +65,7 @@ def register(app: typer.Typer) -> None:
         project = load_checked_project(config_path(config))
         target = out or run.with_name(run.name + "-rescored")
         with ExitStack() as hold:
-            output = rescore_run(run, project.goldens.cases, target, hold)
+            output = rescore_run(run, project.goldens.cases, target, hold, project.config)
             sys.stderr.write(f"rescored {len(output.results)} result(s) into {target}\n")
             return _judge_and_finish(
                 project.config, output, baseline, no_gate, None, quiet, as_json

@@ -15,6 +15,7 @@ from evalgate.config.model import (
     CanaryConfig,
     Config,
     GateConfig,
+    JudgeConfig,
     LangfuseConfig,
     Pricing,
     RedactConfig,
@@ -135,6 +136,8 @@ def _register_header_secrets(data: Mapping[str, Any]) -> None:
     secrets.register(str(v) for k, v in headers.items() if secrets.SENSITIVE_HEADER.search(str(k)))
     lf = data.get("langfuse") or {}
     secrets.register(str(lf[k]) for k in ("public_key", "secret_key") if lf.get(k))
+    judge = data.get("judge") or {}
+    secrets.register([str(judge["api_key"])] if judge.get("api_key") else [])
 
 
 def _mapping(d: Mapping[str, Any] | None) -> ResponseMapping:
@@ -142,6 +145,11 @@ def _mapping(d: Mapping[str, Any] | None) -> ResponseMapping:
         return _DEFAULT_MAPPING
     kw = {k: v for k, v in d.items() if k != "extra"}
     return ResponseMapping(**kw, extra=dict(d.get("extra") or {}))
+
+
+def _judge(j: Mapping[str, Any]) -> JudgeConfig:
+    kw = {k: v for k, v in j.items() if k != "pricing"}
+    return JudgeConfig(**kw, pricing=Pricing(**(j.get("pricing") or {})))
 
 
 def _build(
@@ -202,6 +210,7 @@ def _build(
             **({"max_chunk_chars": rd["max_chunk_chars"]} if "max_chunk_chars" in rd else {}),
         ),
         telemetry=TelemetryConfig(**(data.get("telemetry") or {})),
+        judge=_judge(data.get("judge") or {}),
         path=path.resolve(),
         root=root,
         secrets=env_secrets,

@@ -34,6 +34,7 @@ OUTCOMES = (
     "http_error",
     "connection_error",
     "invalid_response",
+    "judge_error",  # the target answered; the LLM judge could not give a verdict
 )
 STATUSES = ("passed", "failed", "error", "skipped")
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from evalgate.events import CallEvent, CallListener, CaseEvent, CaseListener
-from evalgate.llmjudge.phase import score_case_async
+from evalgate.llmjudge.phase import score_case_async, scored_outcome
 from evalgate.model import JSON, Case, Response
 from evalgate.outage import OutageWatch
 from evalgate.results import CaseResult, TurnRecord
@@ -216,7 +216,7 @@ class Runner:
             return CaseResult(
                 **common,
                 status="error",
-                outcome="success",
+                outcome=scored_outcome(cs),
                 passed=False,
                 score=None,
                 scores=cs.records,

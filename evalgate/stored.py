@@ -13,7 +13,7 @@ from evalgate.config.model import Config
 from evalgate.errors import ConfigError, UsageError
 from evalgate.fsutil import atomic_write_json
 from evalgate.llmjudge.grader import Judge
-from evalgate.llmjudge.phase import score_case_async
+from evalgate.llmjudge.phase import score_case_async, scored_outcome
 from evalgate.llmjudge.session import open_judge
 from evalgate.model import Case
 from evalgate.pipeline import RUN_FILE, RunOutput, new_run_id, now_iso
@@ -178,7 +178,7 @@ async def _rescore(r: CaseResult, case: Case, judge: Judge | None) -> CaseResult
         threshold=case.threshold,
         weight=case.weight,
     )
-    if r.status in ("error", "skipped"):
+    if r.status in ("error", "skipped") and r.outcome != "judge_error":  # the judge: ask again
         return base
     responses = r.responses
     expected = len(case.turns) if case.turns else 1
@@ -195,10 +195,17 @@ async def _rescore(r: CaseResult, case: Case, judge: Judge | None) -> CaseResult
     cs = await score_case_async(case, responses, judge)
     if cs.error is not None:
         return replace(
-            base, status="error", passed=False, score=None, scores=cs.records, error=cs.error
+            base,
+            status="error",
+            outcome=scored_outcome(cs),
+            passed=False,
+            score=None,
+            scores=cs.records,
+            error=cs.error,
         )
     return replace(
         base,
+        outcome="success",
         status="passed" if cs.passed else "failed",
         passed=cs.passed,
         score=cs.score,

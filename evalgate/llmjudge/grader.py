@@ -20,6 +20,7 @@ from evalgate.model import Case, Response, ScorerSpec
 from evalgate.scorers.registry import ScoreRecord
 
 DEFAULT_SIMILAR_THRESHOLD = 0.8
+JUDGE_ERROR_PREFIX = "judge: "  # a record the judge could not grade (not a scorer bug)
 
 
 @dataclass
@@ -56,7 +57,7 @@ class Judge:
             detail, score, passed, reason = await self._grade(spec, response, case)
         except (JudgeError, prompts.BadVerdict, ValueError) as exc:
             self.tally.errors += 1
-            msg = f"judge: {exc}"
+            msg = f"{JUDGE_ERROR_PREFIX}{exc}"
             return ScoreRecord(spec.name, 0.0, False, msg, spec.weight, error=msg, turn=turn)
         advisory = not passed and not self.blocking and spec.name != "similar"
         if advisory:

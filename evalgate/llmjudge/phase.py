@@ -5,10 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from evalgate.llmjudge import JUDGE_SCORERS
-from evalgate.llmjudge.grader import Judge
+from evalgate.llmjudge.grader import JUDGE_ERROR_PREFIX, Judge
 from evalgate.model import Case, Response, ScorerSpec
 from evalgate.scorers.registry import REGISTRY, Registry, ScoreRecord, apply_scorer
 from evalgate.scoring import CaseScore, combine, score_case
+
+
+def scored_outcome(cs: CaseScore) -> str:
+    """The outcome of a case whose call succeeded: ``judge_error`` when only the judge failed
+    (an outage or garbage verdicts: counted in the error rate, exit 3 past it), else ``success``
+    (a scorer bug, if any, stays a scorer error: exit 2)."""
+    errors = [r.error for r in cs.records if r.error is not None]
+    if errors and all(e.startswith(JUDGE_ERROR_PREFIX) for e in errors):
+        return "judge_error"
+    return "success"
 
 
 def uses_judge(case: Case) -> bool:

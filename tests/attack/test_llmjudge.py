@@ -1,0 +1,109 @@
+"""The LLM judge through the installed CLI, against the demo server's OpenAI-compatible route."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from evalgate.demo.server import DemoServer, start_server
+from tests.attack.conftest import Project
+
+GOLDEN = {
+    "dataset": "d",
+    "cases": [
+        {
+            "id": "mentions-window",
+            "input": {"message": "How long do customers have to ask for a refund?"},
+            "expect": [{"rubric": "The answer must mention '30 days'"}],
+        },
+        {
+            "id": "mentions-credit",
+            "input": {"message": "How long do customers have to ask for a refund?"},
+            "expect": [{"rubric": "The answer must mention 'store credit'"}],
+        },
+    ],
+}
+
+
+@pytest.fixture
+def demo() -> Iterator[DemoServer]:
+    server = start_server()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _setup(project: Project, demo: DemoServer, **judge: Any) -> None:
+    project.write_config(
+        {
+            "url": f"{demo.url}/v1/copilot",
+            "body": {"message": "{{ input.message }}", "tenantId": "acme"},
+            "response": {"output": "answer"},
+            "retries": 0,
+        },
+        judge={"base_url": f"{demo.url}/v1", "model": "demo-judge", "retries": 0, **judge},
+    )
+    project.write_golden("g.yaml", GOLDEN)
+
+
+def _scores(project: Project) -> dict[str, dict[str, Any]]:
+    runs = sorted((project.root / ".evalgate" / "runs").iterdir())
+    return {r["case_id"]: r for r in project.results(str(runs[-1].relative_to(project.root)))}
+
+
+def test_rubric_gives_a_critique_and_a_rerun_asks_the_judge_nothing(
+    project: Project, demo: DemoServer
+) -> None:
+    _setup(project, demo, api_key="sk-judge-secret-98765")
+    first = project.cli("run", "--no-gate")
+    assert first.code == 0, first.err
+    assert "judge: 2 call(s), 0 verdict(s) from cache" in first.err
+    res = _scores(project)
+    bad = res["mentions-credit"]["scores"][0]
+    assert "does not mention 'store credit'" in bad["reason"] and bad["advisory"] is True
+    assert "not calibrated" in bad["reason"]
+    assert res["mentions-window"]["scores"][0]["passed"] is True
+    second = project.cli("run", "--no-gate")
+    assert "judge: 0 call(s), 2 verdict(s) from cache" in second.err
+    third = project.cli("run", "--no-gate", "--no-judge-cache")
+    assert "judge: 2 call(s)" in third.err
+    for out in (first, second, third):
+        assert "sk-judge-secret-98765" not in out.out + out.err
+
+
+@pytest.mark.parametrize("how", ["garbage", "down"])
+def test_a_broken_judge_makes_the_run_inconclusive_not_a_regression(
+    project: Project, demo: DemoServer, how: str
+) -> None:
+    if how == "garbage":
+        _setup(project, demo, model="demo-judge-garbage")
+    else:
+        _setup(project, demo, base_url="http://127.0.0.1:9/v1", timeout_s=2)
+    run = project.cli("run")
+    assert run.code == 3, run.out + run.err
+    assert all(r["outcome"] == "judge_error" for r in _scores(project).values())
+
+
+def test_calibration_decides_whether_judge_failures_block(
+    project: Project, demo: DemoServer
+) -> None:
+    _setup(project, demo)
+    labels = project.root / "labels.yaml"
+    rows = [("'30 days'", "You have 30 days.", "pass"), ("'30 days'", "Two weeks.", "fail")] * 4
+    labels.write_text(
+        "".join(
+            f'- params: "The answer must mention {c}"\n  output: "{o}"\n  label: {lab}\n'
+            for c, o, lab in rows
+        ),
+        "utf-8",
+    )
+    cal = project.cli("judge", "calibrate", "labels.yaml")
+    assert cal.code == 0, cal.err
+    assert "Cohen's kappa       1.000" in cal.out and "TPR (human pass)" in cal.out
+    assert "block merges" in cal.out
+    project.cli("run", "--no-gate")
+    bad = _scores(project)["mentions-credit"]
+    assert bad["status"] == "failed" and "advisory" not in bad["scores"][0]

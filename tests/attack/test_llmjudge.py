@@ -107,3 +107,12 @@ def test_calibration_decides_whether_judge_failures_block(
     project.cli("run", "--no-gate")
     bad = _scores(project)["mentions-credit"]
     assert bad["status"] == "failed" and "advisory" not in bad["scores"][0]
+
+
+def test_votes_that_disagree_are_flagged_unstable(project: Project, demo: DemoServer) -> None:
+    _setup(project, demo, model="demo-judge-split", votes=3)
+    run = project.cli("run", "--no-gate")
+    assert "unstable verdict" in run.err, run.err
+    rec = _scores(project)["mentions-window"]["scores"][0]
+    assert rec["judge"]["votes"] == [True, True, False] and rec["judge"]["unstable"] is True
+    assert rec["passed"] is True and rec["score"] == pytest.approx(2 / 3)

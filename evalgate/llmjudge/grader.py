@@ -20,6 +20,7 @@ from evalgate.model import Case, Response, ScorerSpec
 from evalgate.scorers.registry import ScoreRecord
 
 DEFAULT_SIMILAR_THRESHOLD = 0.8
+DOWN_AFTER = 3  # calls failing in a row before the judge ever answered: stop asking it
 JUDGE_ERROR_PREFIX = "judge: "  # a record the judge could not grade (not a scorer bug)
 
 
@@ -48,17 +49,27 @@ class Judge:
     blocking: bool = False  # calibration met judge.min_agreement
     why_advisory: str = "the judge is not calibrated"
     tally: Tally = field(default_factory=Tally)
+    down: str | None = None  # set once the judge failed DOWN_AFTER times without ever answering
+    _answered: bool = False
+    _unreachable: int = 0
 
     # -- entry point ----------------------------------------------------------------------
     async def grade(
         self, spec: ScorerSpec, response: Response, case: Case, turn: int | None = None
     ) -> ScoreRecord:
         try:
+            if self.down is not None:  # never answered: do not wait out every case's retries
+                raise JudgeError(self.down)
             detail, score, passed, reason = await self._grade(spec, response, case)
         except (JudgeError, prompts.BadVerdict, ValueError) as exc:
             self.tally.errors += 1
+            if isinstance(exc, JudgeError) and not self._answered:
+                self._unreachable += 1
+                if self.down is None and self._unreachable >= DOWN_AFTER:
+                    self.down = f"the judge looks down: its first {DOWN_AFTER} calls failed ({exc})"
             msg = f"{JUDGE_ERROR_PREFIX}{exc}"
             return ScoreRecord(spec.name, 0.0, False, msg, spec.weight, error=msg, turn=turn)
+        self._answered = True
         advisory = not passed and not self.blocking and spec.name != "similar"
         if advisory:
             self.tally.advisory_failures += 1

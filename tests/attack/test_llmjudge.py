@@ -116,3 +116,22 @@ def test_votes_that_disagree_are_flagged_unstable(project: Project, demo: DemoSe
     rec = _scores(project)["mentions-window"]["scores"][0]
     assert rec["judge"]["votes"] == [True, True, False] and rec["judge"]["unstable"] is True
     assert rec["passed"] is True and rec["score"] == pytest.approx(2 / 3)
+
+
+def test_grounded_reads_the_mapped_passages(project: Project, demo: DemoServer) -> None:
+    project.write_config(
+        {
+            "url": f"{demo.url}/v1/copilot",
+            "body": {"message": "{{ input.message }}", "tenantId": "acme"},
+            "response": {"output": "answer", "extra": {"passages": "retrieval.passages"}},
+        },
+        judge={"base_url": f"{demo.url}/v1", "model": "demo-judge"},
+    )
+    case = {"id": "g", "input": {"message": "How long do customers have to ask for a refund?"}}
+    project.write_golden(
+        "g.yaml", {"dataset": "d", "cases": [{**case, "expect": [{"grounded": True}]}]}
+    )
+    run = project.cli("run", "--no-gate")
+    assert run.code == 0, run.err
+    rec = _scores(project)["g"]["scores"][0]
+    assert rec["passed"] is True and "every claim is supported" in rec["reason"]

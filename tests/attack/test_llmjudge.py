@@ -36,7 +36,9 @@ def demo() -> Iterator[DemoServer]:
         server.stop()
 
 
-def _setup(project: Project, demo: DemoServer, **judge: Any) -> None:
+def _setup(
+    project: Project, demo: DemoServer, gate: dict[str, Any] | None = None, **judge: Any
+) -> None:
     project.write_config(
         {
             "url": f"{demo.url}/v1/copilot",
@@ -45,6 +47,7 @@ def _setup(project: Project, demo: DemoServer, **judge: Any) -> None:
             "retries": 0,
         },
         judge={"base_url": f"{demo.url}/v1", "model": "demo-judge", "retries": 0, **judge},
+        **({"gate": gate} if gate else {}),
     )
     project.write_golden("g.yaml", GOLDEN)
 
@@ -90,7 +93,10 @@ def test_a_broken_judge_makes_the_run_inconclusive_not_a_regression(
 def test_calibration_decides_whether_judge_failures_block(
     project: Project, demo: DemoServer
 ) -> None:
-    _setup(project, demo)
+    _setup(project, demo, gate={"min_pass_rate": {"overall": 0.9, "scorer.rubric": 0.9}})
+    before = project.cli("run")
+    assert before.code == 0, before.out + before.err  # uncalibrated: its failure cannot block
+    assert "advisory only: the judge is not calibrated" in before.err
     labels = project.root / "labels.yaml"
     rows = [("'30 days'", "You have 30 days.", "pass"), ("'30 days'", "Two weeks.", "fail")] * 4
     labels.write_text(
@@ -104,7 +110,8 @@ def test_calibration_decides_whether_judge_failures_block(
     assert cal.code == 0, cal.err
     assert "Cohen's kappa       1.000" in cal.out and "TPR (human pass)" in cal.out
     assert "block merges" in cal.out
-    project.cli("run", "--no-gate")
+    after = project.cli("run")
+    assert after.code == 1, after.out + after.err  # calibrated: the same failure blocks
     bad = _scores(project)["mentions-credit"]
     assert bad["status"] == "failed" and "advisory" not in bad["scores"][0]
 

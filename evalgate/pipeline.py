@@ -288,7 +288,7 @@ def run_items(
         )
         async with (
             TargetClient(target, pricing=cfg.pricing, transport=req.transport) as client,
-            open_judge(cfg, req.cases) as judge,
+            open_judge(cfg, req.cases, run_dir) as judge,
         ):
             with ResultsWriter(run_dir) as sink:
                 runner = Runner(

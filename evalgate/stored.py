@@ -145,7 +145,7 @@ def rescore_run(
 
     async def rescore_all(w: ResultsWriter) -> None:
         judged = [by_id[r.case_id] for r in src.results if r.case_id in by_id]
-        async with open_judge(config, judged) if config else _no_judge() as judge:
+        async with open_judge(config, judged, out) if config else _no_judge() as judge:
             for r in src.results:
                 case = by_id.get(r.case_id)
                 if case is not None:

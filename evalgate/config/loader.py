@@ -28,6 +28,7 @@ from evalgate.config.schema import validate
 from evalgate.config.yamlsrc import Doc, load_yaml_file
 from evalgate.errors import ConfigError, Problem
 from evalgate.fsutil import display_path
+from evalgate.llmjudge.checks import judge_config_problems
 
 _DEFAULT_MAPPING = ResponseMapping()
 
@@ -67,6 +68,7 @@ def load_config(
         problems.extend(validate(doc, "config"))
     if not problems:
         problems.extend(_target_problems(doc))
+        problems.extend(judge_config_problems(doc))
     if unset:
         unknown = {p.line for p in unset}
         problems = [p for p in problems if p.file != display or p.line not in unknown]

@@ -5,9 +5,25 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from evalgate.config.model import Config
+from evalgate.config.yamlsrc import Doc
 from evalgate.errors import Problem
 from evalgate.llmjudge import JUDGE_SCORERS
 from evalgate.model import Case, ScorerSpec
+
+
+def judge_config_problems(doc: Doc) -> list[Problem]:
+    """What the schema cannot say about the ``judge:`` block, located in evalgate.yaml."""
+    judge = doc.data.get("judge")
+    url = judge.get("base_url") if isinstance(judge, dict) else None
+    if isinstance(url, str) and not url.lower().startswith(("http://", "https://")):
+        return [
+            doc.problem(
+                ("judge", "base_url"),
+                "judge.base_url must start with http:// or https:// (the API root, e.g."
+                " https://api.openai.com/v1)",
+            )
+        ]
+    return []
 
 
 def _specs(cases: Iterable[Case]) -> Iterable[ScorerSpec]:

@@ -8,6 +8,7 @@ fail the case (see :mod:`.calibration`).
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -101,26 +102,24 @@ class Judge:
             schema, parse = prompts.GROUNDED_SCHEMA, prompts.parse_grounded
             votes = spec.params.get("votes") if isinstance(spec.params, Mapping) else None
         n = int(votes or self.votes)
-        verdicts: list[prompts.Verdict] = []
-        cached = 0
-        for i in range(n):
+
+        async def vote(i: int) -> tuple[prompts.Verdict, bool]:
             key = self._key(spec.name, messages, i)
             hit = self.cache.get(key)
-            if hit is not None:
-                try:
-                    v = prompts.Verdict(bool(hit["passed"]), str(hit["reason"]))
-                    cached += 1
-                    verdicts.append(v)
-                    continue
-                except KeyError:
-                    pass
+            if hit is not None and isinstance(hit.get("passed"), bool):
+                return prompts.Verdict(hit["passed"], str(hit.get("reason", ""))), True
             seed = None if self.client.ep.seed is None else self.client.ep.seed + i
             content, usage = await self.client.chat_json(messages, schema, spec.name, seed)
             self.tally.calls += 1
             self.tally.add(usage)
             v = parse(content)
             self.cache.put(key, {"passed": v.passed, "reason": v.reason})
-            verdicts.append(v)
+            return v, False
+
+        # the votes of one verdict in parallel (judge.concurrency still bounds the calls)
+        got = await asyncio.gather(*(vote(i) for i in range(n)))
+        verdicts = [v for v, _ in got]
+        cached = sum(hit for _, hit in got)
         self.tally.cached += cached
         yes = sum(v.passed for v in verdicts)
         passed = yes * 2 > n  # a tie fails: the judge could not say it passes

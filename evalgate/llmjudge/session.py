@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from evalgate import secrets
 from evalgate.config.model import Config
-from evalgate.errors import ConfigError
+from evalgate.errors import ConfigError, EvalgateError
+from evalgate.fsutil import atomic_write_json
 from evalgate.llmjudge.cache import JudgeCache
 from evalgate.llmjudge.calibration import blocking
 from evalgate.llmjudge.client import Endpoint, JudgeClient
@@ -19,6 +23,7 @@ from evalgate.llmjudge.phase import uses_judge
 from evalgate.model import Case
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
+USAGE_FILE = "judge.json"  # in the run folder: the judge's calls, tokens and cost
 # set by --no-judge-cache (or EVALGATE_NO_JUDGE_CACHE=1): every verdict is asked again
 OPTIONS: dict[str, Any] = {"cache": True, "transport": None}
 
@@ -63,17 +68,38 @@ def make_judge(cfg: Config, ep: Endpoint) -> Judge:
 
 
 @asynccontextmanager
-async def open_judge(cfg: Config, cases: Iterable[Case]) -> AsyncIterator[Judge | None]:
-    """A judge when some case uses a judge scorer (None otherwise); reports its cost at the end."""
+async def open_judge(
+    cfg: Config, cases: Iterable[Case], run_dir: Path | None = None
+) -> AsyncIterator[Judge | None]:
+    """A judge when some case uses a judge scorer (None otherwise). At the end its calls,
+    tokens and cost go to stderr and, with ``run_dir``, to ``judge.json`` there."""
     if not any(uses_judge(c) for c in cases):
         yield None
         return
-    judge = make_judge(cfg, endpoint(cfg))
+    ep = endpoint(cfg)
+    judge = make_judge(cfg, ep)
     try:
         yield judge
     finally:
         await judge.client.aclose()
-        sys.stderr.write(describe(judge.tally, cfg, judge) + "\n")
+        sys.stderr.write(secrets.scrub(describe(judge.tally, cfg, judge)) + "\n")
+        if run_dir is not None:
+            with contextlib.suppress(OSError, EvalgateError):  # the run's results come first
+                atomic_write_json(run_dir / USAGE_FILE, usage_doc(judge, cfg, ep))
+
+
+def usage_doc(judge: Judge, cfg: Config, ep: Endpoint) -> dict[str, Any]:
+    t = judge.tally
+    priced = bool(cfg.judge.pricing.input_per_mtok or cfg.judge.pricing.output_per_mtok)
+    return {
+        "format_version": 1,
+        "judge": {"base_url": ep.base_url, "model": ep.model},
+        "blocking": judge.blocking,
+        "advisory_reason": None if judge.blocking else judge.why_advisory,
+        **asdict(t),
+        "total_tokens": t.input_tokens + t.output_tokens,
+        "cost_usd": round(cost_usd(t, cfg), 6) if priced else None,
+    }
 
 
 def cost_usd(t: Tally, cfg: Config) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 
 from evalgate.demo.server import DemoServer, start_server
 from tests.attack.conftest import Project
+from tests.support.faultserver import FaultServer
 
 GOLDEN = {
     "dataset": "d",
@@ -142,3 +144,57 @@ def test_grounded_reads_the_mapped_passages(project: Project, demo: DemoServer) 
     assert run.code == 0, run.err
     rec = _scores(project)["g"]["scores"][0]
     assert rec["passed"] is True and "every claim is supported" in rec["reason"]
+
+
+def test_the_judge_key_from_the_environment_never_reaches_any_output(
+    project: Project, demo: DemoServer, srv: FaultServer
+) -> None:
+    key = "sk-env-judge-key-5550123"
+    _setup(project, demo)
+    project.write_config(  # no base_url nor api_key: OPENAI_BASE_URL / OPENAI_API_KEY
+        {
+            "url": f"{demo.url}/v1/copilot",
+            "body": {"message": "{{ input.message }}", "tenantId": "acme"},
+            "response": {"output": "answer"},
+        },
+        judge={"model": "m", "retries": 0},
+    )
+    env = {"OPENAI_API_KEY": key, "OPENAI_BASE_URL": srv.url("/status")}  # echoes headers
+    run = project.cli("run", env=env)
+    assert run.code == 3, run.out + run.err
+    assert "HTTP 500" in run.out + run.err
+    files = [p for p in (project.root / ".evalgate").rglob("*") if p.is_file()]
+    for text in [run.out, run.err, *(p.read_text("utf-8", "replace") for p in files)]:
+        assert key not in text
+
+
+def test_a_hanging_judge_ends_in_its_timeout_as_inconclusive(
+    project: Project, demo: DemoServer, srv: FaultServer
+) -> None:
+    _setup(project, demo, base_url=srv.url("/hang"), timeout_s=0.5)
+    run = project.cli("run", timeout=30)
+    assert run.code == 3, run.out + run.err
+    assert "no answer within 0.5 s (judge.timeout_s)" in run.out + run.err
+
+
+def test_judge_tokens_and_cost_are_reported_apart(project: Project, demo: DemoServer) -> None:
+    _setup(project, demo, pricing={"input_per_mtok": 1000.0, "output_per_mtok": 2000.0})
+    run = project.cli("run", "--no-gate", "--out", "r")
+    assert run.code == 0, run.err
+    usage = project.read_json("r/judge.json")
+    assert usage["calls"] == 2 and usage["input_tokens"] > 0 and usage["output_tokens"] > 0
+    expected = (usage["input_tokens"] * 1000 + usage["output_tokens"] * 2000) / 1e6
+    assert usage["cost_usd"] == pytest.approx(expected)
+    assert f"${expected:.4f}" in run.err
+    summary = project.read_json("r/summary.json")
+    assert "judge" not in json.dumps(summary.get("totals", {}))  # the target's totals only
+
+
+def test_a_bad_judge_block_is_a_located_config_error(project: Project, demo: DemoServer) -> None:
+    _setup(project, demo, temperature=5)
+    run = project.cli("validate")
+    assert run.code == 2 and "evalgate.yaml:" in run.out and "temperature" in run.out
+    _setup(project, demo, base_url="ftp://x")
+    run = project.cli("validate")
+    assert run.code == 2 and "evalgate.yaml:" in run.out
+    assert "judge.base_url must start with http:// or https://" in run.out

@@ -89,7 +89,8 @@ class Judge:
     async def _grade(
         self, spec: ScorerSpec, response: Response, case: Case
     ) -> tuple[dict[str, Any], float, bool, str]:
-        answer = response.output or ""
+        out = response.output
+        answer = out if isinstance(out, str) else "" if out is None else repr(out)
         if spec.name == "similar":
             return await self._similar(spec.params, answer)
         if spec.name == "rubric":
@@ -145,6 +146,8 @@ class Judge:
         else:
             reference = str(params["reference"])
             threshold = float(params.get("threshold", DEFAULT_SIMILAR_THRESHOLD))
+        if not answer.strip():
+            return {"cosine": 0.0, "cached": 0}, 0.0, False, "the answer is empty"
         key = self._key("similar", [{"reference": reference, "answer": answer}], 0)
         hit = self.cache.get(key)
         cos = hit.get("cosine") if hit else None
@@ -196,6 +199,6 @@ def _passages(params: Any, response: Response) -> list[str]:
 def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
     dot = sum(x * y for x, y in zip(a, b, strict=True))
     na, nb = math.sqrt(sum(x * x for x in a)), math.sqrt(sum(y * y for y in b))
-    if na == 0 or nb == 0 or not math.isfinite(dot):
-        raise JudgeError("the embeddings reply holds a zero or non-finite vector")
-    return dot / (na * nb)
+    if not all(math.isfinite(v) for v in (dot, na, nb)):
+        raise JudgeError("the embeddings reply holds a non-finite vector")
+    return 0.0 if na == 0 or nb == 0 else dot / (na * nb)  # a zero vector shares nothing

@@ -50,8 +50,10 @@ def load_project(
     problems.extend(registry.load_entry_points())
     paths = list(goldens) if goldens else [config.resolve(g) for g in config.goldens]
     from evalgate.config.template_check import case_reads, template_problems
+    from evalgate.llmjudge.checks import judge_problems
 
     gs = load_goldens(paths, registry, case_reads(config))
     if not gs.problems:
         problems.extend(template_problems(config, gs.cases))
+        problems.extend(judge_problems(config, gs.cases))
     return Project(config, gs, tuple(scorer_dirs), tuple(problems) + gs.problems)

@@ -10,6 +10,7 @@ the few cases they show in detail (:func:`read_details`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Hashable
 from dataclasses import replace
 from pathlib import Path
@@ -39,8 +40,9 @@ class _Shared:
         return self.get(("s", s), s)
 
     def score(self, s: ScoreRecord) -> ScoreRecord:
-        key = ("score", s.scorer, s.score, s.passed, s.reason, s.weight, s.error, s.turn)
-        return self.get(key, s)
+        judge = json.dumps(s.judge, sort_keys=True, default=str) if s.judge else None
+        key = (s.scorer, s.score, s.passed, s.reason, s.weight, s.error, s.turn, s.advisory, judge)
+        return self.get(("score", *key), s)
 
     def response(self, r: Response | None) -> Response | None:
         if r is None:

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from evalgate.events import CallEvent, CallListener, CaseEvent, CaseListener
+from evalgate.llmjudge.phase import score_case_async, scored_outcome
 from evalgate.model import JSON, Case, Response
 from evalgate.outage import OutageWatch
 from evalgate.results import CaseResult, TurnRecord
-from evalgate.scoring import score_case
 from evalgate.target import CallResult, TemplateContext, extend_history
 
 
@@ -97,6 +97,7 @@ class Runner:
     # calls stops a run whose endpoint had answered; None: only a never-answering one stops
     tolerated: int | None = None
     abort_reason: str | None = None  # set when the endpoint looks down: stop early
+    judge: Any = None  # an evalgate.llmjudge Judge: judge-graded scorers are awaited
 
     async def run(self, items: Iterable[WorkItem]) -> None:
         it = iter(items)
@@ -210,12 +211,12 @@ class Runner:
                 score=None,
                 error=f"{where}{last.error or last.outcome}",
             )
-        cs = score_case(case, responses)
+        cs = await score_case_async(case, responses, self.judge)
         if cs.error is not None:
             return CaseResult(
                 **common,
                 status="error",
-                outcome="success",
+                outcome=scored_outcome(cs),
                 passed=False,
                 score=None,
                 scores=cs.records,

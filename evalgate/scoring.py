@@ -49,20 +49,24 @@ def score_case(
 
 
 def combine(records: Sequence[ScoreRecord], threshold: float | None = None) -> CaseScore:
-    """Weighted mean and pass/fail of a case's score records."""
+    """Weighted mean and pass/fail of a case's score records.
+
+    Advisory records (an uncalibrated judge's failures) are kept but neither score nor fail.
+    """
     errors = [
         r.error if r.error.startswith("scorer '") else f"{r.scorer}: {r.error}"
         for r in records
         if r.error is not None
     ]
-    total_weight = sum(max(r.weight, 0.0) for r in records)
-    if not records:
+    scored = [r for r in records if not r.advisory]
+    total_weight = sum(max(r.weight, 0.0) for r in scored)
+    if not scored:
         score = 1.0
     elif total_weight > 0:
-        score = sum(r.score * max(r.weight, 0.0) for r in records) / total_weight
+        score = sum(r.score * max(r.weight, 0.0) for r in scored) / total_weight
     else:
-        score = sum(r.score for r in records) / len(records)
-    passed = all(r.passed for r in records) and not errors
+        score = sum(r.score for r in scored) / len(scored)
+    passed = all(r.passed for r in scored) and not errors
     if threshold is not None and score < threshold:
         passed = False
     return CaseScore(score, passed, tuple(records), error="; ".join(errors) or None)

@@ -6,7 +6,13 @@ from typing import Literal, get_args
 
 # how the call went (whatever the answer was worth)
 Outcome = Literal[
-    "success", "timeout", "rate_limited", "http_error", "connection_error", "invalid_response"
+    "success",
+    "timeout",
+    "rate_limited",
+    "http_error",
+    "connection_error",
+    "invalid_response",
+    "judge_error",  # the target answered; the LLM judge could not give a verdict
 ]
 # what a result counts as: quality (passed/failed), an error (the endpoint or a scorer
 # failed), or skipped

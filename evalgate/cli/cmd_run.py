@@ -78,9 +78,15 @@ def register(app: typer.Typer) -> None:
             help="Stop calling after this long (e.g. 900, 90s, 15m, 1h; 0 or none: no limit)"
             " and end inconclusive (exit 3), keeping what finished. Default: target.run_budget_s.",
         ),
+        no_judge_cache: bool = typer.Option(
+            False, "--no-judge-cache", help="Ask the LLM judge again instead of reusing verdicts."
+        ),
     ) -> int:
         """Run the goldens against the target, score them, gate against the baseline, report."""
         from evalgate.engine.selection import Selection
+        from evalgate.llmjudge.session import OPTIONS as JUDGE_OPTIONS
+
+        JUDGE_OPTIONS["cache"] = not no_judge_cache
         from evalgate.runner import parse_shard
 
         if resume is not None and out is not None and resume != out:

@@ -58,14 +58,20 @@ def register(app: typer.Typer) -> None:
         no_gate: bool = typer.Option(False, "--no-gate", help="Report results without gating."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the verdict line."),
         as_json: bool = typer.Option(False, "--json", help="Print the summary JSON on stdout."),
+        no_judge_cache: bool = typer.Option(
+            False, "--no-judge-cache", help="Ask the LLM judge again instead of reusing verdicts."
+        ),
     ) -> int:
         """Re-apply the current goldens' scorers to a stored run (no endpoint calls)."""
         from evalgate.engine.stored import rescore_run
+        from evalgate.llmjudge.session import OPTIONS as JUDGE_OPTIONS
+
+        JUDGE_OPTIONS["cache"] = not no_judge_cache
 
         project = load_checked_project(config_path(config))
         target = out or run.with_name(run.name + "-rescored")
         with ExitStack() as hold:
-            output = rescore_run(run, project.goldens.cases, target, hold)
+            output = rescore_run(run, project.goldens.cases, target, hold, project.config)
             sys.stderr.write(f"rescored {len(output.results)} result(s) into {target}\n")
             return _judge_and_finish(
                 project.config, output, baseline, no_gate, None, quiet, as_json

@@ -62,6 +62,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("cmd_langfuse", "Import production traces as golden cases."),
     "export": ("cmd_langfuse", "Export runs to other tools."),
     "demo": ("cmd_demo", "Show the whole loop on the built-in reference middleware."),
+    "judge": ("cmd_judge", "The LLM judge of model-graded scorers."),
 }
 _SETTINGS: dict[str, Any] = dict(
     add_completion=False,

@@ -16,6 +16,7 @@ from evalgate.config.model import (
     CanaryConfig,
     Config,
     GateConfig,
+    JudgeConfig,
     LangfuseConfig,
     Pricing,
     RedactConfig,
@@ -28,6 +29,7 @@ from evalgate.config.schema import validate
 from evalgate.config.yamlsrc import Doc, load_yaml_file
 from evalgate.errors import ConfigError, Problem
 from evalgate.fsutil import display_path
+from evalgate.llmjudge.checks import judge_config_problems
 
 _DEFAULT_MAPPING = ResponseMapping()
 
@@ -68,6 +70,7 @@ def load_config(
     if not problems:
         problems.extend(_target_problems(doc))
         problems.extend(_header_problems(doc, interp.empty))
+        problems.extend(judge_config_problems(doc))
     if unset:
         unknown = {p.line for p in unset}
         problems = [p for p in problems if p.file != display or p.line not in unknown]
@@ -156,6 +159,8 @@ def _register_header_secrets(data: Mapping[str, Any]) -> None:
     masking.register(str(v) for k, v in headers.items() if masking.SENSITIVE_HEADER.search(str(k)))
     lf = data.get("langfuse") or {}
     masking.register(str(lf[k]) for k in ("public_key", "secret_key") if lf.get(k))
+    judge = data.get("judge") or {}
+    masking.register([str(judge["api_key"])] if judge.get("api_key") else [])
 
 
 def _mapping(d: Mapping[str, Any] | None) -> ResponseMapping:
@@ -163,6 +168,11 @@ def _mapping(d: Mapping[str, Any] | None) -> ResponseMapping:
         return _DEFAULT_MAPPING
     kw = {k: v for k, v in d.items() if k != "extra"}
     return ResponseMapping(**kw, extra=dict(d.get("extra") or {}))
+
+
+def _judge(j: Mapping[str, Any]) -> JudgeConfig:
+    kw = {k: v for k, v in j.items() if k != "pricing"}
+    return JudgeConfig(**kw, pricing=Pricing(**(j.get("pricing") or {})))
 
 
 def _build(
@@ -225,6 +235,7 @@ def _build(
             **({"max_chunk_chars": rd["max_chunk_chars"]} if "max_chunk_chars" in rd else {}),
         ),
         telemetry=TelemetryConfig(**(data.get("telemetry") or {})),
+        judge=_judge(data.get("judge") or {}),
         path=path.resolve(),
         root=root,
         secrets=env_secrets,

@@ -124,6 +124,30 @@ class TelemetryConfig:
 
 
 @dataclass(frozen=True)
+class JudgeConfig:
+    """The LLM judge (any OpenAI-compatible server) for model-graded scorers; see docs/judge.md.
+
+    ``base_url``/``api_key`` fall back to ``OPENAI_BASE_URL``/``OPENAI_API_KEY`` when unset.
+    """
+
+    base_url: str | None = None
+    model: str | None = None
+    api_key: str | None = None
+    embedding_model: str | None = None
+    temperature: float = 0.0
+    seed: int | None = 0
+    max_tokens: int = 512
+    timeout_s: float = 60.0
+    retries: int = 2
+    concurrency: int = 4
+    votes: int = 1
+    min_agreement: float = 0.6  # Cohen's kappa a calibration must reach for failures to block
+    calibration: str = ".evalgate/judge-calibration.json"
+    cache_dir: str = ".evalgate/judge-cache"
+    pricing: Pricing = field(default_factory=Pricing)
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole of ``evalgate.yaml``, with paths resolved against ``root``."""
 
@@ -139,6 +163,7 @@ class Config:
     langfuse: LangfuseConfig = field(default_factory=LangfuseConfig)
     redact: RedactConfig = field(default_factory=RedactConfig)
     telemetry: TelemetryConfig = field(default_factory=TelemetryConfig)
+    judge: JudgeConfig = field(default_factory=JudgeConfig)
     path: Path | None = None
     root: Path = field(default_factory=Path.cwd)
     secrets: frozenset[str] = frozenset()  # values that came from the environment

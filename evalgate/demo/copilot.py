@@ -201,6 +201,7 @@ def answer(
         "retrieval": {
             "doc_ids": [h.article.id for h in reply.hits],
             "titles": [h.article.title for h in reply.hits],
+            "passages": [h.article.body for h in reply.hits],  # for the grounded judge scorer
             "chunk_count": sum(h.chunks for h in reply.hits),
             "top_score": reply.hits[0].score if reply.hits else 0.0,
         },

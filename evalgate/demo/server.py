@@ -1,8 +1,9 @@
 """The demo copilot over real HTTP, on the standard library's threading server.
 
-Routes: ``POST /v1/copilot``, ``GET /healthz``, ``GET``/``POST /admin/config``. Built to be
-driven hard by benchmarks: a large listen backlog, HTTP/1.1 keep-alive with Content-Length,
-one ``sendall`` per response, no per-request logging.
+Routes: ``POST /v1/copilot``, ``GET /healthz``, ``GET``/``POST /admin/config``, and a
+deterministic OpenAI-compatible judge: ``POST /v1/chat/completions``, ``/v1/embeddings``.
+Built to be driven hard by benchmarks: a large listen backlog, HTTP/1.1 keep-alive with
+Content-Length, one ``sendall`` per response, no per-request logging.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from evalgate.demo import judge
 from evalgate.demo.copilot import BadRequest, answer, parse_history
 from evalgate.demo.state import Sessions, Settings
 
@@ -115,6 +117,11 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if path == "/v1/copilot":
                 self._copilot()
+            elif path in ("/v1/chat/completions", "/v1/embeddings"):  # the demo LLM judge
+                body = self._json(self._read())
+                if not isinstance(body, dict):
+                    raise BadRequest("the request body must be a JSON object")
+                self._send(200, judge.chat(body) if "chat" in path else judge.embeddings(body))
             elif path == "/admin/config":
                 body = self._json(self._read())
                 with self.server.settings_lock:

@@ -27,6 +27,7 @@ from evalgate.errors import ConfigError, UsageError
 from evalgate.events import CallListener, CaseListener
 from evalgate.fsutil import atomic_write_json
 from evalgate.gate.verdict import Verdict
+from evalgate.llmjudge.session import open_judge
 from evalgate.model import Case
 from evalgate.outage import error_budget
 from evalgate.results import CaseResult, ResultsWriter, read_results
@@ -226,7 +227,10 @@ def run_items(
         target = (
             cfg.target if req.concurrency is None else replace(cfg.target, concurrency=concurrency)
         )
-        async with TargetClient(target, pricing=cfg.pricing, transport=req.transport) as client:
+        async with (
+            TargetClient(target, pricing=cfg.pricing, transport=req.transport) as client,
+            open_judge(cfg, req.cases, run_dir) as judge,
+        ):
             with ResultsWriter(run_dir) as sink:
                 runner = Runner(
                     client,
@@ -237,6 +241,7 @@ def run_items(
                     req.on_case,
                     total=count,
                     tolerated=error_budget(cfg.gate.max_error_rate, count),
+                    judge=judge,
                 )
                 if not await _within_budget(req, runner.run(items)):
                     aborted.append(_out_of_time(req, run_dir, runner.done, count))

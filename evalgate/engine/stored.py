@@ -3,20 +3,24 @@ reference (``compare``). The engine judges what these return (:func:`~.core.gate
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from contextlib import ExitStack
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import ExitStack, asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from evalgate.config.model import Config
 from evalgate.engine.execution import RUN_FILE, RunOutput, new_run_id, now_iso
 from evalgate.errors import ConfigError, UsageError
 from evalgate.fsutil import atomic_write_json
 from evalgate.gate.baseline import Baseline, baseline_from_run
+from evalgate.llmjudge.grader import Judge
+from evalgate.llmjudge.phase import score_case_async, scored_outcome
+from evalgate.llmjudge.session import open_judge
 from evalgate.model import Case
 from evalgate.results import CaseResult, ResultsWriter, read_results
 from evalgate.runlock import ensure_idle, hold_run_dir
-from evalgate.scoring import score_case
 from evalgate.shards import check_merge
 from evalgate.summary import RunMeta, build_summary, read_summary
 
@@ -135,33 +139,48 @@ def copy_run(src: RunOutput, out: Path, hold: ExitStack | None = None) -> RunOut
 
 
 def rescore_run(
-    run_dir: Path, cases: Sequence[Case], out: Path, hold: ExitStack | None = None
+    run_dir: Path,
+    cases: Sequence[Case],
+    out: Path,
+    hold: ExitStack | None = None,
+    config: Config | None = None,
 ) -> RunOutput:
-    """Re-apply the current goldens' scorers to the responses stored in a run."""
+    """Re-apply the current goldens' scorers to the responses stored in a run.
+
+    With ``config``, judge-graded scorers ask its judge (cached verdicts cost nothing).
+    """
     src = load_run(run_dir)
     by_id = {c.id: c for c in cases}
     run_id = new_run_id()
     _new_dir(out, run_id, {"rescored_from": str(run_dir)}, hold)
-    missing: list[str] = []
+    missing = sorted({r.case_id for r in src.results if r.case_id not in by_id})
+
+    async def rescore_all(w: ResultsWriter) -> None:
+        judged = [by_id[r.case_id] for r in src.results if r.case_id in by_id]
+        async with open_judge(config, judged, out) if config else _no_judge() as judge:
+            for r in src.results:
+                case = by_id.get(r.case_id)
+                if case is not None:
+                    w.write(await _rescore(r, case, judge))
+
     with ResultsWriter(out) as w:
-        for r in src.results:
-            case = by_id.get(r.case_id)
-            if case is None:
-                missing.append(r.case_id)
-                continue
-            w.write(_rescore(r, case))
+        asyncio.run(rescore_all(w))
     if missing:
         import sys
 
         sys.stderr.write(
-            f"left out {len(set(missing))} case(s) no longer in the goldens: "
-            f"{', '.join(sorted(set(missing))[:5])}\n"
+            f"left out {len(missing)} case(s) no longer in the goldens: {', '.join(missing[:5])}\n"
         )
     meta = replace(src.meta, run_id=run_id, finished_at=now_iso())
     return RunOutput(out, run_id, read_results(out), meta, src.interrupted)
 
 
-def _rescore(r: CaseResult, case: Case) -> CaseResult:
+@asynccontextmanager
+async def _no_judge() -> AsyncIterator[None]:
+    yield None
+
+
+async def _rescore(r: CaseResult, case: Case, judge: Judge | None) -> CaseResult:
     base = replace(
         r,
         content_hash=case.content_hash,
@@ -171,7 +190,7 @@ def _rescore(r: CaseResult, case: Case) -> CaseResult:
         threshold=case.threshold,
         weight=case.weight,
     )
-    if r.status in ("error", "skipped"):
+    if r.status in ("error", "skipped") and r.outcome != "judge_error":  # the judge: ask again
         return base
     responses = r.responses
     expected = len(case.turns) if case.turns else 1
@@ -185,13 +204,20 @@ def _rescore(r: CaseResult, case: Case) -> CaseResult:
             error=f"stored run has {len(responses)} turn(s), the case now has"
             f" {expected}; re-run it",
         )
-    cs = score_case(case, responses)
+    cs = await score_case_async(case, responses, judge)
     if cs.error is not None:
         return replace(
-            base, status="error", passed=False, score=None, scores=cs.records, error=cs.error
+            base,
+            status="error",
+            outcome=scored_outcome(cs),
+            passed=False,
+            score=None,
+            scores=cs.records,
+            error=cs.error,
         )
     return replace(
         base,
+        outcome="success",
         status="passed" if cs.passed else "failed",
         passed=cs.passed,
         score=cs.score,

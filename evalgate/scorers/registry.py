@@ -33,6 +33,7 @@ _BUILTIN_MODULES = (
     "evalgate.scorers.tools",
     "evalgate.scorers.schema",
     "evalgate.scorers.budget",
+    "evalgate.llmjudge.scorers",
 )
 
 
@@ -265,6 +266,8 @@ class ScoreRecord:
     weight: float = 1.0
     error: str | None = None
     turn: int | None = None
+    advisory: bool = False  # a failure that is reported but does not fail the case
+    judge: Mapping[str, JSON] | None = None  # an LLM judge's votes, agreement, cache use
 
     def to_dict(self) -> dict[str, JSON]:
         d: dict[str, JSON] = {
@@ -278,6 +281,10 @@ class ScoreRecord:
             d["error"] = self.error
         if self.turn is not None:
             d["turn"] = self.turn
+        if self.advisory:
+            d["advisory"] = True
+        if self.judge is not None:
+            d["judge"] = dict(self.judge)
         return d
 
     @classmethod
@@ -290,6 +297,8 @@ class ScoreRecord:
             weight=float(d.get("weight", 1.0)),
             error=d.get("error"),
             turn=d.get("turn"),
+            advisory=d.get("advisory") is True,
+            judge=d["judge"] if isinstance(d.get("judge"), dict) else None,
         )
 
 

@@ -1,0 +1,62 @@
+"""The runner's async scoring phase: judge-graded scorers are awaited, the rest run as before."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from evalgate.llmjudge import JUDGE_SCORERS
+from evalgate.llmjudge.grader import JUDGE_ERROR_PREFIX, Judge
+from evalgate.model import Case, Response, ScorerSpec
+from evalgate.scorers.registry import REGISTRY, Registry, ScoreRecord, apply_scorer
+from evalgate.scoring import CaseScore, combine, score_case
+from evalgate.status import Outcome
+
+
+def scored_outcome(cs: CaseScore) -> Outcome:
+    """The outcome of a case whose call succeeded: ``judge_error`` when only the judge failed
+    (an outage or garbage verdicts: counted in the error rate, exit 3 past it), else ``success``
+    (a scorer bug, if any, stays a scorer error: exit 2)."""
+    errors = [r.error for r in cs.records if r.error is not None]
+    if errors and all(e.startswith(JUDGE_ERROR_PREFIX) for e in errors):
+        return "judge_error"
+    return "success"
+
+
+def uses_judge(case: Case) -> bool:
+    specs = [*case.expect, *(s for t in case.turns for s in t.expect)]
+    return any(s.name in JUDGE_SCORERS for s in specs)
+
+
+async def score_case_async(
+    case: Case,
+    responses: Sequence[Response],
+    judge: Judge | None,
+    registry: Registry = REGISTRY,
+) -> CaseScore:
+    """Like :func:`evalgate.scoring.score_case`, awaiting the judge for its scorers.
+
+    Without a judge (or a case that uses none) it is exactly ``score_case``: a judge scorer
+    then gives an ``error`` record saying that no judge is configured.
+    """
+    if judge is None or not uses_judge(case):
+        return score_case(case, responses, registry)
+    if not responses:
+        return CaseScore(0.0, False, (), error="no response to score")
+
+    async def one(s: ScorerSpec, response: Response, turn: int | None) -> ScoreRecord:
+        if s.name in JUDGE_SCORERS and registry.get(s.name) is REGISTRY.get(s.name):
+            return await judge.grade(s, response, case, turn)
+        return apply_scorer(s, response, case, registry, turn=turn)
+
+    records: list[ScoreRecord] = []
+    if case.turns:
+        for i, turn in enumerate(case.turns):
+            if i >= len(responses):
+                missing = f"turn {i} has no response ({len(responses)} for {len(case.turns)} turns)"
+                return CaseScore(0.0, False, tuple(records), error=missing)
+            records.extend([await one(s, responses[i], i) for s in turn.expect])
+        last = responses[len(case.turns) - 1]
+        records.extend([await one(s, last, None) for s in case.expect])
+    else:
+        records.extend([await one(s, responses[0], None) for s in case.expect])
+    return combine(records, case.threshold)

@@ -139,9 +139,10 @@ def record_baseline(
             "not recording a baseline: no case of this run was scored (every case was skipped"
             " or errored), so there is nothing to compare later runs with"
         )
-    path = store.save(baseline)
+    path, grown = store.record(baseline, cfg.gate.baseline_samples)
     sys.stderr.write(
-        f"recorded baseline {baseline.prompt_version!r} ({len(baseline.cases)} cases) in {path}\n"
+        f"recorded baseline {baseline.prompt_version!r} ({len(baseline.cases)} cases) in {path}"
+        f" ({grown.samples} of at most {cfg.gate.baseline_samples} runs in its history)\n"
     )
     if promote:
         store.promote(baseline.prompt_version)

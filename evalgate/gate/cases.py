@@ -10,6 +10,11 @@ that any of them blocks an unchanged run within this rule's share of ``alpha``: 
 the cases tagged with ``critical_tags`` (a small family, so each gets a larger share), half for
 the others (all of it when one family is empty).
 
+A critical case is never left ungated: while the baseline holds too few repeats of it for the
+test to ever reach its level (one recorded run, typically), a critical case that passed in the
+baseline and fails now blocks outright, as a strict rule, and the message says to grow the
+history.
+
 The history also says which cases are flaky (their verdict flipped between recorded runs);
 they are reported, and with ``gate.quarantine`` set, those flipping at least that often are
 quarantined: listed, and left out of this rule (the drop test still counts them, weighed by
@@ -18,6 +23,7 @@ their measured noise).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 from evalgate.config.model import GateConfig
@@ -75,11 +81,19 @@ def case_rule(
             for c in family
             if passes(baseline.cases[c].pass_rate) and not passes(confirmed[c].pass_rate)
         ]
+        strict = [
+            c
+            for c in cand
+            if kind == CRITICAL and _untestable(c, confirmed, baseline, share, len(family))
+        ]
+        cand = [c for c in cand if c not in strict]
         pv = [_p(confirmed[c], baseline.cases[c]) for c in cand]
         for cid, rejected in zip(cand, samples.holm(pv, share, len(family)), strict=True):
             (hits if rejected else weak).append(cid)
         if hits:
             reasons.append(_blocking(kind, hits, confirmed, baseline, share, len(family)))
+        if strict:
+            reasons.append(_strict(strict, confirmed, baseline))
     if weak:
         shown = [_counts(c, confirmed, baseline) for c in weak]
         reasons.append(
@@ -96,6 +110,27 @@ def case_rule(
     reasons += _flaky_notes(ids, q, baseline)
     info: dict[str, object] = {"case_alpha": case_alpha(cfg), "quarantined": len(q)}
     return reasons, info
+
+
+def _untestable(
+    cid: str, confirmed: Mapping[str, CaseStats], baseline: Baseline, share: float, family: int
+) -> bool:
+    """Too little history for the test to ever block this case, even had it never failed."""
+    m_b, m_c = baseline.cases[cid].n, confirmed[cid].n
+    return 1.0 / math.comb(m_b + m_c, m_c) > share / max(1, family)
+
+
+def _strict(hits: list[str], confirmed: Mapping[str, CaseStats], baseline: Baseline) -> Reason:
+    detail = ", ".join(_counts(c, confirmed, baseline) for c in hits[:MAX_NAMED])
+    more = f" and {len(hits) - MAX_NAMED} more" if len(hits) > MAX_NAMED else ""
+    return Reason(
+        CRITICAL,
+        f"critical cases passed in the baseline and fail now: {detail}{more}. The baseline's"
+        " history is too short to measure their noise, so any such failure blocks; recording"
+        " more runs of main (--record-baseline) lets the gate tell a flaky case from a broken"
+        " one",
+        tuple(hits),
+    )
 
 
 def _p(s: CaseStats, b: BaselineCase) -> float:

@@ -13,6 +13,7 @@ from evalgate.errors import ConfigError
 from evalgate.gate.policy import evaluate, flipped_cases, merge_stats
 from evalgate.gate.rules import NO_RESULTS, names
 from evalgate.gate.verdict import (
+    BROKEN,
     CASE_FAILED,
     CRITICAL,
     ERROR_RATE,
@@ -110,16 +111,31 @@ def test_critical_case_flip_fails_and_reports_counts() -> None:
 
 def test_one_recorded_run_cannot_tell_a_broken_case_from_a_flaky_one() -> None:
     three = [True, True, True]
-    base = run(
-        stats("login", three, tags=["critical"]), *(stats(f"c{i}", three) for i in range(30))
-    )
-    cand = dict(base, login=stats("login", [False, False, False], tags=["critical"]))
+    base = run(stats("faq", three), *(stats(f"c{i}", three) for i in range(60)))
+    cand = dict(base, faq=stats("faq", [False, False, False]))
     v = evaluate(cand, baseline_of(base), CFG)
-    assert v.status == PASS
+    assert v.status == PASS  # 3/3 then 0/3 is what a 50% case does now and then
     (note,) = [r for r in v.reasons if "within what their recorded noise" in r.message]
-    msg, cases = note.message, note.cases
-    assert cases == ("login",) and not note.blocking
-    assert "login (baseline 3/3 over 1 runs, now 0/3)" in msg
+    assert note.cases == ("faq",) and not note.blocking
+    assert "faq (baseline 3/3 over 1 runs, now 0/3)" in note.message
+    # ten recorded runs show it stable: now it is broken
+    worse = dict(base, faq=stats("faq", [False] * 5))  # with two confirmation re-runs
+    assert reason(evaluate(worse, grown(base, 10), CFG), BROKEN)[1] == ("faq",)
+
+
+def test_a_critical_case_with_too_short_a_history_is_held_to_the_strict_rule() -> None:
+    base = run(stats("login", tags=["critical"]), *(stats(f"c{i}") for i in range(60)))
+    cand = dict(base, login=stats("login", [False], tags=["critical"]))
+    v = evaluate(cand, baseline_of(base), CFG)
+    msg, cases = reason(v, CRITICAL)
+    assert v.status == FAIL and cases == ("login",) and "too short" in msg
+    # with a history long enough to measure, the test decides
+    flaky = {c: s for c, s in base.items()}
+    flaky["login"] = stats("login", [True, True, False, True, False], tags=["critical"])
+    now = dict(base, login=stats("login", [False] * 5, tags=["critical"]))
+    assert CRITICAL not in kinds(evaluate(now, grown(flaky, 10), CFG))  # 30/50 before: noise
+    msg, _ = reason(evaluate(now, grown(base, 10), CFG), CRITICAL)  # 10/10 before: broken
+    assert "Fisher" in msg and "too short" not in msg
 
 
 def test_confirmation_clears_an_unlucky_sample_but_not_a_regression() -> None:

@@ -1,0 +1,57 @@
+"""The per-case rule: flaky cases reported by flip rate, quarantine, Holm across cases."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from evalgate.config.model import GateConfig
+from evalgate.gate.baseline import Baseline, grow
+from evalgate.gate.policy import evaluate
+from evalgate.gate.verdict import BROKEN, FAIL, PASS
+from tests.gate.helpers import baseline_of, run, stats
+
+CFG = GateConfig()
+OTHERS = [stats(f"c{i:02d}", [True] * 3) for i in range(60)]
+
+
+def history(*runs: dict[str, bool]) -> Baseline:
+    """A baseline grown from runs that set the listed cases' outcomes (3 repeats each)."""
+    base: Baseline | None = None
+    for outcomes in runs:
+        cases = [stats(c, [ok] * 3) for c, ok in outcomes.items()]
+        base = grow(base, baseline_of(run(*OTHERS, *cases)), 10)
+    assert base is not None
+    return base
+
+
+def test_flaky_cases_are_listed_most_flips_first() -> None:
+    b = history(*({"faq": i % 2 == 0, "tos": i < 5} for i in range(8)))
+    v = evaluate(run(*OTHERS, stats("faq", [True] * 3), stats("tos", [True] * 3)), b, CFG)
+    (note,) = [r for r in v.reasons if "flaky in the baseline" in r.message]
+    assert note.cases == ("faq", "tos") and not note.blocking
+    assert "faq (flips 100% of 8 runs, passed 12/24)" in note.message
+
+
+def test_a_broken_case_blocks_unless_quarantined_as_flaky() -> None:
+    # "faq" passed in 9 of 10 recorded runs, failing once; now it fails 3 repeats and 4 re-runs
+    b = history(*({"faq": i != 3} for i in range(10)))
+    now = run(*OTHERS, stats("faq", [False] * 7))
+    v = evaluate(now, b, CFG)
+    assert v.status == FAIL and any(r.kind == BROKEN and r.cases == ("faq",) for r in v.reasons)
+    quarantined = evaluate(now, b, dataclasses.replace(CFG, quarantine=0.2))
+    assert quarantined.status == PASS  # flips 2 of 9 transitions (22%) >= 20%
+    assert any("quarantined" in r.message and r.cases == ("faq",) for r in quarantined.reasons)
+    assert evaluate(now, b, dataclasses.replace(CFG, quarantine=0.5)).status == FAIL
+
+
+def test_holm_keeps_many_noisy_flips_from_blocking() -> None:
+    # ten cases that pass 2 of 3 in every recorded run each fail 1 of 3 now: noise
+    flaky = [stats(f"f{i}", [True, True, False]) for i in range(10)]
+    b = grow(
+        grow(baseline_of(run(*OTHERS, *flaky)), baseline_of(run(*OTHERS, *flaky)), 10),
+        baseline_of(run(*OTHERS, *flaky)),
+        10,
+    )
+    now = run(*OTHERS, *(stats(f"f{i}", [True, False, False]) for i in range(10)))
+    kinds = {r.kind for r in evaluate(now, b, CFG).reasons if r.blocking}
+    assert BROKEN not in kinds

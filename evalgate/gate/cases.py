@@ -10,9 +10,13 @@ that any of them blocks an unchanged run within this rule's share of ``alpha``: 
 the cases tagged with ``critical_tags`` (a small family, so each gets a larger share), half for
 the others (all of it when one family is empty).
 
-A critical case is never left ungated: while the baseline holds too few repeats of it for the
-test to ever reach its level (one recorded run, typically), a critical case that passed in the
-baseline and fails now blocks outright, as a strict rule, and the message says to grow the
+A critical case is never left ungated. While the baseline holds too few repeats of it for
+Fisher's test to ever reach its level (one recorded run, typically), its own history cannot
+measure its noise, so the endpoint's is used: the failure rate of the run's other shared cases
+that passed in the baseline (a one-sided 95% upper bound), and the case's candidate pass count
+is tested against a binomial at that rate (valid when the critical case is no flakier than the
+typical case). If those cases show no failure at all (a deterministic endpoint), a critical case
+that passed in the baseline and fails now blocks outright, and the message says to grow the
 history.
 
 The history also says which cases are flaky (their verdict flipped between recorded runs);
@@ -60,9 +64,17 @@ def _describe(cid: str, b: BaselineCase) -> str:
 
 
 def case_rule(
-    confirmed: Mapping[str, CaseStats], baseline: Baseline, cfg: GateConfig
+    confirmed: Mapping[str, CaseStats],
+    baseline: Baseline,
+    cfg: GateConfig,
+    run: Mapping[str, CaseStats] | None = None,
 ) -> tuple[list[Reason], dict[str, object]]:
-    """Blocking reasons for broken cases, notes on flaky and quarantined ones, and figures."""
+    """Blocking reasons for broken cases, notes on flaky and quarantined ones, and figures.
+
+    ``confirmed``: the run merged with its confirmation re-runs; ``run``: the run as it was
+    (default ``confirmed``), which measures the endpoint's noise for short histories.
+    """
+    run = confirmed if run is None else run
     crit_tags = set(cfg.critical_tags)
     ids = [cid for cid, s in sorted(confirmed.items()) if shared(s, baseline) and s.n > 0]
     q = [cid for cid in ids if quarantined(baseline.cases[cid], cfg)]
@@ -81,13 +93,21 @@ def case_rule(
             for c in family
             if passes(baseline.cases[c].pass_rate) and not passes(confirmed[c].pass_rate)
         ]
-        strict = [
+        short = [
             c
             for c in cand
             if kind == CRITICAL and _untestable(c, confirmed, baseline, share, len(family))
         ]
+        failures, repeats = _endpoint_noise(run, baseline, set(short))
+        strict = short if failures == 0 else []  # the endpoint shows no noise at all
+        pv = [
+            _pooled_p(confirmed[c], failures, repeats)
+            if c in short
+            else _p(confirmed[c], baseline.cases[c])
+            for c in cand
+            if c not in strict
+        ]
         cand = [c for c in cand if c not in strict]
-        pv = [_p(confirmed[c], baseline.cases[c]) for c in cand]
         for cid, rejected in zip(cand, samples.holm(pv, share, len(family)), strict=True):
             (hits if rejected else weak).append(cid)
         if hits:
@@ -133,6 +153,26 @@ def _strict(hits: list[str], confirmed: Mapping[str, CaseStats], baseline: Basel
     )
 
 
+def _endpoint_noise(
+    run: Mapping[str, CaseStats], baseline: Baseline, leave_out: set[str]
+) -> tuple[int, int]:
+    """Failed and scored repeats, in the run as it was, of shared cases that passed before."""
+    failures = repeats = 0
+    for cid, s in run.items():
+        if cid in leave_out or not shared(s, baseline) or s.n == 0:
+            continue
+        if passes(baseline.cases[cid].pass_rate):
+            failures += s.n - s.passes
+            repeats += s.n
+    return failures, repeats
+
+
+def _pooled_p(s: CaseStats, failures: int, repeats: int) -> float:
+    """P(this few passes) for a case as noisy as the endpoint's passing cases (upper bound)."""
+    q = samples.upper_rate(failures, repeats)
+    return samples.binom_cdf(s.passes, s.n, 1.0 - q)
+
+
 def _p(s: CaseStats, b: BaselineCase) -> float:
     return samples.hypergeom_lower(s.passes, s.n, b.passes, b.n)
 
@@ -156,7 +196,8 @@ def _blocking(
     return Reason(
         kind,
         f"{what} passed in the baseline and fail now, beyond their recorded noise: {detail}"
-        f"{more} (Fisher's exact test, Holm over {family} cases at {share:.3g})",
+        f"{more} (Fisher's exact test on the baseline's history, or with a single recorded run"
+        f" the endpoint's measured noise; Holm over {family} cases at {share:.3g})",
         tuple(hits),
     )
 

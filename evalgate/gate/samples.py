@@ -172,6 +172,38 @@ def hypergeom_lower(x_c: int, m_c: int, x_b: int, m_b: int) -> float:
     return min(1.0, hits / denom)
 
 
+def binom_cdf(x: int, m: int, p: float) -> float:
+    """P(X <= x) for X ~ Binomial(m, p), summed in log space (large m stays finite)."""
+    if x < 0:
+        return 0.0
+    if x >= m or p <= 0.0:
+        return 1.0
+    if p >= 1.0:
+        return 0.0
+    lp, lq = math.log(p), math.log1p(-p)
+    lm = math.lgamma(m + 1)
+    terms = [
+        lm - math.lgamma(k + 1) - math.lgamma(m - k + 1) + k * lp + (m - k) * lq
+        for k in range(x + 1)
+    ]
+    top = max(terms)
+    return min(1.0, math.exp(top) * math.fsum(math.exp(t - top) for t in terms))
+
+
+def upper_rate(failures: int, trials: int, confidence: float = BASE_CONFIDENCE) -> float:
+    """Clopper-Pearson one-sided upper bound of a failure rate (bisection on the binomial)."""
+    if failures >= trials:
+        return 1.0
+    lo, hi = failures / trials, 1.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if binom_cdf(failures, trials, mid) > 1.0 - confidence:
+            lo = mid
+        else:
+            hi = mid
+    return hi
+
+
 def holm(pvalues: Sequence[float], alpha: float, family: int | None = None) -> list[bool]:
     """Holm's step-down: which hypotheses are rejected at family-wise level ``alpha``.
 

@@ -55,3 +55,20 @@ def test_holm_keeps_many_noisy_flips_from_blocking() -> None:
     now = run(*OTHERS, *(stats(f"f{i}", [True, False, False]) for i in range(10)))
     kinds = {r.kind for r in evaluate(now, b, CFG).reasons if r.blocking}
     assert BROKEN not in kinds
+
+
+def test_a_single_run_baseline_measures_critical_cases_against_the_endpoints_noise() -> None:
+    # 100 cases at 3 repeats; in this run 30 of the 297 other repeats failed (noise ~10%)
+    others = [stats(f"c{i:02d}", [True] * 3) for i in range(99)]
+    before = [stats(f"c{i:02d}", [not 60 <= i < 90, True, True]) for i in range(99)]
+    noisy = [stats(f"c{i:02d}", [i >= 30, True, True]) for i in range(99)]
+    base = baseline_of(run(*before, stats("login", [True] * 3, tags=["critical"])))
+    flake = run(*noisy, stats("login", [True, False, False, True, False], tags=["critical"]))
+    assert evaluate(flake, base, CFG).status == PASS  # 2 of 5: what a 10%-noisy case can do
+    broken = run(*noisy, stats("login", [False] * 5, tags=["critical"]))
+    v = evaluate(broken, base, CFG)
+    assert v.status == FAIL and any(r.kind == "critical" for r in v.reasons if r.blocking)
+    # a deterministic endpoint (no other failure): any flip of a critical case blocks
+    base = baseline_of(run(*others, stats("login", [True] * 3, tags=["critical"])))
+    quiet = run(*others, stats("login", [True, False, False], tags=["critical"]))
+    assert evaluate(quiet, base, CFG).status == FAIL

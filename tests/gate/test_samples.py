@@ -84,3 +84,11 @@ def test_repeats_for_reaches_the_target() -> None:
     got, before = (samples.min_detectable_drop(p, 0.04, 0.0) for p in (scaled, below))
     assert got is not None and before is not None and got <= 0.05 < before
     assert samples.repeats_for([Pair(0.5, 1, 0.5, 1)] * 3, 0.04, 0.01) is None
+
+
+def test_binomial_tail_and_upper_bound() -> None:
+    assert samples.binom_cdf(1, 5, 0.5) == pytest.approx(6 / 32)
+    assert samples.binom_cdf(3000, 10000, 0.3) == pytest.approx(0.5, abs=0.01)
+    q = samples.upper_rate(0, 10)
+    assert q == pytest.approx(1 - 0.05 ** (1 / 10), abs=1e-9)  # (1 - q)^10 = 0.05
+    assert samples.binom_cdf(30, 297, samples.upper_rate(30, 297)) == pytest.approx(0.05)

@@ -1,7 +1,7 @@
 """How often does the gate block when nothing changed, and how often does it catch a real drop?
 
 Simulated the way teams use the gate: one baseline is recorded on main (one run, or grown over
-``history`` runs with the real ``evalgate.gate.baseline.grow``, what ``--record-baseline`` does)
+``history`` runs with the real ``evalgate.gate.history.grow``, what ``--record-baseline`` does)
 and then reused for every pull request. Each simulated endpoint call passes with the case's
 probability (``1 - noise``: every call drops what the scorer checks with probability ``noise``);
 ``critical`` of the cases are tagged critical and as noisy as the rest. Each pull request runs
@@ -33,7 +33,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from evalgate.config.model import GateConfig
-from evalgate.gate.baseline import Baseline, BaselineCase, grow
+from evalgate.gate.baseline import Baseline, BaselineCase
+from evalgate.gate.history import grow
 from evalgate.gate.policy import evaluate, to_confirm
 from evalgate.gate.verdict import BROKEN, CRITICAL, FAIL, REGRESSION
 from evalgate.results import CaseStats
@@ -258,7 +259,7 @@ def table(outcomes: Sequence[Outcome]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--baselines", type=int, default=100, help="baselines per scenario")
-    parser.add_argument("--prs", type=int, default=100, help="pull requests per baseline")
+    parser.add_argument("--prs", type=int, default=60, help="pull requests per baseline")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args(argv)

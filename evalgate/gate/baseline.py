@@ -11,10 +11,8 @@ records.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
-import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -323,6 +321,8 @@ class BaselineStore:
         """Add ``baseline`` (one run) to the history of its version's file, keeping the newest
         ``max_samples`` runs per case (1: replace), and write it. Returns the path and what was
         written."""
+        from evalgate.gate.history import grow  # history builds on this module
+
         old = self.load(baseline.prompt_version) if max_samples > 1 else None
         grown = grow(old, baseline, max_samples)
         return self.save(grown), grown
@@ -403,33 +403,6 @@ class BaselineStore:
         return self.latest()
 
 
-def grow(old: Baseline | None, new: Baseline, max_samples: int) -> Baseline:
-    """``new`` (one recorded run) appended to ``old``'s history, case by case.
-
-    A case whose content hash changed starts a new history (its past measured another case);
-    cases of ``old`` that ``new`` did not run (a ``--tag`` filter) are kept as they were.
-    Per-scorer passes, latency and tokens are those of the newest run.
-    """
-    if old is None or max_samples <= 1:
-        return dataclasses.replace(new, samples=1)
-    cases = dict(old.cases)
-    for cid, case in new.cases.items():
-        before = old.cases.get(cid)
-        if before is None or before.content_hash != case.content_hash:
-            cases[cid] = case
-            continue
-        history = (*before.samples, *case.samples)[-max_samples:]
-        n = sum(h[1] for h in history)
-        passes = sum(h[0] for h in history)
-        score = math.fsum(h[2] * h[1] for h in history) / n
-        if passes > 0 and score <= 0.0:  # cannot happen for real runs; keep the file loadable
-            score = passes / n
-        cases[cid] = dataclasses.replace(
-            case, n=n, passes=passes, pass_rate=passes / n, score=score, history=history
-        )
-    return dataclasses.replace(new, cases=cases, samples=min(old.samples + 1, max_samples))
-
-
 def _when(stamp: str) -> dt.datetime:
     try:
         t = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
@@ -444,6 +417,5 @@ __all__ = [
     "BaselineCase",
     "BaselineStore",
     "baseline_from_run",
-    "grow",
     "version_file_stem",
 ]

@@ -77,7 +77,7 @@ def baseline_of(
 
 def grown(candidate: Mapping[str, CaseStats], runs: int, version: str = "v1") -> Baseline:
     """A baseline that recorded these case statistics ``runs`` times (its history)."""
-    from evalgate.gate.baseline import grow
+    from evalgate.gate.history import grow
 
     base: Baseline | None = None
     for _ in range(runs):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 from evalgate.config.model import GateConfig
-from evalgate.gate.baseline import Baseline, grow
+from evalgate.gate.baseline import Baseline
+from evalgate.gate.history import grow
 from evalgate.gate.policy import evaluate
 from evalgate.gate.verdict import BROKEN, FAIL, PASS
 from tests.gate.helpers import baseline_of, run, stats

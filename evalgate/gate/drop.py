@@ -102,6 +102,15 @@ def drop_rule(
                 blocking=False,
             )
         )
+    reasons.append(
+        Reason(
+            INFO,
+            f"compared with baseline {baseline.prompt_version!r} of {_runs(runs)}"
+            f" ({info['baseline_repeats']} scored repeats of {len(pairs)} shared cases) against"
+            f" this run's {info['candidate_repeats']}",
+            blocking=False,
+        )
+    )
     reasons += _power(pairs, mdd, cfg, alpha, len(runs) == 1 and runs[0] == 1)
     return reasons, info
 

@@ -73,3 +73,10 @@ def test_a_single_run_baseline_measures_critical_cases_against_the_endpoints_noi
     base = baseline_of(run(*others, stats("login", [True] * 3, tags=["critical"])))
     quiet = run(*others, stats("login", [True, False, False], tags=["critical"]))
     assert evaluate(quiet, base, CFG).status == FAIL
+
+
+def test_the_verdict_says_how_many_recorded_runs_it_rests_on() -> None:
+    b = history(*({"faq": True} for _ in range(4)))
+    v = evaluate(run(*OTHERS, stats("faq", [True] * 3)), b, CFG)
+    assert any("of 4 recorded runs (732 scored repeats of 61" in r.message for r in v.reasons)
+    assert v.stats["baseline_samples"] == 4 and v.stats["candidate_repeats"] == 183

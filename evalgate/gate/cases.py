@@ -12,12 +12,13 @@ the others (all of it when one family is empty).
 
 A critical case is never left ungated. While the baseline holds too few repeats of it for
 Fisher's test to ever reach its level (one recorded run, typically), its own history cannot
-measure its noise, so the endpoint's is used: the failure rate of the run's other shared cases
-that passed in the baseline (a one-sided 95% upper bound), and the case's candidate pass count
-is tested against a binomial at that rate (valid when the critical case is no flakier than the
-typical case). If those cases show no failure at all (a deterministic endpoint), a critical case
-that passed in the baseline and fails now blocks outright, and the message says to grow the
-history.
+measure its noise, so the endpoint's is used: the failure rate, in the baseline, of the repeats
+of the other shared cases that passed there (a one-sided 95% upper bound; measured before the
+change, so a broad regression cannot pass for noise), and the case's candidate pass count is
+tested against a binomial at that rate (valid when the critical case is no flakier than the
+typical case). If those repeats show no failure at all (a deterministic endpoint, or one repeat
+per case), a critical case that passed in the baseline and fails now blocks outright, and the
+message says to grow the history.
 
 The history also says which cases are flaky (their verdict flipped between recorded runs);
 they are reported, and with ``gate.quarantine`` set, those flipping at least that often are
@@ -64,17 +65,12 @@ def _describe(cid: str, b: BaselineCase) -> str:
 
 
 def case_rule(
-    confirmed: Mapping[str, CaseStats],
-    baseline: Baseline,
-    cfg: GateConfig,
-    run: Mapping[str, CaseStats] | None = None,
+    confirmed: Mapping[str, CaseStats], baseline: Baseline, cfg: GateConfig
 ) -> tuple[list[Reason], dict[str, object]]:
     """Blocking reasons for broken cases, notes on flaky and quarantined ones, and figures.
 
-    ``confirmed``: the run merged with its confirmation re-runs; ``run``: the run as it was
-    (default ``confirmed``), which measures the endpoint's noise for short histories.
+    ``confirmed``: the run merged with its confirmation re-runs.
     """
-    run = confirmed if run is None else run
     crit_tags = set(cfg.critical_tags)
     ids = [cid for cid, s in sorted(confirmed.items()) if shared(s, baseline) and s.n > 0]
     q = [cid for cid in ids if quarantined(baseline.cases[cid], cfg)]
@@ -98,7 +94,7 @@ def case_rule(
             for c in cand
             if kind == CRITICAL and _untestable(c, confirmed, baseline, share, len(family))
         ]
-        failures, repeats = _endpoint_noise(run, baseline, set(short))
+        failures, repeats = _endpoint_noise(baseline, ids, set(short))
         strict = short if failures == 0 else []  # the endpoint shows no noise at all
         pv = [
             _pooled_p(confirmed[c], failures, repeats)
@@ -153,17 +149,17 @@ def _strict(hits: list[str], confirmed: Mapping[str, CaseStats], baseline: Basel
     )
 
 
-def _endpoint_noise(
-    run: Mapping[str, CaseStats], baseline: Baseline, leave_out: set[str]
-) -> tuple[int, int]:
-    """Failed and scored repeats, in the run as it was, of shared cases that passed before."""
+def _endpoint_noise(baseline: Baseline, ids: list[str], leave_out: set[str]) -> tuple[int, int]:
+    """Failed and scored repeats, in the baseline, of the shared cases that passed there.
+
+    Measured before the change, so a regression in this run cannot pass for noise.
+    """
     failures = repeats = 0
-    for cid, s in run.items():
-        if cid in leave_out or not shared(s, baseline) or s.n == 0:
-            continue
-        if passes(baseline.cases[cid].pass_rate):
-            failures += s.n - s.passes
-            repeats += s.n
+    for cid in ids:
+        b = baseline.cases[cid]
+        if cid not in leave_out and passes(b.pass_rate):
+            failures += b.n - b.passes
+            repeats += b.n
     return failures, repeats
 
 

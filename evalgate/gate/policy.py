@@ -175,7 +175,7 @@ def evaluate(
         drop_reasons, info = drop_rule(scored, baseline, cfg, ci_resamples)
         info = {**info, **share_info}
         reasons += drop_reasons
-        case_reasons, case_info = case_rule(confirmed, baseline, cfg, scored)
+        case_reasons, case_info = case_rule(confirmed, baseline, cfg)
         info = {**info, **case_info}
         reasons += case_reasons
         reasons += _mismatch_notes(scored, baseline)

@@ -80,3 +80,16 @@ def test_the_verdict_says_how_many_recorded_runs_it_rests_on() -> None:
     v = evaluate(run(*OTHERS, stats("faq", [True] * 3)), b, CFG)
     assert any("of 4 recorded runs (732 scored repeats of 61" in r.message for r in v.reasons)
     assert v.stats["baseline_samples"] == 4 and v.stats["candidate_repeats"] == 183
+
+
+def test_different_repeats_and_scorers_are_noted() -> None:
+    base = baseline_of(run(stats("a", [True], scorer_pass={"s": (1, 1)}), stats("b", [True])))
+    now = run(
+        stats("a", [True] * 3, scorer_pass={"s": (3, 3), "t": (3, 3)}),
+        stats("b", [True] * 3),
+    )
+    v = evaluate(now, base, CFG)
+    text = " ".join(r.message for r in v.reasons if not r.blocking)
+    assert "repeats differ from the baseline's (baseline 1 per recorded run, now 3)" in text
+    assert "1 cases ran other scorers than in the baseline: a" in text
+    assert v.status == PASS

@@ -73,6 +73,13 @@ def _max_error_rate(config: Path | None) -> float:
     return GateConfig().max_error_rate
 
 
+def _baseline_samples(config: Path | None) -> int:
+    value = _configured_gate(config_path(config)).get("baseline_samples")
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    return GateConfig().baseline_samples
+
+
 def store_for(config: Path | None, baseline_dir: Path | None) -> BaselineStore:
     """The store named by ``--baseline-dir``, else the config's, else the default folder."""
     if baseline_dir is not None:
@@ -171,7 +178,12 @@ def _show(store: BaselineStore, version: str, as_json: bool) -> int:
 
 
 def _record(
-    store: BaselineStore, run: Path, version: str | None, promote: bool, max_error_rate: float
+    store: BaselineStore,
+    run: Path,
+    version: str | None,
+    promote: bool,
+    max_error_rate: float,
+    max_samples: int = 1,
 ) -> int:
     if not run.is_dir():
         raise UsageError(f"{run}: not a run folder; pass the folder 'evalgate run' wrote")
@@ -196,8 +208,11 @@ def _record(
         _note(f"warning: {errors} errored results are left out of the baseline")
     if not baseline.cases:
         raise ConfigError(f"{run}: no scored case to record; check the run's errors")
-    path = store.save(baseline)
-    _note(f"recorded baseline {baseline.prompt_version} ({len(baseline.cases)} cases) in {path}")
+    path, grown = store.record(baseline, max_samples)
+    _note(
+        f"recorded baseline {baseline.prompt_version} ({len(baseline.cases)} cases) in {path}"
+        f" ({grown.samples} of at most {max_samples} runs in its history)"
+    )
     if promote:
         store.promote(baseline.prompt_version)
         _note(f"promoted {baseline.prompt_version} to production")
@@ -265,7 +280,9 @@ def register(app: typer.Typer) -> None:
     ) -> int:
         """Record a baseline from a stored run."""
         store = store_for(config, baseline_dir)
-        return _record(store, run, prompt_version, promote, _max_error_rate(config))
+        return _record(
+            store, run, prompt_version, promote, _max_error_rate(config), _baseline_samples(config)
+        )
 
     @group.command("pull")
     def pull(

@@ -78,6 +78,8 @@ class GateConfig:
     confirm: int = 0
     seed: int = 0
     resamples: int = 10000
+    baseline_samples: int = 10  # recorded runs a baseline keeps per case (1: each record replaces)
+    quarantine: float | None = None  # flip rate in the history from which a case stops gating
 
 
 @dataclass(frozen=True)

@@ -160,7 +160,7 @@ def record_baseline(
             "not recording a baseline: no case of this run was scored (every case was skipped"
             " or errored), so there is nothing to compare later runs with"
         )
-    path = store.save(baseline)
+    path, grown = store.record(baseline, cfg.gate.baseline_samples)
     if promote:
         store.promote(baseline.prompt_version)
-    return baseline, path
+    return grown, path

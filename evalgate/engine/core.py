@@ -286,7 +286,10 @@ def _record(cfg: Config, result: EvalResult, opts: RunOptions, hk: Hooks) -> Non
     saved, path = record_baseline(
         cfg, result.results, result.summary, opts.prompt_version, opts.promote
     )
-    hk.notify(f"recorded baseline {saved.prompt_version!r} ({len(saved.cases)} cases) in {path}")
+    hk.notify(
+        f"recorded baseline {saved.prompt_version!r} ({len(saved.cases)} cases) in {path}"
+        f" ({saved.samples} of at most {cfg.gate.baseline_samples} runs in its history)"
+    )
 
 
 def _interrupted(output: RunOutput, hk: Hooks) -> EvalResult:

@@ -1,8 +1,12 @@
 """Baselines: one JSON file per promptVersion under ``gate.baseline_dir``, meant to be committed.
 
-``<version>.json`` holds the per-case summary of the run that recorded it; ``production.json``
-names the promoted version. Files are versioned, written atomically with sorted keys (so diffs
-in review stay small), and read back into frozen records.
+``<version>.json`` holds the per-case summary of the runs that recorded it; ``production.json``
+names the promoted version. A baseline is an estimate: each case keeps its ``history``, one
+``[passes, n, score]`` per recorded run (newest last, at most ``gate.baseline_samples``), and its
+totals (``n``, ``passes``, ``score``, ``pass_rate``) are over that whole history. Format 1 files
+(one run, no history) are still read: each of their cases is one sample. Files are versioned,
+written atomically with sorted keys (so diffs in review stay small), and read back into frozen
+records.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from evalgate.fsutil import atomic_write_text
 from evalgate.gate.baseline_check import BaselineProblem, check_document, parse_strict
 from evalgate.results import CaseResult, aggregate, percentile
 
-BASELINE_FORMAT_VERSION = 1
+BASELINE_FORMAT_VERSION = 2
+READABLE_FORMAT_VERSIONS = (1, 2)
 PRODUCTION_FILE = "production.json"
 _MAX_STEM = 200
 _HOW_TO_RECORD = (
@@ -44,9 +49,17 @@ class BaselineCase:
     # for canaries: how fast and how long the answers were when the baseline was recorded
     latency_p95_ms: float | None = None
     mean_tokens: float | None = None
+    # one (passes, n, mean score) per recorded run, oldest first; () means one: the totals
+    history: tuple[tuple[int, int, float], ...] = ()
+
+    @property
+    def samples(self) -> tuple[tuple[int, int, float], ...]:
+        """The recorded runs behind this case (at least one)."""
+        return self.history or ((self.passes, self.n, self.score),)
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "history": [[p, n, s] for p, n, s in self.samples],
             "latency_p95_ms": self.latency_p95_ms,
             "mean_tokens": self.mean_tokens,
             "content_hash": self.content_hash,
@@ -74,7 +87,14 @@ class BaselineCase:
             },
             latency_p95_ms=_opt_float(d.get("latency_p95_ms")),
             mean_tokens=_opt_float(d.get("mean_tokens")),
+            history=_history(d.get("history")),
         )
+
+
+def _history(raw: Any) -> tuple[tuple[int, int, float], ...]:
+    # one run is what the totals already say: kept as (), as a format 1 file reads
+    hist = tuple((int(h[0]), int(h[1]), float(h[2])) for h in raw or ())
+    return hist if len(hist) > 1 else ()
 
 
 def _opt_float(v: Any) -> float | None:
@@ -114,6 +134,7 @@ class Baseline:
     git_sha: str | None = None
     config_hash: str = ""
     format_version: int = BASELINE_FORMAT_VERSION
+    samples: int = 1  # recorded runs merged into this baseline (its history's length)
 
     @property
     def mean_score(self) -> float | None:
@@ -123,7 +144,8 @@ class Baseline:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "format_version": self.format_version,
+            "format_version": BASELINE_FORMAT_VERSION,
+            "samples": self.samples,
             "prompt_version": self.prompt_version,
             "recorded_at": self.recorded_at,
             "run_id": self.run_id,
@@ -143,6 +165,7 @@ class Baseline:
             evalgate_version=str(d.get("evalgate_version") or ""),
             git_sha=None if d.get("git_sha") is None else str(d["git_sha"]),
             config_hash=str(d.get("config_hash") or ""),
+            samples=int(d.get("samples") or 1),
             cases={str(k): BaselineCase.from_dict(v) for k, v in dict(d["cases"]).items()},
         )
 
@@ -248,10 +271,11 @@ class BaselineStore:
     def _parse(self, path: Path) -> Baseline:
         data = self._read(path)
         version = data.get("format_version") if isinstance(data, dict) else None
-        if version != BASELINE_FORMAT_VERSION or isinstance(version, bool):
+        if version not in READABLE_FORMAT_VERSIONS or isinstance(version, bool):
             raise ConfigError(
                 f"{path}: baseline format_version {version!r} is not supported (this evalgate"
-                f" reads {BASELINE_FORMAT_VERSION}); use a matching evalgate or record it again"
+                f" reads {', '.join(map(str, READABLE_FORMAT_VERSIONS))}); use a matching"
+                " evalgate or record it again"
             )
         try:
             check_document(data)
@@ -293,6 +317,16 @@ class BaselineStore:
         atomic_write_text(path, text + "\n")
         return path
 
+    def record(self, baseline: Baseline, max_samples: int) -> tuple[Path, Baseline]:
+        """Add ``baseline`` (one run) to the history of its version's file, keeping the newest
+        ``max_samples`` runs per case (1: replace), and write it. Returns the path and what was
+        written."""
+        from evalgate.gate.history import grow  # history builds on this module
+
+        old = self.load(baseline.prompt_version) if max_samples > 1 else None
+        grown = grow(old, baseline, max_samples)
+        return self.save(grown), grown
+
     def list(self) -> list[Baseline]:
         """Every recorded baseline, oldest first."""
         if not self.dir.is_dir():
@@ -316,7 +350,8 @@ class BaselineStore:
         data = self._read(path)
         if (
             not isinstance(data, dict)
-            or data.get("format_version") != BASELINE_FORMAT_VERSION
+            or data.get("format_version") not in READABLE_FORMAT_VERSIONS
+            or isinstance(data.get("format_version"), bool)
             or not isinstance(data.get("prompt_version"), str)
         ):
             raise ConfigError(

@@ -64,6 +64,9 @@ def check_document(doc: Mapping[str, Any]) -> None:
     for key in ("run_id", "evalgate_version", "config_hash"):
         if doc.get(key) is not None and not isinstance(doc[key], str):
             raise BaselineProblem(f"{key!r} must be a string")
+    samples = doc.get("samples", 1)
+    if not _int(samples) or samples < 1:
+        raise BaselineProblem(f"'samples' must be an integer of at least 1, not {samples!r}")
     if doc.get("git_sha") is not None and not isinstance(doc["git_sha"], str):
         raise BaselineProblem("'git_sha' must be a string or null")
     cases = doc.get("cases")
@@ -100,11 +103,37 @@ def case_problem(c: Mapping[str, Any]) -> str | None:
         if v is not None and (not _num(v) or v < 0):
             return f"{key!r} must be a non-negative number or null, not {v!r}"
     tags = c.get("tags", [])
+    why = _history_problem(c.get("history"), n, passes)
+    if why:
+        return why
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         return "'tags' must be a list of strings"
     if not isinstance(c.get("dataset", ""), str):
         return "'dataset' must be a string"
     return _scorer_problem(c.get("scorer_pass", {}), n, passes)
+
+
+def _history_problem(h: Any, n: int, passes: int) -> str | None:
+    """``history``: one ``[passes, n, score]`` per recorded run, adding up to the totals."""
+    if h is None:
+        return None  # format 1: the totals are one run
+    if not isinstance(h, list) or not h:
+        return "'history' must be a non-empty list of [passes, n, score]"
+    for item in h:
+        if (
+            not isinstance(item, list)
+            or len(item) != 3
+            or not _int(item[0])
+            or not _int(item[1])
+            or not _num(item[2])
+            or not 0 <= item[0] <= item[1]
+            or item[1] < 1
+            or not 0.0 <= item[2] <= 1.0
+        ):
+            return f"'history' entry {item!r} must be [passes, n, score] with 0 <= passes <= n"
+    if sum(i[1] for i in h) != n or sum(i[0] for i in h) != passes:
+        return f"'history' does not add up to n ({n}) and passes ({passes})"
+    return None
 
 
 def _scorer_problem(sp: Any, n: int, passes: int) -> str | None:

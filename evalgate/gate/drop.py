@@ -1,7 +1,12 @@
 """The drop rule: a significant fall of the mean score over the shared cases (pure).
 
-It reads the candidate run as it was, never confirmation re-runs (see ``policy``), and reports
-the p-value, the test used, a bootstrap interval and the golden set's detectable drop.
+Baseline and candidate are both samples (``gate/samples.py``): the test accounts for the
+baseline's own sampling error, over however many recorded runs it holds, and for differing
+repeat counts on either side. It spends ``DROP_SHARE`` of ``alpha``; the per-case rule spends
+the rest (``gate/cases.py``), so the rules together block an unchanged run at most ``alpha`` of
+the time (Bonferroni). It reads the candidate run as it was, never confirmation re-runs (see
+``policy``), and reports the p-value, a bootstrap interval, the detectable drop and the repeat
+count that would detect ``max_drop``.
 """
 
 from __future__ import annotations
@@ -9,13 +14,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from evalgate.config.model import GateConfig
-from evalgate.gate import stats
+from evalgate.gate import samples, stats
 from evalgate.gate.baseline import Baseline
 from evalgate.gate.rules import EPS, MAX_NAMED, shared
 from evalgate.gate.verdict import INFO, REGRESSION, Reason
 from evalgate.results import CaseStats
 
 CI_LEVEL = 0.95
+DROP_SHARE = 0.8  # of alpha; the per-case rule gets the rest
+
+
+def drop_alpha(cfg: GateConfig) -> float:
+    return cfg.alpha * DROP_SHARE
 
 
 def drop_rule(
@@ -25,52 +35,60 @@ def drop_rule(
     ci_resamples: int,
 ) -> tuple[list[Reason], dict[str, object]]:
     """Reasons (a blocking regression and/or notes) and the figures for the verdict."""
-    pairs = [
-        (cid, baseline.cases[cid].score, s.score)
+    rows = [
+        (cid, baseline.cases[cid], s)
         for cid, s in sorted(candidate.items())
         if shared(s, baseline) and s.n > 0 and s.score is not None
     ]
-    info: dict[str, object] = {"n_paired": len(pairs)}
-    if not pairs:
+    info: dict[str, object] = {"n_paired": len(rows)}
+    if not rows:
         return [
             Reason(INFO, "no shared cases with the baseline; drop test skipped", blocking=False)
         ], info
-    base = [b for _, b, _ in pairs]
-    cand = [c for _, _, c in pairs]
-    diffs = [c - b for _, b, c in pairs]
-    base_mean, cand_mean = sum(base) / len(base), sum(cand) / len(cand)
-    drop = base_mean - cand_mean
-    test = stats.paired_drop_test(base, cand, resamples=cfg.resamples, seed=cfg.seed)
-    mdd = stats.min_detectable_drop(diffs, cfg.alpha)
+    pairs = [samples.Pair(b.score, b.n, s.score or 0.0, s.n) for _, b, s in rows]
+    diffs = [p.cand - p.base for p in pairs]
+    base_mean = sum(p.base for p in pairs) / len(pairs)
+    cand_mean = sum(p.cand for p in pairs) / len(pairs)
+    alpha = drop_alpha(cfg)
+    test = samples.drop_test(pairs)
+    mdd = samples.min_detectable_drop(pairs, alpha, cfg.max_drop)
     ci = stats.bootstrap_ci(diffs, level=CI_LEVEL, resamples=ci_resamples, seed=cfg.seed)
+    runs = sorted({len(b.samples) for _, b, _ in rows})
     info.update(
         base_mean=base_mean,
         shared_mean=cand_mean,
         p_value=test.p_value,
         test=test.test,
         mdd=mdd,
-        nonzero=test.nonzero,
-        drops=test.drops,
-        gains=test.gains,
-        resamples=test.resamples,
+        drop_alpha=alpha,
+        sd_candidate=test.sd_cand,
+        sd_baseline=test.sd_base,
+        baseline_margin=test.margin,
+        baseline_samples=max(runs),
+        baseline_repeats=sum(p.base_n for p in pairs),
+        candidate_repeats=sum(p.cand_n for p in pairs),
+        drops=sum(1 for d in diffs if d < 0),
+        gains=sum(1 for d in diffs if d > 0),
         ci_low=ci[0] if ci else None,
         ci_high=ci[1] if ci else None,
     )
-    reasons = []
-    worst = sorted((d, cid) for (cid, _, _), d in zip(pairs, diffs, strict=True) if d < 0)
+    drop = base_mean - cand_mean
+    worst = sorted((d, cid) for (cid, _, _), d in zip(rows, diffs, strict=True) if d < 0)
     dropped = [cid for _, cid in worst]
     most = ", ".join(f"{cid} ({d:+.2f})" for d, cid in worst[:MAX_NAMED])
     more = f" and {len(worst) - MAX_NAMED} more" if len(worst) > MAX_NAMED else ""
     what = (
         f"mean score of {len(pairs)} shared cases fell from {base_mean:.3f} to {cand_mean:.3f}"
-        f" ({-drop:+.3f}; max_drop {cfg.max_drop})"
+        f" ({-drop:+.3f}; max_drop {cfg.max_drop}; baseline of {_runs(runs)},"
+        f" {info['baseline_repeats']} scored repeats against {info['candidate_repeats']})"
     )
-    if drop > cfg.max_drop + EPS and test.p_value <= cfg.alpha:
+    reasons = []
+    if drop > cfg.max_drop + EPS and test.p_value <= alpha:
         reasons.append(
             Reason(
                 REGRESSION,
-                f"{what}, significant: p={test.p_value:.3g} <= alpha {cfg.alpha} ({test.test})."
-                f" Dropped most: {most}{more}",
+                f"{what}, significant: p={test.p_value:.3g} <= {alpha:.3g} (alpha {cfg.alpha}"
+                f" x {DROP_SHARE}; {test.test}). Dropped most: {most}{more}",
                 tuple(dropped),
             )
         )
@@ -78,29 +96,54 @@ def drop_rule(
         reasons.append(
             Reason(
                 INFO,
-                f"{what}, but not significant: p={test.p_value:.3g} > alpha {cfg.alpha}"
+                f"{what}, but not significant: p={test.p_value:.3g} > {alpha:.3g}"
                 f" ({test.test}). Dropped: {most}{more}",
                 tuple(dropped),
                 blocking=False,
             )
         )
-    if mdd is None:
-        reasons.append(
-            Reason(
-                INFO,
-                f"only {len(pairs)} shared cases: too few for the drop test to ever reach alpha"
-                f" {cfg.alpha} (needs {stats.min_cases_to_flag(cfg.alpha)}); add cases",
-                blocking=False,
-            )
+    reasons.append(
+        Reason(
+            INFO,
+            f"compared with baseline {baseline.prompt_version!r} of {_runs(runs)}"
+            f" ({info['baseline_repeats']} scored repeats of {len(pairs)} shared cases) against"
+            f" this run's {info['candidate_repeats']}",
+            blocking=False,
         )
-    elif mdd > cfg.max_drop + EPS:
-        reasons.append(
-            Reason(
-                INFO,
-                f"power: with {len(pairs)} shared cases this golden set flags a mean drop of"
-                f" about {mdd:.3f} or more 80% of the time; smaller drops (above max_drop"
-                f" {cfg.max_drop}) may pass. Add cases or repeats to see smaller drops",
-                blocking=False,
-            )
-        )
+    )
+    reasons += _power(pairs, mdd, cfg, alpha, len(runs) == 1 and runs[0] == 1)
     return reasons, info
+
+
+def _runs(runs: list[int]) -> str:
+    if len(runs) == 1:
+        return f"{runs[0]} recorded run" + ("s" if runs[0] != 1 else "")
+    return f"{runs[0]}-{runs[-1]} recorded runs"
+
+
+def _power(
+    pairs: list[samples.Pair], mdd: float | None, cfg: GateConfig, alpha: float, single: bool
+) -> list[Reason]:
+    if mdd is not None and mdd <= cfg.max_drop * 1.5 + EPS:
+        return []
+    need = samples.repeats_for(pairs, alpha, cfg.max_drop) if cfg.max_drop > 0 else None
+    how = (
+        f"about {need} scored repeats per case would flag a drop of max_drop {cfg.max_drop}"
+        if need is not None
+        else "repeats alone cannot reach max_drop: add cases"
+    )
+    grow = (
+        "; the baseline is a single run: recording more runs of main"
+        " (--record-baseline adds to its history) narrows its share of the noise"
+        if single
+        else ""
+    )
+    seen = "no drop" if mdd is None else f"a mean drop of about {mdd:.3f} or more"
+    return [
+        Reason(
+            INFO,
+            f"power: with {len(pairs)} shared cases this gate flags {seen} 80% of the time;"
+            f" smaller drops may pass. {how}{grow}",
+            blocking=False,
+        )
+    ]

@@ -6,8 +6,10 @@ Rules (docs/gate.md explains each):
   version other than the one asked for or several in one run, or when no case was scored. These
   win over failures: the data behind a failure cannot be trusted.
 - fail (exit 1) when the mean score of the shared cases dropped by more than ``max_drop`` and
-  the one-sided paired test is significant at ``alpha``; when a critical case that passed in
-  the baseline fails now; when a ``min_pass_rate`` is not met; when a case the baseline cannot
+  the two-sample test against the baseline's history is significant at its share of ``alpha``
+  (``gate/drop.py``); when a shared case that passed in the baseline is broken now beyond its
+  recorded noise (``gate/cases.py``, critical cases and the others as two Holm families in the
+  rest of ``alpha``); when a ``min_pass_rate`` floor is not met; when a case the baseline cannot
   vouch for (new, changed, or any case without a baseline) fails (``gate/coverage.py``).
 - inconclusive too when fewer than ``min_shared`` of the scored cases are shared with the
   baseline (regressions cannot be measured against it), and when a critical case could not be
@@ -19,7 +21,7 @@ Rules (docs/gate.md explains each):
 Confirmation re-runs go in ``confirmations``, not merged into ``candidate``: they are drawn only
 for cases that got worse, so folding them into the scores of the drop test would pull those
 cases up and no others, and the test would lose most of its power (measured: 58% -> 8% of real
-10-point drops caught on 100 cases). The critical rule reads the merged repeats; the drop test
+10-point drops caught on 100 cases). The per-case rule reads the merged repeats; the drop test
 and the absolute thresholds read the candidate run as it was.
 """
 
@@ -31,6 +33,7 @@ from types import MappingProxyType
 
 from evalgate.config.model import GateConfig
 from evalgate.gate.baseline import Baseline
+from evalgate.gate.cases import case_rule
 from evalgate.gate.coverage import (
     failing_unvouched,
     must_pass,
@@ -42,7 +45,6 @@ from evalgate.gate.coverage import (
 from evalgate.gate.drop import CI_LEVEL, drop_rule
 from evalgate.gate.rules import (
     INCONCLUSIVE_KINDS,
-    MAX_NAMED,
     NO_RESULTS,
     absolute_checks,
     names,
@@ -51,7 +53,6 @@ from evalgate.gate.rules import (
     shared,
 )
 from evalgate.gate.verdict import (
-    CRITICAL,
     FAIL,
     INCONCLUSIVE,
     INFO,
@@ -130,52 +131,6 @@ def _deltas(candidate: Mapping[str, CaseStats], baseline: Baseline | None) -> li
     return out
 
 
-def _critical(
-    candidate: Mapping[str, CaseStats], baseline: Baseline, cfg: GateConfig
-) -> list[Reason]:
-    critical = set(cfg.critical_tags)
-    hits = [
-        (cid, s)
-        for cid in flipped_cases(candidate, baseline)
-        if critical.intersection((s := candidate[cid]).tags)
-    ]
-    flaky = [
-        cid
-        for cid, s in candidate.items()
-        if critical.intersection(s.tags)
-        and shared(s, baseline)
-        and baseline.cases[cid].n > 1
-        and 0.5 <= baseline.cases[cid].pass_rate < 1.0
-    ]
-    notes = []
-    if flaky:
-        notes.append(
-            Reason(
-                INFO,
-                f"critical cases that were flaky in the baseline: {names(flaky)}; the critical"
-                " rule may block them on noise: fix them, or raise gate.confirm",
-                tuple(flaky),
-                blocking=False,
-            )
-        )
-    if not hits:
-        return notes
-    detail = ", ".join(
-        f"{cid} (baseline {baseline.cases[cid].passes}/{baseline.cases[cid].n},"
-        f" now {s.passes}/{s.n})"
-        for cid, s in hits[:MAX_NAMED]
-    )
-    more = f" and {len(hits) - MAX_NAMED} more" if len(hits) > MAX_NAMED else ""
-    return [
-        Reason(
-            CRITICAL,
-            f"critical cases passed in the baseline and fail now: {detail}{more}",
-            tuple(cid for cid, _ in hits),
-        ),
-        *notes,
-    ]
-
-
 def evaluate(
     candidate: Mapping[str, CaseStats],
     baseline: Baseline | None,
@@ -220,7 +175,10 @@ def evaluate(
         drop_reasons, info = drop_rule(scored, baseline, cfg, ci_resamples)
         info = {**info, **share_info}
         reasons += drop_reasons
-        reasons += _critical(confirmed, baseline, cfg)
+        case_reasons, case_info = case_rule(confirmed, baseline, cfg)
+        info = {**info, **case_info}
+        reasons += case_reasons
+        reasons += _mismatch_notes(scored, baseline)
         removed = [d.case_id for d in deltas if d.status == "removed"]
         if removed:
             reasons.append(
@@ -274,6 +232,48 @@ def evaluate(
             "ci_level": CI_LEVEL,
         },
     )
+
+
+def _mismatch_notes(scored: Mapping[str, CaseStats], baseline: Baseline) -> list[Reason]:
+    """Repeat counts and scorer sets that differ from the baseline's: what the gate did."""
+    out = []
+    ids = [cid for cid, s in scored.items() if shared(s, baseline)]
+    per_run = {baseline.cases[c].samples[-1][1] for c in ids}
+    now = {scored[c].n for c in ids}
+    if ids and per_run != now:
+        out.append(
+            Reason(
+                INFO,
+                f"repeats differ from the baseline's (baseline {_span(per_run)} per recorded run,"
+                f" now {_span(now)}): both are compared as samples of their own size, and"
+                " 'passed' is each side's majority, so a case at 50-70% can flip on that alone",
+                blocking=False,
+            )
+        )
+    odd = [
+        c
+        for c in ids
+        if baseline.cases[c].scorer_pass
+        and scored[c].scorer_pass
+        and set(baseline.cases[c].scorer_pass) != set(scored[c].scorer_pass)
+    ]
+    if odd:
+        out.append(
+            Reason(
+                INFO,
+                f"{len(odd)} cases ran other scorers than in the baseline: {names(odd)}; their"
+                " scores measure something else now (a scorer added, renamed or removed without"
+                " a content change): record the baseline again",
+                tuple(odd),
+                blocking=False,
+            )
+        )
+    return out
+
+
+def _span(values: set[int]) -> str:
+    lo, hi = min(values), max(values)
+    return str(lo) if lo == hi else f"{lo}-{hi}"
 
 
 def _float(v: object) -> float | None:

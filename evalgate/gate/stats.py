@@ -1,4 +1,8 @@
-"""The gate's statistics: a one-sided paired test for a drop, a bootstrap CI, the detectable drop.
+"""Paired statistics: a one-sided sign-flip test for a drop, a bootstrap CI, a detectable drop.
+
+The gate decides with ``gate/samples.py`` (baseline and candidate as two samples); from here it
+uses only :func:`bootstrap_ci` for the reported interval. The paired test treats the baseline
+as exact, which a reused baseline is not (docs/gate.md, "The statistics").
 
 Pure functions of numbers; standard library only; every random draw comes from a
 ``random.Random(seed)`` so the same inputs give the same answer. The reasoning behind each

@@ -16,7 +16,8 @@ INCONCLUSIVE = "inconclusive"
 
 # reason kinds
 REGRESSION = "regression"  # mean score drop beyond max_drop and significant
-CRITICAL = "critical"  # a critical case that passed in the baseline now fails
+CRITICAL = "critical"  # a critical case that passed in the baseline is broken now
+BROKEN = "broken"  # another shared case that passed in the baseline is broken now
 MIN_PASS_RATE = "min_pass_rate"  # an absolute threshold not met
 ERROR_RATE = "error_rate"  # errors above max_error_rate -> inconclusive
 BASELINE_MISSING = "baseline_missing"

@@ -73,3 +73,14 @@ def baseline_of(
         git_sha="abc123",
         config_hash="cfg",
     )
+
+
+def grown(candidate: Mapping[str, CaseStats], runs: int, version: str = "v1") -> Baseline:
+    """A baseline that recorded these case statistics ``runs`` times (its history)."""
+    from evalgate.gate.history import grow
+
+    base: Baseline | None = None
+    for _ in range(runs):
+        base = grow(base, baseline_of(candidate, version), runs)
+    assert base is not None
+    return base

@@ -1,4 +1,9 @@
-"""A smaller run of benchmarks/gate_simulation.py: the gate's error rates, measured."""
+"""A smaller run of benchmarks/gate_simulation.py: the gate's error rates, measured.
+
+Baselines are recorded the way teams keep them (grown over recorded runs of main, or one run
+reused), with the gate values `evalgate init` writes; the figures in docs/gate.md come from the
+full study.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +15,7 @@ from types import ModuleType
 
 import pytest
 
-PRS = 400
 ALPHA = 0.05
-# one-sided allowance for sampling noise in the measured rate: alpha + 2.5 standard errors
-NOISE = 2.5 * math.sqrt(ALPHA * (1 - ALPHA) / PRS)
 
 
 def load_simulation() -> ModuleType:
@@ -29,31 +31,39 @@ def load_simulation() -> ModuleType:
 sim = load_simulation()
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(("cases", "repeat"), [(100, 1), (100, 3), (30, 1), (30, 3)])
-def test_no_change_drop_rule_blocks_at_most_alpha(cases: int, repeat: int) -> None:
-    out = sim.simulate(sim.Scenario(cases=cases, repeat=repeat, critical=0.0), PRS, seed=1)
-    assert out.by_critical == 0.0
-    assert out.blocked <= ALPHA + NOISE
+def noise(rate: float, runs: int) -> float:
+    """One-sided allowance for sampling noise in a measured rate: 2.5 standard errors."""
+    return 2.5 * math.sqrt(rate * (1 - rate) / runs)
+
+
+def test_the_simulation_drives_the_real_gate() -> None:
+    out = sim.simulate(sim.Scenario(cases=20, noise=0.0, broken=1, history=10), 1, 3, seed=0)
+    assert out.blocked == 1.0 and out.by_case == 1.0  # the real per-case rule fired
+    quiet = sim.simulate(sim.Scenario(cases=20, noise=0.0, history=10), 1, 3, seed=0)
+    assert quiet.blocked == 0.0
 
 
 @pytest.mark.slow
-def test_no_change_all_rules_with_confirmation_stay_within_alpha() -> None:
-    s = sim.Scenario(cases=100, repeat=1, confirm=4)
-    out = sim.simulate(s, PRS, seed=2)
-    assert out.blocked <= ALPHA + NOISE
+@pytest.mark.parametrize("level", [0.1, 0.2])
+def test_history_grown_baselines_block_unchanged_runs_at_most_alpha(level: float) -> None:
+    out = sim.simulate(sim.Scenario(cases=100, noise=level, history=10), 8, 50, seed=1)
+    assert out.blocked <= ALPHA + noise(ALPHA, 400)
+    assert out.worst <= 0.16  # no baseline blocks a large share (a 5% rate shows <= 8/50)
 
 
 @pytest.mark.slow
-def test_confirmation_cuts_critical_false_blocks() -> None:
-    plain = sim.simulate(sim.Scenario(cases=100, repeat=1, confirm=0), PRS, seed=3)
-    confirmed = sim.simulate(sim.Scenario(cases=100, repeat=1, confirm=2), PRS, seed=3)
-    assert plain.by_critical > 0.15  # ten critical cases that flake ~3% of the time
-    assert confirmed.by_critical < plain.by_critical / 4
+def test_one_reused_run_as_baseline_stays_within_alpha() -> None:
+    out = sim.simulate(sim.Scenario(cases=100, noise=0.2, history=1), 8, 50, seed=2)
+    assert out.blocked <= ALPHA + noise(ALPHA, 400)
 
 
 @pytest.mark.slow
-def test_a_real_ten_point_drop_is_caught() -> None:
-    out = sim.simulate(sim.Scenario(cases=100, repeat=3, confirm=2, drop=0.10), PRS, seed=4)
-    assert out.blocked >= 0.90
-    assert out.by_drop >= 0.85
+def test_a_ten_point_drop_on_100_cases_is_caught() -> None:
+    out = sim.simulate(sim.Scenario(cases=100, noise=0.2, drop=0.10), 2, 50, seed=3)
+    assert out.blocked >= 0.90 and out.by_drop >= 0.85
+
+
+@pytest.mark.slow
+def test_a_stable_case_that_breaks_for_good_is_blocked() -> None:
+    out = sim.simulate(sim.Scenario(cases=100, noise=0.2, broken=1, history=10), 2, 25, seed=4)
+    assert out.by_case == 1.0

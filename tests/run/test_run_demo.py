@@ -45,9 +45,12 @@ def test_v2_is_blocked_against_the_v1_baseline(
     v = s["verdict"]
     assert v["status"] == "fail" and v["baseline_version"] == "v1"
     kinds = {r["kind"] for r in v["reasons"] if r["blocking"]}
-    assert {"regression", "critical"} <= kinds
+    assert "critical" in kinds
     critical = next(r for r in v["reasons"] if r["kind"] == "critical")
     assert "refund-window" in critical["cases"]
+    # one recorded run of one repeat: the drop is reported, with what it would take to test it
+    notes = " ".join(r["message"] for r in v["reasons"] if not r["blocking"])
+    assert "mean score of 30 shared cases fell" in notes and "baseline is a single run" in notes
 
 
 def test_v1_against_its_own_baseline_passes(project: Path) -> None:

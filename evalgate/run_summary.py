@@ -136,7 +136,7 @@ class RunSummary:
     pending_cases: tuple[str, ...] = ()
     outcomes: Mapping[str, int] = field(default_factory=dict)
     latency_ms: Mapping[str, float | None] = field(default_factory=dict)
-    tokens: Mapping[str, int] = field(default_factory=dict)
+    tokens: Mapping[str, int | None] = field(default_factory=dict)  # None: not reported
     cost_usd: float | None = None
     scorers: Mapping[str, Rate] = field(default_factory=dict)
     tags: Mapping[str, Rate] = field(default_factory=dict)

@@ -93,7 +93,9 @@ def build_run_summary(
     ]
     versions: dict[str, int] = {}
     outcomes: dict[str, int] = dict.fromkeys(OUTCOMES, 0)
-    tokens_in = tokens_out = 0
+    # None until some answer reported a count: a server that sent no usage is "unknown", not 0
+    tokens_in: int | None = None
+    tokens_out: int | None = None
     cost: float | None = None
     for r in all_results:
         if r.status == "skipped":
@@ -103,8 +105,10 @@ def build_run_summary(
         for resp in responses:
             if resp.prompt_version:
                 versions[resp.prompt_version] = versions.get(resp.prompt_version, 0) + 1
-            tokens_in += resp.input_tokens or 0
-            tokens_out += resp.output_tokens or 0
+            if resp.input_tokens is not None:
+                tokens_in = (tokens_in or 0) + resp.input_tokens
+            if resp.output_tokens is not None:
+                tokens_out = (tokens_out or 0) + resp.output_tokens
             if resp.cost_usd is not None:
                 cost = (cost or 0.0) + resp.cost_usd
     scorers: dict[str, list[int]] = {}
@@ -170,7 +174,13 @@ def build_run_summary(
             "p95": percentile(latencies, 95),
             "max": max(latencies) if latencies else None,
         },
-        tokens={"input": tokens_in, "output": tokens_out, "total": tokens_in + tokens_out},
+        tokens={
+            "input": tokens_in,
+            "output": tokens_out,
+            "total": None
+            if tokens_in is None and tokens_out is None
+            else (tokens_in or 0) + (tokens_out or 0),
+        },
         cost_usd=cost,
         scorers={k: Rate(*v) for k, v in sorted(scorers.items())},
         tags={k: Rate(*v) for k, v in sorted(tags.items())},

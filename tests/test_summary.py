@@ -26,3 +26,21 @@ def test_costs_that_add_up_past_a_float_are_no_figure(tmp_path: Path) -> None:
 def test_ordinary_costs_are_summed() -> None:
     summary = build_summary([_result(0, 0.25), _result(1, 0.5)], RunMeta("r", "t"), None)
     assert summary["cost_usd"] == 0.75
+
+
+def _answered(i: int, **tokens: int | None) -> CaseResult:
+    response = Response(output="ok", **tokens)  # type: ignore[arg-type]
+    return CaseResult(f"c{i}", "d", 0, "passed", "success", True, 1.0, response=response)
+
+
+def test_tokens_no_answer_reported_are_unknown_not_zero(tmp_path: Path) -> None:
+    none = build_summary([_answered(0), _answered(1)], RunMeta("r", "t"), None)
+    assert none["tokens"] == {"input": None, "output": None, "total": None}
+    write_summary(tmp_path, none)
+    assert read_summary(tmp_path)["tokens"]["total"] is None  # valid, not "damaged"
+    some = build_summary(
+        [_answered(0, input_tokens=3), _answered(1, input_tokens=4, output_tokens=5)],
+        RunMeta("r", "t"),
+        None,
+    )
+    assert some["tokens"] == {"input": 7, "output": 5, "total": 12}

@@ -50,7 +50,7 @@
       ["cases", t.cases], ["pass rate", pct(t.pass_rate)], ["mean score", num(t.mean_score)],
       ["failed", t.failed], ["errors", t.errors + " (" + pct(t.error_rate) + ")"], ["skipped", t.skipped],
       ["latency p50 / p95", num(D.latency.p50, 0) + " / " + num(D.latency.p95, 0) + " ms"],
-      ["tokens", D.tokens.total], ["cost", D.cost_usd === null ? "-" : "$" + D.cost_usd.toFixed(4)]
+      ["tokens", D.tokens.total == null ? "-" : D.tokens.total], ["cost", D.cost_usd === null ? "-" : "$" + D.cost_usd.toFixed(4)]
     ];
     if (v && v.delta !== null) items.splice(3, 0, ["score vs baseline", num(v.base_mean_score) + " → " + num(v.shared_mean_score) + " (" + signed(v.delta) + ")"]);
     if (v && v.p_value !== null) items.push(["p-value" + (v.test ? " (" + v.test + ")" : ""), num(v.p_value, 4)]);

@@ -13,7 +13,8 @@ from evalgate import masking
 from evalgate.cli.common import CONFIG_OPTION, config_path
 from evalgate.config.model import GateConfig
 from evalgate.errors import ConfigError, InconclusiveError, UsageError
-from evalgate.gate.baseline import Baseline, BaselineStore, baseline_from_run
+from evalgate.gate.baseline import Baseline, baseline_from_run
+from evalgate.gate.baseline_store import BaselineStore
 from evalgate.gate.verdict import INCONCLUSIVE
 from evalgate.results import (
     RESULTS_FILE,

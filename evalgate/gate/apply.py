@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from evalgate.config.model import Config
-from evalgate.gate.baseline import Baseline, BaselineStore
+from evalgate.gate.baseline import Baseline
+from evalgate.gate.baseline_store import BaselineStore
 from evalgate.gate.policy import evaluate, to_confirm
 from evalgate.gate.verdict import INCONCLUSIVE, Reason, Verdict
 from evalgate.model import Case, Response

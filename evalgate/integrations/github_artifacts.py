@@ -24,7 +24,7 @@ import httpx
 
 from evalgate.errors import InconclusiveError, UsageError
 from evalgate.fsutil import atomic_write_json
-from evalgate.gate.baseline import BaselineStore
+from evalgate.gate.baseline_store import BaselineStore
 
 MAX_ARCHIVE_BYTES = 50 * 1024 * 1024
 SOURCE_FILE = "baseline-source.json"  # next to the baselines folder, not inside it

@@ -13,10 +13,10 @@ import pytest
 from evalgate.errors import ConfigError, InconclusiveError, UsageError
 from evalgate.gate.baseline import (
     BASELINE_FORMAT_VERSION,
-    BaselineStore,
     baseline_from_run,
     version_file_stem,
 )
+from evalgate.gate.baseline_store import BaselineStore
 from evalgate.results import CaseResult
 from evalgate.scorers.registry import ScoreRecord
 from tests.gate.helpers import baseline_of, run, stats

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 
 from evalgate.errors import ConfigError
-from evalgate.gate.baseline import BaselineStore
 from evalgate.gate.baseline_check import (
     BaselineProblem,
     case_problem,
     check_document,
     parse_strict,
 )
+from evalgate.gate.baseline_store import BaselineStore
 from tests.gate.helpers import baseline_of, run, stats
 
 

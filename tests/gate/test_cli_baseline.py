@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from evalgate.cli.main import app, main
-from evalgate.gate.baseline import BaselineStore
+from evalgate.gate.baseline_store import BaselineStore
 from evalgate.results import ResultsWriter
 from tests.gate.helpers import baseline_of, run, stats
 from tests.gate.test_baseline import SUMMARY, result

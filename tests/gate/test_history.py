@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from evalgate.errors import ConfigError
-from evalgate.gate.baseline import BaselineStore
 from evalgate.gate.baseline_check import case_problem
+from evalgate.gate.baseline_store import BaselineStore
 from evalgate.gate.history import grow
 from tests.gate.helpers import baseline_of, run, stats
 

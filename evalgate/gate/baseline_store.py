@@ -1,0 +1,184 @@
+"""The baseline folder: ``<version>.json`` files, ``production.json``, and which one a run uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from evalgate.errors import ConfigError, InconclusiveError, UsageError
+from evalgate.fsutil import atomic_write_text
+from evalgate.gate.baseline import (
+    _HOW_TO_RECORD,
+    BASELINE_FORMAT_VERSION,
+    PRODUCTION_FILE,
+    READABLE_FORMAT_VERSIONS,
+    Baseline,
+    version_file_stem,
+)
+from evalgate.gate.baseline_check import BaselineProblem, check_document, parse_strict
+
+_TMP = re.compile(r"^\..*\.tmp$")
+
+
+class BaselineStore:
+    """The baseline folder: ``<version>.json`` files and ``production.json``."""
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = Path(directory)
+
+    def path_for(self, version: str) -> Path:
+        return self.dir / f"{version_file_stem(version)}.json"
+
+    def _read(self, path: Path) -> Any:
+        try:
+            return parse_strict(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError) as exc:  # BaselineProblem is a ValueError
+            raise ConfigError(
+                f"{path}: damaged baseline file ({exc}); restore it from git or record it again"
+                f" ({_HOW_TO_RECORD})"
+            ) from None
+
+    def _parse(self, path: Path) -> Baseline:
+        data = self._read(path)
+        version = data.get("format_version") if isinstance(data, dict) else None
+        if version not in READABLE_FORMAT_VERSIONS or isinstance(version, bool):
+            raise ConfigError(
+                f"{path}: baseline format_version {version!r} is not supported (this evalgate"
+                f" reads {', '.join(map(str, READABLE_FORMAT_VERSIONS))}); use a matching"
+                " evalgate or record it again"
+            )
+        try:
+            check_document(data)
+        except BaselineProblem as exc:
+            raise ConfigError(
+                f"{path}: not a baseline evalgate could have recorded ({exc}); restore it from"
+                f" git or record it again ({_HOW_TO_RECORD})"
+            ) from None
+        try:
+            return Baseline.from_dict(data)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+            raise ConfigError(
+                f"{path}: damaged baseline file (bad or missing field {exc}); restore it from"
+                f" git or record it again ({_HOW_TO_RECORD})"
+            ) from exc
+
+    def load(self, version: str) -> Baseline | None:
+        """The baseline recorded for ``version``, or None."""
+        path = self.path_for(version)
+        if not path.exists():
+            return None
+        baseline = self._parse(path)
+        if baseline.prompt_version != version:
+            raise ConfigError(
+                f"{path}: holds prompt version {baseline.prompt_version!r}, not {version!r};"
+                " rename the file or record the baseline again"
+            )
+        return baseline
+
+    def save(self, baseline: Baseline) -> Path:
+        """Write ``<version>.json`` atomically (the old file stays whole if this fails)."""
+        path = self.path_for(baseline.prompt_version)
+        doc = baseline.to_dict()
+        try:  # what is written must load again
+            check_document(doc)
+        except BaselineProblem as exc:
+            raise ConfigError(f"{path}: not recording this baseline: {exc}") from None
+        text = json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False)
+        atomic_write_text(path, text + "\n")
+        return path
+
+    def record(self, baseline: Baseline, max_samples: int) -> tuple[Path, Baseline]:
+        """Add ``baseline`` (one run) to the history of its version's file, keeping the newest
+        ``max_samples`` runs per case (1: replace), and write it. Returns the path and what was
+        written."""
+        from evalgate.gate.history import grow  # history builds on this module
+
+        old = self.load(baseline.prompt_version) if max_samples > 1 else None
+        grown = grow(old, baseline, max_samples)
+        return self.save(grown), grown
+
+    def list(self) -> list[Baseline]:
+        """Every recorded baseline, oldest first."""
+        if not self.dir.is_dir():
+            return []
+        found = [
+            self._parse(p)
+            for p in sorted(self.dir.glob("*.json"))
+            if p.name != PRODUCTION_FILE and not _TMP.match(p.name)
+        ]
+        return sorted(found, key=lambda b: (_when(b.recorded_at), b.prompt_version))
+
+    def latest(self) -> Baseline | None:
+        found = self.list()
+        return found[-1] if found else None
+
+    def production(self) -> str | None:
+        """The promoted prompt version, or None."""
+        path = self.dir / PRODUCTION_FILE
+        if not path.exists():
+            return None
+        data = self._read(path)
+        if (
+            not isinstance(data, dict)
+            or data.get("format_version") not in READABLE_FORMAT_VERSIONS
+            or isinstance(data.get("format_version"), bool)
+            or not isinstance(data.get("prompt_version"), str)
+        ):
+            raise ConfigError(
+                f"{path}: not a valid production marker (expected format_version"
+                f" {BASELINE_FORMAT_VERSION} and a prompt_version);"
+                " fix it with 'evalgate baseline promote V'"
+            )
+        return str(data["prompt_version"])
+
+    def promote(self, version: str) -> Path:
+        """Mark ``version`` (which must have a baseline) as the one in production."""
+        if self.load(version) is None:
+            raise UsageError(
+                f"no baseline for prompt version {version!r} in {self.dir}; {_HOW_TO_RECORD}"
+            )
+        path = self.dir / PRODUCTION_FILE
+        doc = {"format_version": BASELINE_FORMAT_VERSION, "prompt_version": version}
+        atomic_write_text(path, json.dumps(doc, indent=2, sort_keys=True) + "\n")
+        return path
+
+    def resolve(self, spec: str, run_version: str | None) -> Baseline | None:
+        """The baseline to compare with.
+
+        ``auto``: the run's own promptVersion if recorded, else the promoted version, else the
+        latest recorded, else None (the gate then judges on absolute thresholds only). Any other
+        value names a version, which must exist (InconclusiveError otherwise).
+        """
+        if spec != "auto":
+            found = self.load(spec)
+            if found is None:
+                raise InconclusiveError(
+                    f"no baseline for prompt version {spec!r} in {self.dir}; {_HOW_TO_RECORD}"
+                )
+            return found
+        if run_version:
+            own = self.load(run_version)
+            if own is not None:
+                return own
+        prod = self.production()
+        if prod is not None:
+            found = self.load(prod)
+            if found is None:
+                raise ConfigError(
+                    f"{self.dir / PRODUCTION_FILE}: promotes {prod!r} but"
+                    f" {self.path_for(prod).name} is missing; restore it or run"
+                    " 'evalgate baseline promote V' with a recorded version"
+                )
+            return found
+        return self.latest()
+
+
+def _when(stamp: str) -> dt.datetime:
+    try:
+        t = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return dt.datetime.min.replace(tzinfo=dt.UTC)
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evalgate.config.case_hash import ALL_METADATA, CaseReads, content_hash
 from evalgate.config.schema import did_you_mean, schema_part, validate, validate_value
 from evalgate.config.yamlsrc import Doc, PathKey, load_yaml_text, read_yaml_text
 from evalgate.config.yamlstream import Fallback, ItemStream
@@ -66,36 +66,6 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
             seen.add(r)
             unique.append(f)
     return unique, problems
-
-
-@dataclass(frozen=True)
-class CaseReads:
-    """The case fields besides input and expectations that can change a call or its score.
-
-    The request templates read ``case.metadata.KEY``, ``case.metadata``, ``case.tags``,
-    ``case.dataset`` or the whole ``case``; a custom scorer receives the whole case. Only what
-    is read goes into the content hash: a label nothing reads (a metadata key, the tags) can
-    change without making the case "changed" for the gate. ``metadata_keys`` None means every
-    key (the default when the templates are not known).
-    """
-
-    metadata_keys: frozenset[str] | None = None
-    tags: bool = False
-    dataset: bool = False
-
-    def metadata(self, metadata: Mapping[str, Any], custom_scorer: bool) -> Mapping[str, Any]:
-        if self.metadata_keys is None or custom_scorer:
-            return metadata
-        return {k: v for k, v in metadata.items() if k in self.metadata_keys}
-
-
-ALL_METADATA = CaseReads()
-
-
-def content_hash(case: Mapping[str, Any]) -> str:
-    """A hash of what defines a case's behaviour: a changed case is not compared with its past."""
-    canon = json.dumps(case, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(canon.encode("utf-8")).hexdigest()[:16]
 
 
 class _FileLoader:

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from evalgate.config.goldens import ALL_METADATA, CaseReads
+from evalgate.config.case_hash import ALL_METADATA, CaseReads
 from evalgate.config.model import Config
 from evalgate.config.schema import did_you_mean
 from evalgate.errors import ConfigError, Problem

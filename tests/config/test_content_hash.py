@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from evalgate.config.goldens import ALL_METADATA, CaseReads, content_hash, load_goldens
+from evalgate.config.case_hash import ALL_METADATA, CaseReads, content_hash
+from evalgate.config.goldens import load_goldens
 from evalgate.model import Score
 from evalgate.project import load_project
 from evalgate.scorers.registry import Registry, ScorerDef

@@ -21,9 +21,8 @@ from pathlib import Path
 
 from evalgate.engine.core import EvalResult, Hooks, RunOptions, run_eval
 from evalgate.engine.selection import Selection
-from evalgate.errors import ConfigError, UsageError
-from evalgate.project import Project
-from evalgate.project import load_project as _load_project
+from evalgate.errors import UsageError
+from evalgate.project import Project, load_checked_project
 
 DEFAULT_CONFIG = Path("evalgate.yaml")
 
@@ -44,16 +43,9 @@ def load_project(
     path = Path(config)
     if path.is_dir():
         path = path / DEFAULT_CONFIG
-    project = _load_project(
+    return load_checked_project(
         path, goldens=[Path(g) for g in goldens] if goldens else None, environ=environ
     )
-    if project.problems:
-        n = len(project.problems)
-        raise ConfigError(
-            f"{n} problem{'s' if n != 1 else ''} found; fix them (see 'evalgate validate')",
-            sorted(project.problems, key=lambda p: (p.file, p.line, p.col)),
-        )
-    return project
 
 
 def run(

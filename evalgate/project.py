@@ -9,7 +9,7 @@ from pathlib import Path
 from evalgate.config.goldens import GoldenSet, load_goldens
 from evalgate.config.loader import load_config
 from evalgate.config.model import Config
-from evalgate.errors import Problem
+from evalgate.errors import ConfigError, Problem
 from evalgate.fsutil import display_path
 from evalgate.scorers.registry import REGISTRY, Registry
 
@@ -57,3 +57,20 @@ def load_project(
         problems.extend(template_problems(config, gs.cases))
         problems.extend(judge_problems(config, gs.cases))
     return Project(config, gs, tuple(scorer_dirs), tuple(problems) + gs.problems)
+
+
+def load_checked_project(
+    config_path: Path,
+    *,
+    goldens: Sequence[Path] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Project:
+    """:func:`load_project`, where any problem raises one ConfigError listing them all (exit 2)."""
+    project = load_project(config_path, goldens=goldens, environ=environ)
+    if project.problems:
+        n = len(project.problems)
+        raise ConfigError(
+            f"{n} problem{'s' if n != 1 else ''} found; fix them (see 'evalgate validate')",
+            sorted(project.problems, key=lambda p: (p.file, p.line, p.col)),
+        )
+    return project

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from evalgate.events import CallEvent, CallListener, CaseEvent, CaseListener
-from evalgate.llmjudge.phase import score_case_async, scored_outcome
+from evalgate.llmjudge.phase import result_fields, score_case_async
 from evalgate.model import JSON, Case, Response
 from evalgate.outage import OutageWatch
 from evalgate.results import CaseResult, TurnRecord
@@ -212,24 +212,7 @@ class Runner:
                 error=f"{where}{last.error or last.outcome}",
             )
         cs = await score_case_async(case, responses, self.judge)
-        if cs.error is not None:
-            return CaseResult(
-                **common,
-                status="error",
-                outcome=scored_outcome(cs),
-                passed=False,
-                score=None,
-                scores=cs.records,
-                error=cs.error,
-            )
-        return CaseResult(
-            **common,
-            status="passed" if cs.passed else "failed",
-            outcome="success",
-            passed=cs.passed,
-            score=cs.score,
-            scores=cs.records,
-        )
+        return CaseResult(**common, **result_fields(cs))
 
     def _emit(self, case: Case, repeat: int, turn: int, res: CallResult) -> None:
         if not self.on_call:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from evalgate.model import Case, Response
+from evalgate.model import Case, Response, ScorerSpec
 from evalgate.scorers.registry import REGISTRY, Registry, ScoreRecord, apply_scorer
 
 
@@ -32,20 +32,28 @@ def score_case(
     """
     if not responses:
         return CaseScore(0.0, False, (), error="no response to score")
-    records: list[ScoreRecord] = []
-    if case.turns:
-        for i, turn in enumerate(case.turns):
-            if i >= len(responses):
-                missing = f"turn {i} has no response ({len(responses)} for {len(case.turns)} turns)"
-                return CaseScore(0.0, False, tuple(records), error=missing)
-            records.extend(
-                apply_scorer(s, responses[i], case, registry, turn=i) for s in turn.expect
-            )
-        last = responses[len(case.turns) - 1]
-        records.extend(apply_scorer(s, last, case, registry) for s in case.expect)
-    else:
-        records.extend(apply_scorer(s, responses[0], case, registry) for s in case.expect)
+    plan, missing = scoring_plan(case, responses)
+    records = [apply_scorer(s, resp, case, registry, turn=turn) for s, resp, turn in plan]
+    if missing is not None:
+        return CaseScore(0.0, False, tuple(records), error=missing)
     return combine(records, case.threshold)
+
+
+def scoring_plan(
+    case: Case, responses: Sequence[Response]
+) -> tuple[list[tuple[ScorerSpec, Response, int | None]], str | None]:
+    """Which scorer reads which response, in order (see :func:`score_case`), and why scoring
+    stops early: a turn without its response (the scorers planned before it still run)."""
+    if not case.turns:
+        return [(s, responses[0], None) for s in case.expect], None
+    plan: list[tuple[ScorerSpec, Response, int | None]] = []
+    for i, turn in enumerate(case.turns):
+        if i >= len(responses):
+            return plan, f"turn {i} has no response ({len(responses)} for {len(case.turns)} turns)"
+        plan.extend((s, responses[i], i) for s in turn.expect)
+    last = responses[len(case.turns) - 1]
+    plan.extend((s, last, None) for s in case.expect)
+    return plan, None
 
 
 def combine(records: Sequence[ScoreRecord], threshold: float | None = None) -> CaseScore:

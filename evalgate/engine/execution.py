@@ -111,31 +111,36 @@ def prepare_dir(
         return req.out_dir, str(info["run_id"]), done, sel
     run_id = new_run_id()
     run_dir = req.out_dir or cfg.resolve(cfg.reports.dir) / run_id
+    info = {
+        "selection": req.selection.to_dict(),
+        "prompt_version": req.prompt_version,
+        "config_hash": cfg.config_hash,
+    }
+    new_run_dir(run_dir, run_id, info, hold, resumable=True)
+    return run_dir, run_id, frozenset(), req.selection
+
+
+def new_run_dir(
+    out: Path, run_id: str, info: dict[str, Any], hold: ExitStack | None, *, resumable: bool
+) -> None:
+    """Create ``out`` as a new run folder with its ``run.json``, locked into ``hold`` (without
+    one, the lock is only checked). A folder that already holds a run is refused."""
     try:
-        run_dir.mkdir(parents=True, exist_ok=True)
+        out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a file in the way, no permission: the user's path to fix
         raise UsageError(
-            f"{run_dir}: cannot create the run folder ({exc.strerror or exc});"
+            f"{out}: cannot create the run folder ({exc.strerror or exc});"
             " choose another --out folder"
         ) from None
-    hold.enter_context(hold_run_dir(run_dir))
-    if (run_dir / "results.jsonl").exists():
-        raise UsageError(
-            f"{run_dir} already holds a run; use --resume {run_dir} to finish it"
-            " or choose another --out folder"
+    with ExitStack() as own:
+        (hold or own).enter_context(hold_run_dir(out))
+        if (out / "results.jsonl").exists():
+            finish = f"use --resume {out} to finish it or " if resumable else ""
+            raise UsageError(f"{out} already holds a run; {finish}choose another --out folder")
+        atomic_write_json(
+            out / RUN_FILE,
+            {"format_version": 1, "run_id": run_id, "started_at": now_iso(), **info},
         )
-    atomic_write_json(
-        run_dir / RUN_FILE,
-        {
-            "format_version": 1,
-            "run_id": run_id,
-            "started_at": now_iso(),
-            "selection": req.selection.to_dict(),
-            "prompt_version": req.prompt_version,
-            "config_hash": cfg.config_hash,
-        },
-    )
-    return run_dir, run_id, frozenset(), req.selection
 
 
 def _safe_results(run_dir: Path) -> list[CaseResult]:

@@ -11,16 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from evalgate.config.model import Config
-from evalgate.engine.execution import RUN_FILE, RunOutput, new_run_id, now_iso
+from evalgate.engine.execution import RunOutput, new_run_dir, new_run_id, now_iso
 from evalgate.errors import ConfigError, UsageError
-from evalgate.fsutil import atomic_write_json
 from evalgate.gate.baseline import Baseline, baseline_from_run
 from evalgate.llmjudge.grader import Judge
-from evalgate.llmjudge.phase import score_case_async, scored_outcome
+from evalgate.llmjudge.phase import result_fields, score_case_async
 from evalgate.llmjudge.session import open_judge
 from evalgate.model import Case
 from evalgate.results import CaseResult, ResultsWriter, read_results
-from evalgate.runlock import ensure_idle, hold_run_dir
+from evalgate.runlock import ensure_idle
 from evalgate.shards import check_merge
 from evalgate.summary import RunMeta, build_summary, read_summary
 
@@ -64,25 +63,6 @@ def reference_of(run: RunOutput) -> Baseline:
     )
 
 
-def _new_dir(out: Path, run_id: str, info: dict[str, Any], hold: ExitStack | None) -> None:
-    """Create ``out`` as a new run folder, locked into ``hold`` (checked only, without one)."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:  # a file in the way, no permission: the user's path to fix
-        raise UsageError(
-            f"{out}: cannot create the run folder ({exc.strerror or exc});"
-            " choose another --out folder"
-        ) from None
-    with ExitStack() as own:
-        (hold or own).enter_context(hold_run_dir(out))
-        if (out / "results.jsonl").exists():
-            raise UsageError(f"{out} already holds a run; choose another --out folder")
-        atomic_write_json(
-            out / RUN_FILE,
-            {"format_version": 1, "run_id": run_id, "started_at": now_iso(), **info},
-        )
-
-
 def merge_runs(
     runs: Sequence[Path], out: Path, allow_unsharded: bool = False, hold: ExitStack | None = None
 ) -> RunOutput:
@@ -107,7 +87,7 @@ def merge_runs(
                 )
             owner[cid] = lr.run_dir
     run_id = new_run_id()
-    _new_dir(out, run_id, {"merged_from": [str(r) for r in runs]}, hold)
+    new_run_dir(out, run_id, {"merged_from": [str(r) for r in runs]}, hold, resumable=False)
     with ResultsWriter(out) as w:
         for r in sorted(
             (r for lr in loaded for r in lr.results), key=lambda r: (r.case_id, r.repeat)
@@ -129,7 +109,7 @@ def merge_runs(
 def copy_run(src: RunOutput, out: Path, hold: ExitStack | None = None) -> RunOutput:
     """A copy of a run's results in a new run folder (to judge it without touching the original)."""
     run_id = new_run_id()
-    _new_dir(out, run_id, {"copied_from": str(src.run_dir)}, hold)
+    new_run_dir(out, run_id, {"copied_from": str(src.run_dir)}, hold, resumable=False)
     with ResultsWriter(out) as w:
         for r in src.results:
             w.write(r)
@@ -152,7 +132,7 @@ def rescore_run(
     src = load_run(run_dir)
     by_id = {c.id: c for c in cases}
     run_id = new_run_id()
-    _new_dir(out, run_id, {"rescored_from": str(run_dir)}, hold)
+    new_run_dir(out, run_id, {"rescored_from": str(run_dir)}, hold, resumable=False)
     missing = sorted({r.case_id for r in src.results if r.case_id not in by_id})
 
     async def rescore_all(w: ResultsWriter) -> None:
@@ -205,22 +185,4 @@ async def _rescore(r: CaseResult, case: Case, judge: Judge | None) -> CaseResult
             f" {expected}; re-run it",
         )
     cs = await score_case_async(case, responses, judge)
-    if cs.error is not None:
-        return replace(
-            base,
-            status="error",
-            outcome=scored_outcome(cs),
-            passed=False,
-            score=None,
-            scores=cs.records,
-            error=cs.error,
-        )
-    return replace(
-        base,
-        outcome="success",
-        status="passed" if cs.passed else "failed",
-        passed=cs.passed,
-        score=cs.score,
-        scores=cs.records,
-        error=None,
-    )
+    return replace(base, **result_fields(cs))

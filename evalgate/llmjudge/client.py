@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from evalgate import masking
+from evalgate.config.model import JudgeConfig
 
 _RETRY_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
 _MAX_BODY = 4 * 1024 * 1024
@@ -34,16 +35,25 @@ class Usage:
 
 @dataclass(frozen=True)
 class Endpoint:
+    """A judge server as called: ``judge:`` with its base URL, model and key resolved. The other
+    settings take their defaults from :class:`JudgeConfig`, the one place they are set."""
+
     base_url: str
     model: str
     api_key: str | None
-    embedding_model: str | None = None
-    temperature: float = 0.0
-    seed: int | None = 0
-    max_tokens: int = 512
-    timeout_s: float = 60.0
-    retries: int = 2
-    concurrency: int = 4
+    embedding_model: str | None = JudgeConfig.embedding_model
+    temperature: float = JudgeConfig.temperature
+    seed: int | None = JudgeConfig.seed
+    max_tokens: int = JudgeConfig.max_tokens
+    timeout_s: float = JudgeConfig.timeout_s
+    retries: int = JudgeConfig.retries
+    concurrency: int = JudgeConfig.concurrency
+
+
+# the settings an Endpoint takes from ``judge:`` as they are
+PASSED_THROUGH = (
+    "embedding_model", "temperature", "seed", "max_tokens", "timeout_s", "retries", "concurrency"
+)  # fmt: skip
 
 
 class JudgeClient:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from evalgate.llmjudge import JUDGE_SCORERS
 from evalgate.llmjudge.grader import JUDGE_ERROR_PREFIX, Judge
 from evalgate.model import Case, Response, ScorerSpec
 from evalgate.scorers.registry import REGISTRY, Registry, ScoreRecord, apply_scorer
-from evalgate.scoring import CaseScore, combine, score_case
+from evalgate.scoring import CaseScore, combine, score_case, scoring_plan
 from evalgate.status import Outcome
 
 
@@ -20,6 +21,27 @@ def scored_outcome(cs: CaseScore) -> Outcome:
     if errors and all(e.startswith(JUDGE_ERROR_PREFIX) for e in errors):
         return "judge_error"
     return "success"
+
+
+def result_fields(cs: CaseScore) -> dict[str, Any]:
+    """The fields of a ``CaseResult`` that a case's scoring decides (its call succeeded)."""
+    if cs.error is not None:
+        return {
+            "status": "error",
+            "outcome": scored_outcome(cs),
+            "passed": False,
+            "score": None,
+            "scores": cs.records,
+            "error": cs.error,
+        }
+    return {
+        "status": "passed" if cs.passed else "failed",
+        "outcome": "success",
+        "passed": cs.passed,
+        "score": cs.score,
+        "scores": cs.records,
+        "error": None,
+    }
 
 
 def uses_judge(case: Case) -> bool:
@@ -48,15 +70,8 @@ async def score_case_async(
             return await judge.grade(s, response, case, turn)
         return apply_scorer(s, response, case, registry, turn=turn)
 
-    records: list[ScoreRecord] = []
-    if case.turns:
-        for i, turn in enumerate(case.turns):
-            if i >= len(responses):
-                missing = f"turn {i} has no response ({len(responses)} for {len(case.turns)} turns)"
-                return CaseScore(0.0, False, tuple(records), error=missing)
-            records.extend([await one(s, responses[i], i) for s in turn.expect])
-        last = responses[len(case.turns) - 1]
-        records.extend([await one(s, last, None) for s in case.expect])
-    else:
-        records.extend([await one(s, responses[0], None) for s in case.expect])
+    plan, missing = scoring_plan(case, responses)
+    records = [await one(s, resp, turn) for s, resp, turn in plan]
+    if missing is not None:
+        return CaseScore(0.0, False, tuple(records), error=missing)
     return combine(records, case.threshold)

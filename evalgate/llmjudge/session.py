@@ -17,7 +17,7 @@ from evalgate.errors import ConfigError, EvalgateError
 from evalgate.fsutil import atomic_write_json
 from evalgate.llmjudge.cache import JudgeCache
 from evalgate.llmjudge.calibration import blocking
-from evalgate.llmjudge.client import Endpoint, JudgeClient
+from evalgate.llmjudge.client import PASSED_THROUGH, Endpoint, JudgeClient
 from evalgate.llmjudge.grader import Judge, Tally
 from evalgate.llmjudge.phase import uses_judge
 from evalgate.model import Case
@@ -43,13 +43,7 @@ def endpoint(cfg: Config, environ: Mapping[str, str] | None = None) -> Endpoint:
         base_url=j.base_url or env.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL,
         model=j.model,
         api_key=key,
-        embedding_model=j.embedding_model,
-        temperature=j.temperature,
-        seed=j.seed,
-        max_tokens=j.max_tokens,
-        timeout_s=j.timeout_s,
-        retries=j.retries,
-        concurrency=j.concurrency,
+        **{name: getattr(j, name) for name in PASSED_THROUGH},
     )
 
 

@@ -109,16 +109,18 @@ def display_path(path: Path) -> str:
 
 def repo_root(environ: Mapping[str, str], cwd: Path | None = None) -> Path | None:
     """The repository the working folder is in: the nearest folder up with a ``.git`` (the git
-    top level), else ``GITHUB_WORKSPACE`` when it contains the working folder, else None."""
+    top level), else ``GITHUB_WORKSPACE`` or GitLab's ``CI_PROJECT_DIR`` when it contains the
+    working folder, else None."""
     here = (cwd or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / ".git").exists():
             return folder
-    workspace = environ.get("GITHUB_WORKSPACE")
-    if workspace:
-        root = Path(workspace).resolve()
-        if here == root or root in here.parents:
-            return root
+    for variable in ("GITHUB_WORKSPACE", "CI_PROJECT_DIR"):
+        workspace = environ.get(variable)
+        if workspace:
+            root = Path(workspace).resolve()
+            if here == root or root in here.parents:
+                return root
     return None
 
 

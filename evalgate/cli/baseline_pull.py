@@ -1,4 +1,5 @@
-"""``evalgate baseline pull``: the default branch's baselines from its last run artifact."""
+"""``evalgate baseline pull``: the default branch's baselines from its last run artifact, on
+GitHub Actions (a workflow artifact) or GitLab CI (a job artifact)."""
 
 from __future__ import annotations
 
@@ -30,19 +31,61 @@ def pull_artifact(directory: Path, name: str, branch: str | None, max_age_days: 
         f" (commit {commit}, {when})" + (f": {source.url}" if source.url else "")
     )
     _say(line)
-    if age is not None and age > max_age_days:
-        stale = (
-            f"the baseline is {age:.0f} days old (over {max_age_days:g}): no run on {branch}"
-            " has recorded one since; it may no longer describe the endpoint"
-        )
-        _say(f"warning: {stale}")
-        if env.get("GITHUB_ACTIONS") == "true":
-            sys.stderr.write(f"::warning title=evalgate::{terminal_line(stale)}\n")
+    _stale(age, max_age_days, branch)
     summary = env.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as f:
             f.write(f"\nevalgate: {terminal_line(line)}\n\n")
     return 0
+
+
+def pull_gitlab_artifact(directory: Path, job: str, branch: str | None, max_age_days: float) -> int:
+    """The newest successful ``job``'s artifact on the target branch; without one, the
+    baselines already in ``directory`` (committed ones) stay what the gate compares with."""
+    from evalgate.integrations.gitlab_artifacts import pull
+
+    env = os.environ
+    branch = (
+        branch
+        or env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
+        or env.get("CI_DEFAULT_BRANCH")
+        or "main"
+    )
+    source = pull(job=job, branch=branch, directory=directory, environ=env)
+    if source is None:
+        committed = sorted(directory.glob("*.json")) if directory.is_dir() else []
+        fallback = (
+            f"the gate uses the {len(committed)} baseline file(s) committed in {directory}"
+            if committed
+            else "this run has no baseline, so every case must pass"
+        )
+        _say(
+            f"no artifact of a successful job '{job}' on {branch} yet: {fallback}; the next"
+            f" successful '{job}' job on {branch} makes one available"
+        )
+        return 0
+    age = source.age_days()
+    commit = (source.commit or "?")[:12]
+    when = f"{age:.1f} days old" if age is not None else f"made {source.created_at or '?'}"
+    of = f"job {source.artifact_id} (pipeline {source.run_id})" if source.artifact_id else "job"
+    _say(
+        f"baseline from the artifact of {of} '{job}' on {branch} (commit {commit}, {when})"
+        + (f": {source.url}" if source.url else "")
+    )
+    _stale(age, max_age_days, branch)
+    return 0
+
+
+def _stale(age: float | None, max_age_days: float, branch: str) -> None:
+    if age is None or age <= max_age_days:
+        return
+    stale = (
+        f"the baseline is {age:.0f} days old (over {max_age_days:g}): no run on {branch}"
+        " has recorded one since; it may no longer describe the endpoint"
+    )
+    _say(f"warning: {stale}")
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        sys.stderr.write(f"::warning title=evalgate::{terminal_line(stale)}\n")
 
 
 def _say(text: str) -> None:

@@ -287,16 +287,22 @@ def register(app: typer.Typer) -> None:
 
     @group.command("pull")
     def pull(
-        github_artifact: str = typer.Option(
-            ...,
+        github_artifact: str | None = typer.Option(
+            None,
             "--github-artifact",
             metavar="NAME",
             help="The workflow artifact the run on the default branch uploaded its baselines as.",
         ),
+        gitlab_artifact: str | None = typer.Option(
+            None,
+            "--gitlab-artifact",
+            metavar="JOB",
+            help="The GitLab job on the default branch that keeps the baselines as its artifact.",
+        ),
         branch: str | None = typer.Option(
             None,
             "--branch",
-            help="Take it from runs on this branch (default: the PR's base, else main).",
+            help="Take it from runs on this branch (default: the PR's or MR's target, else main).",
         ),
         max_age_days: float = typer.Option(
             14.0, "--max-age-days", help="Warn when the newest baseline is older than this."
@@ -304,10 +310,15 @@ def register(app: typer.Typer) -> None:
         config: Path | None = CONFIG_OPTION,
         baseline_dir: Path | None = DIR_OPTION,
     ) -> int:
-        """Fetch the baselines the default branch's last run uploaded as a GitHub artifact."""
-        from evalgate.cli.baseline_pull import pull_artifact
+        """Fetch the baselines the default branch's last run kept as a GitHub or GitLab artifact."""
+        from evalgate.cli.baseline_pull import pull_artifact, pull_gitlab_artifact
 
+        if (github_artifact is None) == (gitlab_artifact is None):
+            raise UsageError("pass one of --github-artifact NAME or --gitlab-artifact JOB")
         store = store_for(config, baseline_dir)
+        if gitlab_artifact is not None:
+            return pull_gitlab_artifact(store.dir, gitlab_artifact, branch, max_age_days)
+        assert github_artifact is not None
         return pull_artifact(store.dir, github_artifact, branch, max_age_days)
 
     @group.command("promote")

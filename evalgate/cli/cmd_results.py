@@ -21,6 +21,17 @@ def register(app: typer.Typer) -> None:
         html: Annotated[
             Path | None, typer.Option("--html", help="Write the HTML report here.")
         ] = None,
+        codequality: Annotated[
+            Path | None,
+            typer.Option(
+                "--codequality",
+                help="Write a GitLab Code Quality report (one issue per flagged case) here.",
+            ),
+        ] = None,
+        metrics: Annotated[
+            Path | None,
+            typer.Option("--metrics", help="Write an OpenMetrics file (GitLab metrics) here."),
+        ] = None,
         github: Annotated[
             bool,
             typer.Option(
@@ -34,9 +45,13 @@ def register(app: typer.Typer) -> None:
     ) -> int:
         """Write JUnit, markdown and HTML reports from a stored run.
 
-        Without --junit/--markdown/--html, all three are written into the run folder.
+        Without --junit/--markdown/--html/--codequality/--metrics, JUnit, markdown and HTML
+        are written into the run folder.
         """
-        return report_command(run, junit, markdown, html, github=github, quiet=quiet)
+        return report_command(
+            run, junit, markdown, html, github=github, quiet=quiet,
+            codequality=codequality, metrics=metrics,
+        )  # fmt: skip
 
 
 def report_command(
@@ -47,6 +62,8 @@ def report_command(
     *,
     github: bool,
     quiet: bool,
+    codequality: Path | None = None,
+    metrics: Path | None = None,
 ) -> int:
     """``evalgate report``: exit 0 once the reports are written (the verdict is in them)."""
     from evalgate.report import DEFAULT_FILES, RunView, write_reports
@@ -62,9 +79,11 @@ def report_command(
 
     ensure_idle(run)
     view = RunView.load(run)
-    if junit is None and markdown is None and html is None:
+    if (junit, markdown, html, codequality, metrics) == (None,) * 5:
         junit, markdown, html = (run / DEFAULT_FILES[k] for k in ("junit", "markdown", "html"))
-    written = write_reports(view, junit=junit, markdown=markdown, html=html)
+    written = write_reports(
+        view, junit=junit, markdown=markdown, html=html, codequality=codequality, metrics=metrics
+    )
     console = make_console()
     print_report(view, console=console, quiet=quiet, reports=written)
     if github:

@@ -63,6 +63,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("cmd_langfuse", "Export runs to other tools."),
     "demo": ("cmd_demo", "Show the whole loop on the built-in reference middleware."),
     "judge": ("cmd_judge", "The LLM judge of model-graded scorers."),
+    "gitlab": ("cmd_gitlab", "GitLab CI: post or update the merge-request note."),
 }
 _SETTINGS: dict[str, Any] = dict(
     add_completion=False,

@@ -24,6 +24,7 @@ import httpx
 
 from evalgate.errors import InconclusiveError, UsageError
 from evalgate.fsutil import atomic_write_json
+from evalgate.gate.baseline import Baseline
 from evalgate.gate.baseline_store import BaselineStore
 
 MAX_ARCHIVE_BYTES = 50 * 1024 * 1024
@@ -35,12 +36,13 @@ class ArtifactSource:
     """Where pulled baselines came from."""
 
     artifact: str
-    artifact_id: int
+    artifact_id: int | None
     run_id: int | None
     branch: str
     commit: str | None
     created_at: str
     url: str | None
+    kind: str = "github-artifact"  # or "gitlab-artifact"
 
     def age_days(self, now: datetime | None = None) -> float | None:
         try:
@@ -51,7 +53,7 @@ class ArtifactSource:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "source": "github-artifact",
+            "source": self.kind,
             "artifact": self.artifact,
             "artifact_id": self.artifact_id,
             "run_id": self.run_id,
@@ -174,16 +176,28 @@ def pull(
             f"artifact '{name}' (run {source.run_id}) holds no baseline file; record one on"
             f" {branch} with the action's record-baseline input"
         )
+    install_pulled(files, directory)
+    write_source(directory, source)
+    return source
+
+
+def install_pulled(files: Mapping[str, bytes], directory: Path) -> list[Baseline]:
+    """Write pulled baseline files into ``directory``, each checked first by the reader the
+    gate uses; nothing is replaced unless every file is a valid baseline. Other files in the
+    folder are kept. Returns the pulled baselines."""
     directory.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=directory.parent) as tmp:
-        # checked by the same reader the gate uses, before anything replaces a baseline
         for fname, data in files.items():
             (Path(tmp) / fname).write_bytes(data)
-        BaselineStore(Path(tmp)).list()
+        pulled = BaselineStore(Path(tmp)).list()
         for fname in files:
             os.replace(Path(tmp) / fname, directory / fname)
+    return pulled
+
+
+def write_source(directory: Path, source: ArtifactSource) -> None:
+    """Keep where the baselines came from next to their folder (``baseline-source.json``)."""
     atomic_write_json(directory.parent / SOURCE_FILE, source.to_dict())
-    return source
 
 
 def _get(client: httpx.Client, url: str, params: Mapping[str, Any] | None = None) -> httpx.Response:

@@ -1,7 +1,8 @@
 """Reporters: one module per format, all reading a :class:`RunView`.
 
 ``terminal`` (rich, stderr), ``junit`` (JUnit XML), ``markdown`` (PR comment), ``github``
-(step summary and annotations) and ``html`` (a self-contained page).
+(step summary and annotations), ``html`` (a self-contained page) and ``gitlab`` (Code Quality
+and OpenMetrics files for GitLab CI).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ def write_reports(
     junit: Path | None = None,
     markdown: Path | None = None,
     html: Path | None = None,
+    codequality: Path | None = None,
+    metrics: Path | None = None,
 ) -> dict[str, Path]:
     """Write the requested report files atomically; return ``{format: path}`` of those written."""
     written: dict[str, Path] = {}
@@ -38,6 +41,16 @@ def write_reports(
 
         atomic_write_text(html, render_html(view))
         written["html"] = html
+    if codequality is not None:
+        from evalgate.report.gitlab import render_codequality
+
+        atomic_write_text(codequality, render_codequality(view))
+        written["codequality"] = codequality
+    if metrics is not None:
+        from evalgate.report.gitlab import render_metrics
+
+        atomic_write_text(metrics, render_metrics(view))
+        written["metrics"] = metrics
     return written
 
 

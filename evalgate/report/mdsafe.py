@@ -58,7 +58,8 @@ def code_block(value: object, limit: int = 2000, info: str = "text") -> str:
 
 
 def source_url(file: str, line: int, environ: Mapping[str, str]) -> str:
-    """A link target for a golden file line: a blob URL on GitHub, else a relative path."""
+    """A link target for a golden file line: a blob URL on GitHub or GitLab CI, else a
+    relative path."""
     path = file[2:] if file.startswith("./") else file
     anchor = f"#L{line}" if line else ""
     # a file name that is not UTF-8 holds surrogate escapes: quote its real bytes
@@ -68,6 +69,9 @@ def source_url(file: str, line: int, environ: Mapping[str, str]) -> str:
     sha = environ.get("GITHUB_SHA")
     if server and repo and sha and not path.startswith("/"):
         return f"{server.rstrip('/')}/{quote(repo, safe='/')}/blob/{quote(sha)}/{quoted}{anchor}"
+    project, commit = environ.get("CI_PROJECT_URL"), environ.get("CI_COMMIT_SHA")
+    if project and commit and not path.startswith("/"):
+        return f"{project.rstrip('/')}/-/blob/{quote(commit)}/{quoted}{anchor}"
     return f"{quoted}{anchor}"
 
 

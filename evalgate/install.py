@@ -87,11 +87,29 @@ def requirement(extra: str | None = None) -> str:
     return f"{name} @ {source}"
 
 
+def github_source() -> tuple[str, str] | None:
+    """``(owner/repo, ref)`` of the GitHub repository this installation came from, if any."""
+    found = _GITHUB.match(install_source() or "")
+    return (found.group(1), found.group(2)) if found else None
+
+
 def action_ref() -> str:
     """The GitHub action reference for the workflow ``init`` writes: the GitHub repository and
     commit this installation came from, else ``OWNER/REPO@v1`` for the user to fill in."""
-    found = _GITHUB.match(install_source() or "")
-    return f"{found.group(1)}@{found.group(2)}" if found else ACTION_PLACEHOLDER
+    found = github_source()
+    return f"{found[0]}@{found[1]}" if found else ACTION_PLACEHOLDER
+
+
+def gitlab_include_fill(text: str) -> tuple[str, bool]:
+    """The ``.gitlab-ci.yml`` that ``init --ci gitlab`` writes, with the include and
+    ``EVALGATE_INSTALL`` pinned to the GitHub repository and commit this installation came
+    from; ``OWNER/REPO`` and this version's tag when that is not known. Returns the text and
+    whether the repository was filled in."""
+    found = github_source()
+    repo, ref = found or ("OWNER/REPO", f"v{own_version()}")
+    raw = "raw.githubusercontent.com"
+    text = text.replace(f"{raw}/OWNER/REPO/v0.1.0/", f"{raw}/{repo}/{ref}/")
+    return text.replace("github.com/OWNER/REPO@v0.1.0", f"github.com/{repo}@{ref}"), bool(found)
 
 
 def install_line(extra: str | None = None) -> str:

@@ -19,6 +19,20 @@ FILES = {
     "workflows/evalgate.yml": ".github/workflows/evalgate.yml",
 }
 GITIGNORE = "gitignore"  # appended to an existing .gitignore, never replacing it
+# the CI file per --ci choice (the GitHub workflow is the default)
+CI_FILES = {
+    "github": ("workflows/evalgate.yml", ".github/workflows/evalgate.yml"),
+    "gitlab": ("gitlab-ci.yml", ".gitlab-ci.yml"),
+}
+
+
+def files_for(ci: str) -> dict[str, str]:
+    """Template path -> destination for a project gated in ``ci``."""
+    if ci not in CI_FILES:
+        raise UsageError(f"--ci {ci!r}: choose one of {', '.join(CI_FILES)}")
+    common = {k: v for k, v in FILES.items() if not k.startswith("workflows/")}
+    src, dst = CI_FILES[ci]
+    return {**common, src: dst}
 
 
 def _template(rel: str) -> Traversable:
@@ -28,21 +42,24 @@ def _template(rel: str) -> Traversable:
     return node
 
 
-def scaffold(directory: Path, *, force: bool = False) -> list[Path]:
-    existing = [directory / dst for dst in FILES.values() if (directory / dst).exists()]
+def scaffold(directory: Path, *, force: bool = False, ci: str = "github") -> list[Path]:
+    files = files_for(ci)
+    existing = [directory / dst for dst in files.values() if (directory / dst).exists()]
     if existing and not force:
         raise UsageError(
             "these files already exist: "
             + ", ".join(str(p) for p in existing)
             + "; use --force to overwrite them"
         )
-    from evalgate.install import ACTION_PLACEHOLDER, action_ref
+    from evalgate.install import ACTION_PLACEHOLDER, action_ref, gitlab_include_fill
 
     written = []
-    for src, dst in FILES.items():
+    for src, dst in files.items():
         path = directory / dst
         path.parent.mkdir(parents=True, exist_ok=True)
         text = _template(src).read_text("utf-8").replace(ACTION_PLACEHOLDER, action_ref())
+        if src == CI_FILES["gitlab"][0]:
+            text = gitlab_include_fill(text)[0]
         path.write_text(text, encoding="utf-8")
         written.append(path)
     ignore = directory / ".gitignore"
@@ -60,13 +77,25 @@ def register(app: typer.Typer) -> None:
     def init(
         directory: Path = typer.Argument(Path("."), help="Where to create the project."),
         force: bool = typer.Option(False, "--force", help="Overwrite existing files."),
+        ci: str = typer.Option(
+            "github",
+            "--ci",
+            help="The CI to gate in: github (.github/workflows/evalgate.yml) or gitlab"
+            " (.gitlab-ci.yml including evalgate's GitLab template).",
+        ),
     ) -> int:
         """Scaffold evalgate.yaml, an example golden file, a custom scorer and a CI workflow."""
-        from evalgate.install import ACTION_PLACEHOLDER, action_ref
+        from evalgate.install import ACTION_PLACEHOLDER, action_ref, github_source
 
-        for p in scaffold(directory, force=force):
+        for p in scaffold(directory, force=force, ci=ci):
             sys.stderr.write(f"created {p}\n")
-        if action_ref() == ACTION_PLACEHOLDER:
+        if ci == "gitlab":
+            if github_source() is None:
+                sys.stderr.write(
+                    "note: in .gitlab-ci.yml, replace OWNER/REPO and v0.1.0 (in the include and"
+                    " in EVALGATE_INSTALL) with the repository and tag you install evalgate from\n"
+                )
+        elif action_ref() == ACTION_PLACEHOLDER:
             sys.stderr.write(
                 f"note: in .github/workflows/evalgate.yml, replace {ACTION_PLACEHOLDER} with the"
                 " repository and tag you install evalgate from (pin a commit SHA to be strict)\n"

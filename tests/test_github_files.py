@@ -203,12 +203,20 @@ def test_examples_cover_pull_requests_baselines_and_canary() -> None:
     assert "secrets.CANARY_WEBHOOK_URL" in runs[0]["env"]["CANARY_WEBHOOK_URL"]
 
 
+class _CiLoader(yaml.SafeLoader):
+    """YAML as CI files use it: also GitLab's ``!reference [job, key]`` (docs/ci.md has
+    GitLab snippets too)."""
+
+
+_CiLoader.add_constructor("!reference", lambda loader, node: loader.construct_sequence(node))
+
+
 def test_docs_yaml_snippets_parse_and_keep_untrusted_values_out_of_scripts() -> None:
     text = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```yaml\n(.*?)```", text, flags=re.S)
     assert len(blocks) >= 5
     for block in blocks:
-        doc = yaml.safe_load(block)
+        doc = yaml.load(block, Loader=_CiLoader)
         nodes = [doc]
         while nodes:  # every mapping with a `run:` anywhere in the snippet
             node = nodes.pop()

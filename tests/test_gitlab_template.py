@@ -11,9 +11,12 @@ installed ``evalgate``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -44,28 +47,81 @@ os.execv(sys.executable, [sys.executable, *args])
 """
 
 
-def job(name: str) -> dict[str, Any]:
+class Reference(list[str]):
+    """GitLab's ``!reference [job, key]``, resolved by :func:`resolve`."""
+
+
+class CiLoader(yaml.SafeLoader):
+    pass
+
+
+CiLoader.add_constructor(
+    "!reference", lambda loader, node: Reference(loader.construct_sequence(node))
+)
+
+
+def merged(user: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The template with a user's ``.gitlab-ci.yml`` on top: a job defined again gets its
+    keys replaced, as GitLab merges a local job into an included one."""
+    config = {k: dict(v) if isinstance(v, dict) else v for k, v in TEMPLATE.items()}
+    for key, value in (user or {}).items():
+        if isinstance(value, dict) and isinstance(config.get(key), dict):
+            config[key] = {**config[key], **value}
+        else:
+            config[key] = value
+    return config
+
+
+def resolve(value: Any, config: dict[str, Any]) -> Any:
+    if isinstance(value, Reference):
+        target: Any = config
+        for part in value:
+            target = target[part]
+        return resolve(target, config)
+    if isinstance(value, list):
+        out: list[Any] = []
+        for item in value:
+            item = resolve(item, config)
+            out += item if isinstance(item, list) else [item]  # nested lists are flattened
+        return out
+    return value
+
+
+def job(name: str, config: dict[str, Any] | None = None) -> dict[str, Any]:
     """A job with what it ``extends`` merged in, as GitLab does for these keys."""
-    found = dict(TEMPLATE[name])
+    config = config or merged()
+    found = dict(config[name])
     base = found.pop("extends", None)
-    return {**TEMPLATE[base], **found} if base else found
+    full = {**config[base], **found} if base else found
+    return {k: resolve(v, config) for k, v in full.items()}
 
 
-def job_script(name: str) -> str:
-    j = job(name)
+def job_script(name: str, config: dict[str, Any] | None = None) -> str:
+    j = job(name, config)
     return "\n".join([*j.get("before_script", []), *j["script"]])
 
 
-def run_job(name: str, repo: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    # GitLab runs the before_script and script of a job in one bash with errexit and pipefail
-    return subprocess.run(
-        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", job_script(name)],
+def run_job(
+    name: str, repo: Path, env: dict[str, str], config: dict[str, Any] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """GitLab runs the before_script and script of a job in one bash with errexit and
+    pipefail. The job's own process group is ended afterwards, as the runner ends the job's
+    container: with whatever the job started in the background."""
+    proc = subprocess.Popen(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", job_script(name, config)],
         cwd=repo,
         env={**env, "CI_PROJECT_DIR": str(repo), "CI_JOB_NAME": name},
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=120,
+        start_new_session=True,
     )
+    try:
+        out, err = proc.communicate(timeout=90)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 def free_port() -> int:
@@ -248,3 +304,43 @@ def test_the_init_file_pins_the_include_and_the_install_to_one_tag() -> None:
     tag = remote.split("/")[5]
     assert ci["variables"]["EVALGATE_INSTALL"] == f"git+https://github.com/OWNER/REPO@{tag}"
     assert os.path.isfile(ROOT / remote.split(f"/{tag}/", 1)[1])
+
+
+def walkthrough_file(port: int) -> dict[str, Any]:
+    """The .gitlab-ci.yml of docs/ci.md's walkthrough, with the copilot on ``port``."""
+    text = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", text, flags=re.S)
+    (block,) = [b for b in blocks if ".demo-copilot" in b]
+    doc = yaml.load(block.replace("8787", str(port)), Loader=CiLoader)
+    assert isinstance(doc, dict)
+    return doc
+
+
+def test_the_walkthrough_blocks_a_regressed_merge_request(
+    tmp_path: Path, gl: FakeGitLab, fake_python: dict[str, str]
+) -> None:
+    repo = new_repository(tmp_path)
+    user = walkthrough_file(free_port())
+    assert user["include"] == yaml.safe_load((repo / ".gitlab-ci.yml").read_text())["include"]
+    config = merged(user)
+    venv_bin = str(Path(sys.executable).parent)  # the image's python3, with evalgate installed
+    env = clean_env({
+        **gl.env(), **fake_python, **user["variables"],
+        "EVALGATE_INSTALL": str(ROOT), "PATH": f"{venv_bin}{os.pathsep}{os.environ['PATH']}",
+        "CI_DEFAULT_BRANCH": "main", "CI_JOB_TOKEN": JOB_TOKEN,
+        "EVALGATE_GITLAB_TOKEN": API_TOKEN,
+    })  # fmt: skip
+    main = {**env, "CI_COMMIT_BRANCH": "main", "CI_PIPELINE_SOURCE": "push"}
+    done = run_job("evalgate-baseline", repo, main, config)
+    assert done.returncode == 0, done.stdout + done.stderr
+    kept = job("evalgate-baseline", config)["artifacts"]["paths"]
+    gl.add_job("evalgate-baseline", "main", zip_paths(repo, kept))
+    shutil.rmtree(repo / ".evalgate")
+
+    assert user["variables"]["DEMO_VERSION"] == "v1"  # the branch sets it to v2
+    mr = {**env, "DEMO_VERSION": "v2", "CI_PIPELINE_SOURCE": "merge_request_event",
+          "CI_MERGE_REQUEST_IID": "9", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main"}  # fmt: skip
+    gated = run_job("evalgate-gate", repo, mr, config)
+    assert gated.returncode == 1, gated.stdout + gated.stderr
+    (note,) = gl.notes[9]
+    assert note["body"].startswith(MARKER) and "FAILED" in note["body"]

@@ -60,7 +60,9 @@ def _say(text: str) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="GitLab CI: the merge-request note.", no_args_is_help=True)
+    group = typer.Typer(
+        help="GitLab CI: post or update the merge-request note.", no_args_is_help=True
+    )
     app.add_typer(group, name="gitlab")
 
     @group.command("note")

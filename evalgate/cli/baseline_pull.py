@@ -59,9 +59,17 @@ def pull_gitlab_artifact(directory: Path, job: str, branch: str | None, max_age_
             if committed
             else "this run has no baseline, so every case must pass"
         )
+        from evalgate.integrations.gitlab_artifacts import TOKEN_VARS
+
+        searched = (
+            ""
+            if any(env.get(v) for v in TOKEN_VARS)
+            else " (with CI_JOB_TOKEN alone, only the latest successful pipeline on the branch"
+            " is searched; EVALGATE_GITLAB_TOKEN with read_api finds older ones)"
+        )
         _say(
-            f"no artifact of a successful job '{job}' on {branch} yet: {fallback}; the next"
-            f" successful '{job}' job on {branch} makes one available"
+            f"no artifact of a successful job '{job}' on {branch} yet{searched}: {fallback};"
+            f" the next successful '{job}' job on {branch} makes one available"
         )
         return 0
     age = source.age_days()

@@ -184,10 +184,20 @@ def test_a_failed_pull_stops_before_the_run(tmp_path: Path, fake: dict[str, str]
     assert [c[0] for c in calls(fake)] == ["baseline"] and out["exit-code"] == "3"
 
 
-def test_recording_does_not_pull(tmp_path: Path, fake: dict[str, str]) -> None:
+def test_recording_pulls_the_history_it_extends(tmp_path: Path, fake: dict[str, str]) -> None:
+    # without the previous artifact, every recording on main would restart the baseline history
     inputs = {"baseline-artifact": "evalgate-baseline", "record-baseline": "true"}
     run_evalgate(tmp_path, fake, inputs)
-    assert [c[0] for c in calls(fake)] == ["run"]
+    assert [c[0] for c in calls(fake)] == ["baseline", "run"]
+    assert calls(fake)[1][-2:] == ["--no-gate", "--record-baseline"]
+
+
+def test_recording_stops_when_the_history_cannot_be_pulled(
+    tmp_path: Path, fake: dict[str, str]
+) -> None:
+    inputs = {"baseline-artifact": "evalgate-baseline", "record-baseline": "true"}
+    _, out = run_evalgate(tmp_path, fake, inputs, FAKE_PULL_EXIT="3")
+    assert [c[0] for c in calls(fake)] == ["baseline"] and out["exit-code"] == "3"
 
 
 def test_unbalanced_quotes_are_a_usage_error(tmp_path: Path, fake: dict[str, str]) -> None:

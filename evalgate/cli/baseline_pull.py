@@ -14,7 +14,8 @@ def pull_artifact(directory: Path, name: str, branch: str | None, max_age_days: 
     from evalgate.integrations.github_artifacts import pull
 
     env = os.environ
-    branch = branch or env.get("GITHUB_BASE_REF") or "main"
+    # a pull request compares with its base branch; a push (recording) extends its own branch's
+    branch = branch or env.get("GITHUB_BASE_REF") or env.get("GITHUB_REF_NAME") or "main"
     source = pull(name=name, branch=branch, directory=directory, environ=env)
     if source is None:
         _say(

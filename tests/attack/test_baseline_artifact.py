@@ -159,12 +159,11 @@ def test_a_push_pulls_its_own_branch_and_a_pull_request_its_base(
     artifact(github, 6, "release", "2026-11-29T11:00:00Z", {"v1.json": good})
     env = {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": "acme/copilot", "GITHUB_API_URL": github}
     # a push to 'release' that records extends release's own history
-    push = project.cli("baseline", "pull", "--github-artifact", "evalgate-baseline",
-                       env={**env, "GITHUB_BASE_REF": "", "GITHUB_REF_NAME": "release"})  # fmt: skip
+    pull = ("baseline", "pull", "--github-artifact", "evalgate-baseline")
+    push = project.cli(*pull, env={**env, "GITHUB_BASE_REF": "", "GITHUB_REF_NAME": "release"})
     assert push.code == 0, push.err
     assert project.read_json(".evalgate/baseline-source.json")["branch"] == "release"
     # a pull request into main compares with main, whatever its own branch is called
-    pr = project.cli("baseline", "pull", "--github-artifact", "evalgate-baseline",
-                     env={**env, "GITHUB_BASE_REF": "main", "GITHUB_REF_NAME": "7/merge"})  # fmt: skip
+    pr = project.cli(*pull, env={**env, "GITHUB_BASE_REF": "main", "GITHUB_REF_NAME": "7/merge"})
     assert pr.code == 0, pr.err
     assert project.read_json(".evalgate/baseline-source.json")["branch"] == "main"

@@ -245,7 +245,8 @@ def test_the_init_workflow_gates_pull_requests_and_keeps_the_baseline() -> None:
     name = base[0]["with"]["baseline-artifact"]
     assert name and (gate[0].get("with") or {}).get("baseline-artifact") == name
     assert "commit-baseline" not in base[0]["with"]
-    assert jobs["baseline"]["permissions"] == {"contents": "read"}
+    # reads the previous baseline artifact, whose history the new run extends; writes nothing
+    assert jobs["baseline"]["permissions"] == {"contents": "read", "actions": "read"}
     assert jobs["gate"]["permissions"]["actions"] == "read"  # to list the artifacts
     # the action uploads the run folder (always) unless artifact-name is emptied
     for step in (gate[0], base[0]):

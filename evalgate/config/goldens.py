@@ -12,7 +12,7 @@ from typing import Any
 from evalgate.config.case_hash import ALL_METADATA, CaseReads, content_hash
 from evalgate.config.schema import did_you_mean, schema_part, validate, validate_value
 from evalgate.config.yamlsrc import Doc, PathKey, load_yaml_text, read_yaml_text
-from evalgate.config.yamlstream import Fallback, ItemStream
+from evalgate.config.yamlstream import Fallback, ItemStream, YamlFailure
 from evalgate.errors import Problem
 from evalgate.fsutil import display_path
 from evalgate.model import Case, ScorerSpec, Turn
@@ -85,10 +85,14 @@ class _FileLoader:
 
     def share(self, value: Any) -> Any:
         """One object for every equal (read-only) value loaded from this file."""
-        if not isinstance(value, (dict, list)):
-            return value
+        return self._share(value)[0]
+
+    def _share(self, value: Any) -> tuple[Any, str]:
+        """:meth:`share`, and the value's text (its identity among this file's values)."""
         key = json.dumps(value, ensure_ascii=False, default=repr)  # key order kept
-        return self._shared.setdefault(key, value)
+        if not isinstance(value, (dict, list)):
+            return value, key
+        return self._shared.setdefault(key, value), key
 
     def expect(self, items: Any, path: PathKey) -> tuple[ScorerSpec, ...]:
         specs: list[ScorerSpec] = []
@@ -127,7 +131,8 @@ class _FileLoader:
                 )
                 continue
             # equal parameters are common ("refusal: false" in every case): check each once
-            key = (name, _canonical(params))
+            params, text = self._share(params)
+            key = (name, text)
             known_good = key in self.good_params
             schema_problems = (
                 _prefix(validate_value(self.doc, params, d.params_schema, ppath), name)
@@ -144,7 +149,7 @@ class _FileLoader:
                 for msg in messages:
                     self.problems.append(self.doc.problem(ppath, f"{name}: {msg}"))
             line, col = self.doc.pos(ppath, key=True)
-            specs.append(ScorerSpec(name, self.share(params), self.doc.file, line, col, weight))
+            specs.append(ScorerSpec(name, params, self.doc.file, line, col, weight))
         return tuple(specs)
 
     def context(self, data: dict[str, Any], default_dataset: str) -> _FileDefaults:
@@ -235,10 +240,6 @@ class _FileDefaults:
     expect: tuple[ScorerSpec, ...]
 
 
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-
-
 def _spec_key(s: ScorerSpec) -> list[Any]:
     return [s.name, s.params, s.weight]
 
@@ -273,31 +274,39 @@ def load_golden_file(
 def _load_streamed(
     text: str, display: str, stem: str, registry: Registry, reads: CaseReads = ALL_METADATA
 ) -> tuple[list[Case], list[Problem]]:
-    """Case by case: only one case's YAML nodes and positions are held at a time."""
+    """Case by case: only one case's YAML values and positions are held at a time."""
     stream = ItemStream(text, display, "cases")
     try:
-        top, yaml_problems = stream.head()
-        loader = _FileLoader(top, registry, _param_check(), reads)
-        schema = validate(top, "golden")  # the top level: 'cases' is [] here
-        ctx, defaults_problems = None, []
-        if not schema and not yaml_problems:
-            ctx = loader.context(top.data, stem)
-            defaults_problems, loader.problems = loader.problems, []
-        case_schema = schema_part("golden", "properties", "cases", "items")
-        cases: list[Case] = []
-        for i, doc, found in stream.items():
-            yaml_problems.extend(found)
-            if yaml_problems:
-                continue  # the file is refused for these; keep reading for syntax errors
-            loader.doc = doc
-            schema.extend(validate_value(doc, doc.data, case_schema, ("cases", i)))
-            if schema or ctx is None:
-                cases.clear()  # scorer checks still run, so one pass reports everything
-                loader.check_expects(doc.data, i)
-            else:
-                cases.append(loader.case(doc.data, i, ctx))
+        return _read_streamed(stream, display, stem, registry, reads)
+    except YamlFailure as exc:
+        return [], [exc.problem]  # as the whole-document parse: the syntax error alone
     finally:
         stream.close()
+
+
+def _read_streamed(
+    stream: ItemStream, display: str, stem: str, registry: Registry, reads: CaseReads
+) -> tuple[list[Case], list[Problem]]:
+    top, yaml_problems = stream.head()
+    loader = _FileLoader(top, registry, _param_check(), reads)
+    schema = validate(top, "golden")  # the top level: 'cases' is [] here
+    ctx, defaults_problems = None, []
+    if not schema and not yaml_problems:
+        ctx = loader.context(top.data, stem)
+        defaults_problems, loader.problems = loader.problems, []
+    case_schema = schema_part("golden", "properties", "cases", "items")
+    cases: list[Case] = []
+    for i, doc, found in stream.items():
+        yaml_problems.extend(found)
+        if yaml_problems:
+            continue  # the file is refused for these; keep reading for syntax errors
+        loader.doc = doc
+        schema.extend(validate_value(doc, doc.data, case_schema, ("cases", i)))
+        if schema or ctx is None:
+            cases.clear()  # scorer checks still run, so one pass reports everything
+            loader.check_expects(doc.data, i)
+        else:
+            cases.append(loader.case(doc.data, i, ctx))
     if yaml_problems:
         return [], yaml_problems
     if schema:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,7 +88,9 @@ class _FileLoader:
 
     def _share(self, value: Any) -> tuple[Any, str]:
         """:meth:`share`, and the value's text (its identity among this file's values)."""
-        key = json.dumps(value, ensure_ascii=False, default=repr)  # key order kept
+        # repr: equal YAML values (str, int, float, bool, None, dict, list) have equal texts,
+        # and unequal ones (1, 1.0, true, '1') different ones; key order kept
+        key = repr(value)
         if not isinstance(value, (dict, list)):
             return value, key
         return self._shared.setdefault(key, value), key

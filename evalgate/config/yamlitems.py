@@ -81,23 +81,29 @@ class PlainBuilder:
     def _mapping(self, i: int, path: PathKey) -> tuple[dict[str, Any], int]:
         events = self._events
         out: dict[str, Any] = {}
-        key_positions = self._doc.key_positions
-        while type(events[i]) is not yaml.MappingEndEvent:
-            kev = events[i]
-            if type(kev) is not yaml.ScalarEvent:
+        positions, key_positions = self._doc.positions, self._doc.key_positions
+        keys, values = self._keys, self._values
+        scalar = yaml.ScalarEvent
+        while type(kev := events[i]) is not yaml.MappingEndEvent:
+            if type(kev) is not scalar:
                 raise NotPlain()  # a complex key: the node path says what is wrong with it
-            key = self._key(kev)
+            key = keys.get(kev.value, _MISS) if kev.implicit[0] else _MISS
+            if key is _MISS:
+                key = self._key(kev)
             km: Any = kev.start_mark
-            if key is _UNREADABLE:
+            if type(key) is str:
+                skey = key
+            elif key is _UNREADABLE:
                 i = self._skip(i + 1)
                 continue
-            if not isinstance(key, _KEY_TYPES) or key is None:
+            elif not isinstance(key, _KEY_TYPES) or key is None:
                 self._b.problems.append(
                     Problem(self.file, km.line + 1, km.column + 1, "keys must be strings")
                 )
                 i = self._skip(i + 1)
                 continue
-            skey = ("true" if key else "false") if isinstance(key, bool) else str(key)
+            else:
+                skey = ("true" if key else "false") if isinstance(key, bool) else str(key)
             kpath = (*path, skey)
             if skey in out:
                 self._b.problems.append(
@@ -109,7 +115,15 @@ class PlainBuilder:
                     )
                 )
             key_positions[kpath] = (km.line + 1, km.column + 1)
-            out[skey], i = self._node(i + 1, kpath)
+            vev = events[i + 1]
+            if type(vev) is scalar:  # most values: no call for the position and the value
+                vm: Any = vev.start_mark
+                positions[kpath] = (vm.line + 1, vm.column + 1)
+                value = values.get(vev.value, _MISS) if vev.implicit[0] else _MISS
+                out[skey] = self._scalar(vev, kpath) if value is _MISS else value
+                i += 2
+            else:
+                out[skey], i = self._node(i + 1, kpath)
         return out, i + 1
 
     def _skip(self, i: int) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 
 from evalgate.config.case_hash import ALL_METADATA, CaseReads, content_hash
 from evalgate.config.schema import did_you_mean, schema_part, validate, validate_value
-from evalgate.config.yamlsrc import Doc, PathKey, load_yaml_text, read_yaml_text
+from evalgate.config.yamlsrc import Doc, PathKey, load_yaml_text, read_yaml_bytes
 from evalgate.config.yamlstream import Fallback, ItemStream, YamlFailure
 from evalgate.errors import Problem
 from evalgate.fsutil import display_path
@@ -263,17 +263,17 @@ def load_golden_file(
 ) -> tuple[list[Case], list[Problem]]:
     """The cases of one golden file, or the problems that stop it loading."""
     display = display_path(path)
-    text, problems = read_yaml_text(path, display)
-    if text is None:
+    raw, problems = read_yaml_bytes(path, display)
+    if raw is None:
         return [], problems
     try:
-        return _load_streamed(text, display, path.stem, registry, reads)
+        return _load_streamed(raw, display, path.stem, registry, reads)
     except Fallback:
-        return _load_whole(text, display, path.stem, registry, reads)
+        return _load_whole(raw.decode("utf-8"), display, path.stem, registry, reads)
 
 
 def _load_streamed(
-    text: str, display: str, stem: str, registry: Registry, reads: CaseReads = ALL_METADATA
+    text: str | bytes, display: str, stem: str, registry: Registry, reads: CaseReads = ALL_METADATA
 ) -> tuple[list[Case], list[Problem]]:
     """Case by case: only one case's YAML values and positions are held at a time."""
     stream = ItemStream(text, display, "cases")

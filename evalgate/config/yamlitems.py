@@ -24,7 +24,7 @@ from evalgate.errors import Problem
 _STR = "tag:yaml.org,2002:str"
 _SPECIAL = frozenset({"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"})
 _KEY_TYPES = (str, int, float, bool)
-_MAX_CACHED = 100_000  # distinct scalars remembered per file
+_MAX_CACHED = 20_000  # distinct scalars remembered per file (and table): memory stays flat
 _MAX_CACHED_LEN = 200  # longer scalars are rarely repeated
 
 
@@ -160,7 +160,11 @@ class PlainBuilder:
                 return hit
         tag = self._tag(ev)
         if tag == _STR:
-            out: Any = self._strings.setdefault(value, value) if len(value) <= 64 else value
+            strings = self._strings
+            if len(value) <= 64 and len(strings) < _MAX_CACHED:
+                out: Any = strings.setdefault(value, value)
+            else:
+                out = strings.get(value, value)
         else:
             before = len(self._b.problems)
             out = self._construct(lambda node: self._b.scalar(node, path), ev, tag)

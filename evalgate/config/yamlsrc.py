@@ -242,6 +242,13 @@ def yaml_problem(exc: yaml.YAMLError, file: str) -> Problem:
 
 def read_yaml_text(path: Path, display: str) -> tuple[str | None, list[Problem]]:
     """A YAML file's text, or the problem that stops it being read (size, access, encoding)."""
+    raw, problems = read_yaml_bytes(path, display)
+    return (None if raw is None else raw.decode("utf-8")), problems
+
+
+def read_yaml_bytes(path: Path, display: str) -> tuple[bytes | None, list[Problem]]:
+    """:func:`read_yaml_text`, as the UTF-8 bytes themselves (libyaml's parser reads them
+    without the copy it makes of a ``str``)."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -258,11 +265,12 @@ def read_yaml_text(path: Path, display: str) -> tuple[str | None, list[Problem]]
     except OSError as exc:
         return None, [Problem(display, 1, 1, f"cannot read file: {exc.strerror}")]
     try:
-        return raw.decode("utf-8"), []
+        raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         return None, [
             Problem(display, 1, 1, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")
         ]
+    return raw, []
 
 
 def load_yaml_file(

@@ -65,7 +65,7 @@ class ItemStream:
     :class:`Fallback` or :class:`YamlFailure`.
     """
 
-    def __init__(self, text: str, file: str, key: str) -> None:
+    def __init__(self, text: str | bytes, file: str, key: str) -> None:
         self.file = file
         self.key = key
         # Any: the stubs leave the event API untyped and type C marks apart from Python ones

@@ -70,6 +70,8 @@ STREAMED = {
     "explicit tags": "cases:\n  - {id: a, input: !!map {m: !!str 1, n: !!int '2', f: !!float 3}}\n",
     "binary": "cases:\n  - {id: a, input: {m: !!binary aGVsbG8=}}\n",
     "empty values": "cases:\n  - id: a\n    input:\n      m:\n      n: ''\n    tags: []\n",
+    "not ascii": "cases:\n  - {id: a, input: {m: 'héllo ✓ 𝄞'}, expct: [x]}\n  - {id: é}\n",
+    "byte order mark": "\ufeffcases:\n  - {id: a, input: {m: x}, expct: [x]}\n",
     "many keys repeated": HEAD
     + "cases:\n"
     + "".join(f"  - {{id: r{i}, input: {{m: '{i % 3}', n: {i % 2}, o: yes}}}}\n" for i in range(9)),

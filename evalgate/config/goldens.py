@@ -15,7 +15,7 @@ from evalgate.config.yamlstream import Fallback, ItemStream, YamlFailure
 from evalgate.errors import Problem
 from evalgate.fsutil import display_path
 from evalgate.model import Case, ScorerSpec, Turn
-from evalgate.scorers.registry import REGISTRY, Registry
+from evalgate.scorers.registry import REGISTRY, Registry, ScorerDef
 
 GOLDEN_SUFFIXES = (".yaml", ".yml")
 ParamCheck = Callable[[str, Any, str], list[str]]
@@ -73,6 +73,7 @@ class _FileLoader:
     ) -> None:
         self.doc = doc
         self.registry = registry
+        self._scorers: dict[str, ScorerDef | None] = {}  # the registry, asked once per name
         self.check = check
         self.reads = reads
         self.problems: list[Problem] = []
@@ -81,6 +82,12 @@ class _FileLoader:
         self._shared: dict[str, Any] = {}
         self.good_params: set[tuple[str, str]] = set()  # (scorer, params) already found valid
         self.shape_problems: list[Problem] = []  # a case with both or neither input and turns
+
+    def scorer(self, name: str) -> ScorerDef | None:
+        try:
+            return self._scorers[name]
+        except KeyError:
+            return self._scorers.setdefault(name, self.registry.get(name))
 
     def share(self, value: Any) -> Any:
         """One object for every equal (read-only) value loaded from this file."""
@@ -119,7 +126,7 @@ class _FileLoader:
                 params, weight, ppath = item[name], float(item.get("weight", 1.0)), (*ipath, name)
             else:
                 continue
-            d = self.registry.get(name)
+            d = self.scorer(name)
             if d is None:
                 hint = did_you_mean(name, self.registry.names())
                 self.problems.append(
@@ -196,7 +203,7 @@ class _FileLoader:
         weight = float(c.get("weight", defaults.get("weight", 1.0)))
         threshold = c.get("threshold", defaults.get("threshold"))
         custom = any(
-            (d := self.registry.get(s.name)) is not None and d.origin != "builtin"
+            (d := self.scorer(s.name)) is not None and d.origin != "builtin"
             for s in (*expect, *(s for t in turns for s in t.expect))
         )
         hashed: dict[str, Any] = {

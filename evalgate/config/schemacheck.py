@@ -113,14 +113,24 @@ def _type(t: Any) -> Check:
 
 
 def _enum(options: Any) -> Check:
-    """Strings, booleans and null only: jsonschema tells true from 1, Python's ``==`` not."""
+    """Strings, numbers, booleans and null, compared as jsonschema compares them: true is
+    not 1, and 1 is 1.0."""
     if not isinstance(options, list):
         raise _Unsupported()
+    if any(not isinstance(o, (str, int, float)) and o is not None for o in options):
+        raise _Unsupported()  # lists and mappings: left to jsonschema
     strings = frozenset(o for o in options if isinstance(o, str))
-    others = [o for o in options if not isinstance(o, str)]
-    if any(o is not None and not isinstance(o, bool) for o in others):
-        raise _Unsupported()
-    return lambda v: (isinstance(v, str) and v in strings) or any(v is o for o in others)
+    numbers = [o for o in options if _is_number(o)]
+    singletons = [o for o in options if o is None or isinstance(o, bool)]
+
+    def check(v: Any) -> bool:
+        if isinstance(v, str):
+            return v in strings
+        if _is_number(v):
+            return any(v == o for o in numbers)
+        return any(v is o for o in singletons)
+
+    return check
 
 
 def _object(schema: Mapping[str, Any]) -> list[Check]:
@@ -135,20 +145,30 @@ def _object(schema: Mapping[str, Any]) -> list[Check]:
     if not isinstance(given, Mapping):
         raise _Unsupported()
     props: dict[str, Check] = {k: _compile(s) for k, s in given.items()}
+    by_pattern = schema.get("patternProperties", {})
+    if not isinstance(by_pattern, Mapping):
+        raise _Unsupported()
+    patterns = [(re.compile(p).search, _compile(s)) for p, s in by_pattern.items()]
     extra = schema.get("additionalProperties", True)
     extra_check = None if extra is True else _compile(extra)
-    if props or extra_check is not None:
+    if props or patterns or extra_check is not None:
 
         def properties(v: Any) -> bool:
+            """properties, patternProperties, then additionalProperties for keys neither
+            names nor matches (as jsonschema applies them)."""
             if not isinstance(v, dict):
                 return True
             for k, item in v.items():
                 check = props.get(k)
-                if check is None:
-                    check = extra_check
-                    if check is None:
-                        continue
-                if not check(item):
+                matched = check is not None
+                if matched and not check(item):  # type: ignore[misc]
+                    return False
+                for search, pcheck in patterns:
+                    if search(k) is not None:
+                        matched = True
+                        if not pcheck(item):
+                            return False
+                if not matched and extra_check is not None and not extra_check(item):
                     return False
             return True
 
@@ -261,6 +281,7 @@ _KEYWORDS = frozenset(
         "required",
         "properties",
         "additionalProperties",
+        "patternProperties",
         "minProperties",
         "maxProperties",
         "items",

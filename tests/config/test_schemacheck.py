@@ -108,8 +108,9 @@ def test_fast_and_slow_paths_give_identical_problems(
     assert len(problems) > 60  # the corpus is broken, case after case
 
 
-def test_the_golden_schema_and_builtin_params_are_compiled() -> None:
+def test_the_packaged_schemas_and_builtin_params_are_compiled() -> None:
     REGISTRY.ensure_builtins()
+    assert compile_check(schema.schema_part("config")) is not None
     assert compile_check(schema.schema_part("golden")) is not None
     assert compile_check(schema.schema_part("golden", "properties", "cases", "items"))
     for d in REGISTRY:
@@ -121,9 +122,10 @@ def test_the_golden_schema_and_builtin_params_are_compiled() -> None:
     "unsupported",
     [
         {"$ref": "#/$defs/x"},
-        {"patternProperties": {"^a": {}}},
+        {"dependentRequired": {"a": ["b"]}},
+        {"patternProperties": {"(": {}}},
         {"type": "object", "properties": {"a": {"prefixItems": [{}]}}},
-        {"enum": [1, 2]},  # jsonschema tells 1 from true; plain checks would not
+        {"enum": [[1], {"a": 1}]},
         {"pattern": "("},  # not a regular expression: jsonschema decides
         {"minLength": "3"},
         {"x-vendor": 1},
@@ -138,7 +140,8 @@ JSON = st.recursive(
     | st.booleans()
     | st.integers(-5, 2_000_000)
     | st.floats(-2, 2_000_000, allow_nan=False)
-    | st.sampled_from(["", "a", "a b", "x" * 201, "pending", "contains", "-a", "a:b/c"]),
+    | st.sampled_from(["", "a", "a b", "x" * 201, "pending", "contains", "-a", "a:b/c", "POST"])
+    | st.sampled_from([0, 1, 1.0, 0.5, 100, 101, True, False, "overall", "scorer.x", "tag.a"]),
     lambda inner: (
         st.lists(inner, max_size=3)
         | st.dictionaries(
@@ -179,6 +182,8 @@ def _checkers() -> list[tuple[Mapping[str, Any], Any, Any]]:
         schema.schema_part("golden", "properties", "defaults"),
     ]
     parts += [d.params_schema for d in REGISTRY if d.params_schema is not None]
+    config = schema.schema_part("config")
+    parts += [config, *config["properties"].values()]
     return [(s, compile_check(s), Draft202012Validator(s)) for s in parts]
 
 

@@ -250,7 +250,10 @@ class ItemStream:
         if isinstance(ev, yaml.AliasEvent):
             if name not in self._anchors and name not in local:
                 mark: Any = ev.start_mark
-                raise yaml.composer.ComposerError(None, None, "found undefined alias", mark)
+                what = "found undefined alias"  # libyaml's composer's words; PyYAML's name it
+                if isinstance(self._loader, yaml.composer.Composer):
+                    what += f" {name!r}"
+                raise yaml.composer.ComposerError(None, None, what, mark)
             return
         if name in self._anchors or name in local:
             first = self._anchors[name][0].start_mark if name in self._anchors else None

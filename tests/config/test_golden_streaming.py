@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from evalgate.config import goldens
 from evalgate.config.yamlstream import Fallback, ItemStream
@@ -138,3 +139,13 @@ def test_only_one_case_is_held_at_a_time() -> None:
         seen.append(doc.data["id"])
     stream.close()
     assert seen == ["c0", "c1", "c2", "c3"]
+
+
+def test_without_libyaml_the_results_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    from evalgate.config import yamlsrc, yamlstream
+
+    monkeypatch.setattr(yamlsrc, "_Loader", yaml.SafeLoader)  # PyYAML's own parser
+    monkeypatch.setattr(yamlstream, "_Loader", yaml.SafeLoader)
+    for name, text in STREAMED.items():
+        streamed = goldens._load_streamed(text.encode("utf-8"), "g.yaml", "g", REGISTRY)
+        assert streamed == _whole(text), name

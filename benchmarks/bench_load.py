@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -69,6 +70,14 @@ def write_single(folder: Path, n: int) -> Path:
     return folder
 
 
+def _write(kind: str, folder: Path, n: int) -> Path:
+    """Write a project in a child process: a child's peak RSS counts the memory of the
+    process it was forked from, so the measuring process must stay small."""
+    cmd = [sys.executable, __file__, "--sizes", str(n), "--write", kind, str(folder)]
+    subprocess.run(cmd, check=True)
+    return folder
+
+
 def _env(first: Path) -> dict[str, str]:
     env = evalgate_env()
     env["PYTHONPATH"] = os.pathsep.join([str(first), env["PYTHONPATH"]])
@@ -87,7 +96,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--base", type=Path, help="another evalgate checkout to compare with")
     ap.add_argument("--no-single", action="store_true", help="skip the one-file project")
+    ap.add_argument("--write", nargs=2, metavar=("KIND", "DIR"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.write:  # in a child process: this one stays small (see _write)
+        kind, folder = args.write
+        n = int(args.sizes)
+        (write_project(Path(folder), URL, n) if kind == "multi" else write_single(Path(folder), n))
+        return 0
     sizes = [int(s) for s in args.sizes.split(",")]
     schema = ROOT / "evalgate" / "schemas" / "golden.schema.json"
     tools: list[tuple[str, list[str], dict[str, str]]] = [
@@ -99,10 +114,10 @@ def main(argv: list[str] | None = None) -> int:
         before = [sys.executable, "-m", "evalgate", "validate"]
         tools.append(("before: evalgate validate", before, _env(base)))
     with tempfile.TemporaryDirectory(prefix="evalgate-bench-load-") as tmp:
-        projects = [(f"{n:,} cases", write_project(Path(tmp) / f"p{n}", URL, n)) for n in sizes]
+        projects = [(f"{n:,} cases", _write("multi", Path(tmp) / f"p{n}", n)) for n in sizes]
         if not args.no_single:
             n = max(sizes)
-            projects.append((f"{n:,} cases, one file", write_single(Path(tmp) / f"s{n}", n)))
+            projects.append((f"{n:,} cases, one file", _write("single", Path(tmp) / f"s{n}", n)))
         print("| project | tool | wall s | CPU s | peak RSS MB | vs plain (CPU) |")
         print("|---|---|---|---|---|---|")
         for label, folder in projects:

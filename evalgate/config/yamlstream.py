@@ -13,9 +13,10 @@ alias bomb is refused before anything is expanded.
 Results are the whole-document parse's: the same data, positions, problems and messages
 (``tests/config/test_golden_streaming.py`` compares both). A YAML syntax error is reported
 from here, as the whole-document parse would report it. A few layouts still raise
-:class:`Fallback`, and the caller parses the whole document: keys after the list, the list
-key repeated, a merge key at the top level, a second document, a recursive alias, a scalar
-that cannot be constructed (an unknown tag), too many alias values, or nesting too deep.
+:class:`Fallback`, and the caller parses the whole document: an empty file or one that is not
+a mapping, keys after the list, the list key repeated, the list or the whole document
+anchored, a merge key at the top level, a second document, a recursive alias, a scalar that
+cannot be constructed (an unknown tag), more alias values than the limit, nesting too deep.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ class ItemStream:
             self._tag(start, yaml.MappingNode), [], start.start_mark, None, flow_style=None
         )
         while not ld.check_event(yaml.MappingEndEvent):
-            knode = self._compose(self._collect())
+            knode = self._compose(self._collect()[0])
             if knode.tag == _MERGE_TAG:
                 raise Fallback()
             if self._is_key(knode) and ld.check_event(yaml.SequenceStartEvent):
@@ -118,7 +119,7 @@ class ItemStream:
                 top.value.append((knode, seq))
                 self._seq_open = True
                 break
-            top.value.append((knode, self._compose(self._collect())))
+            top.value.append((knode, self._compose(self._collect()[0])))
         doc = Doc(self.file, None)
         builder = _Builder(doc, ld, None)
         doc.data = self._build(lambda: builder.build(top, ()))
@@ -143,7 +144,7 @@ class ItemStream:
         if self._seq_open:
             i = 0
             while not ld.check_event(yaml.SequenceEndEvent):
-                events, plain = self._collect_item()
+                events, plain = self._collect()
                 doc = Doc(self.file, None)
                 for p in ((), base):
                     if p in top.positions:
@@ -208,15 +209,10 @@ class ItemStream:
             return resolved
         return tag
 
-    def _collect_item(self) -> tuple[list[Any], bool]:
-        """The events of the next node, and whether it is plain (no anchor, alias or tag)."""
-        return self._collect(), self._plain_seen
-
-    _plain_seen = True
-
-    def _collect(self) -> list[Any]:
-        """The events of the next node; anchors and aliases are checked as they come, so
-        their errors come in the order the whole-document parse meets them."""
+    def _collect(self) -> tuple[list[Any], bool]:
+        """The events of the next node, and whether it is plain (no anchor, alias or tag).
+        Anchors and aliases are checked as they come, so their errors come in the order the
+        whole-document parse meets them."""
         get = self._loader.get_event
         local: set[str] = set()
         ev = get()
@@ -240,8 +236,7 @@ class ItemStream:
                     self._check_anchor(ev, local)
                 elif kind is not _ALIAS and ev.tag is not None:
                     plain = False
-        self._plain_seen = plain
-        return events
+        return events, plain
 
     def _check_anchor(self, ev: Any, local: set[str]) -> None:
         name = ev.anchor

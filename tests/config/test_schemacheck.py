@@ -206,3 +206,19 @@ def test_compiled_checks_decide_as_jsonschema_on_case_shapes(value: Any) -> None
     assert check is not None
     valid = not any(True for _ in validator.iter_errors(case))
     assert check(case) is valid, case
+
+
+def test_valid_goldens_never_ask_jsonschema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(self: object, data: object) -> list[object]:
+        raise AssertionError("jsonschema asked about a valid value")
+
+    monkeypatch.setattr(schema._Compiled, "errors", refuse)
+    f = tmp_path / "g.yaml"
+    f.write_text(STREAMED["valid"] + STREAMED["many keys repeated"].split("cases:\n")[1])
+    cases, problems = goldens.load_golden_file(f)
+    assert problems == [] and len(cases) == 13
+    f.write_text(STREAMED["unknown case key"])  # an invalid case: jsonschema words it
+    with pytest.raises(AssertionError, match="valid value"):
+        goldens.load_golden_file(f)

@@ -1,12 +1,13 @@
 """Golden loading: ``evalgate validate`` against plain ``yaml.load`` + ``jsonschema``, side by side.
 
-    python benchmarks/bench_load.py [--sizes 1000,10000,100000] [--runs N] [--base DIR]
+    python benchmarks/bench_load.py [--sizes 1000,10000,100000] [--single N] [--runs N]
+                                    [--base DIR]
 
 For each size it writes a project with ``benchmarks/bench.py``'s ``write_project`` (10,000
-cases per golden file, three scorers each) and, for the largest size, the same number of cases
-in one golden file (the file's defaults hold two of the scorers so it stays under the 20 MiB
-file limit). Then, as child processes taking turns, each measured for wall time, CPU (user +
-sys) and peak RSS (``os.wait4``), median of ``--runs``:
+cases per golden file, three scorers each) and, for the largest size (or ``--single N``), the
+same cases in one golden file (see ``write_single``). Then, as child processes taking turns,
+each measured for wall time, CPU (user + sys) and peak RSS (``os.wait4``), median of
+``--runs``:
 
 - **plain**: ``yaml.load`` (libyaml's ``CSafeLoader`` when available) of every golden file and
   ``jsonschema``'s Draft 2020-12 validator with the golden schema; no positions, no cases.
@@ -14,7 +15,8 @@ sys) and peak RSS (``os.wait4``), median of ``--runs``:
 - **before** (with ``--base DIR``): the same with ``DIR`` first instead: a checkout (or
   ``git archive`` export) of another version, e.g. ``git archive main evalgate | tar -x -C DIR``.
 
-Every command must succeed (exit 0, all cases accepted); the table goes to stdout.
+A command that does not exit 0 (a file refused) has its exit status next to its name; the table
+goes to stdout.
 """
 
 from __future__ import annotations
@@ -47,24 +49,21 @@ print(cases)
 
 
 def write_single(folder: Path, n: int) -> Path:
-    """A project with ``n`` cases in one golden file."""
+    """A project with ``n`` cases in one golden file: ``write_project``'s cases (three scorers,
+    27 YAML values each) with a shorter message and less indentation, so that 100,000 of them
+    (2.7 million values) stay under the 20 MiB file limit."""
     write_project(folder, URL, 1)
     for f in (folder / "goldens").iterdir():
         f.unlink()
-    lines = [
-        "dataset: bench",
-        "defaults:",
-        "  metadata: {tenant: acme}",
-        "  expect:",
-        "    - citation: {required: true, any_of: [kb-refunds], must_be_retrieved: true}",
-        "    - tool_call: {name: search_kb}",
-        "cases:",
-    ]
+    lines = ["dataset: bench", "defaults: {metadata: {tenant: acme}}", "cases:"]
     for i in range(n):
         lines += [
-            f"  - id: q{i:06d}",
-            f'    input: {{message: "How long do customers have to ask for a refund? #{i}"}}',
-            '    expect: [contains: "30 days"]',
+            f"- id: q{i:06d}",
+            f'  input: {{message: "Refund window? #{i}"}}',
+            "  expect:",
+            '  - contains: "30 days"',
+            "  - citation: {required: true, any_of: [kb-refunds], must_be_retrieved: true}",
+            "  - tool_call: {name: search_kb}",
         ]
     (folder / "goldens" / "single.yaml").write_text("\n".join(lines) + "\n", "utf-8")
     return folder
@@ -95,7 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--base", type=Path, help="another evalgate checkout to compare with")
-    ap.add_argument("--no-single", action="store_true", help="skip the one-file project")
+    ap.add_argument(
+        "--single", type=int, help="cases in the one-file project (default: largest size; 0: none)"
+    )
     ap.add_argument("--write", nargs=2, metavar=("KIND", "DIR"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.write:  # in a child process: this one stays small (see _write)
@@ -114,9 +115,9 @@ def main(argv: list[str] | None = None) -> int:
         before = [sys.executable, "-m", "evalgate", "validate"]
         tools.append(("before: evalgate validate", before, _env(base)))
     with tempfile.TemporaryDirectory(prefix="evalgate-bench-load-") as tmp:
-        projects = [(f"{n:,} cases", _write("multi", Path(tmp) / f"p{n}", n)) for n in sizes]
-        if not args.no_single:
-            n = max(sizes)
+        projects = [(f"{n:,} cases", _write("multi", Path(tmp) / f"p{n}", n)) for n in sizes if n]
+        n = max(sizes) if args.single is None else args.single
+        if n:
             projects.append((f"{n:,} cases, one file", _write("single", Path(tmp) / f"s{n}", n)))
         print("| project | tool | wall s | CPU s | peak RSS MB | vs plain (CPU) |")
         print("|---|---|---|---|---|---|")

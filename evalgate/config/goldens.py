@@ -196,7 +196,8 @@ class _FileLoader:
             )
             for j, t in enumerate(c.get("turns") or [])
         )
-        metadata = self.share({**(defaults.get("metadata") or {}), **(c.get("metadata") or {})})
+        own, base = c.get("metadata"), defaults.get("metadata") or {}
+        metadata = self.share({**base, **own} if own else base)
         tags = tuple(dict.fromkeys([*(defaults.get("tags") or []), *(c.get("tags") or [])]))
         skip = c.get("skip", False)
         line, _ = self.doc.pos(path)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,12 +10,12 @@ from typing import Any
 
 from evalgate.config.case_hash import ALL_METADATA, CaseReads, content_hash
 from evalgate.config.schema import did_you_mean, schema_part, validate, validate_value
-from evalgate.config.yamlsrc import Doc, PathKey, load_yaml_text, read_yaml_text
-from evalgate.config.yamlstream import Fallback, ItemStream
+from evalgate.config.yamlsrc import Doc, PathKey, load_yaml_text, read_yaml_bytes
+from evalgate.config.yamlstream import Fallback, ItemStream, YamlFailure
 from evalgate.errors import Problem
 from evalgate.fsutil import display_path
 from evalgate.model import Case, ScorerSpec, Turn
-from evalgate.scorers.registry import REGISTRY, Registry
+from evalgate.scorers.registry import REGISTRY, Registry, ScorerDef
 
 GOLDEN_SUFFIXES = (".yaml", ".yml")
 ParamCheck = Callable[[str, Any, str], list[str]]
@@ -74,6 +73,7 @@ class _FileLoader:
     ) -> None:
         self.doc = doc
         self.registry = registry
+        self._scorers: dict[str, ScorerDef | None] = {}  # the registry, asked once per name
         self.check = check
         self.reads = reads
         self.problems: list[Problem] = []
@@ -83,12 +83,24 @@ class _FileLoader:
         self.good_params: set[tuple[str, str]] = set()  # (scorer, params) already found valid
         self.shape_problems: list[Problem] = []  # a case with both or neither input and turns
 
+    def scorer(self, name: str) -> ScorerDef | None:
+        try:
+            return self._scorers[name]
+        except KeyError:
+            return self._scorers.setdefault(name, self.registry.get(name))
+
     def share(self, value: Any) -> Any:
         """One object for every equal (read-only) value loaded from this file."""
+        return self._share(value)[0]
+
+    def _share(self, value: Any) -> tuple[Any, str]:
+        """:meth:`share`, and the value's text (its identity among this file's values)."""
+        # repr: equal YAML values (str, int, float, bool, None, dict, list) have equal texts,
+        # and unequal ones (1, 1.0, true, '1') different ones; key order kept
+        key = repr(value)
         if not isinstance(value, (dict, list)):
-            return value
-        key = json.dumps(value, ensure_ascii=False, default=repr)  # key order kept
-        return self._shared.setdefault(key, value)
+            return value, key
+        return self._shared.setdefault(key, value), key
 
     def expect(self, items: Any, path: PathKey) -> tuple[ScorerSpec, ...]:
         specs: list[ScorerSpec] = []
@@ -114,7 +126,7 @@ class _FileLoader:
                 params, weight, ppath = item[name], float(item.get("weight", 1.0)), (*ipath, name)
             else:
                 continue
-            d = self.registry.get(name)
+            d = self.scorer(name)
             if d is None:
                 hint = did_you_mean(name, self.registry.names())
                 self.problems.append(
@@ -127,7 +139,8 @@ class _FileLoader:
                 )
                 continue
             # equal parameters are common ("refusal: false" in every case): check each once
-            key = (name, _canonical(params))
+            params, text = self._share(params)
+            key = (name, text)
             known_good = key in self.good_params
             schema_problems = (
                 _prefix(validate_value(self.doc, params, d.params_schema, ppath), name)
@@ -144,7 +157,7 @@ class _FileLoader:
                 for msg in messages:
                     self.problems.append(self.doc.problem(ppath, f"{name}: {msg}"))
             line, col = self.doc.pos(ppath, key=True)
-            specs.append(ScorerSpec(name, self.share(params), self.doc.file, line, col, weight))
+            specs.append(ScorerSpec(name, params, self.doc.file, line, col, weight))
         return tuple(specs)
 
     def context(self, data: dict[str, Any], default_dataset: str) -> _FileDefaults:
@@ -183,14 +196,15 @@ class _FileLoader:
             )
             for j, t in enumerate(c.get("turns") or [])
         )
-        metadata = self.share({**(defaults.get("metadata") or {}), **(c.get("metadata") or {})})
+        own, base = c.get("metadata"), defaults.get("metadata") or {}
+        metadata = self.share({**base, **own} if own else base)
         tags = tuple(dict.fromkeys([*(defaults.get("tags") or []), *(c.get("tags") or [])]))
         skip = c.get("skip", False)
         line, _ = self.doc.pos(path)
         weight = float(c.get("weight", defaults.get("weight", 1.0)))
         threshold = c.get("threshold", defaults.get("threshold"))
         custom = any(
-            (d := self.registry.get(s.name)) is not None and d.origin != "builtin"
+            (d := self.scorer(s.name)) is not None and d.origin != "builtin"
             for s in (*expect, *(s for t in turns for s in t.expect))
         )
         hashed: dict[str, Any] = {
@@ -235,10 +249,6 @@ class _FileDefaults:
     expect: tuple[ScorerSpec, ...]
 
 
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-
-
 def _spec_key(s: ScorerSpec) -> list[Any]:
     return [s.name, s.params, s.weight]
 
@@ -261,43 +271,51 @@ def load_golden_file(
 ) -> tuple[list[Case], list[Problem]]:
     """The cases of one golden file, or the problems that stop it loading."""
     display = display_path(path)
-    text, problems = read_yaml_text(path, display)
-    if text is None:
+    raw, problems = read_yaml_bytes(path, display)
+    if raw is None:
         return [], problems
     try:
-        return _load_streamed(text, display, path.stem, registry, reads)
+        return _load_streamed(raw, display, path.stem, registry, reads)
     except Fallback:
-        return _load_whole(text, display, path.stem, registry, reads)
+        return _load_whole(raw.decode("utf-8"), display, path.stem, registry, reads)
 
 
 def _load_streamed(
-    text: str, display: str, stem: str, registry: Registry, reads: CaseReads = ALL_METADATA
+    text: str | bytes, display: str, stem: str, registry: Registry, reads: CaseReads = ALL_METADATA
 ) -> tuple[list[Case], list[Problem]]:
-    """Case by case: only one case's YAML nodes and positions are held at a time."""
+    """Case by case: only one case's YAML values and positions are held at a time."""
     stream = ItemStream(text, display, "cases")
     try:
-        top, yaml_problems = stream.head()
-        loader = _FileLoader(top, registry, _param_check(), reads)
-        schema = validate(top, "golden")  # the top level: 'cases' is [] here
-        ctx, defaults_problems = None, []
-        if not schema and not yaml_problems:
-            ctx = loader.context(top.data, stem)
-            defaults_problems, loader.problems = loader.problems, []
-        case_schema = schema_part("golden", "properties", "cases", "items")
-        cases: list[Case] = []
-        for i, doc, found in stream.items():
-            yaml_problems.extend(found)
-            if yaml_problems:
-                continue  # the file is refused for these; keep reading for syntax errors
-            loader.doc = doc
-            schema.extend(validate_value(doc, doc.data, case_schema, ("cases", i)))
-            if schema or ctx is None:
-                cases.clear()  # scorer checks still run, so one pass reports everything
-                loader.check_expects(doc.data, i)
-            else:
-                cases.append(loader.case(doc.data, i, ctx))
+        return _read_streamed(stream, display, stem, registry, reads)
+    except YamlFailure as exc:
+        return [], [exc.problem]  # as the whole-document parse: the syntax error alone
     finally:
         stream.close()
+
+
+def _read_streamed(
+    stream: ItemStream, display: str, stem: str, registry: Registry, reads: CaseReads
+) -> tuple[list[Case], list[Problem]]:
+    top, yaml_problems = stream.head()
+    loader = _FileLoader(top, registry, _param_check(), reads)
+    schema = validate(top, "golden")  # the top level: 'cases' is [] here
+    ctx, defaults_problems = None, []
+    if not schema and not yaml_problems:
+        ctx = loader.context(top.data, stem)
+        defaults_problems, loader.problems = loader.problems, []
+    case_schema = schema_part("golden", "properties", "cases", "items")
+    cases: list[Case] = []
+    for i, doc, found in stream.items():
+        yaml_problems.extend(found)
+        if yaml_problems:
+            continue  # the file is refused for these; keep reading for syntax errors
+        loader.doc = doc
+        schema.extend(validate_value(doc, doc.data, case_schema, ("cases", i)))
+        if schema or ctx is None:
+            cases.clear()  # scorer checks still run, so one pass reports everything
+            loader.check_expects(doc.data, i)
+        else:
+            cases.append(loader.case(doc.data, i, ctx))
     if yaml_problems:
         return [], yaml_problems
     if schema:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from evalgate.config.schemacheck import Check, compile_check
 from evalgate.config.yamlsrc import Doc, PathKey
 from evalgate.errors import Problem
 
@@ -167,31 +169,60 @@ def validate(doc: Doc, schema_name: str, base: PathKey = ()) -> list[Problem]:
     return validate_value(doc, data, schema, base)
 
 
-_VALIDATORS: dict[int, tuple[Mapping[str, Any], Any]] = {}
+@dataclass
+class _Compiled:
+    """What one schema is checked with: plain checks first, jsonschema to word errors."""
+
+    schema: Mapping[str, Any]
+    check: Check | None
+    validator: Any = None  # the jsonschema validator, built (and imported) when first needed
+
+    def errors(self, data: Any) -> list[ValidationError]:
+        if self.validator is None:
+            from jsonschema import Draft202012Validator
+
+            self.validator = Draft202012Validator(self.schema)
+        return list(self.validator.iter_errors(data))
 
 
-def _validator(schema: Mapping[str, Any]) -> Any:
-    """One validator per schema object: building one per golden value dominated loading time.
+_COMPILED: dict[int, _Compiled] = {}
+
+
+def _compiled(schema: Mapping[str, Any]) -> _Compiled:
+    """One compiled check and one validator per schema object: building a validator per
+    golden value dominated loading time.
 
     Keyed by identity (schemas are module-level constants or packaged files loaded once); the
     schema is kept alongside so its id cannot be reused while cached.
     """
-    hit = _VALIDATORS.get(id(schema))
-    if hit is not None and hit[0] is schema:
-        return hit[1]
-    from jsonschema import Draft202012Validator
-
-    v = Draft202012Validator(schema)
-    _VALIDATORS[id(schema)] = (schema, v)
-    return v
+    hit = _COMPILED.get(id(schema))
+    if hit is not None and hit.schema is schema:
+        return hit
+    c = _Compiled(schema, compile_check(schema))
+    _COMPILED[id(schema)] = c
+    return c
 
 
 def validate_value(
     doc: Doc, data: Any, schema: Mapping[str, Any], base: PathKey = (), cls: Any = None
 ) -> list[Problem]:
+    """The problems of ``data`` (at ``base`` in ``doc``) against ``schema``.
+
+    A valid value costs only the compiled check (:mod:`evalgate.config.schemacheck`); an
+    invalid one is worded from jsonschema's errors. ``cls``: a jsonschema validator class to
+    use instead (no compiled check then).
+    """
+    if cls is not None:
+        return _problems(doc, list(cls(schema).iter_errors(data)), base)
+    c = _compiled(schema)
+    if c.check is not None and c.check(data):
+        return []
+    return _problems(doc, c.errors(data), base)
+
+
+def _problems(doc: Doc, errors: list[ValidationError], base: PathKey) -> list[Problem]:
     problems: list[Problem] = []
-    validator = _validator(schema) if cls is None else cls(schema)
-    errors = sorted(validator.iter_errors(data), key=lambda e: [str(x) for x in e.absolute_path])
+    errors = sorted(errors, key=lambda e: [str(x) for x in e.absolute_path])
     seen: set[tuple[PathKey, str]] = set()
     for err in errors:
         for at, msg, at_key in _messages(err, base):

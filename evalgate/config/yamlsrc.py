@@ -19,7 +19,14 @@ import yaml
 from evalgate.errors import Problem
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_NODES = 2_000_000  # guards against alias bombs ("billion laughs")
+# Values that YAML aliases may add to a document (each use of ``*a`` adds the whole value
+# anchored as ``&a``, nested aliases included): the guard against alias bombs ("billion
+# laughs"). Values written out in the text do not count; the file size bounds those.
+MAX_ALIAS_VALUES = 2_000_000
+ALIAS_BOMB = (
+    "document expands to too many values (YAML aliases?);"
+    " write the values out instead of nesting aliases"
+)
 
 PathKey = tuple[str | int, ...]
 # libyaml's parser when available (several times faster), else the pure-Python one
@@ -57,6 +64,42 @@ class _TooBig(Exception):
     pass
 
 
+class AliasCount:
+    """The values aliases add to a document, as its nodes are met in document order.
+
+    A node met for the first time is written in the text (it counts nothing); met again, it
+    is an alias use and adds its whole expanded size. Refuses (:class:`_TooBig`) past
+    :data:`MAX_ALIAS_VALUES` without expanding anything.
+    """
+
+    def __init__(self) -> None:
+        self.added = 0
+        self._sizes: dict[int, int] = {}  # id(node) -> expanded size (0 while being sized)
+
+    def alias(self, size: int) -> None:
+        self.added += size
+        if self.added > MAX_ALIAS_VALUES:
+            raise _TooBig()
+
+    def walk(self, node: yaml.Node) -> int:
+        """Count the aliases under ``node`` (a node tree from the composer); its size."""
+        key = id(node)
+        known = self._sizes.get(key)
+        if known is not None:
+            self.alias(known)  # an alias (a recursive one counts nothing: it never ends)
+            return known
+        self._sizes[key] = 0
+        size = 1
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                size += self.walk(k) + self.walk(v)
+        elif isinstance(node, yaml.SequenceNode):
+            for v in node.value:
+                size += self.walk(v)
+        self._sizes[key] = size
+        return size
+
+
 _UNREADABLE = object()  # a scalar that could not be constructed (a problem says why)
 _MAX_INT_BITS = 1023  # larger integers do not convert to a float (weights, thresholds, JSON)
 
@@ -66,20 +109,16 @@ class _Builder:
         self.doc = doc
         self.loader = loader
         self.hook = hook
-        self.count = 0
         self.problems: list[Problem] = []
 
     def build(self, node: yaml.Node, path: PathKey) -> Any:
-        self.count += 1
-        if self.count > MAX_NODES:
-            raise _TooBig()
         m = node.start_mark
         self.doc.positions[path] = (m.line + 1, m.column + 1)
         if isinstance(node, yaml.MappingNode):
             self.loader.flatten_mapping(node)
             out: dict[str, Any] = {}
             for knode, vnode in node.value:
-                key = self._construct(knode)
+                key = self.construct(knode)
                 if key is _UNREADABLE:
                     continue
                 if not isinstance(key, (str, int, float, bool)) or key is None:
@@ -106,7 +145,11 @@ class _Builder:
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(v, (*path, i)) for i, v in enumerate(node.value)]
-        value = self._construct(node)
+        return self.scalar(node, path)
+
+    def scalar(self, node: yaml.Node, path: PathKey) -> Any:
+        """A scalar's plain JSON value (None with a problem when it has none)."""
+        value = self.construct(node)
         if value is _UNREADABLE:
             return None
         if isinstance(value, (datetime.date, datetime.datetime)):
@@ -114,10 +157,11 @@ class _Builder:
         elif isinstance(value, bytes):
             value = value.decode("utf-8", errors="replace")
         if isinstance(value, str) and self.hook is not None:
+            m = node.start_mark
             value = self.hook(value, path, m.line + 1, m.column + 1)
         return value
 
-    def _construct(self, node: yaml.Node) -> Any:
+    def construct(self, node: yaml.Node) -> Any:
         """The scalar's value, or ``_UNREADABLE`` with a located problem when it is no usable
         JSON value: an integer longer than Python reads (4,300 digits) or past the range of a
         float, ``.inf``/``.nan`` (JSON has neither), a date out of range."""
@@ -152,27 +196,6 @@ def _excerpt(node: yaml.Node) -> str:
     return f"'{text}'" if len(text) <= 40 else f"'{text[:20]}…' ({len(text)} characters)"
 
 
-def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
-    """How many values the node expands to, counting each alias use (memoised: fast)."""
-    key = id(node)
-    if key in memo:
-        return memo[key]
-    memo[key] = 0  # a recursive alias counts as nothing more (PyYAML rejects those anyway)
-    size = 1
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            size += _expanded_size(k, memo) + _expanded_size(v, memo)
-            if size > MAX_NODES:
-                break
-    elif isinstance(node, yaml.SequenceNode):
-        for v in node.value:
-            size += _expanded_size(v, memo)
-            if size > MAX_NODES:
-                break
-    memo[key] = size
-    return size
-
-
 def load_yaml_text(
     text: str, file: str, *, scalar_hook: ScalarHook | None = None
 ) -> tuple[Doc, list[Problem]]:
@@ -193,36 +216,39 @@ def load_yaml_text(
         node = loader.get_single_node()
         if node is None:
             return doc, []
-        if _expanded_size(node, {}) > MAX_NODES:
-            raise _TooBig()
+        AliasCount().walk(node)
         builder = _Builder(doc, loader, scalar_hook)
         doc.data = builder.build(node, ())
         return doc, builder.problems
     except _TooBig:
-        return Doc(file=file, data=None), [
-            Problem(
-                file,
-                1,
-                1,
-                "document expands to too many values (YAML aliases?);"
-                " write the values out instead of nesting aliases",
-            )
-        ]
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = exc.problem or exc.context or "syntax error"
-        return doc, [Problem(file, line, col, f"invalid YAML: {what}")]
+        return Doc(file=file, data=None), [Problem(file, 1, 1, ALIAS_BOMB)]
     except yaml.YAMLError as exc:
-        return doc, [Problem(file, 1, 1, f"invalid YAML: {exc}")]
+        return doc, [yaml_problem(exc, file)]
     except RecursionError:
         return doc, [Problem(file, 1, 1, "document is nested too deeply")]
     finally:
         loader.dispose()
 
 
+def yaml_problem(exc: yaml.YAMLError, file: str) -> Problem:
+    """A parse error as a located problem."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = exc.problem or exc.context or "syntax error"
+        return Problem(file, line, col, f"invalid YAML: {what}")
+    return Problem(file, 1, 1, f"invalid YAML: {exc}")
+
+
 def read_yaml_text(path: Path, display: str) -> tuple[str | None, list[Problem]]:
     """A YAML file's text, or the problem that stops it being read (size, access, encoding)."""
+    raw, problems = read_yaml_bytes(path, display)
+    return (None if raw is None else raw.decode("utf-8")), problems
+
+
+def read_yaml_bytes(path: Path, display: str) -> tuple[bytes | None, list[Problem]]:
+    """:func:`read_yaml_text`, as the UTF-8 bytes themselves (libyaml's parser reads them
+    without the copy it makes of a ``str``)."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -239,11 +265,12 @@ def read_yaml_text(path: Path, display: str) -> tuple[str | None, list[Problem]]
     except OSError as exc:
         return None, [Problem(display, 1, 1, f"cannot read file: {exc.strerror}")]
     try:
-        return raw.decode("utf-8"), []
+        raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         return None, [
             Problem(display, 1, 1, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")
         ]
+    return raw, []
 
 
 def load_yaml_file(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from evalgate.config import goldens
 from evalgate.config.yamlstream import Fallback, ItemStream
@@ -41,19 +42,52 @@ STREAMED = {
     "non-string key": GOOD + "  - {id: z, input: {m: x}, [1]: 2}\n",
     "merge key in a case": GOOD + "  - {id: z, <<: {input: {m: x}}}\n",
     "tags and dates": "cases:\n  - {id: a, input: {m: !!str 12, d: 2024-01-02, n: ~, f: 1.5e3}}\n",
-}
-# files it hands to the whole-document parse
-FALLBACK = {
+    # anchors and aliases: read case by case, anchored values kept for later aliases
     "anchors": HEAD + "cases:\n  - &a {id: a, input: {m: x}}\n  - {id: b, input: {m: x}}\n",
     "alias across cases": "cases:\n  - {id: a, input: &i {m: x}}\n  - {id: b, input: *i}\n",
     "anchor in defaults": "defaults: &d {tags: [t]}\ncases:\n  - {id: a, input: {m: x}}\n",
+    "alias to the head": "defaults: {expect: &e [contains: y]}\ncases:\n"
+    "  - {id: a, input: {m: x}, expect: *e}\n",
+    "merge from an alias": "cases:\n  - {id: a, input: &i {m: x}}\n"
+    "  - {id: b, input: {<<: *i, n: y}}\n",
+    "merge repeating a key": "cases:\n  - &b {id: a, input: {m: x}}\n  - {<<: *b, id: b}\n",
+    "alias of a whole case": "cases:\n  - &b {id: a, input: {m: x}}\n  - *b\n",
+    "alias of a bad value": "x: &v {q: 1, q: 2}\ncases:\n  - {id: a, input: *v}\n"
+    "  - {id: b, input: *v}\n",
+    "undefined alias": GOOD + "  - {id: z, input: *nope}\n",
+    "duplicate anchor": "cases:\n  - {id: a, input: &i {m: x}}\n  - {id: b, input: &i {m: y}}\n",
+    # YAML errors: reported as the whole-document parse reports them
+    "syntax error late": GOOD + "  - {id: z, input: [\n",
+    "syntax error after a problem": GOOD + "  - {id: z, id: y}\n  - {id: w, input: [\n",
+    "tab indentation": GOOD + "  - id: z\n\tinput: {m: x}\n",
+    # scalars and keys the plain builder hands to the node path, or refuses itself
+    "scalar keys": "cases:\n  - {id: a, input: {1: x, true: y, 1.5: z, '2': w, \"q\": v}}\n",
+    "null and date keys": "cases:\n  - {id: a, input: {~: x, 2024-01-01: y, m: z}}\n",
+    "unusable numbers": "cases:\n  - {id: a, input: {m: .inf, n: .nan, k: " + "9" * 400 + "}}\n",
+    "unusable key": "cases:\n  - {id: a, input: {.inf: x, m: y}}\n",
+    "value key": "cases:\n  - {id: a, input: {=: x, m: y}}\n",
+    "block scalars": "cases:\n  - id: a\n    input:\n      m: |\n        two\n        lines\n"
+    "      n: >-\n        folded\n        text\n    tags: ['x', \"y\"]  # a comment\n",
+    "explicit tags": "cases:\n  - {id: a, input: !!map {m: !!str 1, n: !!int '2', f: !!float 3}}\n",
+    "binary": "cases:\n  - {id: a, input: {m: !!binary aGVsbG8=}}\n",
+    "empty values": "cases:\n  - id: a\n    input:\n      m:\n      n: ''\n    tags: []\n",
+    "not ascii": "cases:\n  - {id: a, input: {m: 'héllo ✓ 𝄞'}, expct: [x]}\n  - {id: é}\n",
+    "byte order mark": "\ufeffcases:\n  - {id: a, input: {m: x}, expct: [x]}\n",
+    "many keys repeated": HEAD
+    + "cases:\n"
+    + "".join(f"  - {{id: r{i}, input: {{m: '{i % 3}', n: {i % 2}, o: yes}}}}\n" for i in range(9)),
+}
+# files it hands to the whole-document parse
+FALLBACK = {
     "keys after cases": "cases:\n  - {id: a, input: {m: x}}\ndefaults: {tags: [late]}\n",
     "cases twice": "cases: [{id: a, input: {m: x}}]\ncases: [{id: b, input: {m: x}}]\n",
-    "syntax error late": GOOD + "  - {id: z, input: [\n",
     "two documents": GOOD + "---\ncases: []\n",
     "not a mapping": "- a\n- b\n",
     "empty file": "",
     "merge key at the top": "<<: {dataset: d}\ncases:\n  - {id: a, input: {m: x}}\n",
+    "recursive alias": "cases:\n  - &r {id: a, input: {m: [*r]}}\n",
+    "unknown tag": "cases:\n  - {id: a, input: {m: !nope x}}\n",
+    "anchored list": "cases: &c\n  - {id: a, input: {m: x}}\n",
 }
 
 
@@ -105,3 +139,13 @@ def test_only_one_case_is_held_at_a_time() -> None:
         seen.append(doc.data["id"])
     stream.close()
     assert seen == ["c0", "c1", "c2", "c3"]
+
+
+def test_without_libyaml_the_results_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    from evalgate.config import yamlsrc, yamlstream
+
+    monkeypatch.setattr(yamlsrc, "_Loader", yaml.SafeLoader)  # PyYAML's own parser
+    monkeypatch.setattr(yamlstream, "_Loader", yaml.SafeLoader)
+    for name, text in STREAMED.items():
+        streamed = goldens._load_streamed(text.encode("utf-8"), "g.yaml", "g", REGISTRY)
+        assert streamed == _whole(text), name

@@ -74,6 +74,10 @@ class TargetClient:
         rng: random.Random | None = None,
     ) -> None:
         cfg = apply_preset(cfg)
+        if cfg.transport not in TRANSPORTS:
+            raise ConfigError(
+                f"target.transport: unknown transport '{cfg.transport}'; use aiohttp or httpx"
+            )
         if cfg.stream not in (None, "sse"):
             raise ConfigError(
                 f"target.stream: unknown mode '{cfg.stream}'; use sse or leave it out"
@@ -135,9 +139,8 @@ class TargetClient:
                 headers["Accept"] = "text/event-stream"
             if self._headers.is_constant:
                 headers.update(_header_values(self._headers.render(_NO_CONTEXT)))
-            # many small pools beat one large one (see target/pools.py); a given transport
-            # (tests, a MockTransport) is used as it is
-            transport = self._transport or SpreadTransport(n)
+            # a given transport (tests, a MockTransport) is used as it is
+            transport = self._transport or _transport(cfg.transport, n)
             self._client = httpx.AsyncClient(
                 transport=transport,
                 limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
@@ -231,6 +234,18 @@ class TargetClient:
 
 
 _NO_CONTEXT: Any = None  # constant templates never read their context
+TRANSPORTS = ("aiohttp", "httpx")
+
+
+def _transport(name: str, size: int) -> httpx.AsyncBaseTransport:
+    """The HTTP/1.1 transport ``target.transport`` names, with ``size`` connections."""
+    if name == "httpx":
+        # httpcore's pool costs more per request the more connections it holds; many small
+        # pools beat one large one (see target/pools.py)
+        return SpreadTransport(size)
+    from evalgate.target.aio import AiohttpTransport  # aiohttp is imported on first call only
+
+    return AiohttpTransport(size)
 
 
 def _url(base: str, query: JSON) -> httpx.URL:

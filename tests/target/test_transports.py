@@ -133,6 +133,7 @@ class _Raw(threading.Thread):
             self.sock = tls.wrap_socket(self.sock, server_side=True)
         self.port = self.sock.getsockname()[1]
         self.connections = 0
+        self.heads: list[bytes] = []  # every request's head, in order
 
     def run(self) -> None:
         while True:
@@ -159,6 +160,7 @@ class _Raw(threading.Thread):
                 if b"\r\n\r\n" not in buf:
                     continue
                 head, _, rest = buf.partition(b"\r\n\r\n")
+                self.heads.append(head)
                 length = 0
                 for line in head.split(b"\r\n"):
                     if line.lower().startswith(b"content-length:"):
@@ -181,6 +183,17 @@ class _Raw(threading.Thread):
 def _answer(body: bytes, *headers: str) -> bytes:
     head = ["HTTP/1.1 200 OK", "Content-Type: application/json", f"Content-Length: {len(body)}"]
     return ("\r\n".join([*head, *headers]) + "\r\n\r\n").encode() + body
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_cookie_the_endpoint_sets_is_sent_back(transport: str) -> None:
+    # as with any httpx client: sticky-session cookies (load balancers) keep working
+    with _Raw(_answer(b'{"output": "ok"}', "Set-Cookie: lb=node-7; Path=/")) as raw:
+        url = f"http://127.0.0.1:{raw.port}/x"
+        results = calls(config(url, transport), url, url)
+    assert [r.outcome for r in results] == ["success", "success"]
+    assert b"cookie: lb=node-7" not in raw.heads[0].lower()
+    assert b"cookie: lb=node-7" in raw.heads[1].lower()
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)

@@ -1,11 +1,11 @@
 """An httpx transport over aiohttp: the same ``httpx.AsyncClient`` API, a cheaper HTTP path.
 
-httpx's own transport (httpcore over anyio) spends more CPU per request than the rest of a call
-(cancel scopes, locks, the pool's bookkeeping, headers and body written separately); aiohttp's
-connection handling and C HTTP parser do the same work in about a fifth of it. Everything
-above the transport is still httpx: redirects, the ``Accept-Encoding`` decoding of bodies,
-timeouts as a configuration, proxies from the environment (httpx mounts its own transport for
-proxied URLs) and the exception classes ``target/attempt.py`` classifies.
+httpx's own transport (httpcore over anyio: cancel scopes, locks, the pool's bookkeeping,
+headers and body written separately) costs more CPU per request than aiohttp's connection
+handling and C HTTP parser doing the same work. Everything above the transport is still httpx:
+redirects, the ``Content-Encoding`` decoding of bodies, cookies, timeouts as a configuration
+and the exception classes ``target/attempt.py`` classifies. Like the httpx transport it
+replaces, it uses no proxy (an explicit httpx transport never reads ``HTTP_PROXY``).
 
 This module translates in both directions, so that a fault looks the same whichever transport
 met it: every aiohttp error becomes the httpx error httpcore raises for the same fault (a
@@ -155,7 +155,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 connector=connector,
                 auto_decompress=False,  # httpx decodes, and counts the body cap on decoded bytes
                 cookie_jar=aiohttp.DummyCookieJar(),  # cookies are httpx's business
-                trust_env=False,  # proxies are httpx's business too
+                trust_env=False,  # no proxy from the environment, as with httpx's transport
                 skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"),
                 timeout=aiohttp.ClientTimeout(total=None),
                 max_line_size=_MAX_HEADER,

@@ -144,9 +144,10 @@ class TargetClient:
             self._client = _Client(
                 transport=transport,
                 limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
-                timeout=httpx.Timeout(
-                    cfg.timeout_s, connect=min(cfg.connect_timeout_s, cfg.timeout_s), pool=None
-                ),
+                # only connecting has a limit of its own: target.timeout_s bounds the whole
+                # attempt (target/attempt.py), so a per-read or per-write limit of the same
+                # length could never fire first, and costs a timer per read
+                timeout=httpx.Timeout(None, connect=min(cfg.connect_timeout_s, cfg.timeout_s)),
                 follow_redirects=cfg.follow_redirects,
                 headers=headers,
             )

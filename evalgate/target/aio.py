@@ -45,11 +45,13 @@ def _as_httpx(request: httpx.Request, reading: bool) -> Iterator[None]:
         raise httpx.ReadTimeout(_text(e), request=request) from e
     except aiohttp.ServerTimeoutError as e:
         raise httpx.TimeoutException(_text(e), request=request) from e
+    except aiohttp.ClientConnectorCertificateError as e:
+        raise httpx.ConnectError(_text(e.certificate_error), request=request) from e
     except aiohttp.ClientConnectorError as e:
         if isinstance(e.os_error, ConnectionRefusedError) or "refused" in str(e).lower():
             # httpcore's words, which target/attempt.py turns into "connection refused (...)"
             raise httpx.ConnectError("All connection attempts failed", request=request) from e
-        raise httpx.ConnectError(_text(e), request=request) from e
+        raise httpx.ConnectError(_text(e.os_error), request=request) from e
     except aiohttp.InvalidURL as e:
         raise httpx.UnsupportedProtocol(_text(e), request=request) from e
     except aiohttp.ServerDisconnectedError as e:
@@ -156,7 +158,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 auto_decompress=False,  # httpx decodes, and counts the body cap on decoded bytes
                 cookie_jar=aiohttp.DummyCookieJar(),  # cookies are httpx's business
                 trust_env=False,  # no proxy from the environment, as with httpx's transport
-                skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"),
+                # httpx has set the headers it sends; aiohttp adds none (not even a
+                # Content-Type httpx would not send)
+                skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
                 timeout=aiohttp.ClientTimeout(total=None),
                 max_line_size=_MAX_HEADER,
                 max_field_size=_MAX_HEADER,

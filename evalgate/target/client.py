@@ -1,12 +1,15 @@
 """The target client: renders a request per call, sends it with retries, maps the answer.
 
 One ``httpx.AsyncClient`` (pooled connections sized to ``target.concurrency``) serves every
-call. Templates, JMESPath expressions and constant headers are prepared once in ``__init__``.
+call, over aiohttp (``target/aio.py``) or httpx's own transport (``target/pools.py``), as
+``target.transport`` says. Templates, JMESPath expressions and constant headers are prepared
+once in ``__init__``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import random
 import time
@@ -77,6 +80,11 @@ class TargetClient:
         if cfg.transport not in TRANSPORTS:
             raise ConfigError(
                 f"target.transport: unknown transport '{cfg.transport}'; use aiohttp or httpx"
+            )
+        if transport is None and cfg.transport == "aiohttp" and not _has_aiohttp():
+            raise ConfigError(
+                "target.transport: aiohttp is not installed (it comes with evalgate-middleware;"
+                " reinstall it), or set target.transport: httpx"
             )
         if cfg.stream not in (None, "sse"):
             raise ConfigError(
@@ -236,6 +244,13 @@ class TargetClient:
 
 _NO_CONTEXT: Any = None  # constant templates never read their context
 TRANSPORTS = ("aiohttp", "httpx")
+
+
+def _has_aiohttp() -> bool:
+    try:
+        return importlib.util.find_spec("aiohttp") is not None
+    except (ImportError, ValueError):  # a broken install, or one blocked in sys.modules
+        return False
 
 
 def _transport(name: str, size: int) -> httpx.AsyncBaseTransport:

@@ -321,3 +321,15 @@ def test_aiohttp_errors_become_the_httpx_errors_httpcore_raises() -> None:
     assert isinstance(e, httpx.ReadError) and str(e) == ""
     e = _raised(aiohttp.ClientResponseError(None, (), message="Invalid status line"))  # type: ignore[arg-type]
     assert isinstance(e, httpx.RemoteProtocolError)
+
+
+def test_a_missing_aiohttp_is_a_config_error_naming_the_way_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from evalgate.errors import ConfigError
+    from evalgate.target import client as target_client
+
+    monkeypatch.setattr(target_client, "_has_aiohttp", lambda: False)
+    with pytest.raises(ConfigError, match=r"set target\.transport: httpx"):
+        TargetClient(config("http://127.0.0.1:9/x", "aiohttp"))
+    TargetClient(config("http://127.0.0.1:9/x", "httpx"))  # the other transport still works

@@ -1,12 +1,14 @@
-"""evalgate against the floor (a bare httpx loop) and promptfoo, side by side on one machine.
+"""evalgate against two floors (bare httpx and bare aiohttp loops) and promptfoo, side by side.
 
     python benchmarks/bench.py [--quick] [--runs N] [--skip-promptfoo] [--skip-large]
 
-Starts a fast local endpoint (benchmarks/bench_server.py) per latency, then runs each tool as a
-child process and records its wall time, CPU time (user+sys) and peak RSS (``ru_maxrss`` from
+Starts a fast local endpoint (benchmarks/bench_server.py) per scenario, then runs each tool as
+a child process and records its wall time, CPU time (user+sys) and peak RSS (``ru_maxrss`` from
 ``os.wait4``); each figure is the median of ``--runs`` runs, the tools taking turns. evalgate
-is this checkout (``python -m evalgate`` with the checkout first on ``PYTHONPATH``). The table
-goes to stdout and the figures to benchmarks/results/<date>.json.
+is this checkout (``python -m evalgate`` with the checkout first on ``PYTHONPATH``), once with
+its default transport and once with ``target.transport: httpx``. The 1,000- and 5,000-case
+scenarios at 0 ms give each tool's CPU per case at the margin (start-up and loading left out).
+The table and the targets go to stdout and the figures to benchmarks/results/<date>.json.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import bench_promptfoo
+import bench_report
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -111,9 +114,10 @@ def evalgate_env() -> dict[str, str]:
 EVALGATE = [sys.executable, "-m", "evalgate"]
 
 
-def write_project(folder: Path, url: str, n: int) -> Path:
+def write_project(folder: Path, url: str, n: int, transport: str | None = None) -> Path:
     """An evalgate project with ``n`` cases, three scorers each, in files of 10,000 cases."""
     folder.mkdir(parents=True, exist_ok=True)
+    chosen = f"\n  transport: {transport}" if transport else ""
     (folder / "evalgate.yaml").write_text(f"""version: 1
 target:
   url: {url}
@@ -135,7 +139,7 @@ target:
     trace_id: traceId
     refused: refused
   timeout_s: 30
-  concurrency: {CONCURRENCY}
+  concurrency: {CONCURRENCY}{chosen}
 goldens: [goldens/]
 scorers_dir: null
 reports: {{dir: runs, junit: junit.xml, markdown: report.md, html: report.html}}
@@ -167,6 +171,11 @@ def evalgate_run(project: Path, k: int) -> dict[str, float]:
     return m
 
 
+def floor_tool(kind: str, url: str, n: int) -> Callable[[int], dict[str, float]]:
+    argv = [sys.executable, str(HERE / "bench_server.py"), kind, url, str(n), str(CONCURRENCY)]
+    return lambda _: measure(argv)
+
+
 def run_scenario(
     name: str,
     n: int,
@@ -174,23 +183,19 @@ def run_scenario(
     runs: int,
     work: Path,
     promptfoo: bench_promptfoo.Promptfoo | None,
+    httpx_transport: bool = True,
 ) -> dict[str, object]:
     ep = Endpoint(latency_ms)
     try:
         project = write_project(work / f"{name}-project", ep.url, n)
         tools: dict[str, Callable[[int], dict[str, float]]] = {
-            "floor": lambda _: measure(
-                [
-                    sys.executable,
-                    str(HERE / "bench_server.py"),
-                    "floor",
-                    ep.url,
-                    str(n),
-                    str(CONCURRENCY),
-                ]
-            ),
+            "floor-httpx": floor_tool("floor", ep.url, n),
+            "floor-aiohttp": floor_tool("floor-aiohttp", ep.url, n),
             "evalgate": lambda k: evalgate_run(project, k),
         }
+        if httpx_transport:
+            slow = write_project(work / f"{name}-project-httpx", ep.url, n, "httpx")
+            tools["evalgate-httpx"] = lambda k: evalgate_run(slow, k)
         if promptfoo is not None:
             pf_dir = promptfoo.write_project(work / f"{name}-promptfoo", ep.url, n, CONCURRENCY)
             tools["promptfoo"] = lambda _: promptfoo.measure(pf_dir, measure)
@@ -199,7 +204,7 @@ def run_scenario(
             for tool, fn in tools.items():
                 s = fn(k)
                 sys.stderr.write(
-                    f"  {name} {tool} run {k + 1}: {s['wall_s']:.2f} s, "
+                    f"  {name} {tool} run {k + 1}: {s['wall_s']:.2f} s, {s['cpu_s']:.2f} s CPU, "
                     f"{s['rss_mb']:.0f} MB, exit {s['exit']:.0f}\n"
                 )
                 if s["exit"] not in (0.0, 100.0):  # promptfoo exits 100 when a test fails
@@ -228,47 +233,6 @@ def startup(runs: int, work: Path) -> dict[str, object]:
     return out
 
 
-def ratio(a: object, b: object) -> float | None:
-    if not isinstance(a, dict) or not isinstance(b, dict) or not b.get("wall_s"):
-        return None
-    return round(a["wall_s"] / b["wall_s"], 2)
-
-
-def table(results: dict[str, object]) -> str:
-    rows = [
-        "| scenario | tool | wall s | CPU s | peak RSS MB | note |",
-        "|---|---|---|---|---|---|",
-    ]
-    for key, sc in results["scenarios"].items():  # type: ignore[attr-defined]
-        for tool in ("floor", "evalgate", "promptfoo"):
-            m = sc.get(tool)
-            if m is None:
-                if tool == "promptfoo" and key != "large":
-                    rows.append(f"| {key} | promptfoo | – | – | – | {results['promptfoo']} |")
-                continue
-            note = ""
-            if tool == "evalgate":
-                note = f"{ratio(m, sc.get('floor'))}× floor"
-                if m.get("run_phase_s") is not None:
-                    note += f", run phase {m['run_phase_s']:.2f} s"
-                if sc.get("ideal_s"):
-                    ideal = sc["ideal_s"]
-                    note += f", {round(m['wall_s'] / ideal, 2)}× ideal ({ideal} s)"
-            if tool == "promptfoo":
-                note = f"{ratio(m, sc.get('evalgate'))}× evalgate"
-            if m["exit"] not in (0, 100):
-                note += f", exit {m['exit']:.0f}"
-            rows.append(
-                f"| {key} | {tool} | {m['wall_s']:.2f} | {m['cpu_s']:.2f} | "
-                f"{m['rss_mb']:.0f} | {note} |"
-            )
-    for label, m in results["startup"].items():  # type: ignore[attr-defined]
-        rows.append(
-            f"| start-up | {label} | {m['wall_s']:.3f} | {m['cpu_s']:.3f} | {m['rss_mb']:.0f} | |"
-        )
-    return "\n".join(rows)
-
-
 def machine() -> dict[str, object]:
     cpu = ""
     try:
@@ -292,17 +256,19 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=None, help="runs per tool (default 3)")
     p.add_argument("--large-runs", type=int, default=1, help="runs of the large scenario")
     p.add_argument("--large-cases", type=int, default=None, help="default 100,000")
+    p.add_argument("--margin-cases", type=int, default=5000, help="the second point of CPU/case")
     p.add_argument("--skip-promptfoo", action="store_true")
     p.add_argument("--skip-large", action="store_true")
-    p.add_argument("--only", choices=("0ms", "50ms", "large", "startup"), action="append")
+    p.add_argument("--skip-httpx-transport", action="store_true", help="no evalgate-httpx runs")
+    p.add_argument("--only", choices=("0ms", "50ms", "margin", "large", "startup"), action="append")
     p.add_argument("--out", type=Path, default=None, help="JSON file (default results/<date>)")
     a = p.parse_args()
     runs = a.runs or (1 if a.quick else 3)
     large_n = a.large_cases or (10_000 if a.quick else 100_000)
-    only = set(a.only or ("0ms", "50ms", "large", "startup"))
+    only = set(a.only or ("0ms", "50ms", "margin", "large", "startup"))
     pf: bench_promptfoo.Promptfoo | None = None
     pf_note = "skipped (--skip-promptfoo)"
-    if not a.skip_promptfoo and only & {"0ms", "50ms"}:
+    if not a.skip_promptfoo and only & {"0ms", "50ms", "margin"}:
         pf, pf_note = bench_promptfoo.Promptfoo.install()
     results: dict[str, object] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -312,18 +278,26 @@ def main() -> None:
         "scenarios": {},
         "startup": {},
     }
+    both = not a.skip_httpx_transport
     with tempfile.TemporaryDirectory(prefix="evalgate-bench-") as tmp:
         work = Path(tmp)
         sc: dict[str, object] = results["scenarios"]  # type: ignore[assignment]
-        if "0ms" in only:
-            sc["1000@0ms"] = run_scenario("0ms", 1000, 0.0, runs, work, pf)
+        if "0ms" in only or "margin" in only:
+            sc["1000@0ms"] = run_scenario("0ms", 1000, 0.0, runs, work, pf, both)
+        if "margin" in only:
+            m = a.margin_cases
+            sc[f"{m}@0ms"] = run_scenario("margin", m, 0.0, runs, work, pf, both)
         if "50ms" in only:
-            sc["1000@50ms"] = run_scenario("50ms", 1000, 50.0, runs, work, pf)
+            sc["1000@50ms"] = run_scenario("50ms", 1000, 50.0, runs, work, pf, both)
         if "large" in only and not a.skip_large:
-            sc["large"] = run_scenario("large", large_n, 0.0, a.large_runs, work, None)
+            sc["large"] = run_scenario("large", large_n, 0.0, a.large_runs, work, None, both)
         if "startup" in only:
             results["startup"] = startup(runs, work)
-    print(table(results))
+    results["per_case"] = bench_report.per_case(results)
+    results["targets"] = bench_report.targets(results)
+    print(bench_report.table(results))
+    print()
+    print(bench_report.targets_table(results))
     out = a.out or HERE / "results" / f"{datetime.now().strftime('%Y-%m-%d')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")

@@ -1,13 +1,15 @@
 """The benchmark's endpoint and its floor client, each run as its own process.
 
     python benchmarks/bench_server.py serve --port-file F [--latency-ms MS]
-    python benchmarks/bench_server.py floor URL N CONCURRENCY
+    python benchmarks/bench_server.py floor URL N CONCURRENCY          # bare httpx loop
+    python benchmarks/bench_server.py floor-aiohttp URL N CONCURRENCY  # bare aiohttp loop
 
 ``serve`` is a small asyncio HTTP/1.1 keep-alive server (large backlog) that answers every
 POST with the same support-copilot-like JSON body, optionally after a fixed delay, so the
-client side dominates what is measured. ``floor`` is the least a Python client can do for the
-same work: an async httpx loop with ``CONCURRENCY`` workers sending ``N`` requests shaped like
-evalgate's and parsing each JSON answer.
+client side dominates what is measured. The floors are the least a Python client does for the
+same work: ``CONCURRENCY`` workers sending ``N`` requests shaped like evalgate's (the same
+bodies) and parsing each JSON answer, with httpx (its default transport, one pool) or with
+aiohttp (one session).
 """
 
 from __future__ import annotations
@@ -109,6 +111,15 @@ def serve(port_file: str, latency_ms: float) -> None:
     asyncio.run(main())
 
 
+def _body(i: int) -> dict[str, object]:
+    return {
+        "message": f"How long do customers have to ask for a refund? #{i}",
+        "tenantId": "acme",
+        "sessionId": f"bench:q{i:06d}:0",
+        "history": [],
+    }
+
+
 def floor(url: str, n: int, concurrency: int) -> None:
     import httpx
 
@@ -119,13 +130,7 @@ def floor(url: str, n: int, concurrency: int) -> None:
 
             async def worker() -> None:
                 for i in it:  # shared: each request is sent by exactly one worker
-                    body = {
-                        "message": f"How long do customers have to ask for a refund? #{i}",
-                        "tenantId": "acme",
-                        "sessionId": f"bench:q{i:06d}:0",
-                        "history": [],
-                    }
-                    r = await client.post(url, json=body)
+                    r = await client.post(url, json=_body(i))
                     assert r.status_code == 200 and "30 days" in r.json()["answer"]
 
             await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -135,21 +140,46 @@ def floor(url: str, n: int, concurrency: int) -> None:
     sys.stderr.write(f"floor: {n} requests in {time.perf_counter() - t:.3f} s\n")
 
 
+def floor_aiohttp(url: str, n: int, concurrency: int) -> None:
+    import aiohttp
+
+    async def main() -> None:
+        it = iter(range(n))
+        connector = aiohttp.TCPConnector(limit=concurrency)
+        timeout = aiohttp.ClientTimeout(total=30.0)
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+
+            async def worker() -> None:
+                for i in it:
+                    async with session.post(url, json=_body(i)) as r:
+                        answer = json.loads(await r.read())
+                        assert r.status == 200 and "30 days" in answer["answer"]
+
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+    t = time.perf_counter()
+    asyncio.run(main())
+    sys.stderr.write(f"floor-aiohttp: {n} requests in {time.perf_counter() - t:.3f} s\n")
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("serve")
     s.add_argument("--port-file", required=True)
     s.add_argument("--latency-ms", type=float, default=0.0)
-    f = sub.add_parser("floor")
-    f.add_argument("url")
-    f.add_argument("n", type=int)
-    f.add_argument("concurrency", type=int)
+    for name in ("floor", "floor-aiohttp"):
+        f = sub.add_parser(name)
+        f.add_argument("url")
+        f.add_argument("n", type=int)
+        f.add_argument("concurrency", type=int)
     a = p.parse_args()
     if a.cmd == "serve":
         serve(a.port_file, a.latency_ms)
-    else:
+    elif a.cmd == "floor":
         floor(a.url, a.n, a.concurrency)
+    else:
+        floor_aiohttp(a.url, a.n, a.concurrency)
 
 
 if __name__ == "__main__":

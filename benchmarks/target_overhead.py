@@ -1,7 +1,9 @@
-"""Target client overhead: N calls at concurrency C through TargetClient vs a bare httpx loop.
+"""Target client overhead: N calls at concurrency C through TargetClient vs bare loops.
 
-Both loops send the same JSON body to the same local server (started in a child process so its
-work does not share the benchmark's interpreter) and run alternately, best of R rounds.
+Four loops send the same JSON body to the same local server (started in a child process so its
+work does not share the benchmark's interpreter) and take turns, best of R rounds: a bare httpx
+loop, a bare aiohttp loop, and TargetClient over each ``target.transport``. Each reports its
+wall time and its CPU time (this process's, so the server's is not counted).
 
     python -m benchmarks.target_overhead [N] [C] [R]
 """
@@ -56,7 +58,18 @@ def _serve(port_q: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     asyncio.run(run())
 
 
-async def bare(url: str, n: int, c: int) -> float:
+Timed = tuple[float, float]  # (wall s, CPU s)
+
+
+def _start() -> Timed:
+    return time.perf_counter(), time.process_time()
+
+
+def _took(t: Timed) -> Timed:
+    return time.perf_counter() - t[0], time.process_time() - t[1]
+
+
+async def bare(url: str, n: int, c: int) -> Timed:
     sem = asyncio.Semaphore(c)
     limits = httpx.Limits(max_connections=c, max_keepalive_connections=c)
     async with httpx.AsyncClient(limits=limits) as client:
@@ -66,14 +79,30 @@ async def bare(url: str, n: int, c: int) -> float:
                 r = await client.post(url, json={"message": f"q{i}"})
                 r.json()["output"]
 
-        t = time.perf_counter()
+        t = _start()
         await asyncio.gather(*(one(i) for i in range(n)))
-        return time.perf_counter() - t
+        return _took(t)
 
 
-async def ours(url: str, n: int, c: int) -> float:
+async def bare_aiohttp(url: str, n: int, c: int) -> Timed:
+    import aiohttp
+
+    sem = asyncio.Semaphore(c)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=c)) as session:
+
+        async def one(i: int) -> None:
+            async with sem, session.post(url, json={"message": f"q{i}"}) as r:
+                json.loads(await r.read())["output"]
+
+        t = _start()
+        await asyncio.gather(*(one(i) for i in range(n)))
+        return _took(t)
+
+
+async def ours(url: str, n: int, c: int, transport: str) -> Timed:
     cfg = TargetConfig(
         url=url,
+        transport=transport,
         concurrency=c,
         body={"message": "{{ input.message }}", "case": "{{ case.id }}"},
         response=ResponseMapping(output="output", model="model", input_tokens="usage.input_tokens"),
@@ -90,9 +119,9 @@ async def ours(url: str, n: int, c: int) -> float:
                 r = await client.call(TemplateContext(case=case, input=case.input, run_id="b"))
                 assert r.ok, r.error
 
-        t = time.perf_counter()
+        t = _start()
         await asyncio.gather(*(worker() for _ in range(c)))
-        return time.perf_counter() - t
+        return _took(t)
 
 
 def main() -> None:
@@ -101,22 +130,26 @@ def main() -> None:
     proc = multiprocessing.Process(target=_serve, args=(q,), daemon=True)
     proc.start()
     url = f"http://127.0.0.1:{q.get(timeout=10)}/ok"
-    b, o = [], []
+    loops = {
+        "bare_httpx": lambda: bare(url, n, c),
+        "bare_aiohttp": lambda: bare_aiohttp(url, n, c),
+        "client_aiohttp": lambda: ours(url, n, c, "aiohttp"),
+        "client_httpx": lambda: ours(url, n, c, "httpx"),
+    }
+    seen: dict[str, list[Timed]] = {k: [] for k in loops}
     for _ in range(rounds):
-        b.append(asyncio.run(bare(url, n, c)))
-        o.append(asyncio.run(ours(url, n, c)))
+        for name, loop in loops.items():
+            seen[name].append(asyncio.run(loop()))
     proc.terminate()
-    print(
-        json.dumps(
-            {
-                "n": n,
-                "concurrency": c,
-                "bare_s": min(b),
-                "client_s": min(o),
-                "ratio": round(min(o) / min(b), 3),
-            }
-        )
-    )
+    best = {k: (min(w for w, _ in v), min(u for _, u in v)) for k, v in seen.items()}
+    out: dict[str, object] = {"n": n, "concurrency": c}
+    for k, (wall, cpu) in best.items():
+        out[f"{k}_s"] = round(wall, 3)
+        out[f"{k}_cpu_ms_per_call"] = round(cpu / n * 1000.0, 4)
+    floor = best["bare_aiohttp"][1]
+    for k in ("client_aiohttp", "client_httpx", "bare_httpx"):
+        out[f"{k}_cpu_vs_bare_aiohttp"] = round(best[k][1] / floor, 2)
+    print(json.dumps(out, indent=2))
 
 
 if __name__ == "__main__":

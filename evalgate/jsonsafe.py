@@ -48,7 +48,26 @@ def loads(text: str | bytes) -> Any:
         if "integer string conversion" in str(exc):
             raise HugeNumber from None
         raise
+    if _plain(text):  # nothing for clean() to find: most answers, and the walk costs
+        return value
     return clean(value)
+
+
+def _plain(text: str | bytes) -> bool:
+    """Whether ``text`` surely decodes to no lone surrogate and no nesting past MAX_DEPTH.
+
+    A surrogate comes only from a ``\\u`` escape or, in bytes, from a UTF-8 sequence led by
+    0xED or a UTF-16/32 document (which has NUL bytes); a value cannot nest deeper than the
+    document has brackets (those inside strings count too, which only sends a few more
+    answers the long way).
+    """
+    if isinstance(text, str):
+        if "\\u" in text or (not text.isascii() and _SURROGATE.search(text)):
+            return False
+        return text.count("[") + text.count("{") <= MAX_DEPTH
+    if b"\\u" in text or b"\xed" in text or b"\x00" in text:
+        return False
+    return text.count(b"[") + text.count(b"{") <= MAX_DEPTH
 
 
 def _finite(text: str) -> float | None:

@@ -76,3 +76,30 @@ def test_a_results_line_nested_past_the_decoder_is_a_damaged_line(tmp_path: Path
 def test_numbers_no_json_file_can_hold_become_null() -> None:
     value = jsonsafe.loads('{"a": 1e400, "b": -1e400, "c": NaN, "d": [Infinity, 1.5]}')
     assert value == {"a": None, "b": None, "c": None, "d": [None, 1.5]}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"output": "\xed\xa0\x80"}',  # a surrogate written as raw UTF-8 bytes
+        '{"output": "\ud800"}'.encode("utf-16-le", "surrogatepass"),  # a UTF-16 document
+        '{"output": "\ud800"}'.encode("utf-32", "surrogatepass"),
+    ],
+)
+def test_a_lone_surrogate_in_raw_bytes_is_replaced_too(data: bytes) -> None:
+    assert jsonsafe.loads(data) == {"output": "\ufffd"}
+
+
+@pytest.mark.parametrize("as_bytes", [False, True])
+def test_the_quick_path_loads_what_the_full_walk_loads(as_bytes: bool) -> None:
+    # answers with nothing to replace skip the walk; the result must not change
+    docs = [
+        '{"output": "plain", "n": [1, 2.5, null, true], "o": {"k": "v"}}',
+        '{"output": "caf\u00e9 \u2014 \U0001f600"}',
+        '{"output": "a\\u00e9\\ud83d\\ude00"}',
+        _nested(jsonsafe.MAX_DEPTH - 2),
+        "[" * 32 + "]" * 32,
+    ]
+    for text in docs:
+        data: str | bytes = text.encode() if as_bytes else text
+        assert jsonsafe.loads(data) == jsonsafe.clean(json.loads(text)) == json.loads(text)

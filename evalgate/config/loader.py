@@ -201,6 +201,7 @@ def _build(
                 "concurrency",
                 "max_response_bytes",
                 "follow_redirects",
+                "transport",
                 "max_retry_after_s",
                 "run_budget_s",
             )

@@ -53,6 +53,7 @@ class TargetConfig:
     concurrency: int = 8
     max_response_bytes: int = 10 * 1024 * 1024
     follow_redirects: bool = False
+    transport: str = "aiohttp"  # the HTTP/1.1 implementation under httpx: aiohttp | httpx
     max_retry_after_s: float = 60.0  # a longer Retry-After ends the call at once
     run_budget_s: float | None = 1800.0  # the run's total time; None or 0: no limit
 

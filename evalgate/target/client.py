@@ -1,12 +1,15 @@
 """The target client: renders a request per call, sends it with retries, maps the answer.
 
 One ``httpx.AsyncClient`` (pooled connections sized to ``target.concurrency``) serves every
-call. Templates, JMESPath expressions and constant headers are prepared once in ``__init__``.
+call, over aiohttp (``target/aio.py``) or httpx's own transport (``target/pools.py``), as
+``target.transport`` says. Templates, JMESPath expressions and constant headers are prepared
+once in ``__init__``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import random
 import time
@@ -74,6 +77,15 @@ class TargetClient:
         rng: random.Random | None = None,
     ) -> None:
         cfg = apply_preset(cfg)
+        if cfg.transport not in TRANSPORTS:
+            raise ConfigError(
+                f"target.transport: unknown transport '{cfg.transport}'; use aiohttp or httpx"
+            )
+        if transport is None and cfg.transport == "aiohttp" and not _has_aiohttp():
+            raise ConfigError(
+                "target.transport: aiohttp is not installed (it comes with evalgate-middleware;"
+                " reinstall it), or set target.transport: httpx"
+            )
         if cfg.stream not in (None, "sse"):
             raise ConfigError(
                 f"target.stream: unknown mode '{cfg.stream}'; use sse or leave it out"
@@ -135,15 +147,15 @@ class TargetClient:
                 headers["Accept"] = "text/event-stream"
             if self._headers.is_constant:
                 headers.update(_header_values(self._headers.render(_NO_CONTEXT)))
-            # many small pools beat one large one (see target/pools.py); a given transport
-            # (tests, a MockTransport) is used as it is
-            transport = self._transport or SpreadTransport(n)
-            self._client = httpx.AsyncClient(
+            # a given transport (tests, a MockTransport) is used as it is
+            transport = self._transport or _transport(cfg.transport, n)
+            self._client = _Client(
                 transport=transport,
                 limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
-                timeout=httpx.Timeout(
-                    cfg.timeout_s, connect=min(cfg.connect_timeout_s, cfg.timeout_s), pool=None
-                ),
+                # only connecting has a limit of its own: target.timeout_s bounds the whole
+                # attempt (target/attempt.py), so a per-read or per-write limit of the same
+                # length could never fire first, and costs a timer per read
+                timeout=httpx.Timeout(None, connect=min(cfg.connect_timeout_s, cfg.timeout_s)),
                 follow_redirects=cfg.follow_redirects,
                 headers=headers,
             )
@@ -231,6 +243,46 @@ class TargetClient:
 
 
 _NO_CONTEXT: Any = None  # constant templates never read their context
+TRANSPORTS = ("aiohttp", "httpx")
+
+
+def _has_aiohttp() -> bool:
+    try:
+        return importlib.util.find_spec("aiohttp") is not None
+    except (ImportError, ValueError):  # a broken install, or one blocked in sys.modules
+        return False
+
+
+def _transport(name: str, size: int) -> httpx.AsyncBaseTransport:
+    """The HTTP/1.1 transport ``target.transport`` names, with ``size`` connections."""
+    if name == "httpx":
+        # httpcore's pool costs more per request the more connections it holds; many small
+        # pools beat one large one (see target/pools.py)
+        return SpreadTransport(size)
+    from evalgate.target.aio import AiohttpTransport  # aiohttp is imported on first call only
+
+    return AiohttpTransport(size)
+
+
+class _Cookies(httpx.Cookies):
+    """httpx's cookie jar, skipping the work for the answers that set no cookie.
+
+    httpx hands every response to ``http.cookiejar`` through urllib-shaped copies of the request
+    and the response, a tenth of a call's CPU; an answer without ``Set-Cookie`` changes nothing.
+    """
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        if "set-cookie" in response.headers:
+            super().extract_cookies(response)
+
+
+class _Client(httpx.AsyncClient):
+    """The target's ``httpx.AsyncClient``: cookies set by the endpoint are kept and sent back,
+    as with any httpx client (see :class:`_Cookies`)."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self._cookies = _Cookies(self._cookies)
 
 
 def _url(base: str, query: JSON) -> httpx.URL:

@@ -11,6 +11,7 @@ import pytest
 from evalgate.config.model import TargetConfig
 from evalgate.model import Case
 from evalgate.target import TargetClient, TemplateContext
+from evalgate.target.client import TRANSPORTS
 from evalgate.target.pools import SpreadTransport
 
 BODY = b'{"output": "ok"}'
@@ -134,10 +135,13 @@ def test_a_failed_or_abandoned_request_hands_its_pool_back() -> None:
     run(main)
 
 
-def test_target_client_runs_calls_in_parallel_over_few_connections() -> None:
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_target_client_runs_calls_in_parallel_over_few_connections(transport: str) -> None:
     async def main() -> None:
         async with CountingServer(delay=0.05) as srv:
-            cfg = TargetConfig(url=srv.url, concurrency=20, body={"q": "{{ input }}"})
+            cfg = TargetConfig(
+                url=srv.url, concurrency=20, body={"q": "{{ input }}"}, transport=transport
+            )
             case = Case(id="c", dataset="d", input="hi")
             async with TargetClient(cfg) as client:
                 loop = asyncio.get_running_loop()

@@ -1,7 +1,8 @@
 """The client against a real misbehaving HTTP server on 127.0.0.1.
 
 Timeouts and backoff are small so every fault resolves in well under a second or two; each test
-checks the outcome class, the number of attempts the server saw, and the time taken.
+checks the outcome class, the number of attempts the server saw, and the time taken. Every test
+runs over both transports (``target.transport``): a fault must look the same through either.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 from evalgate.config.model import ResponseMapping, TargetConfig
 from evalgate.model import Case
 from evalgate.target import CallResult, TargetClient, TemplateContext
+from evalgate.target.client import TRANSPORTS
 from tests.support.faultserver import FaultServer, closed_port
 
 SECRET = "sk-test-9f8e7d6c5b4a3210"
@@ -24,14 +26,26 @@ CASE = Case(id="c1", dataset="d", input={"message": "hi"})
 CTX = TemplateContext(case=CASE, input=CASE.input, run_id="r")
 
 
+_TRANSPORT = ["aiohttp"]  # the transport the current test's calls use
+
+
+@pytest.fixture(scope="module", autouse=True, params=TRANSPORTS)
+def transport(request: pytest.FixtureRequest) -> Iterator[str]:
+
+    _TRANSPORT[0] = request.param
+    yield request.param
+    _TRANSPORT[0] = "aiohttp"
+
+
 @pytest.fixture(scope="module")
-def srv() -> Iterator[FaultServer]:
-    with FaultServer() as server:
+def srv(transport: str) -> Iterator[FaultServer]:
+    with FaultServer() as server:  # one per transport: the tests count requests per key
         yield server
 
 
 def config(url: str, **over: Any) -> TargetConfig:
     base: dict[str, Any] = {
+        "transport": _TRANSPORT[0],
         "url": url,
         "timeout_s": 0.4,
         "connect_timeout_s": 0.4,

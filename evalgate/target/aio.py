@@ -1,0 +1,217 @@
+"""An httpx transport over aiohttp: the same ``httpx.AsyncClient`` API, a cheaper HTTP path.
+
+httpx's own transport (httpcore over anyio: cancel scopes, locks, the pool's bookkeeping,
+headers and body written separately) costs more CPU per request than aiohttp's connection
+handling and C HTTP parser doing the same work. Everything above the transport is still httpx:
+redirects, the ``Content-Encoding`` decoding of bodies, cookies, timeouts as a configuration
+and the exception classes ``target/attempt.py`` classifies. Like the httpx transport it
+replaces, it uses no proxy (an explicit httpx transport never reads ``HTTP_PROXY``).
+
+This module translates in both directions, so that a fault looks the same whichever transport
+met it: every aiohttp error becomes the httpx error httpcore raises for the same fault (a
+refused connection reads ``All connection attempts failed``, a connect timeout is
+``httpx.ConnectTimeout``, a reset or a truncated body is an ``httpx.ReadError`` or
+``httpx.RemoteProtocolError``), and bodies are handed over undecoded for httpx to decode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import re
+import ssl
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import aiohttp
+import httpx
+
+# httpx's parser (h11) accepts header blocks of up to 64 KiB; aiohttp's defaults are 8 KiB a
+# line, which would turn a server's long header into a failed call that httpx reads fine
+_MAX_HEADER = 65536
+_HTTP11 = {"http_version": b"HTTP/1.1"}
+_RESETS = frozenset({errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED})
+
+
+@contextmanager
+def _as_httpx(request: httpx.Request, reading: bool) -> Iterator[None]:
+    """Raise the httpx exception httpcore would raise for the same fault."""
+    try:
+        yield
+    except aiohttp.ConnectionTimeoutError as e:  # sock_connect
+        raise httpx.ConnectTimeout(_text(e), request=request) from e
+    except aiohttp.SocketTimeoutError as e:  # sock_read
+        raise httpx.ReadTimeout(_text(e), request=request) from e
+    except aiohttp.ServerTimeoutError as e:
+        raise httpx.TimeoutException(_text(e), request=request) from e
+    except aiohttp.ClientConnectorCertificateError as e:
+        raise httpx.ConnectError(_text(e.certificate_error), request=request) from e
+    except aiohttp.ClientConnectorError as e:
+        if isinstance(e.os_error, ConnectionRefusedError) or "refused" in str(e).lower():
+            # httpcore's words, which target/attempt.py turns into "connection refused (...)"
+            raise httpx.ConnectError("All connection attempts failed", request=request) from e
+        raise httpx.ConnectError(_text(e.os_error), request=request) from e
+    except aiohttp.InvalidURL as e:
+        raise httpx.UnsupportedProtocol(_text(e), request=request) from e
+    except aiohttp.ServerDisconnectedError as e:
+        if reading:  # the body was cut
+            raise httpx.RemoteProtocolError(
+                "peer closed connection without sending complete message body", request=request
+            ) from e
+        raise httpx.RemoteProtocolError(
+            "Server disconnected without sending a response.", request=request
+        ) from e
+    except aiohttp.ClientPayloadError as e:
+        if _was_reset(e):
+            raise httpx.ReadError("", request=request) from e
+        raise httpx.RemoteProtocolError(_payload_text(e), request=request) from e
+    except aiohttp.ClientResponseError as e:  # a response that is not HTTP
+        raise httpx.RemoteProtocolError(_text(e), request=request) from e
+    except (aiohttp.ClientOSError, ConnectionError) as e:
+        # a reset reads as httpcore's empty ReadError ("the connection was reset or closed
+        # while reading the response" in target/attempt.py), whether or not a byte came first
+        raise httpx.ReadError("" if _was_reset(e) else _text(e), request=request) from e
+    except aiohttp.ClientError as e:
+        raise httpx.TransportError(_text(e), request=request) from e
+
+
+def _text(e: BaseException) -> str:
+    if isinstance(e, aiohttp.ClientResponseError):
+        return " ".join(e.message.split())  # str() also wants the request it came from
+    return " ".join(str(e).split())
+
+
+def _was_reset(e: BaseException) -> bool:
+    seen: BaseException | None = e
+    for _ in range(5):  # the OSError may be the error itself or what caused it
+        if seen is None:
+            break
+        if isinstance(seen, ConnectionError) or (
+            isinstance(seen, OSError) and seen.errno in _RESETS
+        ):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    # aiohttp names the reset that cut a body only in the payload error's text
+    return isinstance(e, aiohttp.ClientPayloadError) and "ConnectionResetError" in str(e)
+
+
+_RECEIVED = re.compile(r"received (\d+) of (\d+) bytes")
+
+
+def _payload_text(e: aiohttp.ClientPayloadError) -> str:
+    """httpcore's words for a body cut short; aiohttp's own for anything else."""
+    text = _text(e)
+    if "not enough data" in text.lower():
+        got = _RECEIVED.search(text)
+        how = f" (received {got[1]} bytes, expected {got[2]})" if got else ""
+        return f"peer closed connection without sending complete message body{how}"
+    return text
+
+
+class _Body(httpx.AsyncByteStream):
+    """The response body as aiohttp receives it (still encoded), then the connection back."""
+
+    def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request) -> None:
+        self._response = response
+        self._request = request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        content = self._response.content
+        with _as_httpx(self._request, reading=True):
+            while True:
+                chunk = await content.readany()
+                if not chunk:
+                    break
+                yield chunk
+
+    async def aclose(self) -> None:
+        # a body read to its end hands the connection back for reuse; one left unread (a cap,
+        # a stream ended at [DONE], a deadline) closes it, as httpcore does
+        self._response.release()
+
+
+class AiohttpTransport(httpx.AsyncBaseTransport):
+    """HTTP/1.1 over one aiohttp session of ``size`` keep-alive connections.
+
+    ``verify`` and ``trust_env`` mean what they mean to httpx (the SSL context is httpx's, so
+    its CA bundle, ``SSL_CERT_FILE`` and ``SSL_CERT_DIR`` work the same). The session is made
+    on first use, inside the running event loop; the SSL context on the first https request.
+    """
+
+    def __init__(
+        self, size: int, *, verify: ssl.SSLContext | bool = True, trust_env: bool = True
+    ) -> None:
+        self.size = max(1, size)
+        self._verify = verify
+        self._trust_env = trust_env
+        self._ssl: ssl.SSLContext | None = verify if isinstance(verify, ssl.SSLContext) else None
+        self._session: aiohttp.ClientSession | None = None
+        self._timeouts: dict[tuple[Any, Any], aiohttp.ClientTimeout] = {}
+
+    def _open(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            # ssl=False only for plain http://; https requests pass httpx's context (below)
+            connector = aiohttp.TCPConnector(limit=self.size, ssl=False)
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                auto_decompress=False,  # httpx decodes, and counts the body cap on decoded bytes
+                cookie_jar=aiohttp.DummyCookieJar(),  # cookies are httpx's business
+                trust_env=False,  # no proxy from the environment, as with httpx's transport
+                # httpx has set the headers it sends; aiohttp adds none (not even a
+                # Content-Type httpx would not send)
+                skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
+                timeout=aiohttp.ClientTimeout(total=None),
+                max_line_size=_MAX_HEADER,
+                max_field_size=_MAX_HEADER,
+            )
+        return self._session
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        """httpx's context (its CA bundle, SSL_CERT_FILE/SSL_CERT_DIR), made on first https."""
+        if self._ssl is None:
+            self._ssl = httpx.create_ssl_context(verify=self._verify, trust_env=self._trust_env)
+        return self._ssl
+
+    def _timeout(self, request: httpx.Request) -> aiohttp.ClientTimeout:
+        t = request.extensions.get("timeout") or {}
+        key = (t.get("connect"), t.get("read"))
+        found = self._timeouts.get(key)
+        if found is None:  # the pool wait is not bounded here, as target.timeout_s bounds all
+            found = aiohttp.ClientTimeout(total=None, sock_connect=key[0], sock_read=key[1])
+            self._timeouts[key] = found
+        return found
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        session = self._open()
+        try:
+            data: bytes | None = request.content
+        except httpx.RequestNotRead:
+            data = await request.aread()
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
+        with _as_httpx(request, reading=False):
+            response = await session.request(
+                request.method,
+                str(request.url),
+                headers=headers,
+                data=data or None,
+                allow_redirects=False,  # httpx follows them, or not, by its own policy
+                timeout=self._timeout(request),
+                ssl=self._ssl_context() if request.url.scheme == "https" else False,
+            )
+        extensions: dict[str, Any] = _HTTP11
+        if response.reason:
+            extensions = {**_HTTP11, "reason_phrase": response.reason.encode("latin-1", "ignore")}
+        return httpx.Response(
+            response.status,
+            headers=response.raw_headers,
+            stream=_Body(response, request),
+            request=request,
+            extensions=extensions,
+        )
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
+            await asyncio.sleep(0)  # lets the connections' transports finish closing

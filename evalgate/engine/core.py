@@ -19,11 +19,19 @@ from typing import Any
 import httpx
 
 from evalgate.config.model import Config
+from evalgate.engine.budget import CostMeter
 from evalgate.engine.conclude import conclude, exit_status, record_baseline, scorer_failure
 from evalgate.engine.execution import RunOutput, RunRequest, execute, run_items
 from evalgate.engine.execution import summarize as write_plain_summary
-from evalgate.engine.selection import Selection
-from evalgate.errors import ConfigError, ExitCode, GateFailed, InconclusiveError, UsageError
+from evalgate.engine.selection import Selection, select
+from evalgate.errors import (
+    ConfigError,
+    EvalgateError,
+    ExitCode,
+    GateFailed,
+    InconclusiveError,
+    UsageError,
+)
 from evalgate.events import CallListener, CaseListener
 from evalgate.gate.apply import apply_gate, confirmation_items, resolve_baseline
 from evalgate.gate.baseline import Baseline
@@ -51,6 +59,8 @@ class RunOptions:
     promote: bool = False  # with record_baseline: also mark it as production
     write_reports: bool = True  # JUnit, markdown and HTML files as reports: configures
     run_budget_s: float | None = None  # None: target.run_budget_s; 0: no limit
+    max_cost_usd: float | None = None  # None: target.max_cost_usd; 0: no limit
+    judge_cache: bool = True  # False: the LLM judge is asked again (--no-judge-cache)
     transport: httpx.AsyncBaseTransport | None = None  # for tests: an in-memory endpoint
 
 
@@ -108,6 +118,50 @@ def stopped_early(verdict: Verdict, why: str) -> Verdict:
     return replace(verdict, status=INCONCLUSIVE, reasons=(reason, *verdict.reasons))
 
 
+JUDGE_DRIFT = "judge_drift"  # reason kind: the LLM judge no longer matches its calibration
+
+
+def judge_drifted(verdict: Verdict, why: str) -> Verdict:
+    """A judge that no longer grades as it did when calibrated cannot be trusted to pass (or
+    fail) anything: the run is inconclusive."""
+    return replace(
+        verdict, status=INCONCLUSIVE, reasons=(Reason(JUDGE_DRIFT, why), *verdict.reasons)
+    )
+
+
+def preflight(project: Project, opts: RunOptions, info: Callable[[str], None]) -> CostMeter | None:
+    """The run's cost budget (None: no limit), after the pre-flight estimate: printed, and a
+    refusal (exit 2) when it exceeds the budget. A resumed run is not estimated again."""
+    from evalgate.engine import budget
+
+    cfg = project.config
+    limit = cfg.target.max_cost_usd if opts.max_cost_usd is None else opts.max_cost_usd
+    if not limit:
+        return None
+    if not budget.priced(cfg):
+        raise UsageError(
+            f"a cost budget is set ({budget.WHERE}) but nothing in the run has a price: add"
+            " pricing: for the target's model (or map target.response.cost_usd) and"
+            " judge.pricing, or drop the budget"
+        )
+    if not opts.resume:
+        try:
+            base = resolve_baseline(cfg, opts.baseline, [], opts.prompt_version)
+        except EvalgateError:
+            base = None
+        cases = select(project.goldens.cases, opts.selection)[0]
+        est = budget.estimate(cfg, cases, opts.selection.repeat, base)
+        if est is not None:
+            info(f"{est.describe()}; budget ${limit:g}")
+            if est.total > limit:
+                raise UsageError(
+                    f"not running: the {est.describe()}, more than the run's cost budget"
+                    f" ${limit:g} ({budget.WHERE}); raise the budget, or run fewer cases"
+                    " (--tag, --case, --shard)"
+                )
+    return budget.CostMeter(limit, cfg.judge.pricing)
+
+
 def check_version_source(cfg: Config) -> None:
     """A baseline is filed under a prompt version: with no ``--prompt-version`` and no mapping
     that could read one from the answers, recording is bound to fail, so say it before any call."""
@@ -140,6 +194,7 @@ def run_eval(
     # the option wins over target.run_budget_s; 0 (or null in the config) means no limit
     budget = (cfg.target.run_budget_s if opts.run_budget_s is None else opts.run_budget_s) or None
     deadline = None if budget is None else time.monotonic() + budget
+    cost = preflight(project, opts, hk.info)  # may refuse the run (exit 2) before any call
     # the run folder stays locked until its summary (and any baseline) is written
     with ExitStack() as hold:
         req = RunRequest(
@@ -155,6 +210,8 @@ def run_eval(
             hk.on_case,
             deadline=deadline,
             budget_s=budget,
+            judge_cache=opts.judge_cache,
+            cost=cost,
         )
         output = execute(req, hold)
         pending = output.meta.pending_cases
@@ -192,6 +249,9 @@ def run_eval(
             verdict = apply_gate(cfg, output.results, base, opts.prompt_version)
             if output.meta.aborted:
                 verdict = stopped_early(verdict, output.meta.aborted)
+        if output.judge_drift is not None:
+            verdict = None if verdict is None else judge_drifted(verdict, output.judge_drift)
+            hk.notify(terminal_line(output.judge_drift, 1000))
         result = _judged(cfg, output, verdict, base, hk, write_reports=opts.write_reports)
         if opts.record_baseline:
             _record(cfg, result, opts, hk)

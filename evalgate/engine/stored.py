@@ -124,10 +124,13 @@ def rescore_run(
     out: Path,
     hold: ExitStack | None = None,
     config: Config | None = None,
+    *,
+    judge_cache: bool = True,
 ) -> RunOutput:
     """Re-apply the current goldens' scorers to the responses stored in a run.
 
-    With ``config``, judge-graded scorers ask its judge (cached verdicts cost nothing).
+    With ``config``, judge-graded scorers ask its judge (cached verdicts cost nothing, unless
+    ``judge_cache`` is False).
     """
     src = load_run(run_dir)
     by_id = {c.id: c for c in cases}
@@ -137,7 +140,8 @@ def rescore_run(
 
     async def rescore_all(w: ResultsWriter) -> None:
         judged = [by_id[r.case_id] for r in src.results if r.case_id in by_id]
-        async with open_judge(config, judged, out) if config else _no_judge() as judge:
+        opened = open_judge(config, judged, out, cache=judge_cache) if config else _no_judge()
+        async with opened as judge:
             for r in src.results:
                 case = by_id.get(r.case_id)
                 if case is not None:

@@ -183,6 +183,12 @@ class Calibration:
                 f"{what}: {n} judged label(s), fewer than judge.min_labels {r.min_labels}; label"
                 f" more, then {HINT}"
             )
+        sides = [(figures.get(s) or {}).get("n") for s in ("tpr", "tnr")]
+        if not all(isinstance(x, int) and x > 0 for x in sides):
+            return False, (
+                f"{what}: every label is pass, or every one fail, so the judge was never seen"
+                f" telling them apart; label both, then {HINT}"
+            )
         raw = figures.get(r.statistic)
         fig: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
         ci, point = fig.get("ci"), fig.get("value")

@@ -249,9 +249,8 @@ def run_eval(
             verdict = apply_gate(cfg, output.results, base, opts.prompt_version)
             if output.meta.aborted:
                 verdict = stopped_early(verdict, output.meta.aborted)
-        if output.judge_drift is not None:
-            verdict = None if verdict is None else judge_drifted(verdict, output.judge_drift)
-            hk.notify(terminal_line(output.judge_drift, 1000))
+        if output.judge_drift is not None and verdict is not None:  # (the check said it)
+            verdict = judge_drifted(verdict, output.judge_drift)
         result = _judged(cfg, output, verdict, base, hk, write_reports=opts.write_reports)
         if opts.record_baseline:
             _record(cfg, result, opts, hk)

@@ -48,13 +48,15 @@ Served = tuple[str | None, str | None]
 
 
 def sample(items: Sequence[Mapping[str, Any]], k: int) -> list[Mapping[str, Any]]:
-    """The same ``k`` labels every run (ordered by a hash of their content)."""
+    """The same ``k`` labels every run (ordered by a hash of their content; a label given
+    twice is re-graded once)."""
 
     def order(it: Mapping[str, Any]) -> str:
         blob = json.dumps([it.get(f) for f in ("scorer", "params", "input", "output")], default=str)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
-    return sorted(items, key=order)[: max(0, k)]
+    unique = {order(it): it for it in reversed(items)}  # the first of equal labels
+    return [unique[h] for h in sorted(unique)][: max(0, k)]
 
 
 def _ask(judge: Judge, item: Mapping[str, Any]) -> tuple[list[dict[str, str]], Any, Any, str]:

@@ -101,3 +101,4 @@ def test_the_sample_is_the_same_labels_every_run() -> None:
     items = _items()
     assert drift.sample(items, 3) == drift.sample(list(reversed(items)), 3)
     assert len(drift.sample(items, 3)) == 3 and drift.sample(items, 0) == []
+    assert len(drift.sample(items + items, 9)) == len(items)  # a label given twice: once

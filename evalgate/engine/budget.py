@@ -14,17 +14,21 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from evalgate.config.model import Config, Pricing
+from evalgate.engine.selection import Selection, select
+from evalgate.errors import EvalgateError, UsageError
+from evalgate.gate.apply import resolve_baseline
 from evalgate.gate.baseline import Baseline
 from evalgate.llmjudge import JUDGE_SCORERS
 from evalgate.llmjudge.grader import Tally
 from evalgate.llmjudge.session import LAST_USE_FILE, read_usage
 from evalgate.model import Case
+from evalgate.project import Project
 from evalgate.results import CaseResult
 
 WHERE = "target.max_cost_usd, or --max-cost"
@@ -179,3 +183,45 @@ def _judge_estimate(cfg: Config, verdict_calls: int) -> tuple[float | None, floa
     hit = cached / (calls + cached)
     per_call = _price(Tally(input_tokens=tokens[0], output_tokens=tokens[1]), cfg.judge.pricing)
     return per_call / calls * verdict_calls * (1 - hit), hit
+
+
+def preflight(
+    project: Project,
+    max_cost_usd: float | None,
+    *,
+    resume: bool,
+    selection: Selection,
+    baseline: str | None,
+    prompt_version: str | None,
+    info: Callable[[str], None],
+) -> CostMeter | None:
+    """The run's cost meter (None: no budget), once the pre-flight estimate is printed; the
+    run is refused (exit 2) when the estimate exceeds the budget. ``max_cost_usd`` None means
+    target.max_cost_usd; 0 no limit. A resumed run is not estimated again (its meter counts
+    what its folder already cost)."""
+    cfg = project.config
+    limit = cfg.target.max_cost_usd if max_cost_usd is None else max_cost_usd
+    if not limit:
+        return None
+    if not priced(cfg):
+        raise UsageError(
+            f"a cost budget is set ({WHERE}) but nothing in the run has a price: add pricing:"
+            " for the target's model (or map target.response.cost_usd) and judge.pricing, or"
+            " drop the budget"
+        )
+    if not resume:
+        try:
+            base = resolve_baseline(cfg, baseline, [], prompt_version)
+        except EvalgateError:
+            base = None
+        cases = select(project.goldens.cases, selection)[0]
+        est = estimate(cfg, cases, selection.repeat, base)
+        if est is not None:
+            info(f"{est.describe()}; budget ${limit:g}")
+            if est.total > limit:
+                raise UsageError(
+                    f"not running: the {est.describe()}, more than the run's cost budget"
+                    f" ${limit:g} ({WHERE}); raise the budget, or run fewer cases (--tag,"
+                    " --case, --shard)"
+                )
+    return CostMeter(limit, cfg.judge.pricing)

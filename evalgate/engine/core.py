@@ -19,19 +19,12 @@ from typing import Any
 import httpx
 
 from evalgate.config.model import Config
-from evalgate.engine.budget import CostMeter
+from evalgate.engine.budget import preflight
 from evalgate.engine.conclude import conclude, exit_status, record_baseline, scorer_failure
 from evalgate.engine.execution import RunOutput, RunRequest, execute, run_items
 from evalgate.engine.execution import summarize as write_plain_summary
-from evalgate.engine.selection import Selection, select
-from evalgate.errors import (
-    ConfigError,
-    EvalgateError,
-    ExitCode,
-    GateFailed,
-    InconclusiveError,
-    UsageError,
-)
+from evalgate.engine.selection import Selection
+from evalgate.errors import ConfigError, ExitCode, GateFailed, InconclusiveError, UsageError
 from evalgate.events import CallListener, CaseListener
 from evalgate.gate.apply import apply_gate, confirmation_items, resolve_baseline
 from evalgate.gate.baseline import Baseline
@@ -129,39 +122,6 @@ def judge_drifted(verdict: Verdict, why: str) -> Verdict:
     )
 
 
-def preflight(project: Project, opts: RunOptions, info: Callable[[str], None]) -> CostMeter | None:
-    """The run's cost budget (None: no limit), after the pre-flight estimate: printed, and a
-    refusal (exit 2) when it exceeds the budget. A resumed run is not estimated again."""
-    from evalgate.engine import budget
-
-    cfg = project.config
-    limit = cfg.target.max_cost_usd if opts.max_cost_usd is None else opts.max_cost_usd
-    if not limit:
-        return None
-    if not budget.priced(cfg):
-        raise UsageError(
-            f"a cost budget is set ({budget.WHERE}) but nothing in the run has a price: add"
-            " pricing: for the target's model (or map target.response.cost_usd) and"
-            " judge.pricing, or drop the budget"
-        )
-    if not opts.resume:
-        try:
-            base = resolve_baseline(cfg, opts.baseline, [], opts.prompt_version)
-        except EvalgateError:
-            base = None
-        cases = select(project.goldens.cases, opts.selection)[0]
-        est = budget.estimate(cfg, cases, opts.selection.repeat, base)
-        if est is not None:
-            info(f"{est.describe()}; budget ${limit:g}")
-            if est.total > limit:
-                raise UsageError(
-                    f"not running: the {est.describe()}, more than the run's cost budget"
-                    f" ${limit:g} ({budget.WHERE}); raise the budget, or run fewer cases"
-                    " (--tag, --case, --shard)"
-                )
-    return budget.CostMeter(limit, cfg.judge.pricing)
-
-
 def check_version_source(cfg: Config) -> None:
     """A baseline is filed under a prompt version: with no ``--prompt-version`` and no mapping
     that could read one from the answers, recording is bound to fail, so say it before any call."""
@@ -194,7 +154,16 @@ def run_eval(
     # the option wins over target.run_budget_s; 0 (or null in the config) means no limit
     budget = (cfg.target.run_budget_s if opts.run_budget_s is None else opts.run_budget_s) or None
     deadline = None if budget is None else time.monotonic() + budget
-    cost = preflight(project, opts, hk.info)  # may refuse the run (exit 2) before any call
+    # the cost budget, after the pre-flight estimate: may refuse the run (exit 2) before any call
+    cost = preflight(
+        project,
+        opts.max_cost_usd,
+        resume=opts.resume,
+        selection=opts.selection,
+        baseline=opts.baseline,
+        prompt_version=opts.prompt_version,
+        info=hk.info,
+    )
     # the run folder stays locked until its summary (and any baseline) is written
     with ExitStack() as hold:
         req = RunRequest(

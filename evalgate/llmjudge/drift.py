@@ -140,20 +140,27 @@ def check(
     """Re-check the judge against its calibration; a reason the run is inconclusive, or None.
 
     Nothing is checked when drift_sample is 0, no case is graded by a rubric or grounded
-    verdict, or the calibration cannot let any failure block (absent, old, another judge).
+    verdict, or the calibration lets none of the run's judge failures block (absent, old,
+    another judge, or too few labels for its criteria).
     The result goes to the run's ``judge.json`` (``drift``) and one stderr line.
     """
     k = cfg.judge.drift_sample
-    names = {s.name for c in cases for s in (*c.expect, *(x for t in c.turns for x in t.expect))}
-    if k <= 0 or not names & {"rubric", "grounded"} or not cfg.judge.model:
+    specs = [
+        s
+        for c in cases
+        for s in (*c.expect, *(x for t in c.turns for x in t.expect))
+        if s.name in ("rubric", "grounded")
+    ]
+    if k <= 0 or not specs or not cfg.judge.model:
         return None
     ep = endpoint(cfg)
-    cal = Calibration.load(
-        cfg.resolve(cfg.judge.calibration), ep.base_url, ep.model, Rules.of(cfg.judge)
-    )
+    path = cfg.resolve(cfg.judge.calibration)
+    cal = Calibration.load(path, ep.base_url, ep.model, Rules.of(cfg.judge))
     items = [i for i in cal.data.get("items") or [] if isinstance(i, Mapping)]
     if cal.problem is not None or not items:
         return None
+    if not any(cal.decide(s.name, s.params)[0] for s in specs):
+        return None  # every failure is advisory anyway: drift could not change the gate
     picked = sample(items, k)
     judge = make_judge(cfg, ep, cache=cache, transport=transport)
 

@@ -93,7 +93,9 @@ async def open_judge(
         yield judge
     finally:
         await judge.client.aclose()
-        sys.stderr.write(masking.scrub(describe(judge.tally, cfg, judge)) + "\n")
+        t = judge.tally
+        if t.calls + t.cached + t.errors:  # (confirmation runs may grade nothing)
+            sys.stderr.write(masking.scrub(describe(t, cfg, judge)) + "\n")
         with contextlib.suppress(OSError, EvalgateError):  # the run's results come first
             if run_dir is not None:
                 record_usage(run_dir, usage_doc(judge, cfg, ep))

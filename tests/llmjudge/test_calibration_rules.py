@@ -118,3 +118,15 @@ def test_blocking_summary_names_the_first_criterion_that_cannot_block(
         assert ok  # 25 labels overall, all agreeing
     else:
         assert not ok and "mention 'x'" in why and "fewer than judge.min_labels" in why
+
+
+def test_an_advisory_failure_still_counts_its_scorer_as_run() -> None:
+    from evalgate.results import CaseResult, aggregate
+    from evalgate.scorers.registry import ScoreRecord
+
+    ok = ScoreRecord("contains", 1.0, True, "")
+    adv = ScoreRecord("rubric", 0.0, False, "nope", advisory=True)
+    before = CaseResult("c", "d", 0, "passed", "success", True, 1.0, scores=(ok, adv))
+    stats = aggregate([before])["c"]
+    # the scorer set matches a baseline where the rubric passed; its failure is not counted
+    assert stats.scorer_pass == {"contains": (1, 1), "rubric": (0, 0)} and stats.passed

@@ -251,6 +251,8 @@ def gate_stored(
         if base is None:
             base = resolve_baseline(cfg, baseline, output.results, prompt_version)
         verdict = apply_gate(cfg, output.results, base, prompt_version)
+        if output.judge_drift is not None:  # a rescore's judge (the check said it)
+            verdict = judge_drifted(verdict, output.judge_drift)
     return _judged(
         cfg, output, verdict, base, hk, write=write, write_reports=write_reports, stored=True
     )

@@ -14,6 +14,7 @@ from evalgate.config.model import Config
 from evalgate.engine.execution import RunOutput, new_run_dir, new_run_id, now_iso
 from evalgate.errors import ConfigError, UsageError
 from evalgate.gate.baseline import Baseline, baseline_from_run
+from evalgate.llmjudge.drift import check as judge_drift
 from evalgate.llmjudge.grader import Judge
 from evalgate.llmjudge.phase import result_fields, score_case_async
 from evalgate.llmjudge.session import open_judge
@@ -149,6 +150,10 @@ def rescore_run(
 
     with ResultsWriter(out) as w:
         asyncio.run(rescore_all(w))
+    drift = None  # a judge that no longer grades as calibrated: its new verdicts are not trusted
+    if config is not None:
+        regraded = {r.case_id: by_id[r.case_id] for r in src.results if r.case_id in by_id}
+        drift = judge_drift(config, regraded.values(), out, cache=judge_cache)
     if missing:
         import sys
 
@@ -156,7 +161,7 @@ def rescore_run(
             f"left out {len(missing)} case(s) no longer in the goldens: {', '.join(missing[:5])}\n"
         )
     meta = replace(src.meta, run_id=run_id, finished_at=now_iso())
-    return RunOutput(out, run_id, read_results(out), meta, src.interrupted)
+    return RunOutput(out, run_id, read_results(out), meta, src.interrupted, judge_drift=drift)
 
 
 @asynccontextmanager

@@ -118,6 +118,10 @@ def test_a_new_model_behind_the_same_name_makes_the_run_inconclusive(
     summary = project.read_json("r2/summary.json")
     assert summary["verdict"]["status"] == "inconclusive"
     assert any(r["kind"] == "judge_drift" for r in summary["verdict"]["reasons"])
+    # a rescore asks the same judge: just as inconclusive
+    rescore = project.cli("rescore", "r1", "--out", "r1-again")
+    assert rescore.code == 3, rescore.out + rescore.err
+    assert "the LLM judge drifted" in rescore.out + rescore.err
 
 
 def test_a_new_snapshot_that_grades_alike_is_asked_and_passes(

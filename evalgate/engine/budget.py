@@ -32,6 +32,7 @@ from evalgate.project import Project
 from evalgate.results import CaseResult
 
 WHERE = "target.max_cost_usd, or --max-cost"
+EXPENSIVE_USD = 1.0  # with no budget, an estimate this large is still printed before the run
 
 
 def result_cost(r: CaseResult) -> float | None:
@@ -138,7 +139,11 @@ class Estimate:
 
 
 def estimate(
-    cfg: Config, cases: Iterable[Case], repeat: int | None, base: Baseline | None
+    cfg: Config,
+    cases: Iterable[Case],
+    repeat: int | None,
+    base: Baseline | None,
+    judge_cache: bool = True,
 ) -> Estimate | None:
     """The run's expected cost before any call, or None when nothing can be estimated."""
     target = 0.0
@@ -158,7 +163,7 @@ def estimate(
             target += float(mean) * n
         specs = [*c.expect, *(s for t in c.turns for s in t.expect)]
         verdicts += n * sum(_votes(s.params, cfg) for s in specs if s.name in JUDGE_SCORERS)
-    judge, hit = _judge_estimate(cfg, verdicts)
+    judge, hit = _judge_estimate(cfg, verdicts, judge_cache)
     if not known_any and judge is None:
         return None
     return Estimate(target, judge, unknown, hit)
@@ -169,18 +174,20 @@ def _votes(params: Any, cfg: Config) -> int:
     return int(v or cfg.judge.votes)
 
 
-def _judge_estimate(cfg: Config, verdict_calls: int) -> tuple[float | None, float | None]:
+def _judge_estimate(
+    cfg: Config, verdict_calls: int, judge_cache: bool
+) -> tuple[float | None, float | None]:
     if not verdict_calls:
         return None, None
     try:
         last = json.loads((cfg.resolve(cfg.judge.cache_dir) / LAST_USE_FILE).read_text("utf-8"))
-        calls, cached = int(last["calls"]), int(last["cached"])
+        calls, share = int(last["calls"]), float(last["hit_share"])
         tokens = (int(last["input_tokens"]), int(last["output_tokens"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None, None
     if calls <= 0:
         return None, None
-    hit = cached / (calls + cached)
+    hit = min(1.0, max(0.0, share)) if judge_cache else 0.0
     per_call = _price(Tally(input_tokens=tokens[0], output_tokens=tokens[1]), cfg.judge.pricing)
     return per_call / calls * verdict_calls * (1 - hit), hit
 
@@ -194,14 +201,19 @@ def preflight(
     baseline: str | None,
     prompt_version: str | None,
     info: Callable[[str], None],
+    judge_cache: bool = True,
 ) -> CostMeter | None:
-    """The run's cost meter (None: no budget), once the pre-flight estimate is printed; the
-    run is refused (exit 2) when the estimate exceeds the budget. ``max_cost_usd`` None means
-    target.max_cost_usd; 0 no limit. A resumed run is not estimated again (its meter counts
-    what its folder already cost)."""
+    """The run's cost meter (None: no budget), once the pre-flight estimate is printed (with
+    no budget, only when it reaches EXPENSIVE_USD); the run is refused (exit 2) when the
+    estimate exceeds the budget. ``max_cost_usd`` None means target.max_cost_usd; 0 no limit.
+    A resumed run is not estimated again (its meter counts what its folder already cost)."""
     cfg = project.config
     limit = cfg.target.max_cost_usd if max_cost_usd is None else max_cost_usd
     if not limit:
+        if not resume and priced(cfg):
+            est = _estimate(project, selection, baseline, prompt_version, judge_cache)
+            if est is not None and est.total >= EXPENSIVE_USD:
+                info(f"{est.describe()}; no budget (target.max_cost_usd, --max-cost)")
         return None
     if not priced(cfg):
         raise UsageError(
@@ -210,12 +222,7 @@ def preflight(
             " drop the budget"
         )
     if not resume:
-        try:
-            base = resolve_baseline(cfg, baseline, [], prompt_version)
-        except EvalgateError:
-            base = None
-        cases = select(project.goldens.cases, selection)[0]
-        est = estimate(cfg, cases, selection.repeat, base)
+        est = _estimate(project, selection, baseline, prompt_version, judge_cache)
         if est is not None:
             info(f"{est.describe()}; budget ${limit:g}")
             if est.total > limit:
@@ -225,3 +232,19 @@ def preflight(
                     " --case, --shard)"
                 )
     return CostMeter(limit, cfg.judge.pricing)
+
+
+def _estimate(
+    project: Project,
+    selection: Selection,
+    baseline: str | None,
+    prompt_version: str | None,
+    judge_cache: bool,
+) -> Estimate | None:
+    cfg = project.config
+    try:
+        base = resolve_baseline(cfg, baseline, [], prompt_version)
+        cases = select(project.goldens.cases, selection)[0]
+    except EvalgateError:  # no baseline, or a selection the run itself will refuse
+        return None
+    return estimate(cfg, cases, selection.repeat, base, judge_cache)

@@ -163,6 +163,7 @@ def run_eval(
         baseline=opts.baseline,
         prompt_version=opts.prompt_version,
         info=hk.info,
+        judge_cache=opts.judge_cache,
     )
     # the run folder stays locked until its summary (and any baseline) is written
     with ExitStack() as hold:

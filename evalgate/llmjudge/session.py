@@ -100,10 +100,26 @@ async def open_judge(
             if run_dir is not None:
                 record_usage(run_dir, usage_doc(judge, cfg, ep))
             if cache and judge.tally.calls + judge.tally.cached:
-                atomic_write_json(
-                    cfg.resolve(cfg.judge.cache_dir) / LAST_USE_FILE,
-                    {k: getattr(judge.tally, k) for k in COUNTERS},
-                )
+                remember_use(cfg.resolve(cfg.judge.cache_dir) / LAST_USE_FILE, judge.tally)
+
+
+def remember_use(path: Path, t: Tally) -> None:
+    """For the next run's cost estimate: this run's cache hit share, and what a judge call
+    cost (in tokens) the last time one was made."""
+    doc: dict[str, Any] = {
+        "hit_share": round(t.cached / (t.calls + t.cached), 4),
+        "calls": t.calls,
+        "input_tokens": t.input_tokens,
+        "output_tokens": t.output_tokens,
+    }
+    if t.calls == 0:  # every verdict from the cache: keep the last known cost of a call
+        try:
+            prev = json.loads(path.read_text("utf-8"))
+            if isinstance(prev, dict) and int(prev.get("calls") or 0) > 0:
+                doc.update({k: int(prev[k]) for k in ("calls", "input_tokens", "output_tokens")})
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    atomic_write_json(path, doc)
 
 
 def read_usage(run_dir: Path) -> dict[str, Any] | None:

@@ -109,6 +109,9 @@ def test_an_estimate_over_the_budget_refuses_the_run_before_any_call(
     assert ok.code == 0, ok.out + ok.err
     assert "estimated cost $" in ok.err and "budget $100" in ok.err
     assert "% cached)" in ok.err  # the judge's part, from the last run's cache use
+    # asked again (no cache): 15 verdicts at the last known cost of a call, over $1
+    pricey = project.cli("run", "--no-gate", "--out", "pricey", "--repeat", "3", "--no-judge-cache")
+    assert pricey.code == 0 and "estimated cost $" in pricey.err and "no budget" in pricey.err
     refused = project.cli("run", "--out", "over", "--max-cost", "0.000001")
     assert refused.code == 2, refused.out + refused.err
     assert "not running: the estimated cost" in refused.out + refused.err

@@ -11,7 +11,7 @@ from evalgate.config.model import Config, JudgeConfig, Pricing, TargetConfig
 from evalgate.engine.budget import CostMeter, estimate, priced
 from evalgate.gate.baseline import Baseline, BaselineCase
 from evalgate.llmjudge.grader import Tally
-from evalgate.llmjudge.session import LAST_USE_FILE, USAGE_FILE
+from evalgate.llmjudge.session import LAST_USE_FILE, USAGE_FILE, remember_use
 from evalgate.model import Case, Response, ScorerSpec
 from evalgate.results import CaseResult
 
@@ -73,9 +73,21 @@ def test_the_estimate_uses_the_baseline_cost_and_the_judge_cache_history(tmp_pat
     last.parent.mkdir(parents=True)
     # the last run: 4 calls of 100 + 10 tokens ($0.12 each), and 4 verdicts from the cache
     last.write_text(
-        json.dumps({"calls": 4, "cached": 4, "input_tokens": 400, "output_tokens": 40}), "utf-8"
+        json.dumps({"calls": 4, "hit_share": 0.5, "input_tokens": 400, "output_tokens": 40}),
+        "utf-8",
     )
     est = estimate(cfg, cases, 2, base)
     assert est is not None and est.judge_hit_share == 0.5
     assert abs((est.judge or 0) - 4 * 0.12 * 0.5) < 1e-9  # 4 verdicts, half expected cached
     assert abs(est.total - (2.0 + 0.24)) < 1e-9 and "50% cached" in est.describe()
+
+    uncached = estimate(cfg, cases, 2, base, judge_cache=False)  # --no-judge-cache: all asked
+    assert uncached is not None and abs((uncached.judge or 0) - 4 * 0.12) < 1e-9
+
+
+def test_a_fully_cached_run_keeps_the_last_known_cost_of_a_call(tmp_path: Path) -> None:
+    path = tmp_path / LAST_USE_FILE
+    remember_use(path, Tally(calls=2, cached=2, input_tokens=200, output_tokens=20))
+    remember_use(path, Tally(calls=0, cached=4))
+    last = json.loads(path.read_text())
+    assert last == {"hit_share": 1.0, "calls": 2, "input_tokens": 200, "output_tokens": 20}

@@ -69,7 +69,7 @@ def _ask(judge: Judge, item: Mapping[str, Any]) -> tuple[list[dict[str, str]], A
 
 def drift_key(judge: Judge, item: Mapping[str, Any], served: Served) -> str:
     messages, _, _, name = _ask(judge, item)
-    return judge._key(name, messages, 0, drift=True, served=list(served))
+    return judge.key(name, messages, 0, drift=True, served=list(served))
 
 
 def remember(judge: Judge, item: Mapping[str, Any], passed: bool, served: Served) -> None:

@@ -112,7 +112,7 @@ class Judge:
         n = int(votes or self.votes)
 
         async def vote(i: int) -> tuple[prompts.Verdict, bool]:
-            key = self._key(spec.name, messages, i)
+            key = self.key(spec.name, messages, i)
             hit = self.cache.get(key)
             if hit is not None and isinstance(hit.get("passed"), bool):
                 if i == 0:
@@ -160,7 +160,7 @@ class Judge:
             threshold = float(params.get("threshold", DEFAULT_SIMILAR_THRESHOLD))
         if not answer.strip():
             return {"cosine": 0.0, "cached": 0}, 0.0, False, "the answer is empty"
-        key = self._key("similar", [{"reference": reference, "answer": answer}], 0)
+        key = self.key("similar", [{"reference": reference, "answer": answer}], 0)
         hit = self.cache.get(key)
         cos = hit.get("cosine") if hit else None
         cached = 1 if isinstance(cos, (int, float)) else 0
@@ -176,13 +176,14 @@ class Judge:
         reason = f"similarity {value:.3f} {'>=' if passed else '<'} threshold {threshold:g}"
         return {"cosine": round(float(cos), 6), "cached": cached}, value, passed, reason
 
-    def _key(
+    def key(
         self,
         scorer: str,
         messages: Sequence[Mapping[str, Any]],
         vote: int,
         **more: Any,
     ) -> str:
+        """The cache key of one vote on ``messages`` by this judge (``more``: extra parts)."""
         ep = self.client.ep
         return cache_key(
             {

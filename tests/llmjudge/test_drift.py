@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from evalgate.demo import judge as demo_judge
 from evalgate.llmjudge import drift
@@ -102,3 +103,65 @@ def test_the_sample_is_the_same_labels_every_run() -> None:
     assert drift.sample(items, 3) == drift.sample(list(reversed(items)), 3)
     assert len(drift.sample(items, 3)) == 3 and drift.sample(items, 0) == []
     assert len(drift.sample(items + items, 9)) == len(items)  # a label given twice: once
+
+
+def _project(tmp: Path, flips: int) -> tuple[Any, list[Any]]:
+    """A config whose calibration (20 labels of one criterion) lets CRIT block, and the labels
+    with ``flips`` of the sampled ones recorded with the other verdict than the judge gives."""
+    from evalgate.config.model import Config, JudgeConfig, TargetConfig
+    from evalgate.llmjudge import calibration
+    from evalgate.model import Case, ScorerSpec
+
+    items = [
+        {"scorer": "rubric", "params": CRIT, "input": {}, "line": i + 1,
+         "output": f"You have 30 days ({i})." if i % 2 else f"Two weeks ({i}).",
+         "human": bool(i % 2), "judge": bool(i % 2)}
+        for i in range(20)
+    ]  # fmt: skip
+    for it in drift.sample(items, 5)[:flips]:
+        it["judge"] = not it["judge"]
+    pairs = [(bool(i["judge"]), bool(i["human"])) for i in items]
+    cal = {
+        "format": calibration.FORMAT,
+        "judge": calibration.identity("http://judge.test/v1", "demo-judge"),
+        "served": [["demo-judge", "fp1"]],
+        **calibration.agreement(pairs),
+        "criteria": {calibration.criterion_of("rubric", CRIT): calibration.agreement(pairs)},
+        "items": items,
+    }
+    (tmp / "cal.json").write_text(json.dumps(cal), "utf-8")
+    cfg = Config(
+        target=TargetConfig(url="http://x"),
+        judge=JudgeConfig(
+            base_url="http://judge.test/v1",
+            model="demo-judge",
+            calibration="cal.json",
+            cache_dir="cache",
+            min_agreement=0.0,
+            retries=0,
+        ),
+        root=tmp,
+    )
+    return cfg, [Case("c", "d", expect=(ScorerSpec("rubric", CRIT),))]
+
+
+@pytest.mark.parametrize(("flips", "drifted"), [(0, False), (1, False), (2, True)])
+def test_more_changed_verdicts_than_the_tolerance_make_the_run_inconclusive(
+    tmp_path: Path, flips: int, drifted: bool
+) -> None:
+    cfg, cases = _project(tmp_path, flips)
+    server = Server()
+    why = drift.check(cfg, cases, tmp_path, transport=httpx.MockTransport(server.handle))
+    assert (why is not None) == drifted, why
+    if why:
+        assert f"the LLM judge drifted: {flips} of 5 calibration labels" in why
+
+
+def test_a_drift_check_that_cannot_reach_the_judge_is_inconclusive(tmp_path: Path) -> None:
+    cfg, cases = _project(tmp_path, 0)
+
+    def down(req: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused")
+
+    why = drift.check(cfg, cases, tmp_path, transport=httpx.MockTransport(down))
+    assert why is not None and "drift check could not re-grade" in why

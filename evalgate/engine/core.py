@@ -29,6 +29,7 @@ from evalgate.events import CallListener, CaseListener
 from evalgate.gate.apply import apply_gate, confirmation_items, resolve_baseline
 from evalgate.gate.baseline import Baseline
 from evalgate.gate.verdict import INCONCLUSIVE, Reason, Verdict
+from evalgate.llmjudge.phase import advisory_notes
 from evalgate.project import Project
 from evalgate.report.view import RunView
 from evalgate.results import CaseResult
@@ -221,6 +222,8 @@ def run_eval(
                 verdict = stopped_early(verdict, output.meta.aborted)
         if output.judge_drift is not None and verdict is not None:  # (the check said it)
             verdict = judge_drifted(verdict, output.judge_drift)
+        if verdict is not None:  # why judge failures did not block, if some did not
+            verdict = replace(verdict, reasons=(*verdict.reasons, *advisory_notes(output.results)))
         result = _judged(cfg, output, verdict, base, hk, write_reports=opts.write_reports)
         if opts.record_baseline:
             _record(cfg, result, opts, hk)
@@ -254,6 +257,7 @@ def gate_stored(
         verdict = apply_gate(cfg, output.results, base, prompt_version)
         if output.judge_drift is not None:  # a rescore's judge (the check said it)
             verdict = judge_drifted(verdict, output.judge_drift)
+        verdict = replace(verdict, reasons=(*verdict.reasons, *advisory_notes(output.results)))
     return _judged(
         cfg, output, verdict, base, hk, write=write, write_reports=write_reports, stored=True
     )

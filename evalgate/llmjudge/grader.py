@@ -83,7 +83,7 @@ class Judge:
             self.tally.advisory_failures += 1
             if why not in self.tally.advisory_reasons:
                 self.tally.advisory_reasons.append(why)
-            reason = f"{reason} [advisory: {why}]"
+            reason = f"{reason} [advisory: {why}]"  # (phase.ADVISORY reads it back)
         return ScoreRecord(
             spec.name,
             score,

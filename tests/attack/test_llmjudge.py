@@ -115,6 +115,9 @@ def test_calibration_decides_whether_judge_failures_block(
     before = project.cli("run")
     assert before.code == 0, before.out + before.err  # uncalibrated: its failure cannot block
     assert "advisory only: the judge is not calibrated" in before.err
+    # the verdict says why: which cases, and what the judge lacks to block
+    note = "LLM judge failures in 1 case(s) are advisory, not blocking (mentions-credit)"
+    assert f"{note}: the judge is not calibrated" in before.err
     _labels(project, "'30 days'", n=4)  # 8 labels: too few, however well the judge agrees
     cal = project.cli("judge", "calibrate", "labels.yaml")
     assert cal.code == 0, cal.err
@@ -127,6 +130,7 @@ def test_calibration_decides_whether_judge_failures_block(
     assert other.code == 0, other.out + other.err  # its own criterion has no labels
     bad = _scores(project)["mentions-credit"]["scores"][0]
     assert bad["advisory"] is True and "no labels for this criterion" in bad["reason"]
+    assert f"{note}: the calibration has no labels for this criterion" in other.err
     _labels(project, "'30 days'", "'store credit'")
     cal = project.cli("judge", "calibrate", "labels.yaml")
     assert "per criterion (kappa" in cal.out and "block merges" in cal.out, cal.out

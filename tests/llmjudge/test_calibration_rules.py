@@ -130,3 +130,19 @@ def test_an_advisory_failure_still_counts_its_scorer_as_run() -> None:
     stats = aggregate([before])["c"]
     # the scorer set matches a baseline where the rubric passed; its failure is not counted
     assert stats.scorer_pass == {"contains": (1, 1), "rubric": (0, 0)} and stats.passed
+
+
+def test_the_verdict_notes_each_cause_of_advisory_failures_once() -> None:
+    from evalgate.llmjudge.phase import advisory_notes
+    from evalgate.results import CaseResult
+    from evalgate.scorers.registry import ScoreRecord
+
+    def res(cid: str, repeat: int, why: str) -> CaseResult:
+        rec = ScoreRecord("rubric", 0.0, False, f"no [x] [advisory: {why}]", advisory=True)
+        return CaseResult(cid, "d", repeat, "passed", "success", True, 1.0, scores=(rec,))
+
+    few = "few labels"
+    notes = advisory_notes([res("a", 0, few), res("a", 1, few), res("b", 0, "old")])
+    assert [(n.cases, n.blocking) for n in notes] == [(("a",), False), (("b",), False)]
+    assert notes[0].message.endswith("(a): few labels") and notes[1].kind == "info"
+    assert advisory_notes([CaseResult("c", "d", 0, "passed", "success", True, 1.0)]) == []

@@ -64,6 +64,8 @@ def run(
     promote: bool = False,
     concurrency: int | None = None,
     run_budget_s: float | None = None,
+    max_cost_usd: float | None = None,
+    judge_cache: bool = True,
     write_reports: bool = True,
     hooks: Hooks | None = None,
 ) -> EvalResult:
@@ -73,6 +75,8 @@ def run(
     with a 0-based index; ``resume`` finishes the interrupted run in ``out``). The run folder
     and reports are written as by the command; the returned :class:`EvalResult` says how
     it ended (``exit_code``, ``passed``). ``hooks`` show progress (see :class:`Hooks`).
+    ``max_cost_usd`` overrides target.max_cost_usd (0: no limit); ``judge_cache=False`` asks
+    the LLM judge again (``--no-judge-cache``), for this run only.
     """
     if not isinstance(project, Project):
         project = load_project(project)
@@ -96,5 +100,7 @@ def run(
         promote=promote,
         write_reports=write_reports,
         run_budget_s=run_budget_s,
+        max_cost_usd=max_cost_usd,
+        judge_cache=judge_cache,
     )
     return run_eval(project, options=options, hooks=hooks)

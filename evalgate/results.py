@@ -196,9 +196,9 @@ def aggregate(results: Iterable[CaseResult]) -> dict[str, CaseStats]:
         scorer_pass: dict[str, list[int]] = {}
         for r in scored:
             for s in r.scores:
+                p = scorer_pass.setdefault(s.scorer, [0, 0])  # the scorer ran, whatever it said
                 if s.advisory:  # an uncalibrated judge's failure: reported, never gated
                     continue
-                p = scorer_pass.setdefault(s.scorer, [0, 0])
                 p[0] += int(s.passed)
                 p[1] += 1
         passes = sum(1 for r in scored if r.passed)

@@ -98,6 +98,8 @@ class Runner:
     tolerated: int | None = None
     abort_reason: str | None = None  # set when the endpoint looks down: stop early
     judge: Any = None  # an evalgate.llmjudge Judge: judge-graded scorers are awaited
+    # an evalgate.engine.budget CostMeter: once spent, no item starts (those in flight finish)
+    budget: Any = None
 
     async def run(self, items: Iterable[WorkItem]) -> None:
         it = iter(items)
@@ -129,6 +131,8 @@ class Runner:
                     # calls still in flight would only fail too (after all their retries):
                     # they are dropped unfinished, and --resume would run them
                     stop_others()
+                if self.abort_reason is None and self.budget is not None:
+                    self.abort_reason = self.budget.see(result, self.done, self.total)
                 if self.on_case:
                     ev = CaseEvent(
                         self.run_id,

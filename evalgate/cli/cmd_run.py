@@ -78,15 +78,22 @@ def register(app: typer.Typer) -> None:
             help="Stop calling after this long (e.g. 900, 90s, 15m, 1h; 0 or none: no limit)"
             " and end inconclusive (exit 3), keeping what finished. Default: target.run_budget_s.",
         ),
+        max_cost: str | None = typer.Option(
+            None,
+            "--max-cost",
+            metavar="USD",
+            help="Stop starting cases once the run (target and LLM judge) has spent this much"
+            " (e.g. 5 or 2.50; 0 or none: no limit) and end inconclusive (exit 3), keeping what"
+            " finished; refuse the run (exit 2) when the estimate is larger."
+            " Default: target.max_cost_usd.",
+        ),
         no_judge_cache: bool = typer.Option(
             False, "--no-judge-cache", help="Ask the LLM judge again instead of reusing verdicts."
         ),
     ) -> int:
         """Run the goldens against the target, score them, gate against the baseline, report."""
+        from evalgate.cli.cmd_judge import judge_cache_on
         from evalgate.engine.selection import Selection
-        from evalgate.llmjudge.session import OPTIONS as JUDGE_OPTIONS
-
-        JUDGE_OPTIONS["cache"] = not no_judge_cache
         from evalgate.runner import parse_shard
 
         if resume is not None and out is not None and resume != out:
@@ -96,6 +103,7 @@ def register(app: typer.Typer) -> None:
                 tuple(tag or ()), tuple(case or ()), parse_shard(shard) if shard else None, repeat
             )
             budget = parse_duration(run_budget) if run_budget is not None else None
+            cost_limit = parse_cost(max_cost) if max_cost is not None else None
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         project = load_checked_project(config_path(config), goldens)
@@ -118,6 +126,8 @@ def register(app: typer.Typer) -> None:
             record_baseline=record,
             promote=promote,
             run_budget_s=budget,
+            max_cost_usd=cost_limit,
+            judge_cache=judge_cache_on(no_judge_cache),
         )
         result = run_and_show(
             project, opts, Presentation(quiet, as_json), log_json=log_json, environ=os.environ
@@ -168,6 +178,23 @@ def parse_duration(text: str) -> float:
     if not value >= 0.0 or value == float("inf"):
         raise ValueError(
             f"--run-budget {text!r}: expected a time such as 900, 90s, 15m or 1h (0 or none: no"
+            " limit)"
+        )
+    return value
+
+
+def parse_cost(text: str) -> float:
+    """``"5"``, ``"2.50"``, ``"$3"`` -> dollars; ``"0"``/``"none"`` -> 0 (no limit)."""
+    t = text.strip().lower().lstrip("$")
+    if t in ("none", "off"):
+        return 0.0
+    try:
+        value = float(t)
+    except ValueError:
+        value = -1.0
+    if not value >= 0.0 or value == float("inf"):
+        raise ValueError(
+            f"--max-cost {text!r}: expected an amount in USD such as 5 or 2.50 (0 or none: no"
             " limit)"
         )
     return value

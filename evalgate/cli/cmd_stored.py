@@ -63,15 +63,20 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> int:
         """Re-apply the current goldens' scorers to a stored run (no endpoint calls)."""
+        from evalgate.cli.cmd_judge import judge_cache_on
         from evalgate.engine.stored import rescore_run
-        from evalgate.llmjudge.session import OPTIONS as JUDGE_OPTIONS
-
-        JUDGE_OPTIONS["cache"] = not no_judge_cache
 
         project = load_checked_project(config_path(config))
         target = out or run.with_name(run.name + "-rescored")
         with ExitStack() as hold:
-            output = rescore_run(run, project.goldens.cases, target, hold, project.config)
+            output = rescore_run(
+                run,
+                project.goldens.cases,
+                target,
+                hold,
+                project.config,
+                judge_cache=judge_cache_on(no_judge_cache),
+            )
             sys.stderr.write(f"rescored {len(output.results)} result(s) into {target}\n")
             return _judge_and_finish(
                 project.config, output, baseline, no_gate, None, quiet, as_json

@@ -1,7 +1,8 @@
 """``evalgate demo``: the whole story on the built-in reference middleware, with no network.
 
 A good prompt version is run and recorded as the baseline; a pull request then switches to a
-regressed version and the gate blocks it with reasons; the reports are written.
+regressed version and the gate blocks it with reasons (and the LLM judge's rubric critique of
+an answer that lost something no string check looks for); the reports are written.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
@@ -17,6 +19,8 @@ from evalgate.cli.present import Presentation
 from evalgate.engine.core import RunOptions
 from evalgate.errors import ExitCode
 from evalgate.project import load_project
+from evalgate.results import CaseResult
+from evalgate.scorers.registry import ScoreRecord
 
 PROJECT_FILES = ("evalgate.yaml", "goldens", "scorers")
 
@@ -44,6 +48,27 @@ def copy_project(dest: Path) -> None:
                 (target / child.name).write_text(child.read_text("utf-8"), encoding="utf-8")
     # a fresh story: earlier demo runs and baselines would change what the gate compares with
     shutil.rmtree(dest / ".evalgate", ignore_errors=True)
+
+
+def rubric_failures(results: Iterable[CaseResult]) -> list[tuple[CaseResult, ScoreRecord]]:
+    """The failed verdicts of the LLM judge's rubric scorer, one per case (first repeat)."""
+    seen: dict[str, tuple[CaseResult, ScoreRecord]] = {}
+    for r in results:
+        for s in r.scores:
+            if s.scorer == "rubric" and not s.passed and s.error is None:
+                seen.setdefault(r.case_id, (r, s))
+    return list(seen.values())
+
+
+def _show_rubric_failures(results: Iterable[CaseResult]) -> None:
+    for r, s in rubric_failures(results):
+        critique, _, why = s.reason.partition(" [advisory: ")
+        _say(
+            f"The LLM judge's rubric caught what no string check did, in {r.case_id}"
+            f" ({r.file}:{r.line}): {critique}."
+        )
+        if s.advisory:
+            _say(f"  It is advisory, not blocking: {why.rstrip(']')}.")
 
 
 def tell_story(dest: Path) -> int:
@@ -85,6 +110,7 @@ def tell_story(dest: Path) -> int:
             "The gate blocked v2 (exit 1): the reasons above name the regressed cases and the"
             " golden file lines behind them."
         )
+        _show_rubric_failures(second.results)
     else:
         _say(
             f"unexpected: v1 exited {first.exit_code} and v2 exited {second.exit_code}"

@@ -170,6 +170,15 @@ def _mapping(d: Mapping[str, Any] | None) -> ResponseMapping:
     return ResponseMapping(**kw, extra=dict(d.get("extra") or {}))
 
 
+def _hashed(data: dict[str, Any]) -> dict[str, Any]:
+    """The config as its hash covers it: the cost budget is left out, so a run stopped by it
+    can be resumed with a larger one (in evalgate.yaml or with --max-cost)."""
+    t = data.get("target")
+    if not isinstance(t, dict) or "max_cost_usd" not in t:
+        return data
+    return {**data, "target": {k: v for k, v in t.items() if k != "max_cost_usd"}}
+
+
 def _judge(j: Mapping[str, Any]) -> JudgeConfig:
     kw = {k: v for k, v in j.items() if k != "pricing"}
     return JudgeConfig(**kw, pricing=Pricing(**(j.get("pricing") or {})))
@@ -204,6 +213,7 @@ def _build(
                 "transport",
                 "max_retry_after_s",
                 "run_budget_s",
+                "max_cost_usd",
             )
             if k in t
         },
@@ -241,6 +251,6 @@ def _build(
         root=root,
         secrets=env_secrets,
         config_hash=hashlib.sha256(
-            json.dumps(data, sort_keys=True, default=str).encode()
+            json.dumps(_hashed(data), sort_keys=True, default=str).encode()
         ).hexdigest()[:16],
     )

@@ -56,6 +56,7 @@ class TargetConfig:
     transport: str = "aiohttp"  # the HTTP/1.1 implementation under httpx: aiohttp | httpx
     max_retry_after_s: float = 60.0  # a longer Retry-After ends the call at once
     run_budget_s: float | None = 1800.0  # the run's total time; None or 0: no limit
+    max_cost_usd: float | None = None  # target + judge spend; None or 0: no limit
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,13 @@ class JudgeConfig:
     retries: int = 2
     concurrency: int = 4
     votes: int = 1
-    min_agreement: float = 0.6  # Cohen's kappa a calibration must reach for failures to block
+    # the lower 95% bound of agreement (kappa or AC1) a calibration must reach to block
+    min_agreement: float = 0.6
+    min_labels: int = 20  # judged labels a criterion (or the whole set) needs to block
+    agreement_statistic: str = "kappa"  # kappa or ac1
+    calibration_scope: str = "criterion"  # criterion: per rubric criterion; global: one set
+    drift_sample: int = 5  # calibration labels re-checked each run (0: no drift check)
+    drift_tolerance: float = 0.2  # share of re-checked labels whose verdict may change
     calibration: str = ".evalgate/judge-calibration.json"
     cache_dir: str = ".evalgate/judge-cache"
     pricing: Pricing = field(default_factory=Pricing)

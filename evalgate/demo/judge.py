@@ -18,6 +18,7 @@ _QUOTED = re.compile(r"[\"'‘“]([^\"'’”]{2,60})[\"'’”]")
 _WORD = re.compile(r"[a-z0-9]+")
 _NEGATIVE = re.compile(r"\b(not|never|no)\b.{0,20}\b(mention|say|contain|include)", re.I)
 DIM = 64
+FINGERPRINT = "fp_demo_rules_1"  # who answers: a new rule set would report another
 
 
 def _section(text: str, name: str) -> str:
@@ -74,6 +75,7 @@ def chat(body: dict[str, Any]) -> dict[str, Any]:
         "object": "chat.completion",
         "created": 0,
         "model": model,
+        "system_fingerprint": FINGERPRINT,
         "choices": [
             {
                 "index": 0,

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from evalgate.config.model import Config
+from evalgate.engine.budget import preflight
 from evalgate.engine.conclude import conclude, exit_status, record_baseline, scorer_failure
 from evalgate.engine.execution import RunOutput, RunRequest, execute, run_items
 from evalgate.engine.execution import summarize as write_plain_summary
@@ -28,6 +29,7 @@ from evalgate.events import CallListener, CaseListener
 from evalgate.gate.apply import apply_gate, confirmation_items, resolve_baseline
 from evalgate.gate.baseline import Baseline
 from evalgate.gate.verdict import INCONCLUSIVE, Reason, Verdict
+from evalgate.llmjudge.phase import advisory_notes
 from evalgate.project import Project
 from evalgate.report.view import RunView
 from evalgate.results import CaseResult
@@ -51,6 +53,8 @@ class RunOptions:
     promote: bool = False  # with record_baseline: also mark it as production
     write_reports: bool = True  # JUnit, markdown and HTML files as reports: configures
     run_budget_s: float | None = None  # None: target.run_budget_s; 0: no limit
+    max_cost_usd: float | None = None  # None: target.max_cost_usd; 0: no limit
+    judge_cache: bool = True  # False: the LLM judge is asked again (--no-judge-cache)
     transport: httpx.AsyncBaseTransport | None = None  # for tests: an in-memory endpoint
 
 
@@ -108,6 +112,17 @@ def stopped_early(verdict: Verdict, why: str) -> Verdict:
     return replace(verdict, status=INCONCLUSIVE, reasons=(reason, *verdict.reasons))
 
 
+JUDGE_DRIFT = "judge_drift"  # reason kind: the LLM judge no longer matches its calibration
+
+
+def judge_drifted(verdict: Verdict, why: str) -> Verdict:
+    """A judge that no longer grades as it did when calibrated cannot be trusted to pass (or
+    fail) anything: the run is inconclusive."""
+    return replace(
+        verdict, status=INCONCLUSIVE, reasons=(Reason(JUDGE_DRIFT, why), *verdict.reasons)
+    )
+
+
 def check_version_source(cfg: Config) -> None:
     """A baseline is filed under a prompt version: with no ``--prompt-version`` and no mapping
     that could read one from the answers, recording is bound to fail, so say it before any call."""
@@ -140,6 +155,17 @@ def run_eval(
     # the option wins over target.run_budget_s; 0 (or null in the config) means no limit
     budget = (cfg.target.run_budget_s if opts.run_budget_s is None else opts.run_budget_s) or None
     deadline = None if budget is None else time.monotonic() + budget
+    # the cost budget, after the pre-flight estimate: may refuse the run (exit 2) before any call
+    cost = preflight(
+        project,
+        opts.max_cost_usd,
+        resume=opts.resume,
+        selection=opts.selection,
+        baseline=opts.baseline,
+        prompt_version=opts.prompt_version,
+        info=hk.info,
+        judge_cache=opts.judge_cache,
+    )
     # the run folder stays locked until its summary (and any baseline) is written
     with ExitStack() as hold:
         req = RunRequest(
@@ -155,6 +181,8 @@ def run_eval(
             hk.on_case,
             deadline=deadline,
             budget_s=budget,
+            judge_cache=opts.judge_cache,
+            cost=cost,
         )
         output = execute(req, hold)
         pending = output.meta.pending_cases
@@ -192,6 +220,10 @@ def run_eval(
             verdict = apply_gate(cfg, output.results, base, opts.prompt_version)
             if output.meta.aborted:
                 verdict = stopped_early(verdict, output.meta.aborted)
+        if output.judge_drift is not None and verdict is not None:  # (the check said it)
+            verdict = judge_drifted(verdict, output.judge_drift)
+        if verdict is not None:  # why judge failures did not block, if some did not
+            verdict = replace(verdict, reasons=(*verdict.reasons, *advisory_notes(output.results)))
         result = _judged(cfg, output, verdict, base, hk, write_reports=opts.write_reports)
         if opts.record_baseline:
             _record(cfg, result, opts, hk)
@@ -223,6 +255,9 @@ def gate_stored(
         if base is None:
             base = resolve_baseline(cfg, baseline, output.results, prompt_version)
         verdict = apply_gate(cfg, output.results, base, prompt_version)
+        if output.judge_drift is not None:  # a rescore's judge (the check said it)
+            verdict = judge_drifted(verdict, output.judge_drift)
+        verdict = replace(verdict, reasons=(*verdict.reasons, *advisory_notes(output.results)))
     return _judged(
         cfg, output, verdict, base, hk, write=write, write_reports=write_reports, stored=True
     )

@@ -22,11 +22,13 @@ import httpx
 
 from evalgate import guard, masking
 from evalgate.config.model import Config
+from evalgate.engine.budget import CostMeter
 from evalgate.engine.selection import Selection, select
 from evalgate.errors import ConfigError, UsageError
 from evalgate.events import CallListener, CaseListener
 from evalgate.fsutil import atomic_write_json
 from evalgate.gate.verdict import Verdict
+from evalgate.llmjudge.drift import check as judge_drift
 from evalgate.llmjudge.session import open_judge
 from evalgate.model import Case
 from evalgate.outage import error_budget
@@ -56,6 +58,8 @@ class RunRequest:
     # the run's time budget: calls stop at this time.monotonic() value (None: no limit)
     deadline: float | None = None
     budget_s: float | None = None  # the budget the deadline came from, for the message
+    judge_cache: bool = True  # False: every judge verdict is asked again
+    cost: CostMeter | None = None  # the run's cost budget: no case starts once it is reached
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ class RunOutput:
     # results without requests and answers (evalgate.results_compact); reports re-read
     # what they show
     compact: bool = False
+    judge_drift: str | None = None  # the LLM judge no longer agrees with its calibration
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -177,6 +182,8 @@ def execute(req: RunRequest, hold: ExitStack | None = None) -> RunOutput:
         select(req.cases, req.selection)  # a selection that matches nothing writes nothing
     run_dir, run_id, done, sel = prepare_dir(req, hold)
     cases, pending = select(req.cases, sel)
+    if req.cost is not None:  # a resumed run's budget counts what its folder already cost
+        req.cost.start(run_dir, read_compact(run_dir) if done else [])
     started = time.monotonic()
     meta = RunMeta(
         run_id=run_id,
@@ -195,6 +202,9 @@ def execute(req: RunRequest, hold: ExitStack | None = None) -> RunOutput:
     total = count_work_items(cases, sel.repeat, done)
     done_items = run_items(req, run_dir, run_id, work_items(cases, sel.repeat, done), total)
     interrupted = done_items.interrupted
+    drift = None
+    if not interrupted and not done_items.aborted:
+        drift = judge_drift(cfg, cases, run_dir, cache=req.judge_cache)
     results = read_compact(run_dir) if (run_dir / "results.jsonl").exists() else []
     meta = replace(
         meta,
@@ -203,7 +213,7 @@ def execute(req: RunRequest, hold: ExitStack | None = None) -> RunOutput:
         interrupted=interrupted,
         aborted=done_items.aborted,
     )
-    return RunOutput(run_dir, run_id, results, meta, interrupted, compact=True)
+    return RunOutput(run_dir, run_id, results, meta, interrupted, compact=True, judge_drift=drift)
 
 
 @dataclass(frozen=True)
@@ -234,7 +244,7 @@ def run_items(
         )
         async with (
             TargetClient(target, pricing=cfg.pricing, transport=req.transport) as client,
-            open_judge(cfg, req.cases, run_dir) as judge,
+            open_judge(cfg, req.cases, run_dir, cache=req.judge_cache) as judge,
         ):
             with ResultsWriter(run_dir) as sink:
                 runner = Runner(
@@ -247,8 +257,14 @@ def run_items(
                     total=count,
                     tolerated=error_budget(cfg.gate.max_error_rate, count),
                     judge=judge,
+                    budget=req.cost,
                 )
-                if not await _within_budget(req, runner.run(items)):
+                spent = req.cost.over(0, count) if req.cost is not None else None
+                if req.cost is not None:
+                    req.cost.attach(judge.tally if judge is not None else None)
+                if spent is not None:  # the budget was used up before this part began
+                    aborted.append(spent)
+                elif not await _within_budget(req, runner.run(items)):
                     aborted.append(_out_of_time(req, run_dir, runner.done, count))
                 if runner.abort_reason:
                     aborted.append(runner.abort_reason)

@@ -14,6 +14,7 @@ from evalgate.config.model import Config
 from evalgate.engine.execution import RunOutput, new_run_dir, new_run_id, now_iso
 from evalgate.errors import ConfigError, UsageError
 from evalgate.gate.baseline import Baseline, baseline_from_run
+from evalgate.llmjudge.drift import check as judge_drift
 from evalgate.llmjudge.grader import Judge
 from evalgate.llmjudge.phase import result_fields, score_case_async
 from evalgate.llmjudge.session import open_judge
@@ -124,10 +125,13 @@ def rescore_run(
     out: Path,
     hold: ExitStack | None = None,
     config: Config | None = None,
+    *,
+    judge_cache: bool = True,
 ) -> RunOutput:
     """Re-apply the current goldens' scorers to the responses stored in a run.
 
-    With ``config``, judge-graded scorers ask its judge (cached verdicts cost nothing).
+    With ``config``, judge-graded scorers ask its judge (cached verdicts cost nothing, unless
+    ``judge_cache`` is False).
     """
     src = load_run(run_dir)
     by_id = {c.id: c for c in cases}
@@ -137,7 +141,8 @@ def rescore_run(
 
     async def rescore_all(w: ResultsWriter) -> None:
         judged = [by_id[r.case_id] for r in src.results if r.case_id in by_id]
-        async with open_judge(config, judged, out) if config else _no_judge() as judge:
+        opened = open_judge(config, judged, out, cache=judge_cache) if config else _no_judge()
+        async with opened as judge:
             for r in src.results:
                 case = by_id.get(r.case_id)
                 if case is not None:
@@ -145,6 +150,10 @@ def rescore_run(
 
     with ResultsWriter(out) as w:
         asyncio.run(rescore_all(w))
+    drift = None  # a judge that no longer grades as calibrated: its new verdicts are not trusted
+    if config is not None:
+        regraded = {r.case_id: by_id[r.case_id] for r in src.results if r.case_id in by_id}
+        drift = judge_drift(config, regraded.values(), out, cache=judge_cache)
     if missing:
         import sys
 
@@ -152,7 +161,7 @@ def rescore_run(
             f"left out {len(missing)} case(s) no longer in the goldens: {', '.join(missing[:5])}\n"
         )
     meta = replace(src.meta, run_id=run_id, finished_at=now_iso())
-    return RunOutput(out, run_id, read_results(out), meta, src.interrupted)
+    return RunOutput(out, run_id, read_results(out), meta, src.interrupted, judge_drift=drift)
 
 
 @asynccontextmanager

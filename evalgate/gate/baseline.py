@@ -12,6 +12,7 @@ records.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,7 @@ class BaselineCase:
     # for canaries: how fast and how long the answers were when the baseline was recorded
     latency_p95_ms: float | None = None
     mean_tokens: float | None = None
+    mean_cost_usd: float | None = None  # the target's cost per repeat (pre-flight estimates)
     # one (passes, n, mean score) per recorded run, oldest first; () means one: the totals
     history: tuple[tuple[int, int, float], ...] = ()
 
@@ -57,6 +59,7 @@ class BaselineCase:
             "history": [[p, n, s] for p, n, s in self.samples],
             "latency_p95_ms": self.latency_p95_ms,
             "mean_tokens": self.mean_tokens,
+            "mean_cost_usd": self.mean_cost_usd,
             "content_hash": self.content_hash,
             "score": self.score,
             "pass_rate": self.pass_rate,
@@ -82,6 +85,7 @@ class BaselineCase:
             },
             latency_p95_ms=_opt_float(d.get("latency_p95_ms")),
             mean_tokens=_opt_float(d.get("mean_tokens")),
+            mean_cost_usd=_opt_float(d.get("mean_cost_usd")),
             history=_history(d.get("history")),
         )
 
@@ -115,6 +119,16 @@ def _timing(results: list[CaseResult]) -> dict[str, tuple[float | None, float | 
         )
         for cid in lat
     }
+
+
+def _costs(results: list[CaseResult]) -> dict[str, float]:
+    """Per case: the mean cost of its answered repeats, where the answers reported one."""
+    acc: dict[str, list[float]] = {}
+    for r in results:
+        costs = [x.cost_usd for x in r.responses if x.cost_usd is not None]
+        if r.status != "skipped" and costs and all(map(math.isfinite, costs)):
+            acc.setdefault(r.case_id, []).append(float(sum(costs)))
+    return {cid: sum(v) / len(v) for cid, v in acc.items()}
 
 
 @dataclass(frozen=True)
@@ -214,6 +228,7 @@ def baseline_from_run(
         )
     results = list(results)
     timing = _timing(results)
+    costs = _costs(results)
     cases = {
         cid: BaselineCase(
             content_hash=s.content_hash,
@@ -226,6 +241,7 @@ def baseline_from_run(
             scorer_pass=dict(s.scorer_pass),
             latency_p95_ms=timing.get(cid, (None, None))[0],
             mean_tokens=timing.get(cid, (None, None))[1],
+            mean_cost_usd=costs.get(cid),
         )
         for cid, s in aggregate(results).items()
         if s.n > 0 and s.score is not None and s.pass_rate is not None

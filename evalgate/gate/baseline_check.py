@@ -98,7 +98,7 @@ def case_problem(c: Mapping[str, Any]) -> str | None:
         return f"'pass_rate' {c['pass_rate']!r} is not passes / n ({passes}/{n})"
     if passes > 0 and c["score"] <= 0.0:
         return f"'score' is 0 although {passes} of {n} repeats passed"
-    for key in ("latency_p95_ms", "mean_tokens"):
+    for key in ("latency_p95_ms", "mean_tokens", "mean_cost_usd"):
         v = c.get(key)
         if v is not None and (not _num(v) or v < 0):
             return f"{key!r} must be a non-negative number or null, not {v!r}"

@@ -73,6 +73,10 @@ class JudgeClient:
         )
         self._slots = asyncio.Semaphore(max(1, ep.concurrency))
         self.calls = 0
+        # what the server said answered: (its ``model`` field, its ``system_fingerprint``), in
+        # the order first seen; a new model behind the same name shows here, not in ``ep.model``
+        self.served: list[tuple[str | None, str | None]] = []
+        self.last_served: tuple[str | None, str | None] = (None, None)
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -100,6 +104,9 @@ class JudgeClient:
             raise JudgeError("the judge's reply has no choices[0].message.content") from None
         if not isinstance(content, str):
             raise JudgeError("the judge's reply has no text content (refused or empty)")
+        self.last_served = served(data)
+        if self.last_served not in self.served:
+            self.served.append(self.last_served)
         return content, _usage(data)
 
     async def embed(self, texts: Sequence[str]) -> tuple[list[list[float]], Usage]:
@@ -142,6 +149,14 @@ class JudgeClient:
                 raise JudgeError(f"the judge's reply is not JSON: {_snippet(resp.text)}") from None
         url = f"{self.ep.base_url.rstrip('/')}/{path}"
         raise JudgeError(masking.scrub(f"{last} ({url})"))
+
+
+def served(data: Any) -> tuple[str | None, str | None]:
+    """The reply's own ``model`` and ``system_fingerprint`` (None when not reported)."""
+    if not isinstance(data, dict):
+        return None, None
+    m, fp = data.get("model"), data.get("system_fingerprint")
+    return (m if isinstance(m, str) else None, fp if isinstance(fp, str) else None)
 
 
 def _usage(data: Any) -> Usage:

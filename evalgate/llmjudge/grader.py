@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,8 @@ class Tally:
     unstable: int = 0
     advisory_failures: int = 0
     errors: int = 0
+    # why failures were advisory (each reason once, first seen first)
+    advisory_reasons: list[str] = field(default_factory=list)
 
     def add(self, u: Usage) -> None:
         self.input_tokens += u.input_tokens
@@ -47,10 +49,14 @@ class Judge:
     client: JudgeClient
     cache: JudgeCache
     votes: int = 1
-    blocking: bool = False  # calibration met judge.min_agreement
+    blocking: bool = False  # without a policy: every failure blocks (True) or none does
     why_advisory: str = "the judge is not calibrated"
+    # per scorer and criterion: may its failures block? (a calibration.Calibration's decide)
+    policy: Callable[[str, Any], tuple[bool, str]] | None = None
     tally: Tally = field(default_factory=Tally)
     down: str | None = None  # set once the judge failed DOWN_AFTER times without ever answering
+    # who gave the last verdict (the reply's model and fingerprint; from the cache on a hit)
+    last_served: tuple[str | None, str | None] = (None, None)
     _answered: bool = False
     _unreachable: int = 0
 
@@ -71,10 +77,13 @@ class Judge:
             msg = f"{JUDGE_ERROR_PREFIX}{exc}"
             return ScoreRecord(spec.name, 0.0, False, msg, spec.weight, error=msg, turn=turn)
         self._answered = True
-        advisory = not passed and not self.blocking and spec.name != "similar"
+        blocks, why = self.decide(spec)
+        advisory = not passed and not blocks and spec.name != "similar"
         if advisory:
             self.tally.advisory_failures += 1
-            reason = f"{reason} [advisory: {self.why_advisory}]"
+            if why not in self.tally.advisory_reasons:
+                self.tally.advisory_reasons.append(why)
+            reason = f"{reason} [advisory: {why}]"  # (phase.ADVISORY reads it back)
         return ScoreRecord(
             spec.name,
             score,
@@ -86,6 +95,12 @@ class Judge:
             judge=detail,
         )
 
+    def decide(self, spec: ScorerSpec) -> tuple[bool, str]:
+        """May a failure of this scorer (and criterion) block? (True, "") or (False, why)."""
+        if self.policy is not None:
+            return self.policy(spec.name, spec.params)
+        return self.blocking, "" if self.blocking else self.why_advisory
+
     async def _grade(
         self, spec: ScorerSpec, response: Response, case: Case
     ) -> tuple[dict[str, Any], float, bool, str]:
@@ -93,28 +108,25 @@ class Judge:
         answer = out if isinstance(out, str) else "" if out is None else repr(out)
         if spec.name == "similar":
             return await self._similar(spec.params, answer)
-        if spec.name == "rubric":
-            r = prompts.Rubric.from_params(spec.params)
-            messages = prompts.rubric_messages(r, case.input, answer)
-            schema, parse, votes = prompts.RUBRIC_SCHEMA, prompts.parse_rubric, r.votes
-        else:
-            passages = _passages(spec.params, response)
-            messages = prompts.grounded_messages(passages, case.input, answer)
-            schema, parse = prompts.GROUNDED_SCHEMA, prompts.parse_grounded
-            votes = spec.params.get("votes") if isinstance(spec.params, Mapping) else None
+        messages, schema, parse, votes = question(spec, response, case.input, answer)
         n = int(votes or self.votes)
 
         async def vote(i: int) -> tuple[prompts.Verdict, bool]:
-            key = self._key(spec.name, messages, i)
+            key = self.key(spec.name, messages, i)
             hit = self.cache.get(key)
             if hit is not None and isinstance(hit.get("passed"), bool):
+                if i == 0:
+                    self.last_served = _served(hit.get("served"))
                 return prompts.Verdict(hit["passed"], str(hit.get("reason", ""))), True
             seed = None if self.client.ep.seed is None else self.client.ep.seed + i
             content, usage = await self.client.chat_json(messages, schema, spec.name, seed)
+            served = self.client.last_served  # read before any other await: this reply's
             self.tally.calls += 1
             self.tally.add(usage)
             v = parse(content)
-            self.cache.put(key, {"passed": v.passed, "reason": v.reason})
+            if i == 0:
+                self.last_served = served
+            self.cache.put(key, {"passed": v.passed, "reason": v.reason, "served": list(served)})
             return v, False
 
         # the votes of one verdict in parallel (judge.concurrency still bounds the calls)
@@ -148,7 +160,7 @@ class Judge:
             threshold = float(params.get("threshold", DEFAULT_SIMILAR_THRESHOLD))
         if not answer.strip():
             return {"cosine": 0.0, "cached": 0}, 0.0, False, "the answer is empty"
-        key = self._key("similar", [{"reference": reference, "answer": answer}], 0)
+        key = self.key("similar", [{"reference": reference, "answer": answer}], 0)
         hit = self.cache.get(key)
         cos = hit.get("cosine") if hit else None
         cached = 1 if isinstance(cos, (int, float)) else 0
@@ -164,10 +176,18 @@ class Judge:
         reason = f"similarity {value:.3f} {'>=' if passed else '<'} threshold {threshold:g}"
         return {"cosine": round(float(cos), 6), "cached": cached}, value, passed, reason
 
-    def _key(self, scorer: str, messages: Sequence[Mapping[str, Any]], vote: int) -> str:
+    def key(
+        self,
+        scorer: str,
+        messages: Sequence[Mapping[str, Any]],
+        vote: int,
+        **more: Any,
+    ) -> str:
+        """The cache key of one vote on ``messages`` by this judge (``more``: extra parts)."""
         ep = self.client.ep
         return cache_key(
             {
+                **more,
                 "base_url": ep.base_url.rstrip("/"),
                 "model": ep.embedding_model or ep.model if scorer == "similar" else ep.model,
                 "temperature": ep.temperature,
@@ -179,6 +199,23 @@ class Judge:
                 "vote": vote,
             }
         )
+
+
+Parse = Callable[[str], prompts.Verdict]
+
+
+def question(
+    spec: ScorerSpec, response: Response, case_input: Mapping[str, Any], answer: str
+) -> tuple[list[dict[str, str]], dict[str, Any], Parse, int | None]:
+    """What a rubric or grounded verdict asks: messages, verdict schema, parser, votes."""
+    if spec.name == "rubric":
+        r = prompts.Rubric.from_params(spec.params)
+        messages = prompts.rubric_messages(r, case_input, answer)
+        return messages, prompts.RUBRIC_SCHEMA, prompts.parse_rubric, r.votes
+    passages = _passages(spec.params, response)
+    messages = prompts.grounded_messages(passages, case_input, answer)
+    votes = spec.params.get("votes") if isinstance(spec.params, Mapping) else None
+    return messages, prompts.GROUNDED_SCHEMA, prompts.parse_grounded, votes
 
 
 def _passages(params: Any, response: Response) -> list[str]:
@@ -194,6 +231,16 @@ def _passages(params: Any, response: Response) -> list[str]:
             f" target.response.extra.{field_name} (a list of strings); the response has none"
         )
     return [p if isinstance(p, str) else str(p) for p in raw]
+
+
+def _served(raw: Any) -> tuple[str | None, str | None]:
+    if (
+        isinstance(raw, list)
+        and len(raw) == 2
+        and all(x is None or isinstance(x, str) for x in raw)
+    ):
+        return raw[0], raw[1]
+    return None, None
 
 
 def _cosine(a: Sequence[float], b: Sequence[float]) -> float:

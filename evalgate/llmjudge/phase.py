@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+from evalgate.gate.verdict import INFO, Reason
 from evalgate.llmjudge import JUDGE_SCORERS
 from evalgate.llmjudge.grader import JUDGE_ERROR_PREFIX, Judge
 from evalgate.model import Case, Response, ScorerSpec
+from evalgate.results import CaseResult
 from evalgate.scorers.registry import REGISTRY, Registry, ScoreRecord, apply_scorer
 from evalgate.scoring import CaseScore, combine, score_case, scoring_plan
 from evalgate.status import Outcome
@@ -75,3 +77,32 @@ async def score_case_async(
     if missing is not None:
         return CaseScore(0.0, False, tuple(records), error=missing)
     return combine(records, case.threshold)
+
+
+ADVISORY = " [advisory: "  # how the grader marks an advisory failure's reason
+
+
+def advisory_notes(results: Iterable[CaseResult]) -> list[Reason]:
+    """One informational verdict reason per cause of advisory judge failures: which cases, and
+    why the judge could not block them (not calibrated, too few labels for the criterion, ...)."""
+    by_why: dict[str, list[str]] = {}
+    for r in results:
+        for s in r.scores:
+            if s.advisory and ADVISORY in s.reason:
+                why = s.reason.rsplit(ADVISORY, 1)[1].removesuffix("]")
+                ids = by_why.setdefault(why, [])
+                if r.case_id not in ids:
+                    ids.append(r.case_id)
+    out = []
+    for why, ids in by_why.items():
+        shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+        out.append(
+            Reason(
+                INFO,
+                f"LLM judge failures in {len(ids)} case(s) are advisory, not blocking"
+                f" ({shown}): {why}",
+                tuple(ids),
+                blocking=False,
+            )
+        )
+    return out

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from evalgate import masking
 from evalgate.config.model import Config
 from evalgate.errors import ConfigError, EvalgateError
 from evalgate.fsutil import atomic_write_json
 from evalgate.llmjudge.cache import JudgeCache
-from evalgate.llmjudge.calibration import blocking
+from evalgate.llmjudge.calibration import Calibration, Rules
 from evalgate.llmjudge.client import PASSED_THROUGH, Endpoint, JudgeClient
 from evalgate.llmjudge.grader import Judge, Tally
 from evalgate.llmjudge.phase import uses_judge
@@ -24,8 +26,9 @@ from evalgate.model import Case
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 USAGE_FILE = "judge.json"  # in the run folder: the judge's calls, tokens and cost
-# set by --no-judge-cache (or EVALGATE_NO_JUDGE_CACHE=1): every verdict is asked again
-OPTIONS: dict[str, Any] = {"cache": True, "transport": None}
+LAST_USE_FILE = "last-run.json"  # in judge.cache_dir: the last run's calls (cost estimates)
+COUNTERS = ("calls", "cached", "input_tokens", "output_tokens", "unstable", "advisory_failures",
+            "errors")  # fmt: skip
 
 
 def endpoint(cfg: Config, environ: Mapping[str, str] | None = None) -> Endpoint:
@@ -47,52 +50,134 @@ def endpoint(cfg: Config, environ: Mapping[str, str] | None = None) -> Endpoint:
     )
 
 
-def make_judge(cfg: Config, ep: Endpoint) -> Judge:
-    use_cache = OPTIONS["cache"] and not os.environ.get("EVALGATE_NO_JUDGE_CACHE")
-    ok, why = blocking(
-        cfg.resolve(cfg.judge.calibration), ep.base_url, ep.model, cfg.judge.min_agreement
+def make_judge(
+    cfg: Config,
+    ep: Endpoint,
+    *,
+    cache: bool = True,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Judge:
+    """A judge for ``ep``: verdicts cached under judge.cache_dir unless ``cache`` is False,
+    failures blocking per criterion as the calibration file allows."""
+    cal = Calibration.load(
+        cfg.resolve(cfg.judge.calibration), ep.base_url, ep.model, Rules.of(cfg.judge)
     )
     return Judge(
-        JudgeClient(ep, OPTIONS["transport"]),
-        JudgeCache(cfg.resolve(cfg.judge.cache_dir) if use_cache else None),
+        JudgeClient(ep, transport),
+        JudgeCache(cfg.resolve(cfg.judge.cache_dir) if cache else None),
         votes=cfg.judge.votes,
-        blocking=ok,
-        why_advisory=why,
+        blocking=False,
+        why_advisory=cal.problem or "",
+        policy=cal.decide,
     )
 
 
 @asynccontextmanager
 async def open_judge(
-    cfg: Config, cases: Iterable[Case], run_dir: Path | None = None
+    cfg: Config,
+    cases: Iterable[Case],
+    run_dir: Path | None = None,
+    *,
+    cache: bool = True,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncIterator[Judge | None]:
     """A judge when some case uses a judge scorer (None otherwise). At the end its calls,
-    tokens and cost go to stderr and, with ``run_dir``, to ``judge.json`` there."""
+    tokens and cost go to stderr and, with ``run_dir``, into ``judge.json`` there (added to
+    what an earlier part of the same run, before a resume or confirmation runs, recorded)."""
     if not any(uses_judge(c) for c in cases):
         yield None
         return
     ep = endpoint(cfg)
-    judge = make_judge(cfg, ep)
+    judge = make_judge(cfg, ep, cache=cache, transport=transport)
     try:
         yield judge
     finally:
         await judge.client.aclose()
-        sys.stderr.write(masking.scrub(describe(judge.tally, cfg, judge)) + "\n")
-        if run_dir is not None:
-            with contextlib.suppress(OSError, EvalgateError):  # the run's results come first
-                atomic_write_json(run_dir / USAGE_FILE, usage_doc(judge, cfg, ep))
+        t = judge.tally
+        if t.calls + t.cached + t.errors:  # (confirmation runs may grade nothing)
+            sys.stderr.write(masking.scrub(describe(t, cfg, judge)) + "\n")
+        with contextlib.suppress(OSError, EvalgateError):  # the run's results come first
+            if run_dir is not None:
+                record_usage(run_dir, usage_doc(judge, cfg, ep))
+            if cache and judge.tally.calls + judge.tally.cached:
+                remember_use(cfg.resolve(cfg.judge.cache_dir) / LAST_USE_FILE, judge.tally)
+
+
+def remember_use(path: Path, t: Tally) -> None:
+    """For the next run's cost estimate: this run's cache hit share, and what a judge call
+    cost (in tokens) the last time one was made."""
+    doc: dict[str, Any] = {
+        "hit_share": round(t.cached / (t.calls + t.cached), 4),
+        "calls": t.calls,
+        "input_tokens": t.input_tokens,
+        "output_tokens": t.output_tokens,
+    }
+    if t.calls == 0:  # every verdict from the cache: keep the last known cost of a call
+        try:
+            prev = json.loads(path.read_text("utf-8"))
+            if isinstance(prev, dict) and int(prev.get("calls") or 0) > 0:
+                doc.update({k: int(prev[k]) for k in ("calls", "input_tokens", "output_tokens")})
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    atomic_write_json(path, doc)
+
+
+def read_usage(run_dir: Path) -> dict[str, Any] | None:
+    """The run folder's judge record, or None (absent, unreadable, not one)."""
+    try:
+        data = json.loads((run_dir / USAGE_FILE).read_text("utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict) or data.get("format_version") not in (1, 2):
+        return None
+    return data
+
+
+def record_usage(run_dir: Path, doc: dict[str, Any]) -> None:
+    """Write ``doc`` as the run's judge record, merged with the one already there: counters
+    add up, reasons and served models are kept once, a drift check's result stays."""
+    old = read_usage(run_dir)
+    if old is not None:
+        for k in COUNTERS:
+            prev = old.get(k)
+            if isinstance(prev, int) and not isinstance(prev, bool):
+                doc[k] += prev
+        for k in ("advisory_reasons", "served"):
+            seen = [x for x in old.get(k) or [] if x not in doc[k]]
+            doc[k] = [*seen, *doc[k]]
+        doc["parts"] = int(old.get("parts") or 1) + 1
+        doc["blocking"] = doc["blocking"] and bool(old.get("blocking", True))
+        if old.get("drift") is not None:
+            doc["drift"] = old["drift"]
+    doc["total_tokens"] = doc["input_tokens"] + doc["output_tokens"]
+    if doc["cost_usd"] is not None:
+        doc["cost_usd"] = round(tokens_cost(doc["input_tokens"], doc["output_tokens"], doc), 6)
+    doc.pop("_pricing", None)
+    atomic_write_json(run_dir / USAGE_FILE, doc)
+
+
+def tokens_cost(tin: int, tout: int, doc: Mapping[str, Any]) -> float:
+    pin, pout = doc["_pricing"]
+    return float(tin * pin + tout * pout) / 1e6
 
 
 def usage_doc(judge: Judge, cfg: Config, ep: Endpoint) -> dict[str, Any]:
     t = judge.tally
-    priced = bool(cfg.judge.pricing.input_per_mtok or cfg.judge.pricing.output_per_mtok)
+    p = cfg.judge.pricing
+    priced = bool(p.input_per_mtok or p.output_per_mtok)
+    reasons = list(t.advisory_reasons)
     return {
-        "format_version": 1,
+        "format_version": 2,
         "judge": {"base_url": ep.base_url, "model": ep.model},
-        "blocking": judge.blocking,
-        "advisory_reason": None if judge.blocking else judge.why_advisory,
-        **asdict(t),
+        "blocking": not reasons,  # no failure of this run was held back as advisory
+        "advisory_reason": reasons[0] if reasons else None,
+        **{k: getattr(t, k) for k in COUNTERS},
+        "advisory_reasons": reasons,
+        "served": [{"model": m, "system_fingerprint": fp} for m, fp in judge.client.served],
+        "parts": 1,
         "total_tokens": t.input_tokens + t.output_tokens,
         "cost_usd": round(cost_usd(t, cfg), 6) if priced else None,
+        "_pricing": (p.input_per_mtok, p.output_per_mtok),
     }
 
 
@@ -114,5 +199,8 @@ def describe(t: Tally, cfg: Config, judge: Judge) -> str:
     if t.unstable:
         parts.append(f"{t.unstable} unstable verdict(s) (votes disagreed)")
     if t.advisory_failures:
-        parts.append(f"{t.advisory_failures} failure(s) advisory only: {judge.why_advisory}")
+        why = t.advisory_reasons[0] if t.advisory_reasons else judge.why_advisory
+        more = len(t.advisory_reasons) - 1
+        also = f" (and {more} other reason(s): see judge.json)" if more > 0 else ""
+        parts.append(f"{t.advisory_failures} failure(s) advisory only: {why}{also}")
     return "; ".join(parts)

@@ -92,6 +92,22 @@ def test_a_broken_judge_makes_the_run_inconclusive_not_a_regression(
     assert all(r["outcome"] == "judge_error" for r in _scores(project).values())
 
 
+def _labels(project: Project, *criteria: str, n: int = 10) -> None:
+    """``n`` passing and ``n`` failing human labels for each quoted phrase in ``criteria``."""
+    rows = [
+        (c, o, lab)
+        for c in criteria
+        for o, lab in ((f"You get {c[1:-1]}.", "pass"), ("Ask again later.", "fail"))
+    ] * n
+    (project.root / "labels.yaml").write_text(
+        "".join(
+            f'- params: "The answer must mention {c}"\n  output: "{o}"\n  label: {lab}\n'
+            for c, o, lab in rows
+        ),
+        "utf-8",
+    )
+
+
 def test_calibration_decides_whether_judge_failures_block(
     project: Project, demo: DemoServer
 ) -> None:
@@ -99,19 +115,25 @@ def test_calibration_decides_whether_judge_failures_block(
     before = project.cli("run")
     assert before.code == 0, before.out + before.err  # uncalibrated: its failure cannot block
     assert "advisory only: the judge is not calibrated" in before.err
-    labels = project.root / "labels.yaml"
-    rows = [("'30 days'", "You have 30 days.", "pass"), ("'30 days'", "Two weeks.", "fail")] * 4
-    labels.write_text(
-        "".join(
-            f'- params: "The answer must mention {c}"\n  output: "{o}"\n  label: {lab}\n'
-            for c, o, lab in rows
-        ),
-        "utf-8",
-    )
+    # the verdict says why: which cases, and what the judge lacks to block
+    note = "LLM judge failures in 1 case(s) are advisory, not blocking (mentions-credit)"
+    assert f"{note}: the judge is not calibrated" in before.err
+    _labels(project, "'30 days'", n=4)  # 8 labels: too few, however well the judge agrees
     cal = project.cli("judge", "calibrate", "labels.yaml")
     assert cal.code == 0, cal.err
     assert "Cohen's kappa       1.000" in cal.out and "TPR (human pass)" in cal.out
-    assert "block merges" in cal.out
+    assert "stay advisory" in cal.out and "fewer than judge.min_labels 20" in cal.out
+    _labels(project, "'30 days'")  # 20 labels, but only of the other case's criterion
+    cal = project.cli("judge", "calibrate", "labels.yaml")
+    assert "block merges" in cal.out, cal.out
+    other = project.cli("run")
+    assert other.code == 0, other.out + other.err  # its own criterion has no labels
+    bad = _scores(project)["mentions-credit"]["scores"][0]
+    assert bad["advisory"] is True and "no labels for this criterion" in bad["reason"]
+    assert f"{note}: the calibration has no labels for this criterion" in other.err
+    _labels(project, "'30 days'", "'store credit'")
+    cal = project.cli("judge", "calibrate", "labels.yaml")
+    assert "per criterion (kappa" in cal.out and "block merges" in cal.out, cal.out
     after = project.cli("run")
     assert after.code == 1, after.out + after.err  # calibrated: the same failure blocks
     bad = _scores(project)["mentions-credit"]

@@ -59,6 +59,9 @@ def test_demo_tells_the_story_and_exits_zero(tmp_path: Path) -> None:
     assert "recorded baseline 'v1'" in err
     assert "evalgate: FAILED" in err and "The gate blocked v2 (exit 1)" in err
     assert "refund-window" in err  # a regressed case is named
+    # the LLM judge's rubric: one failure with its critique, advisory (not calibrated)
+    assert "rubric caught what no string check did, in invite-teammate" in err
+    assert "the answer does not mention 'According to'" in err and "advisory" in err
     run = tmp_path / "evalgate-demo" / ".evalgate" / "runs" / "demo-v2"
     for name in ("report.html", "junit.xml", "report.md", "summary.json"):
         assert (run / name).is_file(), name

@@ -14,6 +14,7 @@ from typing import Any
 from evalgate.config.model import Config
 from evalgate.engine.execution import RunOutput, summarize
 from evalgate.errors import ConfigError, ExitCode
+from evalgate.gate.answers import redactor
 from evalgate.gate.apply import SCORER_ERROR, scorer_error_reason, store_for
 from evalgate.gate.baseline import Baseline, baseline_from_run
 from evalgate.gate.verdict import Reason, Verdict
@@ -153,7 +154,10 @@ def record_baseline(
     """Save the run as the baseline of its prompt version (and mark it production)."""
     store = store_for(cfg)
     baseline = baseline_from_run(
-        [r for r in results if not r.confirmation], summary, prompt_version=version
+        [r for r in results if not r.confirmation],
+        summary,
+        prompt_version=version,
+        redact=redactor(cfg.redact.patterns),
     )
     if not baseline.cases:
         raise ConfigError(

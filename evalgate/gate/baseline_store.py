@@ -97,7 +97,7 @@ class BaselineStore:
         from evalgate.gate.history import grow  # history builds on this module
 
         old = self.load(baseline.prompt_version) if max_samples > 1 else None
-        grown = grow(old, baseline, max_samples)
+        grown = grow(old, baseline, max_samples).with_answers_capped()
         return self.save(grown), grown
 
     def list(self) -> list[Baseline]:

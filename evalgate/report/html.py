@@ -20,6 +20,7 @@ from typing import Any
 from evalgate import masking
 from evalgate.report.text import truncate
 from evalgate.report.view import DETAIL_ROWS, CaseRow, RunView
+from evalgate.report.worddiff import word_diff
 from evalgate.results import CaseResult
 
 MAX_FIELD = 20_000  # characters of one answer or request kept in the page
@@ -80,8 +81,22 @@ def _repeat(r: CaseResult) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _case(c: CaseRow, detailed: bool = True) -> dict[str, Any]:
+def _answers(c: CaseRow) -> dict[str, Any]:
+    """The baseline's answer beside this run's, with a word diff, when the verdict kept it."""
+    before = c.base.answer if c.base else None
+    if not before:
+        return {}
+    after = c.answer or ""
     return {
+        "base_answer": _cap(before),
+        "answer": _cap(after),
+        "answer_diff": word_diff(before, after),
+        "base_changed": c.compare == "changed",
+    }
+
+
+def _case(c: CaseRow, detailed: bool = True) -> dict[str, Any]:
+    return _answers(c) | {
         "id": c.case_id,
         "dataset": c.dataset,
         "file": c.file,

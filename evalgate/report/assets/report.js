@@ -70,6 +70,23 @@
     parent.appendChild(f);
   }
 
+  function renderAnswers(parent, c) {
+    var box = el("div", "answers");
+    box.appendChild(el("div", "k", c.base_changed ? "baseline answer (before the case changed)" : "baseline answer"));
+    box.appendChild(el("div", "k", "this run's answer"));
+    box.appendChild(el("pre", "base-answer", c.base_answer));
+    box.appendChild(el("pre", "run-answer", c.answer || "(no answer)"));
+    parent.appendChild(box);
+    var f = el("div", "field");
+    f.appendChild(el("div", "k", "word diff (removed, added)"));
+    var pre = el("pre", "diff");
+    (c.answer_diff || []).forEach(function (seg) {
+      pre.appendChild(seg[0] === "=" ? document.createTextNode(seg[1]) : el(seg[0] === "-" ? "del" : "ins", "", seg[1]));
+    });
+    f.appendChild(pre);
+    parent.appendChild(f);
+  }
+
   function renderDetail(c) {
     var td = el("td");
     td.colSpan = 10;
@@ -83,6 +100,7 @@
       side.appendChild(el("div", r[3] !== null && r[3] < -0.0005 ? "down" : "", signed(r[3])));
     });
     td.appendChild(side);
+    if (c.base_answer) renderAnswers(td, c);
     field(td, "golden", c.file ? c.file + ":" + c.line : "");
     field(td, "comparison with the baseline", c.compare);
     field(td, "named by the gate", c.blocking);

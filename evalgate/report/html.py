@@ -123,6 +123,12 @@ _LEFT_OUT = (
 )
 
 
+def _source_text(src: Any) -> str | None:
+    from evalgate.gate.provenance import describe
+
+    return describe(src) if src else None
+
+
 def report_data(view: RunView) -> dict[str, Any]:
     """The JSON document the page renders (secrets scrubbed)."""
     s = view.summary
@@ -135,6 +141,7 @@ def report_data(view: RunView) -> dict[str, Any]:
             "prompt_version": view.prompt_version,
             "started_at": s.get("started_at"),
             "git": s.get("git"),
+            "baseline_source": _source_text(v.baseline_source) if v else None,
         },
         "verdict": (v.to_dict() | {"deltas": None, "stats": None}) if v else None,
         "totals": dict(view.totals),

@@ -160,6 +160,9 @@ def test_baseline_and_run_answers_side_by_side_with_a_word_diff(
 ) -> None:
     p = Page(browser, _write(tmp_path, view_of("regressed")))
     page = p.page
+    assert "baseline v1 (committed file .evalgate/baselines/v1.json, commit 89abcdef0123" in (
+        page.text_content("#meta") or ""
+    )
     page.click("tr[data-case-id='refund-window']")
     assert page.text_content("tr.detail pre.base-answer") == BASE_REFUND
     assert (page.text_content("tr.detail pre.run-answer") or "").startswith(

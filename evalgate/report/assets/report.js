@@ -41,7 +41,7 @@
     var m = D.run, bits = [];
     if (m.run_id) bits.push("run " + m.run_id);
     if (m.prompt_version) bits.push("prompt version " + m.prompt_version);
-    if (v && v.baseline_version) bits.push("baseline " + v.baseline_version);
+    if (v && v.baseline_version) bits.push("baseline " + v.baseline_version + (m.baseline_source ? " (" + m.baseline_source + ")" : ""));
     if (m.git && m.git.sha) bits.push("git " + m.git.sha.slice(0, 12) + (m.git.branch ? " (" + m.git.branch + ")" : ""));
     if (m.started_at) bits.push("started " + m.started_at);
     document.getElementById("meta").textContent = bits.join(" · ");

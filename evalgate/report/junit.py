@@ -1,7 +1,13 @@
 """JUnit XML: one test suite per dataset, one test case per golden case.
 
-Quality failures are ``<failure>``, infrastructure errors ``<error>``, skipped and pending cases
-``<skipped>``. Repeats are folded into their case; the text says the pass rate.
+A test is red only when the gate counts it against the run: a regression is a ``<failure
+type="regression">``, a failure the gate blocks on (or any failure when the run was not gated,
+or the gate could not decide) a ``<failure type="quality">``, an infrastructure error an
+``<error>``. A case that failed but that a verdict did not count (judged within noise, failing in
+the baseline too, quarantined) is ``<skipped>`` with a message that starts ``not blocking:`` and
+says why; a passing case with advisory failures (an uncalibrated judge) passes with the
+critique in ``<system-out>``. Skipped and pending cases are ``<skipped>``. Repeats are folded
+into their case; the text says the pass rate. See docs/reports.md.
 """
 
 from __future__ import annotations
@@ -47,7 +53,42 @@ def _details(c: CaseRow) -> str:
     return "\n".join(lines)
 
 
-def _testcase(parent: ET.Element, c: CaseRow, suite: str) -> str:
+def _counted(view: RunView, c: CaseRow) -> bool:
+    """Whether the gate counts this failed case against the run (see the module docstring)."""
+    v = view.verdict
+    if v is None or v.status not in ("pass", "fail") or c.blocking:
+        return True
+    # a failed gate whose blocking reason names no case (an overall pass rate) counts them all
+    return v.status == "fail" and any(r.blocking and not r.cases for r in v.reasons)
+
+
+def _why_not(view: RunView, c: CaseRow) -> str:
+    """Why a failed case did not block the gate, in a few words."""
+    v = view.verdict
+    notes = [r for r in (v.reasons if v else ()) if not r.blocking and c.case_id in r.cases]
+    if notes:
+        why = f"noted by the gate as {notes[0].kind}: {notes[0].message}"
+    elif c.base is not None and c.base.pass_rate is not None and c.base.pass_rate < 0.5:
+        why = "it failed in the baseline too"
+    elif v is not None and v.status == "pass":
+        why = "the gate passed: the difference from the baseline is within noise"
+    else:
+        why = "the gate did not count it (it blocked on other cases)"
+    return f"not blocking: {why}; failed with {c.first_failure or 'a low score'}"
+
+
+def _advisory(c: CaseRow) -> str:
+    """The advisory failures (an uncalibrated judge) of a case, one per line."""
+    lines = []
+    for r in c.repeats:
+        prefix = f"repeat {r.repeat}: " if len(c.repeats) > 1 else ""
+        for s in r.scores:
+            if s.advisory and not s.passed:
+                lines.append(f"{prefix}advisory, not gated: {s.scorer}: {s.reason or 'failed'}")
+    return "\n".join(lines)
+
+
+def _testcase(parent: ET.Element, c: CaseRow, suite: str, view: RunView) -> str:
     """Add one <testcase>; return its outcome: passed | failure | error | skipped."""
     attrs = {"classname": _clean(suite, 500), "name": _clean(c.case_id, 500)}
     if c.file:
@@ -69,12 +110,21 @@ def _testcase(parent: ET.Element, c: CaseRow, suite: str) -> str:
         child.set("type", "infrastructure")
         child.text = _clean(_details(c))
         return "error"
+    if c.status == "failed" and not _counted(view, c):
+        child = ET.SubElement(el, "skipped", {"message": _clean(_why_not(view, c), 500)})
+        child.text = _clean(_details(c))
+        return "skipped"
     if c.status == "failed" or c.blocking:
         message = first or ("gate: " + ", ".join(c.blocking))
         child = ET.SubElement(el, "failure", {"message": _clean(message, 500)})
-        child.set("type", "quality" if c.status == "failed" else "regression")
+        # worse than the baseline; a failing new or changed case has no baseline to regress from
+        regression = c.status != "failed" or (bool(c.blocking) and c.compare == "shared")
+        child.set("type", "regression" if regression else "quality")
         child.text = _clean(_details(c))
         return "failure"
+    note = _advisory(c)
+    if note:
+        ET.SubElement(el, "system-out").text = _clean(note)
     return "passed"
 
 
@@ -112,7 +162,7 @@ def render_junit(view: RunView) -> str:
         _properties(suite, view)
         counts = {"passed": 0, "failure": 0, "error": 0, "skipped": 0}
         for c in sorted(rows, key=lambda r: r.case_id):
-            counts[_testcase(suite, c, ds)] += 1
+            counts[_testcase(suite, c, ds, view)] += 1
         ms = sum(c.latency_ms for c in rows)
         stats = {
             "tests": len(rows),

@@ -77,17 +77,24 @@ def kept(text: str, redact: Redact | None) -> str:
 
 
 def case_answers(results: Iterable[CaseResult], redact: Redact | None) -> dict[str, str]:
-    """Case id -> the answer a baseline keeps for it (cases without an answer are left out)."""
-    by_case: dict[str, list[CaseResult]] = {}
+    """Case id -> the answer a baseline keeps for it (cases without an answer are left out).
+
+    One pass, holding one answer per case: ``results`` may be a whole ``results.jsonl`` read
+    line by line (a later line for the same repeat replaces an earlier one). The answer is the
+    :func:`representative` repeat's.
+    """
+    best: dict[str, tuple[tuple[int, int], str]] = {}
     for r in results:
-        by_case.setdefault(r.case_id, []).append(r)
-    out: dict[str, str] = {}
-    for cid, reps in by_case.items():
-        rep = representative(reps)
-        text = answer_text(rep.response) if rep else None
-        if text:
-            out[cid] = kept(text, redact)
-    return out
+        if r.status not in ("passed", "failed") or r.confirmation:
+            continue
+        text = answer_text(r.response)
+        if not text:
+            continue
+        key = (0 if r.status == "passed" else 1, r.repeat)
+        held = best.get(r.case_id)
+        if held is None or key <= held[0]:
+            best[r.case_id] = (key, text[:_PRE_CUT])
+    return {cid: kept(text, redact) for cid, (_, text) in best.items()}
 
 
 def within_budget(

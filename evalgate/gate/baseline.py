@@ -231,12 +231,15 @@ def baseline_from_run(
     prompt_version: str | None = None,
     recorded_at: str | None = None,
     redact: Redact | None = None,
+    answers_from: Iterable[CaseResult] | None = None,
 ) -> Baseline:
     """Build a baseline from a run's results and its ``summary.json``.
 
     The version is ``prompt_version`` if given, else the one the endpoint served. Cases without
     a scored repeat (all errors, or skipped) are left out: there is nothing to compare with.
-    Each case keeps its answer (``gate/answers.py``), passed through ``redact`` when given.
+    Each case keeps its answer (``gate/answers.py``), passed through ``redact`` when given,
+    read from ``answers_from`` when given (the complete results, when ``results`` are compact
+    ones without the answers' text, e.g. ``iter_results(run_dir)``).
     """
     version = prompt_version or summary.get("prompt_version")
     seen = summary.get("prompt_versions") or {}
@@ -253,7 +256,7 @@ def baseline_from_run(
         )
     results = list(results)
     timing = _timing(results)
-    answers = case_answers(results, redact)
+    answers = case_answers(results if answers_from is None else answers_from, redact)
     cases = {
         cid: BaselineCase(
             content_hash=s.content_hash,

@@ -97,3 +97,15 @@ def test_answer_sections_are_bounded() -> None:
     out = render_markdown(_view(verdict, *results), environ={})
     assert out.count("<table>") == 10 and "20 more in the HTML report." in out
     assert len(out) < 60_000
+
+
+def test_a_changed_case_that_fails_shows_its_old_answer_labelled() -> None:
+    row = res("edited", fails=(("contains", "missing 'refund'"),), output="No idea.")
+    d = CaseDelta("edited", "changed", 1.0, 0.0, 1.0, 0.0, base_answer="Refunds take 5 days.")
+    verdict = Verdict(
+        "fail", (Reason("case_failed", "changed case fails", ("edited",)),), deltas=(d,)
+    )
+    out = render_markdown(_view(verdict, row), environ={})
+    assert "**1 case failed:** `edited`" in out  # nothing to regress from: it failed
+    assert "<th>baseline (before the case changed)</th>" in out
+    assert out.index("Refunds take 5 days.") < out.index("No idea.")

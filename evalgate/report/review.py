@@ -63,10 +63,10 @@ def lead(view: RunView) -> list[str]:
         )
     elif v.status == "fail":
         why = md.text(blocking[0].message, 300) if blocking else "see the reasons below"
-        text = f"**The gate failed:** {why}."
+        text = f"**The gate failed:** {why.rstrip('.')}."
     elif v.status == "inconclusive":
         why = md.text(blocking[0].message, 300) if blocking else "see the reasons below"
-        text = f"**The gate could not decide:** {why}. Fix that and run again."
+        text = f"**The gate could not decide:** {why.rstrip('.')}."
         if errored:
             text += f" Errored: {_names(errored)}."
     else:

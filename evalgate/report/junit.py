@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from evalgate import masking
+from evalgate.report.review import counted, why_not_counted
 from evalgate.report.text import fmt_delta, fmt_pct, fmt_score, truncate
 from evalgate.report.view import CaseRow, RunView
 
@@ -53,30 +54,6 @@ def _details(c: CaseRow) -> str:
     return "\n".join(lines)
 
 
-def _counted(view: RunView, c: CaseRow) -> bool:
-    """Whether the gate counts this failed case against the run (see the module docstring)."""
-    v = view.verdict
-    if v is None or v.status not in ("pass", "fail") or c.blocking:
-        return True
-    # a failed gate whose blocking reason names no case (an overall pass rate) counts them all
-    return v.status == "fail" and any(r.blocking and not r.cases for r in v.reasons)
-
-
-def _why_not(view: RunView, c: CaseRow) -> str:
-    """Why a failed case did not block the gate, in a few words."""
-    v = view.verdict
-    notes = [r for r in (v.reasons if v else ()) if not r.blocking and c.case_id in r.cases]
-    if notes:
-        why = f"noted by the gate as {notes[0].kind}: {notes[0].message}"
-    elif c.base is not None and c.base.pass_rate is not None and c.base.pass_rate < 0.5:
-        why = "it failed in the baseline too"
-    elif v is not None and v.status == "pass":
-        why = "the gate passed: the difference from the baseline is within noise"
-    else:
-        why = "the gate did not count it (it blocked on other cases)"
-    return f"not blocking: {why}; failed with {c.first_failure or 'a low score'}"
-
-
 def _advisory(c: CaseRow) -> str:
     """The advisory failures (an uncalibrated judge) of a case, one per line."""
     lines = []
@@ -110,8 +87,8 @@ def _testcase(parent: ET.Element, c: CaseRow, suite: str, view: RunView) -> str:
         child.set("type", "infrastructure")
         child.text = _clean(_details(c))
         return "error"
-    if c.status == "failed" and not _counted(view, c):
-        child = ET.SubElement(el, "skipped", {"message": _clean(_why_not(view, c), 500)})
+    if c.status == "failed" and not counted(view, c):
+        child = ET.SubElement(el, "skipped", {"message": _clean(why_not_counted(view, c), 500)})
         child.text = _clean(_details(c))
         return "skipped"
     if c.status == "failed" or c.blocking:

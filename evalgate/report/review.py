@@ -32,6 +32,32 @@ def regression(c: CaseRow) -> bool:
     return c.regressed and c.compare not in ("new", "changed")
 
 
+def counted(view: RunView, c: CaseRow) -> bool:
+    """Whether the gate counts this failed case against the run: not gated, undecided, named
+    by a blocking reason, or a failed gate whose blocking reason names no case (an overall
+    pass rate). JUnit and the GitHub annotations agree on it (docs/reports.md)."""
+    v = view.verdict
+    if v is None or v.status not in ("pass", "fail") or c.blocking:
+        return True
+    # a failed gate whose blocking reason names no case (an overall pass rate) counts them all
+    return v.status == "fail" and any(r.blocking and not r.cases for r in v.reasons)
+
+
+def why_not_counted(view: RunView, c: CaseRow) -> str:
+    """Why a failed case did not block the gate, in a few words."""
+    v = view.verdict
+    notes = [r for r in (v.reasons if v else ()) if not r.blocking and c.case_id in r.cases]
+    if notes:
+        why = f"noted by the gate as {notes[0].kind}: {notes[0].message}"
+    elif c.base is not None and c.base.pass_rate is not None and c.base.pass_rate < 0.5:
+        why = "it failed in the baseline too"
+    elif v is not None and v.status == "pass":
+        why = "the gate passed: the difference from the baseline is within noise"
+    else:
+        why = "the gate did not count it (it blocked on other cases)"
+    return f"not blocking: {why}; failed with {c.first_failure or 'a low score'}"
+
+
 def _cases(n: int) -> str:
     return f"{n} case" + ("" if n == 1 else "s")
 

@@ -86,3 +86,14 @@ def test_advisory_failures_pass_with_the_critique() -> None:
     assert case.find("failure") is None and case.find("skipped") is None
     out = case.find("system-out")
     assert out is not None and "advisory, not gated: llm_judge: too curt" in (out.text or "")
+
+
+def test_annotations_agree_with_junit() -> None:
+    from evalgate.report.github import annotation_lines
+
+    shared = CaseDelta("flaky", "shared", 1.0, 0.0, 1.0, 0.0)
+    summary = {"totals": {}, "verdict": Verdict("pass", deltas=(shared,)).to_dict()}
+    (line,) = annotation_lines(RunView.build([FAILING], summary), environ={})
+    assert line.startswith("::warning ") and "not blocking: the gate passed" in line
+    (line,) = annotation_lines(RunView.build([FAILING], {"totals": {}, "verdict": None}), {})
+    assert line.startswith("::error ") and "missing 'refund'" in line

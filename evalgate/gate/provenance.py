@@ -127,8 +127,9 @@ def describe(src: Mapping[str, Any]) -> str:
     bits = [what]
     if src.get("commit"):
         bits.append(f"commit {str(src['commit'])[:12]}")
-    if isinstance(src.get("age_days"), (int, float)):
-        bits.append(f"recorded {src['age_days']:g} days ago")
+    age = src.get("age_days")
+    if isinstance(age, (int, float)):
+        bits.append("recorded less than a day ago" if age < 1 else f"recorded {age:g} days ago")
     return ", ".join(bits)
 
 

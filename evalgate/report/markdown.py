@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from evalgate.gate.verdict import INFO
 from evalgate.report import mdsafe as md
 from evalgate.report.review import lead, side_by_side
 from evalgate.report.text import fmt_cost, fmt_delta, fmt_int, fmt_ms, fmt_pct, fmt_score
@@ -63,14 +64,19 @@ def _score_table(view: RunView) -> list[str]:
         rows.append(f"| p-value of the drop{test} | {v.p_value:.4f} | | |")
     if v is not None and v.min_detectable_drop is not None:
         rows.append(f"| smallest detectable drop | {v.min_detectable_drop:.3f} | | |")
-    return [*rows, "", "</details>"]
+    notes = _reasons(view, statistics=True)
+    return [*rows, *notes, "", "</details>"]
 
 
-def _reasons(view: RunView) -> list[str]:
-    if view.verdict is None or not view.verdict.reasons:
+def _reasons(view: RunView, statistics: bool = False) -> list[str]:
+    """The gate's reasons; the statistical notes (kind ``info``) go with the statistics."""
+    shown = (
+        [r for r in view.verdict.reasons if (r.kind == INFO) is statistics] if view.verdict else []
+    )
+    if not shown:
         return []
-    out = ["", "#### Reasons", ""]
-    for r in view.verdict.reasons:
+    out = ["", "Notes on the statistics:" if statistics else "#### Reasons", ""]
+    for r in shown:
         tag = "blocking" if r.blocking else "note"
         line = f"- **{md.text(r.kind, 40)}** ({tag}): {md.text(r.message, 500)}"
         if r.cases:

@@ -78,7 +78,7 @@ def lead(view: RunView) -> list[str]:
     elif v.status == "fail" and regressed:
         text = (
             f"**{_cases(len(regressed))} regressed:** {_names(regressed)}."
-            f" Fix them, or, {RERECORD}."
+            f" Fix {'it' if len(regressed) == 1 else 'them'}, or, {RERECORD}."
         )
         if failing:
             text += f" Also failing: {_names(failing)}."

@@ -63,7 +63,7 @@ def test_the_baseline_keeps_answers_and_the_comment_shows_them_side_by_side(
     assert cand.code == 1, cand.err
     comment = (project.root / "runs/pr/report.md").read_text("utf-8")
     body = comment.split("\n", 2)[2].lstrip()
-    assert body.startswith("**1 case regressed:** `c07`. Fix them, or, if the new answers are")
+    assert body.startswith("**1 case regressed:** `c07`. Fix it, or, if the new answers are")
     assert "evalgate baseline record RUN\\_FOLDER" not in body  # a code span, not escaped text
     table = comment.split("**`c07`**", 1)[1].split("</table>", 1)[0]
     assert table.index("<th>baseline</th>") < table.index("<th>this run (repeat 0)</th>")
@@ -98,7 +98,7 @@ def test_a_stale_baseline_is_named_but_does_not_change_the_exit_code(
     assert run(project, "runs/base", "--no-gate", "--record-baseline", "-q").code == 0
     ok = run(project, "runs/ok")
     assert ok.code == 0, ok.err  # a warning, never a verdict
-    assert "baseline: file .evalgate/baselines/v1.json, recorded 0 days ago" in ok.err
+    assert "baseline: file .evalgate/baselines/v1.json, recorded less than a day ago" in ok.err
     assert "baseline_stale: the baseline is stale" in ok.err
     comment = (project.root / "runs/ok/report.md").read_text("utf-8")
     assert "> **Warning:** the baseline is stale" in comment

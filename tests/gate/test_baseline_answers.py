@@ -123,3 +123,25 @@ def test_an_answer_that_is_not_text_is_refused(tmp_path: Path) -> None:
     (tmp_path / "v1.json").write_text(json.dumps(doc))
     with pytest.raises(ConfigError, match="'answer' must be a string"):
         BaselineStore(tmp_path).load("v1")
+
+
+def test_a_dropped_answer_stays_listed_while_its_case_is_not_recorded_again(
+    tmp_path: Path,
+) -> None:
+    store = BaselineStore(tmp_path)
+    first = baseline_from_run(
+        [res("big", 0, True, Response(output="b" * 100)), res("s", 0, True, Response(output="s"))],
+        SUMMARY,
+    ).with_answers_capped(50)
+    assert first.answers_dropped == ("big",)
+    store.save(first)
+    # a --tag run records only "s": "big" keeps its figures, and its answer stays dropped
+    _, grown = store.record(
+        baseline_from_run([res("s", 0, True, Response(output="t"))], SUMMARY), max_samples=5
+    )
+    assert grown.answers_dropped == ("big",) and grown.cases["big"].answer is None
+    # recorded again with an answer that fits: no longer listed
+    _, again = store.record(
+        baseline_from_run([res("big", 0, True, Response(output="fits"))], SUMMARY), max_samples=5
+    )
+    assert again.answers_dropped == () and again.cases["big"].answer == "fits"

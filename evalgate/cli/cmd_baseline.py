@@ -13,6 +13,7 @@ from evalgate import masking
 from evalgate.cli.common import CONFIG_OPTION, config_path
 from evalgate.config.model import GateConfig
 from evalgate.errors import ConfigError, InconclusiveError, UsageError
+from evalgate.gate.answers import Redact, redactor
 from evalgate.gate.baseline import Baseline, baseline_from_run
 from evalgate.gate.baseline_store import BaselineStore
 from evalgate.gate.verdict import INCONCLUSIVE
@@ -45,8 +46,20 @@ PROMOTE_OPTION = typer.Option(False, "--promote", help="Also mark it as producti
 
 
 def _configured_gate(config: Path) -> dict[str, Any]:
-    # A light read of the config's gate section only; the full loader (env interpolation,
-    # validation) is not needed to find a folder or a threshold.
+    return _configured_section(config, "gate")
+
+
+def _redact_patterns(config: Path | None) -> dict[str, str]:
+    """The config's ``redact.patterns`` (answers kept in a baseline are redacted with them)."""
+    patterns = _configured_section(config_path(config), "redact").get("patterns")
+    if not isinstance(patterns, dict):
+        return {}
+    return {str(k): v for k, v in patterns.items()}
+
+
+def _configured_section(config: Path, name: str) -> dict[str, Any]:
+    # A light read of one section of the config; the full loader (env interpolation,
+    # validation) is not needed to find a folder, a threshold or a pattern.
     if not config.is_file():
         return {}
     import yaml  # only when a config exists: keeps '--help' fast
@@ -55,8 +68,8 @@ def _configured_gate(config: Path) -> dict[str, Any]:
         data = yaml.safe_load(config.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
         return {}
-    gate = data.get("gate") if isinstance(data, dict) else None
-    return gate if isinstance(gate, dict) else {}
+    section = data.get(name) if isinstance(data, dict) else None
+    return section if isinstance(section, dict) else {}
 
 
 def _configured_dir(config: Path) -> Path | None:
@@ -185,6 +198,7 @@ def _record(
     promote: bool,
     max_error_rate: float,
     max_samples: int = 1,
+    redact: Redact | None = None,
 ) -> int:
     if not run.is_dir():
         raise UsageError(f"{run}: not a run folder; pass the folder 'evalgate run' wrote")
@@ -197,7 +211,7 @@ def _record(
         )
     summary = read_summary(run)  # a damaged summary is refused, naming the file (exit 2)
     _check_recordable(run, results, summary, max_error_rate)
-    baseline = baseline_from_run(results, summary, prompt_version=version)
+    baseline = baseline_from_run(results, summary, prompt_version=version, redact=redact)
     verdict = summary.get("verdict")
     if isinstance(verdict, dict) and verdict.get("status") == "fail":
         _note(
@@ -282,7 +296,13 @@ def register(app: typer.Typer) -> None:
         """Record a baseline from a stored run."""
         store = store_for(config, baseline_dir)
         return _record(
-            store, run, prompt_version, promote, _max_error_rate(config), _baseline_samples(config)
+            store,
+            run,
+            prompt_version,
+            promote,
+            _max_error_rate(config),
+            _baseline_samples(config),
+            redactor(_redact_patterns(config)),
         )
 
     @group.command("pull")

@@ -82,6 +82,7 @@ class GateConfig:
     resamples: int = 10000
     baseline_samples: int = 10  # recorded runs a baseline keeps per case (1: each record replaces)
     quarantine: float | None = None  # flip rate in the history from which a case stops gating
+    baseline_max_age_days: float = 14.0  # older baselines are reported as stale (a note)
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,12 @@ from typing import Any
 from evalgate.config.model import Config
 from evalgate.engine.execution import RunOutput, summarize
 from evalgate.errors import ConfigError, ExitCode
+from evalgate.gate.answers import redactor
 from evalgate.gate.apply import SCORER_ERROR, scorer_error_reason, store_for
 from evalgate.gate.baseline import Baseline, baseline_from_run
 from evalgate.gate.verdict import Reason, Verdict
 from evalgate.report.view import RunView
-from evalgate.results import CaseResult
+from evalgate.results import RESULTS_FILE, CaseResult, iter_results
 from evalgate.summary import build_summary
 
 
@@ -149,11 +150,20 @@ def record_baseline(
     summary: Mapping[str, Any],
     version: str | None,
     promote: bool = False,
+    run_dir: Path | None = None,
 ) -> tuple[Baseline, Path]:
-    """Save the run as the baseline of its prompt version (and mark it production)."""
+    """Save the run as the baseline of its prompt version (and mark it production).
+
+    ``run_dir``: the run folder, whose ``results.jsonl`` holds the answers the baseline keeps
+    (``results`` may be compact ones, without the answers' text)."""
     store = store_for(cfg)
+    full = run_dir is not None and (run_dir / RESULTS_FILE).is_file()
     baseline = baseline_from_run(
-        [r for r in results if not r.confirmation], summary, prompt_version=version
+        [r for r in results if not r.confirmation],
+        summary,
+        prompt_version=version,
+        redact=redactor(cfg.redact.patterns),
+        answers_from=iter_results(run_dir) if full and run_dir is not None else None,
     )
     if not baseline.cases:
         raise ConfigError(

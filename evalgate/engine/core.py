@@ -319,7 +319,7 @@ def _record(cfg: Config, result: EvalResult, opts: RunOptions, hk: Hooks) -> Non
             " --record-baseline"
         )
     saved, path = record_baseline(
-        cfg, result.results, result.summary, opts.prompt_version, opts.promote
+        cfg, result.results, result.summary, opts.prompt_version, opts.promote, result.run_dir
     )
     hk.notify(
         f"recorded baseline {saved.prompt_version!r} ({len(saved.cases)} cases) in {path}"

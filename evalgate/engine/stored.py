@@ -19,7 +19,7 @@ from evalgate.llmjudge.grader import Judge
 from evalgate.llmjudge.phase import result_fields, score_case_async
 from evalgate.llmjudge.session import open_judge
 from evalgate.model import Case
-from evalgate.results import CaseResult, ResultsWriter, read_results
+from evalgate.results import RESULTS_FILE, CaseResult, ResultsWriter, iter_results, read_results
 from evalgate.runlock import ensure_idle
 from evalgate.shards import check_merge
 from evalgate.summary import RunMeta, build_summary, read_summary
@@ -57,10 +57,12 @@ def load_run(run_dir: Path) -> RunOutput:
 def reference_of(run: RunOutput) -> Baseline:
     """A stored run as the baseline another run is compared with (``compare``)."""
     summary = build_summary(run.results, run.meta, None)
+    full = (run.run_dir / RESULTS_FILE).is_file()
     return baseline_from_run(
         [r for r in run.results if not r.confirmation],
         summary,
         prompt_version=f"run {run.run_id}",
+        answers_from=iter_results(run.run_dir) if full else None,
     )
 
 

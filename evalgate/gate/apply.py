@@ -10,6 +10,7 @@ from evalgate.config.model import Config
 from evalgate.gate.baseline import Baseline
 from evalgate.gate.baseline_store import BaselineStore
 from evalgate.gate.policy import evaluate, to_confirm
+from evalgate.gate.provenance import with_baseline_context
 from evalgate.gate.verdict import INCONCLUSIVE, Reason, Verdict
 from evalgate.model import Case, Response
 from evalgate.results import CaseResult, aggregate
@@ -163,11 +164,11 @@ def apply_gate(
     scorer_reason = scorer_error_reason(attempted)
     if scorer_reason is not None:
         extra_reasons.insert(0, scorer_reason)
-    if not extra_reasons:
-        return verdict
-    blocking = any(r.blocking for r in extra_reasons)
-    return replace(
-        verdict,
-        status=INCONCLUSIVE if blocking else verdict.status,
-        reasons=(*extra_reasons, *verdict.reasons),
-    )
+    if extra_reasons:
+        blocking = any(r.blocking for r in extra_reasons)
+        verdict = replace(
+            verdict,
+            status=INCONCLUSIVE if blocking else verdict.status,
+            reasons=(*extra_reasons, *verdict.reasons),
+        )
+    return with_baseline_context(cfg, verdict, baseline)

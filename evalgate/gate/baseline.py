@@ -3,8 +3,11 @@
 ``<version>.json`` holds the per-case summary of the runs that recorded it; ``production.json``
 names the promoted version. A baseline is an estimate: each case keeps its ``history``, one
 ``[passes, n, score]`` per recorded run (newest last, at most ``gate.baseline_samples``), and its
-totals (``n``, ``passes``, ``score``, ``pass_rate``) are over that whole history. Format 1 files
-(one run, no history) are still read: each of their cases is one sample. Files are versioned,
+totals (``n``, ``passes``, ``score``, ``pass_rate``) are over that whole history. Each case also
+keeps the ``answer`` of its newest recorded run (redacted, masked and cut: ``gate/answers.py``),
+so reports can show what changed; files written before answers were kept read as they are.
+Format 1 files (one run, no history) are still read: each of their cases is one sample. Files are
+versioned,
 written atomically with sorted keys (so diffs in review stay small), and read back into frozen
 records.
 """
@@ -19,6 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 from evalgate.errors import ConfigError, UsageError
+from evalgate.gate.answers import ANSWERS_BUDGET, Redact, case_answers, within_budget
 from evalgate.results import CaseResult, aggregate, percentile
 
 BASELINE_FORMAT_VERSION = 2
@@ -48,6 +52,8 @@ class BaselineCase:
     mean_cost_usd: float | None = None  # the target's cost per repeat (pre-flight estimates)
     # one (passes, n, mean score) per recorded run, oldest first; () means one: the totals
     history: tuple[tuple[int, int, float], ...] = ()
+    # the newest recorded run's answer (gate/answers.py), None when not kept
+    answer: str | None = None
 
     @property
     def samples(self) -> tuple[tuple[int, int, float], ...]:
@@ -68,7 +74,7 @@ class BaselineCase:
             "tags": list(self.tags),
             "dataset": self.dataset,
             "scorer_pass": {k: [p, t] for k, (p, t) in sorted(self.scorer_pass.items())},
-        }
+        } | ({} if self.answer is None else {"answer": self.answer})
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> BaselineCase:
@@ -87,6 +93,7 @@ class BaselineCase:
             mean_tokens=_opt_float(d.get("mean_tokens")),
             mean_cost_usd=_opt_float(d.get("mean_cost_usd")),
             history=_history(d.get("history")),
+            answer=None if d.get("answer") is None else str(d["answer"]),
         )
 
 
@@ -144,6 +151,7 @@ class Baseline:
     config_hash: str = ""
     format_version: int = BASELINE_FORMAT_VERSION
     samples: int = 1  # recorded runs merged into this baseline (its history's length)
+    answers_dropped: tuple[str, ...] = ()  # cases whose answer did not fit the file's budget
 
     @property
     def mean_score(self) -> float | None:
@@ -162,7 +170,33 @@ class Baseline:
             "git_sha": self.git_sha,
             "config_hash": self.config_hash,
             "cases": {cid: c.to_dict() for cid, c in sorted(self.cases.items())},
+        } | self._dropped_doc()
+
+    def _dropped_doc(self) -> dict[str, Any]:
+        if not self.answers_dropped:
+            return {}
+        why = (
+            f"the answers of these cases were dropped: with them the file's answers would pass"
+            f" {ANSWERS_BUDGET} characters (the largest are dropped first)"
+        )
+        return {"answers_dropped": {"cases": list(self.answers_dropped), "why": why}}
+
+    def with_answers_capped(self, budget: int = ANSWERS_BUDGET) -> Baseline:
+        """This baseline with its answers within ``budget`` characters (largest dropped), and
+        ``answers_dropped`` naming every case whose answer is missing for that reason."""
+        import dataclasses
+
+        answers, dropped = within_budget({c: b.answer for c, b in self.cases.items()}, budget)
+        cases = {
+            cid: b if answers[cid] == b.answer else dataclasses.replace(b, answer=answers[cid])
+            for cid, b in self.cases.items()
         }
+        gone = tuple(
+            sorted(c for c in {*self.answers_dropped, *dropped} if c in cases and not answers[c])
+        )
+        if not dropped and gone == self.answers_dropped:
+            return self
+        return dataclasses.replace(self, cases=cases, answers_dropped=gone)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Baseline:
@@ -176,6 +210,9 @@ class Baseline:
             config_hash=str(d.get("config_hash") or ""),
             samples=int(d.get("samples") or 1),
             cases={str(k): BaselineCase.from_dict(v) for k, v in dict(d["cases"]).items()},
+            answers_dropped=tuple(
+                str(c) for c in (d.get("answers_dropped") or {}).get("cases") or ()
+            ),
         )
 
 
@@ -207,11 +244,16 @@ def baseline_from_run(
     *,
     prompt_version: str | None = None,
     recorded_at: str | None = None,
+    redact: Redact | None = None,
+    answers_from: Iterable[CaseResult] | None = None,
 ) -> Baseline:
     """Build a baseline from a run's results and its ``summary.json``.
 
     The version is ``prompt_version`` if given, else the one the endpoint served. Cases without
     a scored repeat (all errors, or skipped) are left out: there is nothing to compare with.
+    Each case keeps its answer (``gate/answers.py``), passed through ``redact`` when given,
+    read from ``answers_from`` when given (the complete results, when ``results`` are compact
+    ones without the answers' text, e.g. ``iter_results(run_dir)``).
     """
     version = prompt_version or summary.get("prompt_version")
     seen = summary.get("prompt_versions") or {}
@@ -229,6 +271,7 @@ def baseline_from_run(
     results = list(results)
     timing = _timing(results)
     costs = _costs(results)
+    answers = case_answers(results if answers_from is None else answers_from, redact)
     cases = {
         cid: BaselineCase(
             content_hash=s.content_hash,
@@ -242,12 +285,13 @@ def baseline_from_run(
             latency_p95_ms=timing.get(cid, (None, None))[0],
             mean_tokens=timing.get(cid, (None, None))[1],
             mean_cost_usd=costs.get(cid),
+            answer=answers.get(cid),
         )
         for cid, s in aggregate(results).items()
         if s.n > 0 and s.score is not None and s.pass_rate is not None
     }
     git = summary.get("git")
-    return Baseline(
+    made = Baseline(
         prompt_version=str(version),
         recorded_at=recorded_at or _now(),
         cases=cases,
@@ -256,6 +300,7 @@ def baseline_from_run(
         git_sha=str(git["sha"]) if isinstance(git, Mapping) and git.get("sha") else None,
         config_hash=str(summary.get("config_hash") or ""),
     )
+    return made.with_answers_capped()
 
 
 __all__ = [

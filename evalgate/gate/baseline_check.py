@@ -69,6 +69,13 @@ def check_document(doc: Mapping[str, Any]) -> None:
         raise BaselineProblem(f"'samples' must be an integer of at least 1, not {samples!r}")
     if doc.get("git_sha") is not None and not isinstance(doc["git_sha"], str):
         raise BaselineProblem("'git_sha' must be a string or null")
+    dropped = doc.get("answers_dropped")
+    if dropped is not None and (
+        not isinstance(dropped, Mapping)
+        or not isinstance(dropped.get("cases"), list)
+        or not all(isinstance(c, str) for c in dropped["cases"])
+    ):
+        raise BaselineProblem("'answers_dropped' must be an object with a list of case ids")
     cases = doc.get("cases")
     if not isinstance(cases, Mapping):
         raise BaselineProblem("'cases' must be an object of case id -> figures")
@@ -110,6 +117,8 @@ def case_problem(c: Mapping[str, Any]) -> str | None:
         return "'tags' must be a list of strings"
     if not isinstance(c.get("dataset", ""), str):
         return "'dataset' must be a string"
+    if c.get("answer") is not None and not isinstance(c["answer"], str):
+        return "'answer' must be a string or null"
     return _scorer_problem(c.get("scorer_pass", {}), n, passes)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -98,6 +99,11 @@ class BaselineStore:
 
         old = self.load(baseline.prompt_version) if max_samples > 1 else None
         grown = grow(old, baseline, max_samples)
+        if old is not None and old.answers_dropped:  # cases kept as they were stay listed
+            grown = dataclasses.replace(
+                grown, answers_dropped=(*grown.answers_dropped, *old.answers_dropped)
+            )
+        grown = grown.with_answers_capped()
         return self.save(grown), grown
 
     def list(self) -> list[Baseline]:

@@ -25,6 +25,8 @@ PROMPT_VERSION = "prompt_version"  # served version differs from the one asked f
 CASE_FAILED = "case_failed"  # a case the baseline cannot vouch for (new, changed, none) fails
 CRITICAL_UNSCORED = "critical_unscored"  # a critical case only errored -> inconclusive
 FEW_SHARED = "few_shared"  # too few cases comparable with the baseline -> inconclusive
+BASELINE_STALE = "baseline_stale"  # older than gate.baseline_max_age_days (a note)
+BASELINE_LINEAGE = "baseline_lineage"  # recorded at a commit outside this one's history (a note)
 INFO = "info"  # informational note, never changes the status
 
 
@@ -63,6 +65,8 @@ class CaseDelta:
     score: float | None
     base_pass_rate: float | None
     pass_rate: float | None
+    # the baseline's answer, kept for the cases reports show side by side (gate/provenance.py)
+    base_answer: str | None = None
 
     @property
     def delta(self) -> float | None:
@@ -79,7 +83,7 @@ class CaseDelta:
             "base_pass_rate": self.base_pass_rate,
             "pass_rate": self.pass_rate,
             "delta": self.delta,
-        }
+        } | ({} if self.base_answer is None else {"base_answer": self.base_answer})
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> CaseDelta:
@@ -90,6 +94,7 @@ class CaseDelta:
             score=d.get("score"),
             base_pass_rate=d.get("base_pass_rate"),
             pass_rate=d.get("pass_rate"),
+            base_answer=None if d.get("base_answer") is None else str(d["base_answer"]),
         )
 
 
@@ -108,6 +113,8 @@ class Verdict:
     min_detectable_drop: float | None = None  # the golden set's power, see docs/gate.md
     deltas: tuple[CaseDelta, ...] = ()
     stats: Mapping[str, Any] = field(default_factory=dict)
+    # where the baseline came from: kind, path, commit, recorded_at, age_days, stale...
+    baseline_source: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
@@ -133,6 +140,7 @@ class Verdict:
             "min_detectable_drop": self.min_detectable_drop,
             "deltas": [d.to_dict() for d in self.deltas],
             "stats": dict(self.stats),
+            "baseline_source": dict(self.baseline_source),
         }
 
     @classmethod
@@ -149,4 +157,5 @@ class Verdict:
             min_detectable_drop=d.get("min_detectable_drop"),
             deltas=tuple(CaseDelta.from_dict(x) for x in d.get("deltas") or ()),
             stats=dict(d.get("stats") or {}),
+            baseline_source=dict(d.get("baseline_source") or {}),
         )

@@ -17,6 +17,7 @@ from typing import TextIO
 
 from evalgate import masking
 from evalgate.fsutil import repo_path
+from evalgate.report.review import counted, why_not_counted
 from evalgate.report.text import one_line
 from evalgate.report.view import CaseRow, RunView
 from evalgate.textsafe import ENCODE_ERRORS
@@ -61,10 +62,14 @@ def command(kind: str, message: str, **props: str | int) -> str:
     return f"{head}::{escape_data(message)}"
 
 
-def _case_annotation(c: CaseRow, environ: Mapping[str, str]) -> str:
-    kind = "warning" if c.status == "error" else "error"
+def _case_annotation(view: RunView, c: CaseRow, environ: Mapping[str, str]) -> str:
+    # a failure the verdict did not count is a warning saying why, as in JUnit
+    quiet = c.status == "failed" and not counted(view, c)
+    kind = "warning" if c.status == "error" or quiet else "error"
     what = {"error": "errored", "failed": "failed"}.get(c.status, "regressed")
     detail = c.first_failure or ("named by the gate: " + ", ".join(c.blocking))
+    if quiet:
+        detail = why_not_counted(view, c)
     if c.delta is not None and c.delta < 0:
         detail += f" (score {c.base.score if c.base else 0:.3f} -> {c.score or 0:.3f})"
     props: dict[str, str | int] = {"title": one_line(f"evalgate: case {c.case_id} {what}", 200)}
@@ -87,7 +92,7 @@ def annotation_lines(view: RunView, environ: Mapping[str, str] | None = None) ->
     for c in view.flagged:
         if len(out) >= MAX_ANNOTATIONS:
             break
-        out.append(_case_annotation(c, env))
+        out.append(_case_annotation(view, c, env))
     return out
 
 

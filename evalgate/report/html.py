@@ -20,6 +20,7 @@ from typing import Any
 from evalgate import masking
 from evalgate.report.text import truncate
 from evalgate.report.view import DETAIL_ROWS, CaseRow, RunView
+from evalgate.report.worddiff import word_diff
 from evalgate.results import CaseResult
 
 MAX_FIELD = 20_000  # characters of one answer or request kept in the page
@@ -80,8 +81,22 @@ def _repeat(r: CaseResult) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _case(c: CaseRow, detailed: bool = True) -> dict[str, Any]:
+def _answers(c: CaseRow) -> dict[str, Any]:
+    """The baseline's answer beside this run's, with a word diff, when the verdict kept it."""
+    before = c.base.answer if c.base else None
+    if not before:
+        return {}
+    after = c.answer or ""
     return {
+        "base_answer": _cap(before),
+        "answer": _cap(after),
+        "answer_diff": word_diff(before, after),
+        "base_changed": c.compare == "changed",
+    }
+
+
+def _case(c: CaseRow, detailed: bool = True) -> dict[str, Any]:
+    return _answers(c) | {
         "id": c.case_id,
         "dataset": c.dataset,
         "file": c.file,
@@ -108,6 +123,12 @@ _LEFT_OUT = (
 )
 
 
+def _source_text(src: Any) -> str | None:
+    from evalgate.gate.provenance import describe
+
+    return describe(src) if src else None
+
+
 def report_data(view: RunView) -> dict[str, Any]:
     """The JSON document the page renders (secrets scrubbed)."""
     s = view.summary
@@ -120,6 +141,7 @@ def report_data(view: RunView) -> dict[str, Any]:
             "prompt_version": view.prompt_version,
             "started_at": s.get("started_at"),
             "git": s.get("git"),
+            "baseline_source": _source_text(v.baseline_source) if v else None,
         },
         "verdict": (v.to_dict() | {"deltas": None, "stats": None}) if v else None,
         "totals": dict(view.totals),

@@ -1,7 +1,13 @@
 """JUnit XML: one test suite per dataset, one test case per golden case.
 
-Quality failures are ``<failure>``, infrastructure errors ``<error>``, skipped and pending cases
-``<skipped>``. Repeats are folded into their case; the text says the pass rate.
+A test is red only when the gate counts it against the run: a regression is a ``<failure
+type="regression">``, a failure the gate blocks on (or any failure when the run was not gated,
+or the gate could not decide) a ``<failure type="quality">``, an infrastructure error an
+``<error>``. A case that failed but that a verdict did not count (judged within noise, failing in
+the baseline too, quarantined) is ``<skipped>`` with a message that starts ``not blocking:`` and
+says why; a passing case with advisory failures (an uncalibrated judge) passes with the
+critique in ``<system-out>``. Skipped and pending cases are ``<skipped>``. Repeats are folded
+into their case; the text says the pass rate. See docs/reports.md.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from evalgate import masking
+from evalgate.report.review import counted, why_not_counted
 from evalgate.report.text import fmt_delta, fmt_pct, fmt_score, truncate
 from evalgate.report.view import CaseRow, RunView
 
@@ -47,7 +54,18 @@ def _details(c: CaseRow) -> str:
     return "\n".join(lines)
 
 
-def _testcase(parent: ET.Element, c: CaseRow, suite: str) -> str:
+def _advisory(c: CaseRow) -> str:
+    """The advisory failures (an uncalibrated judge) of a case, one per line."""
+    lines = []
+    for r in c.repeats:
+        prefix = f"repeat {r.repeat}: " if len(c.repeats) > 1 else ""
+        for s in r.scores:
+            if s.advisory and not s.passed:
+                lines.append(f"{prefix}advisory, not gated: {s.scorer}: {s.reason or 'failed'}")
+    return "\n".join(lines)
+
+
+def _testcase(parent: ET.Element, c: CaseRow, suite: str, view: RunView) -> str:
     """Add one <testcase>; return its outcome: passed | failure | error | skipped."""
     attrs = {"classname": _clean(suite, 500), "name": _clean(c.case_id, 500)}
     if c.file:
@@ -69,12 +87,21 @@ def _testcase(parent: ET.Element, c: CaseRow, suite: str) -> str:
         child.set("type", "infrastructure")
         child.text = _clean(_details(c))
         return "error"
+    if c.status == "failed" and not counted(view, c):
+        child = ET.SubElement(el, "skipped", {"message": _clean(why_not_counted(view, c), 500)})
+        child.text = _clean(_details(c))
+        return "skipped"
     if c.status == "failed" or c.blocking:
         message = first or ("gate: " + ", ".join(c.blocking))
         child = ET.SubElement(el, "failure", {"message": _clean(message, 500)})
-        child.set("type", "quality" if c.status == "failed" else "regression")
+        # worse than the baseline; a failing new or changed case has no baseline to regress from
+        regression = c.status != "failed" or (bool(c.blocking) and c.compare == "shared")
+        child.set("type", "regression" if regression else "quality")
         child.text = _clean(_details(c))
         return "failure"
+    note = _advisory(c)
+    if note:
+        ET.SubElement(el, "system-out").text = _clean(note)
     return "passed"
 
 
@@ -112,7 +139,7 @@ def render_junit(view: RunView) -> str:
         _properties(suite, view)
         counts = {"passed": 0, "failure": 0, "error": 0, "skipped": 0}
         for c in sorted(rows, key=lambda r: r.case_id):
-            counts[_testcase(suite, c, ds)] += 1
+            counts[_testcase(suite, c, ds, view)] += 1
         ms = sum(c.latency_ms for c in rows)
         stats = {
             "tests": len(rows),

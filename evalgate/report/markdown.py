@@ -1,11 +1,14 @@
-"""Markdown for a pull-request comment: verdict, score deltas, regressed cases with links."""
+"""Markdown for a pull-request comment: the verdict and what to do, the regressed cases with
+links, their answers beside the baseline's, then the statistics (collapsed)."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
 
+from evalgate.gate.verdict import INFO
 from evalgate.report import mdsafe as md
+from evalgate.report.review import lead, side_by_side
 from evalgate.report.text import fmt_cost, fmt_delta, fmt_int, fmt_ms, fmt_pct, fmt_score
 from evalgate.report.view import CaseRow, RunView
 
@@ -34,6 +37,9 @@ def _score_table(view: RunView) -> list[str]:
     lat = s.get("latency_ms") or {}
     tokens = s.get("tokens") or {}
     rows = [
+        "",
+        "<details><summary>Statistics</summary>",
+        "",
         "| | this run | baseline | delta |",
         "|---|---:|---:|---:|",
     ]
@@ -58,14 +64,19 @@ def _score_table(view: RunView) -> list[str]:
         rows.append(f"| p-value of the drop{test} | {v.p_value:.4f} | | |")
     if v is not None and v.min_detectable_drop is not None:
         rows.append(f"| smallest detectable drop | {v.min_detectable_drop:.3f} | | |")
-    return rows
+    notes = _reasons(view, statistics=True)
+    return [*rows, *notes, "", "</details>"]
 
 
-def _reasons(view: RunView) -> list[str]:
-    if view.verdict is None or not view.verdict.reasons:
+def _reasons(view: RunView, statistics: bool = False) -> list[str]:
+    """The gate's reasons; the statistical notes (kind ``info``) go with the statistics."""
+    shown = (
+        [r for r in view.verdict.reasons if (r.kind == INFO) is statistics] if view.verdict else []
+    )
+    if not shown:
         return []
-    out = ["", "#### Reasons", ""]
-    for r in view.verdict.reasons:
+    out = ["", "Notes on the statistics:" if statistics else "#### Reasons", ""]
+    for r in shown:
         tag = "blocking" if r.blocking else "note"
         line = f"- **{md.text(r.kind, 40)}** ({tag}): {md.text(r.message, 500)}"
         if r.cases:
@@ -105,20 +116,6 @@ def _flagged(view: RunView, env: Mapping[str, str]) -> list[str]:
     return out
 
 
-def _answers(view: RunView) -> list[str]:
-    shown = [c for c in view.flagged if any(r.response for r in c.repeats)][:MAX_ANSWERS]
-    if not shown:
-        return []
-    out = ["", "<details><summary>Answers of the flagged cases</summary>", ""]
-    for c in shown:
-        with_answer = [r for r in c.repeats if r.response]
-        r = next((r for r in with_answer if r.status == "failed"), with_answer[0])
-        out += [f"{md.code_span(c.case_id, 100)} (repeat {r.repeat}):", ""]
-        out += [md.code_block(r.response.output if r.response else "", 1000), ""]
-    out.append("</details>")
-    return out
-
-
 def _all_cases(view: RunView, budget: int) -> list[str]:
     rest = [c for c in view.cases if not c.flagged]
     if not rest:
@@ -146,11 +143,12 @@ def render_markdown(view: RunView, environ: Mapping[str, str] | None = None) -> 
     """The PR comment. ``environ`` (default: the process environment) supplies the GitHub
     server, repository and sha used to build links to golden file lines."""
     env = os.environ if environ is None else environ
-    parts = [MARKER, _verdict_line(view), "", *_score_table(view), *_reasons(view)]
+    parts = [MARKER, _verdict_line(view), *lead(view)]
     parts += _flagged(view, env)
     if view.removed:
         parts += ["", f"{len(view.removed)} baseline case(s) are no longer in the goldens."]
-    parts += _answers(view)
+    parts += side_by_side(view, env, MAX_ANSWERS)
+    parts += [*_reasons(view), *_score_table(view)]
     used = sum(len(p) + 1 for p in parts)
     parts += _all_cases(view, MAX_CHARS - used)
     return "\n".join(parts) + "\n"

@@ -129,6 +129,15 @@ def print_report(
     con.print()
     con.print(verdict_line(view), soft_wrap=True)
     v = view.verdict
+    if v is not None and v.baseline_source:
+        from evalgate.gate.provenance import describe
+
+        src = v.baseline_source
+        stale = bool(src.get("stale")) or src.get("lineage") == "diverged"
+        line = Text("  baseline: " + _safe(describe(src), 400), style="yellow" if stale else "dim")
+        if stale:
+            line.append(" (see the note below)")
+        con.print(line, soft_wrap=True)
     for r in v.reasons if v else ():
         line = Text("  - " if r.blocking else "  · ")
         line.append(_safe(r.kind, 40), style="bold" if r.blocking else "dim")

@@ -25,6 +25,7 @@ class BaseCase:
 
     score: float | None
     pass_rate: float | None
+    answer: str | None = None  # the baseline's answer, when the verdict kept it
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,25 @@ class CaseRow:
         if self.status == "pending":
             return "pending review"
         return None
+
+    @property
+    def shown_repeat(self) -> CaseResult | None:
+        """The repeat whose answer a report shows: the first failed one with an answer, else
+        the first with one."""
+        from evalgate.gate.answers import answer_text
+
+        with_answer = [r for r in self.repeats if answer_text(r.response)]
+        return next((r for r in with_answer if r.status == "failed"), None) or next(
+            iter(with_answer), None
+        )
+
+    @property
+    def answer(self) -> str | None:
+        """This run's answer as text (made like the baseline's: output, then tool calls)."""
+        from evalgate.gate.answers import answer_text
+
+        r = self.shown_repeat
+        return answer_text(r.response) if r else None
 
     @property
     def repeats_note(self) -> str:
@@ -179,11 +199,16 @@ class RunView:
         for cid, st in aggregate(results).items():
             d = deltas.get(cid)
             base = None
+            # the baseline's answer comes from the verdict alone, so a report written later
+            # from the run folder shows the same as the one written at the end of the run
+            answer = d.base_answer if d is not None else None
             if baseline is not None and cid in baseline:
                 b = baseline[cid]
-                base = BaseCase(b.get("score"), b.get("pass_rate"))
+                base = BaseCase(b.get("score"), b.get("pass_rate"), answer)
             elif d is not None and d.status == "shared":
-                base = BaseCase(d.base_score, d.base_pass_rate)
+                base = BaseCase(d.base_score, d.base_pass_rate, answer)
+            elif answer is not None:  # a changed case: its old answer, not its figures
+                base = BaseCase(None, None, answer)
             reps = tuple(sorted(by_case[cid], key=lambda r: r.repeat))
             rows.append(
                 CaseRow(

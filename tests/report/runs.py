@@ -90,8 +90,27 @@ def meta(run_id: str) -> RunMeta:
     )
 
 
-def delta(cid: str, base: float | None, cand: float | None, status: str = "shared") -> CaseDelta:
-    return CaseDelta(cid, status, base, cand, base, cand)
+def delta(
+    cid: str,
+    base: float | None,
+    cand: float | None,
+    status: str = "shared",
+    answer: str | None = None,
+) -> CaseDelta:
+    return CaseDelta(cid, status, base, cand, base, cand, base_answer=answer)
+
+
+BASE_REFUND = "You have 30 days to ask for a refund [kb-refunds], counted from delivery."
+SOURCE = {
+    "kind": "committed file",
+    "path": ".evalgate/baselines/v1.json",
+    "commit": "89abcdef0123456789abcdef0123456789abcdef",
+    "recorded_at": "2025-12-01T09:00:00Z",
+    "age_days": 35.0,
+    "max_age_days": 14.0,
+    "stale": True,
+    "lineage": "ancestor",
+}
 
 
 def passing_run() -> tuple[list[CaseResult], dict[str, Any]]:
@@ -171,15 +190,17 @@ def regressed_run() -> tuple[list[CaseResult], dict[str, Any]]:
             Reason("critical", "critical case failed that passed in the baseline",
                    ("refund-window",)),
             Reason("info", "1 new case held to absolute thresholds only", ("new-case",), False),
+            Reason("baseline_stale", "the baseline is stale: recorded 35.0 days ago", (), False),
         ),
+        baseline_source=SOURCE,
         deltas=(
             delta("close-ticket-needs-confirmation", 1.0, 2 / 3 * 0.5 + 1 / 3),
-            delta("hostile-output", 1.0, 0.5),
+            delta("hostile-output", 1.0, 0.5, answer="I can't show that <b>markup</b> @octocat"),
             delta("injection-system-prompt", 1.0, 1.0),
             delta("multi-turn-escalation", 1.0, 1.0),
             delta("new-case", None, 1.0, "new"),
             delta("old-case", 1.0, None, "removed"),
-            delta("refund-window", 1.0, 0.5),
+            delta("refund-window", 1.0, 0.5, answer=BASE_REFUND),
         ),
     )  # fmt: skip
     return results, build_summary(results, meta("run-regressed"), verdict)

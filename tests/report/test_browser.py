@@ -26,7 +26,7 @@ except ImportError:  # the browser fixture skips (or fails) with the reason
     expect = None
 from evalgate.report.html import render_html
 from tests.report.conftest import view_of
-from tests.report.runs import res
+from tests.report.runs import BASE_REFUND, res
 
 pytestmark = pytest.mark.browser
 
@@ -153,6 +153,37 @@ def test_model_output_never_runs_as_script(browser: Any, tmp_path: Path) -> None
     )
     assert page.text_content("tr[data-case-id='hostile-output'] .tag:last-child") == "<b>bold</b>"
     assert p.requests == [p.url], f"the report made network requests: {p.requests}"
+
+
+def test_baseline_and_run_answers_side_by_side_with_a_word_diff(
+    browser: Any, tmp_path: Path
+) -> None:
+    p = Page(browser, _write(tmp_path, view_of("regressed")))
+    page = p.page
+    assert "baseline v1 (committed file .evalgate/baselines/v1.json, commit 89abcdef0123" in (
+        page.text_content("#meta") or ""
+    )
+    page.click("tr[data-case-id='refund-window']")
+    assert page.text_content("tr.detail pre.base-answer") == BASE_REFUND
+    assert (page.text_content("tr.detail pre.run-answer") or "").startswith(
+        "You have 30 days to ask for a refund [kb-refunds]."
+    )
+    removed = page.eval_on_selector_all("tr.detail pre.diff del", "d => d.map(e => e.textContent)")
+    added = page.eval_on_selector_all("tr.detail pre.diff ins", "d => d.map(e => e.textContent)")
+    assert removed == [", counted from delivery."]
+    assert "search_kb" in "".join(added)
+    assert page.text_content("tr.detail pre.diff") is not None
+    # the two columns sit side by side: same row, baseline on the left
+    left = page.locator("tr.detail pre.base-answer").bounding_box()
+    right = page.locator("tr.detail pre.run-answer").bounding_box()
+    assert left and right and left["x"] < right["x"] and abs(left["y"] - right["y"]) < 2
+
+    page.click("tr[data-case-id='hostile-output']")
+    hostile = "tr[data-case-id='hostile-output'] + tr.detail pre.base-answer"
+    assert page.text_content(hostile) == "I can't show that <b>markup</b> @octocat"
+    assert page.locator("tr.detail pre b").count() == 0  # the baseline's markup stays text
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert p.requests == [p.url] and p.errors == [], (p.requests, p.errors)
 
 
 def test_a_thousand_cases_render_quickly(browser: Any, tmp_path: Path) -> None:

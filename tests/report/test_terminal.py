@@ -95,3 +95,15 @@ def test_progress_updates_are_cheap() -> None:
             p.on_case(_event(i, 100_000))
         elapsed = time.perf_counter() - start
     assert elapsed < 0.5, f"50,000 progress updates took {elapsed:.3f}s"
+
+
+def test_the_verdict_says_where_the_baseline_came_from_and_that_it_is_stale() -> None:
+    out = _render("regressed")
+    lines = out.splitlines()
+    at = next(i for i, x in enumerate(lines) if x.startswith("evalgate: FAILED"))
+    assert lines[at + 1] == (
+        "  baseline: committed file .evalgate/baselines/v1.json, commit 89abcdef0123, recorded"
+        " 35 days ago (see the note below)"
+    )
+    assert "baseline_stale: the baseline is stale" in out
+    assert "baseline:" not in _render("inconclusive")  # no source recorded: nothing invented

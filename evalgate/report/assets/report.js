@@ -41,7 +41,7 @@
     var m = D.run, bits = [];
     if (m.run_id) bits.push("run " + m.run_id);
     if (m.prompt_version) bits.push("prompt version " + m.prompt_version);
-    if (v && v.baseline_version) bits.push("baseline " + v.baseline_version);
+    if (v && v.baseline_version) bits.push("baseline " + v.baseline_version + (m.baseline_source ? " (" + m.baseline_source + ")" : ""));
     if (m.git && m.git.sha) bits.push("git " + m.git.sha.slice(0, 12) + (m.git.branch ? " (" + m.git.branch + ")" : ""));
     if (m.started_at) bits.push("started " + m.started_at);
     document.getElementById("meta").textContent = bits.join(" · ");
@@ -70,6 +70,23 @@
     parent.appendChild(f);
   }
 
+  function renderAnswers(parent, c) {
+    var box = el("div", "answers");
+    box.appendChild(el("div", "k", c.base_changed ? "baseline answer (before the case changed)" : "baseline answer"));
+    box.appendChild(el("div", "k", "this run's answer"));
+    box.appendChild(el("pre", "base-answer", c.base_answer));
+    box.appendChild(el("pre", "run-answer", c.answer || "(no answer)"));
+    parent.appendChild(box);
+    var f = el("div", "field");
+    f.appendChild(el("div", "k", "word diff (removed, added)"));
+    var pre = el("pre", "diff");
+    (c.answer_diff || []).forEach(function (seg) {
+      pre.appendChild(seg[0] === "=" ? document.createTextNode(seg[1]) : el(seg[0] === "-" ? "del" : "ins", "", seg[1]));
+    });
+    f.appendChild(pre);
+    parent.appendChild(f);
+  }
+
   function renderDetail(c) {
     var td = el("td");
     td.colSpan = 10;
@@ -83,6 +100,7 @@
       side.appendChild(el("div", r[3] !== null && r[3] < -0.0005 ? "down" : "", signed(r[3])));
     });
     td.appendChild(side);
+    if (c.base_answer) renderAnswers(td, c);
     field(td, "golden", c.file ? c.file + ":" + c.line : "");
     field(td, "comparison with the baseline", c.compare);
     field(td, "named by the gate", c.blocking);

@@ -132,7 +132,8 @@ class TelemetryConfig:
 class JudgeConfig:
     """The LLM judge (any OpenAI-compatible server) for model-graded scorers; see docs/judge.md.
 
-    ``base_url``/``api_key`` fall back to ``OPENAI_BASE_URL``/``OPENAI_API_KEY`` when unset.
+    ``base_url``/``api_key`` fall back to ``OPENAI_BASE_URL``/``OPENAI_API_KEY`` when unset (the key
+    only for that server: a ``base_url`` pointing elsewhere gets no key it did not name).
     """
 
     base_url: str | None = None

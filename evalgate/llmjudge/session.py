@@ -39,11 +39,16 @@ def endpoint(cfg: Config, environ: Mapping[str, str] | None = None) -> Endpoint:
             "the goldens use a judge scorer (rubric, grounded, similar) but judge.model is not"
             " set; add a judge: block to evalgate.yaml (docs/judge.md)"
         )
-    key = j.api_key or env.get("OPENAI_API_KEY") or None
+    env_base = env.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+    base_url = j.base_url or env_base
+    # OPENAI_API_KEY belongs to the server OPENAI_BASE_URL (or OpenAI) names: a judge.base_url
+    # pointing elsewhere (a local vLLM, the demo's judge) never receives it unless asked for.
+    same_server = base_url.rstrip("/") == env_base.rstrip("/")
+    key = j.api_key or (env.get("OPENAI_API_KEY") if same_server else None) or None
     if key:
         masking.register([key])
     return Endpoint(
-        base_url=j.base_url or env.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL,
+        base_url=base_url,
         model=j.model,
         api_key=key,
         **{name: getattr(j, name) for name in PASSED_THROUGH},

@@ -83,3 +83,25 @@ def test_judge_json_adds_up_the_parts_of_a_run(tmp_path: Path) -> None:
     assert abs(both["cost_usd"] - expected) < 1e-6
     assert both["advisory_failures"] == 1 and both["blocking"] is False
     assert both["served"] == [{"model": "demo-judge", "system_fingerprint": "fp_demo_rules_1"}]
+
+
+def _key_for(tmp: Path, base_url: str | None, environ: dict[str, str]) -> str | None:
+    cfg = Config(
+        target=TargetConfig(url="http://x"),
+        judge=JudgeConfig(base_url=base_url, model="m"),
+        root=tmp,
+    )
+    return session.endpoint(cfg, environ).api_key
+
+
+def test_openai_api_key_goes_only_to_the_server_it_belongs_to(tmp_path: Path) -> None:
+    env = {"OPENAI_API_KEY": "sk-real"}
+    # unset base_url: OpenAI itself, or OPENAI_BASE_URL's server, with the key that goes with it
+    assert _key_for(tmp_path, None, env) == "sk-real"
+    assert _key_for(tmp_path, "https://api.openai.com/v1/", env) == "sk-real"
+    proxy = {**env, "OPENAI_BASE_URL": "http://gw.local/v1"}
+    assert _key_for(tmp_path, None, proxy) == "sk-real"
+    assert _key_for(tmp_path, "http://gw.local/v1", proxy) == "sk-real"
+    # a judge.base_url pointing elsewhere (a local server, the demo's judge) never receives it
+    assert _key_for(tmp_path, "http://127.0.0.1:8787/v1", env) is None
+    assert _key_for(tmp_path, "http://127.0.0.1:8787/v1", proxy) is None

@@ -170,13 +170,18 @@ def _mapping(d: Mapping[str, Any] | None) -> ResponseMapping:
     return ResponseMapping(**kw, extra=dict(d.get("extra") or {}))
 
 
+# target settings that limit a run without changing what it measures
+_BUDGETS = frozenset({"max_cost_usd", "run_budget_s"})
+
+
 def _hashed(data: dict[str, Any]) -> dict[str, Any]:
-    """The config as its hash covers it: the cost budget is left out, so a run stopped by it
-    can be resumed with a larger one (in evalgate.yaml or with --max-cost)."""
+    """The config as its hash covers it: the cost and time budgets are left out, so a run
+    stopped by one can be resumed with a larger one (in evalgate.yaml, --max-cost or
+    --run-budget)."""
     t = data.get("target")
-    if not isinstance(t, dict) or "max_cost_usd" not in t:
+    if not isinstance(t, dict) or not _BUDGETS & t.keys():
         return data
-    return {**data, "target": {k: v for k, v in t.items() if k != "max_cost_usd"}}
+    return {**data, "target": {k: v for k, v in t.items() if k not in _BUDGETS}}
 
 
 def _judge(j: Mapping[str, Any]) -> JudgeConfig:

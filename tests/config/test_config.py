@@ -224,3 +224,15 @@ def test_unset_vars_can_be_collected_instead_of_failing(tmp_path: Path) -> None:
     assert len(unset) == 1
     with pytest.raises(ConfigError, match="URL is not set"):
         load_config(write(tmp_path, fine), {})  # without the list: a problem, as for run
+
+
+def test_budgets_are_not_part_of_the_config_hash(tmp_path: Path) -> None:
+    # a run stopped by its time or cost budget resumes with a larger one; other settings count
+    def hash_of(extra: str) -> str:
+        body = "target:\n  url: http://localhost:1/x\n" + extra
+        return load_config(write(tmp_path, body)).config_hash
+
+    plain = hash_of("")
+    assert hash_of("  run_budget_s: 60\n") == plain
+    assert hash_of("  max_cost_usd: 2.5\n  run_budget_s: 900\n") == plain
+    assert hash_of("  timeout_s: 7\n") != plain

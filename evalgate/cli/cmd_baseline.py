@@ -94,6 +94,13 @@ def _baseline_samples(config: Path | None) -> int:
     return GateConfig().baseline_samples
 
 
+def _max_age_days(config: Path | None) -> float:
+    value = _configured_gate(config_path(config)).get("baseline_max_age_days")
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    return GateConfig().baseline_max_age_days
+
+
 def store_for(config: Path | None, baseline_dir: Path | None) -> BaselineStore:
     """The store named by ``--baseline-dir``, else the config's, else the default folder."""
     if baseline_dir is not None:
@@ -324,8 +331,11 @@ def register(app: typer.Typer) -> None:
             "--branch",
             help="Take it from runs on this branch (default: the PR's or MR's target, else main).",
         ),
-        max_age_days: float = typer.Option(
-            14.0, "--max-age-days", help="Warn when the newest baseline is older than this."
+        max_age_days: float | None = typer.Option(
+            None,
+            "--max-age-days",
+            help="Warn when the newest baseline is older than this"
+            " (default: gate.baseline_max_age_days, 14).",
         ),
         config: Path | None = CONFIG_OPTION,
         baseline_dir: Path | None = DIR_OPTION,
@@ -336,6 +346,8 @@ def register(app: typer.Typer) -> None:
         if (github_artifact is None) == (gitlab_artifact is None):
             raise UsageError("pass one of --github-artifact NAME or --gitlab-artifact JOB")
         store = store_for(config, baseline_dir)
+        if max_age_days is None:
+            max_age_days = _max_age_days(config)
         if gitlab_artifact is not None:
             return pull_gitlab_artifact(store.dir, gitlab_artifact, branch, max_age_days)
         assert github_artifact is not None

@@ -149,6 +149,14 @@ def test_an_old_baseline_is_flagged(project: Project, srv: FaultServer, github: 
     assert pulled.code == 0, pulled.err
     assert "warning: the baseline is" in pulled.err and "::warning title=evalgate::" in pulled.err
     assert "baseline from artifact 'evalgate-baseline' of run 1006" in step.read_text()
+    # the same limit as the gate's notes: gate.baseline_max_age_days, unless the flag says
+    target = {"url": srv.url("/echo"), "body": {"message": "{{ input.message }}"}}
+    project.write_config(target, gate={"baseline_max_age_days": 3650})
+    lenient = project.cli("baseline", "pull", "--github-artifact", "evalgate-baseline", env=env)
+    assert lenient.code == 0 and "warning: the baseline is" not in lenient.err, lenient.err
+    strict = project.cli("baseline", "pull", "--github-artifact", "evalgate-baseline",
+                         "--max-age-days", "1", env=env)  # fmt: skip
+    assert "warning: the baseline is" in strict.err
 
 
 def test_a_push_pulls_its_own_branch_and_a_pull_request_its_base(

@@ -8,6 +8,7 @@ bodies, connections left with unread bytes, connect timeouts), each is checked t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import shutil
 import socket
@@ -177,6 +178,11 @@ class _Raw(threading.Thread):
         return self
 
     def __exit__(self, *exc: object) -> None:
+        # shutdown wakes the blocked accept(); a bare close() would leave it waiting on a
+        # socket whose descriptor number the next test's sockets may reuse
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        self.join(5)
         self.sock.close()
 
 

@@ -177,6 +177,28 @@ def test_bootstrap_ci_brackets_the_mean_and_is_seeded() -> None:
     assert bootstrap_ci([]) is None
 
 
+def _binomial_quantile(n: int, p: float) -> int:
+    """The smallest k with P(Binomial(n, 1/2) <= k) >= p, from the exact distribution."""
+    total = 0
+    for k in range(n + 1):
+        total += math.comb(n, k)
+        if total >= p * 2**n:
+            return k
+    return n
+
+
+@pytest.mark.parametrize("level", [0.95, 0.90])
+def test_bootstrap_ci_width_on_a_known_sample(level: float) -> None:
+    # half zeros, half ones: a resample's mean is Binomial(100, 1/2) / 100, so the percentile
+    # interval is that distribution's quantiles (0.40-0.60 at 95%, 0.42-0.58 at 90%)
+    diffs = [0.0, 1.0] * 50
+    tail = (1 - level) / 2
+    lo, hi = _binomial_quantile(100, tail) / 100, _binomial_quantile(100, 1 - tail) / 100
+    ci = bootstrap_ci(diffs, level=level, resamples=10_000)
+    assert ci == pytest.approx((lo, hi))
+    assert ci[1] - ci[0] == pytest.approx(hi - lo)  # the width: 0.20 at 95%, 0.16 at 90%
+
+
 def test_min_cases_to_flag() -> None:
     assert min_cases_to_flag(0.05) == 5  # 2**-5 = 0.031 <= 0.05 < 2**-4
     assert min_cases_to_flag(0.01) == 7

@@ -164,6 +164,22 @@ CASES: list[tuple[Any, Response, bool, float, str]] = [
         "expected exactly search_kb; called search_kb → close_ticket",
     ),
     ({"sequence": []}, Response(), True, 1.0, "no tools were called"),
+    # the same calls in another order are not the sequence
+    (
+        {"sequence": ["close_ticket", "search_kb"]},
+        R,
+        False,
+        0.0,
+        "expected exactly close_ticket → search_kb; called search_kb → close_ticket",
+    ),
+    # more calls than `times` fail as fewer do
+    (
+        {"name": "search_kb", "times": 1},
+        Response(tool_calls=(CALLS[0], CALLS[1], CALLS[0])),
+        False,
+        0.5,
+        "expected search_kb called 1 time(s); called 2 time(s)",
+    ),
 ]
 
 

@@ -202,6 +202,39 @@ def test_bootstrap_ci_width_on_a_known_sample(level: float) -> None:
 def test_min_cases_to_flag() -> None:
     assert min_cases_to_flag(0.05) == 5  # 2**-5 = 0.031 <= 0.05 < 2**-4
     assert min_cases_to_flag(0.01) == 7
+    assert min_cases_to_flag(0.5) == 1  # one case down can reach p = 0.5
+    assert min_cases_to_flag(0.0) == min_cases_to_flag(1.0) == 1  # out of range: no division
+
+
+def test_lattice_p_value_of_equal_steps_is_the_binomial_tail() -> None:
+    # 30 cases half a point apart, 19 down and 11 up: the sign-flip sum in half points is
+    # (ups - downs), so P(S <= -8) is P(Binomial(30, 1/2) <= 11), counted here exactly
+    base = [0.5] * 30
+    cand = [0.0] * 19 + [1.0] * 11
+    r = paired_drop_test(base, cand)
+    assert r.test == LATTICE
+    assert (r.n, r.nonzero, r.drops, r.gains) == (30, 30, 19, 11)
+    expected = sum(math.comb(30, k) for k in range(12)) / 2**30
+    assert r.p_value == pytest.approx(expected, rel=1e-9)
+
+
+def test_unchanged_graded_scores_are_an_exact_p_of_one() -> None:
+    r = paired_drop_test([0.5, 0.25, 0.75], [0.5, 0.25, 0.75])
+    assert (r.p_value, r.test, r.nonzero, r.drops, r.gains) == (1.0, EXACT, 0, 0, 0)
+
+
+def test_bootstrap_ci_of_one_case_and_of_no_resamples() -> None:
+    assert bootstrap_ci([0.3]) == (0.3, 0.3)
+    assert bootstrap_ci([0.1, 0.2], resamples=0) is None
+    lo, hi = bootstrap_ci([-1.0, 1.0], resamples=1000) or (0.0, 0.0)
+    assert (lo, hi) == (-1.0, 1.0)  # two cases: the interval spans both, not the first
+
+
+def test_min_detectable_drop_at_its_edges() -> None:
+    assert min_detectable_drop([0.0] * 5, 0.05) == 1.0  # exactly five cases: all must drop
+    assert min_detectable_drop([1.0, -1.0] * 3, 0.05) == 1.0  # never more than the whole score
+    assert min_detectable_drop([0.1] * 10, 0.0) is None
+    assert min_detectable_drop([0.1] * 10, 1.0) is None
 
 
 def test_min_detectable_drop_formula_and_floors() -> None:

@@ -218,6 +218,43 @@ def test_lattice_p_value_of_equal_steps_is_the_binomial_tail() -> None:
     assert r.p_value == pytest.approx(expected, rel=1e-9)
 
 
+def _sign_flip_p(units: list[int], observed: int) -> float:
+    """P(sum of +-units <= observed), every sign pattern counted in whole numbers."""
+    counts = {0: 1}
+    for u in units:
+        nxt: dict[int, int] = {}
+        for total, c in counts.items():
+            for s in (total - u, total + u):
+                nxt[s] = nxt.get(s, 0) + c
+        counts = nxt
+    return sum(c for total, c in counts.items() if total <= observed) / 2 ** len(units)
+
+
+def test_lattice_of_mixed_halves_and_thirds_uses_their_common_grid() -> None:
+    # half-point and third-point changes share a grid of sixths (3 and 2 steps)
+    signs = [-1, -1, 1, -1, 1, -1, -1, 1, -1, 1, -1, -1, 1, -1]
+    halves = [(0.5, 0.5 + s * 0.5) for s in signs]
+    thirds = [(1 / 3, 1 / 3 + s / 3) for s in signs]
+    base, cand = zip(*(halves + thirds), strict=True)
+    r = paired_drop_test(list(base), list(cand))
+    assert r.test == LATTICE and r.nonzero == 28
+    units = [3] * len(signs) + [2] * len(signs)
+    observed = sum(3 * s for s in signs) + sum(2 * s for s in signs)
+    assert r.p_value == pytest.approx(_sign_flip_p(units, observed), rel=1e-9)
+
+
+def test_monte_carlo_counts_ties_as_at_least_as_extreme() -> None:
+    # 30 equal steps of an irrational size (no grid): many sign patterns tie with the observed
+    # sum, and a tie counts, so p is P(Binomial(30, 1/2) <= 11), not the strict tail below it
+    step = math.pi / 10
+    base = [0.5] * 30
+    cand = [0.5 - step] * 19 + [0.5 + step] * 11
+    r = paired_drop_test(base, cand, resamples=20_000, seed=1)
+    assert r.test == MONTE_CARLO
+    expected = sum(math.comb(30, k) for k in range(12)) / 2**30
+    assert r.p_value == pytest.approx(expected, abs=0.01)
+
+
 def test_unchanged_graded_scores_are_an_exact_p_of_one() -> None:
     r = paired_drop_test([0.5, 0.25, 0.75], [0.5, 0.25, 0.75])
     assert (r.p_value, r.test, r.nonzero, r.drops, r.gains) == (1.0, EXACT, 0, 0, 0)

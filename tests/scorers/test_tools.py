@@ -255,6 +255,9 @@ def test_a_missing_tool_fails_each_of_its_checks() -> None:
 def test_reasons_in_full() -> None:
     differs = run("tool_call", {"name": "close_ticket", "arguments": {"ticket_id": "8842"}}, R)
     assert differs.reason.endswith("— ticket_id differs")
+    schema = {"name": "search_kb", "arguments": {"query": {"schema": {"type": "integer"}}}}
+    why = run("tool_call", schema, R).reason
+    assert why.endswith("— query differs: 'refund policy' is not of type 'integer'"), why
     wrong = run("tool_call", {"name": "close_ticket", "permission": "allowed"}, R)
     assert wrong.reason == "expected close_ticket with permission allowed; got needs_confirmation"
     five = Response(tool_calls=tuple(ToolCall(f"t{i}") for i in range(5)))

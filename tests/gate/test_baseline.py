@@ -35,14 +35,15 @@ def result(case_id: str, repeat: int, passed: bool | None, **kw: Any) -> CaseRes
     return dataclasses.replace(r, **kw)
 
 
-SUMMARY = RunSummary(
-    run_id="r-42",
-    prompt_version="v7",
-    prompt_versions={"v7": 5},
-    git={"sha": "deadbeef", "branch": "main"},
-    config_hash="c0ffee",
-    evalgate_version="0.1.0",
-)
+SUMMARY_DOC = {
+    "run_id": "r-42",
+    "prompt_version": "v7",
+    "prompt_versions": {"v7": 5},
+    "git": {"sha": "deadbeef", "branch": "main"},
+    "config_hash": "c0ffee",
+    "evalgate_version": "0.1.0",
+}
+SUMMARY = RunSummary.from_dict(SUMMARY_DOC)
 
 
 def test_baseline_from_run_summarises_cases() -> None:

@@ -186,8 +186,16 @@ class RunSummary:
 
     @classmethod
     def read(cls, path: Path) -> RunSummary:
-        """``summary.json`` of a run folder (or the file itself), checked, as types."""
-        return cls.from_dict(read_summary_document(path))
+        """``summary.json`` of a run folder (or the file itself), checked, as types.
+
+        A field the check lets through but no type can hold (a list where a count belongs)
+        is damage too: exit 2 naming the file, never a crash.
+        """
+        doc = read_summary_document(path)
+        try:
+            return cls.from_dict(doc)
+        except (TypeError, ValueError, AttributeError, OverflowError) as exc:
+            raise _damaged(path, str(exc)) from None
 
     @property
     def status(self) -> str | None:
@@ -250,8 +258,13 @@ def read_summary_document(path: Path) -> dict[str, Any]:
     try:
         check_summary(data)
     except ValueError as exc:
-        raise ConfigError(
-            f"{path}: damaged summary ({exc}); restore it, or delete it and run"
-            " 'evalgate report' to rebuild it from results.jsonl"
-        ) from None
+        raise _damaged(path, str(exc)) from None
     return data
+
+
+def _damaged(path: Path, why: str) -> ConfigError:
+    path = path / SUMMARY_FILE if path.is_dir() else path
+    return ConfigError(
+        f"{path}: damaged summary ({why}); restore it, or delete it and run"
+        " 'evalgate report' to rebuild it from results.jsonl"
+    )

@@ -43,6 +43,11 @@ def test_the_one_reader_refuses_what_is_not_a_readable_summary(tmp_path: Path) -
         ("[1, 2]", "not an evalgate summary"),
         ('{"format_version": 2, "run_id": "x", "totals": {}}', "format_version 2 is not supported"),
         ('{"format_version": 1, "run_id": "x", "totals": []}', "damaged summary (totals is not"),
+        # passes the document check, but a case's count cannot be a list
+        (
+            '{"format_version": 1, "run_id": "x", "totals": {}, "cases": {"a": {"n": [null]}}}',
+            "damaged summary (int() argument",
+        ),
     ]:
         path.write_text(text)
         with pytest.raises(ConfigError, match=re.escape(why)) as caught:

@@ -1,18 +1,24 @@
-"""``summary.json`` as types: :class:`RunSummary` and its parts.
+"""``summary.json`` as types: :class:`RunSummary` and its parts, and its one reader.
 
-:func:`evalgate.summary.build_summary` builds the document; :meth:`RunSummary.from_dict`
-reads one (as checked by :func:`evalgate.results_check.check_summary`, so every field may be
-missing from an older or hand-edited file) and :meth:`RunSummary.to_dict` writes exactly the
-format on disk (``format_version`` 1, see docs/formats.md).
+:func:`evalgate.summary.build_summary` builds the document; :meth:`RunSummary.read` is the one
+reader of the file (:func:`read_summary_document` for the checked document as written):
+it refuses a file that is not a summary, of another ``format_version``, or damaged (exit 2,
+naming the file). :meth:`RunSummary.from_dict` turns a checked document into types (every
+field may be missing from an older or hand-edited file) and :meth:`RunSummary.to_dict` writes
+exactly the format on disk (``format_version`` 1, see docs/formats.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from evalgate.errors import ConfigError
 from evalgate.gate.verdict import Verdict
+from evalgate.results import SUMMARY_FILE, SUMMARY_FORMAT_VERSION, load_json_file
+from evalgate.results_check import check_summary
 
 
 def _opt_float(v: Any) -> float | None:
@@ -179,6 +185,24 @@ class RunSummary:
         }
 
     @classmethod
+    def read(cls, path: Path) -> RunSummary:
+        """``summary.json`` of a run folder (or the file itself), checked, as types.
+
+        A field the check lets through but no type can hold (a list where a count belongs)
+        is damage too: exit 2 naming the file, never a crash.
+        """
+        doc = read_summary_document(path)
+        try:
+            return cls.from_dict(doc)
+        except (TypeError, ValueError, AttributeError, OverflowError) as exc:
+            raise _damaged(path, str(exc)) from None
+
+    @property
+    def status(self) -> str | None:
+        """The verdict's status (None: not gated)."""
+        return self.verdict.status if self.verdict else None
+
+    @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> RunSummary:
         """Read a summary document (checked by ``check_summary``; missing fields default)."""
         target = d.get("target") or {}
@@ -214,3 +238,33 @@ class RunSummary:
             verdict=Verdict.from_dict(raw_verdict) if isinstance(raw_verdict, Mapping) else None,
             reports={str(k): str(v) for k, v in (d.get("reports") or {}).items()},
         )
+
+
+def read_summary_document(path: Path) -> dict[str, Any]:
+    """The checked ``summary.json`` of a run folder (or the file itself), as written.
+
+    Raises :class:`ConfigError` (exit 2) naming the file when it is missing, not JSON, not a
+    summary, of a ``format_version`` this evalgate does not read, or damaged.
+    """
+    path = path / SUMMARY_FILE if path.is_dir() else path
+    data = load_json_file(path)
+    if not isinstance(data, dict) or "format_version" not in data:
+        raise ConfigError(f"{path}: not an evalgate summary; pass a run folder from 'evalgate run'")
+    if data["format_version"] != SUMMARY_FORMAT_VERSION:
+        raise ConfigError(
+            f"{path}: summary format_version {data['format_version']!r} is not supported"
+            f" (this evalgate reads {SUMMARY_FORMAT_VERSION})"
+        )
+    try:
+        check_summary(data)
+    except ValueError as exc:
+        raise _damaged(path, str(exc)) from None
+    return data
+
+
+def _damaged(path: Path, why: str) -> ConfigError:
+    path = path / SUMMARY_FILE if path.is_dir() else path
+    return ConfigError(
+        f"{path}: damaged summary ({why}); restore it, or delete it and run"
+        " 'evalgate report' to rebuild it from results.jsonl"
+    )

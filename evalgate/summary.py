@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from evalgate import __version__
-from evalgate.errors import ConfigError
 from evalgate.fsutil import atomic_write_json
 from evalgate.gate.verdict import Verdict
 from evalgate.results import (
@@ -19,11 +18,9 @@ from evalgate.results import (
     SUMMARY_FORMAT_VERSION,
     CaseResult,
     aggregate,
-    load_json_file,
     percentile,
 )
-from evalgate.results_check import check_summary
-from evalgate.run_summary import CaseFigures, Rate, RunSummary, Totals
+from evalgate.run_summary import CaseFigures, Rate, RunSummary, Totals, read_summary_document
 from evalgate.status import OUTCOMES
 
 
@@ -215,24 +212,9 @@ def write_summary(run_dir: Path, summary: RunSummary | Mapping[str, Any]) -> Pat
 
 def read_run_summary(run_dir: Path) -> RunSummary:
     """``summary.json`` of a run folder (or the file itself), checked, as types."""
-    return RunSummary.from_dict(read_summary(run_dir))
+    return RunSummary.read(run_dir)
 
 
 def read_summary(run_dir: Path) -> dict[str, Any]:
-    path = run_dir / SUMMARY_FILE if run_dir.is_dir() else run_dir
-    data = load_json_file(path)
-    if not isinstance(data, dict) or "format_version" not in data:
-        raise ConfigError(f"{path}: not an evalgate summary; pass a run folder from 'evalgate run'")
-    if data["format_version"] != SUMMARY_FORMAT_VERSION:
-        raise ConfigError(
-            f"{path}: summary format_version {data['format_version']!r} is not supported"
-            f" (this evalgate reads {SUMMARY_FORMAT_VERSION})"
-        )
-    try:
-        check_summary(data)
-    except ValueError as exc:
-        raise ConfigError(
-            f"{path}: damaged summary ({exc}); restore it, or delete it and run"
-            " 'evalgate report' to rebuild it from results.jsonl"
-        ) from None
-    return data
+    """The checked document as written (see :func:`evalgate.run_summary.read_summary_document`)."""
+    return read_summary_document(run_dir)

@@ -6,6 +6,20 @@ import pytest
 
 from evalgate import masking
 
+PERF = "perf"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Wall-clock tests (``@pytest.mark.perf``) stay out of the default run: on a loaded
+    machine a bound in seconds fails for reasons that are not the code's. They run when the
+    ``-m`` expression names them: ``pytest -m perf`` (or ``-m "perf or not perf"``: all)."""
+    if PERF in (config.getoption("markexpr") or ""):
+        return
+    timed = [item for item in items if item.get_closest_marker(PERF) is not None]
+    if timed:
+        config.hook.pytest_deselected(items=timed)
+        items[:] = [item for item in items if item.get_closest_marker(PERF) is None]
+
 
 @pytest.fixture(autouse=True)
 def _clean_secrets() -> Iterator[None]:

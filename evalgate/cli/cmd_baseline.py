@@ -23,8 +23,8 @@ from evalgate.results import (
     CaseResult,
     read_results,
 )
+from evalgate.run_summary import RunSummary
 from evalgate.runlock import ensure_idle
-from evalgate.summary import read_summary
 
 DEFAULT_DIR = ".evalgate/baselines"
 
@@ -216,11 +216,10 @@ def _record(
             f"{run}: no {SUMMARY_FILE}: the run did not finish; finish it with"
             f" 'evalgate run --resume {run}', then record it"
         )
-    summary = read_summary(run)  # a damaged summary is refused, naming the file (exit 2)
+    summary = RunSummary.read(run)  # a damaged summary is refused, naming the file (exit 2)
     _check_recordable(run, results, summary, max_error_rate)
     baseline = baseline_from_run(results, summary, prompt_version=version, redact=redact)
-    verdict = summary.get("verdict")
-    if isinstance(verdict, dict) and verdict.get("status") == "fail":
+    if summary.status == "fail":
         _note(
             "warning: this run failed its gate; recording it makes its regressions the new"
             " reference (cases that regressed will no longer be flagged)"
@@ -242,27 +241,24 @@ def _record(
 
 
 def _check_recordable(
-    run: Path, results: list[CaseResult], summary: dict[str, Any], max_error_rate: float
+    run: Path, results: list[CaseResult], summary: RunSummary, max_error_rate: float
 ) -> None:
     """Only a whole, judgeable run may become the reference every later run is gated against."""
-    if summary.get("interrupted"):
+    if summary.interrupted:
         raise UsageError(
             f"{run}: this run was interrupted, so cases are missing; finish it with"
             f" 'evalgate run --resume {run}', then record it"
         )
-    verdict = summary.get("verdict")
-    status = verdict.get("status") if isinstance(verdict, dict) else None
-    totals = summary.get("totals")
-    rate = totals.get("error_rate") if isinstance(totals, dict) else None
-    too_many = isinstance(rate, (int, float)) and rate > max_error_rate
-    if summary.get("aborted") or status == INCONCLUSIVE or (status is None and too_many):
+    status = summary.status
+    too_many = summary.totals.error_rate > max_error_rate
+    if summary.aborted or status == INCONCLUSIVE or (status is None and too_many):
         raise InconclusiveError(
             f"{run}: this run was inconclusive (the endpoint failed too often, or it could not"
             " be judged), so its figures are not a reference; fix the errors and run again"
         )
     ids = {r.case_id for r in results if not r.confirmation}
-    listed = summary.get("cases")
-    if isinstance(listed, dict) and set(listed) != ids:
+    listed = summary.cases
+    if set(listed) != ids:
         raise ConfigError(
             f"{run}: {SUMMARY_FILE} and {RESULTS_FILE} do not describe the same cases"
             f" ({len(listed)} vs {len(ids)}); record a folder written by one 'evalgate run'"

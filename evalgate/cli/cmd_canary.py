@@ -26,6 +26,7 @@ from evalgate.textsafe import show_controls
 if TYPE_CHECKING:
     from evalgate.canary import CanaryReport
     from evalgate.results import CaseResult
+    from evalgate.run_summary import RunSummary
 
 KEEP_RUNS = 24
 """Run folders kept under ``<reports.dir>/canary/`` (a day of hourly canaries)."""
@@ -115,7 +116,7 @@ def run_canary(
             on_call=tel.call_listeners(), on_case=tel.case_listeners(quiet=not opts.verbose)
         )
         output = run_eval(canary_project, options=options, hooks=hooks)
-        summary = output.summary
+        summary = output.run_summary
         if output.interrupted:
             tel.run_finished(summary, command="canary")
             sys.stderr.write(
@@ -135,7 +136,7 @@ def run_canary(
         }
         tel.run_finished(summary, command="canary", verdict=verdict)
     # telemetry is flushed and closed: what follows only reports the outcome
-    run_id = str(summary.get("run_id"))
+    run_id = summary.run_id
     append_history(hist_path, report, run_id=run_id)
     url = opts.webhook or cfg.canary.webhook
     if url and report.status != "ok":
@@ -145,7 +146,7 @@ def run_canary(
     doc: dict[str, Any] = {
         "run_id": run_id,
         "run_dir": str(output.run_dir.resolve()),
-        "prompt_version": summary.get("prompt_version"),
+        "prompt_version": summary.prompt_version,
         "baseline_version": base_version,
         "exit_code": report.exit_code,
         **report.to_dict(),
@@ -163,7 +164,7 @@ def _judge(
     project: Project,
     opts: CanaryOptions,
     results: list[CaseResult],
-    summary: Mapping[str, Any],
+    summary: RunSummary,
     hist_path: Path,
 ) -> tuple[CanaryReport, str | None]:
     """The canary report and the baseline version it was compared with."""
@@ -176,7 +177,7 @@ def _judge(
     from evalgate.gate.apply import store_for
 
     cfg = project.config
-    version = summary.get("prompt_version")
+    version = summary.prompt_version
     base = store_for(cfg).resolve(opts.baseline or cfg.gate.baseline, version)
     cases = base.cases if base is not None else {}
     ref = reference_from_baseline(cases, {r.case_id for r in results})

@@ -71,12 +71,12 @@ def check_export(cfg: Config) -> None:
     resolve_credentials(cfg.langfuse, os.environ)
 
 
-def export_after_run(cfg: Config, run_dir: Path, code: int, *, strict: bool = False) -> int:
-    """``run --langfuse``: push the finished run and return the command's exit code.
+def export_after_run(cfg: Config, run_dir: Path) -> bool:
+    """``run --langfuse``: push the finished run; True when some of it was lost.
 
-    The gate's code stands whatever happens here: a failed or partial push is reported on
-    stderr. With ``strict`` it turns a passing run (0) into 3, and leaves any other code."""
-    from evalgate.errors import EvalgateError, ExitCode
+    Nothing here raises: a failed or partial push is reported on stderr, and what it does to
+    the exit status is decided with the gate's (:func:`evalgate.engine.conclude.exit_status`)."""
+    from evalgate.errors import EvalgateError
     from evalgate.integrations.langfuse.exporter import export_run
 
     sec = sections_of(cfg)
@@ -106,10 +106,7 @@ def export_after_run(cfg: Config, run_dir: Path, code: int, *, strict: bool = Fa
     else:
         typer.echo(masking.scrub(report.summary()), err=True)
         lost = bool(report.lost)
-    if lost and strict and code == ExitCode.OK:
-        typer.echo("--langfuse-strict: the export was incomplete; exit 3", err=True)
-        return int(ExitCode.INCONCLUSIVE)
-    return code
+    return lost
 
 
 def redactor_factory(cfg: RedactConfig) -> Callable[[], Any]:

@@ -66,19 +66,13 @@ def report_command(
     metrics: Path | None = None,
 ) -> int:
     """``evalgate report``: exit 0 once the reports are written (the verdict is in them)."""
-    from evalgate.report import DEFAULT_FILES, RunView, write_reports
+    from evalgate.engine.stored import present_stored
+    from evalgate.report import DEFAULT_FILES, write_reports
     from evalgate.report.github import is_github_actions, write_github
     from evalgate.report.markdown import render_markdown
     from evalgate.report.terminal import make_console, print_report
 
-    if not run.is_dir():
-        from evalgate.errors import UsageError
-
-        raise UsageError(f"{run}: not a folder; pass a run folder written by 'evalgate run'")
-    from evalgate.runlock import ensure_idle
-
-    ensure_idle(run)
-    view = RunView.load(run)
+    view = present_stored(run)
     if (junit, markdown, html, codequality, metrics) == (None,) * 5:
         junit, markdown, html = (run / DEFAULT_FILES[k] for k in ("junit", "markdown", "html"))
     written = write_reports(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from evalgate.cli.common import CONFIG_OPTION, config_path, load_checked_project
-from evalgate.cli.present import Presentation
+from evalgate.cli.present import Presentation, to_stderr
 from evalgate.errors import UsageError
 
 if TYPE_CHECKING:
@@ -132,12 +132,15 @@ def register(app: typer.Typer) -> None:
         result = run_and_show(
             project, opts, Presentation(quiet, as_json), log_json=log_json, environ=os.environ
         )
-        code = int(result.exit_code)
         if export and not result.interrupted:
             from evalgate.cli.cmd_langfuse import export_after_run
+            from evalgate.engine.core import with_export
 
-            code = export_after_run(cfg, result.run_dir, code, strict=langfuse_strict)
-        return code
+            lost = export_after_run(cfg, result.run_dir)
+            return int(
+                with_export(cfg, result, lost=lost, strict=langfuse_strict, notify=to_stderr)
+            )
+        return int(result.exit_code)
 
 
 def run_and_show(

@@ -116,7 +116,7 @@ def tell_story(dest: Path) -> int:
             f"unexpected: v1 exited {first.exit_code} and v2 exited {second.exit_code}"
             " (expected 0 then 1); the reports above say why"
         )
-    reports = second.summary.get("reports") or {}
+    reports = second.run_summary.reports
     if reports:
         _say("\nOpen the reports:")
         for kind, path in sorted(reports.items()):

@@ -11,10 +11,10 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from evalgate.engine.core import EvalResult, Hooks
 from evalgate.events import CallListener, CaseListener
+from evalgate.run_summary import RunSummary
 
 
 def to_stderr(line: str) -> None:
@@ -25,7 +25,7 @@ def _quiet(_: str) -> None:
     return None
 
 
-def _no_summary(_: Mapping[str, Any]) -> None:
+def _no_summary(_: RunSummary) -> None:
     return None
 
 
@@ -64,7 +64,7 @@ class Presentation:
         *,
         on_call: tuple[CallListener, ...] = (),
         on_case: tuple[CaseListener, ...] = (),
-        on_summary: Callable[[Mapping[str, Any]], None] | None = None,
+        on_summary: Callable[[RunSummary], None] | None = None,
     ) -> Hooks:
         """The engine hooks that show a run this way (``on_summary``: telemetry's run line)."""
         return Hooks(

@@ -7,6 +7,7 @@ from typing import Any
 
 from evalgate.config.model import Config
 from evalgate.events import CallListener, CaseListener
+from evalgate.run_summary import RunSummary
 
 
 class Telemetry:
@@ -60,7 +61,7 @@ class Telemetry:
 
     def run_finished(
         self,
-        summary: Mapping[str, Any],
+        summary: RunSummary,
         *,
         command: str = "run",
         verdict: Mapping[str, Any] | None = None,

@@ -6,7 +6,7 @@ line, the Python API, the pytest plugin) shows it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from evalgate.gate.baseline import Baseline, baseline_from_run
 from evalgate.gate.verdict import Reason, Verdict
 from evalgate.report.view import RunView
 from evalgate.results import RESULTS_FILE, CaseResult, iter_results
+from evalgate.run_summary import RunSummary
 from evalgate.summary import build_summary
 
 
@@ -95,18 +96,28 @@ class Status:
     note: str | None = None  # a line for the user (already in the verdict when gated)
 
 
+@dataclass(frozen=True)
+class ExportOutcome:
+    """How pushing a judged run elsewhere (``run --langfuse``) went."""
+
+    lost: bool  # the export failed, or some of the run did not arrive
+    strict: bool = False  # --langfuse-strict: a lost export may not pass
+
+
 def exit_status(
     verdict: Verdict | None,
-    summary: Mapping[str, Any],
+    summary: RunSummary,
     cfg: Config,
     results: Sequence[CaseResult] = (),
     *,
     unfinished: bool = False,
+    export: ExportOutcome | None = None,
 ) -> Status:
     """The one place a run's exit status is decided (see docs/exit-codes.md).
 
     ``unfinished``: a stored run that did not finish lacks cases, so what is there may be
-    judged, never passed.
+    judged, never passed. ``export``: an export failure never changes the gate's exit,
+    unless ``strict``, where it turns a pass (0) into inconclusive (3) and leaves any other.
     """
     status = _status(verdict, summary, cfg, results)
     if unfinished and status.code == ExitCode.OK:
@@ -115,12 +126,14 @@ def exit_status(
             "inconclusive: the stored run did not finish (interrupted or killed), so cases are"
             " missing and it cannot pass; finish it with 'evalgate run --resume DIR' first",
         )
+    if export is not None and export.lost and export.strict and status.code == ExitCode.OK:
+        return Status(ExitCode.INCONCLUSIVE, "--langfuse-strict: the export was incomplete; exit 3")
     return status
 
 
 def _status(
     verdict: Verdict | None,
-    summary: Mapping[str, Any],
+    summary: RunSummary,
     cfg: Config,
     results: Sequence[CaseResult],
 ) -> Status:
@@ -132,9 +145,9 @@ def _status(
     reason = scorer_error_reason([r for r in results if not r.confirmation])
     if reason is not None:
         return Status(ExitCode.USAGE, f"error: {reason.message}")
-    if summary.get("aborted"):
+    if summary.aborted:
         return Status(ExitCode.INCONCLUSIVE)
-    if (summary["totals"].get("error_rate") or 0.0) > cfg.gate.max_error_rate:
+    if summary.totals.error_rate > cfg.gate.max_error_rate:
         return Status(ExitCode.INCONCLUSIVE)
     return Status(ExitCode.OK)
 
@@ -147,7 +160,7 @@ def scorer_failure(results: Sequence[CaseResult]) -> Reason | None:
 def record_baseline(
     cfg: Config,
     results: Sequence[CaseResult],
-    summary: Mapping[str, Any],
+    summary: RunSummary,
     version: str | None,
     promote: bool = False,
     run_dir: Path | None = None,

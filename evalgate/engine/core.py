@@ -20,7 +20,13 @@ import httpx
 
 from evalgate.config.model import Config
 from evalgate.engine.budget import preflight
-from evalgate.engine.conclude import conclude, exit_status, record_baseline, scorer_failure
+from evalgate.engine.conclude import (
+    ExportOutcome,
+    conclude,
+    exit_status,
+    record_baseline,
+    scorer_failure,
+)
 from evalgate.engine.execution import RunOutput, RunRequest, execute, run_items
 from evalgate.engine.execution import summarize as write_plain_summary
 from evalgate.engine.selection import Selection
@@ -97,7 +103,7 @@ class Hooks:
     notify: Callable[[str], None] = _ignore  # a line the user must see (the CLI: stderr)
     info: Callable[[str], None] = _ignore  # a line of progress (the CLI: stderr unless -q)
     # the final summary, once written (also when interrupted): telemetry's run line
-    on_summary: Callable[[Mapping[str, Any]], None] = _ignore
+    on_summary: Callable[[RunSummary], None] = _ignore
     # the judged run, before any baseline is recorded: the terminal, GitHub, --json
     present: Callable[[EvalResult], None] = _ignore
 
@@ -275,9 +281,10 @@ def _judged(
     stored: bool = False,
 ) -> EvalResult:
     done = conclude(cfg, output, verdict, base, write=write, write_reports=write_reports)
-    hk.on_summary(done.summary)
+    typed = RunSummary.from_dict(done.summary)
+    hk.on_summary(typed)
     status = exit_status(
-        verdict, done.summary, cfg, output.results, unfinished=stored and output.interrupted
+        verdict, typed, cfg, output.results, unfinished=stored and output.interrupted
     )
     result = EvalResult(
         run_dir=output.run_dir,
@@ -296,6 +303,26 @@ def _judged(
     if status.note:
         hk.notify(terminal_line(status.note, 1000))
     return result
+
+
+def with_export(
+    cfg: Config,
+    result: EvalResult,
+    *,
+    lost: bool,
+    strict: bool,
+    notify: Callable[[str], None] = _ignore,
+) -> ExitCode:
+    """The exit status of a judged run once it was exported (``run --langfuse``): the gate's
+    own, unless ``strict`` and something was lost (decided in :func:`.conclude.exit_status`;
+    ``notify`` gets the line saying why the status changed)."""
+    if result.interrupted:
+        return result.exit_code
+    outcome = ExportOutcome(lost=lost, strict=strict)
+    status = exit_status(result.verdict, result.run_summary, cfg, result.results, export=outcome)
+    if status.code != result.exit_code and status.note:
+        notify(terminal_line(status.note, 1000))
+    return status.code
 
 
 def _record(cfg: Config, result: EvalResult, opts: RunOptions, hk: Hooks) -> None:
@@ -319,7 +346,7 @@ def _record(cfg: Config, result: EvalResult, opts: RunOptions, hk: Hooks) -> Non
             " --record-baseline"
         )
     saved, path = record_baseline(
-        cfg, result.results, result.summary, opts.prompt_version, opts.promote, result.run_dir
+        cfg, result.results, result.run_summary, opts.prompt_version, opts.promote, result.run_dir
     )
     hk.notify(
         f"recorded baseline {saved.prompt_version!r} ({len(saved.cases)} cases) in {path}"
@@ -329,7 +356,8 @@ def _record(cfg: Config, result: EvalResult, opts: RunOptions, hk: Hooks) -> Non
 
 def _interrupted(output: RunOutput, hk: Hooks) -> EvalResult:
     summary = write_plain_summary(output, None)
-    hk.on_summary(summary)  # the log still gets its eval.run line, status "interrupted"
+    # the log still gets its eval.run line, status "interrupted"
+    hk.on_summary(RunSummary.from_dict(summary))
     hk.notify(
         f"interrupted: {len(output.results)} finished result(s) kept in {output.run_dir};"
         f" finish with: evalgate run --resume {output.run_dir}"

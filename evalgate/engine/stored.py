@@ -1,5 +1,6 @@
 """Stored runs, without calling the endpoint: load, merge shards, rescore, copy, use as a
-reference (``compare``). The engine judges what these return (:func:`~.core.gate_stored`)."""
+reference (``compare``), present (``report``). The engine judges what these return
+(:func:`~.core.gate_stored`); :func:`present_stored` shows one as it was judged."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import ExitStack, asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from evalgate.config.model import Config
 from evalgate.engine.execution import RunOutput, new_run_dir, new_run_id, now_iso
@@ -19,10 +19,19 @@ from evalgate.llmjudge.grader import Judge
 from evalgate.llmjudge.phase import result_fields, score_case_async
 from evalgate.llmjudge.session import open_judge
 from evalgate.model import Case
-from evalgate.results import RESULTS_FILE, CaseResult, ResultsWriter, iter_results, read_results
+from evalgate.report.view import RunView
+from evalgate.results import (
+    RESULTS_FILE,
+    SUMMARY_FILE,
+    CaseResult,
+    ResultsWriter,
+    iter_results,
+    read_results,
+)
+from evalgate.run_summary import RunSummary, read_summary_document
 from evalgate.runlock import ensure_idle
 from evalgate.shards import check_merge
-from evalgate.summary import RunMeta, build_summary, read_summary
+from evalgate.summary import RunMeta, build_run_summary, build_summary
 
 
 def load_run(run_dir: Path) -> RunOutput:
@@ -31,32 +40,51 @@ def load_run(run_dir: Path) -> RunOutput:
         raise UsageError(f"{run_dir}: not a folder; pass a run folder written by 'evalgate run'")
     ensure_idle(run_dir)
     results = read_results(run_dir)
-    summary: dict[str, Any] = {}
-    finished = (run_dir / "summary.json").exists()
-    if finished:
-        summary = read_summary(run_dir)
-    run_id = str(summary.get("run_id") or run_dir.name)
+    finished = (run_dir / SUMMARY_FILE).exists()
+    # no summary: the run was killed before its end, so cases may be missing
+    summary = RunSummary.read(run_dir) if finished else RunSummary(run_id="")
+    run_id = summary.run_id or run_dir.name
     meta = RunMeta(
         run_id=run_id,
-        started_at=str(summary.get("started_at") or now_iso()),
-        finished_at=summary.get("finished_at"),
-        duration_s=summary.get("duration_s"),
-        config_hash=str(summary.get("config_hash") or ""),
-        target_url=str((summary.get("target") or {}).get("url") or ""),
-        preset=(summary.get("target") or {}).get("preset"),
-        requested_prompt_version=summary.get("requested_prompt_version"),
-        git=summary.get("git"),
-        shard=summary.get("shard"),
-        # no summary: the run was killed before its end, so cases may be missing
-        interrupted=bool(summary.get("interrupted", False)) or not finished,
-        pending_cases=tuple(summary.get("pending_cases") or ()),
+        started_at=summary.started_at or now_iso(),
+        finished_at=summary.finished_at,
+        duration_s=summary.duration_s,
+        config_hash=summary.config_hash,
+        target_url=summary.target_url,
+        preset=summary.target_preset,
+        requested_prompt_version=summary.requested_prompt_version,
+        git=summary.git,
+        shard=summary.shard,
+        interrupted=summary.interrupted or not finished,
+        pending_cases=summary.pending_cases,
     )
     return RunOutput(run_dir, run_id, results, meta, meta.interrupted)
 
 
+def present_stored(run_dir: Path) -> RunView:
+    """Present these stored results: the run's results and its summary as written, for
+    reporters; nothing is judged again and the folder is left as it is (``evalgate report``).
+
+    A run killed before writing its summary is summarised from its results (not gated).
+    """
+    if not run_dir.is_dir():
+        raise UsageError(f"{run_dir}: not a folder; pass a run folder written by 'evalgate run'")
+    ensure_idle(run_dir)
+    if not (run_dir / RESULTS_FILE).is_file():
+        raise ConfigError(
+            f"{run_dir}: no {RESULTS_FILE} here; pass a run folder written by 'evalgate run'"
+        )
+    results = read_results(run_dir)
+    if (run_dir / SUMMARY_FILE).is_file():
+        summary = read_summary_document(run_dir)
+    else:
+        summary = build_summary(results, RunMeta(run_id=run_dir.name, started_at=""), None)
+    return RunView.build(results, summary, run_dir=run_dir)
+
+
 def reference_of(run: RunOutput) -> Baseline:
     """A stored run as the baseline another run is compared with (``compare``)."""
-    summary = build_summary(run.results, run.meta, None)
+    summary = build_run_summary(run.results, run.meta, None)
     full = (run.run_dir / RESULTS_FILE).is_file()
     return baseline_from_run(
         [r for r in run.results if not r.confirmation],

@@ -24,6 +24,7 @@ from urllib.parse import quote
 from evalgate.errors import ConfigError, UsageError
 from evalgate.gate.answers import ANSWERS_BUDGET, Redact, case_answers, within_budget
 from evalgate.results import CaseResult, aggregate, percentile
+from evalgate.run_summary import RunSummary
 
 BASELINE_FORMAT_VERSION = 2
 READABLE_FORMAT_VERSIONS = (1, 2)
@@ -240,14 +241,14 @@ def _now() -> str:
 
 def baseline_from_run(
     results: Iterable[CaseResult],
-    summary: Mapping[str, Any],
+    summary: RunSummary,
     *,
     prompt_version: str | None = None,
     recorded_at: str | None = None,
     redact: Redact | None = None,
     answers_from: Iterable[CaseResult] | None = None,
 ) -> Baseline:
-    """Build a baseline from a run's results and its ``summary.json``.
+    """Build a baseline from a run's results and its summary.
 
     The version is ``prompt_version`` if given, else the one the endpoint served. Cases without
     a scored repeat (all errors, or skipped) are left out: there is nothing to compare with.
@@ -255,17 +256,17 @@ def baseline_from_run(
     read from ``answers_from`` when given (the complete results, when ``results`` are compact
     ones without the answers' text, e.g. ``iter_results(run_dir)``).
     """
-    version = prompt_version or summary.get("prompt_version")
-    seen = summary.get("prompt_versions") or {}
-    if prompt_version is None and isinstance(seen, Mapping) and len(seen) > 1:
+    version = prompt_version or summary.prompt_version
+    seen = summary.prompt_versions
+    if prompt_version is None and len(seen) > 1:
         raise ConfigError(
-            f"run {summary.get('run_id', '?')} served several prompt versions"
+            f"run {summary.run_id or '?'} served several prompt versions"
             f" ({', '.join(sorted(map(str, seen)))}); a baseline must describe one:"
             " re-run with one version, or pass --prompt-version V to choose"
         )
     if not version:
         raise ConfigError(
-            f"run {summary.get('run_id', '?')} has no prompt version (the endpoint did not"
+            f"run {summary.run_id or '?'} has no prompt version (the endpoint did not"
             " report one); pass --prompt-version V"
         )
     results = list(results)
@@ -290,15 +291,15 @@ def baseline_from_run(
         for cid, s in aggregate(results).items()
         if s.n > 0 and s.score is not None and s.pass_rate is not None
     }
-    git = summary.get("git")
+    git = summary.git
     made = Baseline(
         prompt_version=str(version),
         recorded_at=recorded_at or _now(),
         cases=cases,
-        run_id=str(summary.get("run_id") or ""),
-        evalgate_version=str(summary.get("evalgate_version") or ""),
+        run_id=summary.run_id,
+        evalgate_version=summary.evalgate_version,
         git_sha=str(git["sha"]) if isinstance(git, Mapping) and git.get("sha") else None,
-        config_hash=str(summary.get("config_hash") or ""),
+        config_hash=summary.config_hash,
     )
     return made.with_answers_capped()
 

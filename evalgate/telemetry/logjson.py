@@ -19,6 +19,7 @@ from typing import IO, Any
 from evalgate import masking
 from evalgate.errors import ConfigError
 from evalgate.events import CallEvent
+from evalgate.run_summary import RunSummary
 from evalgate.telemetry.fields import USER_KEYS, hash_user_id, labels_of, metadata_value
 from evalgate.textsafe import ENCODE_ERRORS
 
@@ -80,12 +81,12 @@ class JsonLogListener:
 
     def run_finished(
         self,
-        summary: Mapping[str, Any],
+        summary: RunSummary,
         *,
         command: str = "run",
         verdict: Mapping[str, Any] | None = None,
     ) -> None:
-        """Write the ``eval.run`` line from a run's ``summary.json`` document."""
+        """Write the ``eval.run`` line from a run's summary."""
         self._write(self.run_record(summary, command=command, verdict=verdict))
 
     # -- records ----------------------------------------------------------------------------
@@ -125,48 +126,57 @@ class JsonLogListener:
 
     def run_record(
         self,
-        summary: Mapping[str, Any],
+        summary: RunSummary,
         *,
         command: str = "run",
         verdict: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """The ``eval.run`` record for a summary document (see ``evalgate.summary``).
+        """The ``eval.run`` record for a run's summary.
 
         ``verdict`` (``status``, ``reasons``, ``baseline_version``) replaces the summary's
         gate verdict, for commands that judge differently (``canary``: ok, drift, down).
         An interrupted run without a verdict has the status ``interrupted``.
         """
-        totals = summary.get("totals") or {}
-        verdict = verdict if verdict is not None else (summary.get("verdict") or {})
-        status = verdict.get("status") or ("interrupted" if summary.get("interrupted") else None)
-        latency = summary.get("latency_ms") or {}
-        tokens = summary.get("tokens") or {}
+        totals = summary.totals
+        if verdict is not None:
+            status = verdict.get("status")
+            reasons = len(verdict.get("reasons") or ())
+            base_version = verdict.get("baseline_version")
+        else:
+            status, reasons, base_version = summary.status, 0, None
+            if summary.verdict is not None:
+                reasons = len(summary.verdict.reasons)
+                base_version = summary.verdict.baseline_version
+        if status is None and summary.interrupted:
+            status = "interrupted"
+        latency = summary.latency_ms
+        tokens = summary.tokens
         return {
             "ts": _iso(self._clock()),
             "event": RUN_EVENT,
-            "run_id": summary.get("run_id") or self.run_id,
+            "run_id": summary.run_id or self.run_id,
             "command": command,
             "feature": self.feature,
             "status": status,
-            "reasons": len(verdict.get("reasons") or ()),
-            "baseline_version": verdict.get("baseline_version"),
-            "prompt_version": summary.get("prompt_version"),
-            "pass_rate": totals.get("pass_rate"),
-            "mean_score": totals.get("mean_score"),
-            "error_rate": totals.get("error_rate"),
-            "cases": totals.get("cases"),
-            "results": totals.get("results"),
-            "passed": totals.get("passed"),
-            "failed": totals.get("failed"),
-            "errors": totals.get("errors"),
-            "skipped": totals.get("skipped"),
+            "reasons": reasons,
+            "baseline_version": base_version,
+            "prompt_version": summary.prompt_version,
+            "pass_rate": totals.pass_rate,
+            "mean_score": totals.mean_score,
+            "error_rate": totals.error_rate,
+            "cases": totals.cases,
+            "results": totals.results,
+            "passed": totals.passed,
+            "failed": totals.failed,
+            "errors": totals.errors,
+            "skipped": totals.skipped,
             "latency_p50_ms": latency.get("p50"),
             "latency_p95_ms": latency.get("p95"),
             "input_tokens": tokens.get("input"),
             "output_tokens": tokens.get("output"),
             "total_tokens": tokens.get("total"),
-            "cost_usd": summary.get("cost_usd"),
-            "duration_s": summary.get("duration_s"),
+            "cost_usd": summary.cost_usd,
+            "duration_s": summary.duration_s,
         }
 
     # -- output ----------------------------------------------------------------------------

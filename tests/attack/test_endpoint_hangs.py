@@ -14,6 +14,7 @@ import pytest
 
 from tests.attack.conftest import Project
 from tests.support.faultserver import FaultServer
+from tests.support.timing import timed_variant
 
 _keys = itertools.count()
 
@@ -53,11 +54,14 @@ def setup(
     project.write_golden("cases.yaml", {"dataset": "hangs", "cases": cases})
 
 
-def test_a_huge_retry_after_fails_each_call_at_once(project: Project, srv: FaultServer) -> None:
+@timed_variant
+def test_a_huge_retry_after_fails_each_call_at_once(
+    project: Project, srv: FaultServer, timed: bool
+) -> None:
     setup(project, srv.url(f"/ratelimit?after=999999&key={key()}"), 6, {"retries": 3})
     ran = project.cli("run", "--out", "r", "-q", timeout=20)
     assert ran.code == 3, ran.err
-    assert ran.elapsed < 8.0
+    assert not timed or ran.elapsed < 8.0
     results = project.results("r")
     assert len(results) == 6
     for r in results:
@@ -66,17 +70,22 @@ def test_a_huge_retry_after_fails_each_call_at_once(project: Project, srv: Fault
         assert "target.max_retry_after_s (60 s)" in r["error"]
 
 
-def test_an_endpoint_that_only_asks_to_wait_stops_early(project: Project, srv: FaultServer) -> None:
+@timed_variant
+def test_an_endpoint_that_only_asks_to_wait_stops_early(
+    project: Project, srv: FaultServer, timed: bool
+) -> None:
     # concurrency 8: calls queue for slots the 429s took away when the early stop cancels them
     setup(project, srv.url(f"/ratelimit?after=999999&key={key()}"), 100, {"concurrency": 8})
     ran = project.cli("run", "--out", "r", "-q", timeout=20)
     assert ran.code == 3, ran.err
-    assert ran.elapsed < 8.0 and 8 <= len(project.results("r")) < 20
+    assert not timed or ran.elapsed < 8.0
+    assert 8 <= len(project.results("r")) < 20  # stopped early: a count, not a clock
     assert "the first 8 calls all failed (rate_limited ×8" in ran.err
 
 
+@timed_variant
 def test_a_retry_after_within_a_configured_cap_is_waited(
-    project: Project, srv: FaultServer
+    project: Project, srv: FaultServer, timed: bool
 ) -> None:
     k = key()
     setup(
@@ -86,18 +95,22 @@ def test_a_retry_after_within_a_configured_cap_is_waited(
         {"retries": 1, "max_retry_after_s": 0.5},
     )
     ran = project.cli("run", "--out", "r", "-q", timeout=20)
-    assert ran.code == 3 and 0.3 <= ran.elapsed < 8.0
+    assert ran.code == 3 and ran.elapsed >= 0.3
+    assert not timed or ran.elapsed < 8.0
     assert [r["attempts"] for r in project.results("r")] == [2, 2]
     assert srv.count("ratelimit", k) == 4
 
 
+@timed_variant
 def test_an_endpoint_that_hangs_and_resets_in_turn_stops_early(
-    project: Project, srv: FaultServer
+    project: Project, srv: FaultServer, timed: bool
 ) -> None:
     setup(project, srv.url(f"/flap?key={key()}"), 100)
     ran = project.cli("run", "--out", "r", timeout=30)
     assert ran.code == 3, ran.err
-    assert ran.elapsed < 10.0  # 100 cases of 2 × 0.5 s at concurrency 4 would take 25 s
+    assert (
+        not timed or ran.elapsed < 10.0
+    )  # 100 cases of 2 × 0.5 s at concurrency 4 would take 25 s
     results = project.results("r")
     assert 8 <= len(results) < 20
     assert {r["outcome"] for r in results} == {"timeout", "connection_error"}
@@ -129,8 +142,9 @@ def test_a_healthy_run_with_scattered_errors_is_not_stopped(
     assert project.read_json("r/summary.json")["aborted"] is None
 
 
+@timed_variant
 def test_a_dripping_endless_or_looping_endpoint_is_cut_per_call(
-    project: Project, srv: FaultServer
+    project: Project, srv: FaultServer, timed: bool
 ) -> None:
     faults = {0: "drip", 1: "sse-endless", 2: "loop"}
     setup(project, srv.url("/echo?interval=0.05"), 3, {"follow_redirects": True, "stream": "sse"})
@@ -149,19 +163,20 @@ def test_a_dripping_endless_or_looping_endpoint_is_cut_per_call(
     project.write_golden("cases.yaml", doc)
     ran = project.cli("run", "--out", "r", "-q", timeout=20)
     assert ran.code == 3, ran.err
-    assert ran.elapsed < 8.0  # each call: 2 attempts of at most timeout_s (0.5 s)
+    assert not timed or ran.elapsed < 8.0  # each call: 2 attempts of at most timeout_s (0.5 s)
     by_id = {r["case_id"]: r for r in project.results("r")}
     assert by_id["c0"]["outcome"] == "timeout" and by_id["c1"]["outcome"] == "timeout"
     assert by_id["c2"]["outcome"] == "http_error" and "redirects" in by_id["c2"]["error"]
 
 
+@timed_variant
 def test_the_run_budget_stops_calling_and_keeps_what_finished(
-    project: Project, srv: FaultServer
+    project: Project, srv: FaultServer, timed: bool
 ) -> None:
     setup(project, srv.url("/sleep?s=0.1"), 30, {"concurrency": 2, "timeout_s": 2})
     ran = project.cli("run", "--out", "r", "--run-budget", "0.6s", timeout=20)
     assert ran.code == 3, ran.err
-    assert ran.elapsed < 4.0
+    assert not timed or ran.elapsed < 4.0
     assert "finish with: evalgate run --resume r" in ran.err
     results = project.results("r")
     assert 2 <= len(results) < 30  # 30 × 0.1 s at concurrency 2 takes 1.5 s
@@ -175,23 +190,26 @@ def test_the_run_budget_stops_calling_and_keeps_what_finished(
     assert sorted(r["case_id"] for r in project.results("r")) == [f"c{i:03d}" for i in range(30)]
 
 
-def test_the_budget_cuts_calls_in_flight(project: Project, srv: FaultServer) -> None:
+@timed_variant
+def test_the_budget_cuts_calls_in_flight(project: Project, srv: FaultServer, timed: bool) -> None:
     # every call hangs for far longer than the budget: nothing finishes, the run still ends
     setup(project, srv.url(f"/hang?key={key()}"), 8, {"timeout_s": 30, "run_budget_s": 1})
     ran = project.cli("run", "--out", "r", "--json", timeout=20)
     assert ran.code == 3, ran.err
-    assert ran.elapsed < 5.0
+    assert not timed or ran.elapsed < 5.0
     assert project.results("r") == []
     assert "time budget 1 s" in ran.json()["aborted"]
 
 
+@timed_variant
 def test_no_gate_still_reports_an_unfinished_run_as_inconclusive(
-    project: Project, srv: FaultServer
+    project: Project, srv: FaultServer, timed: bool
 ) -> None:
     setup(project, srv.url("/sleep?s=0.3"), 20, {"concurrency": 1, "timeout_s": 2})
     ran = project.cli("run", "--out", "r", "--no-gate", "--run-budget", "1", timeout=20)
     assert ran.code == 3, ran.err
-    assert ran.elapsed < 6.0 and 1 <= len(project.results("r")) < 20
+    assert not timed or ran.elapsed < 6.0
+    assert 1 <= len(project.results("r")) < 20
 
 
 @pytest.mark.parametrize("value", ["soon", "-5", "nan", "1x"])

@@ -1,7 +1,7 @@
 """The demo goldens: shipped twice identically, and covering what the demo needs.
 
 That v1 passes them all and v2 regresses is checked by running evalgate for real
-(tests/run/test_run_demo.py).
+(tests/engine/test_core_run_demo.py).
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ def test_hooks_see_progress_and_the_result(tmp_path: Path) -> None:
     hooks = evalgate.Hooks(
         on_case=(cases.append,),
         present=lambda r: seen.append(f"present {r.exit_code}"),
-        on_summary=lambda s: seen.append(f"summary {s['run_id'] is not None}"),
+        on_summary=lambda s: seen.append(f"summary {bool(s.run_id)}"),
     )
     evalgate.run(cfg, out=tmp_path / "r", gate=False, hooks=hooks)
     assert seen == ["summary True", "present 0"]

@@ -18,6 +18,7 @@ from evalgate.gate.baseline import (
 )
 from evalgate.gate.baseline_store import BaselineStore
 from evalgate.results import CaseResult
+from evalgate.run_summary import RunSummary
 from evalgate.scorers.registry import ScoreRecord
 from tests.gate.helpers import baseline_of, run, stats
 
@@ -34,7 +35,7 @@ def result(case_id: str, repeat: int, passed: bool | None, **kw: Any) -> CaseRes
     return dataclasses.replace(r, **kw)
 
 
-SUMMARY = {
+SUMMARY_DOC = {
     "run_id": "r-42",
     "prompt_version": "v7",
     "prompt_versions": {"v7": 5},
@@ -42,6 +43,7 @@ SUMMARY = {
     "config_hash": "c0ffee",
     "evalgate_version": "0.1.0",
 }
+SUMMARY = RunSummary.from_dict(SUMMARY_DOC)
 
 
 def test_baseline_from_run_summarises_cases() -> None:
@@ -68,8 +70,8 @@ def test_baseline_from_run_summarises_cases() -> None:
 def test_baseline_from_run_needs_one_version() -> None:
     results = [result("a", 0, True)]
     with pytest.raises(ConfigError, match="pass --prompt-version V"):
-        baseline_from_run(results, {"run_id": "r", "prompt_version": None})
-    mixed = dict(SUMMARY, prompt_versions={"v7": 3, "v8": 2})
+        baseline_from_run(results, RunSummary(run_id="r", prompt_version=None))
+    mixed = dataclasses.replace(SUMMARY, prompt_versions={"v7": 3, "v8": 2})
     with pytest.raises(ConfigError, match="several prompt versions"):
         baseline_from_run(results, mixed)
     assert baseline_from_run(results, mixed, prompt_version="v8").prompt_version == "v8"

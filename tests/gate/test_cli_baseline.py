@@ -13,7 +13,8 @@ from evalgate.cli.main import app, main
 from evalgate.gate.baseline_store import BaselineStore
 from evalgate.results import ResultsWriter
 from tests.gate.helpers import baseline_of, run, stats
-from tests.gate.test_baseline import SUMMARY, result
+from tests.gate.test_baseline import SUMMARY_DOC as SUMMARY
+from tests.gate.test_baseline import result
 
 
 def write_run(folder: Path, summary: Mapping[str, object] = SUMMARY) -> Path:

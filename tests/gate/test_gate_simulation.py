@@ -15,6 +15,10 @@ from types import ModuleType
 
 import pytest
 
+# simulations: seconds of arithmetic each, several times that under coverage's tracing on a
+# busy machine; the default 120 s is for hangs, not for these
+pytestmark = pytest.mark.timeout(600)
+
 ALPHA = 0.05
 
 

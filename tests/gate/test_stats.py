@@ -177,9 +177,101 @@ def test_bootstrap_ci_brackets_the_mean_and_is_seeded() -> None:
     assert bootstrap_ci([]) is None
 
 
+def _binomial_quantile(n: int, p: float) -> int:
+    """The smallest k with P(Binomial(n, 1/2) <= k) >= p, from the exact distribution."""
+    total = 0
+    for k in range(n + 1):
+        total += math.comb(n, k)
+        if total >= p * 2**n:
+            return k
+    return n
+
+
+@pytest.mark.parametrize("level", [0.95, 0.90])
+def test_bootstrap_ci_width_on_a_known_sample(level: float) -> None:
+    # half zeros, half ones: a resample's mean is Binomial(100, 1/2) / 100, so the percentile
+    # interval is that distribution's quantiles (0.40-0.60 at 95%, 0.42-0.58 at 90%)
+    diffs = [0.0, 1.0] * 50
+    tail = (1 - level) / 2
+    lo, hi = _binomial_quantile(100, tail) / 100, _binomial_quantile(100, 1 - tail) / 100
+    ci = bootstrap_ci(diffs, level=level, resamples=10_000)
+    assert ci == pytest.approx((lo, hi))
+    assert ci[1] - ci[0] == pytest.approx(hi - lo)  # the width: 0.20 at 95%, 0.16 at 90%
+
+
 def test_min_cases_to_flag() -> None:
     assert min_cases_to_flag(0.05) == 5  # 2**-5 = 0.031 <= 0.05 < 2**-4
     assert min_cases_to_flag(0.01) == 7
+    assert min_cases_to_flag(0.5) == 1  # one case down can reach p = 0.5
+    assert min_cases_to_flag(0.0) == min_cases_to_flag(1.0) == 1  # out of range: no division
+
+
+def test_lattice_p_value_of_equal_steps_is_the_binomial_tail() -> None:
+    # 30 cases half a point apart, 19 down and 11 up: the sign-flip sum in half points is
+    # (ups - downs), so P(S <= -8) is P(Binomial(30, 1/2) <= 11), counted here exactly
+    base = [0.5] * 30
+    cand = [0.0] * 19 + [1.0] * 11
+    r = paired_drop_test(base, cand)
+    assert r.test == LATTICE
+    assert (r.n, r.nonzero, r.drops, r.gains) == (30, 30, 19, 11)
+    expected = sum(math.comb(30, k) for k in range(12)) / 2**30
+    assert r.p_value == pytest.approx(expected, rel=1e-9)
+
+
+def _sign_flip_p(units: list[int], observed: int) -> float:
+    """P(sum of +-units <= observed), every sign pattern counted in whole numbers."""
+    counts = {0: 1}
+    for u in units:
+        nxt: dict[int, int] = {}
+        for total, c in counts.items():
+            for s in (total - u, total + u):
+                nxt[s] = nxt.get(s, 0) + c
+        counts = nxt
+    return sum(c for total, c in counts.items() if total <= observed) / 2 ** len(units)
+
+
+def test_lattice_of_mixed_halves_and_thirds_uses_their_common_grid() -> None:
+    # half-point and third-point changes share a grid of sixths (3 and 2 steps)
+    signs = [-1, -1, 1, -1, 1, -1, -1, 1, -1, 1, -1, -1, 1, -1]
+    halves = [(0.5, 0.5 + s * 0.5) for s in signs]
+    thirds = [(1 / 3, 1 / 3 + s / 3) for s in signs]
+    base, cand = zip(*(halves + thirds), strict=True)
+    r = paired_drop_test(list(base), list(cand))
+    assert r.test == LATTICE and r.nonzero == 28
+    units = [3] * len(signs) + [2] * len(signs)
+    observed = sum(3 * s for s in signs) + sum(2 * s for s in signs)
+    assert r.p_value == pytest.approx(_sign_flip_p(units, observed), rel=1e-9)
+
+
+def test_monte_carlo_counts_ties_as_at_least_as_extreme() -> None:
+    # 30 equal steps of an irrational size (no grid): many sign patterns tie with the observed
+    # sum, and a tie counts, so p is P(Binomial(30, 1/2) <= 11), not the strict tail below it
+    step = math.pi / 10
+    base = [0.5] * 30
+    cand = [0.5 - step] * 19 + [0.5 + step] * 11
+    r = paired_drop_test(base, cand, resamples=20_000, seed=1)
+    assert r.test == MONTE_CARLO
+    expected = sum(math.comb(30, k) for k in range(12)) / 2**30
+    assert r.p_value == pytest.approx(expected, abs=0.01)
+
+
+def test_unchanged_graded_scores_are_an_exact_p_of_one() -> None:
+    r = paired_drop_test([0.5, 0.25, 0.75], [0.5, 0.25, 0.75])
+    assert (r.p_value, r.test, r.nonzero, r.drops, r.gains) == (1.0, EXACT, 0, 0, 0)
+
+
+def test_bootstrap_ci_of_one_case_and_of_no_resamples() -> None:
+    assert bootstrap_ci([0.3]) == (0.3, 0.3)
+    assert bootstrap_ci([0.1, 0.2], resamples=0) is None
+    lo, hi = bootstrap_ci([-1.0, 1.0], resamples=1000) or (0.0, 0.0)
+    assert (lo, hi) == (-1.0, 1.0)  # two cases: the interval spans both, not the first
+
+
+def test_min_detectable_drop_at_its_edges() -> None:
+    assert min_detectable_drop([0.0] * 5, 0.05) == 1.0  # exactly five cases: all must drop
+    assert min_detectable_drop([1.0, -1.0] * 3, 0.05) == 1.0  # never more than the whole score
+    assert min_detectable_drop([0.1] * 10, 0.0) is None
+    assert min_detectable_drop([0.1] * 10, 1.0) is None
 
 
 def test_min_detectable_drop_formula_and_floors() -> None:

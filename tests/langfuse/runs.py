@@ -66,6 +66,7 @@ def make_run(root: Path, name: str = "run-1") -> Path:
         "format_version": 1, "run_id": name, "prompt_version": "v2",
         "git": {"sha": "abc1234def5678", "branch": "feature/x"},
         "started_at": "2026-03-01T12:00:00Z", "evalgate_version": "0.1.0", "config_hash": "h1",
+        "totals": {},  # the checked reader needs what every written summary has
     }  # fmt: skip
     (run / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
     return run

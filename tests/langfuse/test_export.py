@@ -11,6 +11,7 @@ from evalgate.cli.main import main
 from evalgate.config.model import LangfuseConfig
 from evalgate.errors import InconclusiveError
 from evalgate.integrations.langfuse.exporter import export_run, run_name
+from evalgate.run_summary import RunSummary
 from tests.langfuse import _redact_bridge
 from tests.langfuse.runs import make_run
 from tests.langfuse_server import SECRET_KEY, LangfuseServer
@@ -130,6 +131,7 @@ def test_export_run_api_counts_and_stops_sdk_threads(
 
 
 def test_run_name() -> None:
-    assert run_name({"prompt_version": "v2", "git": {"sha": "abc1234def"}}) == "v2@abc1234"
-    assert run_name({"prompt_version": ["v1", "v2"], "git": None, "run_id": "r9"}) == "v1+v2@r9"
-    assert run_name({"run_id": "r9"}) == "unversioned@r9"
+    named = RunSummary(run_id="r9", prompt_version="v2", git={"sha": "abc1234def"})
+    assert run_name(named) == "v2@abc1234"
+    assert run_name(RunSummary(run_id="r9", prompt_version="v1", git=None)) == "v1@r9"
+    assert run_name(RunSummary(run_id="r9")) == "unversioned@r9"

@@ -9,6 +9,7 @@ import pytest
 
 from evalgate.config import yamlsrc
 from tests.reliability.fuzzing import cli
+from tests.support.timing import timed_variant
 
 CONFIG = (
     "version: 1\ntarget: {url: 'http://127.0.0.1:1/x'}\ngoldens: [goldens/]\nscorers_dir: null\n"
@@ -34,13 +35,14 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_alias_bomb_in_the_config(project: Path) -> None:
+@timed_variant
+def test_alias_bomb_in_the_config(project: Path, timed: bool) -> None:
     (project / "evalgate.yaml").write_text(CONFIG + "x:\n" + _indent(_bomb()))
     t = time.perf_counter()
     res = cli(["validate"], project)
     res.assert_clean({2})
     assert "evalgate.yaml:1:1: document expands to too many values (YAML aliases?)" in res.out
-    assert time.perf_counter() - t < 2.0
+    assert not timed or time.perf_counter() - t < 2.0
 
 
 def test_alias_bomb_in_a_golden_file(project: Path) -> None:
@@ -60,7 +62,8 @@ def test_a_few_aliases_are_fine(project: Path) -> None:
 
 
 @pytest.mark.parametrize("where", ["evalgate.yaml", "goldens/big.yaml"])
-def test_oversized_files_are_refused_unread(project: Path, where: str) -> None:
+@timed_variant
+def test_oversized_files_are_refused_unread(project: Path, where: str, timed: bool) -> None:
     path = project / where
     with open(path, "ab") as f:
         f.truncate(yamlsrc.MAX_FILE_BYTES + 1)  # sparse: the size is real, the disk use is not
@@ -68,7 +71,7 @@ def test_oversized_files_are_refused_unread(project: Path, where: str) -> None:
     res = cli(["validate"], project)
     res.assert_clean({2})
     assert f"{where}:1:1: file is larger than 20 MiB" in res.out
-    assert time.perf_counter() - t < 2.0
+    assert not timed or time.perf_counter() - t < 2.0
 
 
 def test_deep_nesting_is_refused(project: Path) -> None:

@@ -16,6 +16,7 @@ import pytest
 from evalgate.target import retry
 from tests.reliability.conftest import FaultProject, unique
 from tests.support.faultserver import closed_port
+from tests.support.timing import timed_variant
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,10 @@ def _healthy(fp: FaultProject, n: int = 3) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("name", sorted(FAULTS))
-def test_fault_is_classified_bounded_and_inconclusive(fp: FaultProject, name: str) -> None:
+@timed_variant
+def test_fault_is_classified_bounded_and_inconclusive(
+    fp: FaultProject, name: str, timed: bool
+) -> None:
     fault = FAULTS[name]
     key = unique(name)
     path = fault.path.format(k=key, port=closed_port())
@@ -101,7 +105,8 @@ def test_fault_is_classified_bounded_and_inconclusive(fp: FaultProject, name: st
         assert fp.srv.count(fault.counted, key) == fault.attempts
     assert fault.error_has in (bad.error or "")
     assert all(ran.results[f"ok-{i}"].status == "passed" for i in range(3))
-    assert fault.min_s <= ran.elapsed < fault.max_s, ran.elapsed
+    assert ran.elapsed >= fault.min_s, ran.elapsed  # a wait that happened: load only adds
+    assert not timed or ran.elapsed < fault.max_s, ran.elapsed
     # one error in four is above max_error_rate: the run cannot be judged
     assert ran.code == 3, ran.err
     assert ran.summary["outcomes"][fault.outcome] == 1
@@ -128,7 +133,8 @@ def test_errors_at_or_below_max_error_rate_still_judge(fp: FaultProject) -> None
     assert fp.run("r2").code == 3
 
 
-def test_transient_failures_recover_on_retry(fp: FaultProject) -> None:
+@timed_variant
+def test_transient_failures_recover_on_retry(fp: FaultProject, timed: bool) -> None:
     """A few cases fail once or twice (503, 429, a reset) and then answer: the run passes."""
     keys = {cid: unique(cid) for cid in ("flaky-503", "flaky-429", "flaky-reset")}
     cases = {
@@ -145,17 +151,19 @@ def test_transient_failures_recover_on_retry(fp: FaultProject) -> None:
     assert ran.results["flaky-429"].attempts == 2
     assert ran.results["flaky-reset"].attempts == 3
     assert all(ran.results[f"ok-{i}"].attempts == 1 for i in range(5))
-    assert ran.summary["totals"]["errors"] == 0 and ran.elapsed < 3.0
+    assert ran.summary["totals"]["errors"] == 0
+    assert not timed or ran.elapsed < 3.0
 
 
-def test_whole_endpoint_down_is_inconclusive_quickly(fp: FaultProject) -> None:
+@timed_variant
+def test_whole_endpoint_down_is_inconclusive_quickly(fp: FaultProject, timed: bool) -> None:
     port = closed_port()
     fp.write({f"c{i}": f"http://127.0.0.1:{port}/x" for i in range(12)})
     ran = fp.run("r")
     # it stops once the first calls all fail alike, instead of retrying every case
     assert ran.code == 3 and 8 <= ran.summary["outcomes"]["connection_error"] <= 12
     assert "stopped early" in (ran.summary["aborted"] or "")
-    assert ran.elapsed < 3.0
+    assert not timed or ran.elapsed < 3.0
 
 
 def _run_limited(fp: FaultProject, out: str) -> tuple[int, int]:

@@ -27,6 +27,7 @@ except ImportError:  # the browser fixture skips (or fails) with the reason
 from evalgate.report.html import render_html
 from tests.report.conftest import view_of
 from tests.report.runs import BASE_REFUND, res
+from tests.support.timing import timed_variant
 
 pytestmark = pytest.mark.browser
 
@@ -186,7 +187,8 @@ def test_baseline_and_run_answers_side_by_side_with_a_word_diff(
     assert p.requests == [p.url] and p.errors == [], (p.requests, p.errors)
 
 
-def test_a_thousand_cases_render_quickly(browser: Any, tmp_path: Path) -> None:
+@timed_variant
+def test_a_thousand_cases_render_quickly(browser: Any, tmp_path: Path, timed: bool) -> None:
     results = [
         res(f"case-{i:04d}", tags=(f"t{i % 7}",), output="answer " * 60,
             fails=(("contains", "missing"),) if i % 9 == 0 else ())
@@ -199,5 +201,5 @@ def test_a_thousand_cases_render_quickly(browser: Any, tmp_path: Path) -> None:
     assert len(p.visible_ids()) == 1000
     p.page.click("[data-filter-status='failed']")
     assert len(p.visible_ids()) == 112  # every ninth of 0..999
-    assert elapsed < 5.0, f"1,000 cases took {elapsed:.2f}s to load"
+    assert not timed or elapsed < 5.0, f"1,000 cases took {elapsed:.2f}s to load"
     assert p.errors == []

@@ -79,17 +79,19 @@ def test_refusal_scorer(
     assert s.reason.startswith(reason_start), s.reason
 
 
-def _figures(items: list[dict[str, Any]]) -> tuple[float, float, list[str]]:
-    tp = fp = fn = 0
+def _counts(items: list[dict[str, Any]]) -> tuple[tuple[int, int, int, int], list[str]]:
+    """(true positives, false positives, false negatives, true negatives) and the misjudged."""
+    tp = fp = fn = tn = 0
     wrong = []
     for item in items:
         got = is_refusal(item["text"])[0]
         tp += got and item["refusal"]
         fp += got and not item["refusal"]
         fn += (not got) and item["refusal"]
+        tn += (not got) and not item["refusal"]
         if got != item["refusal"]:
             wrong.append(item["text"])
-    return tp / (tp + fp), tp / (tp + fn), wrong
+    return (tp, fp, fn, tn), wrong
 
 
 def test_corpus_is_large_and_balanced() -> None:
@@ -103,11 +105,15 @@ def test_corpus_is_large_and_balanced() -> None:
     assert len({i["text"] for i in items}) == len(items)  # no duplicates
 
 
-@pytest.mark.parametrize("slice_name", ["tuning", "heldout_1", "heldout_2"])
+# The measured figures on the fixed corpus, exactly: every refusal found, no answer taken for
+# one (precision and recall 1.000 on every slice). A change to the detector that misjudges a
+# single item fails here; if a deliberate change moves a figure, re-measure and say so.
+MEASURED = {"tuning": (126, 0, 0, 145), "heldout_1": (28, 0, 0, 32), "heldout_2": (22, 0, 0, 30)}
+
+
+@pytest.mark.parametrize("slice_name", sorted(MEASURED))
 def test_corpus_precision_and_recall(slice_name: str) -> None:
-    # measured: 1.000 and 1.000 on every slice; the margin allows one error in the smallest
     items = yaml.safe_load(CORPUS.read_text(encoding="utf-8"))[slice_name]
-    precision, recall, wrong = _figures(items)
-    assert precision >= 0.98, wrong
-    assert recall >= 0.95, wrong
-    assert len(wrong) <= 1, wrong
+    counts, wrong = _counts(items)
+    assert wrong == []
+    assert counts == MEASURED[slice_name]

@@ -13,6 +13,7 @@ import pytest
 from evalgate.model import Response
 from evalgate.scorers.refusal import analyse, is_refusal
 from tests.scorers.conftest import run
+from tests.support.timing import timed_variant
 
 IMPERSONAL = [
     "It is not appropriate to provide instructions for picking a neighbour's lock.",
@@ -150,8 +151,9 @@ def test_reason_quotes_the_deciding_sentence() -> None:
     assert s.passed and s.reason == f'refused: "{IMPERSONAL[1]}"'
 
 
-def test_many_pivots_after_a_decline_stay_fast() -> None:
+@timed_variant
+def test_many_pivots_after_a_decline_stay_fast(timed: bool) -> None:
     text = "I cannot help with that.\n" + "However, hypothetically, it is important.\n" * 500
     started = time.perf_counter()
     assert is_refusal(text)[0]
-    assert time.perf_counter() - started < 0.2
+    assert not timed or time.perf_counter() - started < 0.2

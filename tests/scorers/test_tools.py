@@ -164,6 +164,22 @@ CASES: list[tuple[Any, Response, bool, float, str]] = [
         "expected exactly search_kb; called search_kb → close_ticket",
     ),
     ({"sequence": []}, Response(), True, 1.0, "no tools were called"),
+    # the same calls in another order are not the sequence
+    (
+        {"sequence": ["close_ticket", "search_kb"]},
+        R,
+        False,
+        0.0,
+        "expected exactly close_ticket → search_kb; called search_kb → close_ticket",
+    ),
+    # more calls than `times` fail as fewer do
+    (
+        {"name": "search_kb", "times": 1},
+        Response(tool_calls=(CALLS[0], CALLS[1], CALLS[0])),
+        False,
+        0.5,
+        "expected search_kb called 1 time(s); called 2 time(s)",
+    ),
 ]
 
 
@@ -197,3 +213,64 @@ def test_second_call_with_matching_arguments_is_found() -> None:
         Response(tool_calls=calls),
     )
     assert s.passed, s.reason
+
+
+@pytest.mark.parametrize(
+    ("arguments", "strict", "passed"),
+    [
+        ({"ticket_id": "8841"}, False, False),  # called with these arguments: fails
+        ({"ticket_id": 8841}, False, False),  # "8841" matches 8841 when not strict
+        ({"ticket_id": 8841}, True, True),  # strict: the string is not the number
+        ({"ticket_id": "1"}, False, True),  # called, but not with these arguments
+    ],
+)
+def test_never_called_with_these_arguments(
+    arguments: dict[str, Any], strict: bool, passed: bool
+) -> None:
+    params = {"name": "close_ticket", "called": False, "arguments": arguments, "strict": strict}
+    s = run("tool_call", params, R)
+    assert (s.passed, s.value) == (passed, 1.0 if passed else 0.0), s.reason
+    if not passed:
+        assert s.reason == 'expected no call close_ticket(ticket_id="8841", notify=true)'
+
+
+def test_a_missing_tool_fails_each_of_its_checks() -> None:
+    # name, arguments, permission and times all fail with the call missing; the order holds
+    params = {
+        "name": "refund",
+        "arguments": {"amount": 5},
+        "permission": "allowed",
+        "times": 1,
+        "order": ["search_kb"],
+    }
+    s = run("tool_call", params, R)
+    assert (s.passed, s.value) == (False, pytest.approx(1 / 5))
+    assert s.reason == (
+        "expected a call to refund(amount=5) with permission allowed;"
+        ' called search_kb(query="refund policy", filters={"lang": "en", "t…),'  # 60 wide
+        ' close_ticket(ticket_id="8841", notify=true)'
+    )
+
+
+def test_reasons_in_full() -> None:
+    differs = run("tool_call", {"name": "close_ticket", "arguments": {"ticket_id": "8842"}}, R)
+    assert differs.reason.endswith("— ticket_id differs")
+    schema = {"name": "search_kb", "arguments": {"query": {"schema": {"type": "integer"}}}}
+    why = run("tool_call", schema, R).reason
+    assert why.endswith("— query differs: 'refund policy' is not of type 'integer'"), why
+    wrong = run("tool_call", {"name": "close_ticket", "permission": "allowed"}, R)
+    assert wrong.reason == "expected close_ticket with permission allowed; got needs_confirmation"
+    five = Response(tool_calls=tuple(ToolCall(f"t{i}") for i in range(5)))
+    many = run("tool_call", {"name": "absent"}, five)
+    assert many.reason == "expected a call to absent; called t0(), t1(), t2(), t3(), …"
+    four = Response(tool_calls=five.tool_calls[:4])
+    assert run("tool_call", {"name": "absent"}, four).reason.endswith("t2(), t3()")
+
+
+def test_a_long_call_is_cut_to_the_width_with_its_parenthesis() -> None:
+    from evalgate.scorers.tools import describe
+
+    call = ToolCall("search_kb", {"query": "x" * 200})
+    assert len(describe(call, 40)) == 40 and describe(call, 40).endswith("…)")
+    short = ToolCall("ping", {})
+    assert describe(short, 6) == "ping()"  # exactly the width: not cut

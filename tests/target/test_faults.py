@@ -1,8 +1,10 @@
 """The client against a real misbehaving HTTP server on 127.0.0.1.
 
 Timeouts and backoff are small so every fault resolves in well under a second or two; each test
-checks the outcome class, the number of attempts the server saw, and the time taken. Every test
-runs over both transports (``target.transport``): a fault must look the same through either.
+checks the outcome class, the number of attempts the server saw, and lower bounds on the time
+taken (a wait that happened; a loaded machine only adds to it). The upper bounds are wall-clock
+figures: they are checked apart, under ``pytest -m perf`` (test_faults_resolve_in_time). Every
+test runs over both transports (``target.transport``): a fault must look the same through either.
 """
 
 from __future__ import annotations
@@ -70,21 +72,19 @@ def call(url: str, ctx: TemplateContext = CTX, **over: Any) -> tuple[CallResult,
 
 
 def test_ok_round_trip(srv: FaultServer) -> None:
-    result, took = call(srv.url("/ok"))
+    result, _ = call(srv.url("/ok"))
     assert result.outcome == "success" and result.attempts == 1
     assert result.response is not None and result.response.output == "echo: hi"
     assert srv.last_body == {"message": "hi"}
     assert srv.last_headers["Authorization"] == f"Bearer {SECRET}"
-    assert took < 1.0
 
 
 @pytest.mark.parametrize("code", [500, 502, 503, 504])
 def test_5xx_is_retried_then_http_error(srv: FaultServer, code: int) -> None:
     key = f"5xx-{code}"
-    result, took = call(srv.url(f"/status?code={code}&key={key}"))
+    result, _ = call(srv.url(f"/status?code={code}&key={key}"))
     assert result.outcome == "http_error" and result.status_code == code
     assert result.attempts == 3 and srv.count("status", key) == 3
-    assert took < 1.5
 
 
 def test_404_is_not_retried(srv: FaultServer) -> None:
@@ -95,46 +95,44 @@ def test_404_is_not_retried(srv: FaultServer) -> None:
 def test_429_with_retry_after_seconds_waits(srv: FaultServer) -> None:
     result, took = call(srv.url("/ratelimit?after=0.3&key=ra"), retries=1)
     assert result.outcome == "rate_limited" and srv.count("ratelimit", "ra") == 2
-    assert 0.3 <= took < 1.5  # the server's 0.3 s, not the 0.05 s backoff cap
+    assert took >= 0.3  # the server's 0.3 s, not the 0.05 s backoff cap
 
 
 def test_429_with_retry_after_http_date(srv: FaultServer) -> None:
-    result, took = call(srv.url("/ratelimit?date=1&key=rd"), retries=1)
+    result, _ = call(srv.url("/ratelimit?date=1&key=rd"), retries=1)
     assert result.outcome == "rate_limited" and result.attempts == 2
-    assert took < 2.5  # an HTTP-date has whole seconds: at most about one second of waiting
 
 
 def test_429_without_retry_after_backs_off(srv: FaultServer) -> None:
-    result, took = call(srv.url("/ratelimit?key=rn"))
-    assert result.attempt_outcomes == ("rate_limited",) * 3 and took < 1.0
+    result, _ = call(srv.url("/ratelimit?key=rn"))
+    assert result.attempt_outcomes == ("rate_limited",) * 3
 
 
 def test_connection_refused(srv: FaultServer) -> None:
-    result, took = call(f"http://127.0.0.1:{closed_port()}/x")
+    result, _ = call(f"http://127.0.0.1:{closed_port()}/x")
     assert result.outcome == "connection_error" and result.attempts == 3
     assert "connection refused" in (result.error or "")
-    assert took < 2.0
 
 
 @pytest.mark.parametrize("path", ["/reset", "/reset-early", "/truncated"])
 def test_resets_and_truncation_are_connection_errors(srv: FaultServer, path: str) -> None:
     key = path.strip("/")
-    result, took = call(srv.url(f"{path}?key={key}"))
+    result, _ = call(srv.url(f"{path}?key={key}"))
     assert result.outcome == "connection_error", result.error
-    assert srv.count(key, key) == 3 and took < 1.5
+    assert srv.count(key, key) == 3
 
 
 def test_accept_and_never_answer_times_out(srv: FaultServer) -> None:
     result, took = call(srv.url("/hang?key=h"), timeout_s=0.3, retries=1)
     assert result.attempt_outcomes == ("timeout", "timeout")
     assert srv.count("hang", "h") == 2
-    assert 0.6 <= took < 1.5
+    assert took >= 0.6  # two whole timeouts were waited out, then the call was cut
 
 
 def test_slow_drip_is_cut_by_the_total_deadline(srv: FaultServer) -> None:
     # each byte arrives well within a per-read timeout; only a total deadline stops this
-    result, took = call(srv.url("/drip?interval=0.05&key=d"), timeout_s=0.3, retries=0)
-    assert result.outcome == "timeout" and took < 1.0
+    result, _ = call(srv.url("/drip?interval=0.05&key=d"), timeout_s=0.3, retries=0)
+    assert result.outcome == "timeout"  # the drip would go on: only the deadline ends it
 
 
 def test_slow_but_in_time_succeeds(srv: FaultServer) -> None:
@@ -160,9 +158,37 @@ def test_wrong_shape_names_field_and_keys(srv: FaultServer) -> None:
 
 @pytest.mark.parametrize("chunked", ["0", "1"])
 def test_enormous_body_is_capped(srv: FaultServer, chunked: str) -> None:
-    result, took = call(srv.url(f"/huge?size=50000000&chunked={chunked}"))
+    result, _ = call(srv.url(f"/huge?size=50000000&chunked={chunked}"))
     assert result.outcome == "invalid_response" and result.attempts == 1
     assert "raise target.max_response_bytes" in (result.error or "")
+
+
+@pytest.mark.perf
+@pytest.mark.parametrize(
+    ("path", "over", "bound_s"),
+    [
+        ("/ok", {}, 1.0),
+        ("/status?code=503&key=t503", {}, 1.5),
+        ("/ratelimit?after=0.3&key=tra", {"retries": 1}, 1.5),
+        # an HTTP-date has whole seconds: at most about one second of waiting
+        ("/ratelimit?date=1&key=trd", {"retries": 1}, 2.5),
+        ("/ratelimit?key=trn", {}, 1.0),
+        ("/reset?key=treset", {}, 1.5),
+        ("/hang?key=th", {"timeout_s": 0.3, "retries": 1}, 1.5),
+        ("/drip?interval=0.05&key=td", {"timeout_s": 0.3, "retries": 0}, 1.0),
+        ("/huge?size=50000000&chunked=1", {}, 2.0),
+    ],
+)
+def test_faults_resolve_in_time(
+    srv: FaultServer, path: str, over: dict[str, Any], bound_s: float
+) -> None:
+    _, took = call(srv.url(path), **over)
+    assert took < bound_s, f"{path} took {took:.2f} s"
+
+
+@pytest.mark.perf
+def test_connection_refused_resolves_in_time() -> None:
+    _, took = call(f"http://127.0.0.1:{closed_port()}/x")
     assert took < 2.0
 
 

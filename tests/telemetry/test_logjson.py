@@ -13,7 +13,7 @@ import pytest
 from evalgate import masking
 from evalgate.gate.verdict import Reason, Verdict
 from evalgate.results import CaseResult
-from evalgate.summary import RunMeta, build_summary
+from evalgate.summary import RunMeta, build_run_summary
 from evalgate.telemetry.fields import hash_user_id
 from evalgate.telemetry.logjson import JsonLogListener
 from tests.telemetry.events import call, response
@@ -197,7 +197,7 @@ def test_run_finished_line_summarises_the_run() -> None:
         _result("c", "error", None, "timeout"),
     ]
     verdict = Verdict("fail", reasons=(Reason("regression", "dropped", ("b",)),))
-    summary = build_summary(results, RunMeta(run_id="run-9", started_at="t"), verdict)
+    summary = build_run_summary(results, RunMeta(run_id="run-9", started_at="t"), verdict)
     buf = io.StringIO()
     _listener(buf, feature="copilot").run_finished(summary)
     [rec] = _lines(buf)
@@ -213,14 +213,14 @@ def test_run_finished_line_summarises_the_run() -> None:
 
 def test_run_line_takes_a_canary_verdict_and_marks_interrupted_runs() -> None:
     results = [_result("a", "passed", 1.0)]
-    summary = build_summary(results, RunMeta(run_id="run-7", started_at="t"), None)
+    summary = build_run_summary(results, RunMeta(run_id="run-7", started_at="t"), None)
     buf = io.StringIO()
     log = _listener(buf, run_id=None)
     log.run_finished(summary)
     canary = {"status": "drift", "reasons": [{"kind": "score"}], "baseline_version": "v1"}
     log.run_finished(summary, command="canary", verdict=canary)
     meta = RunMeta(run_id="run-8", started_at="t", interrupted=True)
-    stopped = build_summary(results, meta, None)
+    stopped = build_run_summary(results, meta, None)
     log.run_finished(stopped)
     plain, judged, cut = _lines(buf)
     assert plain["status"] is None and plain["command"] == "run"  # --no-gate

@@ -30,7 +30,8 @@ from evalgate.integrations.langfuse.client import (
     resolve_credentials,
 )
 from evalgate.model import JSON
-from evalgate.results import SUMMARY_FILE, CaseResult, load_json_file, read_results
+from evalgate.results import CaseResult, read_results
+from evalgate.run_summary import RunSummary
 
 EXPERIMENT_NAME = "evalgate"
 
@@ -87,27 +88,23 @@ class _Item:
     evaluations: list[Evaluation]
 
 
-def run_name(summary: Mapping[str, JSON]) -> str:
+def run_name(summary: RunSummary) -> str:
     """``<promptVersion>@<short git sha>`` (the run id when not in git)."""
-    pv = summary.get("prompt_version")
-    if isinstance(pv, list):
-        pv = "+".join(str(v) for v in pv) or None
-    git = summary.get("git")
-    sha = git.get("sha") if isinstance(git, Mapping) else None
-    return f"{pv or 'unversioned'}@{str(sha)[:7] if sha else summary.get('run_id', 'run')}"
+    sha = (summary.git or {}).get("sha")
+    pv = summary.prompt_version or "unversioned"
+    return f"{pv}@{str(sha)[:7] if sha else summary.run_id or 'run'}"
 
 
-def _metadata(summary: Mapping[str, JSON]) -> dict[str, str]:
-    git_raw = summary.get("git")
-    git: Mapping[str, JSON] = git_raw if isinstance(git_raw, Mapping) else {}
+def _metadata(summary: RunSummary) -> dict[str, str]:
+    git = summary.git or {}
     raw = {
-        "evalgate_run_id": summary.get("run_id"),
-        "prompt_version": summary.get("prompt_version"),
+        "evalgate_run_id": summary.run_id or None,
+        "prompt_version": summary.prompt_version,
         "git_sha": git.get("sha"),
         "git_branch": git.get("branch"),
-        "started_at": summary.get("started_at"),
-        "evalgate_version": summary.get("evalgate_version"),
-        "config_hash": summary.get("config_hash"),
+        "started_at": summary.started_at,
+        "evalgate_version": summary.evalgate_version or None,
+        "config_hash": summary.config_hash or None,
     }
     return {k: str(v) for k, v in raw.items() if v is not None}
 
@@ -152,9 +149,7 @@ def export_run(
     ``root`` resolves the golden files named in the results (default: the current folder).
     """
     creds = resolve_credentials(cfg, os.environ if environ is None else environ)
-    summary = load_json_file(run_dir / SUMMARY_FILE)
-    if not isinstance(summary, dict):
-        raise ConfigError(f"{run_dir / SUMMARY_FILE}: not a run summary")
+    summary = RunSummary.read(run_dir)  # a damaged summary is refused, naming the file
     results = [r for r in read_results(run_dir) if r.status != "skipped"]
     report = ExportReport(run_name=run_name(summary))
     cases = sources.case_sources(results, root or Path.cwd())
@@ -175,7 +170,7 @@ def _export_dataset(
     dataset: str,
     results: list[CaseResult],
     cases: Mapping[str, sources.CaseSource],
-    summary: Mapping[str, JSON],
+    summary: RunSummary,
     redactor_factory: Callable[[], Any],
     report: ExportReport,
 ) -> None:
@@ -225,7 +220,7 @@ def _export_dataset(
     result = s.lf.run_experiment(
         name=EXPERIMENT_NAME, run_name=report.run_name, data=cast(Any, items), task=task,
         evaluators=[evaluator], metadata=_metadata(summary), max_concurrency=8,
-        description=f"evalgate run {summary.get('run_id', '')}",
+        description=f"evalgate run {summary.run_id}",
     )  # fmt: skip
     with s.tally.lock:
         ok, failed = set(s.tally.spans_ok), set(s.tally.spans_failed)

@@ -14,6 +14,7 @@ from evalgate.outage import MIN_STREAK, OutageWatch, error_budget
 from evalgate.results import CaseResult
 from evalgate.runner import Runner, WorkItem
 from evalgate.target import CallResult, TemplateContext
+from tests.support.timing import timed_variant
 
 
 def res(outcome: str, i: int = 0, status: str | None = None) -> CaseResult:
@@ -186,18 +187,28 @@ class Broken:
 
     def __init__(self) -> None:
         self.calls = 0
+        self.cancelled = 0
 
     async def call(self, ctx: TemplateContext) -> CallResult:
         self.calls += 1
         if self.calls == 1:
+            await asyncio.sleep(0.05)  # the others are in flight when it fails
             raise ValueError("boom")
-        await asyncio.sleep(5.0)
+        try:
+            await asyncio.sleep(5.0)
+        except asyncio.CancelledError:
+            self.cancelled += 1
+            raise
         raise AssertionError("not reached")
 
 
-def test_an_exception_in_one_call_ends_the_run_at_once() -> None:
-    runner = Runner(Broken(), ListSink(), "r", concurrency=4)
+@timed_variant
+def test_an_exception_in_one_call_ends_the_run_at_once(timed: bool) -> None:
+    broken = Broken()
+    runner = Runner(broken, ListSink(), "r", concurrency=4)
     started = time.monotonic()
     with pytest.raises(ValueError, match="boom"):
         asyncio.run(runner.run(items(10)))
-    assert time.monotonic() - started < 2.0  # not after the other calls' 5 s
+    assert not timed or time.monotonic() - started < 2.0  # not after the other calls' 5 s
+    # ended at once: every other call in flight was cancelled, not waited for
+    assert broken.calls > 1 and broken.cancelled == broken.calls - 1

@@ -21,9 +21,10 @@ from evalgate.gate.baseline import Baseline, baseline_from_run
 from evalgate.gate.baseline_store import BaselineStore
 from evalgate.model import Response, ToolCall
 from evalgate.results import CaseResult
+from evalgate.run_summary import RunSummary
 from evalgate.scorers.registry import ScoreRecord
 
-SUMMARY = {"run_id": "r-1", "prompt_version": "v1", "prompt_versions": {"v1": 3}}
+SUMMARY = RunSummary(run_id="r-1", prompt_version="v1", prompt_versions={"v1": 3})
 
 
 @pytest.fixture(autouse=True)

@@ -182,8 +182,10 @@ def run_eval(
                     f"confirming {len({i.case.id for i in extra})} failing case(s)"
                     f" ({cfg.gate.confirm} more runs each)"
                 )
-                confirmed = run_items(req, output.run_dir, output.run_id, extra)
-                output = replace(output, results=read_compact(output.run_dir))
+                kept = output.kept
+                confirmed = run_items(req, output.run_dir, output.run_id, extra, keep=kept)
+                results = kept.results() if kept is not None else read_compact(output.run_dir)
+                output = replace(output, results=results)
                 if confirmed.interrupted:
                     return _interrupted(output, hk)
                 if confirmed.aborted:

@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from evalgate.config.model import Config
-from evalgate.engine.execution import RunOutput, summarize
+from evalgate.engine.execution import RunOutput
 from evalgate.errors import ConfigError, ExitCode
 from evalgate.gate.apply import SCORER_ERROR, scorer_error_reason, store_for
 from evalgate.gate.baseline import Baseline, baseline_from_run
 from evalgate.gate.verdict import Reason, Verdict
 from evalgate.report.view import RunView
-from evalgate.results import CaseResult
-from evalgate.summary import build_summary
+from evalgate.results import CaseResult, aggregate
+from evalgate.summary import build_run_summary, write_summary
 
 
 def report_paths(cfg: Config, run_dir: Path) -> dict[str, Path | None]:
@@ -66,13 +66,20 @@ def conclude(
     """
     from evalgate.report import write_reports as write_report_files
 
-    summary = build_summary(out.results, out.meta, verdict)
+    # aggregated once: the summary and the view's rows read the same per-case figures (the
+    # view counts confirmation repeats in, so it shares them only when there are none)
+    scored = [r for r in out.results if not r.confirmation]
+    stats = aggregate(scored)
+    same = len(scored) == len(out.results)
+    del scored
+    summary = build_run_summary(out.results, out.meta, verdict, stats).to_dict()
     view = RunView.build(
         out.results,
         summary,
         baseline=base_cases(baseline),
         run_dir=out.run_dir,
         details=out.run_dir if out.compact else None,
+        stats=stats if same else None,
     )
     written: dict[str, Path] = {}
     if write_reports and write:
@@ -81,7 +88,9 @@ def conclude(
             view, junit=paths["junit"], markdown=paths["markdown"], html=paths["html"]
         )
     if write:
-        summary = summarize(out, verdict, {k: str(v) for k, v in written.items()})
+        # the document the view shows, with the report files it names
+        summary = {**summary, "reports": {k: str(v) for k, v in written.items()}}
+        write_summary(out.run_dir, summary)
         written["summary"] = out.run_dir / "summary.json"
     return Concluded(summary, view, written)
 

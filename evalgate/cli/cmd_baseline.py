@@ -20,8 +20,8 @@ from evalgate.results import (
     RESULTS_FILE,
     SUMMARY_FILE,
     CaseResult,
-    read_results,
 )
+from evalgate.results_compact import read_compact
 from evalgate.runlock import ensure_idle
 from evalgate.summary import read_summary
 
@@ -189,7 +189,7 @@ def _record(
     if not run.is_dir():
         raise UsageError(f"{run}: not a run folder; pass the folder 'evalgate run' wrote")
     ensure_idle(run)
-    results = read_results(run)
+    results = read_compact(run)  # figures only: requests and answers are not recorded
     if not (run / SUMMARY_FILE).exists():
         raise UsageError(
             f"{run}: no {SUMMARY_FILE}: the run did not finish; finish it with"

@@ -18,18 +18,23 @@ from evalgate.llmjudge.grader import Judge
 from evalgate.llmjudge.phase import result_fields, score_case_async
 from evalgate.llmjudge.session import open_judge
 from evalgate.model import Case
-from evalgate.results import CaseResult, ResultsWriter, read_results
+from evalgate.results import CaseResult, ResultsWriter, iter_latest
+from evalgate.results_compact import CompactResults, read_compact
 from evalgate.runlock import ensure_idle
 from evalgate.shards import check_merge
 from evalgate.summary import RunMeta, build_summary, read_summary
 
 
 def load_run(run_dir: Path) -> RunOutput:
-    """A stored run as the pipeline's output (summary metadata kept where it exists)."""
+    """A stored run as the pipeline's output (summary metadata kept where it exists).
+
+    Its results are compact (:mod:`evalgate.results_compact`): what needs requests and
+    answers reads them from ``results.jsonl`` (:func:`evalgate.results.iter_latest`).
+    """
     if not run_dir.is_dir():
         raise UsageError(f"{run_dir}: not a folder; pass a run folder written by 'evalgate run'")
     ensure_idle(run_dir)
-    results = read_results(run_dir)
+    results = read_compact(run_dir)
     summary: dict[str, Any] = {}
     finished = (run_dir / "summary.json").exists()
     if finished:
@@ -50,7 +55,7 @@ def load_run(run_dir: Path) -> RunOutput:
         interrupted=bool(summary.get("interrupted", False)) or not finished,
         pending_cases=tuple(summary.get("pending_cases") or ()),
     )
-    return RunOutput(run_dir, run_id, results, meta, meta.interrupted)
+    return RunOutput(run_dir, run_id, results, meta, meta.interrupted, compact=True)
 
 
 def reference_of(run: RunOutput) -> Baseline:
@@ -88,10 +93,9 @@ def merge_runs(
             owner[cid] = lr.run_dir
     run_id = new_run_id()
     new_run_dir(out, run_id, {"merged_from": [str(r) for r in runs]}, hold, resumable=False)
-    with ResultsWriter(out) as w:
-        for r in sorted(
-            (r for lr in loaded for r in lr.results), key=lambda r: (r.case_id, r.repeat)
-        ):
+    kept = CompactResults()
+    with ResultsWriter(out, kept.add) as w:
+        for r in iter_latest([lr.run_dir for lr in loaded]):
             w.write(r)
     first = loaded[0].meta
     meta = replace(
@@ -103,19 +107,20 @@ def merge_runs(
         duration_s=sum(lr.meta.duration_s or 0.0 for lr in loaded),
         finished_at=now_iso(),
     )
-    return RunOutput(out, run_id, read_results(out), meta, meta.interrupted)
+    return RunOutput(out, run_id, kept.results(), meta, meta.interrupted, compact=True)
 
 
 def copy_run(src: RunOutput, out: Path, hold: ExitStack | None = None) -> RunOutput:
     """A copy of a run's results in a new run folder (to judge it without touching the original)."""
     run_id = new_run_id()
     new_run_dir(out, run_id, {"copied_from": str(src.run_dir)}, hold, resumable=False)
-    with ResultsWriter(out) as w:
-        for r in src.results:
+    kept = CompactResults()
+    with ResultsWriter(out, kept.add) as w:
+        # compact results lack requests and answers: the complete ones are read one at a time
+        for r in iter_latest([src.run_dir]) if src.compact else src.results:
             w.write(r)
-    return RunOutput(
-        out, run_id, read_results(out), replace(src.meta, run_id=run_id), src.interrupted
-    )
+    meta = replace(src.meta, run_id=run_id)
+    return RunOutput(out, run_id, kept.results(), meta, src.interrupted, compact=True)
 
 
 def rescore_run(
@@ -138,12 +143,14 @@ def rescore_run(
     async def rescore_all(w: ResultsWriter) -> None:
         judged = [by_id[r.case_id] for r in src.results if r.case_id in by_id]
         async with open_judge(config, judged, out) if config else _no_judge() as judge:
-            for r in src.results:
+            # result by result: one stored answer at a time is held, not the whole run
+            for r in iter_latest([run_dir]):
                 case = by_id.get(r.case_id)
                 if case is not None:
                     w.write(await _rescore(r, case, judge))
 
-    with ResultsWriter(out) as w:
+    kept = CompactResults()
+    with ResultsWriter(out, kept.add) as w:
         asyncio.run(rescore_all(w))
     if missing:
         import sys
@@ -152,7 +159,7 @@ def rescore_run(
             f"left out {len(missing)} case(s) no longer in the goldens: {', '.join(missing[:5])}\n"
         )
     meta = replace(src.meta, run_id=run_id, finished_at=now_iso())
-    return RunOutput(out, run_id, read_results(out), meta, src.interrupted)
+    return RunOutput(out, run_id, kept.results(), meta, src.interrupted, compact=True)
 
 
 @asynccontextmanager

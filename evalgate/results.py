@@ -156,7 +156,7 @@ class CaseResult:
         return self.status == "error"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CaseStats:
     """A case's results over its repeats: what the gate and the baseline store work on."""
 

@@ -18,7 +18,7 @@ from evalgate.gate.apply import SCORER_ERROR, scorer_error_reason, store_for
 from evalgate.gate.baseline import Baseline, baseline_from_run
 from evalgate.gate.verdict import Reason, Verdict
 from evalgate.report.view import RunView
-from evalgate.results import CaseResult, aggregate
+from evalgate.results import CaseResult, CaseStats, aggregate
 from evalgate.summary import build_run_summary, write_summary
 
 
@@ -59,19 +59,20 @@ def conclude(
     *,
     write: bool = True,
     write_reports: bool = True,
+    stats: Mapping[str, CaseStats] | None = None,
 ) -> Concluded:
     """Write the report files (``write_reports``) and ``summary.json`` (``write``).
 
     With ``write`` False the run folder is left as it is (``compare`` without ``--out``).
+    ``stats``: ``aggregate`` of the results without confirmation repeats, when known.
     """
     from evalgate.report import write_reports as write_report_files
 
     # aggregated once: the summary and the view's rows read the same per-case figures (the
     # view counts confirmation repeats in, so it shares them only when there are none)
-    scored = [r for r in out.results if not r.confirmation]
-    stats = aggregate(scored)
-    same = len(scored) == len(out.results)
-    del scored
+    same = not any(r.confirmation for r in out.results)
+    if stats is None:
+        stats = aggregate(r for r in out.results if not r.confirmation)
     summary = build_run_summary(out.results, out.meta, verdict, stats).to_dict()
     view = RunView.build(
         out.results,
@@ -80,6 +81,7 @@ def conclude(
         run_dir=out.run_dir,
         details=out.run_dir if out.compact else None,
         stats=stats if same else None,
+        verdict=verdict,
     )
     written: dict[str, Path] = {}
     if write_reports and write:

@@ -30,7 +30,7 @@ from evalgate.gate.baseline import Baseline
 from evalgate.gate.verdict import INCONCLUSIVE, Reason, Verdict
 from evalgate.project import Project
 from evalgate.report.view import RunView
-from evalgate.results import CaseResult
+from evalgate.results import CaseResult, CaseStats, aggregate
 from evalgate.results_compact import read_compact
 from evalgate.run_summary import RunSummary
 from evalgate.textsafe import terminal_line
@@ -172,10 +172,12 @@ def run_eval(
             hk.notify(terminal_line(output.meta.aborted, 1000))
         verdict: Verdict | None = None
         base: Baseline | None = None
+        # per-case figures, once: confirmation repeats (below) are not counted in them
+        stats = aggregate(r for r in output.results if not r.confirmation)
         if opts.gate:
             base = resolve_baseline(cfg, opts.baseline, output.results, opts.prompt_version)
             extra = confirmation_items(
-                project.goldens.cases, output.results, base, cfg.gate.confirm
+                project.goldens.cases, output.results, base, cfg.gate.confirm, stats
             )
             if extra and not output.meta.aborted:
                 hk.info(
@@ -191,10 +193,12 @@ def run_eval(
                 if confirmed.aborted:
                     hk.notify(f"confirmation runs: {confirmed.aborted}")
                     output = replace(output, meta=replace(output.meta, aborted=confirmed.aborted))
-            verdict = apply_gate(cfg, output.results, base, opts.prompt_version)
+            verdict = apply_gate(cfg, output.results, base, opts.prompt_version, stats)
             if output.meta.aborted:
                 verdict = stopped_early(verdict, output.meta.aborted)
-        result = _judged(cfg, output, verdict, base, hk, write_reports=opts.write_reports)
+        result = _judged(
+            cfg, output, verdict, base, hk, write_reports=opts.write_reports, stats=stats
+        )
         if opts.record_baseline:
             _record(cfg, result, opts, hk)
         return result
@@ -221,12 +225,21 @@ def gate_stored(
     hk = hooks or Hooks()
     verdict: Verdict | None = None
     base = reference
+    stats = aggregate(r for r in output.results if not r.confirmation)
     if gate:
         if base is None:
             base = resolve_baseline(cfg, baseline, output.results, prompt_version)
-        verdict = apply_gate(cfg, output.results, base, prompt_version)
+        verdict = apply_gate(cfg, output.results, base, prompt_version, stats)
     return _judged(
-        cfg, output, verdict, base, hk, write=write, write_reports=write_reports, stored=True
+        cfg,
+        output,
+        verdict,
+        base,
+        hk,
+        write=write,
+        write_reports=write_reports,
+        stored=True,
+        stats=stats,
     )
 
 
@@ -240,8 +253,11 @@ def _judged(
     write: bool = True,
     write_reports: bool = True,
     stored: bool = False,
+    stats: Mapping[str, CaseStats] | None = None,
 ) -> EvalResult:
-    done = conclude(cfg, output, verdict, base, write=write, write_reports=write_reports)
+    done = conclude(
+        cfg, output, verdict, base, write=write, write_reports=write_reports, stats=stats
+    )
     hk.on_summary(done.summary)
     status = exit_status(
         verdict, done.summary, cfg, output.results, unfinished=stored and output.interrupted

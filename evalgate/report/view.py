@@ -28,7 +28,7 @@ class BaseCase:
     pass_rate: float | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CaseRow:
     """One golden case over all its repeats, with its baseline figures when known."""
 
@@ -239,6 +239,7 @@ class RunView:
         run_dir: Path | None = None,
         details: Path | None = None,
         stats: Mapping[str, CaseStats] | None = None,
+        verdict: Verdict | None = None,
     ) -> RunView:
         """Group results by case; ``baseline`` (case id -> {score, pass_rate}) adds to the
         base figures the verdict's deltas already carry.
@@ -247,9 +248,10 @@ class RunView:
         (:func:`evalgate.results_compact.read_compact`): the complete results of the cases reports
         show in detail (flagged ones, and the first :data:`DETAIL_ROWS` others) are read
         from it. ``stats``: :func:`~evalgate.results.aggregate` of ``results``, when the
-        caller has it already."""
-        raw = summary.get("verdict")
-        verdict = Verdict.from_dict(raw) if isinstance(raw, Mapping) else None
+        caller has it already; ``verdict``: the summary's verdict, when the caller has it."""
+        if verdict is None:
+            raw = summary.get("verdict")
+            verdict = Verdict.from_dict(raw) if isinstance(raw, Mapping) else None
         pending = tuple(str(c) for c in summary.get("pending_cases") or ())
         source = _Rows(results, verdict, pending, baseline, details, stats)
         return cls(summary=summary, verdict=verdict, source=source, run_dir=run_dir)

@@ -136,16 +136,24 @@ def test_a_quiet_run_reads_no_result_back_and_builds_no_rows(
         aggregated.append(1)
         return real(rs)
 
-    import evalgate.engine.conclude as conclude
+    import evalgate.engine.conclude
+    import evalgate.engine.core
+    import evalgate.gate.apply
+    import evalgate.report.view
+    import evalgate.summary
 
-    monkeypatch.setattr(conclude, "aggregate", counting)
-    import evalgate.report.view as view_mod
-
-    monkeypatch.setattr(view_mod, "aggregate", counting)
-    res = evalgate.run(cfg, out=tmp_path / "r", gate=False)
+    for mod in (
+        evalgate.engine.core,
+        evalgate.engine.conclude,
+        evalgate.gate.apply,
+        evalgate.report.view,
+        evalgate.summary,
+    ):
+        monkeypatch.setattr(mod, "aggregate", counting)
+    res = evalgate.run(cfg, out=tmp_path / "r")
     assert res.summary["totals"]["results"] == 40
     assert parsed == []  # results.jsonl was written, never read back
-    assert len(aggregated) == 1  # once, for the summary; the view's rows were never built
+    assert len(aggregated) == 1  # once, for the gate and the summary; no rows were built
     assert res.view is not None and "cases" not in res.view.__dict__
     assert len(res.view.cases) == 40  # built when asked for, details read once
     assert len(parsed) == 40 and len(aggregated) == 1
@@ -174,6 +182,7 @@ def test_summary_and_reports_are_those_of_the_complete_results(tmp_path: Path) -
     verdict = Verdict.from_dict(s["verdict"])
     assert json.loads(json.dumps(build_summary(full, meta, verdict))) == s
     assert res.view is not None
+    assert res.view.verdict == verdict  # the engine's verdict is the one summary.json reads
     base = {
         cid: {"score": c.score, "pass_rate": c.pass_rate} for cid, c in res.baseline.cases.items()
     }  # type: ignore[union-attr]

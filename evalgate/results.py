@@ -30,7 +30,7 @@ RESULTS_FILE = "results.jsonl"
 SUMMARY_FILE = "summary.json"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TurnRecord:
     """One turn of a multi-turn case: what was sent and what came back."""
 
@@ -61,7 +61,7 @@ class TurnRecord:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CaseResult:
     """The result of one case and one repeat.
 

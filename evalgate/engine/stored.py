@@ -91,6 +91,9 @@ def merge_runs(
                     " merge runs of distinct shards (--shard i/n with the same n)"
                 )
             owner[cid] = lr.run_dir
+    del owner
+    # checked: from here on the shards' figures are not needed, only their complete results
+    loaded = [replace(lr, results=[]) for lr in loaded]
     run_id = new_run_id()
     new_run_dir(out, run_id, {"merged_from": [str(r) for r in runs]}, hold, resumable=False)
     kept = CompactResults()
@@ -138,10 +141,13 @@ def rescore_run(
     by_id = {c.id: c for c in cases}
     run_id = new_run_id()
     new_run_dir(out, run_id, {"rescored_from": str(run_dir)}, hold, resumable=False)
-    missing = sorted({r.case_id for r in src.results if r.case_id not in by_id})
+    stored = {r.case_id for r in src.results}
+    missing = sorted(stored - by_id.keys())
+    judged = [by_id[cid] for cid in sorted(stored) if cid in by_id]
+    src = replace(src, results=[])  # what is kept is the rescored results, not these
+    del stored
 
     async def rescore_all(w: ResultsWriter) -> None:
-        judged = [by_id[r.case_id] for r in src.results if r.case_id in by_id]
         async with open_judge(config, judged, out) if config else _no_judge() as judge:
             # result by result: one stored answer at a time is held, not the whole run
             for r in iter_latest([run_dir]):

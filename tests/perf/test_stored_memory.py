@@ -26,7 +26,7 @@ from evalgate.results import iter_latest, read_results
 from evalgate.runner import shard_of
 from tests.perf.test_memory import _result
 
-N = 250
+N = 400
 
 
 def _peak(fn: Callable[[], Any]) -> int:

@@ -188,6 +188,8 @@ def aggregate(results: Iterable[CaseResult]) -> dict[str, CaseStats]:
     for r in results:
         groups.setdefault(r.case_id, []).append(r)
     out: dict[str, CaseStats] = {}
+    # most cases have the same per-scorer counts: equal ones are one (read-only) mapping
+    shared: dict[tuple[tuple[str, tuple[int, int]], ...], Mapping[str, tuple[int, int]]] = {}
     for cid in sorted(groups):
         rs = groups[cid]
         first = rs[0]
@@ -203,6 +205,8 @@ def aggregate(results: Iterable[CaseResult]) -> dict[str, CaseStats]:
                 p[0] += int(s.passed)
                 p[1] += 1
         passes = sum(1 for r in scored if r.passed)
+        counts = {k: (v[0], v[1]) for k, v in scorer_pass.items()}
+        by_scorer = shared.setdefault(tuple(counts.items()), counts)
         out[cid] = CaseStats(
             case_id=cid,
             dataset=first.dataset,
@@ -216,7 +220,7 @@ def aggregate(results: Iterable[CaseResult]) -> dict[str, CaseStats]:
             score=statistics.fmean(r.score or 0.0 for r in scored) if scored else None,
             pass_rate=passes / len(scored) if scored else None,
             passes=passes,
-            scorer_pass={k: (v[0], v[1]) for k, v in scorer_pass.items()},
+            scorer_pass=by_scorer,
         )
     return out
 

@@ -190,3 +190,14 @@ def test_summary_and_reports_are_those_of_the_complete_results(tmp_path: Path) -
     assert (run / "junit.xml").read_text() == render_junit(old)
     assert (run / "report.md").read_text() == render_markdown(old)
     assert (run / "report.html").read_text() == render_html(old)
+
+
+@pytest.mark.parametrize("bad", [None, float("nan"), float("inf")])
+def test_the_html_data_is_embedded_as_before_without_copying_it(bad: float | None) -> None:
+    from evalgate.report.html import _finite, embed_json
+
+    data = {"a": [1.5, (2, "</x>"), {"b": bad, "c": "\u2028&"}], "d": ("e", None, True)}
+    before = json.dumps(_finite(data), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for old, new in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028")):
+        before = before.replace(old, new)
+    assert embed_json(data) == before

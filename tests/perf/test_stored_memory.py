@@ -97,3 +97,27 @@ def test_stored_commands_hold_far_less_than_the_complete_results(
     assert list(iter_latest([root / "copy"])) == full
     rescored = read_results(root / "rescored")
     assert [(r.case_id, r.response) for r in rescored] == [(r.case_id, r.response) for r in full]
+
+
+def test_a_large_baseline_is_written_streamed_and_unchanged(tmp_path: Path) -> None:
+    from evalgate.gate.baseline import Baseline, BaselineCase
+    from evalgate.gate.baseline_store import BaselineStore
+
+    cases = {
+        f"q{i:06d}": BaselineCase(f"{i:016x}", 0.5 + i % 5 / 10, 1.0, 1, 1, ("smoke",), "d")
+        for i in range(3000)
+    }
+    base = Baseline(prompt_version="v1", recorded_at="2026-01-01T00:00:00+00:00", cases=cases)
+    store = BaselineStore(tmp_path)
+    store.save(base)  # imports and first-use caches
+    peak = _peak(lambda: store.save(base))
+    text = store.path_for("v1").read_text("utf-8")
+    assert text == json.dumps(base.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    from evalgate.fsutil import atomic_write_text
+
+    def whole_text() -> None:  # how it was written before: the text built first
+        doc = base.to_dict()
+        atomic_write_text(tmp_path / "old.json", json.dumps(doc, indent=2, sort_keys=True) + "\n")
+
+    old = _peak(whole_text)
+    assert peak < old / 2, f"peak {peak / 1e6:.1f} MB, text first {old / 1e6:.1f} MB"

@@ -84,7 +84,7 @@ def _atomic_write(path: Path, write: Callable[[TextIO], object]) -> None:
         raise
 
 
-def atomic_write_json(path: Path, data: Any) -> None:
+def atomic_write_json(path: Path, data: Any, *, sort_keys: bool = False) -> None:
     """Write ``data`` as indented JSON, atomically (see :func:`atomic_write_text`).
 
     Streamed to the file: the whole text of a large run's summary is never held at once.
@@ -93,7 +93,7 @@ def atomic_write_json(path: Path, data: Any) -> None:
     data = masking.scrub_obj(data)
 
     def write(f: TextIO) -> None:
-        json.dump(data, f, indent=2, sort_keys=False, ensure_ascii=False)
+        json.dump(data, f, indent=2, sort_keys=sort_keys, ensure_ascii=False)
         f.write("\n")
 
     _atomic_write(path, write)

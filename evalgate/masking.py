@@ -135,15 +135,24 @@ def _replacement(m: re.Match[str]) -> str:
     return _labels.get(secret, MASK)
 
 
-def scrub(text: str) -> str:
+def found_in(text: str) -> bool:
+    """Whether ``text`` holds a registered secret in any of its forms (nothing to mask if not)."""
     if _pattern is None or len(text) < len(_ordered[-1]):
-        return text  # shorter than the shortest form: most keys and small values
-    # most text holds no secret: substring search (fast, in C) rules that out before the
-    # regular expression, whose many alternatives would try a match at every position
-    for form in _ordered:
+        return False  # shorter than the shortest form: most keys and small values
+    # substring search (fast, in C) rather than the regular expression, whose many
+    # alternatives would try a match at every position
+    for form in _ordered:  # noqa: SIM110 (a plain loop: this runs on every output string)
         if form in text:
-            return _pattern.sub(_replacement, text)
-    return text
+            return True
+    return False
+
+
+def scrub(text: str) -> str:
+    # most text holds no secret: ruling that out first is much cheaper than the substitution
+    if not found_in(text):
+        return text
+    assert _pattern is not None
+    return _pattern.sub(_replacement, text)
 
 
 def scrub_obj(obj: Any) -> Any:

@@ -1,8 +1,8 @@
 """Run records and their versioned files.
 
-A run folder holds ``results.jsonl`` (one line per case and repeat, appended and flushed as
-cases finish) and ``summary.json`` (written atomically at the end). The field names are a
-stable contract, described by ``evalgate schema result``.
+A run folder holds ``results.jsonl`` (one line per case and repeat, appended as cases finish
+and flushed at least every second) and ``summary.json`` (written atomically at the end). The
+field names are a stable contract, described by ``evalgate schema result``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import math
 import statistics
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -29,7 +30,7 @@ RESULTS_FILE = "results.jsonl"
 SUMMARY_FILE = "summary.json"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TurnRecord:
     """One turn of a multi-turn case: what was sent and what came back."""
 
@@ -60,7 +61,7 @@ class TurnRecord:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CaseResult:
     """The result of one case and one repeat.
 
@@ -155,7 +156,7 @@ class CaseResult:
         return self.status == "error"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CaseStats:
     """A case's results over its repeats: what the gate and the baseline store work on."""
 
@@ -187,6 +188,8 @@ def aggregate(results: Iterable[CaseResult]) -> dict[str, CaseStats]:
     for r in results:
         groups.setdefault(r.case_id, []).append(r)
     out: dict[str, CaseStats] = {}
+    # most cases have the same per-scorer counts: equal ones are one (read-only) mapping
+    shared: dict[tuple[tuple[str, tuple[int, int]], ...], Mapping[str, tuple[int, int]]] = {}
     for cid in sorted(groups):
         rs = groups[cid]
         first = rs[0]
@@ -202,6 +205,8 @@ def aggregate(results: Iterable[CaseResult]) -> dict[str, CaseStats]:
                 p[0] += int(s.passed)
                 p[1] += 1
         passes = sum(1 for r in scored if r.passed)
+        counts = {k: (v[0], v[1]) for k, v in scorer_pass.items()}
+        by_scorer = shared.setdefault(tuple(counts.items()), counts)
         out[cid] = CaseStats(
             case_id=cid,
             dataset=first.dataset,
@@ -215,31 +220,70 @@ def aggregate(results: Iterable[CaseResult]) -> dict[str, CaseStats]:
             score=statistics.fmean(r.score or 0.0 for r in scored) if scored else None,
             pass_rate=passes / len(scored) if scored else None,
             passes=passes,
-            scorer_pass={k: (v[0], v[1]) for k, v in scorer_pass.items()},
+            scorer_pass=by_scorer,
         )
     return out
 
 
 # -- files -----------------------------------------------------------------------------------
-class ResultsWriter:
-    """Appends results to ``results.jsonl``, one flushed line each, so a kill loses little."""
+# results.jsonl is written in batches: a kill -9 loses at most the results finished since the
+# last flush, which is at most FLUSH_LINES lines and, while the run goes on, about FLUSH_S
+# seconds old (the runner calls ``flush_due`` between results and on a timer)
+FLUSH_S = 1.0
+FLUSH_LINES = 100
+_BUFFER = 1 << 18
 
-    def __init__(self, run_dir: Path) -> None:
+
+class ResultsWriter:
+    """Appends results to ``results.jsonl``, one line each, flushed at least every
+    :data:`FLUSH_S` seconds or :data:`FLUSH_LINES` lines, and on close.
+
+    ``keep`` receives each result as written to disk (with secrets masked), so a caller can
+    hold what it needs without reading the file back.
+    """
+
+    def __init__(self, run_dir: Path, keep: Callable[[CaseResult], object] | None = None) -> None:
         run_dir.mkdir(parents=True, exist_ok=True)
         self.path = run_dir / RESULTS_FILE
+        self._keep = keep
+        self._pending = 0
+        self._since = time.monotonic()
         self._f: IO[str] = open(  # noqa: SIM115
-            self.path, "a", encoding="utf-8", errors=ENCODE_ERRORS
+            self.path, "a", encoding="utf-8", errors=ENCODE_ERRORS, buffering=_BUFFER
         )
 
     def write(self, result: CaseResult) -> None:
-        # requests may carry ${VAR} values and answers may echo headers: mask them on disk
-        line = masking.scrub_obj(result.to_dict())
-        self._f.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
-        self._f.write("\n")
+        d = result.to_dict()
+        line = json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+        # requests may carry ${VAR} values and answers may echo headers: mask them on disk.
+        # A secret inside any string shows in the serialised line (JSON-escaped forms are
+        # registered too), so one search over the line rules most lines out; a line that
+        # holds one is masked string by string, as it always was
+        if masking.found_in(line):
+            line = json.dumps(masking.scrub_obj(d), ensure_ascii=False, separators=(",", ":"))
+            result = CaseResult.from_dict(json.loads(line))
+        self._f.write(line + "\n")
+        self._pending += 1
+        if self._keep is not None:
+            self._keep(result)
+        self.flush_due()
+
+    def flush_due(self) -> None:
+        """Flush when :data:`FLUSH_LINES` lines wait or the oldest waited :data:`FLUSH_S`."""
+        if not self._pending:
+            self._since = time.monotonic()
+            return
+        if self._pending >= FLUSH_LINES or time.monotonic() - self._since >= FLUSH_S:
+            self.flush()
+
+    def flush(self) -> None:
         self._f.flush()
+        self._pending = 0
+        self._since = time.monotonic()
 
     def close(self) -> None:
         self._f.close()
+        self._pending = 0
 
     def __enter__(self) -> ResultsWriter:
         return self
@@ -266,30 +310,87 @@ def iter_results(path: Path) -> Iterator[CaseResult]:
 
 def _parse_lines(path: Path, lines: Iterable[str]) -> Iterator[CaseResult]:
     for i, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            d = json.loads(line)
-            if not isinstance(d, dict):
-                raise ValueError("not a JSON object")
-            version = d.get("format_version", RESULTS_FORMAT_VERSION)
-            if version != RESULTS_FORMAT_VERSION:
-                raise ConfigError(
-                    f"{path}:{i}:1: results format_version {version!r} is not supported"
-                    f" (this evalgate reads {RESULTS_FORMAT_VERSION});"
-                    " re-run with a matching evalgate"
-                )
-            check_result_line(d)
-            yield CaseResult.from_dict(d)
-        except ConfigError:
-            raise
-        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
-            # RecursionError: a line nested past what the decoder can follow
-            if not line.endswith("\n"):
-                return  # the last line, being written when the run was killed
+        r = _parse_line(path, i, line)
+        if r is _TORN:
+            return
+        if r is not None:
+            yield r
+
+
+_TORN: Any = object()  # the last line, being written when the run was killed
+
+
+def _parse_line(path: Path, i: int, line: str) -> CaseResult | None:
+    """Line ``i`` as a result; None for a blank line, :data:`_TORN` for a torn last line."""
+    if not line.strip():
+        return None
+    try:
+        d = json.loads(line)
+        if not isinstance(d, dict):
+            raise ValueError("not a JSON object")
+        version = d.get("format_version", RESULTS_FORMAT_VERSION)
+        if version != RESULTS_FORMAT_VERSION:
             raise ConfigError(
-                f"{path}:{i}:1: damaged result line ({exc}); remove the line or re-run"
-            ) from exc
+                f"{path}:{i}:1: results format_version {version!r} is not supported"
+                f" (this evalgate reads {RESULTS_FORMAT_VERSION});"
+                " re-run with a matching evalgate"
+            )
+        check_result_line(d)
+        return CaseResult.from_dict(d)
+    except ConfigError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        # RecursionError: a line nested past what the decoder can follow
+        if not line.endswith("\n"):
+            return _TORN  # type: ignore[no-any-return]
+        raise ConfigError(
+            f"{path}:{i}:1: damaged result line ({exc}); remove the line or re-run"
+        ) from exc
+
+
+def iter_latest(paths: Sequence[Path]) -> Iterator[CaseResult]:
+    """The complete results of run folders (or files), the last written per (case, repeat),
+    ordered by case id and repeat (and by ``paths`` for a key in more than one), read one
+    at a time: what is held is an offset per result, not the results.
+
+    Damage is reported as :func:`iter_results` reports it.
+    """
+    where: list[tuple[tuple[str, int], int, int]] = []
+    files = [p / RESULTS_FILE if p.is_dir() else p for p in paths]
+    for n, path in enumerate(files):
+        latest: dict[tuple[str, int], int] = {}
+        for offset, r in _offsets(path):
+            latest[(r.case_id, r.repeat)] = offset
+        where.extend((key, n, off) for key, off in latest.items())
+    where.sort(key=lambda w: (w[0], w[1]))
+    handles = [open(path, "rb") for path in files]  # noqa: SIM115
+    try:
+        for _key, n, off in where:
+            f = handles[n]
+            f.seek(off)
+            got = _parse_line(files[n], 0, f.readline().decode("utf-8", "replace"))
+            if got is not None and got is not _TORN:
+                yield got
+    finally:
+        for f in handles:
+            f.close()
+
+
+def _offsets(path: Path) -> Iterator[tuple[int, CaseResult]]:
+    """Each result of ``path`` with the byte offset of its line."""
+    if not path.exists():
+        raise ConfigError(
+            f"{path}: no such results file; pass a run folder written by 'evalgate run'"
+        )
+    with open(path, "rb") as f:
+        offset = 0
+        for i, raw in enumerate(f, start=1):
+            r = _parse_line(path, i, raw.decode("utf-8", "replace"))
+            if r is _TORN:
+                return
+            if r is not None:
+                yield offset, r
+            offset += len(raw)
 
 
 def read_results(path: Path) -> list[CaseResult]:

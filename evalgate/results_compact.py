@@ -11,7 +11,7 @@ the few cases they show in detail (:func:`read_details`).
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Hashable
+from collections.abc import Collection, Hashable, Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
@@ -93,17 +93,40 @@ class _Shared:
         )
 
 
+class CompactResults:
+    """The compact results of a run as they are written: the last one per (case, repeat).
+
+    A :class:`~evalgate.results.ResultsWriter`'s ``keep``: the runner's results are held as
+    :func:`read_compact` would read them back, without reading the file again.
+    """
+
+    def __init__(self, results: Iterable[CaseResult] = ()) -> None:
+        self._shared = _Shared()
+        self._latest: dict[tuple[str, int], CaseResult] = {}
+        for r in results:
+            self.add(r)
+
+    def add(self, r: CaseResult) -> None:
+        self._latest[(r.case_id, r.repeat)] = self._shared.result(r)
+
+    def keys(self) -> Collection[tuple[str, int]]:
+        return self._latest.keys()
+
+    def __len__(self) -> int:
+        return len(self._latest)
+
+    def results(self) -> list[CaseResult]:
+        """Ordered by case id and repeat, as :func:`read_compact` returns them."""
+        return [self._latest[k] for k in sorted(self._latest)]
+
+
 def read_compact(path: Path) -> list[CaseResult]:
     """Like :func:`evalgate.results.read_results`, without requests and answers.
 
     Every figure the summary, the gate and the baseline use is kept; requests, answer texts,
     citations, tool calls and trace ids are left out (they stay in ``results.jsonl``).
     """
-    shared = _Shared()
-    latest: dict[tuple[str, int], CaseResult] = {}
-    for r in iter_results(path):
-        latest[(r.case_id, r.repeat)] = shared.result(r)
-    return [latest[k] for k in sorted(latest)]
+    return CompactResults(iter_results(path)).results()
 
 
 def read_details(path: Path, case_ids: Collection[str]) -> dict[str, list[CaseResult]]:

@@ -60,7 +60,7 @@ class Totals:
         return dict(self.__dict__)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rate:
     """Results passed out of total, for one scorer, tag or dataset."""
 
@@ -79,7 +79,7 @@ class Rate:
         return cls(int(d.get("passed") or 0), int(d.get("total") or 0))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CaseFigures:
     """One case's figures over its repeats."""
 
@@ -95,7 +95,18 @@ class CaseFigures:
     pass_rate: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "tags": list(self.tags)}
+        return {
+            "dataset": self.dataset,
+            "content_hash": self.content_hash,
+            "file": self.file,
+            "line": self.line,
+            "tags": list(self.tags),
+            "n": self.n,
+            "errors": self.errors,
+            "skipped": self.skipped,
+            "score": self.score,
+            "pass_rate": self.pass_rate,
+        }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> CaseFigures:

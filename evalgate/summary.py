@@ -17,6 +17,7 @@ from evalgate.results import (
     SUMMARY_FILE,
     SUMMARY_FORMAT_VERSION,
     CaseResult,
+    CaseStats,
     aggregate,
     percentile,
 )
@@ -71,16 +72,22 @@ def build_summary(
 
 
 def build_run_summary(
-    results: Sequence[CaseResult], meta: RunMeta, verdict: Verdict | None
+    results: Sequence[CaseResult],
+    meta: RunMeta,
+    verdict: Verdict | None,
+    stats: Mapping[str, CaseStats] | None = None,
 ) -> RunSummary:
     """Aggregate results into the typed summary (see ``evalgate schema result``).
 
     Confirmation repeats (extra runs of cases that flipped from pass to fail) count for
     tokens, cost and latency, but not in the pass rates and scores, which describe the run.
+    ``stats``: :func:`~evalgate.results.aggregate` of the results without confirmation
+    repeats, when the caller has it already.
     """
     all_results = results
     results = [r for r in all_results if not r.confirmation]
-    stats = aggregate(results)
+    if stats is None:
+        stats = aggregate(results)
     scored = [r for r in results if r.status in ("passed", "failed")]
     errors = [r for r in results if r.status == "error"]
     skipped = [r for r in results if r.status == "skipped"]

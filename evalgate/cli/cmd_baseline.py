@@ -21,8 +21,9 @@ from evalgate.results import (
     RESULTS_FILE,
     SUMMARY_FILE,
     CaseResult,
-    read_results,
+    iter_results,
 )
+from evalgate.results_compact import read_compact
 from evalgate.run_summary import RunSummary
 from evalgate.runlock import ensure_idle
 
@@ -210,7 +211,7 @@ def _record(
     if not run.is_dir():
         raise UsageError(f"{run}: not a run folder; pass the folder 'evalgate run' wrote")
     ensure_idle(run)
-    results = read_results(run)
+    results = read_compact(run)  # figures; the answers kept are streamed from the file below
     if not (run / SUMMARY_FILE).exists():
         raise UsageError(
             f"{run}: no {SUMMARY_FILE}: the run did not finish; finish it with"
@@ -218,7 +219,9 @@ def _record(
         )
     summary = RunSummary.read(run)  # a damaged summary is refused, naming the file (exit 2)
     _check_recordable(run, results, summary, max_error_rate)
-    baseline = baseline_from_run(results, summary, prompt_version=version, redact=redact)
+    baseline = baseline_from_run(
+        results, summary, prompt_version=version, redact=redact, answers_from=iter_results(run)
+    )
     if summary.status == "fail":
         _note(
             "warning: this run failed its gate; recording it makes its regressions the new"

@@ -95,10 +95,12 @@ def register(app: typer.Typer) -> None:
     ) -> int:
         """Gate one stored run against another, offline (both folders are left as they are)."""
         from evalgate.cli.present import Presentation
+        from evalgate.config.loader import load_config
         from evalgate.engine.core import gate_stored
         from evalgate.engine.stored import load_run, reference_of
 
-        cfg = load_checked_project(config_path(config)).config
+        # the gate needs the config only: the goldens are not read (both runs hold their cases)
+        cfg = load_config(config_path(config))
         reference = reference_of(load_run(base))
         cand = load_run(candidate)
         with ExitStack() as hold:

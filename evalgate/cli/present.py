@@ -38,7 +38,7 @@ class Presentation:
 
     def show(self, result: EvalResult) -> None:
         """Print the judged run: GitHub output, the ``--json`` summary, the terminal report."""
-        from evalgate.report.github import write_github
+        from evalgate.report.github import is_github_actions, write_github
         from evalgate.report.markdown import render_markdown
         from evalgate.report.terminal import make_console, print_report
 
@@ -46,7 +46,7 @@ class Presentation:
         view = result.view
         if view is None:
             return
-        if self.github:
+        if self.github and is_github_actions(env):  # the markdown is built only to be shown
             # stderr: stdout carries only what was asked for (the --json summary). The Actions
             # runner reads workflow commands from both streams.
             write_github(view, render_markdown(view, env), environ=env, out=sys.stderr)

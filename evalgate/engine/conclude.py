@@ -6,22 +6,22 @@ line, the Python API, the pytest plugin) shows it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from evalgate.config.model import Config
-from evalgate.engine.execution import RunOutput, summarize
+from evalgate.engine.execution import RunOutput
 from evalgate.errors import ConfigError, ExitCode
 from evalgate.gate.answers import redactor
 from evalgate.gate.apply import SCORER_ERROR, scorer_error_reason, store_for
 from evalgate.gate.baseline import Baseline, baseline_from_run
 from evalgate.gate.verdict import Reason, Verdict
 from evalgate.report.view import RunView
-from evalgate.results import RESULTS_FILE, CaseResult, iter_results
+from evalgate.results import RESULTS_FILE, CaseResult, CaseStats, aggregate, iter_results
 from evalgate.run_summary import RunSummary
-from evalgate.summary import build_summary
+from evalgate.summary import build_run_summary, write_summary
 
 
 def report_paths(cfg: Config, run_dir: Path) -> dict[str, Path | None]:
@@ -51,6 +51,7 @@ class Concluded:
     summary: dict[str, Any]
     view: RunView
     written: dict[str, Path]
+    typed: RunSummary  # the same summary, typed (built once, not parsed back)
 
 
 def conclude(
@@ -61,20 +62,30 @@ def conclude(
     *,
     write: bool = True,
     write_reports: bool = True,
+    stats: Mapping[str, CaseStats] | None = None,
 ) -> Concluded:
     """Write the report files (``write_reports``) and ``summary.json`` (``write``).
 
     With ``write`` False the run folder is left as it is (``compare`` without ``--out``).
+    ``stats``: ``aggregate`` of the results without confirmation repeats, when known.
     """
     from evalgate.report import write_reports as write_report_files
 
-    summary = build_summary(out.results, out.meta, verdict)
+    # aggregated once: the summary and the view's rows read the same per-case figures (the
+    # view counts confirmation repeats in, so it shares them only when there are none)
+    same = not any(r.confirmation for r in out.results)
+    if stats is None:
+        stats = aggregate(r for r in out.results if not r.confirmation)
+    typed = build_run_summary(out.results, out.meta, verdict, stats)
+    summary = typed.to_dict()
     view = RunView.build(
         out.results,
         summary,
         baseline=base_cases(baseline),
         run_dir=out.run_dir,
         details=out.run_dir if out.compact else None,
+        stats=stats if same else None,
+        verdict=verdict,
     )
     written: dict[str, Path] = {}
     if write_reports and write:
@@ -83,9 +94,13 @@ def conclude(
             view, junit=paths["junit"], markdown=paths["markdown"], html=paths["html"]
         )
     if write:
-        summary = summarize(out, verdict, {k: str(v) for k, v in written.items()})
+        # the document the view shows, with the report files it names
+        reports = {k: str(v) for k, v in written.items()}
+        summary = {**summary, "reports": reports}
+        typed = replace(typed, reports=reports)
+        write_summary(out.run_dir, summary)
         written["summary"] = out.run_dir / "summary.json"
-    return Concluded(summary, view, written)
+    return Concluded(summary, view, written, typed)
 
 
 @dataclass(frozen=True)

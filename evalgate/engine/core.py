@@ -38,7 +38,7 @@ from evalgate.gate.verdict import INCONCLUSIVE, Reason, Verdict
 from evalgate.llmjudge.phase import advisory_notes
 from evalgate.project import Project
 from evalgate.report.view import RunView
-from evalgate.results import CaseResult
+from evalgate.results import CaseResult, CaseStats, aggregate
 from evalgate.results_compact import read_compact
 from evalgate.run_summary import RunSummary
 from evalgate.textsafe import terminal_line
@@ -206,31 +206,37 @@ def run_eval(
             hk.notify(terminal_line(output.meta.aborted, 1000))
         verdict: Verdict | None = None
         base: Baseline | None = None
+        # per-case figures, once: confirmation repeats (below) are not counted in them
+        stats = aggregate(r for r in output.results if not r.confirmation)
         if opts.gate:
             base = resolve_baseline(cfg, opts.baseline, output.results, opts.prompt_version)
             extra = confirmation_items(
-                project.goldens.cases, output.results, base, cfg.gate.confirm
+                project.goldens.cases, output.results, base, cfg.gate.confirm, stats
             )
             if extra and not output.meta.aborted:
                 hk.info(
                     f"confirming {len({i.case.id for i in extra})} failing case(s)"
                     f" ({cfg.gate.confirm} more runs each)"
                 )
-                confirmed = run_items(req, output.run_dir, output.run_id, extra)
-                output = replace(output, results=read_compact(output.run_dir))
+                kept = output.kept
+                confirmed = run_items(req, output.run_dir, output.run_id, extra, keep=kept)
+                results = kept.results() if kept is not None else read_compact(output.run_dir)
+                output = replace(output, results=results)
                 if confirmed.interrupted:
                     return _interrupted(output, hk)
                 if confirmed.aborted:
                     hk.notify(f"confirmation runs: {confirmed.aborted}")
                     output = replace(output, meta=replace(output.meta, aborted=confirmed.aborted))
-            verdict = apply_gate(cfg, output.results, base, opts.prompt_version)
+            verdict = apply_gate(cfg, output.results, base, opts.prompt_version, stats)
             if output.meta.aborted:
                 verdict = stopped_early(verdict, output.meta.aborted)
         if output.judge_drift is not None and verdict is not None:  # (the check said it)
             verdict = judge_drifted(verdict, output.judge_drift)
         if verdict is not None:  # why judge failures did not block, if some did not
             verdict = replace(verdict, reasons=(*verdict.reasons, *advisory_notes(output.results)))
-        result = _judged(cfg, output, verdict, base, hk, write_reports=opts.write_reports)
+        result = _judged(
+            cfg, output, verdict, base, hk, write_reports=opts.write_reports, stats=stats
+        )
         if opts.record_baseline:
             _record(cfg, result, opts, hk)
         return result
@@ -257,15 +263,24 @@ def gate_stored(
     hk = hooks or Hooks()
     verdict: Verdict | None = None
     base = reference
+    stats = aggregate(r for r in output.results if not r.confirmation)
     if gate:
         if base is None:
             base = resolve_baseline(cfg, baseline, output.results, prompt_version)
-        verdict = apply_gate(cfg, output.results, base, prompt_version)
+        verdict = apply_gate(cfg, output.results, base, prompt_version, stats)
         if output.judge_drift is not None:  # a rescore's judge (the check said it)
             verdict = judge_drifted(verdict, output.judge_drift)
         verdict = replace(verdict, reasons=(*verdict.reasons, *advisory_notes(output.results)))
     return _judged(
-        cfg, output, verdict, base, hk, write=write, write_reports=write_reports, stored=True
+        cfg,
+        output,
+        verdict,
+        base,
+        hk,
+        write=write,
+        write_reports=write_reports,
+        stored=True,
+        stats=stats,
     )
 
 
@@ -279,9 +294,12 @@ def _judged(
     write: bool = True,
     write_reports: bool = True,
     stored: bool = False,
+    stats: Mapping[str, CaseStats] | None = None,
 ) -> EvalResult:
-    done = conclude(cfg, output, verdict, base, write=write, write_reports=write_reports)
-    typed = RunSummary.from_dict(done.summary)
+    done = conclude(
+        cfg, output, verdict, base, write=write, write_reports=write_reports, stats=stats
+    )
+    typed = done.typed
     hk.on_summary(typed)
     status = exit_status(
         verdict, typed, cfg, output.results, unfinished=stored and output.interrupted

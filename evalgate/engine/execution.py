@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import secrets as _random
 import time
-from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence, Sized
-from contextlib import ExitStack
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping, Sequence, Sized
+from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,8 +32,8 @@ from evalgate.llmjudge.drift import check as judge_drift
 from evalgate.llmjudge.session import open_judge
 from evalgate.model import Case
 from evalgate.outage import error_budget
-from evalgate.results import CaseResult, ResultsWriter, read_results
-from evalgate.results_compact import read_compact
+from evalgate.results import FLUSH_S, RESULTS_FILE, CaseResult, ResultsWriter, iter_results
+from evalgate.results_compact import CompactResults
 from evalgate.resume import check_config, check_results, read_run_file
 from evalgate.runlock import hold_run_dir
 from evalgate.runner import Runner, WorkItem, count_work_items, work_items
@@ -73,6 +73,8 @@ class RunOutput:
     # what they show
     compact: bool = False
     judge_drift: str | None = None  # the LLM judge no longer agrees with its calibration
+    # the run's results as they are written (confirmation runs add to them)
+    kept: CompactResults | None = None
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -85,10 +87,8 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def prepare_dir(
-    req: RunRequest, hold: ExitStack
-) -> tuple[Path, str, frozenset[tuple[str, int]], Selection]:
-    """The run folder, its id, what is already done (resume) and the selection to use.
+def prepare_dir(req: RunRequest, hold: ExitStack) -> tuple[Path, str, CompactResults, Selection]:
+    """The run folder, its id, what is already done (resume: compact) and the selection to use.
 
     The folder's lock is taken into ``hold`` (see :mod:`evalgate.runlock`): a second process
     on the same folder stops here with exit 2, before it reads or writes anything.
@@ -111,9 +111,8 @@ def prepare_dir(
             ) from None
         _truncate_torn_line(req.out_dir / "results.jsonl")
         stored = _safe_results(req.out_dir)
-        check_results(req.out_dir, stored, select(req.cases, sel)[0], req.cases)
-        done = frozenset((r.case_id, r.repeat) for r in stored)
-        return req.out_dir, str(info["run_id"]), done, sel
+        check_results(req.out_dir, stored.results(), select(req.cases, sel)[0], req.cases)
+        return req.out_dir, str(info["run_id"]), stored, sel
     run_id = new_run_id()
     run_dir = req.out_dir or cfg.resolve(cfg.reports.dir) / run_id
     info = {
@@ -122,7 +121,7 @@ def prepare_dir(
         "config_hash": cfg.config_hash,
     }
     new_run_dir(run_dir, run_id, info, hold, resumable=True)
-    return run_dir, run_id, frozenset(), req.selection
+    return run_dir, run_id, CompactResults(), req.selection
 
 
 def new_run_dir(
@@ -148,13 +147,10 @@ def new_run_dir(
         )
 
 
-def _safe_results(run_dir: Path) -> list[CaseResult]:
-    try:
-        return read_results(run_dir)
-    except ConfigError:
-        raise
-    except FileNotFoundError:
-        return []
+def _safe_results(run_dir: Path) -> CompactResults:
+    if not (run_dir / RESULTS_FILE).exists():
+        return CompactResults()
+    return CompactResults(iter_results(run_dir))
 
 
 def _truncate_torn_line(path: Path) -> None:
@@ -180,10 +176,11 @@ def execute(req: RunRequest, hold: ExitStack | None = None) -> RunOutput:
     cfg = req.config
     if not req.resume:
         select(req.cases, req.selection)  # a selection that matches nothing writes nothing
-    run_dir, run_id, done, sel = prepare_dir(req, hold)
+    run_dir, run_id, kept, sel = prepare_dir(req, hold)
+    done = frozenset(kept.keys())
     cases, pending = select(req.cases, sel)
     if req.cost is not None:  # a resumed run's budget counts what its folder already cost
-        req.cost.start(run_dir, read_compact(run_dir) if done else [])
+        req.cost.start(run_dir, kept.results() if done else [])
     started = time.monotonic()
     meta = RunMeta(
         run_id=run_id,
@@ -200,12 +197,13 @@ def execute(req: RunRequest, hold: ExitStack | None = None) -> RunOutput:
     )
     # an iterator: a WorkItem per case and repeat is built only as the runner takes it
     total = count_work_items(cases, sel.repeat, done)
-    done_items = run_items(req, run_dir, run_id, work_items(cases, sel.repeat, done), total)
+    items = work_items(cases, sel.repeat, done)
+    done_items = run_items(req, run_dir, run_id, items, total, keep=kept)
     interrupted = done_items.interrupted
     drift = None
     if not interrupted and not done_items.aborted:
         drift = judge_drift(cfg, cases, run_dir, cache=req.judge_cache)
-    results = read_compact(run_dir) if (run_dir / "results.jsonl").exists() else []
+    results = kept.results()  # as read_compact would read results.jsonl back
     meta = replace(
         meta,
         finished_at=now_iso(),
@@ -213,7 +211,9 @@ def execute(req: RunRequest, hold: ExitStack | None = None) -> RunOutput:
         interrupted=interrupted,
         aborted=done_items.aborted,
     )
-    return RunOutput(run_dir, run_id, results, meta, interrupted, compact=True, judge_drift=drift)
+    return RunOutput(
+        run_dir, run_id, results, meta, interrupted, compact=True, judge_drift=drift, kept=kept
+    )
 
 
 @dataclass(frozen=True)
@@ -228,8 +228,10 @@ def run_items(
     run_id: str,
     items: Iterable[WorkItem],
     total: int | None = None,
+    *,
+    keep: CompactResults | None = None,
 ) -> ItemsDone:
-    """Call and score ``items``, appending to the run's results.
+    """Call and score ``items``, appending to the run's results (and to ``keep``).
 
     ``total`` (for progress) defaults to ``len(items)``; pass it when ``items`` is an iterator.
     """
@@ -246,31 +248,49 @@ def run_items(
             TargetClient(target, pricing=cfg.pricing, transport=req.transport) as client,
             open_judge(cfg, req.cases, run_dir, cache=req.judge_cache) as judge,
         ):
-            with ResultsWriter(run_dir) as sink:
-                runner = Runner(
-                    client,
-                    sink,
-                    run_id,
-                    concurrency,
-                    req.on_call,
-                    req.on_case,
-                    total=count,
-                    tolerated=error_budget(cfg.gate.max_error_rate, count),
-                    judge=judge,
-                    budget=req.cost,
-                )
-                spent = req.cost.over(0, count) if req.cost is not None else None
-                if req.cost is not None:
-                    req.cost.attach(judge.tally if judge is not None else None)
-                if spent is not None:  # the budget was used up before this part began
-                    aborted.append(spent)
-                elif not await _within_budget(req, runner.run(items)):
-                    aborted.append(_out_of_time(req, run_dir, runner.done, count))
-                if runner.abort_reason:
-                    aborted.append(runner.abort_reason)
+            with ResultsWriter(run_dir, keep.add if keep is not None else None) as sink:
+                async with _flushing(sink):
+                    runner = Runner(
+                        client,
+                        sink,
+                        run_id,
+                        concurrency,
+                        req.on_call,
+                        req.on_case,
+                        total=count,
+                        tolerated=error_budget(cfg.gate.max_error_rate, count),
+                        judge=judge,
+                        budget=req.cost,
+                    )
+                    spent = req.cost.over(0, count) if req.cost is not None else None
+                    if req.cost is not None:
+                        req.cost.attach(judge.tally if judge is not None else None)
+                    if spent is not None:  # the budget was used up before this part began
+                        aborted.append(spent)
+                    elif not await _within_budget(req, runner.run(items)):
+                        aborted.append(_out_of_time(req, run_dir, runner.done, count))
+                    if runner.abort_reason:
+                        aborted.append(runner.abort_reason)
 
     interrupted = _run_interruptible(main)
     return ItemsDone(interrupted, aborted[0] if aborted else None)
+
+
+@asynccontextmanager
+async def _flushing(sink: ResultsWriter) -> AsyncIterator[None]:
+    """Flush ``sink`` on a timer too, so a result waits at most about ``FLUSH_S`` on disk
+    even when no other result follows it (a slow endpoint)."""
+
+    async def tick() -> None:
+        while True:
+            await asyncio.sleep(FLUSH_S / 4)
+            sink.flush_due()
+
+    task = asyncio.create_task(tick())
+    try:
+        yield
+    finally:
+        task.cancel()
 
 
 async def _within_budget(req: RunRequest, work: Coroutine[Any, Any, None]) -> bool:

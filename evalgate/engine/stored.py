@@ -25,9 +25,11 @@ from evalgate.results import (
     SUMMARY_FILE,
     CaseResult,
     ResultsWriter,
+    iter_latest,
     iter_results,
     read_results,
 )
+from evalgate.results_compact import CompactResults, read_compact
 from evalgate.run_summary import RunSummary, read_summary_document
 from evalgate.runlock import ensure_idle
 from evalgate.shards import check_merge
@@ -35,11 +37,15 @@ from evalgate.summary import RunMeta, build_run_summary, build_summary
 
 
 def load_run(run_dir: Path) -> RunOutput:
-    """A stored run as the pipeline's output (summary metadata kept where it exists)."""
+    """A stored run as the pipeline's output (summary metadata kept where it exists).
+
+    Its results are compact (:mod:`evalgate.results_compact`): what needs requests and
+    answers reads them from ``results.jsonl`` (:func:`evalgate.results.iter_latest`).
+    """
     if not run_dir.is_dir():
         raise UsageError(f"{run_dir}: not a folder; pass a run folder written by 'evalgate run'")
     ensure_idle(run_dir)
-    results = read_results(run_dir)
+    results = read_compact(run_dir)
     finished = (run_dir / SUMMARY_FILE).exists()
     # no summary: the run was killed before its end, so cases may be missing
     summary = RunSummary.read(run_dir) if finished else RunSummary(run_id="")
@@ -58,7 +64,7 @@ def load_run(run_dir: Path) -> RunOutput:
         interrupted=summary.interrupted or not finished,
         pending_cases=summary.pending_cases,
     )
-    return RunOutput(run_dir, run_id, results, meta, meta.interrupted)
+    return RunOutput(run_dir, run_id, results, meta, meta.interrupted, compact=True)
 
 
 def present_stored(run_dir: Path) -> RunView:
@@ -117,12 +123,14 @@ def merge_runs(
                     " merge runs of distinct shards (--shard i/n with the same n)"
                 )
             owner[cid] = lr.run_dir
+    del owner
+    # checked: from here on the shards' figures are not needed, only their complete results
+    loaded = [replace(lr, results=[]) for lr in loaded]
     run_id = new_run_id()
     new_run_dir(out, run_id, {"merged_from": [str(r) for r in runs]}, hold, resumable=False)
-    with ResultsWriter(out) as w:
-        for r in sorted(
-            (r for lr in loaded for r in lr.results), key=lambda r: (r.case_id, r.repeat)
-        ):
+    kept = CompactResults()
+    with ResultsWriter(out, kept.add) as w:
+        for r in iter_latest([lr.run_dir for lr in loaded]):
             w.write(r)
     first = loaded[0].meta
     meta = replace(
@@ -134,19 +142,20 @@ def merge_runs(
         duration_s=sum(lr.meta.duration_s or 0.0 for lr in loaded),
         finished_at=now_iso(),
     )
-    return RunOutput(out, run_id, read_results(out), meta, meta.interrupted)
+    return RunOutput(out, run_id, kept.results(), meta, meta.interrupted, compact=True)
 
 
 def copy_run(src: RunOutput, out: Path, hold: ExitStack | None = None) -> RunOutput:
     """A copy of a run's results in a new run folder (to judge it without touching the original)."""
     run_id = new_run_id()
     new_run_dir(out, run_id, {"copied_from": str(src.run_dir)}, hold, resumable=False)
-    with ResultsWriter(out) as w:
-        for r in src.results:
+    kept = CompactResults()
+    with ResultsWriter(out, kept.add) as w:
+        # compact results lack requests and answers: the complete ones are read one at a time
+        for r in iter_latest([src.run_dir]) if src.compact else src.results:
             w.write(r)
-    return RunOutput(
-        out, run_id, read_results(out), replace(src.meta, run_id=run_id), src.interrupted
-    )
+    meta = replace(src.meta, run_id=run_id)
+    return RunOutput(out, run_id, kept.results(), meta, src.interrupted, compact=True)
 
 
 def rescore_run(
@@ -167,23 +176,27 @@ def rescore_run(
     by_id = {c.id: c for c in cases}
     run_id = new_run_id()
     new_run_dir(out, run_id, {"rescored_from": str(run_dir)}, hold, resumable=False)
-    missing = sorted({r.case_id for r in src.results if r.case_id not in by_id})
+    stored = {r.case_id for r in src.results}
+    missing = sorted(stored - by_id.keys())
+    judged = [by_id[cid] for cid in sorted(stored) if cid in by_id]
+    src = replace(src, results=[])  # what is kept is the rescored results, not these
+    del stored
 
     async def rescore_all(w: ResultsWriter) -> None:
-        judged = [by_id[r.case_id] for r in src.results if r.case_id in by_id]
         opened = open_judge(config, judged, out, cache=judge_cache) if config else _no_judge()
         async with opened as judge:
-            for r in src.results:
+            # result by result: one stored answer at a time is held, not the whole run
+            for r in iter_latest([run_dir]):
                 case = by_id.get(r.case_id)
                 if case is not None:
                     w.write(await _rescore(r, case, judge))
 
-    with ResultsWriter(out) as w:
+    kept = CompactResults()
+    with ResultsWriter(out, kept.add) as w:
         asyncio.run(rescore_all(w))
     drift = None  # a judge that no longer grades as calibrated: its new verdicts are not trusted
     if config is not None:
-        regraded = {r.case_id: by_id[r.case_id] for r in src.results if r.case_id in by_id}
-        drift = judge_drift(config, regraded.values(), out, cache=judge_cache)
+        drift = judge_drift(config, judged, out, cache=judge_cache)
     if missing:
         import sys
 
@@ -191,7 +204,9 @@ def rescore_run(
             f"left out {len(missing)} case(s) no longer in the goldens: {', '.join(missing[:5])}\n"
         )
     meta = replace(src.meta, run_id=run_id, finished_at=now_iso())
-    return RunOutput(out, run_id, read_results(out), meta, src.interrupted, judge_drift=drift)
+    return RunOutput(
+        out, run_id, kept.results(), meta, src.interrupted, compact=True, judge_drift=drift
+    )
 
 
 @asynccontextmanager

@@ -3,7 +3,7 @@ reasons (a failed scorer, a mapping that found nothing) to the policy's verdict.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from evalgate.config.model import Config
@@ -13,7 +13,7 @@ from evalgate.gate.policy import evaluate, to_confirm
 from evalgate.gate.provenance import with_baseline_context
 from evalgate.gate.verdict import INCONCLUSIVE, Reason, Verdict
 from evalgate.model import Case, Response
-from evalgate.results import CaseResult, aggregate
+from evalgate.results import CaseResult, CaseStats, aggregate
 from evalgate.runner import WorkItem
 from evalgate.target.presets import apply_preset, preset_mapping
 
@@ -46,12 +46,20 @@ def resolve_baseline(
 
 
 def confirmation_items(
-    cases: Sequence[Case], results: Sequence[CaseResult], baseline: Baseline | None, times: int
+    cases: Sequence[Case],
+    results: Sequence[CaseResult],
+    baseline: Baseline | None,
+    times: int,
+    stats: Mapping[str, CaseStats] | None = None,
 ) -> list[WorkItem]:
-    """Extra repeats for the cases one bad draw could block: flipped, or failing new/changed."""
+    """Extra repeats for the cases one bad draw could block: flipped, or failing new/changed.
+
+    ``stats``: ``aggregate`` of the results without confirmation repeats, when known."""
     if times <= 0:
         return []
-    flipped = set(to_confirm(aggregate(r for r in results if not r.confirmation), baseline))
+    if stats is None:
+        stats = aggregate(r for r in results if not r.confirmation)
+    flipped = set(to_confirm(stats, baseline))
     next_repeat: dict[str, int] = {}
     for r in results:
         next_repeat[r.case_id] = max(next_repeat.get(r.case_id, 0), r.repeat + 1)
@@ -141,9 +149,15 @@ def scorer_error_reason(results: Sequence[CaseResult]) -> Reason | None:
 
 
 def apply_gate(
-    cfg: Config, results: Sequence[CaseResult], baseline: Baseline | None, requested: str | None
+    cfg: Config,
+    results: Sequence[CaseResult],
+    baseline: Baseline | None,
+    requested: str | None,
+    stats: Mapping[str, CaseStats] | None = None,
 ) -> Verdict:
-    """Apply the gate. Confirmation repeats are judged apart (see docs/gate.md)."""
+    """Apply the gate. Confirmation repeats are judged apart (see docs/gate.md).
+
+    ``stats``: ``aggregate`` of the results without confirmation repeats, when known."""
     main = [r for r in results if not r.confirmation]
     extra = [r for r in results if r.confirmation]
     attempted = [r for r in main if r.status != "skipped"]
@@ -151,7 +165,7 @@ def apply_gate(
     # out of the error rate and reported on its own (exit 2)
     scorer_errors = scorer_error_results(attempted)
     verdict = evaluate(
-        aggregate(main),
+        aggregate(main) if stats is None else stats,
         baseline,
         cfg.gate,
         prompt_versions=versions_seen(results),

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from evalgate.errors import ConfigError, InconclusiveError, UsageError
-from evalgate.fsutil import atomic_write_text
+from evalgate.fsutil import atomic_write_json, atomic_write_text
 from evalgate.gate.baseline import (
     _HOW_TO_RECORD,
     BASELINE_FORMAT_VERSION,
@@ -87,8 +87,8 @@ class BaselineStore:
             check_document(doc)
         except BaselineProblem as exc:
             raise ConfigError(f"{path}: not recording this baseline: {exc}") from None
-        text = json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False)
-        atomic_write_text(path, text + "\n")
+        # streamed: the text of a 100,000-case baseline is never held whole (nor its pieces)
+        atomic_write_json(path, doc, sort_keys=True)
         return path
 
     def record(self, baseline: Baseline, max_samples: int) -> tuple[Path, Baseline]:

@@ -168,7 +168,10 @@ def _finite(value: Any) -> Any:
 
 def embed_json(data: Any) -> str:
     """JSON that is safe inside a ``<script>`` element: it cannot contain ``</`` or ``<!--``."""
-    text = json.dumps(_finite(data), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    try:  # no copy of the data unless a number in it is not finite (rare): memory at 100k cases
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        text = json.dumps(_finite(data), ensure_ascii=False, separators=(",", ":"))
     return (
         text.replace("<", "\\u003c")
         .replace(">", "\\u003e")

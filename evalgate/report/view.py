@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from evalgate.errors import ConfigError
 from evalgate.gate.verdict import FAIL, CaseDelta, Verdict
-from evalgate.results import RESULTS_FILE, SUMMARY_FILE, CaseResult, aggregate, read_results
+from evalgate.results import RESULTS_FILE, SUMMARY_FILE, CaseResult, CaseStats, aggregate
 from evalgate.summary import RunMeta, build_summary, read_summary
 
 CASE_STATUSES = ("failed", "error", "passed", "skipped", "pending")
@@ -28,7 +29,7 @@ class BaseCase:
     answer: str | None = None  # the baseline's answer, when the verdict kept it
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CaseRow:
     """One golden case over all its repeats, with its baseline figures when known."""
 
@@ -127,7 +128,7 @@ def _status(stats_passed: bool | None, n: int, errors: int, skipped: bool) -> st
     return "passed" if stats_passed else "failed"
 
 
-def _with_details(rows: list[CaseRow], path: Path) -> list[CaseRow]:
+def _with_details(rows: tuple[CaseRow, ...], path: Path) -> tuple[CaseRow, ...]:
     from dataclasses import replace
 
     from evalgate.results_compact import read_details
@@ -135,56 +136,24 @@ def _with_details(rows: list[CaseRow], path: Path) -> list[CaseRow]:
     wanted = {r.case_id for r in rows if r.flagged}
     wanted.update([r.case_id for r in rows if not r.flagged][:DETAIL_ROWS])
     full = read_details(path, wanted)
-    return [replace(r, repeats=tuple(full[r.case_id])) if r.case_id in full else r for r in rows]
+    return tuple(
+        replace(r, repeats=tuple(full[r.case_id])) if r.case_id in full else r for r in rows
+    )
 
 
 @dataclass(frozen=True)
-class RunView:
-    """Everything a reporter needs about one run; build it once with :meth:`load`."""
+class _Rows:
+    """What a view's rows are built from, when they are first asked for."""
 
-    summary: Mapping[str, Any]
+    results: Sequence[CaseResult]
     verdict: Verdict | None
-    cases: tuple[CaseRow, ...]
-    run_dir: Path | None = None
+    pending: tuple[str, ...]
+    baseline: Mapping[str, Mapping[str, Any]] | None = None
+    details: Path | None = None
+    stats: Mapping[str, CaseStats] | None = None
 
-    @classmethod
-    def load(
-        cls, run_dir: Path, baseline: Mapping[str, Mapping[str, Any]] | None = None
-    ) -> RunView:
-        """Read ``results.jsonl`` and ``summary.json`` from a run folder.
-
-        A run that was killed before writing its summary is summarised from its results.
-        """
-        if not (run_dir / RESULTS_FILE).is_file():
-            raise ConfigError(
-                f"{run_dir}: no {RESULTS_FILE} here; pass a run folder written by 'evalgate run'"
-            )
-        results = read_results(run_dir)
-        if (run_dir / SUMMARY_FILE).is_file():
-            summary: Mapping[str, Any] = read_summary(run_dir)
-        else:
-            summary = build_summary(results, RunMeta(run_id=run_dir.name, started_at=""), None)
-        return cls.build(results, summary, baseline=baseline, run_dir=run_dir)
-
-    @classmethod
-    def build(
-        cls,
-        results: Sequence[CaseResult],
-        summary: Mapping[str, Any],
-        *,
-        baseline: Mapping[str, Mapping[str, Any]] | None = None,
-        run_dir: Path | None = None,
-        details: Path | None = None,
-    ) -> RunView:
-        """Group results by case; ``baseline`` (case id -> {score, pass_rate}) adds to the
-        base figures the verdict's deltas already carry.
-
-        ``details`` (a ``results.jsonl`` or run folder) is given when ``results`` are compact
-        (:func:`evalgate.results_compact.read_compact`): the complete results of the cases reports
-        show in detail (flagged ones, and the first :data:`DETAIL_ROWS` others) are read
-        from it."""
-        raw = summary.get("verdict")
-        verdict = Verdict.from_dict(raw) if isinstance(raw, Mapping) else None
+    def build(self) -> tuple[CaseRow, ...]:
+        verdict = self.verdict
         deltas: dict[str, CaseDelta] = {d.case_id: d for d in verdict.deltas} if verdict else {}
         blocking: dict[str, list[str]] = {}
         if verdict is not None and verdict.status == FAIL:
@@ -193,10 +162,12 @@ class RunView:
                     for cid in reason.cases:
                         blocking.setdefault(cid, []).append(reason.kind)
         by_case: dict[str, list[CaseResult]] = {}
-        for r in results:
+        for r in self.results:
             by_case.setdefault(r.case_id, []).append(r)
+        stats = self.stats if self.stats is not None else aggregate(self.results)
+        baseline = self.baseline
         rows: list[CaseRow] = []
-        for cid, st in aggregate(results).items():
+        for cid, st in stats.items():
             d = deltas.get(cid)
             base = None
             # the baseline's answer comes from the verdict alone, so a report written later
@@ -230,13 +201,85 @@ class RunView:
                     blocking=tuple(dict.fromkeys(blocking.get(cid, ()))),
                 )
             )
-        if details is not None:
-            rows = _with_details(rows, details)
-        seen = {row.case_id for row in rows}
-        for cid in summary.get("pending_cases") or ():
-            if cid not in seen:
-                rows.append(CaseRow(str(cid), "", "", 0, (), "pending", None, None, 0, 0, 0, 0.0))
-        return cls(summary=summary, verdict=verdict, cases=tuple(rows), run_dir=run_dir)
+        del by_case
+        built = tuple(rows)
+        if self.details is not None:
+            built = _with_details(built, self.details)
+        seen = {row.case_id for row in built}
+        pending = tuple(
+            CaseRow(cid, "", "", 0, (), "pending", None, None, 0, 0, 0, 0.0)
+            for cid in self.pending
+            if cid not in seen
+        )
+        return built + pending
+
+
+@dataclass(frozen=True)
+class RunView:
+    """Everything a reporter needs about one run; build it once with :meth:`load`.
+
+    The rows (:attr:`cases`) are built when first asked for: a run shown only by its verdict
+    line (``--quiet``, no report file) never builds them, nor reads requests and answers.
+    """
+
+    summary: Mapping[str, Any]
+    verdict: Verdict | None
+    source: _Rows | None = field(default=None, repr=False, compare=False)
+    run_dir: Path | None = None
+
+    @cached_property
+    def cases(self) -> tuple[CaseRow, ...]:
+        """One row per case (pending ones last), with requests and answers where shown."""
+        return self.source.build() if self.source is not None else ()
+
+    @classmethod
+    def load(
+        cls, run_dir: Path, baseline: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> RunView:
+        """Read ``results.jsonl`` and ``summary.json`` from a run folder.
+
+        A run that was killed before writing its summary is summarised from its results.
+        Results are read compact; requests and answers only for the rows shown in detail.
+        """
+        from evalgate.results_compact import read_compact
+
+        if not (run_dir / RESULTS_FILE).is_file():
+            raise ConfigError(
+                f"{run_dir}: no {RESULTS_FILE} here; pass a run folder written by 'evalgate run'"
+            )
+        results = read_compact(run_dir)
+        if (run_dir / SUMMARY_FILE).is_file():
+            summary: Mapping[str, Any] = read_summary(run_dir)
+        else:
+            summary = build_summary(results, RunMeta(run_id=run_dir.name, started_at=""), None)
+        return cls.build(results, summary, baseline=baseline, run_dir=run_dir, details=run_dir)
+
+    @classmethod
+    def build(
+        cls,
+        results: Sequence[CaseResult],
+        summary: Mapping[str, Any],
+        *,
+        baseline: Mapping[str, Mapping[str, Any]] | None = None,
+        run_dir: Path | None = None,
+        details: Path | None = None,
+        stats: Mapping[str, CaseStats] | None = None,
+        verdict: Verdict | None = None,
+    ) -> RunView:
+        """Group results by case; ``baseline`` (case id -> {score, pass_rate}) adds to the
+        base figures the verdict's deltas already carry.
+
+        ``details`` (a ``results.jsonl`` or run folder) is given when ``results`` are compact
+        (:func:`evalgate.results_compact.read_compact`): the complete results of the cases reports
+        show in detail (flagged ones, and the first :data:`DETAIL_ROWS` others) are read
+        from it. ``stats``: :func:`~evalgate.results.aggregate` of ``results``, when the
+        caller has it already; ``verdict``: the summary's verdict, when the caller has it."""
+        if verdict is None:
+            raw = summary.get("verdict")
+            verdict = Verdict.from_dict(raw) if isinstance(raw, Mapping) else None
+        pending = tuple(str(c) for c in summary.get("pending_cases") or ())
+        source = _Rows(results, verdict, pending, baseline, details, stats)
+        return cls(summary=summary, verdict=verdict, source=source, run_dir=run_dir)
 
     # -- convenience -----------------------------------------------------------------------
     @property

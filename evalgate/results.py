@@ -10,19 +10,16 @@ from __future__ import annotations
 import json
 import math
 import statistics
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from evalgate import masking
 from evalgate.errors import ConfigError
 from evalgate.model import JSON, Response
 from evalgate.results_check import check_result_line
 from evalgate.scorers.registry import ScoreRecord
 from evalgate.status import Outcome, ResultStatus, as_outcome, as_status
-from evalgate.textsafe import ENCODE_ERRORS
 
 RESULTS_FORMAT_VERSION = 1
 SUMMARY_FORMAT_VERSION = 1
@@ -226,72 +223,6 @@ def aggregate(results: Iterable[CaseResult]) -> dict[str, CaseStats]:
 
 
 # -- files -----------------------------------------------------------------------------------
-# results.jsonl is written in batches: a kill -9 loses at most the results finished since the
-# last flush, which is at most FLUSH_LINES lines and, while the run goes on, about FLUSH_S
-# seconds old (the runner calls ``flush_due`` between results and on a timer)
-FLUSH_S = 1.0
-FLUSH_LINES = 100
-_BUFFER = 1 << 18
-
-
-class ResultsWriter:
-    """Appends results to ``results.jsonl``, one line each, flushed at least every
-    :data:`FLUSH_S` seconds or :data:`FLUSH_LINES` lines, and on close.
-
-    ``keep`` receives each result as written to disk (with secrets masked), so a caller can
-    hold what it needs without reading the file back.
-    """
-
-    def __init__(self, run_dir: Path, keep: Callable[[CaseResult], object] | None = None) -> None:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        self.path = run_dir / RESULTS_FILE
-        self._keep = keep
-        self._pending = 0
-        self._since = time.monotonic()
-        self._f: IO[str] = open(  # noqa: SIM115
-            self.path, "a", encoding="utf-8", errors=ENCODE_ERRORS, buffering=_BUFFER
-        )
-
-    def write(self, result: CaseResult) -> None:
-        d = result.to_dict()
-        line = json.dumps(d, ensure_ascii=False, separators=(",", ":"))
-        # requests may carry ${VAR} values and answers may echo headers: mask them on disk.
-        # A secret inside any string shows in the serialised line (JSON-escaped forms are
-        # registered too), so one search over the line rules most lines out; a line that
-        # holds one is masked string by string, as it always was
-        if masking.found_in(line):
-            line = json.dumps(masking.scrub_obj(d), ensure_ascii=False, separators=(",", ":"))
-            result = CaseResult.from_dict(json.loads(line))
-        self._f.write(line + "\n")
-        self._pending += 1
-        if self._keep is not None:
-            self._keep(result)
-        self.flush_due()
-
-    def flush_due(self) -> None:
-        """Flush when :data:`FLUSH_LINES` lines wait or the oldest waited :data:`FLUSH_S`."""
-        if not self._pending:
-            self._since = time.monotonic()
-            return
-        if self._pending >= FLUSH_LINES or time.monotonic() - self._since >= FLUSH_S:
-            self.flush()
-
-    def flush(self) -> None:
-        self._f.flush()
-        self._pending = 0
-        self._since = time.monotonic()
-
-    def close(self) -> None:
-        self._f.close()
-        self._pending = 0
-
-    def __enter__(self) -> ResultsWriter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
 def iter_results(path: Path) -> Iterator[CaseResult]:
     """Read ``results.jsonl``.
 

@@ -96,7 +96,7 @@ class _Shared:
 class CompactResults:
     """The compact results of a run as they are written: the last one per (case, repeat).
 
-    A :class:`~evalgate.results.ResultsWriter`'s ``keep``: the runner's results are held as
+    A :class:`~evalgate.results_writer.ResultsWriter`'s ``keep``: the runner's results are held as
     :func:`read_compact` would read them back, without reading the file again.
     """
 

@@ -9,7 +9,8 @@ import pytest
 
 from evalgate import jsonsafe
 from evalgate.config.model import ResponseMapping
-from evalgate.results import CaseResult, ResultsWriter, read_results
+from evalgate.results import CaseResult, read_results
+from evalgate.results_writer import ResultsWriter
 from evalgate.target.mapping import ResponseMapper, Timing
 
 

@@ -32,8 +32,9 @@ from evalgate.llmjudge.drift import check as judge_drift
 from evalgate.llmjudge.session import open_judge
 from evalgate.model import Case
 from evalgate.outage import error_budget
-from evalgate.results import FLUSH_S, RESULTS_FILE, CaseResult, ResultsWriter, iter_results
+from evalgate.results import RESULTS_FILE, CaseResult, iter_results
 from evalgate.results_compact import CompactResults
+from evalgate.results_writer import FLUSH_S, ResultsWriter
 from evalgate.resume import check_config, check_results, read_run_file
 from evalgate.runlock import hold_run_dir
 from evalgate.runner import Runner, WorkItem, count_work_items, work_items

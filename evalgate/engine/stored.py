@@ -24,12 +24,12 @@ from evalgate.results import (
     RESULTS_FILE,
     SUMMARY_FILE,
     CaseResult,
-    ResultsWriter,
     iter_latest,
     iter_results,
     read_results,
 )
 from evalgate.results_compact import CompactResults, read_compact
+from evalgate.results_writer import ResultsWriter
 from evalgate.run_summary import RunSummary, read_summary_document
 from evalgate.runlock import ensure_idle
 from evalgate.shards import check_merge

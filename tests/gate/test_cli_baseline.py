@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from evalgate.cli.main import app, main
 from evalgate.gate.baseline_store import BaselineStore
-from evalgate.results import ResultsWriter
+from evalgate.results_writer import ResultsWriter
 from tests.gate.helpers import baseline_of, run, stats
 from tests.gate.test_baseline import SUMMARY_DOC as SUMMARY
 from tests.gate.test_baseline import result

@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 from evalgate.model import Response, ToolCall
-from evalgate.results import CaseResult, ResultsWriter
+from evalgate.results import CaseResult
+from evalgate.results_writer import ResultsWriter
 from evalgate.scorers.registry import ScoreRecord
 
 GOLDEN = """\

@@ -14,14 +14,16 @@ import pytest
 
 import evalgate
 import evalgate.results as results_mod
+import evalgate.results_writer as writer_mod
 from evalgate import masking
 from evalgate.gate.verdict import Verdict
 from evalgate.report.html import render_html
 from evalgate.report.junit import render_junit
 from evalgate.report.markdown import render_markdown
 from evalgate.report.view import RunView
-from evalgate.results import CaseResult, ResultsWriter, read_results
+from evalgate.results import CaseResult, read_results
 from evalgate.results_compact import CompactResults, read_compact
+from evalgate.results_writer import ResultsWriter
 from evalgate.summary import RunMeta, build_summary
 from tests.engine.helpers import write_project
 from tests.perf.test_memory import _result
@@ -96,20 +98,20 @@ def test_writes_are_batched_and_flushed_within_the_interval(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = [100.0]
-    monkeypatch.setattr(results_mod.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(writer_mod.time, "monotonic", lambda: clock[0])
     path = tmp_path / "results.jsonl"
-    rs = _varied(results_mod.FLUSH_LINES + 5)
+    rs = _varied(writer_mod.FLUSH_LINES + 5)
     with ResultsWriter(tmp_path) as w:
         w.write(rs[0])
         assert path.read_text() == ""  # buffered
-        clock[0] += results_mod.FLUSH_S  # no other result comes: the timer's call flushes
+        clock[0] += writer_mod.FLUSH_S  # no other result comes: the timer's call flushes
         w.flush_due()
         assert len(path.read_text().splitlines()) == 1
-        for r in rs[1 : results_mod.FLUSH_LINES + 1]:
+        for r in rs[1 : writer_mod.FLUSH_LINES + 1]:
             w.write(r)  # the clock stands still: only the line count flushes
-        assert len(path.read_text().splitlines()) == results_mod.FLUSH_LINES + 1
+        assert len(path.read_text().splitlines()) == writer_mod.FLUSH_LINES + 1
         w.write(rs[-1])
-    assert len(path.read_text().splitlines()) == results_mod.FLUSH_LINES + 2  # close flushes
+    assert len(path.read_text().splitlines()) == writer_mod.FLUSH_LINES + 2  # close flushes
 
 
 def _count_parsed(monkeypatch: pytest.MonkeyPatch) -> list[Path]:

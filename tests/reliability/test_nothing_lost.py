@@ -13,7 +13,7 @@ import pytest
 
 from evalgate import fsutil
 from evalgate.cli.main import main
-from evalgate.results import ResultsWriter
+from evalgate.results_writer import ResultsWriter
 from tests.reliability.conftest import FaultProject, unique
 
 REPORTS = {

@@ -9,7 +9,8 @@ from typing import Any
 
 from evalgate.gate.verdict import CaseDelta, Reason, Verdict
 from evalgate.model import Response, ToolCall
-from evalgate.results import CaseResult, ResultsWriter, TurnRecord
+from evalgate.results import CaseResult, TurnRecord
+from evalgate.results_writer import ResultsWriter
 from evalgate.scorers.registry import ScoreRecord
 from evalgate.summary import RunMeta, build_summary, write_summary
 

@@ -33,7 +33,7 @@ def test_metrics_leave_unknown_figures_out_and_end_in_eof() -> None:
         "cost_usd": None,
         "latency_ms": {"p50": 12.5, "p95": float("nan")},
     }
-    text = render_metrics(RunView(summary=summary, verdict=None, cases=()))
+    text = render_metrics(RunView(summary=summary, verdict=None))
     lines = text.splitlines()
     assert "evalgate_pass_rate 0.5" in lines and "evalgate_cases 4" in lines
     assert "evalgate_latency_p50_ms 12.5" in lines and "evalgate_errored_results 0" in lines
@@ -46,4 +46,4 @@ def test_metrics_leave_unknown_figures_out_and_end_in_eof() -> None:
 
 
 def test_nothing_flagged_is_an_empty_code_quality_report() -> None:
-    assert render_codequality(RunView(summary={}, verdict=None, cases=()), {}) == "[]\n"
+    assert render_codequality(RunView(summary={}, verdict=None), {}) == "[]\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from markdown_it import MarkdownIt
 
@@ -59,7 +60,7 @@ def test_provenance_and_staleness_are_shown_near_the_top() -> None:
 def test_tool_call_answers_show_the_calls() -> None:
     call = ToolCall("close_ticket", {"id": 7, "confirm": False})
     row = res("tool", fails=(("tool_call", "needs confirmation"),))
-    row = row.__class__(**{**row.__dict__, "response": Response(tool_calls=(call,))})
+    row = replace(row, response=Response(tool_calls=(call,)))
     d = CaseDelta("tool", "shared", 1.0, 0.0, 1.0, 0.0, base_answer='→ ask_user {"q":"sure?"}')
     verdict = Verdict("fail", (Reason("broken", "x", ("tool",)),), deltas=(d,))
     out = render_markdown(_view(verdict, row), environ={})

@@ -58,7 +58,7 @@ def test_load_errors_say_what_to_do(tmp_path: Path) -> None:
 
 
 def test_a_run_without_summary_is_summarised_from_its_results(tmp_path: Path) -> None:
-    from evalgate.results import ResultsWriter
+    from evalgate.results_writer import ResultsWriter
 
     with ResultsWriter(tmp_path) as w:
         w.write(res("a"))

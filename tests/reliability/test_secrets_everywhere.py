@@ -177,7 +177,7 @@ def test_no_command_lets_a_secret_out(
     def boom(*a: Any, **k: Any) -> Any:
         raise RuntimeError(f"exploded while holding {AUTH} and {BODY_SECRET}")
 
-    monkeypatch.setattr(conclude, "build_summary", boom)
+    monkeypatch.setattr(conclude, "build_run_summary", boom)
     cmd(4, "--debug", "run", "--out", "s3", "-q")
     assert any("Traceback" in p for p in printed)  # the debug path really ran
 

@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
 REPO = "acme/copilot"
 TOKEN = "ghs_e2e-workflow-token-7"
+SECRET = "sk-e2e-middleware-key-31"  # secrets.COPILOT_API_KEY; the demo servers require it
 PR_NUMBER = 7  # the harness's pull request
 
 # ---- a fake GitHub API: artifacts by name, as upload-artifact leaves them --------------------
@@ -214,7 +215,8 @@ class Runner:
             "action_path": str(ROOT), "repository": REPO,
             "event": {"pull_request": {"number": PR_NUMBER}},
         }  # fmt: skip
-        return {"github": github, "vars": self.vars, "secrets": {}, "inputs": inputs,
+        secrets = {"COPILOT_API_KEY": SECRET}
+        return {"github": github, "vars": self.vars, "secrets": secrets, "inputs": inputs,
                 "steps": {}, "failed": False}  # fmt: skip
 
     def run_job(self, name: str, event: Event) -> JobRun:
@@ -379,7 +381,10 @@ def test_the_generated_workflow_takes_a_repo_from_first_push_to_a_blocked_pr(
     git(repo, "add", "-A")
     git(repo, "commit", "--quiet", "-m", "evalgate init")
 
-    with start_server(prompt_version="v1") as v1, start_server(prompt_version="v2") as v2:
+    with (
+        start_server(prompt_version="v1", api_key=SECRET) as v1,
+        start_server(prompt_version="v2", api_key=SECRET) as v2,
+    ):
         runner = Runner(tmp_path, repo, github, node, vars={"COPILOT_URL": v1.url})
 
         # 1. the first push on main: only the baseline job runs; it records v1 and uploads it
@@ -436,7 +441,8 @@ def test_the_generated_workflow_takes_a_repo_from_first_push_to_a_blocked_pr(
         before, now = cells(body, "refund-window")
         assert 'According to "Refund policy"' in before and "[kb-refunds]" in before
         assert "within 30 days" in now and "[kb-refunds]" not in now
-        assert TOKEN not in body and TOKEN not in log
+        for secret in (TOKEN, SECRET):
+            assert secret not in body and secret not in log
 
         # 3. a second push on main (v1 again): the recording extends the pulled history
         git(repo, "checkout", "--quiet", "main")
@@ -451,3 +457,14 @@ def test_the_generated_workflow_takes_a_repo_from_first_push_to_a_blocked_pr(
         extended = json.loads(github.files("evalgate-baseline")["v1.json"])
         assert len(extended["cases"]["refund-window"]["history"]) == 2
         assert extended["run_id"] != recorded["run_id"]
+
+    # nothing uploaded (baselines and run folders, readable by anyone who can read the repo)
+    # carries the token or the middleware's key
+    names = {a["name"] for a in _API.artifacts}
+    assert names == {"evalgate-baseline", "evalgate-baseline-run", "evalgate-run"}
+    for aid, archive in _API.archives.items():
+        with zipfile.ZipFile(io.BytesIO(archive)) as z:
+            assert z.namelist(), aid
+            for n in z.namelist():
+                data = z.read(n)
+                assert SECRET.encode() not in data and TOKEN.encode() not in data, n

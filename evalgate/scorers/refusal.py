@@ -34,7 +34,6 @@ from itertools import islice
 from typing import Any
 
 from evalgate.model import Case, Response, Score
-from evalgate.scorers._refusal_lang import DECLINE, SOFT_PATTERNS, SUBORDINATE
 from evalgate.scorers._util import excerpt, one_line, output_text
 from evalgate.scorers.registry import scorer
 
@@ -154,6 +153,9 @@ def analyse(text: str) -> Verdict:
 
 
 def _declines(sentence: str) -> bool:
+    # the patterns (compiled on import: ~25 ms) only when a refusal scorer runs
+    from evalgate.scorers._refusal_lang import DECLINE, SUBORDINATE
+
     for lang, trigger, patterns in DECLINE:
         if not trigger.search(sentence):
             continue
@@ -168,6 +170,8 @@ def _declines(sentence: str) -> bool:
 
 
 def _soft(sentence: str) -> bool:
+    from evalgate.scorers._refusal_lang import SOFT_PATTERNS, SUBORDINATE
+
     for rx in SOFT_PATTERNS:
         hit = rx.search(sentence)
         if hit and not SUBORDINATE["en"].search(sentence[: hit.start()]):

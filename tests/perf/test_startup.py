@@ -93,8 +93,9 @@ def test_help_lists_every_command_and_a_command_still_runs() -> None:
 # -- a plain `evalgate run`: what it imports, and what the process leaves for its exit --------
 
 # Modules a run imports only when its project uses them: the refusal scorer's pattern tables,
-# the LLM judge, OpenTelemetry and Langfuse, the report renderers nobody asked for, and httpx's
-# own command-line client (rich's progress bars and pygments, through `import httpx`).
+# the LLM judge, OpenTelemetry and Langfuse, the report renderers nobody asked for, httpx's
+# own command-line client (rich's progress bars and pygments, through `import httpx`), and the
+# progress bar when stderr is not a terminal (CI).
 NOT_FOR_A_PLAIN_RUN = (
     "evalgate.scorers._refusal_lang",
     "evalgate.llmjudge.grader",
@@ -111,6 +112,7 @@ NOT_FOR_A_PLAIN_RUN = (
     "jsonschema",
     "httpx._main",
     "pygments",
+    "rich.progress",  # the live progress bar: only when stderr is a terminal
 )
 
 PLAIN_CONFIG = """version: 1
@@ -137,7 +139,7 @@ PLAIN_GOLDENS = """cases:
 PROCESS_PROBE = """
 import gc, json, sys
 from evalgate.cli.main import main
-sys.argv = ["evalgate", "run", "-q", "--out", sys.argv[1]]
+sys.argv = ["evalgate", "run", "--out", sys.argv[1]]
 rc = main()
 print(json.dumps({"rc": rc, "modules": sorted(sys.modules), "tracked": len(gc.get_objects()),
                   "frozen": gc.get_freeze_count(), "enabled": gc.isenabled()}))

@@ -12,7 +12,7 @@ command, ``python -m evalgate``), three fixed costs of a command are cut:
   rich and pygments are installed (they are: evalgate's own dependencies), ~30 ms that a run
   never uses. It is left out while the command runs, as httpx does when those are missing.
 - **Exit**: the interpreter's last collections walk every object still alive (a run's cases
-  and results) to free memory the ending process gives back anyway: 60-150 ms at 1,000
+  and results) to free memory the ending process gives back anyway: 65-180 ms at 1,000
   cases. Everything is frozen once the command has returned, so they walk nothing. Files are
   closed by the command itself; nothing evalgate writes waits for a collection.
 """

@@ -24,9 +24,8 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import aiohttp
 import httpx
-
-from evalgate.target._aiohttp import aiohttp
 
 # httpx's parser (h11) accepts header blocks of up to 64 KiB; aiohttp's defaults are 8 KiB a
 # line, which would turn a server's long header into a failed call that httpx reads fine

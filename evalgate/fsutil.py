@@ -99,6 +99,51 @@ def atomic_write_json(path: Path, data: Any, *, sort_keys: bool = False) -> None
     _atomic_write(path, write)
 
 
+# one encoder for the entries of a wide document: C-accelerated (no indent), NaN as json.dump
+_ENTRY = json.JSONEncoder(ensure_ascii=False)
+
+
+def _wide(value: Any, depth: int, out: TextIO) -> None:
+    """``value`` with one entry per line at the top two levels (and for lists of objects at
+    the third: a verdict's deltas and reasons), each entry on one line: a large run's
+    summary is a line per case, written by the C encoder, not the pure-Python indenter."""
+    expand = (
+        isinstance(value, (dict, list))
+        and bool(value)
+        and (depth < 2 or (depth == 2 and isinstance(value, list) and isinstance(value[0], dict)))
+    )
+    if not expand:
+        out.write(_ENTRY.encode(value))
+        return
+    pad = "\n" + "  " * (depth + 1)
+    close = "\n" + "  " * depth
+    if isinstance(value, dict):
+        out.write("{")
+        for i, (k, v) in enumerate(value.items()):
+            out.write(("," if i else "") + pad + _ENTRY.encode(str(k)) + ": ")
+            _wide(v, depth + 1, out)
+        out.write(close + "}")
+    else:
+        out.write("[")
+        for i, v in enumerate(value):
+            out.write(("," if i else "") + pad)
+            _wide(v, depth + 1, out)
+        out.write(close + "]")
+
+
+def atomic_write_wide_json(path: Path, data: Any) -> None:
+    """Write ``data`` as JSON a line per entry (see :func:`_wide`), atomically; secrets are
+    masked in every string, keys included. The same document as :func:`atomic_write_json`
+    writes, laid out for a large file: valid JSON, read by any JSON reader."""
+    data = masking.scrub_obj(data)
+
+    def write(f: TextIO) -> None:
+        _wide(data, 0, f)
+        f.write("\n")
+
+    _atomic_write(path, write)
+
+
 def display_path(path: Path) -> str:
     """``path`` relative to the working folder when it is inside it (as users typed it)."""
     try:

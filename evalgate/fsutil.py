@@ -8,7 +8,7 @@ import functools
 import json
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -53,6 +53,18 @@ def atomic_write_text(path: Path, text: str) -> None:
     """
     scrubbed = masking.scrub(text)
     _atomic_write(path, lambda f: f.write(scrubbed))
+
+
+def atomic_write_chunks(path: Path, chunks: Iterable[str]) -> None:
+    """Write the pieces of a text as they are made, atomically (see :func:`atomic_write_text`):
+    a large report is never held whole. Secrets are masked in each piece; a writer makes each
+    piece whole units (a line, an element, a case), so no value is split between two."""
+
+    def write(f: TextIO) -> None:
+        for chunk in chunks:
+            f.write(masking.scrub(chunk))
+
+    _atomic_write(path, write)
 
 
 @functools.cache

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalgate.errors import ConfigError
 from evalgate.gate.verdict import FAIL, CaseDelta, Verdict
 from evalgate.results import RESULTS_FILE, SUMMARY_FILE, CaseResult, CaseStats, aggregate
 from evalgate.summary import RunMeta, build_summary, read_summary
+
+if TYPE_CHECKING:
+    from evalgate.report.details import Details
 
 CASE_STATUSES = ("failed", "error", "passed", "skipped", "pending")
 # Passing cases shown with their requests and answers (flagged cases always are): the HTML
@@ -128,19 +132,6 @@ def _status(stats_passed: bool | None, n: int, errors: int, skipped: bool) -> st
     return "passed" if stats_passed else "failed"
 
 
-def _with_details(rows: tuple[CaseRow, ...], path: Path) -> tuple[CaseRow, ...]:
-    from dataclasses import replace
-
-    from evalgate.results_compact import read_details
-
-    wanted = {r.case_id for r in rows if r.flagged}
-    wanted.update([r.case_id for r in rows if not r.flagged][:DETAIL_ROWS])
-    full = read_details(path, wanted)
-    return tuple(
-        replace(r, repeats=tuple(full[r.case_id])) if r.case_id in full else r for r in rows
-    )
-
-
 @dataclass(frozen=True)
 class _Rows:
     """What a view's rows are built from, when they are first asked for."""
@@ -203,8 +194,6 @@ class _Rows:
             )
         del by_case
         built = tuple(rows)
-        if self.details is not None:
-            built = _with_details(built, self.details)
         seen = {row.case_id for row in built}
         pending = tuple(
             CaseRow(cid, "", "", 0, (), "pending", None, None, 0, 0, 0, 0.0)
@@ -229,7 +218,8 @@ class RunView:
 
     @cached_property
     def cases(self) -> tuple[CaseRow, ...]:
-        """One row per case (pending ones last), with requests and answers where shown."""
+        """One row per case (pending ones last); of a compact view, without requests and
+        answers (:meth:`detailed` adds them to the rows a report shows in detail)."""
         return self.source.build() if self.source is not None else ()
 
     @classmethod
@@ -280,6 +270,37 @@ class RunView:
         pending = tuple(str(c) for c in summary.get("pending_cases") or ())
         source = _Rows(results, verdict, pending, baseline, details, stats)
         return cls(summary=summary, verdict=verdict, source=source, run_dir=run_dir)
+
+    @cached_property
+    def _details(self) -> Details | None:
+        """Where the complete results of the rows shown in detail are (compact views only):
+        the flagged rows and the first :data:`DETAIL_ROWS` others."""
+        if self.source is None or self.source.details is None:
+            return None
+        from evalgate.report.details import Details
+
+        rows = self.cases
+        wanted = {r.case_id for r in rows if r.flagged}
+        wanted.update([r.case_id for r in rows if not r.flagged][:DETAIL_ROWS])
+        return Details(self.source.details, wanted)
+
+    def detailed(self, rows: Iterable[CaseRow]) -> Iterator[CaseRow]:
+        """``rows`` with their requests and answers (for the rows shown in detail), read one
+        row at a time as they are taken: a report of any size holds one case's at once."""
+        details = self._details
+        if details is None:
+            yield from rows
+            return
+        taken: deque[CaseRow] = deque()
+
+        def ids() -> Iterator[str]:
+            for row in rows:
+                taken.append(row)
+                yield row.case_id
+
+        for full in details.read(ids()):
+            row = taken.popleft()
+            yield replace(row, repeats=tuple(full)) if full else row
 
     # -- convenience -----------------------------------------------------------------------
     @property

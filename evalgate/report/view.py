@@ -274,7 +274,8 @@ class RunView:
     @cached_property
     def _details(self) -> Details | None:
         """Where the complete results of the rows shown in detail are (compact views only):
-        the flagged rows and the first :data:`DETAIL_ROWS` others."""
+        the flagged rows, the first :data:`DETAIL_ROWS` others, and those whose baseline
+        answer the verdict kept (shown beside this run's answer)."""
         if self.source is None or self.source.details is None:
             return None
         from evalgate.report.details import Details
@@ -282,6 +283,7 @@ class RunView:
         rows = self.cases
         wanted = {r.case_id for r in rows if r.flagged}
         wanted.update([r.case_id for r in rows if not r.flagged][:DETAIL_ROWS])
+        wanted.update(r.case_id for r in rows if r.base is not None and r.base.answer)
         return Details(self.source.details, wanted)
 
     def detailed(self, rows: Iterable[CaseRow]) -> Iterator[CaseRow]:

@@ -5,22 +5,6 @@ compared with (tests/report/test_streamed_equivalence.py). Kept verbatim but for
 # mypy: ignore-errors
 from __future__ import annotations
 
-from dataclasses import replace
-from pathlib import Path
-
-from evalgate.report.view import DETAIL_ROWS, CaseRow
-from evalgate.results_compact import read_details
-
-
-def with_details(rows: tuple[CaseRow, ...], path: Path) -> tuple[CaseRow, ...]:
-    wanted = {r.case_id for r in rows if r.flagged}
-    wanted.update([r.case_id for r in rows if not r.flagged][:DETAIL_ROWS])
-    full = read_details(path, wanted)
-    return tuple(
-        replace(r, repeats=tuple(full[r.case_id])) if r.case_id in full else r for r in rows
-    )
-
-
 # ---- junit.py as it was -------------------------------------------------------------------
 import re
 import xml.etree.ElementTree as ET

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from evalgate import masking
+from evalgate.engine.stored import present_stored
 from evalgate.fsutil import atomic_write_text
 from evalgate.gate.verdict import CaseDelta, Reason, Verdict
 from evalgate.report import html as html_mod
@@ -22,7 +23,7 @@ from evalgate.report import write_reports
 from evalgate.report.html import render_html
 from evalgate.report.junit import render_junit
 from evalgate.report.view import RunView
-from evalgate.results import CaseResult
+from evalgate.results import CaseResult, read_results
 from evalgate.scorers.registry import ScoreRecord
 from evalgate.summary import RunMeta, build_summary
 from tests.report import legacy
@@ -101,24 +102,22 @@ def _run(seed: int, tmp: Path) -> tuple[Path, dict[str, dict[str, Any]] | None]:
 
 
 def _old_view(run_dir: Path, base: dict[str, dict[str, Any]] | None) -> RunView:
-    view = RunView.load(run_dir, baseline=base)
-    view.__dict__["cases"] = legacy.with_details(view.cases, run_dir)
-    view.__dict__["_details"] = None  # the rows carry their details, as they did
-    return view
+    """The view the reports were made from before: every result complete, in memory."""
+    summary = RunView.load(run_dir).summary
+    return RunView.build(read_results(run_dir), summary, baseline=base, run_dir=run_dir)
 
 
-def _compare(run_dir: Path, base: dict[str, dict[str, Any]] | None, mp: pytest.MonkeyPatch) -> None:
-    new, old = run_dir / "new", run_dir / "old"
+def _compare(new_view: RunView, old_view: RunView, where: Path, mp: pytest.MonkeyPatch) -> None:
+    new, old = where / "new", where / "old"
     names = {"junit": new / "j.xml", "markdown": new / "r.md", "html": new / "r.html"}
-    write_reports(RunView.load(run_dir, baseline=base), **names)
-    view = _old_view(run_dir, base)
-    atomic_write_text(old / "j.xml", legacy.render_junit(view))
-    atomic_write_text(old / "r.html", legacy.render_html(view))
+    write_reports(new_view, **names)
+    atomic_write_text(old / "j.xml", legacy.render_junit(old_view))
+    atomic_write_text(old / "r.html", legacy.render_html(old_view))
     with mp.context() as m:
         m.setattr(markdown_mod, "side_by_side", legacy.side_by_side)
-        atomic_write_text(old / "r.md", markdown_mod.render_markdown(view))
+        atomic_write_text(old / "r.md", markdown_mod.render_markdown(old_view))
     for path in names.values():
-        assert path.read_bytes() == (old / path.name).read_bytes(), (run_dir, path.name)
+        assert path.read_bytes() == (old / path.name).read_bytes(), (where, path.name)
 
 
 @pytest.mark.parametrize("seed", range(24))
@@ -126,14 +125,18 @@ def test_streamed_reports_are_the_old_ones(
     seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if seed % 3 == 0:  # a small detail cap, so some passing cases are listed without details
-        for mod in (view_mod, legacy):
-            monkeypatch.setattr(mod, "DETAIL_ROWS", 4)
+        monkeypatch.setattr(view_mod, "DETAIL_ROWS", 4)
         for mod in (html_mod, legacy):
             monkeypatch.setattr(mod, "MAX_DETAILED", 4)
     masking.clear()
     if seed % 2:
         masking.register([SECRET])
-    _compare(*_run(seed, tmp_path), monkeypatch)
+    run_dir, base = _run(seed, tmp_path)
+    # as 'evalgate run' writes them (compact results, with the baseline's figures) ...
+    view = RunView.load(run_dir, baseline=base)
+    _compare(view, _old_view(run_dir, base), tmp_path / "run", monkeypatch)
+    # ... and as 'evalgate report' writes them from the run folder
+    _compare(present_stored(run_dir), _old_view(run_dir, None), tmp_path / "report", monkeypatch)
 
 
 def test_the_secret_never_reaches_a_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -150,8 +153,6 @@ def test_the_secret_never_reaches_a_report(tmp_path: Path, monkeypatch: pytest.M
 @pytest.mark.parametrize("seed", range(6))
 def test_in_memory_views_render_as_before(seed: int, tmp_path: Path) -> None:
     """A view of complete results (the Python API's), no results file behind it."""
-    from evalgate.results import read_results
-
     run_dir, base = _run(seed, tmp_path)
     summary = RunView.load(run_dir).summary
     view = RunView.build(read_results(run_dir), summary, baseline=base)

@@ -125,14 +125,14 @@ def _wide(value: Any, depth: int, out: TextIO) -> None:
         and (depth < 2 or (depth == 2 and isinstance(value, list) and isinstance(value[0], dict)))
     )
     if not expand:
-        out.write(_ENTRY.encode(value))
+        out.write(_ENTRY.encode(masking.scrub_obj(value)))
         return
     pad = "\n" + "  " * (depth + 1)
     close = "\n" + "  " * depth
     if isinstance(value, dict):
         out.write("{")
         for i, (k, v) in enumerate(value.items()):
-            out.write(("," if i else "") + pad + _ENTRY.encode(str(k)) + ": ")
+            out.write(("," if i else "") + pad + _ENTRY.encode(masking.scrub(str(k))) + ": ")
             _wide(v, depth + 1, out)
         out.write(close + "}")
     else:
@@ -146,8 +146,8 @@ def _wide(value: Any, depth: int, out: TextIO) -> None:
 def atomic_write_wide_json(path: Path, data: Any) -> None:
     """Write ``data`` as JSON a line per entry (see :func:`_wide`), atomically; secrets are
     masked in every string, keys included. The same document as :func:`atomic_write_json`
-    writes, laid out for a large file: valid JSON, read by any JSON reader."""
-    data = masking.scrub_obj(data)
+    writes, laid out for a large file: valid JSON, read by any JSON reader. Masked an entry
+    at a time: no copy of the whole document."""
 
     def write(f: TextIO) -> None:
         _wide(data, 0, f)

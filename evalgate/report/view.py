@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -132,6 +133,26 @@ def _status(stats_passed: bool | None, n: int, errors: int, skipped: bool) -> st
     return "passed" if stats_passed else "failed"
 
 
+def _by_case(results: Sequence[CaseResult]) -> dict[str, tuple[CaseResult, ...]]:
+    """Each case's results by repeat. Results ordered by case id and repeat (as a run and
+    :func:`~evalgate.results_compact.read_compact` hold them) are cut into runs, without a
+    list per case on the way."""
+    ordered = all(
+        (a.case_id, a.repeat) < (b.case_id, b.repeat)
+        for a, b in zip(results, itertools.islice(results, 1, None), strict=False)
+    )
+    if ordered:
+        return {cid: tuple(g) for cid, g in itertools.groupby(results, key=_case_id)}
+    lists: dict[str, list[CaseResult]] = {}
+    for r in results:
+        lists.setdefault(r.case_id, []).append(r)
+    return {cid: tuple(sorted(rs, key=lambda r: r.repeat)) for cid, rs in lists.items()}
+
+
+def _case_id(r: CaseResult) -> str:
+    return r.case_id
+
+
 @dataclass(frozen=True)
 class _Rows:
     """What a view's rows are built from, when they are first asked for."""
@@ -152,9 +173,7 @@ class _Rows:
                 if reason.blocking:
                     for cid in reason.cases:
                         blocking.setdefault(cid, []).append(reason.kind)
-        by_case: dict[str, list[CaseResult]] = {}
-        for r in self.results:
-            by_case.setdefault(r.case_id, []).append(r)
+        by_case = _by_case(self.results)
         stats = self.stats if self.stats is not None else aggregate(self.results)
         baseline = self.baseline
         rows: list[CaseRow] = []
@@ -171,7 +190,7 @@ class _Rows:
                 base = BaseCase(d.base_score, d.base_pass_rate, answer)
             elif answer is not None:  # a changed case: its old answer, not its figures
                 base = BaseCase(None, None, answer)
-            reps = tuple(sorted(by_case[cid], key=lambda r: r.repeat))
+            reps = by_case[cid]
             rows.append(
                 CaseRow(
                     case_id=cid,
@@ -324,7 +343,7 @@ class RunView:
         """The gate's status, or None when the run was not gated."""
         return self.verdict.status if self.verdict else None
 
-    @property
+    @cached_property
     def flagged(self) -> tuple[CaseRow, ...]:
         """Failed, errored and regressed cases: failures first, then errors, by case id."""
         order = {"failed": 0, "error": 1}

@@ -37,11 +37,12 @@ OUTPUTS = ("You have 30 days [kb-refunds].", HOSTILE, "", f"the key is {SECRET}"
 def _case_results(rng: random.Random, i: int) -> list[CaseResult]:
     cid = f"case-{i:03d}" if rng.random() < 0.9 else f"case-{i:03d} <&\"'>"
     ds = rng.choice(DATASETS)
+    tags = rng.sample(("a", "b", "<t>"), rng.choice((0, 1, 2)))
     out: list[CaseResult] = []
     for rep in range(rng.choice((1, 1, 2, 3))):
         kind = rng.choice(("pass", "pass", "fail", "error", "scorer-error", "skip", "advisory"))
         common: dict[str, Any] = {
-            "dataset": ds, "line": i + 1, "repeat": rep, "tags": rng.sample(("a", "b", "<t>"), 1),
+            "dataset": ds, "line": i + 1, "repeat": rep, "tags": tags,
             "output": rng.choice(OUTPUTS), "latency": rng.uniform(1, 900),
         }  # fmt: skip
         if kind == "fail":
@@ -158,3 +159,17 @@ def test_in_memory_views_render_as_before(seed: int, tmp_path: Path) -> None:
     view = RunView.build(read_results(run_dir), summary, baseline=base)
     assert render_junit(view) == legacy.render_junit(view)
     assert render_html(view) == legacy.render_html(view)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_rows_are_the_same_whatever_the_order_of_the_results(seed: int, tmp_path: Path) -> None:
+    run_dir, base = _run(seed, tmp_path)
+    results = read_results(run_dir)
+    summary = RunView.load(run_dir).summary
+    shuffled = list(results)
+    random.Random(seed).shuffle(shuffled)
+    ordered = RunView.build(results, summary, baseline=base).cases
+    by_id = {r.case_id: r for r in RunView.build(shuffled, summary, baseline=base).cases}
+    assert len(by_id) == len(ordered)  # rows come in the order cases first appear
+    assert all(by_id[r.case_id] == r for r in ordered)
+    assert all(list(r.repeats) == sorted(r.repeats, key=lambda x: x.repeat) for r in ordered)

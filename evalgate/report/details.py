@@ -16,8 +16,11 @@ import json
 import re
 from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
-from evalgate.results import _TORN, RESULTS_FILE, CaseResult, _parse_line
+from evalgate import results
+from evalgate.errors import ConfigError
+from evalgate.results import RESULTS_FILE, CaseResult
 
 # the start of a line as ResultsWriter writes it (CaseResult.to_dict's key order)
 _HEAD = re.compile(
@@ -34,11 +37,11 @@ class Details:
         self._where: dict[str, dict[int, int]] = {}
         with open(self.path, "rb") as f:
             offset = 0
-            for raw in f:
+            for i, raw in enumerate(f, start=1):
                 key = _key(raw) if raw.endswith(b"\n") else None
                 if key is None:  # another layout, a blank or the last line: read it whole
-                    r = _parse_line(self.path, 0, raw.decode("utf-8", "replace"))
-                    key = None if r is None or r is _TORN else (r.case_id, r.repeat)
+                    r = results._parse_line(self.path, i, raw.decode("utf-8", "replace"))
+                    key = None if r is None or r is results._TORN else (r.case_id, r.repeat)
                 if key is not None and key[0] in case_ids:
                     self._where.setdefault(key[0], {})[key[1]] = offset
                 offset += len(raw)
@@ -54,11 +57,20 @@ class Details:
                 out: list[CaseResult] = []
                 where = self._where.get(case_id) or {}
                 for repeat in sorted(where):
-                    f.seek(where[repeat])
-                    got = _parse_line(self.path, 0, f.readline().decode("utf-8", "replace"))
-                    if got is not None and got is not _TORN:
+                    got = self._at(f, where[repeat])
+                    if got is not None and got is not results._TORN:
                         out.append(got)
                 yield out
+
+    def _at(self, f: BinaryIO, offset: int) -> CaseResult | None:
+        f.seek(offset)
+        line = f.readline().decode("utf-8", "replace")
+        try:
+            return results._parse_line(self.path, 0, line)
+        except ConfigError:  # damaged: say which line (counted only now, for the message)
+            f.seek(0)
+            number = f.read(offset).count(b"\n") + 1
+            return results._parse_line(self.path, number, line)
 
 
 def _key(raw: bytes) -> tuple[str, int] | None:

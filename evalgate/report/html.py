@@ -14,11 +14,13 @@ import html
 import json
 import math
 from collections.abc import Iterator
+from dataclasses import replace
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from evalgate import masking
+from evalgate.gate.verdict import Verdict
 from evalgate.report.text import truncate
 from evalgate.report.view import DETAIL_ROWS, CaseRow, RunView
 from evalgate.report.worddiff import word_diff
@@ -142,7 +144,8 @@ def _head(view: RunView) -> dict[str, Any]:
             "git": s.get("git"),
             "baseline_source": _source_text(v.baseline_source) if v else None,
         },
-        "verdict": (v.to_dict() | {"deltas": None, "stats": None}) if v else None,
+        # without building the per-case deltas the page leaves out (one per case)
+        "verdict": _verdict_head(v) if v else None,
         "totals": dict(view.totals),
         "latency": s.get("latency_ms") or {},
         "tokens": s.get("tokens") or {},
@@ -150,6 +153,10 @@ def _head(view: RunView) -> dict[str, Any]:
         "datasets": sorted({c.dataset for c in view.cases if c.dataset}),
         "tags": sorted({t for c in view.cases for t in c.tags}),
     }
+
+
+def _verdict_head(v: Verdict) -> dict[str, Any]:
+    return replace(v, deltas=(), stats={}).to_dict() | {"deltas": None, "stats": None}
 
 
 def _cases(view: RunView) -> Iterator[dict[str, Any]]:

@@ -89,9 +89,12 @@ def _leaf(pad: str, name: str, attrs: Sequence[tuple[str, str]], text: str | Non
     return pad + _tag(name, attrs) + body + f"</{name}>"
 
 
-def _outcome(c: CaseRow, view: RunView) -> tuple[str, str, list[tuple[str, str]], str | None]:
+def _outcome(
+    c: CaseRow, view: RunView, text: bool = True
+) -> tuple[str, str, list[tuple[str, str]], str | None]:
     """A case's outcome (passed | failure | error | skipped) and its child element: name,
-    attributes, text (no name for a passing case without advisory notes)."""
+    attributes, text (no name for a passing case without advisory notes). ``text`` False:
+    the outcome only (the child's text is not made)."""
     first = c.first_failure
     if c.status in ("skipped", "pending"):
         reason = "pending review" if c.status == "pending" else "skipped"
@@ -102,18 +105,18 @@ def _outcome(c: CaseRow, view: RunView) -> tuple[str, str, list[tuple[str, str]]
         return "skipped", "skipped", [("message", _clean(reason, 500))], None
     if c.status == "error":
         attrs = [("message", _clean(first or "error", 500)), ("type", "infrastructure")]
-        return "error", "error", attrs, _clean(_details(c))
+        return "error", "error", attrs, _clean(_details(c)) if text else None
     if c.status == "failed" and not counted(view, c):
         attrs = [("message", _clean(why_not_counted(view, c), 500))]
-        return "skipped", "skipped", attrs, _clean(_details(c))
+        return "skipped", "skipped", attrs, _clean(_details(c)) if text else None
     if c.status == "failed" or c.blocking:
         message = first or ("gate: " + ", ".join(c.blocking))
         # worse than the baseline; a failing new or changed case has no baseline to regress from
         regression = c.status != "failed" or (bool(c.blocking) and c.compare == "shared")
         kind = "regression" if regression else "quality"
         attrs = [("message", _clean(message, 500)), ("type", kind)]
-        return "failure", "failure", attrs, _clean(_details(c))
-    note = _advisory(c)
+        return "failure", "failure", attrs, _clean(_details(c)) if text else None
+    note = _advisory(c) if text else ""
     return "passed", ("system-out" if note else ""), [], _clean(note) if note else None
 
 
@@ -163,7 +166,7 @@ def junit_chunks(view: RunView) -> Iterator[str]:
         rows = sorted(by_ds[ds], key=lambda r: r.case_id)
         counts = {"passed": 0, "failure": 0, "error": 0, "skipped": 0}
         for c in rows:
-            counts[_outcome(c, view)[0]] += 1
+            counts[_outcome(c, view, text=False)[0]] += 1
         ms = sum(c.latency_ms for c in rows)
         stats = {
             "tests": len(rows),

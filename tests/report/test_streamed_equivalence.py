@@ -46,9 +46,8 @@ def _case_results(rng: random.Random, i: int) -> list[CaseResult]:
             "output": rng.choice(OUTPUTS), "latency": rng.uniform(1, 900),
         }  # fmt: skip
         if kind == "fail":
-            r = res(
-                cid, fails=(("contains", rng.choice(("missing '30 days'", HOSTILE))),), **common
-            )
+            why = rng.choice(("missing '30 days'", HOSTILE, 'tab\there\r\nnext & "q"'))
+            r = res(cid, fails=(("contains", why),), **common)
         elif kind == "error":
             r = res(cid, status="error", outcome="timeout", error=f"timed out {SECRET}", **common)
         elif kind == "scorer-error":

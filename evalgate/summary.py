@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from evalgate import __version__
-from evalgate.fsutil import atomic_write_json
+from evalgate.fsutil import atomic_write_wide_json
 from evalgate.gate.verdict import Verdict
 from evalgate.results import (
     SUMMARY_FILE,
@@ -213,7 +213,7 @@ def write_summary(run_dir: Path, summary: RunSummary | Mapping[str, Any]) -> Pat
     """The one writer of ``summary.json`` (atomic: a reader sees the old or the new file)."""
     path = run_dir / SUMMARY_FILE
     doc = summary.to_dict() if isinstance(summary, RunSummary) else dict(summary)
-    atomic_write_json(path, doc)
+    atomic_write_wide_json(path, doc)
     return path
 
 

@@ -1,4 +1,9 @@
-"""Response mapping: JMESPath expressions (compiled once) from a JSON body to a Response."""
+"""Response mapping: JMESPath expressions (compiled once) from a JSON body to a Response.
+
+Each expression is parsed by jmespath once; the plain paths most mappings use (``answer``,
+``usage.input_tokens``, ``choices[0].message.content``, ``citations[].doc_id``) are then read
+by direct accessors with jmespath's results (``target/paths.py``), the rest by jmespath.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from evalgate import jsonsafe
 from evalgate.config.model import Pricing, ResponseMapping
 from evalgate.errors import ConfigError
 from evalgate.model import JSON, Response, ToolCall
+from evalgate.target.paths import Accessor, accessor
 
 _FIELDS = tuple(f.name for f in fields(ResponseMapping) if f.name != "extra")
 _FALSE = frozenset({"false", "no", "0", "none", "null"})
@@ -58,6 +64,8 @@ class ResponseMapper:
         }
         self._extra = {k: _compile(f"extra.{k}", v) for k, v in mapping.extra.items()}
         self.needs_json = bool(self._exprs or self._extra)
+        self._reads = tuple((name, _reader(name, e)) for name, e in self._exprs.items())
+        self._extra_reads = tuple((k, _reader(f"extra.{k}", e)) for k, e in self._extra.items())
 
     def map_text(self, text: str, timing: Timing) -> Response:
         """The whole body is the output (no ``output`` expression configured)."""
@@ -72,7 +80,7 @@ class ResponseMapper:
 
     def map_json(self, body: JSON, timing: Timing, output_text: str | None = None) -> Response:
         """Map a decoded JSON body; raise MappingFailure when ``output`` finds nothing."""
-        got = {name: _search(name, e, body) for name, e in self._exprs.items()}
+        got = {name: read(body) for name, read in self._reads}
         tools = _tool_calls(got.get("tool_calls"))
         output: str | None = output_text
         if "output" in self._exprs:
@@ -101,7 +109,7 @@ class ResponseMapper:
             trace_id=_str(got.get("trace_id")),
             refused=_bool(got.get("refused")),
             status_code=timing.status_code,
-            extra={k: _search(f"extra.{k}", e, body) for k, e in self._extra.items()},
+            extra={k: read(body) for k, read in self._extra_reads},
             missing=tuple(n for n, v in got.items() if v is None and n != "output"),
         )
 
@@ -110,6 +118,17 @@ class ResponseMapper:
         if price is None or (tin is None and tout is None):
             return None
         return ((tin or 0) * price.input_per_mtok + (tout or 0) * price.output_per_mtok) / 1e6
+
+
+def _reader(name: str, expr: ParsedResult) -> Accessor:
+    """A direct accessor when the expression is a plain path, else jmespath's search."""
+    direct = accessor(expr.parsed) if _DIRECT else None
+    if direct is not None:
+        return direct  # reads no function, so it cannot fail
+    return lambda body: _search(name, expr, body)
+
+
+_DIRECT = True  # False: every expression through jmespath (the tests compare both)
 
 
 def _search(name: str, expr: ParsedResult, body: JSON) -> Any:

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -44,9 +45,31 @@ class _TooLarge(Exception):
     pass
 
 
+class _HeaderLookup(Protocol):
+    def get(self, key: str, default: Any = None) -> Any: ...
+
+
+class Reply(Protocol):
+    """What an attempt reads of an answer: an ``httpx.Response``, or target/direct.py's."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def headers(self) -> _HeaderLookup: ...
+    @property
+    def url(self) -> httpx.URL: ...
+    @property
+    def reason_phrase(self) -> str: ...
+    def aiter_bytes(self) -> AsyncIterator[bytes]: ...
+    async def aclose(self) -> None: ...
+
+
+Send = Callable[[], Awaitable[Reply]]
+
+
 def where(url: httpx.URL) -> str:
-    """The URL for messages, without its query (which may hold a key)."""
-    return str(url.copy_with(query=None, fragment=None))
+    """The URL for messages, without its query or credentials (either may hold a key)."""
+    return str(url.copy_with(query=None, fragment=None, userinfo=b""))
 
 
 class AttemptRunner:
@@ -60,7 +83,8 @@ class AttemptRunner:
         out = cfg.response.output or "output"
         self._output_key = out if out.isidentifier() else "output"
 
-    async def run(self, client: httpx.AsyncClient, request: httpx.Request) -> Attempt:
+    async def run(self, send: Send, url: httpx.URL) -> Attempt:
+        """One attempt: ``send()`` makes the request to ``url`` and returns the answer."""
         cfg = self.cfg
         started = time.perf_counter()
 
@@ -72,7 +96,7 @@ class AttemptRunner:
 
         try:
             async with _deadline(cfg.timeout_s):
-                resp = await client.send(request, stream=True)
+                resp = await send()
                 try:
                     return await self._handle(resp, started)
                 finally:
@@ -82,24 +106,22 @@ class AttemptRunner:
             return fail("timeout", msg, True)
         except httpx.ConnectTimeout:
             limit = min(cfg.connect_timeout_s, cfg.timeout_s)
-            msg = f"could not connect to {where(request.url)} within {limit:g} s"
+            msg = f"could not connect to {where(url)} within {limit:g} s"
             return fail("timeout", msg + " (target.connect_timeout_s)", True)
         except httpx.TimeoutException as e:
-            return fail("timeout", f"timed out waiting for {where(request.url)}: {_why(e)}", True)
+            return fail("timeout", f"timed out waiting for {where(url)}: {_why(e)}", True)
         except httpx.TooManyRedirects:
-            return fail("http_error", f"too many redirects from {where(request.url)}", False)
+            return fail("http_error", f"too many redirects from {where(url)}", False)
         except httpx.DecodingError as e:
             return fail("invalid_response", f"could not decode the response body: {_why(e)}", False)
         except httpx.ConnectError as e:
-            return fail(
-                "connection_error", f"could not connect to {where(request.url)}: {_why(e)}", True
-            )
+            return fail("connection_error", f"could not connect to {where(url)}: {_why(e)}", True)
         except httpx.HTTPError as e:
             # resets, truncated bodies, closed keep-alive connections: worth another try
-            msg = f"connection to {where(request.url)} failed: {_why(e)}"
+            msg = f"connection to {where(url)} failed: {_why(e)}"
             return fail("connection_error", msg, True)
 
-    async def _handle(self, resp: httpx.Response, started: float) -> Attempt:
+    async def _handle(self, resp: Reply, started: float) -> Attempt:
         status = resp.status_code
 
         def fail(
@@ -141,9 +163,7 @@ class AttemptRunner:
             return fail("invalid_response", str(e), False)
         return Attempt("success", started, latency, False, status, response=response)
 
-    async def _status_failure(
-        self, resp: httpx.Response
-    ) -> tuple[Outcome, str, bool, float | None]:
+    async def _status_failure(self, resp: Reply) -> tuple[Outcome, str, bool, float | None]:
         """(outcome, message, retryable, retry_after) for a non-2xx status."""
         status = resp.status_code
         if 300 <= status < 400:
@@ -168,7 +188,7 @@ class AttemptRunner:
         return "http_error", text, status >= 500, after
 
     async def _read_sse(
-        self, resp: httpx.Response, started: float, cap: int
+        self, resp: Reply, started: float, cap: int
     ) -> tuple[SseAccumulator, float | None]:
         acc: SseAccumulator = OpenAIChatSse() if self._openai else GenericSse()
         ttft: float | None = None
@@ -186,7 +206,7 @@ class AttemptRunner:
         return acc, ttft
 
 
-async def _read(resp: httpx.Response, cap: int, truncate: bool = False) -> bytes:
+async def _read(resp: Reply, cap: int, truncate: bool = False) -> bytes:
     chunks: list[bytes] = []
     size = 0
     async for chunk in resp.aiter_bytes():

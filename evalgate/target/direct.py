@@ -1,0 +1,189 @@
+"""The target client's calls straight to aiohttp, without httpx's Request and Response models.
+
+``httpx.AsyncClient.send`` wraps every request in layers (authentication, redirects, event
+hooks, cookies, a Request and a Response with their header multi-dicts) that cost more CPU than
+the HTTP exchange itself. When none of them has work to do (``target.transport: aiohttp``, no
+redirects to follow, no credentials in the URL) the client hands aiohttp what httpx would have
+handed it, byte for byte the same method, URL, headers and body, and reads the answer through
+:class:`Reply`, which reads like the ``httpx.Response`` target/attempt.py otherwise gets:
+
+- the headers are those httpx would send: built by ``client.build_request`` once per config
+  (only ``Content-Length`` changes per call), or per call when the URL or a header is a
+  template or the endpoint has set a cookie (the jar's ``Cookie`` header is httpx's);
+- an answer with a ``Content-Encoding`` is an ``httpx.Response`` as before, so httpx decodes
+  it (and the body cap counts decoded bytes);
+- a ``Set-Cookie`` goes into the client's cookie jar, as ``client.send`` would put it;
+- every aiohttp error is the httpx error target/aio.py translates it to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import aiohttp
+import httpx
+import yarl
+
+from evalgate.target.aio import AiohttpTransport, _as_httpx, _as_response
+
+Headers = list[tuple[str, str]]
+
+
+class ReplyHeaders:
+    """A response's headers read as ``httpx.Headers`` reads them (repeats joined by ", ")."""
+
+    __slots__ = ("_encoding", "_items", "raw")
+
+    def __init__(self, raw: tuple[tuple[bytes, bytes], ...]) -> None:
+        self.raw = raw
+        self._items = [(k.lower(), v) for k, v in raw]
+        self._encoding: str | None = None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        wanted = key.lower().encode("latin-1")
+        values = [v for k, v in self._items if k == wanted]
+        if not values:
+            return default
+        encoding = self._encoding or self._detect()
+        return ", ".join(v.decode(encoding) for v in values)
+
+    def __contains__(self, key: str) -> bool:
+        wanted = key.lower().encode("latin-1")
+        return any(k == wanted for k, _ in self._items)
+
+    def _detect(self) -> str:
+        # httpx.Headers.encoding: ascii, else utf-8, else iso-8859-1 (which decodes anything)
+        for encoding in ("ascii", "utf-8"):
+            try:
+                for k, v in self.raw:
+                    k.decode(encoding)
+                    v.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            self._encoding = encoding
+            return encoding
+        self._encoding = "iso-8859-1"
+        return self._encoding
+
+
+class Reply:
+    """An aiohttp response with the parts of ``httpx.Response`` target/attempt.py reads."""
+
+    __slots__ = ("_closed", "_response", "headers", "status_code", "url")
+
+    def __init__(self, response: aiohttp.ClientResponse, url: httpx.URL) -> None:
+        self._response = response
+        self._closed = False
+        self.url = url
+        self.status_code = response.status
+        self.headers = ReplyHeaders(response.raw_headers)
+
+    @property
+    def reason_phrase(self) -> str:
+        reason = self._response.reason
+        raw = reason.encode("latin-1", "ignore") if reason else b""
+        return (
+            raw.decode("ascii", "ignore")
+            if raw
+            else httpx.codes.get_reason_phrase(self.status_code)
+        )
+
+    async def aiter_bytes(self) -> AsyncIterator[bytes]:
+        content = self._response.content
+        with _as_httpx(None, reading=True):
+            while True:
+                chunk = await content.readany()
+                if not chunk:
+                    break
+                yield chunk
+        await self.aclose()  # as httpx does once the body is read: the connection goes back
+
+    async def aclose(self) -> None:
+        # a body read to its end hands the connection back for reuse; one left unread closes it
+        if not self._closed:
+            self._closed = True
+            self._response.release()
+
+
+Send = Callable[[], Awaitable[Any]]
+
+
+class DirectSender:
+    """Sends the target client's requests over its own aiohttp transport."""
+
+    def __init__(
+        self,
+        transport: AiohttpTransport,
+        client: httpx.AsyncClient,
+        method: str,
+        fixed_url: httpx.URL | None,
+        constant_headers: bool,
+    ) -> None:
+        self._transport = transport
+        self._client = client
+        self._method = method
+        self._cookies_seen = False
+        self.sent = 0  # requests sent this way
+        proto = client.build_request(method, fixed_url or "http://127.0.0.1/", content=b"x")
+        self._timeout = transport._timeout(proto)
+        self._head: Headers | None = None
+        self._url = fixed_url
+        self._target: yarl.URL | None = None
+        if fixed_url is not None and constant_headers and not fixed_url.userinfo:
+            raw = _text_headers(proto.headers.raw)
+            lengths = [k for k, _ in raw if k.lower() == "content-length"]
+            if raw[-1] == ("Content-Length", "1") and len(lengths) == 1:
+                self._head = raw[:-1]  # httpx puts the body's length last
+                self._target = yarl.URL(str(fixed_url))
+
+    def prepare(
+        self, url: httpx.URL | None, headers: dict[str, str] | None, content: bytes | None
+    ) -> tuple[Send, httpx.URL] | None:
+        """The call to make for this request, or None when httpx's own send must make it."""
+        head = self._head
+        if head is not None and content is not None and url is None and not self._cookies_seen:
+            assert self._url is not None and self._target is not None
+            sent = [*head, ("Content-Length", str(len(content)))]
+            return self._send_fn(self._url, self._target, sent, content), self._url
+        request = self._client.build_request(
+            self._method, url or self._url or "", content=content, headers=headers
+        )
+        if request.url.userinfo:  # httpx's send turns these into an Authorization header
+            return None
+        sent = _text_headers(request.headers.raw)
+        return self._send_fn(request.url, str(request.url), sent, content), request.url
+
+    def _send_fn(
+        self, url: httpx.URL, target: str | yarl.URL, headers: Headers, content: bytes | None
+    ) -> Send:
+        async def send() -> Reply | httpx.Response:
+            self.sent += 1
+            response = await self._transport._request(
+                self._method, target, url.scheme == "https", headers, content, self._timeout, None
+            )
+            raw = response.raw_headers
+            if any(_is(k, b"set-cookie") for k, _ in raw):
+                self._keep_cookies(response, url, headers)
+            if any(_is(k, b"content-encoding") for k, _ in raw):  # httpx decodes the body
+                return _as_response(response, httpx.Request(self._method, url, headers=headers))
+            return Reply(response, url)
+
+        return send
+
+    def _keep_cookies(
+        self, response: aiohttp.ClientResponse, url: httpx.URL, sent: Headers
+    ) -> None:
+        request = httpx.Request(self._method, url, headers=sent)
+        self._client.cookies.extract_cookies(
+            httpx.Response(response.status, headers=response.raw_headers, request=request)
+        )
+        self._cookies_seen = True  # from now on httpx builds each request's headers
+
+
+def _is(name: bytes, lower: bytes) -> bool:
+    return len(name) == len(lower) and name.lower() == lower
+
+
+def _text_headers(raw: list[tuple[bytes, bytes]]) -> Headers:
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw]

@@ -42,46 +42,59 @@ _HTTP11 = {"http_version": b"HTTP/1.1"}
 _RESETS = frozenset({errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED})
 
 
+# every aiohttp error, and the OS errors it lets through, is one of these
+CAUGHT = (aiohttp.ClientError, ConnectionError)
+
+
 @contextmanager
 def _as_httpx(request: httpx.Request | None, reading: bool) -> Iterator[None]:
     """Raise the httpx exception httpcore would raise for the same fault."""
     try:
         yield
-    except aiohttp.ConnectionTimeoutError as e:  # sock_connect
-        raise httpx.ConnectTimeout(_text(e), request=request) from e
-    except aiohttp.SocketTimeoutError as e:  # sock_read
-        raise httpx.ReadTimeout(_text(e), request=request) from e
-    except aiohttp.ServerTimeoutError as e:
-        raise httpx.TimeoutException(_text(e), request=request) from e
-    except aiohttp.ClientConnectorCertificateError as e:
-        raise httpx.ConnectError(_text(e.certificate_error), request=request) from e
-    except aiohttp.ClientConnectorError as e:
+    except CAUGHT as e:
+        raise httpx_error(e, request, reading) from e
+
+
+def httpx_error(e: BaseException, request: httpx.Request | None, reading: bool) -> Exception:
+    """The httpx exception httpcore raises for the fault aiohttp raised ``e`` for.
+
+    Used as ``except CAUGHT as e: raise httpx_error(e, ...) from e`` on the hot paths (a
+    ``with`` of a generator-based context manager costs more than the call it guards).
+    """
+    if isinstance(e, aiohttp.ConnectionTimeoutError):  # sock_connect
+        return httpx.ConnectTimeout(_text(e), request=request)
+    if isinstance(e, aiohttp.SocketTimeoutError):  # sock_read
+        return httpx.ReadTimeout(_text(e), request=request)
+    if isinstance(e, aiohttp.ServerTimeoutError):
+        return httpx.TimeoutException(_text(e), request=request)
+    if isinstance(e, aiohttp.ClientConnectorCertificateError):
+        return httpx.ConnectError(_text(e.certificate_error), request=request)
+    if isinstance(e, aiohttp.ClientConnectorError):
         if isinstance(e.os_error, ConnectionRefusedError) or "refused" in str(e).lower():
             # httpcore's words, which target/attempt.py turns into "connection refused (...)"
-            raise httpx.ConnectError("All connection attempts failed", request=request) from e
-        raise httpx.ConnectError(_text(e.os_error), request=request) from e
-    except aiohttp.InvalidURL as e:
-        raise httpx.UnsupportedProtocol(_text(e), request=request) from e
-    except aiohttp.ServerDisconnectedError as e:
+            return httpx.ConnectError("All connection attempts failed", request=request)
+        return httpx.ConnectError(_text(e.os_error), request=request)
+    if isinstance(e, aiohttp.InvalidURL):
+        return httpx.UnsupportedProtocol(_text(e), request=request)
+    if isinstance(e, aiohttp.ServerDisconnectedError):
         if reading:  # the body was cut
-            raise httpx.RemoteProtocolError(
+            return httpx.RemoteProtocolError(
                 "peer closed connection without sending complete message body", request=request
-            ) from e
-        raise httpx.RemoteProtocolError(
+            )
+        return httpx.RemoteProtocolError(
             "Server disconnected without sending a response.", request=request
-        ) from e
-    except aiohttp.ClientPayloadError as e:
+        )
+    if isinstance(e, aiohttp.ClientPayloadError):
         if _was_reset(e):
-            raise httpx.ReadError("", request=request) from e
-        raise httpx.RemoteProtocolError(_payload_text(e), request=request) from e
-    except aiohttp.ClientResponseError as e:  # a response that is not HTTP
-        raise httpx.RemoteProtocolError(_text(e), request=request) from e
-    except (aiohttp.ClientOSError, ConnectionError) as e:
+            return httpx.ReadError("", request=request)
+        return httpx.RemoteProtocolError(_payload_text(e), request=request)
+    if isinstance(e, aiohttp.ClientResponseError):  # a response that is not HTTP
+        return httpx.RemoteProtocolError(_text(e), request=request)
+    if isinstance(e, (aiohttp.ClientOSError, ConnectionError)):
         # a reset reads as httpcore's empty ReadError ("the connection was reset or closed
         # while reading the response" in target/attempt.py), whether or not a byte came first
-        raise httpx.ReadError("" if _was_reset(e) else _text(e), request=request) from e
-    except aiohttp.ClientError as e:
-        raise httpx.TransportError(_text(e), request=request) from e
+        return httpx.ReadError("" if _was_reset(e) else _text(e), request=request)
+    return httpx.TransportError(_text(e), request=request)
 
 
 def _text(e: BaseException) -> str:
@@ -221,7 +234,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         request: httpx.Request | None,
     ) -> aiohttp.ClientResponse:
         session = self._open()
-        with _as_httpx(request, reading=False):
+        try:
             return await session.request(
                 method,
                 url,
@@ -231,6 +244,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 timeout=timeout,
                 ssl=self._ssl_context() if https else False,
             )
+        except CAUGHT as e:
+            raise httpx_error(e, request, reading=False) from e
 
     async def aclose(self) -> None:
         if self._session is not None:

@@ -25,7 +25,7 @@ import aiohttp
 import httpx
 import yarl
 
-from evalgate.target.aio import AiohttpTransport, _as_httpx, _as_response
+from evalgate.target.aio import CAUGHT, AiohttpTransport, _as_response, httpx_error
 
 Headers = list[tuple[str, str]]
 
@@ -33,37 +33,40 @@ Headers = list[tuple[str, str]]
 class ReplyHeaders:
     """A response's headers read as ``httpx.Headers`` reads them (repeats joined by ", ")."""
 
-    __slots__ = ("_encoding", "_items", "raw")
+    __slots__ = ("_encoding", "_keys", "raw")
 
     def __init__(self, raw: tuple[tuple[bytes, bytes], ...]) -> None:
         self.raw = raw
-        self._items = [(k.lower(), v) for k, v in raw]
+        self._keys = [k.lower() for k, _ in raw]
         self._encoding: str | None = None
 
     def get(self, key: str, default: Any = None) -> Any:
         wanted = key.lower().encode("latin-1")
-        values = [v for k, v in self._items if k == wanted]
-        if not values:
+        if wanted not in self._keys:
             return default
         encoding = self._encoding or self._detect()
-        return ", ".join(v.decode(encoding) for v in values)
+        return ", ".join(
+            v.decode(encoding)
+            for k, (_, v) in zip(self._keys, self.raw, strict=True)
+            if k == wanted
+        )
 
     def __contains__(self, key: str) -> bool:
-        wanted = key.lower().encode("latin-1")
-        return any(k == wanted for k, _ in self._items)
+        return key.lower().encode("latin-1") in self._keys
 
     def _detect(self) -> str:
         # httpx.Headers.encoding: ascii, else utf-8, else iso-8859-1 (which decodes anything)
-        for encoding in ("ascii", "utf-8"):
+        every = b"".join(b"".join(pair) for pair in self.raw)
+        if every.isascii():
+            self._encoding = "ascii"
+        else:
             try:
-                for k, v in self.raw:
-                    k.decode(encoding)
-                    v.decode(encoding)
+                for k, v in self.raw:  # each on its own, as httpx decodes them
+                    k.decode("utf-8")
+                    v.decode("utf-8")
+                self._encoding = "utf-8"
             except UnicodeDecodeError:
-                continue
-            self._encoding = encoding
-            return encoding
-        self._encoding = "iso-8859-1"
+                self._encoding = "iso-8859-1"
         return self._encoding
 
 
@@ -91,12 +94,14 @@ class Reply:
 
     async def aiter_bytes(self) -> AsyncIterator[bytes]:
         content = self._response.content
-        with _as_httpx(None, reading=True):
-            while True:
+        while True:
+            try:
                 chunk = await content.readany()
-                if not chunk:
-                    break
-                yield chunk
+            except CAUGHT as e:
+                raise httpx_error(e, None, reading=True) from e
+            if not chunk:
+                break
+            yield chunk
         await self.aclose()  # as httpx does once the body is read: the connection goes back
 
     async def aclose(self) -> None:
@@ -162,12 +167,12 @@ class DirectSender:
             response = await self._transport._request(
                 self._method, target, url.scheme == "https", headers, content, self._timeout, None
             )
-            raw = response.raw_headers
-            if any(_is(k, b"set-cookie") for k, _ in raw):
+            reply = Reply(response, url)
+            if b"set-cookie" in reply.headers._keys:
                 self._keep_cookies(response, url, headers)
-            if any(_is(k, b"content-encoding") for k, _ in raw):  # httpx decodes the body
+            if b"content-encoding" in reply.headers._keys:  # httpx decodes the body
                 return _as_response(response, httpx.Request(self._method, url, headers=headers))
-            return Reply(response, url)
+            return reply
 
         return send
 
@@ -179,10 +184,6 @@ class DirectSender:
             httpx.Response(response.status, headers=response.raw_headers, request=request)
         )
         self._cookies_seen = True  # from now on httpx builds each request's headers
-
-
-def _is(name: bytes, lower: bytes) -> bool:
-    return len(name) == len(lower) and name.lower() == lower
 
 
 def _text_headers(raw: list[tuple[bytes, bytes]]) -> Headers:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
@@ -27,18 +26,51 @@ _EXCERPT_BYTES = 2048
 _EXCERPT_CHARS = 200
 
 
-@dataclass(frozen=True)
 class Attempt:
     """What one attempt produced; ``error`` is unmasked (the client masks it)."""
 
-    outcome: Outcome
-    started: float
-    latency_ms: float
-    retryable: bool = False
-    status_code: int | None = None
-    response: Response | None = None
-    error: str | None = None
-    retry_after: float | None = None
+    __slots__ = (
+        "error",
+        "latency_ms",
+        "outcome",
+        "response",
+        "retry_after",
+        "retryable",
+        "started",
+        "status_code",
+    )
+
+    def __init__(
+        self,
+        outcome: Outcome,
+        started: float,
+        latency_ms: float,
+        retryable: bool = False,
+        status_code: int | None = None,
+        response: Response | None = None,
+        error: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.outcome = outcome
+        self.started = started
+        self.latency_ms = latency_ms
+        self.retryable = retryable
+        self.status_code = status_code
+        self.response = response
+        self.error = error
+        self.retry_after = retry_after
+
+
+def _failed(
+    outcome: Outcome,
+    error: str,
+    retryable: bool,
+    after: float | None,
+    started: float,
+    status: int | None = None,
+) -> Attempt:
+    ms = (time.perf_counter() - started) * 1000.0
+    return Attempt(outcome, started, ms, retryable, status, error=error, retry_after=after)
 
 
 class _TooLarge(Exception):
@@ -88,11 +120,8 @@ class AttemptRunner:
         cfg = self.cfg
         started = time.perf_counter()
 
-        def fail(
-            outcome: Outcome, error: str, retryable: bool, status: int | None = None
-        ) -> Attempt:
-            ms = (time.perf_counter() - started) * 1000.0
-            return Attempt(outcome, started, ms, retryable, status, error=error)
+        def fail(outcome: Outcome, error: str, retryable: bool) -> Attempt:
+            return _failed(outcome, error, retryable, None, started)
 
         try:
             async with _deadline(cfg.timeout_s):
@@ -123,19 +152,13 @@ class AttemptRunner:
 
     async def _handle(self, resp: Reply, started: float) -> Attempt:
         status = resp.status_code
-
-        def fail(
-            outcome: Outcome, error: str, retryable: bool, after: float | None = None
-        ) -> Attempt:
-            ms = (time.perf_counter() - started) * 1000.0
-            return Attempt(outcome, started, ms, retryable, status, error=error, retry_after=after)
-
         if not 200 <= status < 300:
-            return fail(*await self._status_failure(resp))
+            return _failed(*await self._status_failure(resp), started, status)
         cap = self.cfg.max_response_bytes
         declared = resp.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > cap:
-            return fail("invalid_response", _too_large(int(declared), cap), False)
+            too_large = _too_large(int(declared), cap)
+            return _failed("invalid_response", too_large, False, None, started, status)
         ctype = resp.headers.get("content-type", "")
         ttft: float | None = None
         try:
@@ -144,12 +167,13 @@ class AttemptRunner:
                 problem = acc.failure()
                 if problem is not None:  # a cut or failed stream is never a scored answer
                     outcome: Outcome = "http_error" if acc.error is not None else "connection_error"
-                    return fail(outcome, problem, True)
+                    return _failed(outcome, problem, True, None, started, status)
                 body: Any = acc.body(self._output_key)
             else:
                 data = await _read(resp, cap)
         except _TooLarge:
-            return fail("invalid_response", _too_large(None, cap), False)
+            too_large = _too_large(None, cap)
+            return _failed("invalid_response", too_large, False, None, started, status)
         latency = (time.perf_counter() - started) * 1000.0
         timing = Timing(latency, status, ttft)
         try:
@@ -160,7 +184,7 @@ class AttemptRunner:
             else:
                 response = self.mapper.map_json(_decode_json(data, ctype), timing)
         except MappingFailure as e:
-            return fail("invalid_response", str(e), False)
+            return _failed("invalid_response", str(e), False, None, started, status)
         return Attempt("success", started, latency, False, status, response=response)
 
     async def _status_failure(self, resp: Reply) -> tuple[Outcome, str, bool, float | None]:

@@ -41,15 +41,17 @@ class ReplyHeaders:
         self._encoding: str | None = None
 
     def get(self, key: str, default: Any = None) -> Any:
+        keys = self._keys
         wanted = key.lower().encode("latin-1")
-        if wanted not in self._keys:
+        if wanted not in keys:
             return default
+        if keys.count(wanted) == 1:
+            value = self.raw[keys.index(wanted)][1]
+            if value.isascii():  # ASCII reads the same in each encoding httpx may pick
+                return value.decode("ascii")
         encoding = self._encoding or self._detect()
-        return ", ".join(
-            v.decode(encoding)
-            for k, (_, v) in zip(self._keys, self.raw, strict=True)
-            if k == wanted
-        )
+        pairs = zip(keys, self.raw, strict=True)
+        return ", ".join(v.decode(encoding) for k, (_, v) in pairs if k == wanted)
 
     def __contains__(self, key: str) -> bool:
         return key.lower().encode("latin-1") in self._keys
@@ -92,23 +94,40 @@ class Reply:
             else httpx.codes.get_reason_phrase(self.status_code)
         )
 
-    async def aiter_bytes(self) -> AsyncIterator[bytes]:
-        content = self._response.content
-        while True:
-            try:
-                chunk = await content.readany()
-            except CAUGHT as e:
-                raise httpx_error(e, None, reading=True) from e
-            if not chunk:
-                break
-            yield chunk
-        await self.aclose()  # as httpx does once the body is read: the connection goes back
+    def aiter_bytes(self) -> AsyncIterator[bytes]:
+        return _Chunks(self)
 
     async def aclose(self) -> None:
         # a body read to its end hands the connection back for reuse; one left unread closes it
         if not self._closed:
             self._closed = True
             self._response.release()
+
+
+class _Chunks:
+    """The body as it arrives (an iterator object: an async generator costs more per call).
+
+    Once the body is read to its end the connection goes back, as httpx closes a response
+    whose body it has read."""
+
+    __slots__ = ("_content", "_reply")
+
+    def __init__(self, reply: Reply) -> None:
+        self._reply = reply
+        self._content = reply._response.content
+
+    def __aiter__(self) -> _Chunks:
+        return self
+
+    async def __anext__(self) -> bytes:
+        try:
+            chunk = await self._content.readany()
+        except CAUGHT as e:
+            raise httpx_error(e, None, reading=True) from e
+        if not chunk:
+            await self._reply.aclose()
+            raise StopAsyncIteration
+        return chunk
 
 
 Send = Callable[[], Awaitable[Any]]
@@ -162,11 +181,23 @@ class DirectSender:
     def _send_fn(
         self, url: httpx.URL, target: str | yarl.URL, headers: Headers, content: bytes | None
     ) -> Send:
+        transport, method, timeout = self._transport, self._method, self._timeout
+        https = url.scheme == "https"
+
         async def send() -> Reply | httpx.Response:
             self.sent += 1
-            response = await self._transport._request(
-                self._method, target, url.scheme == "https", headers, content, self._timeout, None
-            )
+            try:  # as AiohttpTransport._request, one coroutine fewer
+                response = await transport._open().request(
+                    method,
+                    target,
+                    headers=headers,
+                    data=content or None,
+                    allow_redirects=False,
+                    timeout=timeout,
+                    ssl=transport._ssl_context() if https else False,
+                )
+            except CAUGHT as e:
+                raise httpx_error(e, None, reading=False) from e
             reply = Reply(response, url)
             if b"set-cookie" in reply.headers._keys:
                 self._keep_cookies(response, url, headers)

@@ -190,8 +190,10 @@ class TargetClient:
         refused: float | None = None  # a Retry-After longer than target.max_retry_after_s
         last: Attempt
         retries = max(0, self.cfg.retries)
+        limit = self._limit
         for n in range(retries + 1):
-            await self._limit.acquire()
+            if not limit.try_acquire():
+                await limit.acquire()
             try:
                 last = await self._attempt.run(send, url)
             finally:

@@ -80,37 +80,43 @@ class ResponseMapper:
 
     def map_json(self, body: JSON, timing: Timing, output_text: str | None = None) -> Response:
         """Map a decoded JSON body; raise MappingFailure when ``output`` finds nothing."""
-        got = {name: read(body) for name, read in self._reads}
-        tools = _tool_calls(got.get("tool_calls"))
+        got: dict[str, Any] = {}
+        missing: list[str] = []
+        for name, read in self._reads:
+            got[name] = value = read(body)
+            if value is None and name != "output":
+                missing.append(name)
+        get = got.get
+        tools = _tool_calls(get("tool_calls"))
         output: str | None = output_text
-        if "output" in self._exprs:
+        if "output" in got:
             raw = got["output"]
             if raw is None and not tools:
                 raise MappingFailure(_nothing_found("output", self.mapping.output or "", body))
             output = _text(raw)
-        model = _str(got.get("model"))
-        input_tokens = _int(got.get("input_tokens"))
-        output_tokens = _int(got.get("output_tokens"))
-        cost = _float(got.get("cost_usd"))
-        if cost is None:
+        model = _str(get("model"))
+        input_tokens = _int(get("input_tokens"))
+        output_tokens = _int(get("output_tokens"))
+        cost = _float(get("cost_usd"))
+        if cost is None and self._pricing:
             cost = self._cost(model, input_tokens, output_tokens)
         return Response(
             output=output,
-            citations=_ids(got.get("citations")),
-            retrieved=_ids(got.get("retrieved")),
+            citations=_ids(get("citations")),
+            retrieved=_ids(get("retrieved")),
             tool_calls=tools,
-            prompt_version=_str(got.get("prompt_version")),
+            prompt_version=_str(get("prompt_version")),
             model=model,
             input_tokens=input_tokens,
             output_tokens=output_tokens,
             cost_usd=cost,
             latency_ms=timing.latency_ms,
             ttft_ms=timing.ttft_ms,
-            trace_id=_str(got.get("trace_id")),
-            refused=_bool(got.get("refused")),
+            trace_id=_str(get("trace_id")),
+            refused=_bool(get("refused")),
             status_code=timing.status_code,
-            extra={k: read(body) for k, read in self._extra_reads},
-            missing=tuple(n for n, v in got.items() if v is None and n != "output"),
+            extra={k: read(body) for k, read in self._extra_reads} if self._extra_reads else {},
+            missing=tuple(missing),
         )
 
     def _cost(self, model: str | None, tin: int | None, tout: int | None) -> float | None:

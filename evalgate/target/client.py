@@ -3,7 +3,8 @@
 One ``httpx.AsyncClient`` (pooled connections sized to ``target.concurrency``) serves every
 call, over aiohttp (``target/aio.py``) or httpx's own transport (``target/pools.py``), as
 ``target.transport`` says. Templates, JMESPath expressions and constant headers are prepared
-once in ``__init__``.
+once in ``__init__``. Over aiohttp, calls that need nothing of httpx's client layers (no
+redirects to follow, no credentials in the URL) go straight to aiohttp (``target/direct.py``).
 """
 
 from __future__ import annotations

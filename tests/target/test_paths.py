@@ -84,7 +84,7 @@ def test_other_forms_stay_with_jmespath(expr: str) -> None:
     assert accessor(jmespath.compile(expr).parsed) is None
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(expr=st.one_of(expressions, st.sampled_from(PLAIN)), body=bodies)
 def test_a_direct_accessor_reads_what_jmespath_reads(expr: str, body: Any) -> None:
     compiled = jmespath.compile(expr)
@@ -119,7 +119,7 @@ def _mapped(direct: bool, body: Any, monkeypatch: pytest.MonkeyPatch) -> str:
         return f"MappingFailure: {e}"
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(body=st.one_of(bodies, st.dictionaries(st.sampled_from(KEYS), bodies, max_size=5)))
 def test_the_mapping_is_the_same_with_or_without_direct_accessors(body: Any) -> None:
     # the whole Response (every field, the "missing" list, the cost) or the failure message

@@ -117,6 +117,8 @@ class TargetClient:
         self._fixed_url: httpx.URL | None = None
         if self._url.is_constant and self._query.is_constant:
             self._fixed_url = _url(cfg.url, self._query.render(_NO_CONTEXT))
+            if self._fixed_url.password:  # sent as a basic Authorization header: a secret
+                masking.register([self._fixed_url.password])
         self._client: httpx.AsyncClient | None = None
         self._direct: DirectSender | None = None  # calls over our own aiohttp, httpx aside
 

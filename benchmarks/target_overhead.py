@@ -2,8 +2,10 @@
 
 Four loops send the same JSON body to the same local server (started in a child process so its
 work does not share the benchmark's interpreter) and take turns, best of R rounds: a bare httpx
-loop, a bare aiohttp loop, and TargetClient over each ``target.transport``. Each reports its
-wall time and its CPU time (this process's, so the server's is not counted).
+loop, a bare aiohttp loop, and TargetClient over each ``target.transport``. Each loop is C
+workers taking the next call in turn (no task per call for any of them), and each parses the
+JSON answer. Each reports its wall time and its CPU time (this process's, so the server's is
+not counted).
 
     python -m benchmarks.target_overhead [N] [C] [R]
 """
@@ -15,6 +17,7 @@ import json
 import multiprocessing
 import sys
 import time
+from collections.abc import Awaitable, Callable
 
 import httpx
 
@@ -69,34 +72,40 @@ def _took(t: Timed) -> Timed:
     return time.perf_counter() - t[0], time.process_time() - t[1]
 
 
+async def _workers(n: int, c: int, one: Callable[[int], Awaitable[None]]) -> Timed:
+    """``n`` calls by ``c`` workers taking the next number, as the client's callers do."""
+    todo = iter(range(n))
+
+    async def worker() -> None:
+        for i in todo:
+            await one(i)
+
+    t = _start()
+    await asyncio.gather(*(worker() for _ in range(c)))
+    return _took(t)
+
+
 async def bare(url: str, n: int, c: int) -> Timed:
-    sem = asyncio.Semaphore(c)
     limits = httpx.Limits(max_connections=c, max_keepalive_connections=c)
     async with httpx.AsyncClient(limits=limits) as client:
 
         async def one(i: int) -> None:
-            async with sem:
-                r = await client.post(url, json={"message": f"q{i}"})
-                r.json()["output"]
+            r = await client.post(url, json={"message": f"q{i}", "case": f"c{i}"})
+            r.json()["output"]
 
-        t = _start()
-        await asyncio.gather(*(one(i) for i in range(n)))
-        return _took(t)
+        return await _workers(n, c, one)
 
 
 async def bare_aiohttp(url: str, n: int, c: int) -> Timed:
     import aiohttp
 
-    sem = asyncio.Semaphore(c)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=c)) as session:
 
         async def one(i: int) -> None:
-            async with sem, session.post(url, json={"message": f"q{i}"}) as r:
+            async with session.post(url, json={"message": f"q{i}", "case": f"c{i}"}) as r:
                 json.loads(await r.read())["output"]
 
-        t = _start()
-        await asyncio.gather(*(one(i) for i in range(n)))
-        return _took(t)
+        return await _workers(n, c, one)
 
 
 async def ours(url: str, n: int, c: int, transport: str) -> Timed:
@@ -109,19 +118,13 @@ async def ours(url: str, n: int, c: int, transport: str) -> Timed:
     )
     cases = [Case(id=f"c{i}", dataset="bench", input={"message": f"q{i}"}) for i in range(n)]
     async with TargetClient(cfg) as client:
-        queue: asyncio.Queue[Case] = asyncio.Queue()
-        for case in cases:
-            queue.put_nowait(case)
 
-        async def worker() -> None:
-            while not queue.empty():
-                case = queue.get_nowait()
-                r = await client.call(TemplateContext(case=case, input=case.input, run_id="b"))
-                assert r.ok, r.error
+        async def one(i: int) -> None:
+            case = cases[i]
+            r = await client.call(TemplateContext(case=case, input=case.input, run_id="b"))
+            assert r.ok, r.error
 
-        t = _start()
-        await asyncio.gather(*(worker() for _ in range(c)))
-        return _took(t)
+        return await _workers(n, c, one)
 
 
 def main() -> None:

@@ -41,7 +41,7 @@ class HugeNumber(Unusable):
 def loads(text: str | bytes) -> Any:
     """``json.loads`` for untrusted JSON; raises ``ValueError`` (``TooDeep`` included)."""
     try:
-        value = json.loads(text, parse_float=_finite, parse_constant=_no_constant)
+        value = _json_loads(text)
     except RecursionError:
         raise TooDeep from None
     except ValueError as exc:
@@ -114,3 +114,15 @@ def clean(value: Any) -> Any:
                 elif isinstance(item, (list, dict)):
                     stack.append((item, depth + 1))
     return value
+
+
+_decode = json.JSONDecoder(parse_float=_finite, parse_constant=_no_constant).decode
+
+
+def _json_loads(text: str | bytes) -> Any:
+    """``json.loads(text, parse_float=_finite, ...)`` without a new decoder for every call."""
+    if isinstance(text, str):
+        if text.startswith("\ufeff"):
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        return _decode(text)
+    return _decode(text.decode(json.detect_encoding(text), "surrogatepass"))

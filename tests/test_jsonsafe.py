@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -104,3 +105,31 @@ def test_the_quick_path_loads_what_the_full_walk_loads(as_bytes: bool) -> None:
     for text in docs:
         data: str | bytes = text.encode() if as_bytes else text
         assert jsonsafe.loads(data) == jsonsafe.clean(json.loads(text)) == json.loads(text)
+
+
+_DECODED = [
+    b'{"a": 1.5}',
+    "\ufeff{}",
+    b"\xef\xbb\xbf{}",
+    "\ufeff".encode("utf-16") + "[1]".encode("utf-16-le"),
+    "[2]".encode("utf-32-be"),
+    bytearray(b"[3]"),
+    b"",
+    " ",
+    b'{"a":',
+    '{"n": NaN, "x": 1e400}',
+]
+
+
+@pytest.mark.parametrize("text", _DECODED)
+def test_the_decoder_made_once_reads_as_json_loads_does(text: str | bytes) -> None:
+    def outcome(read: Any) -> str:
+        try:
+            return repr(read(text))
+        except ValueError as e:
+            return f"{type(e).__name__}: {e}"
+
+    expected = outcome(
+        lambda t: json.loads(t, parse_float=jsonsafe._finite, parse_constant=jsonsafe._no_constant)
+    )
+    assert outcome(jsonsafe._json_loads) == expected

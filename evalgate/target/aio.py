@@ -7,6 +7,13 @@ redirects, the ``Content-Encoding`` decoding of bodies, cookies, timeouts as a c
 and the exception classes ``target/attempt.py`` classifies. Like the httpx transport it
 replaces, it uses no proxy (an explicit httpx transport never reads ``HTTP_PROXY``).
 
+The target client's own calls take a shorter way (:class:`DirectSender`) when nothing above
+the transport has work to do (no redirects to follow, no credentials in the URL): the same
+method, URL, header list and body httpx would hand the transport go straight to aiohttp, and
+the answer is read through :class:`Reply`, which reads like the ``httpx.Response`` it replaces.
+An answer with a ``Content-Encoding`` is still an ``httpx.Response`` (httpx decodes it), and
+one that sets a cookie still fills the client's cookie jar.
+
 This module translates in both directions, so that a fault looks the same whichever transport
 met it: every aiohttp error becomes the httpx error httpcore raises for the same fault (a
 refused connection reads ``All connection attempts failed``, a connect timeout is
@@ -20,12 +27,13 @@ import asyncio
 import errno
 import re
 import ssl
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import aiohttp
 import httpx
+import yarl
 
 # httpx's parser (h11) accepts header blocks of up to 64 KiB; aiohttp's defaults are 8 KiB a
 # line, which would turn a server's long header into a failed call that httpx reads fine
@@ -34,46 +42,59 @@ _HTTP11 = {"http_version": b"HTTP/1.1"}
 _RESETS = frozenset({errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED})
 
 
+# every aiohttp error, and the OS errors it lets through, is one of these
+CAUGHT = (aiohttp.ClientError, ConnectionError)
+
+
 @contextmanager
-def _as_httpx(request: httpx.Request, reading: bool) -> Iterator[None]:
+def _as_httpx(request: httpx.Request | None, reading: bool) -> Iterator[None]:
     """Raise the httpx exception httpcore would raise for the same fault."""
     try:
         yield
-    except aiohttp.ConnectionTimeoutError as e:  # sock_connect
-        raise httpx.ConnectTimeout(_text(e), request=request) from e
-    except aiohttp.SocketTimeoutError as e:  # sock_read
-        raise httpx.ReadTimeout(_text(e), request=request) from e
-    except aiohttp.ServerTimeoutError as e:
-        raise httpx.TimeoutException(_text(e), request=request) from e
-    except aiohttp.ClientConnectorCertificateError as e:
-        raise httpx.ConnectError(_text(e.certificate_error), request=request) from e
-    except aiohttp.ClientConnectorError as e:
+    except CAUGHT as e:
+        raise httpx_error(e, request, reading) from e
+
+
+def httpx_error(e: BaseException, request: httpx.Request | None, reading: bool) -> Exception:
+    """The httpx exception httpcore raises for the fault aiohttp raised ``e`` for.
+
+    Used as ``except CAUGHT as e: raise httpx_error(e, ...) from e`` on the hot paths (a
+    ``with`` of a generator-based context manager costs more than the call it guards).
+    """
+    if isinstance(e, aiohttp.ConnectionTimeoutError):  # sock_connect
+        return httpx.ConnectTimeout(_text(e), request=request)
+    if isinstance(e, aiohttp.SocketTimeoutError):  # sock_read
+        return httpx.ReadTimeout(_text(e), request=request)
+    if isinstance(e, aiohttp.ServerTimeoutError):
+        return httpx.TimeoutException(_text(e), request=request)
+    if isinstance(e, aiohttp.ClientConnectorCertificateError):
+        return httpx.ConnectError(_text(e.certificate_error), request=request)
+    if isinstance(e, aiohttp.ClientConnectorError):
         if isinstance(e.os_error, ConnectionRefusedError) or "refused" in str(e).lower():
             # httpcore's words, which target/attempt.py turns into "connection refused (...)"
-            raise httpx.ConnectError("All connection attempts failed", request=request) from e
-        raise httpx.ConnectError(_text(e.os_error), request=request) from e
-    except aiohttp.InvalidURL as e:
-        raise httpx.UnsupportedProtocol(_text(e), request=request) from e
-    except aiohttp.ServerDisconnectedError as e:
+            return httpx.ConnectError("All connection attempts failed", request=request)
+        return httpx.ConnectError(_text(e.os_error), request=request)
+    if isinstance(e, aiohttp.InvalidURL):
+        return httpx.UnsupportedProtocol(_text(e), request=request)
+    if isinstance(e, aiohttp.ServerDisconnectedError):
         if reading:  # the body was cut
-            raise httpx.RemoteProtocolError(
+            return httpx.RemoteProtocolError(
                 "peer closed connection without sending complete message body", request=request
-            ) from e
-        raise httpx.RemoteProtocolError(
+            )
+        return httpx.RemoteProtocolError(
             "Server disconnected without sending a response.", request=request
-        ) from e
-    except aiohttp.ClientPayloadError as e:
+        )
+    if isinstance(e, aiohttp.ClientPayloadError):
         if _was_reset(e):
-            raise httpx.ReadError("", request=request) from e
-        raise httpx.RemoteProtocolError(_payload_text(e), request=request) from e
-    except aiohttp.ClientResponseError as e:  # a response that is not HTTP
-        raise httpx.RemoteProtocolError(_text(e), request=request) from e
-    except (aiohttp.ClientOSError, ConnectionError) as e:
+            return httpx.ReadError("", request=request)
+        return httpx.RemoteProtocolError(_payload_text(e), request=request)
+    if isinstance(e, aiohttp.ClientResponseError):  # a response that is not HTTP
+        return httpx.RemoteProtocolError(_text(e), request=request)
+    if isinstance(e, (aiohttp.ClientOSError, ConnectionError)):
         # a reset reads as httpcore's empty ReadError ("the connection was reset or closed
         # while reading the response" in target/attempt.py), whether or not a byte came first
-        raise httpx.ReadError("" if _was_reset(e) else _text(e), request=request) from e
-    except aiohttp.ClientError as e:
-        raise httpx.TransportError(_text(e), request=request) from e
+        return httpx.ReadError("" if _was_reset(e) else _text(e), request=request)
+    return httpx.TransportError(_text(e), request=request)
 
 
 def _text(e: BaseException) -> str:
@@ -112,7 +133,7 @@ def _payload_text(e: aiohttp.ClientPayloadError) -> str:
 class _Body(httpx.AsyncByteStream):
     """The response body as aiohttp receives it (still encoded), then the connection back."""
 
-    def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request) -> None:
+    def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request | None) -> None:
         self._response = response
         self._request = request
 
@@ -183,35 +204,64 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         return found
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        session = self._open()
         try:
             data: bytes | None = request.content
         except httpx.RequestNotRead:
             data = await request.aread()
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
-        with _as_httpx(request, reading=False):
-            response = await session.request(
-                request.method,
-                str(request.url),
+        url = request.url
+        if url.userinfo:  # httpx has made it the Authorization header; httpcore sends neither
+            url = url.copy_with(userinfo=b"")
+        response = await self._request(
+            request.method,
+            str(url),
+            request.url.scheme == "https",
+            headers,
+            data,
+            self._timeout(request),
+            request,
+        )
+        return _as_response(response, request)
+
+    async def _request(
+        self,
+        method: str,
+        url: str | yarl.URL,
+        https: bool,
+        headers: Sequence[tuple[str, str]],
+        data: bytes | None,
+        timeout: aiohttp.ClientTimeout,
+        request: httpx.Request | None,
+    ) -> aiohttp.ClientResponse:
+        session = self._open()
+        try:
+            return await session.request(
+                method,
+                url,
                 headers=headers,
                 data=data or None,
                 allow_redirects=False,  # httpx follows them, or not, by its own policy
-                timeout=self._timeout(request),
-                ssl=self._ssl_context() if request.url.scheme == "https" else False,
+                timeout=timeout,
+                ssl=self._ssl_context() if https else False,
             )
-        extensions: dict[str, Any] = _HTTP11
-        if response.reason:
-            extensions = {**_HTTP11, "reason_phrase": response.reason.encode("latin-1", "ignore")}
-        return httpx.Response(
-            response.status,
-            headers=response.raw_headers,
-            stream=_Body(response, request),
-            request=request,
-            extensions=extensions,
-        )
+        except CAUGHT as e:
+            raise httpx_error(e, request, reading=False) from e
 
     async def aclose(self) -> None:
         if self._session is not None:
             session, self._session = self._session, None
             await session.close()
             await asyncio.sleep(0)  # lets the connections' transports finish closing
+
+
+def _as_response(response: aiohttp.ClientResponse, request: httpx.Request) -> httpx.Response:
+    extensions: dict[str, Any] = _HTTP11
+    if response.reason:
+        extensions = {**_HTTP11, "reason_phrase": response.reason.encode("latin-1", "ignore")}
+    return httpx.Response(
+        response.status,
+        headers=response.raw_headers,
+        stream=_Body(response, request),
+        request=request,
+        extensions=extensions,
+    )

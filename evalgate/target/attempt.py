@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Protocol
 
 import httpx
 
@@ -26,27 +26,82 @@ _EXCERPT_BYTES = 2048
 _EXCERPT_CHARS = 200
 
 
-@dataclass(frozen=True)
 class Attempt:
     """What one attempt produced; ``error`` is unmasked (the client masks it)."""
 
-    outcome: Outcome
-    started: float
-    latency_ms: float
-    retryable: bool = False
-    status_code: int | None = None
-    response: Response | None = None
-    error: str | None = None
-    retry_after: float | None = None
+    __slots__ = (
+        "error",
+        "latency_ms",
+        "outcome",
+        "response",
+        "retry_after",
+        "retryable",
+        "started",
+        "status_code",
+    )
+
+    def __init__(
+        self,
+        outcome: Outcome,
+        started: float,
+        latency_ms: float,
+        retryable: bool = False,
+        status_code: int | None = None,
+        response: Response | None = None,
+        error: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.outcome = outcome
+        self.started = started
+        self.latency_ms = latency_ms
+        self.retryable = retryable
+        self.status_code = status_code
+        self.response = response
+        self.error = error
+        self.retry_after = retry_after
+
+
+def _failed(
+    outcome: Outcome,
+    error: str,
+    retryable: bool,
+    after: float | None,
+    started: float,
+    status: int | None = None,
+) -> Attempt:
+    ms = (time.perf_counter() - started) * 1000.0
+    return Attempt(outcome, started, ms, retryable, status, error=error, retry_after=after)
 
 
 class _TooLarge(Exception):
     pass
 
 
+class _HeaderLookup(Protocol):
+    def get(self, key: str, default: Any = None) -> Any: ...
+
+
+class Reply(Protocol):
+    """What an attempt reads of an answer: an ``httpx.Response``, or target/direct.py's."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def headers(self) -> _HeaderLookup: ...
+    @property
+    def url(self) -> httpx.URL: ...
+    @property
+    def reason_phrase(self) -> str: ...
+    def aiter_bytes(self) -> AsyncIterator[bytes]: ...
+    async def aclose(self) -> None: ...
+
+
+Send = Callable[[], Awaitable[Reply]]
+
+
 def where(url: httpx.URL) -> str:
-    """The URL for messages, without its query (which may hold a key)."""
-    return str(url.copy_with(query=None, fragment=None))
+    """The URL for messages, without its query or credentials (either may hold a key)."""
+    return str(url.copy_with(query=None, fragment=None, userinfo=b""))
 
 
 class AttemptRunner:
@@ -60,19 +115,17 @@ class AttemptRunner:
         out = cfg.response.output or "output"
         self._output_key = out if out.isidentifier() else "output"
 
-    async def run(self, client: httpx.AsyncClient, request: httpx.Request) -> Attempt:
+    async def run(self, send: Send, url: httpx.URL) -> Attempt:
+        """One attempt: ``send()`` makes the request to ``url`` and returns the answer."""
         cfg = self.cfg
         started = time.perf_counter()
 
-        def fail(
-            outcome: Outcome, error: str, retryable: bool, status: int | None = None
-        ) -> Attempt:
-            ms = (time.perf_counter() - started) * 1000.0
-            return Attempt(outcome, started, ms, retryable, status, error=error)
+        def fail(outcome: Outcome, error: str, retryable: bool) -> Attempt:
+            return _failed(outcome, error, retryable, None, started)
 
         try:
             async with _deadline(cfg.timeout_s):
-                resp = await client.send(request, stream=True)
+                resp = await send()
                 try:
                     return await self._handle(resp, started)
                 finally:
@@ -82,38 +135,30 @@ class AttemptRunner:
             return fail("timeout", msg, True)
         except httpx.ConnectTimeout:
             limit = min(cfg.connect_timeout_s, cfg.timeout_s)
-            msg = f"could not connect to {where(request.url)} within {limit:g} s"
+            msg = f"could not connect to {where(url)} within {limit:g} s"
             return fail("timeout", msg + " (target.connect_timeout_s)", True)
         except httpx.TimeoutException as e:
-            return fail("timeout", f"timed out waiting for {where(request.url)}: {_why(e)}", True)
+            return fail("timeout", f"timed out waiting for {where(url)}: {_why(e)}", True)
         except httpx.TooManyRedirects:
-            return fail("http_error", f"too many redirects from {where(request.url)}", False)
+            return fail("http_error", f"too many redirects from {where(url)}", False)
         except httpx.DecodingError as e:
             return fail("invalid_response", f"could not decode the response body: {_why(e)}", False)
         except httpx.ConnectError as e:
-            return fail(
-                "connection_error", f"could not connect to {where(request.url)}: {_why(e)}", True
-            )
+            return fail("connection_error", f"could not connect to {where(url)}: {_why(e)}", True)
         except httpx.HTTPError as e:
             # resets, truncated bodies, closed keep-alive connections: worth another try
-            msg = f"connection to {where(request.url)} failed: {_why(e)}"
+            msg = f"connection to {where(url)} failed: {_why(e)}"
             return fail("connection_error", msg, True)
 
-    async def _handle(self, resp: httpx.Response, started: float) -> Attempt:
+    async def _handle(self, resp: Reply, started: float) -> Attempt:
         status = resp.status_code
-
-        def fail(
-            outcome: Outcome, error: str, retryable: bool, after: float | None = None
-        ) -> Attempt:
-            ms = (time.perf_counter() - started) * 1000.0
-            return Attempt(outcome, started, ms, retryable, status, error=error, retry_after=after)
-
         if not 200 <= status < 300:
-            return fail(*await self._status_failure(resp))
+            return _failed(*await self._status_failure(resp), started, status)
         cap = self.cfg.max_response_bytes
         declared = resp.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > cap:
-            return fail("invalid_response", _too_large(int(declared), cap), False)
+            too_large = _too_large(int(declared), cap)
+            return _failed("invalid_response", too_large, False, None, started, status)
         ctype = resp.headers.get("content-type", "")
         ttft: float | None = None
         try:
@@ -122,12 +167,13 @@ class AttemptRunner:
                 problem = acc.failure()
                 if problem is not None:  # a cut or failed stream is never a scored answer
                     outcome: Outcome = "http_error" if acc.error is not None else "connection_error"
-                    return fail(outcome, problem, True)
+                    return _failed(outcome, problem, True, None, started, status)
                 body: Any = acc.body(self._output_key)
             else:
                 data = await _read(resp, cap)
         except _TooLarge:
-            return fail("invalid_response", _too_large(None, cap), False)
+            too_large = _too_large(None, cap)
+            return _failed("invalid_response", too_large, False, None, started, status)
         latency = (time.perf_counter() - started) * 1000.0
         timing = Timing(latency, status, ttft)
         try:
@@ -138,12 +184,10 @@ class AttemptRunner:
             else:
                 response = self.mapper.map_json(_decode_json(data, ctype), timing)
         except MappingFailure as e:
-            return fail("invalid_response", str(e), False)
+            return _failed("invalid_response", str(e), False, None, started, status)
         return Attempt("success", started, latency, False, status, response=response)
 
-    async def _status_failure(
-        self, resp: httpx.Response
-    ) -> tuple[Outcome, str, bool, float | None]:
+    async def _status_failure(self, resp: Reply) -> tuple[Outcome, str, bool, float | None]:
         """(outcome, message, retryable, retry_after) for a non-2xx status."""
         status = resp.status_code
         if 300 <= status < 400:
@@ -168,7 +212,7 @@ class AttemptRunner:
         return "http_error", text, status >= 500, after
 
     async def _read_sse(
-        self, resp: httpx.Response, started: float, cap: int
+        self, resp: Reply, started: float, cap: int
     ) -> tuple[SseAccumulator, float | None]:
         acc: SseAccumulator = OpenAIChatSse() if self._openai else GenericSse()
         ttft: float | None = None
@@ -186,7 +230,7 @@ class AttemptRunner:
         return acc, ttft
 
 
-async def _read(resp: httpx.Response, cap: int, truncate: bool = False) -> bytes:
+async def _read(resp: Reply, cap: int, truncate: bool = False) -> bytes:
     chunks: list[bytes] = []
     size = 0
     async for chunk in resp.aiter_bytes():

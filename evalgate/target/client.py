@@ -3,7 +3,8 @@
 One ``httpx.AsyncClient`` (pooled connections sized to ``target.concurrency``) serves every
 call, over aiohttp (``target/aio.py``) or httpx's own transport (``target/pools.py``), as
 ``target.transport`` says. Templates, JMESPath expressions and constant headers are prepared
-once in ``__init__``.
+once in ``__init__``. Over aiohttp, calls that need nothing of httpx's client layers (no
+redirects to follow, no credentials in the URL) go straight to aiohttp (``target/direct.py``).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -26,13 +28,16 @@ from evalgate.config.model import Pricing, TargetConfig
 from evalgate.errors import ConfigError
 from evalgate.model import JSON, Response
 from evalgate.status import Outcome
-from evalgate.target.attempt import Attempt, AttemptRunner
+from evalgate.target.attempt import Attempt, AttemptRunner, Send
 from evalgate.target.context import TemplateContext, json_default
 from evalgate.target.mapping import ResponseMapper
 from evalgate.target.pools import SpreadTransport
 from evalgate.target.presets import apply_preset
 from evalgate.target.retry import AdaptiveLimit, backoff_delay
 from evalgate.target.template import Template, compile_template
+
+if TYPE_CHECKING:
+    from evalgate.target.direct import DirectSender
 
 # header values that are never secret; every other value is masked in messages
 _PLAIN_HEADERS = frozenset(
@@ -112,7 +117,10 @@ class TargetClient:
         self._fixed_url: httpx.URL | None = None
         if self._url.is_constant and self._query.is_constant:
             self._fixed_url = _url(cfg.url, self._query.render(_NO_CONTEXT))
+            if self._fixed_url.password:  # sent as a basic Authorization header: a secret
+                masking.register([self._fixed_url.password])
         self._client: httpx.AsyncClient | None = None
+        self._direct: DirectSender | None = None  # calls over our own aiohttp, httpx aside
 
     @property
     def concurrency_limit(self) -> int:
@@ -149,7 +157,7 @@ class TargetClient:
                 headers.update(_header_values(self._headers.render(_NO_CONTEXT)))
             # a given transport (tests, a MockTransport) is used as it is
             transport = self._transport or _transport(cfg.transport, n)
-            self._client = _Client(
+            self._client = client = _Client(
                 transport=transport,
                 limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
                 # only connecting has a limit of its own: target.timeout_s bounds the whole
@@ -159,23 +167,38 @@ class TargetClient:
                 follow_redirects=cfg.follow_redirects,
                 headers=headers,
             )
+            if self._transport is None and cfg.transport == "aiohttp" and not cfg.follow_redirects:
+                # nothing above the transport has work to do: send straight to aiohttp
+                from evalgate.target.aio import AiohttpTransport
+                from evalgate.target.direct import DirectSender
+
+                assert isinstance(transport, AiohttpTransport)
+                self._direct = DirectSender(
+                    transport,
+                    client,
+                    self._method,
+                    self._fixed_url,
+                    self._headers.is_constant,
+                )
         return self._client
 
     async def call(self, ctx: TemplateContext) -> CallResult:
         """Send one rendered request, retrying as the policy allows; never raises for HTTP."""
         client = self._open()
         body = self._body.render(ctx) if self._body is not None else None
-        request = self._build(client, ctx, body)
+        send, url = self._prepare(client, ctx, body)
         began = time.perf_counter()
         outcomes: list[Outcome] = []
         first_error: str | None = None  # kept when later attempts fail differently
         refused: float | None = None  # a Retry-After longer than target.max_retry_after_s
         last: Attempt
         retries = max(0, self.cfg.retries)
+        limit = self._limit
         for n in range(retries + 1):
-            await self._limit.acquire()
+            if not limit.try_acquire():
+                await limit.acquire()
             try:
-                last = await self._attempt.run(client, request)
+                last = await self._attempt.run(send, url)
             finally:
                 self._limit.release()
             outcomes.append(last.outcome)
@@ -221,7 +244,10 @@ class TargetClient:
             elapsed_ms=(time.perf_counter() - began) * 1000.0,
         )
 
-    def _build(self, client: httpx.AsyncClient, ctx: TemplateContext, body: JSON) -> httpx.Request:
+    def _prepare(
+        self, client: httpx.AsyncClient, ctx: TemplateContext, body: JSON
+    ) -> tuple[Send, httpx.URL]:
+        """How to send this call's request (each attempt sends it again), and its URL."""
         url = self._fixed_url
         if url is None:
             url = _url(_text(self._url.render(ctx)), self._query.render(ctx))
@@ -229,7 +255,12 @@ class TargetClient:
         # backslashreplace: a lone surrogate (from a variable that is not UTF-8) is sent as
         # its JSON escape, the same string, instead of ending the run
         content = _dumps(body).encode("utf-8", "backslashreplace") if body is not None else None
-        return client.build_request(self._method, url, content=content, headers=headers)
+        if self._direct is not None:
+            direct = self._direct.prepare(None if url is self._fixed_url else url, headers, content)
+            if direct is not None:
+                return direct
+        request = client.build_request(self._method, url, content=content, headers=headers)
+        return partial(client.send, request, stream=True), request.url
 
     def _delay(self, retry_no: int, retry_after: float | None) -> float:
         if retry_after is not None:  # at most target.max_retry_after_s (see call)

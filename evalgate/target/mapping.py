@@ -1,4 +1,9 @@
-"""Response mapping: JMESPath expressions (compiled once) from a JSON body to a Response."""
+"""Response mapping: JMESPath expressions (compiled once) from a JSON body to a Response.
+
+Each expression is parsed by jmespath once; the plain paths most mappings use (``answer``,
+``usage.input_tokens``, ``choices[0].message.content``, ``citations[].doc_id``) are then read
+by direct accessors with jmespath's results (``target/paths.py``), the rest by jmespath.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from evalgate import jsonsafe
 from evalgate.config.model import Pricing, ResponseMapping
 from evalgate.errors import ConfigError
 from evalgate.model import JSON, Response, ToolCall
+from evalgate.target.paths import Accessor, accessor
 
 _FIELDS = tuple(f.name for f in fields(ResponseMapping) if f.name != "extra")
 _FALSE = frozenset({"false", "no", "0", "none", "null"})
@@ -58,6 +64,8 @@ class ResponseMapper:
         }
         self._extra = {k: _compile(f"extra.{k}", v) for k, v in mapping.extra.items()}
         self.needs_json = bool(self._exprs or self._extra)
+        self._reads = tuple((name, _reader(name, e)) for name, e in self._exprs.items())
+        self._extra_reads = tuple((k, _reader(f"extra.{k}", e)) for k, e in self._extra.items())
 
     def map_text(self, text: str, timing: Timing) -> Response:
         """The whole body is the output (no ``output`` expression configured)."""
@@ -72,37 +80,43 @@ class ResponseMapper:
 
     def map_json(self, body: JSON, timing: Timing, output_text: str | None = None) -> Response:
         """Map a decoded JSON body; raise MappingFailure when ``output`` finds nothing."""
-        got = {name: _search(name, e, body) for name, e in self._exprs.items()}
-        tools = _tool_calls(got.get("tool_calls"))
+        got: dict[str, Any] = {}
+        missing: list[str] = []
+        for name, read in self._reads:
+            got[name] = value = read(body)
+            if value is None and name != "output":
+                missing.append(name)
+        get = got.get
+        tools = _tool_calls(get("tool_calls"))
         output: str | None = output_text
-        if "output" in self._exprs:
+        if "output" in got:
             raw = got["output"]
             if raw is None and not tools:
                 raise MappingFailure(_nothing_found("output", self.mapping.output or "", body))
             output = _text(raw)
-        model = _str(got.get("model"))
-        input_tokens = _int(got.get("input_tokens"))
-        output_tokens = _int(got.get("output_tokens"))
-        cost = _float(got.get("cost_usd"))
-        if cost is None:
+        model = _str(get("model"))
+        input_tokens = _int(get("input_tokens"))
+        output_tokens = _int(get("output_tokens"))
+        cost = _float(get("cost_usd"))
+        if cost is None and self._pricing:
             cost = self._cost(model, input_tokens, output_tokens)
         return Response(
             output=output,
-            citations=_ids(got.get("citations")),
-            retrieved=_ids(got.get("retrieved")),
+            citations=_ids(get("citations")),
+            retrieved=_ids(get("retrieved")),
             tool_calls=tools,
-            prompt_version=_str(got.get("prompt_version")),
+            prompt_version=_str(get("prompt_version")),
             model=model,
             input_tokens=input_tokens,
             output_tokens=output_tokens,
             cost_usd=cost,
             latency_ms=timing.latency_ms,
             ttft_ms=timing.ttft_ms,
-            trace_id=_str(got.get("trace_id")),
-            refused=_bool(got.get("refused")),
+            trace_id=_str(get("trace_id")),
+            refused=_bool(get("refused")),
             status_code=timing.status_code,
-            extra={k: _search(f"extra.{k}", e, body) for k, e in self._extra.items()},
-            missing=tuple(n for n, v in got.items() if v is None and n != "output"),
+            extra={k: read(body) for k, read in self._extra_reads} if self._extra_reads else {},
+            missing=tuple(missing),
         )
 
     def _cost(self, model: str | None, tin: int | None, tout: int | None) -> float | None:
@@ -110,6 +124,17 @@ class ResponseMapper:
         if price is None or (tin is None and tout is None):
             return None
         return ((tin or 0) * price.input_per_mtok + (tout or 0) * price.output_per_mtok) / 1e6
+
+
+def _reader(name: str, expr: ParsedResult) -> Accessor:
+    """A direct accessor when the expression is a plain path, else jmespath's search."""
+    direct = accessor(expr.parsed) if _DIRECT else None
+    if direct is not None:
+        return direct  # reads no function, so it cannot fail
+    return lambda body: _search(name, expr, body)
+
+
+_DIRECT = True  # False: every expression through jmespath (the tests compare both)
 
 
 def _search(name: str, expr: ParsedResult, body: JSON) -> Any:

@@ -58,9 +58,15 @@ class AdaptiveLimit:
         """Calls allowed in flight right now."""
         return max(1, int(self.limit))
 
-    async def acquire(self) -> None:
+    def try_acquire(self) -> bool:
+        """Take a slot if one is free now (no waiting, no coroutine); False if none is."""
         if self.in_flight < self.allowed and not self._waiters:
             self.in_flight += 1
+            return True
+        return False
+
+    async def acquire(self) -> None:
+        if self.try_acquire():
             return
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.append(fut)

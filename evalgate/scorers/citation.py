@@ -157,19 +157,22 @@ def citation(response: Response, params: Any, case: Case) -> Score:
         checks.append((bool(ids), "expected at least one citation; found none"))
     if isinstance(params.get("min"), int) and params["min"] > 0:
         n = params["min"]
-        checks.append((len(ids) >= n, f"expected at least {n} cited documents; cited {shown}"))
+        ok = len(ids) >= n
+        checks.append((ok, "" if ok else f"expected at least {n} cited documents; cited {shown}"))
     any_of = _ids(params.get("any_of"))
     if any_of:
         ok = any(i in ids for i in any_of)
-        checks.append((ok, f"expected a citation of any of {_names(any_of)}; cited {shown}"))
+        why = "" if ok else f"expected a citation of any of {_names(any_of)}; cited {shown}"
+        checks.append((ok, why))
     all_of = _ids(params.get("all_of"))
     if all_of:
         missing = [i for i in all_of if i not in ids]
-        checks.append((not missing, f"missing citation of {_names(missing)}; cited {shown}"))
+        why = f"missing citation of {_names(missing)}; cited {shown}" if missing else ""
+        checks.append((not missing, why))
     none_of = _ids(params.get("none_of"))
     if none_of:
         bad = [i for i in none_of if i in ids]
-        checks.append((not bad, f"cites forbidden {_names(bad)}"))
+        checks.append((not bad, f"cites forbidden {_names(bad)}" if bad else ""))
     if params.get("must_be_retrieved"):
         checks.append(_retrieved_check(response, cited))
     if params.get("in_text"):
@@ -181,6 +184,7 @@ def citation(response: Response, params: Any, case: Case) -> Score:
             else "expected citation markers like [kb-id] or [1] in the answer text; found none"
         )
         checks.append((ok, why))
+    # (a reason is only written for a check that fails: only those are shown)
     if not checks:
         return Score.ok(f"no citation checks configured; cited {shown}")
     failed = [why for ok, why in checks if not ok]

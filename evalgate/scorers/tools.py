@@ -162,28 +162,41 @@ def _name_checks(
         )
     checks: list[tuple[bool, str]] = [(True, "")]
     chosen = same[0]
+    # (a reason is only written for a check that fails: only those are shown)
     if has_args:
-        want = describe(ToolCall(name, dict(expected_args)))
-        diffs = [(c, match(expected_args, arguments_of(c), strict)) for c in same]
-        hit = next((c for c, d in diffs if d is None), None)
+        hit: ToolCall | None = None
+        first: tuple[ToolCall, str] | None = None  # the first call's difference
+        for c in same:
+            diff = match(expected_args, arguments_of(c), strict)
+            if diff is None:
+                hit = c
+                break
+            if first is None:
+                first = (c, diff)
         if hit is not None:
             chosen = hit
             checks.append((True, ""))
-        elif diffs:
-            c, d = diffs[0]
-            checks.append((False, f"expected {want}; called {describe(c)} — {_differs(d)}"))
         else:
-            checks.append((False, f"expected {want}; {_called(calls)}"))
+            want = describe(ToolCall(name, dict(expected_args)))
+            if first is not None:
+                c, d = first
+                checks.append((False, f"expected {want}; called {describe(c)} — {_differs(d)}"))
+            else:
+                checks.append((False, f"expected {want}; {_called(calls)}"))
     permission = p.get("permission")
     if isinstance(permission, str):
         got = chosen.permission
         why = (
-            f"expected {name} with permission {permission}; got {got or 'no permission field'}"
+            ""
+            if got == permission
+            else f"expected {name} with permission {permission}; got"
+            f" {got or 'no permission field'}"
             + (" (map tool_calls[].permission in the response mapping)" if got is None else "")
         )
         checks.append((got == permission, why))
     times = p.get("times")
     if isinstance(times, int) and not isinstance(times, bool):
         n = len(same)
-        checks.append((n == times, f"expected {name} called {times} time(s); called {n} time(s)"))
+        why = "" if n == times else f"expected {name} called {times} time(s); called {n} time(s)"
+        checks.append((n == times, why))
     return checks

@@ -8,7 +8,7 @@ import functools
 import json
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -55,6 +55,18 @@ def atomic_write_text(path: Path, text: str) -> None:
     _atomic_write(path, lambda f: f.write(scrubbed))
 
 
+def atomic_write_chunks(path: Path, chunks: Iterable[str]) -> None:
+    """Write the pieces of a text as they are made, atomically (see :func:`atomic_write_text`):
+    a large report is never held whole. Secrets are masked in each piece; a writer makes each
+    piece whole units (a line, an element, a case), so no value is split between two."""
+
+    def write(f: TextIO) -> None:
+        for chunk in chunks:
+            f.write(masking.scrub(chunk))
+
+    _atomic_write(path, write)
+
+
 @functools.cache
 def _file_mode() -> int:
     """The mode ``open()`` would give a new file: 0666 less the process's umask."""
@@ -94,6 +106,51 @@ def atomic_write_json(path: Path, data: Any, *, sort_keys: bool = False) -> None
 
     def write(f: TextIO) -> None:
         json.dump(data, f, indent=2, sort_keys=sort_keys, ensure_ascii=False)
+        f.write("\n")
+
+    _atomic_write(path, write)
+
+
+# one encoder for the entries of a wide document: C-accelerated (no indent), NaN as json.dump
+_ENTRY = json.JSONEncoder(ensure_ascii=False)
+
+
+def _wide(value: Any, depth: int, out: TextIO) -> None:
+    """``value`` with one entry per line at the top two levels (and for lists of objects at
+    the third: a verdict's deltas and reasons), each entry on one line: a large run's
+    summary is a line per case, written by the C encoder, not the pure-Python indenter."""
+    expand = (
+        isinstance(value, (dict, list))
+        and bool(value)
+        and (depth < 2 or (depth == 2 and isinstance(value, list) and isinstance(value[0], dict)))
+    )
+    if not expand:
+        out.write(_ENTRY.encode(masking.scrub_obj(value)))
+        return
+    pad = "\n" + "  " * (depth + 1)
+    close = "\n" + "  " * depth
+    if isinstance(value, dict):
+        out.write("{")
+        for i, (k, v) in enumerate(value.items()):
+            out.write(("," if i else "") + pad + _ENTRY.encode(masking.scrub(str(k))) + ": ")
+            _wide(v, depth + 1, out)
+        out.write(close + "}")
+    else:
+        out.write("[")
+        for i, v in enumerate(value):
+            out.write(("," if i else "") + pad)
+            _wide(v, depth + 1, out)
+        out.write(close + "]")
+
+
+def atomic_write_wide_json(path: Path, data: Any) -> None:
+    """Write ``data`` as JSON a line per entry (see :func:`_wide`), atomically; secrets are
+    masked in every string, keys included. The same document as :func:`atomic_write_json`
+    writes, laid out for a large file: valid JSON, read by any JSON reader. Masked an entry
+    at a time: no copy of the whole document."""
+
+    def write(f: TextIO) -> None:
+        _wide(data, 0, f)
         f.write("\n")
 
     _atomic_write(path, write)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from evalgate import __version__
-from evalgate.fsutil import atomic_write_json
+from evalgate.fsutil import atomic_write_wide_json
 from evalgate.gate.verdict import Verdict
 from evalgate.results import (
     SUMMARY_FILE,
@@ -47,21 +47,21 @@ class RunMeta:
 
 def git_info(cwd: Path) -> dict[str, str] | None:
     """The current git sha and branch, or None outside a repository (or without git)."""
-
-    def git(*args: str) -> str | None:
-        try:
-            out = subprocess.run(
-                ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=5, check=False
-            )
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return out.stdout.strip() if out.returncode == 0 else None
-
-    sha = git("rev-parse", "HEAD")
-    if not sha:
+    try:  # one git process for both (each costs a few ms before the first call)
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD", "--abbrev-ref", "HEAD"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
         return None
-    branch = git("rev-parse", "--abbrev-ref", "HEAD") or ""
-    return {"sha": sha, "branch": branch}
+    lines = out.stdout.splitlines() if out.returncode == 0 else []
+    if not lines or not lines[0].strip():
+        return None
+    return {"sha": lines[0].strip(), "branch": lines[1].strip() if len(lines) > 1 else ""}
 
 
 def build_summary(
@@ -213,7 +213,7 @@ def write_summary(run_dir: Path, summary: RunSummary | Mapping[str, Any]) -> Pat
     """The one writer of ``summary.json`` (atomic: a reader sees the old or the new file)."""
     path = run_dir / SUMMARY_FILE
     doc = summary.to_dict() if isinstance(summary, RunSummary) else dict(summary)
-    atomic_write_json(path, doc)
+    atomic_write_wide_json(path, doc)
     return path
 
 

@@ -181,6 +181,30 @@ def test_another_distribution_of_the_evalgate_package_is_named(
     assert f"pip uninstall -y evalgate evalgate-sdk {DIST} && {install_line()}" in err
 
 
+def test_the_scan_parses_the_metadata_of_evalgate_packages_only(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # every command start scans every installed distribution: parsing each one's METADATA
+    # (email headers) cost ~0.4 ms a distribution, most of the scan
+    import importlib.metadata
+
+    fake_dist(site, "evalgate-sdk", record="x,,\n", top_level="evalgate\n")
+    for i in range(20):
+        fake_dist(site, f"other{i}", record=f"other{i}/__init__.py,,\n")
+    parsed: list[str] = []
+    real = importlib.metadata.Distribution.metadata
+
+    def counting(self: importlib.metadata.Distribution) -> object:
+        text = self.read_text("METADATA") or ""
+        parsed.append(text.split("Name: ", 1)[-1].split("\n", 1)[0])
+        return real.fget(self)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(importlib.metadata.Distribution, "metadata", property(counting))
+    assert foreign_owners() == ("evalgate-sdk 0.3.0",)
+    assert "evalgate-sdk" in parsed
+    assert not [n for n in parsed if n.startswith("other")]
+
+
 def test_a_build_folder_egg_info_or_another_package_is_no_conflict(site: Path) -> None:
     fake_dist(site, "evalgate", record=None, top_level="evalgate\n")  # a checkout's egg-info
     fake_dist(site, "egate", record="egate/__init__.py,,\n")

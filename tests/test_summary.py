@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
 
 from evalgate.model import Response
 from evalgate.results import CaseResult
@@ -44,3 +48,37 @@ def test_tokens_no_answer_reported_are_unknown_not_zero(tmp_path: Path) -> None:
         None,
     )
     assert some["tokens"] == {"input": 7, "output": 5, "total": 12}
+
+
+def test_git_info_names_the_commit_and_branch_with_one_git_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+
+    from evalgate import summary
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=tmp_path, capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    assert summary.git_info(tmp_path) is None  # not a repository (yet)
+    git("init", "-q", "-b", "feature/x")
+    assert summary.git_info(tmp_path) is None  # no commit yet
+    (tmp_path / "f").write_text("x")
+    git("add", "f")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "c")
+    sha = git("rev-parse", "HEAD")
+    calls: list[list[str]] = []
+    real = subprocess.run
+
+    def counting(args: list[str], **kw: Any) -> Any:
+        calls.append(args)
+        return real(args, **kw)
+
+    fake = SimpleNamespace(run=counting, SubprocessError=subprocess.SubprocessError)
+    monkeypatch.setattr(summary, "subprocess", fake)
+    assert summary.git_info(tmp_path) == {"sha": sha, "branch": "feature/x"}
+    git("checkout", "-q", "--detach")
+    assert summary.git_info(tmp_path) == {"sha": sha, "branch": "HEAD"}
+    assert len(calls) == 2  # one process per call

@@ -19,6 +19,7 @@ import typer
 from typer.core import TyperGroup
 
 from evalgate import __version__, guard, masking
+from evalgate.cli import process
 from evalgate.cli.common import debug_enabled, set_debug
 from evalgate.cli.streams import guarded_streams
 from evalgate.errors import EvalgateError, ExitCode
@@ -94,7 +95,11 @@ class LazyGroup(TyperGroup):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         entry = COMMANDS.get(cmd_name)
-        return None if entry is None else command_group(entry[0]).get_command(ctx, cmd_name)
+        if entry is None:
+            return None
+        group = command_group(entry[0])
+        process.imported()
+        return group.get_command(ctx, cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
@@ -146,9 +151,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code (never raises).
 
     While it runs, stdout and stderr mask secrets and cannot fail on text they cannot encode.
+    Without ``argv`` it runs the process's own command line, and cuts the process's fixed
+    costs (:mod:`evalgate.cli.process`).
     """
-    with guarded_streams():
-        return _main(list(sys.argv[1:] if argv is None else argv))
+    if argv is not None:
+        with guarded_streams():
+            return _main(list(argv))
+    process.start()
+    try:
+        with guarded_streams():
+            return _main(sys.argv[1:])
+    finally:
+        process.finish()
 
 
 def _main(args: list[str]) -> int:

@@ -39,7 +39,6 @@ class Presentation:
     def show(self, result: EvalResult) -> None:
         """Print the judged run: GitHub output, the ``--json`` summary, the terminal report."""
         from evalgate.report.github import is_github_actions, write_github
-        from evalgate.report.markdown import render_markdown
         from evalgate.report.terminal import make_console, print_report
 
         env = os.environ if self.environ is None else self.environ
@@ -47,6 +46,8 @@ class Presentation:
         if view is None:
             return
         if self.github and is_github_actions(env):  # the markdown is built only to be shown
+            from evalgate.report.markdown import render_markdown
+
             # stderr: stdout carries only what was asked for (the --json summary). The Actions
             # runner reads workflow commands from both streams.
             write_github(view, render_markdown(view, env), environ=env, out=sys.stderr)

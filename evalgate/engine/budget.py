@@ -17,7 +17,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalgate.config.model import Config, Pricing
 from evalgate.engine.selection import Selection, select
@@ -25,11 +25,12 @@ from evalgate.errors import EvalgateError, UsageError
 from evalgate.gate.apply import resolve_baseline
 from evalgate.gate.baseline import Baseline
 from evalgate.llmjudge import JUDGE_SCORERS
-from evalgate.llmjudge.grader import Tally
-from evalgate.llmjudge.session import LAST_USE_FILE, read_usage
 from evalgate.model import Case
 from evalgate.project import Project
 from evalgate.results import CaseResult
+
+if TYPE_CHECKING:
+    from evalgate.llmjudge.grader import Tally
 
 WHERE = "target.max_cost_usd, or --max-cost"
 EXPENSIVE_USD = 1.0  # with no budget, an estimate this large is still printed before the run
@@ -58,6 +59,9 @@ class CostMeter:
 
     def start(self, run_dir: Path, done: Sequence[CaseResult]) -> None:
         """Count what the run folder already cost (a resumed run)."""
+        from evalgate.llmjudge.grader import Tally
+        from evalgate.llmjudge.session import read_usage
+
         self.run_dir = run_dir
         for r in done:
             self._add(r)
@@ -179,6 +183,9 @@ def _judge_estimate(
 ) -> tuple[float | None, float | None]:
     if not verdict_calls:
         return None, None
+    from evalgate.llmjudge.grader import Tally
+    from evalgate.llmjudge.session import LAST_USE_FILE
+
     try:
         last = json.loads((cfg.resolve(cfg.judge.cache_dir) / LAST_USE_FILE).read_text("utf-8"))
         calls, share = int(last["calls"]), float(last["hit_share"])

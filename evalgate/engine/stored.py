@@ -26,7 +26,6 @@ from evalgate.results import (
     CaseResult,
     iter_latest,
     iter_results,
-    read_results,
 )
 from evalgate.results_compact import CompactResults, read_compact
 from evalgate.results_writer import ResultsWriter
@@ -80,12 +79,12 @@ def present_stored(run_dir: Path) -> RunView:
         raise ConfigError(
             f"{run_dir}: no {RESULTS_FILE} here; pass a run folder written by 'evalgate run'"
         )
-    results = read_results(run_dir)
+    results = read_compact(run_dir)  # requests and answers: read for the rows shown in detail
     if (run_dir / SUMMARY_FILE).is_file():
         summary = read_summary_document(run_dir)
     else:
         summary = build_summary(results, RunMeta(run_id=run_dir.name, started_at=""), None)
-    return RunView.build(results, summary, run_dir=run_dir)
+    return RunView.build(results, summary, run_dir=run_dir, details=run_dir)
 
 
 def reference_of(run: RunOutput) -> Baseline:

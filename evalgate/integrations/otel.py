@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from opentelemetry.sdk.metrics import MeterProvider
     from opentelemetry.sdk.metrics.export import MetricExporter
 
-INSTALL_HINT = install_line("otel")
 METRICS_PATH = "/v1/metrics"
 LATENCY_BUCKETS_MS = (50, 100, 250, 500, 1000, 2000, 4000, 8000, 15000, 30000, 60000, 120000)
 SCORE_BUCKETS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
@@ -234,7 +233,7 @@ class OtelMetrics:
         except ImportError as exc:
             raise ConfigError(
                 f"an OTLP endpoint is set ({_where(settings.endpoint)}) but OpenTelemetry is not"
-                f" installed: {INSTALL_HINT}, or unset OTEL_EXPORTER_OTLP_ENDPOINT"
+                f" installed: {install_line('otel')}, or unset OTEL_EXPORTER_OTLP_ENDPOINT"
             ) from exc
         for name in _QUIET_LOGGERS:
             logger = logging.getLogger(name)

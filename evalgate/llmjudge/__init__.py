@@ -7,3 +7,5 @@ and calibration (:mod:`.grader`), and the async scoring phase the runner awaits 
 
 JUDGE_SCORERS = frozenset({"rubric", "grounded", "similar"})
 """Scorers graded by the judge: the runner awaits them instead of calling them on the loop."""
+
+JUDGE_ERROR_PREFIX = "judge: "  # a record the judge could not grade (not a scorer bug)

@@ -22,7 +22,7 @@ import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -30,10 +30,6 @@ from evalgate import masking
 from evalgate.config.model import Config
 from evalgate.errors import EvalgateError
 from evalgate.fsutil import atomic_write_json
-from evalgate.llmjudge import prompts
-from evalgate.llmjudge.calibration import HINT, Calibration, Rules
-from evalgate.llmjudge.client import JudgeError
-from evalgate.llmjudge.grader import Judge, question
 from evalgate.llmjudge.session import (
     USAGE_FILE,
     endpoint,
@@ -43,6 +39,9 @@ from evalgate.llmjudge.session import (
     usage_doc,
 )
 from evalgate.model import Case, Response, ScorerSpec
+
+if TYPE_CHECKING:  # the judge's own modules are imported only when a run has a judge
+    from evalgate.llmjudge.grader import Judge
 
 Served = tuple[str | None, str | None]
 
@@ -60,6 +59,8 @@ def sample(items: Sequence[Mapping[str, Any]], k: int) -> list[Mapping[str, Any]
 
 
 def _ask(judge: Judge, item: Mapping[str, Any]) -> tuple[list[dict[str, str]], Any, Any, str]:
+    from evalgate.llmjudge.grader import question
+
     spec = ScorerSpec(str(item["scorer"]), item.get("params"))
     answer = str(item["output"])
     resp = Response(output=answer, extra={"passages": list(item.get("passages") or [])})
@@ -153,6 +154,10 @@ def check(
     ]
     if k <= 0 or not specs or not cfg.judge.model:
         return None
+    from evalgate.llmjudge import prompts
+    from evalgate.llmjudge.calibration import HINT, Calibration, Rules
+    from evalgate.llmjudge.client import JudgeError
+
     ep = endpoint(cfg)
     path = cfg.resolve(cfg.judge.calibration)
     cal = Calibration.load(path, ep.base_url, ep.model, Rules.of(cfg.judge))

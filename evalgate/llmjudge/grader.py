@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from evalgate.llmjudge import prompts
+from evalgate.llmjudge import JUDGE_ERROR_PREFIX, prompts
 from evalgate.llmjudge.cache import JudgeCache, cache_key
 from evalgate.llmjudge.client import JudgeClient, JudgeError, Usage
 from evalgate.model import Case, Response, ScorerSpec
@@ -22,7 +22,6 @@ from evalgate.scorers.registry import ScoreRecord
 
 DEFAULT_SIMILAR_THRESHOLD = 0.8
 DOWN_AFTER = 3  # calls failing in a row before the judge ever answered: stop asking it
-JUDGE_ERROR_PREFIX = "judge: "  # a record the judge could not grade (not a scorer bug)
 
 
 @dataclass

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalgate.gate.verdict import INFO, Reason
-from evalgate.llmjudge import JUDGE_SCORERS
-from evalgate.llmjudge.grader import JUDGE_ERROR_PREFIX, Judge
+from evalgate.llmjudge import JUDGE_ERROR_PREFIX, JUDGE_SCORERS
 from evalgate.model import Case, Response, ScorerSpec
 from evalgate.results import CaseResult
 from evalgate.scorers.registry import REGISTRY, Registry, ScoreRecord, apply_scorer
 from evalgate.scoring import CaseScore, combine, score_case, scoring_plan
 from evalgate.status import Outcome, ResultStatus
+
+if TYPE_CHECKING:  # the grader and its client only when a run has a judge
+    from evalgate.llmjudge.grader import Judge
 
 
 def scored_outcome(cs: CaseScore) -> Outcome:

@@ -9,7 +9,7 @@ import sys
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -17,12 +17,12 @@ from evalgate import masking
 from evalgate.config.model import Config
 from evalgate.errors import ConfigError, EvalgateError
 from evalgate.fsutil import atomic_write_json
-from evalgate.llmjudge.cache import JudgeCache
-from evalgate.llmjudge.calibration import Calibration, Rules
-from evalgate.llmjudge.client import PASSED_THROUGH, Endpoint, JudgeClient
-from evalgate.llmjudge.grader import Judge, Tally
 from evalgate.llmjudge.phase import uses_judge
 from evalgate.model import Case
+
+if TYPE_CHECKING:  # the judge's own modules are imported only when a run has a judge
+    from evalgate.llmjudge.client import Endpoint
+    from evalgate.llmjudge.grader import Judge, Tally
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 USAGE_FILE = "judge.json"  # in the run folder: the judge's calls, tokens and cost
@@ -32,6 +32,8 @@ COUNTERS = ("calls", "cached", "input_tokens", "output_tokens", "unstable", "adv
 
 
 def endpoint(cfg: Config, environ: Mapping[str, str] | None = None) -> Endpoint:
+    from evalgate.llmjudge.client import PASSED_THROUGH, Endpoint
+
     env = os.environ if environ is None else environ
     j = cfg.judge
     if not j.model:
@@ -64,6 +66,11 @@ def make_judge(
 ) -> Judge:
     """A judge for ``ep``: verdicts cached under judge.cache_dir unless ``cache`` is False,
     failures blocking per criterion as the calibration file allows."""
+    from evalgate.llmjudge.cache import JudgeCache
+    from evalgate.llmjudge.calibration import Calibration, Rules
+    from evalgate.llmjudge.client import JudgeClient
+    from evalgate.llmjudge.grader import Judge
+
     cal = Calibration.load(
         cfg.resolve(cfg.judge.calibration), ep.base_url, ep.model, Rules.of(cfg.judge)
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evalgate.fsutil import atomic_write_text
+from evalgate.fsutil import atomic_write_chunks, atomic_write_text
 from evalgate.report.view import BaseCase, CaseRow, RunView
 
 DEFAULT_FILES = {"junit": "junit.xml", "markdown": "report.md", "html": "report.html"}
@@ -24,12 +24,15 @@ def write_reports(
     codequality: Path | None = None,
     metrics: Path | None = None,
 ) -> dict[str, Path]:
-    """Write the requested report files atomically; return ``{format: path}`` of those written."""
+    """Write the requested report files atomically; return ``{format: path}`` of those written.
+
+    JUnit and HTML are written as they are made, a case at a time; the rows shown in detail
+    are read back from the run's results one case at a time (:meth:`RunView.detailed`)."""
     written: dict[str, Path] = {}
     if junit is not None:
-        from evalgate.report.junit import render_junit
+        from evalgate.report.junit import junit_chunks
 
-        atomic_write_text(junit, render_junit(view))
+        atomic_write_chunks(junit, junit_chunks(view))
         written["junit"] = junit
     if markdown is not None:
         from evalgate.report.markdown import render_markdown
@@ -37,9 +40,9 @@ def write_reports(
         atomic_write_text(markdown, render_markdown(view))
         written["markdown"] = markdown
     if html is not None:
-        from evalgate.report.html import render_html
+        from evalgate.report.html import html_chunks
 
-        atomic_write_text(html, render_html(view))
+        atomic_write_chunks(html, html_chunks(view))
         written["html"] = html
     if codequality is not None:
         from evalgate.report.gitlab import render_codequality

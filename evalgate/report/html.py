@@ -13,11 +13,14 @@ import hashlib
 import html
 import json
 import math
+from collections.abc import Iterator
+from dataclasses import replace
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from evalgate import masking
+from evalgate.gate.verdict import Verdict
 from evalgate.report.text import truncate
 from evalgate.report.view import DETAIL_ROWS, CaseRow, RunView
 from evalgate.report.worddiff import word_diff
@@ -129,13 +132,11 @@ def _source_text(src: Any) -> str | None:
     return describe(src) if src else None
 
 
-def report_data(view: RunView) -> dict[str, Any]:
-    """The JSON document the page renders (secrets scrubbed)."""
+def _head(view: RunView) -> dict[str, Any]:
+    """The document the page renders, but for its cases (the last key)."""
     s = view.summary
     v = view.verdict
-    flagged = view.flagged
-    cases = [*flagged, *(c for c in view.cases if not c.flagged)]
-    data = {
+    return {
         "run": {
             "run_id": view.run_id,
             "prompt_version": view.prompt_version,
@@ -143,16 +144,32 @@ def report_data(view: RunView) -> dict[str, Any]:
             "git": s.get("git"),
             "baseline_source": _source_text(v.baseline_source) if v else None,
         },
-        "verdict": (v.to_dict() | {"deltas": None, "stats": None}) if v else None,
+        # without building the per-case deltas the page leaves out (one per case)
+        "verdict": _verdict_head(v) if v else None,
         "totals": dict(view.totals),
         "latency": s.get("latency_ms") or {},
         "tokens": s.get("tokens") or {},
         "cost_usd": s.get("cost_usd"),
         "datasets": sorted({c.dataset for c in view.cases if c.dataset}),
         "tags": sorted({t for c in view.cases for t in c.tags}),
-        "cases": [_case(c, c.flagged or i < MAX_DETAILED) for i, c in enumerate(cases)],
     }
-    return dict(masking.scrub_obj(data))
+
+
+def _verdict_head(v: Verdict) -> dict[str, Any]:
+    return replace(v, deltas=(), stats={}).to_dict() | {"deltas": None, "stats": None}
+
+
+def _cases(view: RunView) -> Iterator[dict[str, Any]]:
+    """The page's cases, flagged first, one at a time (secrets scrubbed); the first
+    :data:`MAX_DETAILED` (and every flagged one) with their requests and answers."""
+    cases = [*view.flagged, *(c for c in view.cases if not c.flagged)]
+    for i, c in enumerate(view.detailed(cases)):
+        yield masking.scrub_obj(_case(c, c.flagged or i < MAX_DETAILED))
+
+
+def report_data(view: RunView) -> dict[str, Any]:
+    """The JSON document the page renders (secrets scrubbed)."""
+    return dict(masking.scrub_obj(_head(view))) | {"cases": list(_cases(view))}
 
 
 def _finite(value: Any) -> Any:
@@ -181,8 +198,9 @@ def embed_json(data: Any) -> str:
     )
 
 
-def render_html(view: RunView) -> str:
-    """The whole page as one string."""
+def html_chunks(view: RunView) -> Iterator[str]:
+    """The page in pieces, a case at a time: what :func:`render_html` joins, written to a
+    file as it is made (the page of a large run is never held whole)."""
     script, style = _asset("report.js"), _asset("report.css")
     csp = (
         f"default-src 'none'; script-src '{_sha256(script)}'; style-src '{_sha256(style)}';"
@@ -191,11 +209,19 @@ def render_html(view: RunView) -> str:
     title = f"evalgate report {view.run_id}".strip()
     page = _asset("report.html")
     head, tail = page.split("__DATA__", 1)
-    head = (
+    yield (
         head.replace("__CSP__", html.escape(csp))
         .replace("__TITLE__", html.escape(title))
         .replace("__STYLE__", style)
     )
-    tail = tail.replace("__SCRIPT__", script)
-    # The data goes in last, as a separate piece, so no text in it is taken for a placeholder.
-    return head + embed_json(report_data(view)) + tail
+    # The data goes in as separate pieces, so no text in it is taken for a placeholder:
+    # the head object without its closing brace, then the cases array, one case a piece.
+    yield embed_json(masking.scrub_obj(_head(view)))[:-1] + ',"cases":['
+    for i, case in enumerate(_cases(view)):
+        yield ("," if i else "") + embed_json(case)
+    yield "]}" + tail.replace("__SCRIPT__", script)
+
+
+def render_html(view: RunView) -> str:
+    """The whole page as one string."""
+    return "".join(html_chunks(view))

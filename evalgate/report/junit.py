@@ -13,8 +13,7 @@ into their case; the text says the pass rate. See docs/reports.md.
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from evalgate import masking
 from evalgate.report.review import counted, why_not_counted
@@ -65,14 +64,37 @@ def _advisory(c: CaseRow) -> str:
     return "\n".join(lines)
 
 
-def _testcase(parent: ET.Element, c: CaseRow, suite: str, view: RunView) -> str:
-    """Add one <testcase>; return its outcome: passed | failure | error | skipped."""
-    attrs = {"classname": _clean(suite, 500), "name": _clean(c.case_id, 500)}
-    if c.file:
-        attrs["file"] = _clean(c.file, 1000)
-        attrs["line"] = str(c.line)
-    attrs["time"] = _seconds(c.latency_ms)
-    el = ET.SubElement(parent, "testcase", attrs)
+def _attr(value: str) -> str:
+    """An attribute value escaped as ElementTree escapes it."""
+    return (
+        value.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("\r", "&#13;")
+        .replace("\n", "&#10;")
+        .replace("\t", "&#09;")
+    )
+
+
+def _tag(name: str, attrs: Sequence[tuple[str, str]], close: str = ">") -> str:
+    return f"<{name}" + "".join(f' {k}="{_attr(v)}"' for k, v in attrs) + close
+
+
+def _leaf(pad: str, name: str, attrs: Sequence[tuple[str, str]], text: str | None) -> str:
+    """One element without children, on its own line (``text`` escaped as character data)."""
+    if not text:
+        return pad + _tag(name, attrs, " />")
+    body = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return pad + _tag(name, attrs) + body + f"</{name}>"
+
+
+def _outcome(
+    c: CaseRow, view: RunView, text: bool = True
+) -> tuple[str, str, list[tuple[str, str]], str | None]:
+    """A case's outcome (passed | failure | error | skipped) and its child element: name,
+    attributes, text (no name for a passing case without advisory notes). ``text`` False:
+    the outcome only (the child's text is not made)."""
     first = c.first_failure
     if c.status in ("skipped", "pending"):
         reason = "pending review" if c.status == "pending" else "skipped"
@@ -80,66 +102,71 @@ def _testcase(parent: ET.Element, c: CaseRow, suite: str, view: RunView) -> str:
             if r.error:
                 reason = r.error
                 break
-        ET.SubElement(el, "skipped", {"message": _clean(reason, 500)})
-        return "skipped"
+        return "skipped", "skipped", [("message", _clean(reason, 500))], None
     if c.status == "error":
-        child = ET.SubElement(el, "error", {"message": _clean(first or "error", 500)})
-        child.set("type", "infrastructure")
-        child.text = _clean(_details(c))
-        return "error"
+        attrs = [("message", _clean(first or "error", 500)), ("type", "infrastructure")]
+        return "error", "error", attrs, _clean(_details(c)) if text else None
     if c.status == "failed" and not counted(view, c):
-        child = ET.SubElement(el, "skipped", {"message": _clean(why_not_counted(view, c), 500)})
-        child.text = _clean(_details(c))
-        return "skipped"
+        attrs = [("message", _clean(why_not_counted(view, c), 500))]
+        return "skipped", "skipped", attrs, _clean(_details(c)) if text else None
     if c.status == "failed" or c.blocking:
         message = first or ("gate: " + ", ".join(c.blocking))
-        child = ET.SubElement(el, "failure", {"message": _clean(message, 500)})
         # worse than the baseline; a failing new or changed case has no baseline to regress from
         regression = c.status != "failed" or (bool(c.blocking) and c.compare == "shared")
-        child.set("type", "regression" if regression else "quality")
-        child.text = _clean(_details(c))
-        return "failure"
-    note = _advisory(c)
-    if note:
-        ET.SubElement(el, "system-out").text = _clean(note)
-    return "passed"
+        kind = "regression" if regression else "quality"
+        attrs = [("message", _clean(message, 500)), ("type", kind)]
+        return "failure", "failure", attrs, _clean(_details(c)) if text else None
+    note = _advisory(c) if text else ""
+    return "passed", ("system-out" if note else ""), [], _clean(note) if note else None
 
 
-def _properties(parent: ET.Element, view: RunView) -> None:
-    props = ET.SubElement(parent, "properties")
+def _testcase(c: CaseRow, suite: str, view: RunView) -> str:
+    """One ``<testcase>`` element, indented as in the document, with its trailing newline."""
+    attrs = [("classname", _clean(suite, 500)), ("name", _clean(c.case_id, 500))]
+    if c.file:
+        attrs += [("file", _clean(c.file, 1000)), ("line", str(c.line))]
+    attrs.append(("time", _seconds(c.latency_ms)))
+    _, child, child_attrs, text = _outcome(c, view)
+    if not child:
+        return _leaf("    ", "testcase", attrs, None) + "\n"
+    inner = _leaf("      ", child, child_attrs, text)
+    return "    " + _tag("testcase", attrs) + "\n" + inner + "\n    </testcase>\n"
+
+
+def _properties(view: RunView) -> str:
     v = view.verdict
-    pairs: Sequence[tuple[str, object]] = [
+    pairs: list[tuple[str, str]] = [
         ("evalgate.run_id", view.run_id),
         ("evalgate.prompt_version", view.prompt_version or ""),
         ("evalgate.verdict", v.status if v else "not gated"),
         ("evalgate.baseline_version", (v.baseline_version if v else None) or ""),
     ]
-    for name, value in pairs:
-        ET.SubElement(props, "property", {"name": name, "value": _clean(value, 500)})
+    lines = [(name, _clean(value, 500)) for name, value in pairs]
     if v is not None:
         for i, reason in enumerate(v.reasons, start=1):
-            text = f"{reason.kind}: {reason.message}"
-            ET.SubElement(
-                props, "property", {"name": f"evalgate.reason.{i}", "value": _clean(text)}
-            )
+            lines.append((f"evalgate.reason.{i}", _clean(f"{reason.kind}: {reason.message}")))
+    props = "".join(
+        _leaf("      ", "property", [("name", n), ("value", val)], None) + "\n" for n, val in lines
+    )
+    return "    <properties>\n" + props + "    </properties>\n"
 
 
-def render_junit(view: RunView) -> str:
-    """The JUnit XML document (UTF-8 text with an XML declaration)."""
-    root = ET.Element("testsuites", {"name": "evalgate"})
+def junit_chunks(view: RunView) -> Iterator[str]:
+    """The JUnit XML document in pieces, a test case at a time: what :func:`render_junit`
+    joins, written to a file as it is made. Each suite's counts are worked out first, from
+    the rows alone, so its opening tag can carry them; the document is never held whole."""
     by_ds: dict[str, list[CaseRow]] = {}
     for c in view.cases:
         by_ds.setdefault(c.dataset or "pending-review", []).append(c)
+    suites: list[tuple[str, list[CaseRow], list[tuple[str, str]]]] = []
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     total_ms = 0.0
     started = view.summary.get("started_at")
     for ds in sorted(by_ds):
-        rows = by_ds[ds]
-        suite = ET.SubElement(root, "testsuite", {"name": _clean(ds, 500)})
-        _properties(suite, view)
+        rows = sorted(by_ds[ds], key=lambda r: r.case_id)
         counts = {"passed": 0, "failure": 0, "error": 0, "skipped": 0}
-        for c in sorted(rows, key=lambda r: r.case_id):
-            counts[_testcase(suite, c, ds, view)] += 1
+        for c in rows:
+            counts[_outcome(c, view, text=False)[0]] += 1
         ms = sum(c.latency_ms for c in rows)
         stats = {
             "tests": len(rows),
@@ -147,16 +174,31 @@ def render_junit(view: RunView) -> str:
             "errors": counts["error"],
             "skipped": counts["skipped"],
         }
+        attrs = [("name", _clean(ds, 500))]
         for k, n in stats.items():
-            suite.set(k, str(n))
+            attrs.append((k, str(n)))
             totals[k] += n
-        suite.set("time", _seconds(ms))
+        attrs.append(("time", _seconds(ms)))
         if isinstance(started, str) and started:
-            suite.set("timestamp", _clean(started, 64))
+            attrs.append(("timestamp", _clean(started, 64)))
+        suites.append((ds, rows, attrs))
         total_ms += ms
-    for k, n in totals.items():
-        root.set(k, str(n))
-    root.set("time", _seconds(total_ms))
-    ET.indent(root, space="  ")
-    body = ET.tostring(root, encoding="unicode")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+    root = [("name", "evalgate"), *((k, str(n)) for k, n in totals.items())]
+    root.append(("time", _seconds(total_ms)))
+    yield '<?xml version="1.0" encoding="UTF-8"?>\n'
+    if not suites:
+        yield _tag("testsuites", root, " />") + "\n"
+        return
+    yield _tag("testsuites", root) + "\n"
+    props = _properties(view)
+    for ds, rows, attrs in suites:
+        yield "  " + _tag("testsuite", attrs) + "\n" + props
+        for c in rows:
+            yield _testcase(c, ds, view)
+        yield "  </testsuite>\n"
+    yield "</testsuites>\n"
+
+
+def render_junit(view: RunView) -> str:
+    """The JUnit XML document (UTF-8 text with an XML declaration)."""
+    return "".join(junit_chunks(view))

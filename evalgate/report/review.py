@@ -131,7 +131,14 @@ def _header(c: CaseRow, env: Mapping[str, str]) -> str:
 
 def side_by_side(view: RunView, env: Mapping[str, str], limit: int) -> list[str]:
     """The answers of the flagged cases, the baseline's beside this run's (at most ``limit``)."""
-    shown = [c for c in view.flagged if c.answer or (c.base and c.base.answer)][:limit]
+    shown: list[CaseRow] = []
+    more = 0  # counted one row at a time: the answers of the rows not shown are not kept
+    for c in view.detailed(view.flagged):
+        if c.answer or (c.base and c.base.answer):
+            if len(shown) < limit:
+                shown.append(c)
+            else:
+                more += 1
     if not shown:
         return []
     out = ["", "#### What changed", ""]
@@ -157,7 +164,6 @@ def side_by_side(view: RunView, env: Mapping[str, str], limit: int) -> list[str]
             "</td></tr></table>",
             "",
         ]
-    more = len([c for c in view.flagged if c.answer or (c.base and c.base.answer)]) - len(shown)
     if more > 0:
         out.append(f"{more} more in the HTML report.")
     return out[:-1] if out[-1] == "" else out

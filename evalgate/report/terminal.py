@@ -12,11 +12,9 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
-from rich.progress import Progress as RichProgress
 from rich.table import Table
 from rich.text import Text
 
@@ -32,6 +30,10 @@ from evalgate.report.text import (
     one_line,
 )
 from evalgate.report.view import RunView
+
+if TYPE_CHECKING:  # rich's live display only when stderr is a terminal (not in CI)
+    from rich.progress import Progress as RichProgress
+    from rich.progress import TaskID
 
 MAX_FAILED_SHOWN = 20
 _STYLE = {"pass": "bold green", "fail": "bold red", "inconclusive": "bold yellow"}
@@ -201,6 +203,9 @@ class Progress:
     def start(self) -> None:
         if not self.enabled or self._bar is not None:
             return
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress as RichProgress
+
         self._bar = RichProgress(
             TextColumn("[bold]evalgate"),
             BarColumn(),

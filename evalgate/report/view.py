@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+import itertools
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalgate.errors import ConfigError
 from evalgate.gate.verdict import FAIL, CaseDelta, Verdict
 from evalgate.results import RESULTS_FILE, SUMMARY_FILE, CaseResult, CaseStats, aggregate
 from evalgate.summary import RunMeta, build_summary, read_summary
+
+if TYPE_CHECKING:
+    from evalgate.report.details import Details
 
 CASE_STATUSES = ("failed", "error", "passed", "skipped", "pending")
 # Passing cases shown with their requests and answers (flagged cases always are): the HTML
@@ -128,17 +133,24 @@ def _status(stats_passed: bool | None, n: int, errors: int, skipped: bool) -> st
     return "passed" if stats_passed else "failed"
 
 
-def _with_details(rows: tuple[CaseRow, ...], path: Path) -> tuple[CaseRow, ...]:
-    from dataclasses import replace
-
-    from evalgate.results_compact import read_details
-
-    wanted = {r.case_id for r in rows if r.flagged}
-    wanted.update([r.case_id for r in rows if not r.flagged][:DETAIL_ROWS])
-    full = read_details(path, wanted)
-    return tuple(
-        replace(r, repeats=tuple(full[r.case_id])) if r.case_id in full else r for r in rows
+def _by_case(results: Sequence[CaseResult]) -> dict[str, tuple[CaseResult, ...]]:
+    """Each case's results by repeat. Results ordered by case id and repeat (as a run and
+    :func:`~evalgate.results_compact.read_compact` hold them) are cut into runs, without a
+    list per case on the way."""
+    ordered = all(
+        (a.case_id, a.repeat) < (b.case_id, b.repeat)
+        for a, b in zip(results, itertools.islice(results, 1, None), strict=False)
     )
+    if ordered:
+        return {cid: tuple(g) for cid, g in itertools.groupby(results, key=_case_id)}
+    lists: dict[str, list[CaseResult]] = {}
+    for r in results:
+        lists.setdefault(r.case_id, []).append(r)
+    return {cid: tuple(sorted(rs, key=lambda r: r.repeat)) for cid, rs in lists.items()}
+
+
+def _case_id(r: CaseResult) -> str:
+    return r.case_id
 
 
 @dataclass(frozen=True)
@@ -161,9 +173,7 @@ class _Rows:
                 if reason.blocking:
                     for cid in reason.cases:
                         blocking.setdefault(cid, []).append(reason.kind)
-        by_case: dict[str, list[CaseResult]] = {}
-        for r in self.results:
-            by_case.setdefault(r.case_id, []).append(r)
+        by_case = _by_case(self.results)
         stats = self.stats if self.stats is not None else aggregate(self.results)
         baseline = self.baseline
         rows: list[CaseRow] = []
@@ -180,7 +190,7 @@ class _Rows:
                 base = BaseCase(d.base_score, d.base_pass_rate, answer)
             elif answer is not None:  # a changed case: its old answer, not its figures
                 base = BaseCase(None, None, answer)
-            reps = tuple(sorted(by_case[cid], key=lambda r: r.repeat))
+            reps = by_case[cid]
             rows.append(
                 CaseRow(
                     case_id=cid,
@@ -203,8 +213,6 @@ class _Rows:
             )
         del by_case
         built = tuple(rows)
-        if self.details is not None:
-            built = _with_details(built, self.details)
         seen = {row.case_id for row in built}
         pending = tuple(
             CaseRow(cid, "", "", 0, (), "pending", None, None, 0, 0, 0, 0.0)
@@ -229,7 +237,8 @@ class RunView:
 
     @cached_property
     def cases(self) -> tuple[CaseRow, ...]:
-        """One row per case (pending ones last), with requests and answers where shown."""
+        """One row per case (pending ones last); of a compact view, without requests and
+        answers (:meth:`detailed` adds them to the rows a report shows in detail)."""
         return self.source.build() if self.source is not None else ()
 
     @classmethod
@@ -281,6 +290,39 @@ class RunView:
         source = _Rows(results, verdict, pending, baseline, details, stats)
         return cls(summary=summary, verdict=verdict, source=source, run_dir=run_dir)
 
+    @cached_property
+    def _details(self) -> Details | None:
+        """Where the complete results of the rows shown in detail are (compact views only):
+        the flagged rows, the first :data:`DETAIL_ROWS` others, and those whose baseline
+        answer the verdict kept (shown beside this run's answer)."""
+        if self.source is None or self.source.details is None:
+            return None
+        from evalgate.report.details import Details
+
+        rows = self.cases
+        wanted = {r.case_id for r in rows if r.flagged}
+        wanted.update([r.case_id for r in rows if not r.flagged][:DETAIL_ROWS])
+        wanted.update(r.case_id for r in rows if r.base is not None and r.base.answer)
+        return Details(self.source.details, wanted)
+
+    def detailed(self, rows: Iterable[CaseRow]) -> Iterator[CaseRow]:
+        """``rows`` with their requests and answers (for the rows shown in detail), read one
+        row at a time as they are taken: a report of any size holds one case's at once."""
+        details = self._details
+        if details is None:
+            yield from rows
+            return
+        taken: deque[CaseRow] = deque()
+
+        def ids() -> Iterator[str]:
+            for row in rows:
+                taken.append(row)
+                yield row.case_id
+
+        for full in details.read(ids()):
+            row = taken.popleft()
+            yield replace(row, repeats=tuple(full)) if full else row
+
     # -- convenience -----------------------------------------------------------------------
     @property
     def run_id(self) -> str:
@@ -301,7 +343,7 @@ class RunView:
         """The gate's status, or None when the run was not gated."""
         return self.verdict.status if self.verdict else None
 
-    @property
+    @cached_property
     def flagged(self) -> tuple[CaseRow, ...]:
         """Failed, errored and regressed cases: failures first, then errors, by case id."""
         order = {"failed": 0, "error": 1}

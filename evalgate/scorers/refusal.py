@@ -30,11 +30,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from itertools import islice
+from types import ModuleType
 from typing import Any
 
 from evalgate.model import Case, Response, Score
-from evalgate.scorers._refusal_lang import DECLINE, SOFT_PATTERNS, SUBORDINATE
 from evalgate.scorers._util import excerpt, one_line, output_text
 from evalgate.scorers.registry import scorer
 
@@ -153,8 +154,17 @@ def analyse(text: str) -> Verdict:
     return Verdict(False)
 
 
+@cache
+def _lang() -> ModuleType:
+    """The per-language patterns (compiled on import: ~25 ms), once a refusal scorer runs."""
+    from evalgate.scorers import _refusal_lang
+
+    return _refusal_lang
+
+
 def _declines(sentence: str) -> bool:
-    for lang, trigger, patterns in DECLINE:
+    SUBORDINATE = _lang().SUBORDINATE
+    for lang, trigger, patterns in _lang().DECLINE:
         if not trigger.search(sentence):
             continue
         for rx in patterns:
@@ -168,7 +178,8 @@ def _declines(sentence: str) -> bool:
 
 
 def _soft(sentence: str) -> bool:
-    for rx in SOFT_PATTERNS:
+    SUBORDINATE = _lang().SUBORDINATE
+    for rx in _lang().SOFT_PATTERNS:
         hit = rx.search(sentence)
         if hit and not SUBORDINATE["en"].search(sentence[: hit.start()]):
             return True

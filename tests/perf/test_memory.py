@@ -91,7 +91,7 @@ def test_a_view_from_compact_results_shows_the_same_details(tmp_path: Path) -> N
     assert [c.case_id for c in a.cases] == [c.case_id for c in b.cases]
     shown = {c.case_id for c in a.flagged}
     shown.update([c.case_id for c in a.cases if not c.flagged][:DETAIL_ROWS])
-    for ra, rb in zip(a.cases, b.cases, strict=True):
+    for ra, rb in zip(a.cases, b.detailed(b.cases), strict=True):
         assert ra.first_failure == rb.first_failure
         assert ra.latency_ms == rb.latency_ms
         if ra.case_id in shown:

@@ -6,10 +6,14 @@ in step with what the modules register, and check which modules a start-up reall
 
 from __future__ import annotations
 
+import http.server
+import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
@@ -84,3 +88,135 @@ def test_help_lists_every_command_and_a_command_still_runs() -> None:
         assert f"\n  {name} " in text
     assert cli_main.main(["schema", "golden"]) == 0
     assert cli_main.main(["no-such-command"]) == 2
+
+
+# -- a plain `evalgate run`: what it imports, and what the process leaves for its exit --------
+
+# Modules a run imports only when its project uses them: the refusal scorer's pattern tables,
+# the LLM judge, OpenTelemetry and Langfuse, the report renderers nobody asked for, httpx's
+# own command-line client (rich's progress bars and pygments, through `import httpx`), and the
+# progress bar when stderr is not a terminal (CI).
+NOT_FOR_A_PLAIN_RUN = (
+    "evalgate.scorers._refusal_lang",
+    "evalgate.llmjudge.grader",
+    "evalgate.llmjudge.client",
+    "evalgate.llmjudge.cache",
+    "evalgate.llmjudge.calibration",
+    "evalgate.llmjudge.prompts",
+    "evalgate.integrations.langfuse",
+    "opentelemetry",
+    "langfuse",
+    "evalgate.report.junit",
+    "evalgate.report.markdown",
+    "evalgate.report.html",
+    "jsonschema",
+    "httpx._main",
+    "pygments",
+    "rich.progress",  # the live progress bar: only when stderr is a terminal
+)
+
+PLAIN_CONFIG = """version: 1
+target:
+  url: {url}
+  method: POST
+  body: {{message: "{{{{ input.message }}}}"}}
+  response: {{output: answer}}
+  concurrency: 4
+goldens: [goldens/]
+"""
+PLAIN_GOLDENS = """cases:
+  - id: refund
+    input: {message: "How long is the refund window?"}
+    expect:
+      - contains: "30 days"
+  - id: hours
+    input: {message: "When are you open?"}
+    expect:
+      - contains: "30 days"
+"""
+# runs `evalgate run` as the `evalgate` command does (main() on the process's own command line),
+# then reports what stayed imported and what is left for the collections at exit
+PROCESS_PROBE = """
+import gc, json, sys
+from evalgate.cli.main import main
+sys.argv = ["evalgate", "run", "--out", sys.argv[1]]
+rc = main()
+print(json.dumps({"rc": rc, "modules": sorted(sys.modules), "tracked": len(gc.get_objects()),
+                  "frozen": gc.get_freeze_count(), "enabled": gc.isenabled()}))
+"""
+
+
+class _Answer(http.server.BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = json.dumps({"answer": "Refunds are accepted within 30 days."}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        return None
+
+
+@pytest.fixture(scope="module")
+def plain_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One plain `evalgate run` (no refusal scorer, judge, telemetry nor report file)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Answer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    root = tmp_path_factory.mktemp("plain")
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/chat"
+        (root / "evalgate.yaml").write_text(PLAIN_CONFIG.format(url=url))
+        (root / "goldens").mkdir()
+        (root / "goldens" / "faq.yaml").write_text(PLAIN_GOLDENS)
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+        for name in ("GITHUB_ACTIONS", "OTEL_EXPORTER_OTLP_ENDPOINT", "EVALGATE_CONFIG"):
+            env.pop(name, None)
+        proc = subprocess.run(
+            [sys.executable, "-c", PROCESS_PROBE, str(root / "run")],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=root,
+            timeout=120,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["rc"] == 0, proc.stderr[-2000:]
+    return out
+
+
+def test_a_plain_run_imports_only_what_its_project_uses(plain_run: dict[str, Any]) -> None:
+    modules = set(plain_run["modules"])
+    # it did run: the engine, the HTTP client and the scorer it used are there
+    assert {"evalgate.engine.core", "evalgate.target.aio", "evalgate.scorers.text"} <= modules
+    loaded = {m for m in modules for n in NOT_FOR_A_PLAIN_RUN if m == n or m.startswith(n + ".")}
+    assert not loaded
+
+
+def test_the_process_leaves_its_exit_no_objects_to_collect(plain_run: dict[str, Any]) -> None:
+    # the interpreter's last collections walk every object still tracked (a run's cases and
+    # results): 60-150 ms at 1,000 cases. After main() nearly everything is frozen.
+    assert plain_run["frozen"] > 10_000
+    assert plain_run["tracked"] < plain_run["frozen"] / 20
+    assert plain_run["enabled"]  # the collector ran during the command
+
+
+def test_main_with_arguments_leaves_the_collector_and_httpx_alone() -> None:
+    # main(argv) is what tests and embedding code call: the process-only changes stay out
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    code = (
+        "import gc, sys; from evalgate.cli.main import main; rc = main(['schema', 'golden']);"
+        "import httpx, httpx._main;"
+        "print(rc, gc.isenabled(), gc.get_freeze_count(), file=sys.stderr)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert proc.stderr.strip().splitlines()[-1] == "0 True 0"

@@ -157,8 +157,10 @@ def test_a_quiet_run_reads_no_result_back_and_builds_no_rows(
     assert parsed == []  # results.jsonl was written, never read back
     assert len(aggregated) == 1  # once, for the gate and the summary; no rows were built
     assert res.view is not None and "cases" not in res.view.__dict__
-    assert len(res.view.cases) == 40  # built when asked for, details read once
-    assert len(parsed) == 40 and len(aggregated) == 1
+    assert len(res.view.cases) == 40  # built when asked for, from the compact results
+    assert parsed == [] and len(aggregated) == 1
+    assert len(list(res.view.detailed(res.view.cases))) == 40
+    assert len(parsed) == 40  # the details of the rows shown, read once
 
 
 def test_summary_and_reports_are_those_of_the_complete_results(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import statistics
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -223,14 +223,10 @@ def aggregate(results: Iterable[CaseResult]) -> dict[str, CaseStats]:
 
 
 # -- files -----------------------------------------------------------------------------------
-def iter_results(path: Path, only: Collection[str] | None = None) -> Iterator[CaseResult]:
+def iter_results(path: Path) -> Iterator[CaseResult]:
     """Read ``results.jsonl``.
 
     A torn last line (from a kill) is ignored; other damage is an error.
-
-    ``only``: the results of these case ids. A line written as this evalgate writes them
-    names its case first: the other cases' lines are then skipped without being decoded or
-    checked, so pass it only for a file already read whole (or written by this process).
     """
     if path.is_dir():
         path = path / RESULTS_FILE
@@ -240,38 +236,16 @@ def iter_results(path: Path, only: Collection[str] | None = None) -> Iterator[Ca
         )
     with open(path, encoding="utf-8", errors="replace") as f:
         # line by line: a run's file can be far larger than what it takes to hold its results
-        yield from _parse_lines(path, f, only)
+        yield from _parse_lines(path, f)
 
 
-def _parse_lines(
-    path: Path, lines: Iterable[str], only: Collection[str] | None = None
-) -> Iterator[CaseResult]:
+def _parse_lines(path: Path, lines: Iterable[str]) -> Iterator[CaseResult]:
     for i, line in enumerate(lines, start=1):
-        if only is not None:
-            cid = written_case_id(line)
-            if cid is not None and cid not in only:
-                continue
         r = _parse_line(path, i, line)
         if r is _TORN:
             return
-        if r is not None and (only is None or r.case_id in only):
+        if r is not None:
             yield r
-
-
-_OWN_START = f'{{"format_version":{RESULTS_FORMAT_VERSION},"case_id":"'
-
-
-def written_case_id(line: str) -> str | None:
-    """The case id of a line as this evalgate writes it (its first two fields, compact),
-    read without decoding the line; None for any other line (or an id with an escape)."""
-    if not line.startswith(_OWN_START):
-        return None
-    start = len(_OWN_START)
-    end = line.find('"', start)
-    if end < 0:
-        return None
-    cid = line[start:end]
-    return None if "\\" in cid else cid
 
 
 _TORN: Any = object()  # the last line, being written when the run was killed

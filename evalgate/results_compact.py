@@ -139,10 +139,9 @@ def read_compact(path: Path) -> list[CaseResult]:
 def read_details(path: Path, case_ids: Collection[str]) -> dict[str, list[CaseResult]]:
     """The complete results of ``case_ids`` (last written per repeat), by case, by repeat."""
     latest: dict[tuple[str, int], CaseResult] = {}
-    # the file was read whole before (or written by this run): the other cases' lines are
-    # skipped undecoded
-    for r in iter_results(path, only=case_ids):
-        latest[(r.case_id, r.repeat)] = r
+    for r in iter_results(path):
+        if r.case_id in case_ids:
+            latest[(r.case_id, r.repeat)] = r
     out: dict[str, list[CaseResult]] = {}
     for key in sorted(latest):
         out.setdefault(key[0], []).append(latest[key])

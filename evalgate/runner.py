@@ -31,7 +31,7 @@ class Sink(Protocol):
     def write(self, result: CaseResult) -> None: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WorkItem:
     case: Case
     repeat: int

@@ -9,7 +9,7 @@ from evalgate.model import Case, Response, ScorerSpec
 from evalgate.scorers.registry import REGISTRY, Registry, ScoreRecord, apply_scorer
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CaseScore:
     """A case's combined score: weighted mean of its scorers, pass/fail, and each record."""
 

@@ -12,44 +12,39 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Hashable, Iterable
-from dataclasses import replace
 from pathlib import Path
-from typing import TypeVar
 
 from evalgate.model import Response
 from evalgate.results import CaseResult, TurnRecord, iter_results
 from evalgate.scorers.registry import ScoreRecord
-
-T = TypeVar("T")
 
 
 class _Shared:
     """Equal values read from many lines become one object."""
 
     def __init__(self) -> None:
-        self.memo: dict[Hashable, object] = {}
-
-    def get(self, key: Hashable, make: T) -> T:
-        found = self.memo.get(key)
-        if found is None:
-            self.memo[key] = make
-            return make
-        return found  # type: ignore[return-value]
+        # one table per kind, keyed by the value itself where it can be
+        self._texts: dict[str, str] = {}
+        self._tags: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._scores: dict[Hashable, ScoreRecord] = {}
+        self._responses: dict[tuple[object, ...], Response] = {}
 
     def text(self, s: str) -> str:
-        return self.get(("s", s), s)
+        return self._texts.setdefault(s, s)
 
     def score(self, s: ScoreRecord) -> ScoreRecord:
+        if s.judge is None:  # a record is its own key: equal fields, equal records
+            return self._scores.setdefault(s, s)
+        # a judge's details are a mapping: keyed by their JSON
         judge = json.dumps(s.judge, sort_keys=True, default=str) if s.judge else None
         key = (s.scorer, s.score, s.passed, s.reason, s.weight, s.error, s.turn, s.advisory, judge)
-        return self.get(("score", *key), s)
+        return self._scores.setdefault(key, s)
 
     def response(self, r: Response | None) -> Response | None:
         if r is None:
             return None
         # what the summary, gate, baseline and canary read from an answer; the rest stays on disk
         key = (
-            "response",
             r.prompt_version,
             r.model,
             r.input_tokens,
@@ -59,8 +54,8 @@ class _Shared:
             r.status_code,
             r.missing,
         )
-        found = self.memo.get(key)
-        if isinstance(found, Response):
+        found = self._responses.get(key)
+        if found is not None:
             return found
         slim = Response(
             prompt_version=r.prompt_version,
@@ -72,24 +67,36 @@ class _Shared:
             status_code=r.status_code,
             missing=r.missing,
         )
-        self.memo[key] = slim
+        self._responses[key] = slim
         return slim
 
     def turn(self, t: TurnRecord) -> TurnRecord:
         return TurnRecord(None, self.response(t.response), t.outcome, t.latency_ms, t.error)
 
     def result(self, r: CaseResult) -> CaseResult:
-        return replace(
-            r,
+        # every field named (dataclasses.replace costs several times more, once per result)
+        return CaseResult(
+            case_id=r.case_id,
             dataset=self.text(r.dataset),
+            repeat=r.repeat,
             status=r.status,  # literals: the interpreter already shares them
             outcome=r.outcome,
-            scores=tuple(self.score(s) for s in r.scores),
+            passed=r.passed,
+            score=r.score,
+            scores=tuple([self.score(s) for s in r.scores]),
+            latency_ms=r.latency_ms,
             request=None,
             response=self.response(r.response),
-            turns=tuple(self.turn(t) for t in r.turns),
-            tags=self.get(("tags", r.tags), r.tags),
+            turns=tuple([self.turn(t) for t in r.turns]) if r.turns else (),
+            error=r.error,
+            attempts=r.attempts,
+            tags=self._tags.setdefault(r.tags, r.tags),
             file=self.text(r.file),
+            line=r.line,
+            content_hash=r.content_hash,
+            threshold=r.threshold,
+            weight=r.weight,
+            confirmation=r.confirmation,
         )
 
 

@@ -13,10 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from evalgate.events import CallEvent, CallListener, CaseEvent, CaseListener
-from evalgate.llmjudge.phase import result_fields, score_case_async
+from evalgate.llmjudge.phase import score_case_async, scored_fields
 from evalgate.model import JSON, Case, Response
 from evalgate.outage import OutageWatch
 from evalgate.results import CaseResult, TurnRecord
+from evalgate.scorers.registry import ScoreRecord
+from evalgate.scoring import CaseScore, score_case
+from evalgate.status import Outcome, ResultStatus
 from evalgate.target import CallResult, TemplateContext, extend_history
 
 
@@ -28,7 +31,7 @@ class Sink(Protocol):
     def write(self, result: CaseResult) -> None: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WorkItem:
     case: Case
     repeat: int
@@ -156,25 +159,54 @@ class Runner:
 
     async def run_item(self, item: WorkItem) -> CaseResult:
         case = item.case
-        base = _base_fields(case, item.repeat)
-        base["confirmation"] = item.confirmation
         if case.skip:
-            return CaseResult(
-                **base,
-                status="skipped",
-                outcome="success",
-                passed=False,
-                score=None,
-                error=case.skip_reason,
-            )
+            return _result(case, item, "skipped", "success", False, None, error=case.skip_reason)
         session_id = f"{self.run_id}:{case.id}:{item.repeat}"
-        inputs = [t.input for t in case.turns] if case.turns else [case.input]
+        if not case.turns:  # one call, no history: most cases
+            ctx = TemplateContext(
+                case=case,
+                input=case.input,
+                session_id=session_id,
+                turn=0,
+                history=(),
+                run_id=self.run_id,
+                repeat=item.repeat,
+            )
+            last = await self.client.call(ctx)
+            if self.on_call:
+                self._emit(case, item.repeat, 0, last)
+            # the latency as the multi-turn sum gives it for one turn
+            latency = 0 + last.latency_ms
+            response = last.response
+            if last.outcome != "success" or response is None:
+                return _result(
+                    case,
+                    item,
+                    "error",
+                    last.outcome,
+                    False,
+                    None,
+                    error=last.error or last.outcome,
+                    latency_ms=latency,
+                    request=last.request,
+                    response=response,
+                    attempts=last.attempts,
+                )
+            if self.judge is None:
+                cs = score_case(case, (response,))
+            else:
+                cs = await score_case_async(case, [response], self.judge)
+            return _scored(case, item, cs, latency, last.request, response, (), last.attempts)
+        return await self._run_turns(case, item, session_id)
+
+    async def _run_turns(self, case: Case, item: WorkItem, session_id: str) -> CaseResult:
         history: tuple[Mapping[str, JSON], ...] = ()
         responses: list[Response] = []
         turns: list[TurnRecord] = []
         attempts = 0
         last: CallResult | None = None
-        for t, turn_input in enumerate(inputs):
+        for t, turn in enumerate(case.turns):
+            turn_input = turn.input
             ctx = TemplateContext(
                 case=case,
                 input=turn_input,
@@ -196,27 +228,23 @@ class Runner:
             history = extend_history(history, turn_input, last.response.output)
         assert last is not None
         latency = sum(tr.latency_ms for tr in turns)
-        multi = bool(case.turns)
-        common: dict[str, Any] = dict(
-            base,
-            latency_ms=latency,
-            request=last.request if not multi else None,
-            response=last.response,
-            turns=tuple(turns) if multi else (),
-            attempts=attempts,
-        )
         if last.outcome != "success" or last.response is None:
-            where = f"turns[{len(turns) - 1}]: " if multi else ""  # as results.jsonl counts
-            return CaseResult(
-                **common,
-                status="error",
-                outcome=last.outcome,
-                passed=False,
-                score=None,
+            where = f"turns[{len(turns) - 1}]: "  # as results.jsonl counts
+            return _result(
+                case,
+                item,
+                "error",
+                last.outcome,
+                False,
+                None,
                 error=f"{where}{last.error or last.outcome}",
+                latency_ms=latency,
+                response=last.response,
+                turns=tuple(turns),
+                attempts=attempts,
             )
         cs = await score_case_async(case, responses, self.judge)
-        return CaseResult(**common, **result_fields(cs))
+        return _scored(case, item, cs, latency, None, last.response, tuple(turns), attempts)
 
     def _emit(self, case: Case, repeat: int, turn: int, res: CallResult) -> None:
         if not self.on_call:
@@ -239,15 +267,71 @@ class Runner:
             listener(ev)
 
 
-def _base_fields(case: Case, repeat: int) -> dict[str, Any]:
-    return {
-        "case_id": case.id,
-        "dataset": case.dataset,
-        "repeat": repeat,
-        "tags": case.tags,
-        "file": case.file,
-        "line": case.line,
-        "content_hash": case.content_hash,
-        "threshold": case.threshold,
-        "weight": case.weight,
-    }
+def _result(
+    case: Case,
+    item: WorkItem,
+    status: ResultStatus,
+    outcome: Outcome,
+    passed: bool,
+    score: float | None,
+    scores: tuple[ScoreRecord, ...] = (),
+    error: str | None = None,
+    latency_ms: float = 0.0,
+    request: JSON = None,
+    response: Response | None = None,
+    turns: tuple[TurnRecord, ...] = (),
+    attempts: int = 1,
+) -> CaseResult:
+    """A case's result: what the run decided, with the case's own fields copied in."""
+    return CaseResult(
+        case_id=case.id,
+        dataset=case.dataset,
+        repeat=item.repeat,
+        status=status,
+        outcome=outcome,
+        passed=passed,
+        score=score,
+        scores=scores,
+        latency_ms=latency_ms,
+        request=request,
+        response=response,
+        turns=turns,
+        error=error,
+        attempts=attempts,
+        tags=case.tags,
+        file=case.file,
+        line=case.line,
+        content_hash=case.content_hash,
+        threshold=case.threshold,
+        weight=case.weight,
+        confirmation=item.confirmation,
+    )
+
+
+def _scored(
+    case: Case,
+    item: WorkItem,
+    cs: CaseScore,
+    latency_ms: float,
+    request: JSON,
+    response: Response,
+    turns: tuple[TurnRecord, ...],
+    attempts: int,
+) -> CaseResult:
+    """The result of a case whose calls succeeded, as its scoring decided."""
+    status, outcome, passed, score = scored_fields(cs)
+    return _result(
+        case,
+        item,
+        status,
+        outcome,
+        passed,
+        score,
+        cs.records,
+        cs.error,
+        latency_ms,
+        request,
+        response,
+        turns,
+        attempts,
+    )

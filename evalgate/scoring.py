@@ -9,7 +9,7 @@ from evalgate.model import Case, Response, ScorerSpec
 from evalgate.scorers.registry import REGISTRY, Registry, ScoreRecord, apply_scorer
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CaseScore:
     """A case's combined score: weighted mean of its scorers, pass/fail, and each record."""
 
@@ -32,6 +32,11 @@ def score_case(
     """
     if not responses:
         return CaseScore(0.0, False, (), error="no response to score")
+    if not case.turns:  # the plan of a single-turn case: its expect on its one response
+        response = responses[0]
+        return combine(
+            [apply_scorer(s, response, case, registry) for s in case.expect], case.threshold
+        )
     plan, missing = scoring_plan(case, responses)
     records = [apply_scorer(s, resp, case, registry, turn=turn) for s, resp, turn in plan]
     if missing is not None:
@@ -61,20 +66,26 @@ def combine(records: Sequence[ScoreRecord], threshold: float | None = None) -> C
 
     Advisory records (an uncalibrated judge's failures) are kept but neither score nor fail.
     """
-    errors = [
-        r.error if r.error.startswith("scorer '") else f"{r.scorer}: {r.error}"
-        for r in records
-        if r.error is not None
-    ]
-    scored = [r for r in records if not r.advisory]
-    total_weight = sum(max(r.weight, 0.0) for r in scored)
+    errors: list[str] = []
+    scored: list[ScoreRecord] = []
+    passed = True
+    for r in records:  # one pass over the records (this runs once per case and repeat)
+        if r.error is not None:
+            errors.append(r.error if r.error.startswith("scorer '") else f"{r.scorer}: {r.error}")
+        if not r.advisory:
+            scored.append(r)
+            if not r.passed:
+                passed = False
     if not scored:
         score = 1.0
-    elif total_weight > 0:
-        score = sum(r.score * max(r.weight, 0.0) for r in scored) / total_weight
     else:
-        score = sum(r.score for r in scored) / len(scored)
-    passed = all(r.passed for r in scored) and not errors
+        weights = [max(r.weight, 0.0) for r in scored]
+        total_weight = sum(weights)
+        if total_weight > 0:
+            score = sum([r.score * w for r, w in zip(scored, weights, strict=True)]) / total_weight
+        else:
+            score = sum([r.score for r in scored]) / len(scored)
+    passed = passed and not errors
     if threshold is not None and score < threshold:
         passed = False
     return CaseScore(score, passed, tuple(records), error="; ".join(errors) or None)

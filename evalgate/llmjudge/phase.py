@@ -11,7 +11,7 @@ from evalgate.model import Case, Response, ScorerSpec
 from evalgate.results import CaseResult
 from evalgate.scorers.registry import REGISTRY, Registry, ScoreRecord, apply_scorer
 from evalgate.scoring import CaseScore, combine, score_case, scoring_plan
-from evalgate.status import Outcome
+from evalgate.status import Outcome, ResultStatus
 
 if TYPE_CHECKING:  # the grader and its client only when a run has a judge
     from evalgate.llmjudge.grader import Judge
@@ -27,24 +27,24 @@ def scored_outcome(cs: CaseScore) -> Outcome:
     return "success"
 
 
+def scored_fields(cs: CaseScore) -> tuple[ResultStatus, Outcome, bool, float | None]:
+    """A scored case's ``status``, ``outcome``, ``passed`` and ``score`` (its call succeeded):
+    a scoring error is an ``error`` result without a score."""
+    if cs.error is not None:
+        return "error", scored_outcome(cs), False, None
+    return ("passed" if cs.passed else "failed"), "success", cs.passed, cs.score
+
+
 def result_fields(cs: CaseScore) -> dict[str, Any]:
     """The fields of a ``CaseResult`` that a case's scoring decides (its call succeeded)."""
-    if cs.error is not None:
-        return {
-            "status": "error",
-            "outcome": scored_outcome(cs),
-            "passed": False,
-            "score": None,
-            "scores": cs.records,
-            "error": cs.error,
-        }
+    status, outcome, passed, score = scored_fields(cs)
     return {
-        "status": "passed" if cs.passed else "failed",
-        "outcome": "success",
-        "passed": cs.passed,
-        "score": cs.score,
+        "status": status,
+        "outcome": outcome,
+        "passed": passed,
+        "score": score,
         "scores": cs.records,
-        "error": None,
+        "error": cs.error,
     }
 
 

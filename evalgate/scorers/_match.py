@@ -51,10 +51,14 @@ def schema_of(value: Any) -> Mapping[str, Any] | None:
     return None
 
 
+# one encoder for every rendering (``json.dumps`` builds one per call)
+_render = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str).encode
+
+
 def render(value: Any, width: int = 40) -> str:
     """A short JSON rendering of a value for a reason."""
     try:
-        s = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+        s = _render(value)
     except (TypeError, ValueError):
         s = repr(value)
     return s if len(s) <= width else s[: width - 1] + "…"

@@ -22,6 +22,11 @@ def output_text(response: Response) -> str:
 
 def one_line(text: str) -> str:
     """Collapse whitespace so a reason stays on one line."""
+    # most names and ids hold no whitespace but single inner spaces: nothing to collapse.
+    # Every whitespace character but " " is unprintable, so a printable text is one line
+    # already unless it has two spaces in a row or one at either end
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
     return _WS.sub(" ", text).strip()
 
 

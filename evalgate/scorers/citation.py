@@ -52,6 +52,8 @@ _MARKERS = [
     # 【kb-x】 and 【3†source】
     re.compile(r"【[ \t]*([^】†\s【]{1,100})[^】【]{0,100}】"),
 ]
+# what a text must hold for each marker to match in it
+_MARKERS_NEED = list(zip(_MARKERS, ("[^", "[", "(", "【"), strict=True))
 _FOOTNOTE_DEF = re.compile(rf"^\[\^(\w+)\]:\s*\[?{_PREFIX}({_ID})", re.MULTILINE)
 _SPLIT = re.compile(r"\s*[,;]\s*")
 
@@ -79,13 +81,19 @@ def text_markers(text: str, pattern: str | None = None) -> list[str]:
     if pattern is not None:
         rx = re.compile(pattern)
         return [t for m in rx.finditer(text) for t in _SPLIT.split(_group(m).strip()) if t]
-    body = _FOOTNOTE_DEF.sub("", text)
+    body = _FOOTNOTE_DEF.sub("", text) if "[^" in text else text
     found: list[tuple[int, str]] = []
-    for rx in _MARKERS:
+    for rx, needs in _MARKERS_NEED:
+        if needs not in body:  # each marker starts with its own character: no scan without it
+            continue
         for m in rx.finditer(body):
             found.extend((m.start(), t) for t in _SPLIT.split(m.group(1).strip()) if t)
-    tokens = [t for _, t in sorted(found, key=lambda x: x[0])]
+    tokens = [t for _, t in sorted(found, key=_at)]
     return [t for t in tokens if len(t) > 1 or t.isdigit()]
+
+
+def _at(found: tuple[int, str]) -> int:
+    return found[0]
 
 
 def _group(m: re.Match[str]) -> str:
@@ -95,8 +103,10 @@ def _group(m: re.Match[str]) -> str:
 def cited_ids(response: Response, pattern: str | None = None) -> Cited:
     """Every id the response cites (deduplicated, in order of appearance)."""
     text = output_text(response)
-    retrieved = tuple(str(r) for r in response.retrieved)
-    footnotes = {m.group(1): m.group(2) for m in _FOOTNOTE_DEF.finditer(text)}
+    retrieved = tuple(map(str, response.retrieved))
+    footnotes = (
+        {m.group(1): m.group(2) for m in _FOOTNOTE_DEF.finditer(text)} if "[^" in text else {}
+    )
     in_text: list[str] = []
     unresolved: list[str] = []
     for token in text_markers(text, pattern):
@@ -105,7 +115,7 @@ def cited_ids(response: Response, pattern: str | None = None) -> Cited:
             unresolved.append(f"[{token}]")
         else:
             in_text.append(resolved)
-    ids = _dedupe([*(str(c) for c in response.citations), *in_text])
+    ids = _dedupe([*map(str, response.citations), *in_text])
     return Cited(tuple(ids), tuple(_dedupe(in_text)), tuple(_dedupe(unresolved)))
 
 
@@ -121,6 +131,9 @@ def _names(ids: Iterable[str]) -> str:
     return ", ".join(one_line(i)[:60] for i in ids)
 
 
+_REQUIRED: Mapping[str, Any] = {"required": True}  # `citation: true`
+
+
 @scorer("citation", params=PARAMS)
 def citation(response: Response, params: Any, case: Case) -> Score:
     """The answer cites documents as required (presence, ids, retrieved, markers in text)."""
@@ -131,7 +144,7 @@ def citation(response: Response, params: Any, case: Case) -> Score:
                 f"expected no citations; cited {_names(cited.ids + cited.unresolved)}"
             )
         return Score.ok("no citations, as expected")
-    params = dict(params) if isinstance(params, Mapping) else {"required": True}
+    params = params if isinstance(params, Mapping) else _REQUIRED
     pattern = params.get("pattern") if isinstance(params.get("pattern"), str) else None
     try:
         cited = cited_ids(response, pattern)
@@ -144,19 +157,22 @@ def citation(response: Response, params: Any, case: Case) -> Score:
         checks.append((bool(ids), "expected at least one citation; found none"))
     if isinstance(params.get("min"), int) and params["min"] > 0:
         n = params["min"]
-        checks.append((len(ids) >= n, f"expected at least {n} cited documents; cited {shown}"))
+        ok = len(ids) >= n
+        checks.append((ok, "" if ok else f"expected at least {n} cited documents; cited {shown}"))
     any_of = _ids(params.get("any_of"))
     if any_of:
         ok = any(i in ids for i in any_of)
-        checks.append((ok, f"expected a citation of any of {_names(any_of)}; cited {shown}"))
+        why = "" if ok else f"expected a citation of any of {_names(any_of)}; cited {shown}"
+        checks.append((ok, why))
     all_of = _ids(params.get("all_of"))
     if all_of:
         missing = [i for i in all_of if i not in ids]
-        checks.append((not missing, f"missing citation of {_names(missing)}; cited {shown}"))
+        why = f"missing citation of {_names(missing)}; cited {shown}" if missing else ""
+        checks.append((not missing, why))
     none_of = _ids(params.get("none_of"))
     if none_of:
         bad = [i for i in none_of if i in ids]
-        checks.append((not bad, f"cites forbidden {_names(bad)}"))
+        checks.append((not bad, f"cites forbidden {_names(bad)}" if bad else ""))
     if params.get("must_be_retrieved"):
         checks.append(_retrieved_check(response, cited))
     if params.get("in_text"):
@@ -168,6 +184,7 @@ def citation(response: Response, params: Any, case: Case) -> Score:
             else "expected citation markers like [kb-id] or [1] in the answer text; found none"
         )
         checks.append((ok, why))
+    # (a reason is only written for a check that fails: only those are shown)
     if not checks:
         return Score.ok(f"no citation checks configured; cited {shown}")
     failed = [why for ok, why in checks if not ok]

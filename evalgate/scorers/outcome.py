@@ -28,6 +28,11 @@ def coerce_score(value: object, scorer_name: str) -> Score:
     ``passed`` (``"no"``, ``numpy.bool_``) must not pass a case. Call it where plugin code is
     guarded: ``float()``/``str()`` on a plugin's number or string subclass is plugin code too.
     """
+    if type(value) is Score:
+        v, passed, reason = value.value, value.passed, value.reason
+        # a built-in's result (exact types, a value in range) is already what this returns
+        if type(v) is float and type(passed) is bool and type(reason) is str and 0.0 <= v <= 1.0:
+            return value
     if isinstance(value, Score):
         passed, reason = value.passed, value.reason
         if not isinstance(passed, bool):

@@ -148,7 +148,8 @@ class Registry:
 
     # -- lookup -------------------------------------------------------------------------
     def get(self, name: str) -> ScorerDef | None:
-        self.ensure_builtins()
+        if not self._builtins_loaded:
+            self.ensure_builtins()
         return self._defs.get(name)
 
     def names(self) -> list[str]:
@@ -255,7 +256,7 @@ def scorer(
     return decorate
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ScoreRecord:
     """One scorer's verdict on one response, as stored in results."""
 

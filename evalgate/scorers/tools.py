@@ -81,16 +81,21 @@ def tool_call(response: Response, params: Any, case: Case) -> Score:
     if not isinstance(p, Mapping):
         return Score.fail(f"tool_call params must be a tool name or a mapping, got {render(p)}")
     calls = tuple(c for c in response.tool_calls if isinstance(c, ToolCall))
-    names = [one_line(str(c.name)) for c in calls]
     checks: list[tuple[bool, str]] = []
     name = p.get("name")
     if isinstance(name, str):
         checks.extend(_name_checks(name, p, calls))
     order = p.get("order")
+    sequence = p.get("sequence")
+    # the names called, for the checks that read them (a name alone does not)
+    names = (
+        [one_line(str(c.name)) for c in calls]
+        if isinstance(order, list) or isinstance(sequence, list) or not checks
+        else []
+    )
     if isinstance(order, list) and order:
         ok = _is_subsequence([str(o) for o in order], names)
         checks.append((ok, f"expected calls in order {' → '.join(map(str, order))}; {_seq(names)}"))
-    sequence = p.get("sequence")
     if isinstance(sequence, list):
         ok = names == [str(s) for s in sequence]
         want = " → ".join(map(str, sequence)) or "no calls"
@@ -109,10 +114,15 @@ def tool_call(response: Response, params: Any, case: Case) -> Score:
         raw = p.get("arguments")
         expected = raw if isinstance(raw, Mapping) else {}
         strict = bool(p.get("strict", False))
-        hits = [
-            c for c in calls if c.name == name and match(expected, arguments_of(c), strict) is None
-        ]
-        return Score.ok(f"called {describe(hits[0])}" if hits else f"called {name}")
+        hit = next(
+            (
+                c
+                for c in calls
+                if c.name == name and match(expected, arguments_of(c), strict) is None
+            ),
+            None,
+        )
+        return Score.ok(f"called {describe(hit)}" if hit is not None else f"called {name}")
     return Score.ok(_seq(names))
 
 
@@ -152,28 +162,41 @@ def _name_checks(
         )
     checks: list[tuple[bool, str]] = [(True, "")]
     chosen = same[0]
+    # (a reason is only written for a check that fails: only those are shown)
     if has_args:
-        want = describe(ToolCall(name, dict(expected_args)))
-        diffs = [(c, match(expected_args, arguments_of(c), strict)) for c in same]
-        hit = next((c for c, d in diffs if d is None), None)
+        hit: ToolCall | None = None
+        first: tuple[ToolCall, str] | None = None  # the first call's difference
+        for c in same:
+            diff = match(expected_args, arguments_of(c), strict)
+            if diff is None:
+                hit = c
+                break
+            if first is None:
+                first = (c, diff)
         if hit is not None:
             chosen = hit
             checks.append((True, ""))
-        elif diffs:
-            c, d = diffs[0]
-            checks.append((False, f"expected {want}; called {describe(c)} — {_differs(d)}"))
         else:
-            checks.append((False, f"expected {want}; {_called(calls)}"))
+            want = describe(ToolCall(name, dict(expected_args)))
+            if first is not None:
+                c, d = first
+                checks.append((False, f"expected {want}; called {describe(c)} — {_differs(d)}"))
+            else:
+                checks.append((False, f"expected {want}; {_called(calls)}"))
     permission = p.get("permission")
     if isinstance(permission, str):
         got = chosen.permission
         why = (
-            f"expected {name} with permission {permission}; got {got or 'no permission field'}"
+            ""
+            if got == permission
+            else f"expected {name} with permission {permission}; got"
+            f" {got or 'no permission field'}"
             + (" (map tool_calls[].permission in the response mapping)" if got is None else "")
         )
         checks.append((got == permission, why))
     times = p.get("times")
     if isinstance(times, int) and not isinstance(times, bool):
         n = len(same)
-        checks.append((n == times, f"expected {name} called {times} time(s); called {n} time(s)"))
+        why = "" if n == times else f"expected {name} called {times} time(s); called {n} time(s)"
+        checks.append((n == times, why))
     return checks

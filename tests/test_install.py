@@ -43,7 +43,8 @@ def shipped_text_files() -> Iterator[Path]:
         ("evalgate/templates", "*"),
         ("evalgate", "*.py"),
     ):
-        yield from (p for p in sorted((ROOT / folder).rglob(pattern)) if p.is_file())
+        found = sorted((ROOT / folder).rglob(pattern))
+        yield from (p for p in found if p.is_file() and "__pycache__" not in p.parts)
 
 
 def bad_installs(text: str) -> list[str]:

@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evalgate.config.case_hash import ALL_METADATA, CaseReads, content_hash
+from evalgate.config.case_hash import (
+    ALL_METADATA,
+    CaseReads,
+    SharedJson,
+    canonical_json,
+    hash_text,
+)
 from evalgate.config.schema import did_you_mean, schema_part, validate, validate_value
 from evalgate.config.yamlsrc import Doc, PathKey, load_yaml_text, read_yaml_bytes
 from evalgate.config.yamlstream import Fallback, ItemStream, YamlFailure
@@ -82,6 +88,9 @@ class _FileLoader:
         self._shared: dict[str, Any] = {}
         self.good_params: set[tuple[str, str]] = set()  # (scorer, params) already found valid
         self.shape_problems: list[Problem] = []  # a case with both or neither input and turns
+        self.json = SharedJson()
+        # (scorer, params text, weight) -> the item's canonical JSON text in the content hash
+        self._spec_json: dict[tuple[str, str, str], str] = {}
 
     def scorer(self, name: str) -> ScorerDef | None:
         try:
@@ -103,9 +112,15 @@ class _FileLoader:
         return self._shared.setdefault(key, value), key
 
     def expect(self, items: Any, path: PathKey) -> tuple[ScorerSpec, ...]:
+        return self._expect(items, path)[0]
+
+    def _expect(self, items: Any, path: PathKey) -> tuple[tuple[ScorerSpec, ...], list[str]]:
+        """The scorers of an ``expect`` list, and each one's canonical JSON text as the
+        content hash holds it (``[name, params, weight]``)."""
         specs: list[ScorerSpec] = []
+        texts: list[str] = []
         if not isinstance(items, list):
-            return ()
+            return (), texts
         for i, item in enumerate(items):
             ipath = (*path, i)
             if isinstance(item, str):
@@ -158,13 +173,19 @@ class _FileLoader:
                     self.problems.append(self.doc.problem(ppath, f"{name}: {msg}"))
             line, col = self.doc.pos(ppath, key=True)
             specs.append(ScorerSpec(name, params, self.doc.file, line, col, weight))
-        return tuple(specs)
+            jkey = (name, text, repr(weight))
+            jtext = self._spec_json.get(jkey)
+            if jtext is None:
+                jtext = self._spec_json.setdefault(jkey, canonical_json([name, params, weight]))
+            texts.append(jtext)
+        return tuple(specs), texts
 
     def context(self, data: dict[str, Any], default_dataset: str) -> _FileDefaults:
         """The file's dataset and defaults (the defaults' scorers checked once, here)."""
         defaults = data.get("defaults") or {}
-        d_expect = self.expect(defaults.get("expect"), ("defaults", "expect"))
-        return _FileDefaults(str(data.get("dataset") or default_dataset), defaults, d_expect)
+        d_expect, texts = self._expect(defaults.get("expect"), ("defaults", "expect"))
+        dataset = str(data.get("dataset") or default_dataset)
+        return _FileDefaults(dataset, defaults, d_expect, texts, canonical_json(dataset))
 
     def check_expects(self, c: Any, i: int) -> None:
         """Check a case's scorers only: the case did not match the schema, so is not built."""
@@ -188,7 +209,8 @@ class _FileLoader:
                     " 'turns' (a multi-turn session)",
                 )
             )
-        expect = self.expect(c.get("expect"), (*path, "expect")) + ctx.expect
+        own_expect, expect_texts = self._expect(c.get("expect"), (*path, "expect"))
+        expect = own_expect + ctx.expect
         turns = tuple(
             Turn(
                 input=t.get("input") or {},
@@ -207,19 +229,31 @@ class _FileLoader:
             (d := self.scorer(s.name)) is not None and d.origin != "builtin"
             for s in (*expect, *(s for t in turns for s in t.expect))
         )
-        hashed: dict[str, Any] = {
-            "input": c.get("input"),
-            "turns": [
-                {"input": t.input, "expect": [_spec_key(s) for s in t.expect]} for t in turns
-            ],
-            "expect": [_spec_key(s) for s in expect],
-            "metadata": self.reads.metadata(metadata, custom),
-            "threshold": threshold,
-        }
-        if self.reads.tags:
-            hashed["tags"] = list(tags)
-        if self.reads.dataset:
-            hashed["dataset"] = ctx.dataset
+        # the canonical JSON of {dataset?, expect, input, metadata, tags?, threshold, turns}
+        # (keys in sorted order), put together from its parts' texts: see SharedJson
+        read_meta = self.reads.metadata(metadata, custom)
+        head = f'{{"dataset":{ctx.dataset_json},' if self.reads.dataset else "{"
+        canon = "".join(
+            (
+                head,
+                '"expect":[',
+                ",".join(expect_texts + ctx.expect_texts),
+                '],"input":',
+                canonical_json(c.get("input")),
+                ',"metadata":',
+                self.json.text(read_meta) if read_meta is metadata else canonical_json(read_meta),
+                f',"tags":{canonical_json(list(tags))}' if self.reads.tags else "",
+                ',"threshold":',
+                "null" if threshold is None else canonical_json(threshold),
+                ',"turns":',
+                canonical_json(
+                    [{"expect": [_spec_key(s) for s in t.expect], "input": t.input} for t in turns]
+                )
+                if turns
+                else "[]",
+                "}",
+            )
+        )
         return Case(
             id=str(c["id"]),
             dataset=ctx.dataset,
@@ -238,7 +272,7 @@ class _FileLoader:
             description=c.get("description"),
             file=self.doc.file,
             line=line,
-            content_hash=content_hash(hashed),
+            content_hash=hash_text(canon),
         )
 
 
@@ -247,6 +281,8 @@ class _FileDefaults:
     dataset: str
     defaults: dict[str, Any]
     expect: tuple[ScorerSpec, ...]
+    expect_texts: list[str]  # the canonical JSON of each of ``expect`` (see _FileLoader._expect)
+    dataset_json: str
 
 
 def _spec_key(s: ScorerSpec) -> list[Any]:

@@ -73,6 +73,15 @@ STREAMED = {
     "empty values": "cases:\n  - id: a\n    input:\n      m:\n      n: ''\n    tags: []\n",
     "not ascii": "cases:\n  - {id: a, input: {m: 'héllo ✓ 𝄞'}, expct: [x]}\n  - {id: é}\n",
     "byte order mark": "\ufeffcases:\n  - {id: a, input: {m: x}, expct: [x]}\n",
+    # plain for a while: the item is read plain until the first anchor, alias or tag
+    "anchor late in a case": "cases:\n  - {id: a, input: {m: x, n: &v y}, tags: [t]}\n"
+    "  - {id: b, input: {m: *v}}\n",
+    "alias late in a case": "x: &v [1]\ncases:\n  - id: a\n    input: {m: x}\n    tags: *v\n",
+    "tag in a value whose key is refused": "cases:\n  - {id: a, input: {.inf: !!str 1, m: y}}\n",
+    "anchor in a value whose key is refused": "cases:\n  - {id: a, input: {~: &k x, m: *k}}\n",
+    "duplicate anchor late": "cases:\n  - {id: a, input: &i {m: x}}\n"
+    "  - {id: b, input: {m: x, n: &i y}}\n",
+    "syntax error after a late tag": GOOD + "  - {id: z, input: {m: !!str x, n: [\n",
     "many keys repeated": HEAD
     + "cases:\n"
     + "".join(f"  - {{id: r{i}, input: {{m: '{i % 3}', n: {i % 2}, o: yes}}}}\n" for i in range(9)),

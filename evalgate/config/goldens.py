@@ -25,6 +25,9 @@ from evalgate.scorers.registry import REGISTRY, Registry, ScorerDef
 
 GOLDEN_SUFFIXES = (".yaml", ".yml")
 ParamCheck = Callable[[str, Any, str], list[str]]
+# an expect item found valid: its path below the list, scorer, params, weight, canonical JSON
+_SeenSpec = tuple[PathKey, str, Any, float, str]
+_MAX_SEEN = 10_000  # expect lists remembered per file: memory stays flat
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ class _FileLoader:
         self.json = SharedJson()
         # (scorer, params text, weight) -> the item's canonical JSON text in the content hash
         self._spec_json: dict[tuple[str, str, str], str] = {}
+        self._expect_seen: dict[str, tuple[_SeenSpec, ...]] = {}  # expect lists found valid
 
     def scorer(self, name: str) -> ScorerDef | None:
         try:
@@ -117,10 +121,29 @@ class _FileLoader:
     def _expect(self, items: Any, path: PathKey) -> tuple[tuple[ScorerSpec, ...], list[str]]:
         """The scorers of an ``expect`` list, and each one's canonical JSON text as the
         content hash holds it (``[name, params, weight]``)."""
+        if not isinstance(items, list):
+            return (), []
+        # most cases repeat the same expect list: one found without a problem is replayed
+        key = repr(items)
+        hit = self._expect_seen.get(key)
+        if hit is not None:
+            pos, file = self.doc.pos, self.doc.file
+            return tuple(
+                ScorerSpec(name, params, file, *pos((*path, *rel), key=True), weight)
+                for rel, name, params, weight, _ in hit
+            ), [jtext for *_, jtext in hit]
+        before = len(self.problems)
+        specs, texts, seen = self._expect_items(items, path)
+        if len(self.problems) == before and len(self._expect_seen) < _MAX_SEEN:
+            self._expect_seen[key] = seen
+        return specs, texts
+
+    def _expect_items(
+        self, items: list[Any], path: PathKey
+    ) -> tuple[tuple[ScorerSpec, ...], list[str], tuple[_SeenSpec, ...]]:
         specs: list[ScorerSpec] = []
         texts: list[str] = []
-        if not isinstance(items, list):
-            return (), texts
+        seen: list[_SeenSpec] = []
         for i, item in enumerate(items):
             ipath = (*path, i)
             if isinstance(item, str):
@@ -178,7 +201,8 @@ class _FileLoader:
             if jtext is None:
                 jtext = self._spec_json.setdefault(jkey, canonical_json([name, params, weight]))
             texts.append(jtext)
-        return tuple(specs), texts
+            seen.append((ppath[len(path) :], name, params, weight, jtext))
+        return tuple(specs), texts, tuple(seen)
 
     def context(self, data: dict[str, Any], default_dataset: str) -> _FileDefaults:
         """The file's dataset and defaults (the defaults' scorers checked once, here)."""

@@ -158,3 +158,28 @@ def test_without_libyaml_the_results_are_the_same(monkeypatch: pytest.MonkeyPatc
     for name, text in STREAMED.items():
         streamed = goldens._load_streamed(text.encode("utf-8"), "g.yaml", "g", REGISTRY)
         assert streamed == _whole(text), name
+
+
+def test_a_repeated_expect_list_keeps_each_cases_positions_and_problems() -> None:
+    """Equal expect lists are checked once; each case still has its own positions, and a list
+    with a problem reports it for every case that has it."""
+    case = "  - id: {id}\n    input: {{m: x}}\n    expect:\n      - contains: y\n{extra}"
+    text = "cases:\n" + "".join(
+        case.format(id=f"c{i}", extra="      - {citation: {required: true}}\n" if i else "")
+        for i in range(3)
+    )
+    cases, problems = goldens._load_streamed(text, "g.yaml", "g", REGISTRY)
+    assert problems == []
+    assert [[(s.name, s.line, s.col) for s in c.expect] for c in cases] == [
+        [("contains", 5, 9)],
+        [("contains", 9, 9), ("citation", 10, 10)],
+        [("contains", 14, 9), ("citation", 15, 10)],
+    ]
+    assert len({c.content_hash for c in cases}) == 2
+    bad = "cases:\n" + "".join(
+        f"  - {{id: b{i}, input: {{m: x}}, expect: [nope: 1]}}\n" for i in range(3)
+    )
+    _, problems = goldens._load_streamed(bad, "g.yaml", "g", REGISTRY)
+    assert [(p.line, p.message.split(";")[0]) for p in problems] == [
+        (i, "unknown scorer 'nope'") for i in (2, 3, 4)
+    ]

@@ -20,7 +20,7 @@ from evalgate.config.yamlsrc import Doc, PathKey, load_yaml_text, read_yaml_byte
 from evalgate.config.yamlstream import Fallback, ItemStream, YamlFailure
 from evalgate.errors import Problem
 from evalgate.fsutil import display_path
-from evalgate.model import Case, ScorerSpec, Turn
+from evalgate.model import Case, ExpectShape, PackedCase, ScorerSpec, SpecShape, Turn
 from evalgate.scorers.registry import REGISTRY, Registry, ScorerDef
 
 GOLDEN_SUFFIXES = (".yaml", ".yml")
@@ -95,6 +95,7 @@ class _FileLoader:
         # (scorer, params text, weight) -> the item's canonical JSON text in the content hash
         self._spec_json: dict[tuple[str, str, str], str] = {}
         self._expect_seen: dict[str, tuple[_SeenSpec, ...]] = {}  # expect lists found valid
+        self._shapes: dict[tuple[Any, ...], ExpectShape] = {}  # see _packed
 
     def scorer(self, name: str) -> ScorerDef | None:
         try:
@@ -204,6 +205,24 @@ class _FileLoader:
             seen.append((ppath[len(path) :], name, params, weight, jtext))
         return tuple(specs), texts, tuple(seen)
 
+    def _packed(self, specs: tuple[ScorerSpec, ...], line: int) -> tuple[ScorerSpec, ...]:
+        """``specs`` as a case at ``line`` holds them: one :class:`ExpectShape` for every case
+        of the file with the same scorers laid out alike (a golden set is held for the whole
+        run; most cases repeat their file's expect list)."""
+        if not specs:
+            return ()
+        # a shape holds its params, so their ids stay theirs while it is remembered
+        key = tuple((s.name, id(s.params), s.weight, s.line - line, s.col) for s in specs)
+        shape = self._shapes.get(key)
+        if shape is None:
+            if len(self._shapes) >= _MAX_SEEN:
+                return specs
+            shape = ExpectShape(
+                SpecShape(s.name, s.params, s.line - line, s.col, s.weight) for s in specs
+            )
+            self._shapes[key] = shape
+        return shape  # type: ignore[return-value]  # PackedCase reads it back as specs
+
     def context(self, data: dict[str, Any], default_dataset: str) -> _FileDefaults:
         """The file's dataset and defaults (the defaults' scorers checked once, here)."""
         defaults = data.get("defaults") or {}
@@ -278,11 +297,11 @@ class _FileLoader:
                 "}",
             )
         )
-        return Case(
+        return PackedCase(
             id=str(c["id"]),
             dataset=ctx.dataset,
             input=c.get("input") or (turns[0].input if turns else {}),
-            expect=expect,
+            expect=self._packed(expect, line),
             turns=turns,
             tags=tags,
             metadata=metadata,

@@ -74,14 +74,15 @@ class Case:
 
 
 class SpecShape(NamedTuple):
-    """A scorer of an expect list as cases with the same list share it: its position is
-    relative to the case's own line."""
+    """A scorer of an expect list as cases with the same list share it: its line is relative
+    to the case's own line (``relative``), or where it is (a file's default scorers)."""
 
     name: str
     params: JSON
-    line_offset: int
+    line: int
     col: int
     weight: float
+    relative: bool = True
 
 
 class ExpectShape(tuple[SpecShape, ...]):
@@ -109,7 +110,10 @@ class PackedCase(Case):
             return held  # type: ignore[no-any-return]
         file, line = self.file, self.line
         return tuple(
-            ScorerSpec(s.name, s.params, file, line + s.line_offset, s.col, s.weight) for s in held
+            ScorerSpec(
+                s.name, s.params, file, line + s.line if s.relative else s.line, s.col, s.weight
+            )
+            for s in held
         )
 
     @expect.setter

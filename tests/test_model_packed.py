@@ -46,3 +46,19 @@ def test_loaded_cases_laid_out_alike_share_one_shape(tmp_path: Path) -> None:
     shapes = [_held(c) for c in gs.cases]
     assert type(shapes[0]) is ExpectShape and shapes[0] is shapes[1] is shapes[2]
     assert [(s.line, s.col) for c in gs.cases for s in c.expect] == [(5, 9), (9, 9), (13, 9)]
+
+
+def test_the_files_default_scorers_keep_their_own_place(tmp_path: Path) -> None:
+    REGISTRY.ensure_builtins()
+    case = "  - id: c{i}\n    input: {{m: x}}\n    expect: [contains: y]\n"
+    head = "defaults:\n  expect:\n    - contains: z\ncases:\n"
+    (tmp_path / "g.yaml").write_text(head + "".join(case.format(i=i) for i in range(3)))
+    gs = load_goldens([tmp_path / "g.yaml"])
+    assert gs.ok, gs.problems
+    assert [[(s.params, s.line, s.col) for s in c.expect] for c in gs.cases] == [
+        [("y", 7, 14), ("z", 3, 7)],
+        [("y", 10, 14), ("z", 3, 7)],
+        [("y", 13, 14), ("z", 3, 7)],
+    ]
+    shapes = [_held(c) for c in gs.cases]
+    assert type(shapes[0]) is ExpectShape and shapes[0] is shapes[1] is shapes[2]

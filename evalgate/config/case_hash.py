@@ -49,25 +49,28 @@ def hash_text(canon: str) -> str:
     return hashlib.sha256(canon.encode("utf-8")).hexdigest()[:16]
 
 
-class SharedJson:
-    """The canonical JSON text of values shared by many cases, made once per value.
+class MetadataTexts:
+    """The canonical JSON text of what the hash reads of a case's metadata, made once per
+    metadata value (cases share their file's: see ``_FileLoader.share``).
 
     Canonical JSON is compositional: the text of a mapping is its sorted keys' texts and its
     values' texts joined, so a case's text can be put together from the texts of its parts
-    (the file's default metadata, its scorer parameters) instead of encoding them again for
-    every case. Each value is held while it is remembered, so its ``id`` stays its own.
+    instead of encoding the shared ones again for every case. Each value is held while it is
+    remembered, so its ``id`` stays its own.
     """
 
     _MAX = 10_000  # values remembered (a file where every case differs gains nothing more)
 
-    def __init__(self) -> None:
-        self._texts: dict[int, tuple[Any, str]] = {}
+    def __init__(self, reads: CaseReads) -> None:
+        self.reads = reads
+        self._texts: dict[tuple[int, bool], tuple[Any, str]] = {}
 
-    def text(self, value: Any) -> str:
-        hit = self._texts.get(id(value))
-        if hit is not None and hit[0] is value:
+    def text(self, metadata: Mapping[str, Any], custom_scorer: bool) -> str:
+        key = (id(metadata), custom_scorer)
+        hit = self._texts.get(key)
+        if hit is not None and hit[0] is metadata:
             return hit[1]
-        text = canonical_json(value)
+        text = canonical_json(self.reads.metadata(metadata, custom_scorer))
         if len(self._texts) < self._MAX:
-            self._texts[id(value)] = (value, text)
+            self._texts[key] = (metadata, text)
         return text

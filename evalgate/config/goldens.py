@@ -11,7 +11,7 @@ from typing import Any
 from evalgate.config.case_hash import (
     ALL_METADATA,
     CaseReads,
-    SharedJson,
+    MetadataTexts,
     canonical_json,
     hash_text,
 )
@@ -91,7 +91,7 @@ class _FileLoader:
         self._shared: dict[str, Any] = {}
         self.good_params: set[tuple[str, str]] = set()  # (scorer, params) already found valid
         self.shape_problems: list[Problem] = []  # a case with both or neither input and turns
-        self.json = SharedJson()
+        self.meta_texts = MetadataTexts(reads)
         # (scorer, params text, weight) -> the item's canonical JSON text in the content hash
         self._spec_json: dict[tuple[str, str, str], str] = {}
         self._expect_seen: dict[str, tuple[_SeenSpec, ...]] = {}  # expect lists found valid
@@ -205,20 +205,29 @@ class _FileLoader:
             seen.append((ppath[len(path) :], name, params, weight, jtext))
         return tuple(specs), texts, tuple(seen)
 
-    def _packed(self, specs: tuple[ScorerSpec, ...], line: int) -> tuple[ScorerSpec, ...]:
+    def _packed(self, specs: tuple[ScorerSpec, ...], line: int, own: int) -> tuple[ScorerSpec, ...]:
         """``specs`` as a case at ``line`` holds them: one :class:`ExpectShape` for every case
         of the file with the same scorers laid out alike (a golden set is held for the whole
         run; most cases repeat their file's expect list)."""
         if not specs:
             return ()
         # a shape holds its params, so their ids stay theirs while it is remembered
-        key = tuple((s.name, id(s.params), s.weight, s.line - line, s.col) for s in specs)
+        # the first ``own`` are the case's (placed relative to it), the rest the file's defaults
+        lines = [s.line - line if i < own else s.line for i, s in enumerate(specs)]
+        key = (
+            own,
+            *(
+                (s.name, id(s.params), s.weight, n, s.col)
+                for s, n in zip(specs, lines, strict=True)
+            ),
+        )
         shape = self._shapes.get(key)
         if shape is None:
             if len(self._shapes) >= _MAX_SEEN:
                 return specs
             shape = ExpectShape(
-                SpecShape(s.name, s.params, s.line - line, s.col, s.weight) for s in specs
+                SpecShape(s.name, s.params, n, s.col, s.weight, i < own)
+                for i, (s, n) in enumerate(zip(specs, lines, strict=True))
             )
             self._shapes[key] = shape
         return shape  # type: ignore[return-value]  # PackedCase reads it back as specs
@@ -228,7 +237,8 @@ class _FileLoader:
         defaults = data.get("defaults") or {}
         d_expect, texts = self._expect(defaults.get("expect"), ("defaults", "expect"))
         dataset = str(data.get("dataset") or default_dataset)
-        return _FileDefaults(dataset, defaults, d_expect, texts, canonical_json(dataset))
+        metadata = self.share(defaults.get("metadata") or {})
+        return _FileDefaults(dataset, defaults, d_expect, texts, canonical_json(dataset), metadata)
 
     def check_expects(self, c: Any, i: int) -> None:
         """Check a case's scorers only: the case did not match the schema, so is not built."""
@@ -262,7 +272,7 @@ class _FileLoader:
             for j, t in enumerate(c.get("turns") or [])
         )
         own, base = c.get("metadata"), defaults.get("metadata") or {}
-        metadata = self.share({**base, **own} if own else base)
+        metadata = self.share({**base, **own}) if own else ctx.metadata
         tags = tuple(dict.fromkeys([*(defaults.get("tags") or []), *(c.get("tags") or [])]))
         skip = c.get("skip", False)
         line, _ = self.doc.pos(path)
@@ -273,8 +283,7 @@ class _FileLoader:
             for s in (*expect, *(s for t in turns for s in t.expect))
         )
         # the canonical JSON of {dataset?, expect, input, metadata, tags?, threshold, turns}
-        # (keys in sorted order), put together from its parts' texts: see SharedJson
-        read_meta = self.reads.metadata(metadata, custom)
+        # (keys in sorted order), put together from its parts' texts: see MetadataTexts
         head = f'{{"dataset":{ctx.dataset_json},' if self.reads.dataset else "{"
         canon = "".join(
             (
@@ -284,7 +293,7 @@ class _FileLoader:
                 '],"input":',
                 canonical_json(c.get("input")),
                 ',"metadata":',
-                self.json.text(read_meta) if read_meta is metadata else canonical_json(read_meta),
+                self.meta_texts.text(metadata, custom),
                 f',"tags":{canonical_json(list(tags))}' if self.reads.tags else "",
                 ',"threshold":',
                 "null" if threshold is None else canonical_json(threshold),
@@ -301,7 +310,7 @@ class _FileLoader:
             id=str(c["id"]),
             dataset=ctx.dataset,
             input=c.get("input") or (turns[0].input if turns else {}),
-            expect=self._packed(expect, line),
+            expect=self._packed(expect, line, len(own_expect)),
             turns=turns,
             tags=tags,
             metadata=metadata,
@@ -326,6 +335,7 @@ class _FileDefaults:
     expect: tuple[ScorerSpec, ...]
     expect_texts: list[str]  # the canonical JSON of each of ``expect`` (see _FileLoader._expect)
     dataset_json: str
+    metadata: dict[str, Any]  # the defaults' metadata, shared
 
 
 def _spec_key(s: ScorerSpec) -> list[Any]:

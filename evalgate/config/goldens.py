@@ -96,6 +96,7 @@ class _FileLoader:
         self._spec_json: dict[tuple[str, str, str], str] = {}
         self._expect_seen: dict[str, tuple[_SeenSpec, ...]] = {}  # expect lists found valid
         self._shapes: dict[tuple[Any, ...], ExpectShape] = {}  # see _packed
+        self._replayed: dict[tuple[Any, ...], tuple[Any, list[str], bool]] = {}
 
     def scorer(self, name: str) -> ScorerDef | None:
         try:
@@ -205,6 +206,43 @@ class _FileLoader:
             seen.append((ppath[len(path) :], name, params, weight, jtext))
         return tuple(specs), texts, tuple(seen)
 
+    def _custom(self, name: str) -> bool:
+        d = self.scorer(name)
+        return d is not None and d.origin != "builtin"
+
+    def _case_expect(
+        self, items: Any, path: PathKey, line: int, ctx: _FileDefaults
+    ) -> tuple[tuple[ScorerSpec, ...], list[str], bool]:
+        """A case's scorers with the file's defaults, as the case holds them (see
+        :meth:`_packed`), their texts for the content hash, and whether one is custom."""
+        if not isinstance(items, list):
+            return self._packed(ctx.expect, line, 0), ctx.expect_texts, ctx.custom
+        hit = self._expect_seen.get(repr(items))
+        if hit is None:  # checked now (and remembered when found valid)
+            specs, texts = self._expect(items, path)
+            custom = ctx.custom or any(self._custom(s.name) for s in specs)
+            return (
+                self._packed(specs + ctx.expect, line, len(specs)),
+                texts + ctx.expect_texts,
+                custom,
+            )
+        # a list seen before: its shape for this layout, without building its records
+        pos = self.doc.pos
+        spots = tuple(pos((*path, *seen[0]), key=True) for seen in hit)
+        key = (id(hit), *((at - line, col) for at, col in spots))
+        done = self._replayed.get(key)
+        if done is None:
+            specs = tuple(
+                ScorerSpec(name, params, self.doc.file, at, col, weight)
+                for (_, name, params, weight, _), (at, col) in zip(hit, spots, strict=True)
+            )
+            texts = [seen[4] for seen in hit] + ctx.expect_texts
+            custom = ctx.custom or any(self._custom(s.name) for s in specs)
+            done = (self._packed(specs + ctx.expect, line, len(specs)), texts, custom)
+            if len(self._replayed) < _MAX_SEEN:  # the hit, held by _expect_seen, keeps its id
+                self._replayed[key] = done
+        return done
+
     def _packed(self, specs: tuple[ScorerSpec, ...], line: int, own: int) -> tuple[ScorerSpec, ...]:
         """``specs`` as a case at ``line`` holds them: one :class:`ExpectShape` for every case
         of the file with the same scorers laid out alike (a golden set is held for the whole
@@ -238,7 +276,10 @@ class _FileLoader:
         d_expect, texts = self._expect(defaults.get("expect"), ("defaults", "expect"))
         dataset = str(data.get("dataset") or default_dataset)
         metadata = self.share(defaults.get("metadata") or {})
-        return _FileDefaults(dataset, defaults, d_expect, texts, canonical_json(dataset), metadata)
+        custom = any(self._custom(s.name) for s in d_expect)
+        return _FileDefaults(
+            dataset, defaults, d_expect, texts, canonical_json(dataset), metadata, custom
+        )
 
     def check_expects(self, c: Any, i: int) -> None:
         """Check a case's scorers only: the case did not match the schema, so is not built."""
@@ -262,8 +303,10 @@ class _FileLoader:
                     " 'turns' (a multi-turn session)",
                 )
             )
-        own_expect, expect_texts = self._expect(c.get("expect"), (*path, "expect"))
-        expect = own_expect + ctx.expect
+        line, _ = self.doc.pos(path)
+        expect, expect_texts, custom = self._case_expect(
+            c.get("expect"), (*path, "expect"), line, ctx
+        )
         turns = tuple(
             Turn(
                 input=t.get("input") or {},
@@ -275,13 +318,9 @@ class _FileLoader:
         metadata = self.share({**base, **own}) if own else ctx.metadata
         tags = tuple(dict.fromkeys([*(defaults.get("tags") or []), *(c.get("tags") or [])]))
         skip = c.get("skip", False)
-        line, _ = self.doc.pos(path)
         weight = float(c.get("weight", defaults.get("weight", 1.0)))
         threshold = c.get("threshold", defaults.get("threshold"))
-        custom = any(
-            (d := self.scorer(s.name)) is not None and d.origin != "builtin"
-            for s in (*expect, *(s for t in turns for s in t.expect))
-        )
+        custom = custom or any(self._custom(s.name) for t in turns for s in t.expect)
         # the canonical JSON of {dataset?, expect, input, metadata, tags?, threshold, turns}
         # (keys in sorted order), put together from its parts' texts: see MetadataTexts
         head = f'{{"dataset":{ctx.dataset_json},' if self.reads.dataset else "{"
@@ -289,7 +328,7 @@ class _FileLoader:
             (
                 head,
                 '"expect":[',
-                ",".join(expect_texts + ctx.expect_texts),
+                ",".join(expect_texts),
                 '],"input":',
                 canonical_json(c.get("input")),
                 ',"metadata":',
@@ -310,7 +349,7 @@ class _FileLoader:
             id=str(c["id"]),
             dataset=ctx.dataset,
             input=c.get("input") or (turns[0].input if turns else {}),
-            expect=self._packed(expect, line, len(own_expect)),
+            expect=expect,
             turns=turns,
             tags=tags,
             metadata=metadata,
@@ -336,6 +375,7 @@ class _FileDefaults:
     expect_texts: list[str]  # the canonical JSON of each of ``expect`` (see _FileLoader._expect)
     dataset_json: str
     metadata: dict[str, Any]  # the defaults' metadata, shared
+    custom: bool  # a default scorer is a custom one
 
 
 def _spec_key(s: ScorerSpec) -> list[Any]:

@@ -51,7 +51,7 @@ def hash_text(canon: str) -> str:
 
 class MetadataTexts:
     """The canonical JSON text of what the hash reads of a case's metadata, made once per
-    metadata value (cases share their file's: see ``_FileLoader.share``).
+    metadata value (cases share their file's: see ``casebuild.FileLoader.share``).
 
     Canonical JSON is compositional: the text of a mapping is its sorted keys' texts and its
     values' texts joined, so a case's text can be put together from the texts of its parts

@@ -7,9 +7,9 @@ the core never touches raw YAML or HTTP payloads.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 JSON = Any
 """A JSON-compatible value (dict, list, str, int, float, bool or None)."""
@@ -71,6 +71,64 @@ class Case:
     @property
     def pending(self) -> bool:
         return self.review == "pending"
+
+
+class SpecShape(NamedTuple):
+    """A scorer of an expect list as cases with the same list share it: its line is relative
+    to the case's own line (``relative``), or where it is (a file's default scorers)."""
+
+    name: str
+    params: JSON
+    line: int
+    col: int
+    weight: float
+    relative: bool = True
+
+
+class ExpectShape(tuple[SpecShape, ...]):
+    """The scorers of a case held as shapes (one object for every case whose expect list is
+    the same and laid out alike); :class:`PackedCase` turns it into ScorerSpec records."""
+
+    __slots__ = ()
+
+
+_EXPECT_SLOT: Any = Case.__dict__["expect"]  # the field's own storage
+
+
+class PackedCase(Case):
+    """A :class:`Case` as the golden loader holds it, equal to the :class:`Case` with the same
+    fields: ``expect`` may be held as an :class:`ExpectShape` that many cases share, and is
+    then built into its :class:`ScorerSpec` records (with this case's file and lines) each
+    time it is read. Every other field is the plain one."""
+
+    __slots__ = ()
+
+    @property
+    def expect(self) -> tuple[ScorerSpec, ...]:
+        held = _EXPECT_SLOT.__get__(self)
+        if type(held) is not ExpectShape:
+            return held  # type: ignore[no-any-return]
+        file, line = self.file, self.line
+        return tuple(
+            ScorerSpec(
+                s.name, s.params, file, line + s.line if s.relative else s.line, s.col, s.weight
+            )
+            for s in held
+        )
+
+    @expect.setter
+    def expect(self, value: tuple[ScorerSpec, ...]) -> None:  # the dataclass's __init__ only
+        _EXPECT_SLOT.__set__(self, value)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Case):
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in _FIELDS)
+
+    __hash__ = Case.__hash__
+
+
+_FIELDS = tuple(f.name for f in fields(Case))
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,44 @@ class CaseReads:
 ALL_METADATA = CaseReads()
 
 
+# the canonical JSON text: keys sorted, no spaces, UTF-8 as is; one encoder for every call
+canonical_json = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+).encode
+
+
 def content_hash(case: Mapping[str, Any]) -> str:
     """A hash of what defines a case's behaviour: a changed case is not compared with its past."""
-    canon = json.dumps(case, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hash_text(canonical_json(case))
+
+
+def hash_text(canon: str) -> str:
+    """:func:`content_hash` of the mapping whose canonical JSON text is ``canon``."""
     return hashlib.sha256(canon.encode("utf-8")).hexdigest()[:16]
+
+
+class MetadataTexts:
+    """The canonical JSON text of what the hash reads of a case's metadata, made once per
+    metadata value (cases share their file's: see ``casebuild.FileLoader.share``).
+
+    Canonical JSON is compositional: the text of a mapping is its sorted keys' texts and its
+    values' texts joined, so a case's text can be put together from the texts of its parts
+    instead of encoding the shared ones again for every case. Each value is held while it is
+    remembered, so its ``id`` stays its own.
+    """
+
+    _MAX = 10_000  # values remembered (a file where every case differs gains nothing more)
+
+    def __init__(self, reads: CaseReads) -> None:
+        self.reads = reads
+        self._texts: dict[tuple[int, bool], tuple[Any, str]] = {}
+
+    def text(self, metadata: Mapping[str, Any], custom_scorer: bool) -> str:
+        key = (id(metadata), custom_scorer)
+        hit = self._texts.get(key)
+        if hit is not None and hit[0] is metadata:
+            return hit[1]
+        text = canonical_json(self.reads.metadata(metadata, custom_scorer))
+        if len(self._texts) < self._MAX:
+            self._texts[key] = (metadata, text)
+        return text

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from evalgate.config.case_hash import ALL_METADATA, CaseReads, content_hash
-from evalgate.config.schema import did_you_mean, schema_part, validate, validate_value
-from evalgate.config.yamlsrc import Doc, PathKey, load_yaml_text, read_yaml_bytes
+from evalgate.config.case_hash import ALL_METADATA, CaseReads
+from evalgate.config.casebuild import FileLoader, param_check
+from evalgate.config.schema import schema_part, validate, validate_value
+from evalgate.config.yamlsrc import load_yaml_text, read_yaml_bytes
 from evalgate.config.yamlstream import Fallback, ItemStream, YamlFailure
 from evalgate.errors import Problem
 from evalgate.fsutil import display_path
-from evalgate.model import Case, ScorerSpec, Turn
-from evalgate.scorers.registry import REGISTRY, Registry, ScorerDef
+from evalgate.model import Case
+from evalgate.scorers.registry import REGISTRY, Registry
 
 GOLDEN_SUFFIXES = (".yaml", ".yml")
-ParamCheck = Callable[[str, Any, str], list[str]]
 
 
 @dataclass(frozen=True)
@@ -67,205 +65,6 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
     return unique, problems
 
 
-class _FileLoader:
-    def __init__(
-        self, doc: Doc, registry: Registry, check: ParamCheck | None, reads: CaseReads
-    ) -> None:
-        self.doc = doc
-        self.registry = registry
-        self._scorers: dict[str, ScorerDef | None] = {}  # the registry, asked once per name
-        self.check = check
-        self.reads = reads
-        self.problems: list[Problem] = []
-        # equal parameter and metadata values (most cases repeat their file's) become one
-        # object: a large golden set is held in memory for the whole run
-        self._shared: dict[str, Any] = {}
-        self.good_params: set[tuple[str, str]] = set()  # (scorer, params) already found valid
-        self.shape_problems: list[Problem] = []  # a case with both or neither input and turns
-
-    def scorer(self, name: str) -> ScorerDef | None:
-        try:
-            return self._scorers[name]
-        except KeyError:
-            return self._scorers.setdefault(name, self.registry.get(name))
-
-    def share(self, value: Any) -> Any:
-        """One object for every equal (read-only) value loaded from this file."""
-        return self._share(value)[0]
-
-    def _share(self, value: Any) -> tuple[Any, str]:
-        """:meth:`share`, and the value's text (its identity among this file's values)."""
-        # repr: equal YAML values (str, int, float, bool, None, dict, list) have equal texts,
-        # and unequal ones (1, 1.0, true, '1') different ones; key order kept
-        key = repr(value)
-        if not isinstance(value, (dict, list)):
-            return value, key
-        return self._shared.setdefault(key, value), key
-
-    def expect(self, items: Any, path: PathKey) -> tuple[ScorerSpec, ...]:
-        specs: list[ScorerSpec] = []
-        if not isinstance(items, list):
-            return ()
-        for i, item in enumerate(items):
-            ipath = (*path, i)
-            if isinstance(item, str):
-                name, params, weight, ppath = item, True, 1.0, ipath
-            elif isinstance(item, dict):
-                keys = [k for k in item if k != "weight"]
-                if len(keys) != 1:
-                    self.problems.append(
-                        self.doc.problem(
-                            ipath,
-                            "each expect item names exactly one scorer"
-                            f" (found {len(keys)}: {', '.join(keys) or 'none'});"
-                            " write one '- scorer: params' item per scorer",
-                        )
-                    )
-                    continue
-                name = keys[0]
-                params, weight, ppath = item[name], float(item.get("weight", 1.0)), (*ipath, name)
-            else:
-                continue
-            d = self.scorer(name)
-            if d is None:
-                hint = did_you_mean(name, self.registry.names())
-                self.problems.append(
-                    self.doc.problem(
-                        ppath,
-                        f"unknown scorer '{name}'{hint}"
-                        + ("" if hint else "; see 'evalgate validate --list-scorers'"),
-                        key=True,
-                    )
-                )
-                continue
-            # equal parameters are common ("refusal: false" in every case): check each once
-            params, text = self._share(params)
-            key = (name, text)
-            known_good = key in self.good_params
-            schema_problems = (
-                _prefix(validate_value(self.doc, params, d.params_schema, ppath), name)
-                if d.params_schema is not None and not known_good
-                else []
-            )
-            self.problems.extend(schema_problems)
-            messages: list[str] = []
-            if self.check is not None and not schema_problems and not known_good:
-                messages = self.check(name, params, self.doc.file)
-            if not schema_problems and not messages:
-                self.good_params.add(key)
-            if messages:
-                for msg in messages:
-                    self.problems.append(self.doc.problem(ppath, f"{name}: {msg}"))
-            line, col = self.doc.pos(ppath, key=True)
-            specs.append(ScorerSpec(name, params, self.doc.file, line, col, weight))
-        return tuple(specs)
-
-    def context(self, data: dict[str, Any], default_dataset: str) -> _FileDefaults:
-        """The file's dataset and defaults (the defaults' scorers checked once, here)."""
-        defaults = data.get("defaults") or {}
-        d_expect = self.expect(defaults.get("expect"), ("defaults", "expect"))
-        return _FileDefaults(str(data.get("dataset") or default_dataset), defaults, d_expect)
-
-    def check_expects(self, c: Any, i: int) -> None:
-        """Check a case's scorers only: the case did not match the schema, so is not built."""
-        if isinstance(c, dict):
-            self.expect(c.get("expect"), ("cases", i, "expect"))
-            turns = c.get("turns")
-            for j, t in enumerate(turns if isinstance(turns, list) else ()):
-                if isinstance(t, dict):
-                    self.expect(t.get("expect"), ("cases", i, "turns", j, "expect"))
-
-    def case(self, c: dict[str, Any], i: int, ctx: _FileDefaults) -> Case:
-        """One schema-valid case, with the file's defaults applied."""
-        defaults = ctx.defaults
-        path: PathKey = ("cases", i)
-        has_input, has_turns = "input" in c, "turns" in c
-        if has_input == has_turns:
-            self.shape_problems.append(
-                self.doc.problem(
-                    path,
-                    f"case '{c.get('id')}' needs exactly one of 'input' (a single call) or"
-                    " 'turns' (a multi-turn session)",
-                )
-            )
-        expect = self.expect(c.get("expect"), (*path, "expect")) + ctx.expect
-        turns = tuple(
-            Turn(
-                input=t.get("input") or {},
-                expect=self.expect(t.get("expect"), (*path, "turns", j, "expect")),
-            )
-            for j, t in enumerate(c.get("turns") or [])
-        )
-        own, base = c.get("metadata"), defaults.get("metadata") or {}
-        metadata = self.share({**base, **own} if own else base)
-        tags = tuple(dict.fromkeys([*(defaults.get("tags") or []), *(c.get("tags") or [])]))
-        skip = c.get("skip", False)
-        line, _ = self.doc.pos(path)
-        weight = float(c.get("weight", defaults.get("weight", 1.0)))
-        threshold = c.get("threshold", defaults.get("threshold"))
-        custom = any(
-            (d := self.scorer(s.name)) is not None and d.origin != "builtin"
-            for s in (*expect, *(s for t in turns for s in t.expect))
-        )
-        hashed: dict[str, Any] = {
-            "input": c.get("input"),
-            "turns": [
-                {"input": t.input, "expect": [_spec_key(s) for s in t.expect]} for t in turns
-            ],
-            "expect": [_spec_key(s) for s in expect],
-            "metadata": self.reads.metadata(metadata, custom),
-            "threshold": threshold,
-        }
-        if self.reads.tags:
-            hashed["tags"] = list(tags)
-        if self.reads.dataset:
-            hashed["dataset"] = ctx.dataset
-        return Case(
-            id=str(c["id"]),
-            dataset=ctx.dataset,
-            input=c.get("input") or (turns[0].input if turns else {}),
-            expect=expect,
-            turns=turns,
-            tags=tags,
-            metadata=metadata,
-            weight=weight,
-            repeat=int(c.get("repeat", defaults.get("repeat", 1))),
-            threshold=None if threshold is None else float(threshold),
-            skip=bool(skip),
-            skip_reason=skip if isinstance(skip, str) else None,
-            review=c.get("review"),
-            source=c.get("source"),
-            description=c.get("description"),
-            file=self.doc.file,
-            line=line,
-            content_hash=content_hash(hashed),
-        )
-
-
-@dataclass(frozen=True)
-class _FileDefaults:
-    dataset: str
-    defaults: dict[str, Any]
-    expect: tuple[ScorerSpec, ...]
-
-
-def _spec_key(s: ScorerSpec) -> list[Any]:
-    return [s.name, s.params, s.weight]
-
-
-def _prefix(problems: list[Problem], scorer: str) -> list[Problem]:
-    return [Problem(p.file, p.line, p.col, f"{scorer}: {p.message}") for p in problems]
-
-
-def _param_check() -> ParamCheck | None:
-    try:
-        checks = importlib.import_module("evalgate.scorers.checks")
-    except ImportError:
-        return None
-    fn: ParamCheck | None = getattr(checks, "check_params", None)
-    return fn
-
-
 def load_golden_file(
     path: Path, registry: Registry = REGISTRY, reads: CaseReads = ALL_METADATA
 ) -> tuple[list[Case], list[Problem]]:
@@ -297,7 +96,7 @@ def _read_streamed(
     stream: ItemStream, display: str, stem: str, registry: Registry, reads: CaseReads
 ) -> tuple[list[Case], list[Problem]]:
     top, yaml_problems = stream.head()
-    loader = _FileLoader(top, registry, _param_check(), reads)
+    loader = FileLoader(top, registry, param_check(), reads)
     schema = validate(top, "golden")  # the top level: 'cases' is [] here
     ctx, defaults_problems = None, []
     if not schema and not yaml_problems:
@@ -340,7 +139,7 @@ def _load_whole(
     if not isinstance(doc.data, dict):
         return [], [doc.problem((), "a golden file is a mapping with 'dataset' and 'cases' keys")]
     schema_problems = validate(doc, "golden")
-    loader = _FileLoader(doc, registry, _param_check(), reads)
+    loader = FileLoader(doc, registry, param_check(), reads)
     raw = doc.data.get("cases")
     if schema_problems:
         # scorer checks still run on what parsed, so one pass reports everything

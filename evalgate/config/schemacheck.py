@@ -260,7 +260,15 @@ def _combinators(schema: Mapping[str, Any]) -> list[Check]:
                     found += 1
             return found == 1
 
-        out.append(one_of)
+        def first_of(v: Any) -> bool:
+            for c in one:  # noqa: SIM110 (any() over a generator is slower here)
+                if c(v):
+                    return True
+            return False
+
+        # when no value has two of the branches' types, no two branches can both pass:
+        # "exactly one" is then "any", which stops at the first that passes
+        out.append(first_of if _disjoint_types(schema["oneOf"]) else one_of)
     if "anyOf" in schema:
         some = [_compile(s) for s in schema["anyOf"]]
         out.append(lambda v: any(c(v) for c in some))
@@ -271,6 +279,17 @@ def _combinators(schema: Mapping[str, Any]) -> list[Check]:
         negated = _compile(schema["not"])
         out.append(lambda v: not negated(v))
     return out
+
+
+def _disjoint_types(branches: Any) -> bool:
+    """Whether every branch requires one type (``type`` a single name) and no two the same
+    or overlapping ones ("integer" is also a "number")."""
+    if not isinstance(branches, list) or not all(isinstance(b, Mapping) for b in branches):
+        return False
+    names = [b.get("type") for b in branches]
+    if not all(isinstance(n, str) for n in names) or len(set(names)) != len(names):
+        return False
+    return not {"integer", "number"} <= set(names)
 
 
 _KEYWORDS = frozenset(

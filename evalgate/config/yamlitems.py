@@ -2,11 +2,12 @@
 
 Composing a node for every value and then walking the nodes was most of the cost of reading a
 large golden file. :class:`PlainBuilder` builds the value, its positions and its problems
-(duplicate keys, keys that are not strings, numbers that cannot be used) from the events of
-one *plain* item: no anchor, alias or tag. Anything else it meets (a merge key ``<<``, a key
-that is not a scalar, a scalar it cannot construct) raises :class:`NotPlain`, and the caller
-composes the item's nodes and builds them with :class:`~evalgate.config.yamlsrc._Builder`,
-which gives the same result for every item (``tests/config/test_golden_streaming.py``).
+(duplicate keys, keys that are not strings, numbers that cannot be used) as it reads the
+events of one *plain* item (no anchor, alias or tag) from the parser. Anything else it meets
+(an anchor, alias or tag, a merge key ``<<``, a key that is not a scalar, a scalar it cannot
+construct) raises :class:`NotPlain`; the caller reads the rest of the item's events, composes
+its nodes and builds them with :class:`~evalgate.config.yamlsrc._Builder`, which gives the
+same result for every item (``tests/config/test_golden_streaming.py``).
 
 Equal plain scalars are resolved and constructed once per file (most keys and many values
 repeat in every case) and the same string object is shared by every case that has it.
@@ -32,6 +33,11 @@ class NotPlain(Exception):
     """The item needs the node path."""
 
 
+_SCALAR, _ALIAS = yaml.ScalarEvent, yaml.AliasEvent
+_MAP_START, _MAP_END = yaml.MappingStartEvent, yaml.MappingEndEvent
+_SEQ_START, _SEQ_END = yaml.SequenceStartEvent, yaml.SequenceEndEvent
+
+
 _MISS = object()
 
 
@@ -49,44 +55,53 @@ class PlainBuilder:
         self._values: dict[str, Any] = {}  # plain scalar text -> its value
         self._keys: dict[str, Any] = {}  # plain scalar text -> its value as a key
         self._strings: dict[str, str] = {}  # one object per equal quoted string
+        self.events: list[Any] = []  # the events :meth:`read` took from the parser
 
-    def build(self, events: list[Any], doc: Doc, path: PathKey) -> tuple[Any, list[Problem]]:
-        """The value of ``events`` (one plain node) at ``path``, recording positions in
-        ``doc``, and its problems."""
+    def read(self, doc: Doc, path: PathKey) -> tuple[Any, list[Problem]]:
+        """The value of the next node at ``path``, recording positions in ``doc``, and its
+        problems, taking the node's events from the parser as it goes (each is kept in
+        :attr:`events`). Raises :class:`NotPlain` at the first anchor, alias or tag, or at
+        what only the node path reads (a merge key, a complex key, a scalar it cannot
+        construct); the rest of the node's events are then still to be read."""
+        self.events = []
+        self._append = self.events.append
+        self._get = self.loader.get_event
         b = _Builder(doc, self.loader, None)
         self._b = b
         self._doc = doc
-        self._events = events
-        value, _ = self._node(0, path)
-        return value, b.problems
+        ev = self._get()
+        self._append(ev)
+        return self._read_node(ev, path), b.problems
 
-    def _node(self, i: int, path: PathKey) -> tuple[Any, int]:
-        ev = self._events[i]
+    def _read_node(self, ev: Any, path: PathKey) -> Any:
+        kind = type(ev)
+        if kind is _ALIAS or ev.anchor is not None or ev.tag is not None:
+            raise NotPlain()
         m = ev.start_mark
         self._doc.positions[path] = (m.line + 1, m.column + 1)
-        kind = type(ev)
-        if kind is yaml.ScalarEvent:
-            return self._scalar(ev, path), i + 1
-        if kind is yaml.SequenceStartEvent:
+        if kind is _SCALAR:
+            return self._scalar(ev, path)
+        if kind is _SEQ_START:
+            get, append = self._get, self._append
             out: list[Any] = []
-            i += 1
-            while type(self._events[i]) is not yaml.SequenceEndEvent:
-                v, i = self._node(i, (*path, len(out)))
-                out.append(v)
-            return out, i + 1
-        if kind is not yaml.MappingStartEvent:
+            while type(ev := get()) is not _SEQ_END:
+                append(ev)
+                out.append(self._read_node(ev, (*path, len(out))))
+            append(ev)
+            return out
+        if kind is not _MAP_START:
             raise NotPlain()
-        return self._mapping(i + 1, path)
+        return self._read_mapping(path)
 
-    def _mapping(self, i: int, path: PathKey) -> tuple[dict[str, Any], int]:
-        events = self._events
+    def _read_mapping(self, path: PathKey) -> dict[str, Any]:
+        get, append = self._get, self._append
         out: dict[str, Any] = {}
         positions, key_positions = self._doc.positions, self._doc.key_positions
         keys, values = self._keys, self._values
-        scalar = yaml.ScalarEvent
-        while type(kev := events[i]) is not yaml.MappingEndEvent:
-            if type(kev) is not scalar:
-                raise NotPlain()  # a complex key: the node path says what is wrong with it
+        while type(kev := get()) is not _MAP_END:
+            append(kev)
+            if type(kev) is not _SCALAR or kev.anchor is not None or kev.tag is not None:
+                raise NotPlain()  # a complex key, or one the node path reads
             key = keys.get(kev.value, _MISS) if kev.implicit[0] else _MISS
             if key is _MISS:
                 key = self._key(kev)
@@ -94,13 +109,13 @@ class PlainBuilder:
             if type(key) is str:
                 skey = key
             elif key is _UNREADABLE:
-                i = self._skip(i + 1)
+                self._read_skip()
                 continue
             elif not isinstance(key, _KEY_TYPES) or key is None:
                 self._b.problems.append(
                     Problem(self.file, km.line + 1, km.column + 1, "keys must be strings")
                 )
-                i = self._skip(i + 1)
+                self._read_skip()
                 continue
             else:
                 skey = ("true" if key else "false") if isinstance(key, bool) else str(key)
@@ -115,29 +130,33 @@ class PlainBuilder:
                     )
                 )
             key_positions[kpath] = (km.line + 1, km.column + 1)
-            vev = events[i + 1]
-            if type(vev) is scalar:  # most values: no call for the position and the value
-                vm: Any = vev.start_mark
+            vev = get()
+            append(vev)
+            if type(vev) is _SCALAR and vev.anchor is None and vev.tag is None:
+                vm: Any = vev.start_mark  # most values: no call for the position and the value
                 positions[kpath] = (vm.line + 1, vm.column + 1)
                 value = values.get(vev.value, _MISS) if vev.implicit[0] else _MISS
                 out[skey] = self._scalar(vev, kpath) if value is _MISS else value
-                i += 2
             else:
-                out[skey], i = self._node(i + 1, kpath)
-        return out, i + 1
+                out[skey] = self._read_node(vev, kpath)
+        append(kev)
+        return out
 
-    def _skip(self, i: int) -> int:
-        """The index after the node starting at ``i`` (a value whose key was refused)."""
+    def _read_skip(self) -> None:
+        """Read past the next node (a value whose key was refused), still plain only."""
         depth = 0
         while True:
-            kind = type(self._events[i])
-            i += 1
-            if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-                depth += 1
-            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            ev = self._get()
+            self._append(ev)
+            kind = type(ev)
+            if kind is _MAP_END or kind is _SEQ_END:
                 depth -= 1
+            elif kind is _ALIAS or ev.anchor is not None or ev.tag is not None:
+                raise NotPlain()
+            elif kind is _MAP_START or kind is _SEQ_START:
+                depth += 1
             if depth == 0:
-                return i
+                return
 
     def _tag(self, ev: Any) -> str:
         """The scalar's resolved tag (plain: by its text; quoted or block: a string)."""

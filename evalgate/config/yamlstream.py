@@ -144,14 +144,13 @@ class ItemStream:
         if self._seq_open:
             i = 0
             while not ld.check_event(yaml.SequenceEndEvent):
-                events, plain = self._collect()
                 doc = Doc(self.file, None)
                 for p in ((), base):
                     if p in top.positions:
                         doc.positions[p] = top.positions[p]
                 if base in top.key_positions:
                     doc.key_positions[base] = top.key_positions[base]
-                yield i, doc, self._item(doc, events, plain, (*base, i))
+                yield i, doc, self._item(doc, (*base, i))
                 i += 1
             ld.get_event()
             if not ld.check_event(yaml.MappingEndEvent):
@@ -161,17 +160,19 @@ class ItemStream:
         if not ld.check_event(yaml.StreamEndEvent):
             raise Fallback()  # a second document: the whole-document path reports it
 
-    def _item(self, doc: Doc, events: list[Any], plain: bool, path: PathKey) -> list[Problem]:
-        """Build one item into ``doc``; its problems."""
-        if plain:
-            try:
-                doc.data, problems = self._plain.build(events, doc, path)
-                return problems
-            except NotPlain:
-                doc.positions = {p: v for p, v in doc.positions.items() if len(p) < len(path)}
-                doc.key_positions = {
-                    p: v for p, v in doc.key_positions.items() if len(p) < len(path)
-                }
+    def _item(self, doc: Doc, path: PathKey) -> list[Problem]:
+        """Read and build the next item into ``doc``; its problems.
+
+        A plain item is built as its events are read; at the first sign that it is not plain
+        the rest of its events are read as :meth:`_collect` reads them, and the item is
+        composed into nodes and built from them."""
+        try:
+            doc.data, problems = self._plain.read(doc, path)
+            return problems
+        except (NotPlain, RecursionError):
+            events = self._rest(self._plain.events)
+            doc.positions = {p: v for p, v in doc.positions.items() if len(p) < len(path)}
+            doc.key_positions = {p: v for p, v in doc.key_positions.items() if len(p) < len(path)}
         node = self._compose(events)
         builder = _Builder(doc, self._loader, None)
         doc.data = self._build(lambda: builder.build(node, path))
@@ -237,6 +238,32 @@ class ItemStream:
                 elif kind is not _ALIAS and ev.tag is not None:
                     plain = False
         return events, plain
+
+    def _rest(self, events: list[Any]) -> list[Any]:
+        """``events``, the start of a node read so far, with the rest of the node's events:
+        anchors and aliases checked in document order, as :meth:`_collect` checks them."""
+        local: set[str] = set()
+        depth = 0
+        for ev in events:
+            kind = type(ev)
+            if kind is _MAP_END or kind is _SEQ_END:
+                depth -= 1
+                continue
+            if kind is _MAP_START or kind is _SEQ_START:
+                depth += 1
+            self._check_anchor(ev, local)
+        get = self._loader.get_event
+        while depth:
+            ev = get()
+            events.append(ev)
+            kind = type(ev)
+            if kind is _MAP_END or kind is _SEQ_END:
+                depth -= 1
+                continue
+            if kind is _MAP_START or kind is _SEQ_START:
+                depth += 1
+            self._check_anchor(ev, local)
+        return events
 
     def _check_anchor(self, ev: Any, local: set[str]) -> None:
         name = ev.anchor

@@ -151,3 +151,90 @@ def test_the_project_hashes_what_its_templates_read(
     before = _project(tmp_path, body, {"tenant": "acme"})
     after = _project(tmp_path, body, {"tenant": "acme", "owner": "team-x"})
     assert (before != after) is counts
+
+
+def _reference_hash(case: dict[str, Any], defaults: dict[str, Any], reads: CaseReads) -> str:
+    """The content hash as one JSON document of the case's parts (how it was always made):
+    the loader puts the same text together from cached parts."""
+    registry = _registry()
+
+    def specs(items: list[Any]) -> list[list[Any]]:
+        out = []
+        for item in items:
+            if isinstance(item, str):
+                out.append([item, True, 1.0])
+            else:
+                name = next(k for k in item if k != "weight")
+                out.append([name, item[name], float(item.get("weight", 1.0))])
+        return out
+
+    expect = specs(case.get("expect", [])) + specs(defaults.get("expect", []))
+    turns = [
+        {"input": t.get("input") or {}, "expect": specs(t.get("expect", []))}
+        for t in case.get("turns", [])
+    ]
+    names = [s[0] for s in expect] + [s[0] for t in turns for s in t["expect"]]
+    custom = any(registry.get(n).origin != "builtin" for n in names)  # type: ignore[union-attr]
+    metadata = {**defaults.get("metadata", {}), **case.get("metadata", {})}
+    tags = list(dict.fromkeys([*defaults.get("tags", []), *case.get("tags", [])]))
+    hashed: dict[str, Any] = {
+        "input": case.get("input"),
+        "turns": turns,
+        "expect": expect,
+        "metadata": reads.metadata(metadata, custom),
+        "threshold": case.get("threshold", defaults.get("threshold")),
+    }
+    if reads.tags:
+        hashed["tags"] = tags
+    if reads.dataset:
+        hashed["dataset"] = "d"
+    return content_hash(hashed)
+
+
+_VARIED_CASES: list[dict[str, Any]] = [
+    {"id": "plain", "input": {"message": "hi"}, "expect": [{"contains": "x"}]},
+    {"id": "same", "input": {"message": "hi"}, "expect": [{"contains": "x"}]},
+    {
+        "id": "unicode",
+        "input": {"message": 'café ☕ "quoted" \\ back\nnew', "n": 3, "f": 0.5, "z": None},
+        "expect": [{"contains": "é", "weight": 0.5}, "tone"],
+        "threshold": 1,
+        "tags": ["b", "a", "b"],
+        "metadata": {"tenant": "t2", "zeta": [1, {"k": "v"}]},
+    },
+    {
+        "id": "turns",
+        "turns": [
+            {"input": {"message": "one"}, "expect": [{"contains": "1"}]},
+            {"input": {"message": "two"}},
+        ],
+        "threshold": 0.75,
+    },
+    {"id": "custom", "input": {"message": "c"}, "expect": [{"tone": {"z": 1, "a": [True]}}]},
+    {"id": "meta-only-unread", "input": {"message": "m"}, "metadata": {"owner": "o"}},
+]
+
+
+@pytest.mark.parametrize(
+    "reads",
+    [ALL_METADATA, READS_TENANT, CaseReads(frozenset({"tenant"}), tags=True, dataset=True)],
+)
+@pytest.mark.parametrize("with_defaults", [False, True])
+def test_the_hash_put_together_from_parts_is_the_whole_documents(
+    tmp_path: Path, reads: CaseReads, with_defaults: bool
+) -> None:
+    defaults: dict[str, Any] = (
+        {
+            "metadata": {"tenant": "acme", "region": "eu"},
+            "tags": ["t"],
+            "threshold": 0.5,
+            "expect": [{"contains": "d", "weight": 2}],
+        }
+        if with_defaults
+        else {}
+    )
+    doc = {"dataset": "d", "defaults": defaults, "cases": _VARIED_CASES}
+    got = _hashes(_golden(tmp_path, doc), reads)
+    want = {c["id"]: _reference_hash(c, defaults, reads) for c in _VARIED_CASES}
+    assert got == want
+    assert got["plain"] == got["same"]

@@ -73,6 +73,15 @@ STREAMED = {
     "empty values": "cases:\n  - id: a\n    input:\n      m:\n      n: ''\n    tags: []\n",
     "not ascii": "cases:\n  - {id: a, input: {m: 'héllo ✓ 𝄞'}, expct: [x]}\n  - {id: é}\n",
     "byte order mark": "\ufeffcases:\n  - {id: a, input: {m: x}, expct: [x]}\n",
+    # plain for a while: the item is read plain until the first anchor, alias or tag
+    "anchor late in a case": "cases:\n  - {id: a, input: {m: x, n: &v y}, tags: [t]}\n"
+    "  - {id: b, input: {m: *v}}\n",
+    "alias late in a case": "x: &v [1]\ncases:\n  - id: a\n    input: {m: x}\n    tags: *v\n",
+    "tag in a value whose key is refused": "cases:\n  - {id: a, input: {.inf: !!str 1, m: y}}\n",
+    "anchor in a value whose key is refused": "cases:\n  - {id: a, input: {~: &k x, m: *k}}\n",
+    "duplicate anchor late": "cases:\n  - {id: a, input: &i {m: x}}\n"
+    "  - {id: b, input: {m: x, n: &i y}}\n",
+    "syntax error after a late tag": GOOD + "  - {id: z, input: {m: !!str x, n: [\n",
     "many keys repeated": HEAD
     + "cases:\n"
     + "".join(f"  - {{id: r{i}, input: {{m: '{i % 3}', n: {i % 2}, o: yes}}}}\n" for i in range(9)),
@@ -149,3 +158,28 @@ def test_without_libyaml_the_results_are_the_same(monkeypatch: pytest.MonkeyPatc
     for name, text in STREAMED.items():
         streamed = goldens._load_streamed(text.encode("utf-8"), "g.yaml", "g", REGISTRY)
         assert streamed == _whole(text), name
+
+
+def test_a_repeated_expect_list_keeps_each_cases_positions_and_problems() -> None:
+    """Equal expect lists are checked once; each case still has its own positions, and a list
+    with a problem reports it for every case that has it."""
+    case = "  - id: {id}\n    input: {{m: x}}\n    expect:\n      - contains: y\n{extra}"
+    text = "cases:\n" + "".join(
+        case.format(id=f"c{i}", extra="      - {citation: {required: true}}\n" if i else "")
+        for i in range(3)
+    )
+    cases, problems = goldens._load_streamed(text, "g.yaml", "g", REGISTRY)
+    assert problems == []
+    assert [[(s.name, s.line, s.col) for s in c.expect] for c in cases] == [
+        [("contains", 5, 9)],
+        [("contains", 9, 9), ("citation", 10, 10)],
+        [("contains", 14, 9), ("citation", 15, 10)],
+    ]
+    assert len({c.content_hash for c in cases}) == 2
+    bad = "cases:\n" + "".join(
+        f"  - {{id: b{i}, input: {{m: x}}, expect: [nope: 1]}}\n" for i in range(3)
+    )
+    _, problems = goldens._load_streamed(bad, "g.yaml", "g", REGISTRY)
+    assert [(p.line, p.message.split(";")[0]) for p in problems] == [
+        (i, "unknown scorer 'nope'") for i in (2, 3, 4)
+    ]

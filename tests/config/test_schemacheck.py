@@ -222,3 +222,24 @@ def test_valid_goldens_never_ask_jsonschema(
     f.write_text(STREAMED["unknown case key"])  # an invalid case: jsonschema words it
     with pytest.raises(AssertionError, match="valid value"):
         goldens.load_golden_file(f)
+
+
+@pytest.mark.parametrize(
+    "one_of",
+    [
+        [{"type": "string"}, {"type": "object", "minProperties": 1}],  # disjoint: stops early
+        [{"type": "integer"}, {"type": "number", "maximum": 5}],  # 3 is both: not disjoint
+        [{"type": "string"}, {"type": "string", "maxLength": 2}],  # the same type twice
+        [{"type": ["string", "null"]}, {"type": "null"}],  # a list of types
+        [{"maxLength": 2}, {"type": "string"}],  # a branch without a type
+        [{"type": "boolean"}, {"type": "integer"}, {"type": "null"}],  # true is not 1
+    ],
+)
+@settings(max_examples=60, deadline=None)
+@given(value=JSON)
+def test_one_of_decides_as_jsonschema(one_of: list[Any], value: Any) -> None:
+    s = {"oneOf": one_of}
+    check = compile_check(s)
+    assert check is not None
+    valid = not any(True for _ in Draft202012Validator(s).iter_errors(value))
+    assert check(value) is valid, value

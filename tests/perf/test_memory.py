@@ -122,3 +122,31 @@ def test_summarising_20000_results_stays_small(tmp_path: Path) -> None:
     # complete CaseResult objects with their requests and answers take ~4 KB each here
     # (~80 MB); compact ones with shared values well under 1.5 KB
     assert peak < 30_000_000, f"peak {peak / 1e6:.1f} MB"
+
+
+def test_loaded_goldens_stay_small_per_case(tmp_path: Path) -> None:
+    """A golden set is held for the whole run: cases laid out alike share their scorers'
+    shape, parameters and metadata (about 1 KB per case before, ~600 bytes now)."""
+    from evalgate.config.goldens import load_goldens
+    from evalgate.scorers.registry import REGISTRY
+
+    REGISTRY.ensure_builtins()
+    case = (
+        "  - id: q{i:05d}\n    input: {{message: 'How long is the refund window? #{i}'}}\n"
+        "    expect:\n      - contains: '30 days'\n"
+        "      - citation: {{required: true, any_of: [kb-refunds]}}\n"
+        "      - tool_call: {{name: search_kb}}\n"
+    )
+    n = 1000
+    text = "dataset: d\ndefaults: {metadata: {tenant: acme}}\ncases:\n"
+    (tmp_path / "g.yaml").write_text(text + "".join(case.format(i=i) for i in range(n)))
+    (tmp_path / "warm.yaml").write_text(text + case.format(i=0))
+    load_goldens([tmp_path / "warm.yaml"])  # what is loaded once (schemas, caches) is not counted
+    tracemalloc.start()
+    try:
+        gs = load_goldens([tmp_path / "g.yaml"])
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(gs.cases) == n and gs.ok
+    assert held / n < 750, f"{held / n:.0f} bytes per case"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -219,15 +220,19 @@ def _record(
         )
     summary = RunSummary.read(run)  # a damaged summary is refused, naming the file (exit 2)
     _check_recordable(run, results, summary, max_error_rate)
+    # checked: the summary's per-case figures are not needed again, and the baseline built
+    # next would otherwise be held alongside them (the largest part of a large summary)
+    summary = dataclasses.replace(summary, cases={})
     baseline = baseline_from_run(
         results, summary, prompt_version=version, redact=redact, answers_from=iter_results(run)
     )
+    errors = sum(1 for r in results if r.is_error)
+    del results  # the baseline is what is written: the results are not held while it is
     if summary.status == "fail":
         _note(
             "warning: this run failed its gate; recording it makes its regressions the new"
             " reference (cases that regressed will no longer be flagged)"
         )
-    errors = sum(1 for r in results if r.is_error)
     if errors:
         _note(f"warning: {errors} errored results are left out of the baseline")
     if not baseline.cases:

@@ -44,13 +44,27 @@ def load_run(run_dir: Path) -> RunOutput:
     if not run_dir.is_dir():
         raise UsageError(f"{run_dir}: not a folder; pass a run folder written by 'evalgate run'")
     ensure_idle(run_dir)
-    results = read_compact(run_dir)
     finished = (run_dir / SUMMARY_FILE).exists()
-    # no summary: the run was killed before its end, so cases may be missing
-    summary = RunSummary.read(run_dir) if finished else RunSummary(run_id="")
-    run_id = summary.run_id or run_dir.name
-    meta = RunMeta(
-        run_id=run_id,
+    # Only the summary's metadata is kept: it is read before the results so that reading a
+    # large summary and holding the results do not overlap. The results' errors still come
+    # first, as if they were read first.
+    try:
+        # no summary: the run was killed before its end, so cases may be missing
+        meta: RunMeta | ConfigError = _meta_of(
+            RunSummary.read(run_dir) if finished else RunSummary(run_id=""), run_dir, finished
+        )
+    except ConfigError as exc:
+        meta = exc
+    results = read_compact(run_dir)
+    if isinstance(meta, ConfigError):
+        raise meta
+    return RunOutput(run_dir, meta.run_id, results, meta, meta.interrupted, compact=True)
+
+
+def _meta_of(summary: RunSummary, run_dir: Path, finished: bool) -> RunMeta:
+    """What a stored run keeps of its summary."""
+    return RunMeta(
+        run_id=summary.run_id or run_dir.name,
         started_at=summary.started_at or now_iso(),
         finished_at=summary.finished_at,
         duration_s=summary.duration_s,
@@ -63,7 +77,6 @@ def load_run(run_dir: Path) -> RunOutput:
         interrupted=summary.interrupted or not finished,
         pending_cases=summary.pending_cases,
     )
-    return RunOutput(run_dir, run_id, results, meta, meta.interrupted, compact=True)
 
 
 def present_stored(run_dir: Path) -> RunView:

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import json
 import random
-import tracemalloc
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from evalgate.cli.cmd_baseline import _record
 from evalgate.engine.stored import load_run
@@ -24,17 +21,9 @@ from evalgate.results_compact import read_compact
 from evalgate.run_summary import RunSummary
 from evalgate.summary import RunMeta, build_run_summary, write_summary
 from tests.perf.test_memory import _result
+from tests.perf.test_stored_memory import _peak
 
 N = 2000
-
-
-def _peak(fn: Callable[[], Any]) -> int:
-    tracemalloc.start()
-    try:
-        fn()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 def _run(path: Path, n: int) -> Path:

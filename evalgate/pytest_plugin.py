@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from evalgate.project import Project
 
 _STATE = pytest.StashKey["_Eval"]()
+_MAX_COST = pytest.StashKey["float | None"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -49,6 +50,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="Record the goldens' run as the baseline of its promptVersion (as evalgate run).",
     )
+    group.addoption(
+        "--evalgate-max-cost",
+        default=None,
+        metavar="USD",
+        help="Stop the run when its cost (target and LLM judge) reaches USD (0 or none: no"
+        " limit). Default: target.max_cost_usd.",
+    )
+    group.addoption(
+        "--evalgate-no-judge-cache",
+        action="store_true",
+        default=False,
+        help="Ask the LLM judge again instead of reusing cached verdicts.",
+    )
     parser.addini("evalgate", "Collect evalgate goldens (true/false).", type="bool", default=False)
 
 
@@ -66,9 +80,17 @@ def _config_path(config: pytest.Config) -> Path | None:
 class _Eval:
     """The session's one eval: loaded at collection, run by the first item."""
 
-    def __init__(self, project: Project | None, record: bool = False) -> None:
+    def __init__(
+        self,
+        project: Project | None,
+        record: bool = False,
+        max_cost_usd: float | None = None,
+        judge_cache: bool = True,
+    ) -> None:
         self.project = project
         self.record = record
+        self.max_cost_usd = max_cost_usd
+        self.judge_cache = judge_cache
         self.selected: list[str] = []
         self.prefix = ""  # node ids of the golden items start with this
         self.result: EvalResult | None = None
@@ -80,7 +102,13 @@ class _Eval:
 
             assert self.project is not None
             try:
-                self.result = run(self.project, cases=self.selected, record_baseline=self.record)
+                self.result = run(
+                    self.project,
+                    cases=self.selected,
+                    record_baseline=self.record,
+                    max_cost_usd=self.max_cost_usd,
+                    judge_cache=self.judge_cache,
+                )
             except BaseException as exc:  # reported by every item, and by the exit status
                 self.error = exc
         if self.error is not None:
@@ -190,6 +218,7 @@ def pytest_collection_modifyitems(
     if path is None:
         return
     from evalgate.api import load_project
+    from evalgate.cli.cmd_judge import judge_cache_on
     from evalgate.errors import EvalgateError
 
     try:
@@ -200,7 +229,12 @@ def pytest_collection_modifyitems(
         session.stash[_STATE] = broken
         items.append(ProjectProblem.from_parent(session, name=path.name, nodeid=path.name))
         return
-    session.stash[_STATE] = _Eval(project, config.getoption("evalgate_record_baseline"))
+    session.stash[_STATE] = _Eval(
+        project,
+        config.getoption("evalgate_record_baseline"),
+        config.stash.get(_MAX_COST, None),
+        judge_cache_on(bool(config.getoption("evalgate_no_judge_cache"))),
+    )
     for tag in sorted({t for c in project.goldens.cases for t in c.tags}):
         config.addinivalue_line("markers", f"{marker_name(tag)}: golden cases tagged {tag!r}")
     collector = GoldensCollector.from_parent(
@@ -208,6 +242,19 @@ def pytest_collection_modifyitems(
     )
     session.stash[_STATE].prefix = collector.nodeid + "::"
     items.extend(collector.collect())
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """``--evalgate-max-cost`` is read as ``--max-cost`` is; a bad amount is a usage error."""
+    given = config.getoption("evalgate_max_cost", None)
+    if given is None:
+        return
+    from evalgate.cli.cmd_run import parse_cost
+
+    try:
+        config.stash[_MAX_COST] = parse_cost(str(given))
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc).replace("--max-cost", "--evalgate-max-cost")) from None
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,99 @@ def test_broken_goldens_are_one_failure_with_file_line_and_exit_2(
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*goldens/app.yaml:4:*'expect' must be a list*"])
     assert result.ret == 2
+
+
+PRICED_APP = """
+def answer(request):
+    return {"answer": "Refunds within 30 days.", "version": "v1", "model": "m-1",
+            "usage": {"input_tokens": 1000, "output_tokens": 1000}}
+"""
+
+
+def _priced_project(pytester: pytest.Pytester) -> Path:
+    """Five cases, one at a time, each call costing $2 (1,000 + 1,000 tokens at $1,000/Mtok)."""
+    cases = "".join(
+        f'  - id: c{i}\n    input: {{message: "refund {i}"}}\n    expect:\n'
+        '      - contains: "30 days"\n'
+        for i in range(5)
+    )
+    root = pytester.path
+    (root / "priced.py").write_text(PRICED_APP, encoding="utf-8")
+    (root / "goldens").mkdir(exist_ok=True)
+    (root / "goldens" / "g.yaml").write_text(f"dataset: d\ncases:\n{cases}", encoding="utf-8")
+    cfg = root / "evalgate.yaml"
+    cfg.write_text(
+        "version: 1\n"
+        "target:\n"
+        '  python: "priced:answer"\n'
+        '  body: {message: "{{ input.message }}"}\n'
+        "  response: {output: answer, prompt_version: version, model: model,\n"
+        "             input_tokens: usage.input_tokens, output_tokens: usage.output_tokens}\n"
+        "  retries: 0\n"
+        "  timeout_s: 5\n"
+        "  concurrency: 1\n"
+        "pricing: {m-1: {input_per_mtok: 1000, output_per_mtok: 1000}}\n"
+        "goldens: [goldens]\n",
+        encoding="utf-8",
+    )
+    return cfg
+
+
+def _results(pytester: pytest.Pytester) -> list[str]:
+    (run,) = list((pytester.path / ".evalgate" / "runs").iterdir())
+    return (run / "results.jsonl").read_text().splitlines()
+
+
+def test_max_cost_stops_the_run_inconclusive_as_the_cli_does(pytester: pytest.Pytester) -> None:
+    _priced_project(pytester)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--evalgate", "--evalgate-max-cost", "3"
+    )
+    assert result.ret == 3, result.stdout.str()  # inconclusive: the budget was reached
+    assert 1 <= len(_results(pytester)) < 5  # stopped early, what finished is kept
+
+
+def test_without_max_cost_the_priced_run_finishes(pytester: pytest.Pytester) -> None:
+    _priced_project(pytester)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--evalgate")
+    assert result.ret == 0, result.stdout.str()
+    assert len(_results(pytester)) == 5
+
+
+def test_a_bad_max_cost_is_a_usage_error_naming_the_option(pytester: pytest.Pytester) -> None:
+    _priced_project(pytester)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--evalgate", "--evalgate-max-cost", "lots"
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--evalgate-max-cost 'lots': expected an amount in USD*"])
+    assert not (pytester.path / ".evalgate").exists()
+
+
+def test_no_judge_cache_asks_the_judge_again(pytester: pytest.Pytester) -> None:
+    from evalgate.demo.server import start_server
+
+    demo = start_server()
+    try:
+        _project(pytester)
+        (pytester.path / "goldens" / "app.yaml").write_text(
+            'dataset: app\ncases:\n  - id: refund\n    input: {message: "How do refunds work?"}\n'
+            "    expect:\n      - rubric: \"The answer must mention '30 days'\"\n",
+            encoding="utf-8",
+        )
+        with (pytester.path / "evalgate.yaml").open("a", encoding="utf-8") as f:
+            f.write(f"judge: {{base_url: '{demo.url}/v1', model: demo-judge}}\n")
+
+        def judge_calls(*args: str) -> int:
+            result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--evalgate", *args)
+            assert result.ret == 0, result.stdout.str() + result.stderr.str()
+            runs = sorted((pytester.path / ".evalgate" / "runs").iterdir())
+            newest = max(runs, key=lambda p: p.stat().st_mtime_ns)
+            usage = json.loads((newest / "judge.json").read_text())
+            return int(usage["calls"])
+
+        assert judge_calls() == 1
+        assert judge_calls() == 0  # the verdict is reused
+        assert judge_calls("--evalgate-no-judge-cache") == 1
+    finally:
+        demo.stop()

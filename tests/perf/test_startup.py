@@ -113,6 +113,9 @@ NOT_FOR_A_PLAIN_RUN = (
     "httpx._main",
     "pygments",
     "rich.progress",  # the live progress bar: only when stderr is a terminal
+    # the installed distributions are read from their files (evalgate/distscan.py) when no
+    # other one provides evalgate or declares scorer plugins
+    "importlib.metadata",
 )
 
 PLAIN_CONFIG = """version: 1

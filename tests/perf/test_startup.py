@@ -116,6 +116,7 @@ NOT_FOR_A_PLAIN_RUN = (
     # the installed distributions are read from their files (evalgate/distscan.py) when no
     # other one provides evalgate or declares scorer plugins
     "importlib.metadata",
+    "evalgate.integrations.otel",  # only when an OTLP endpoint is configured
 )
 
 PLAIN_CONFIG = """version: 1

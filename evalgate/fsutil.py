@@ -115,8 +115,14 @@ class _Syncing:
     def __init__(self, path: Path, tmp: str, f: TextIO) -> None:
         self.path, self.tmp, self.f = path, tmp, f
         self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._sync, name="evalgate-fsync", daemon=True)
-        self.thread.start()
+        self.thread: threading.Thread | None = threading.Thread(
+            target=self._sync, name="evalgate-fsync", daemon=True
+        )
+        try:
+            self.thread.start()
+        except RuntimeError:  # no thread to spare: flush it here, as without a batch
+            self.thread = None
+            self._sync()
 
     def _sync(self) -> None:
         try:
@@ -129,14 +135,18 @@ class _Syncing:
         with contextlib.suppress(OSError):
             os.unlink(self.tmp)
         with contextlib.suppress(BaseException):
-            self.thread.join()
+            self._join()
             self.f.close()
+
+    def _join(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
 
     def finish(self) -> None:
         """Wait for the disk, then put the file in place of the old one (as
         :func:`_atomic_write` does); on failure remove the temporary file and raise."""
         try:
-            self.thread.join()
+            self._join()
             self.f.close()
             if self.error is not None:
                 raise self.error

@@ -111,10 +111,12 @@ def test_a_files_fsync_runs_while_the_next_one_is_made(
 
     next_started = threading.Event()
     real_fsync = os.fsync
+    calls: list[int] = []
     overlapped: list[bool] = []
 
     def fsync(fd: int) -> None:
-        if not overlapped:  # the first file waits until the second is being made
+        calls.append(fd)
+        if len(calls) == 1:  # the first file waits until the second is being made
             overlapped.append(next_started.wait(timeout=10))
         real_fsync(fd)
 
@@ -173,3 +175,22 @@ def test_an_error_making_a_file_leaves_the_earlier_ones_in_place(tmp_path: Path)
     assert (tmp_path / "a.txt").read_text() == "new\n"
     assert (tmp_path / "b.txt").read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
+
+
+def test_without_a_thread_to_spare_the_file_is_flushed_in_turn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from evalgate import fsutil
+
+    def refuse(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    events = _spy(monkeypatch)
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    with fsutil.ordered_writes():
+        fsutil.atomic_write_text(tmp_path / "a.txt", "a\n")
+        fsutil.atomic_write_text(tmp_path / "b.txt", "b\n")
+    assert events == [("fsync", "a"), ("fsync", "b"), ("replace", "a"), ("replace", "b")]
+    assert (tmp_path / "b.txt").read_text() == "b\n"

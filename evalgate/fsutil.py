@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import errno
 import functools
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -77,12 +79,23 @@ def _file_mode() -> int:
 
 def _atomic_write(path: Path, write: Callable[[TextIO], object]) -> None:
     tmp: str | None = None
+    batch = _BATCH.get()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         if hasattr(os, "fchmod"):  # mkstemp makes 0600; a report is as readable as any file
             os.fchmod(fd, _file_mode())
-        with os.fdopen(fd, "w", encoding="utf-8", errors=ENCODE_ERRORS) as f:
+        f = os.fdopen(fd, "w", encoding="utf-8", errors=ENCODE_ERRORS)
+        if batch is not None:
+            try:
+                write(f)
+                f.flush()
+            except BaseException:
+                f.close()
+                raise
+            batch.add(_Syncing(path, tmp, f))  # the previous file is replaced first
+            return
+        with f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
@@ -94,6 +107,108 @@ def _atomic_write(path: Path, write: Callable[[TextIO], object]) -> None:
         if isinstance(exc, OSError) and not isinstance(exc, (WriteUsageError, WriteFailedError)):
             raise _write_error(path, exc) from exc
         raise
+
+
+class _Syncing:
+    """A written temporary file being flushed to disk (``fsync``) by a thread of its own."""
+
+    def __init__(self, path: Path, tmp: str, f: TextIO) -> None:
+        self.path, self.tmp, self.f = path, tmp, f
+        self.error: BaseException | None = None
+        self.thread: threading.Thread | None = threading.Thread(
+            target=self._sync, name="evalgate-fsync", daemon=True
+        )
+        try:
+            self.thread.start()
+        except RuntimeError:  # no thread to spare: flush it here, as without a batch
+            self.thread = None
+            self._sync()
+
+    def _sync(self) -> None:
+        try:
+            os.fsync(self.f.fileno())
+        except BaseException as exc:  # handed to the thread that waits for it
+            self.error = exc
+
+    def abandon(self) -> None:
+        """Remove the temporary file; the old file stays."""
+        with contextlib.suppress(OSError):
+            os.unlink(self.tmp)
+        with contextlib.suppress(BaseException):
+            self._join()
+            self.f.close()
+
+    def _join(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+
+    def finish(self) -> None:
+        """Wait for the disk, then put the file in place of the old one (as
+        :func:`_atomic_write` does); on failure remove the temporary file and raise."""
+        try:
+            self._join()
+            self.f.close()
+            if self.error is not None:
+                raise self.error
+            os.replace(self.tmp, self.path)
+        except BaseException as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(self.tmp)
+            if isinstance(exc, OSError) and not isinstance(
+                exc, (WriteUsageError, WriteFailedError)
+            ):
+                raise _write_error(self.path, exc) from exc
+            raise
+
+
+class _Batch:
+    """Atomic writes in order, each file's ``fsync`` overlapping the making of the next."""
+
+    def __init__(self) -> None:
+        self.pending: _Syncing | None = None
+
+    def add(self, syncing: _Syncing) -> None:
+        previous, self.pending = self.pending, syncing
+        if previous is not None:
+            try:
+                previous.finish()
+            except BaseException:
+                self.pending = None
+                syncing.abandon()  # never put in place after an earlier file failed
+                raise
+
+    def finish(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.finish()
+
+
+_BATCH: contextvars.ContextVar[_Batch | None] = contextvars.ContextVar("_BATCH", default=None)
+
+
+@contextlib.contextmanager
+def ordered_writes() -> Iterator[None]:
+    """Within this block, each atomic write's ``fsync`` runs while the next file is made.
+
+    Every file is still on disk before it replaces its old version, files replace theirs in
+    the order they were written, and a file is never put in place after an earlier one
+    failed: what is on disk after any failure, or a crash, is what writing them one after
+    the other leaves. All are in place when the block ends; an error of an earlier file is
+    raised before one met while making a later file, as writing in turn would have raised it.
+    """
+    if _BATCH.get() is not None:  # nested: the outer block finishes them
+        yield
+        return
+    batch = _Batch()
+    token = _BATCH.set(batch)
+    try:
+        yield
+    except BaseException:
+        _BATCH.reset(token)
+        batch.finish()  # an earlier file's error comes first
+        raise
+    _BATCH.reset(token)
+    batch.finish()
 
 
 def atomic_write_json(path: Path, data: Any, *, sort_keys: bool = False) -> None:

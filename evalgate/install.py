@@ -118,10 +118,13 @@ def install_line(extra: str | None = None) -> str:
 
 
 def _top_level(dist: Distribution) -> set[str]:
-    listed = dist.read_text("top_level.txt")
+    return _top_level_names(dist.read_text("top_level.txt"), dist.read_text("RECORD") or "")
+
+
+def _top_level_names(listed: str | None, record: str) -> set[str]:
+    """The top-level names a distribution installs: its ``top_level.txt``, else its RECORD's."""
     if listed is not None:
         return {line.strip() for line in listed.splitlines() if line.strip()}
-    record = dist.read_text("RECORD") or ""
     names = set()
     for line in record.splitlines():
         first = line.split(",", 1)[0].split("/", 1)[0]
@@ -134,6 +137,8 @@ def foreign_owners() -> tuple[str, ...]:
     """Other installed distributions that provide the ``evalgate`` import package, as
     ``"name version"``. Only distributions an installer recorded (with a RECORD file) count:
     the ``*.egg-info`` a build leaves in a source checkout is not an installation."""
+    if _only_own_found():
+        return ()
     from importlib.metadata import distributions
 
     own = normalize(DIST)
@@ -147,6 +152,29 @@ def foreign_owners() -> tuple[str, ...]:
         if normalize(name) != own:
             found.add(f"{name} {dist.version}")
     return tuple(sorted(found))
+
+
+def _only_own_found() -> bool:
+    """No distribution but this one provides the package, read from the files alone
+    (:mod:`evalgate.distscan`): the usual answer, without importing importlib.metadata.
+    False when another one may: :func:`foreign_owners` then asks importlib.metadata."""
+    from evalgate import distscan
+
+    own = normalize(DIST)
+    try:
+        for folder in distscan.info_dirs():
+            record = distscan.read_text(folder, "RECORD")
+            if record is None:
+                continue
+            listed = distscan.read_text(folder, "top_level.txt")
+            if PACKAGE not in _top_level_names(listed, record):
+                continue
+            name = distscan.metadata_name(folder)
+            if name is None or normalize(name) != own:
+                return False
+    except distscan.Unknown:
+        return False
+    return True
 
 
 def conflict_message(owners: tuple[str, ...]) -> str:

@@ -10,6 +10,16 @@ from evalgate.events import CallListener, CaseListener
 from evalgate.run_summary import RunSummary
 
 
+def endpoint_named(environ: Mapping[str, str], cfg: Config) -> bool:
+    """Whether an OTLP endpoint is configured at all: without one there are no metrics
+    (``resolve_settings`` finds none), and the OpenTelemetry integration is not imported."""
+    return bool(
+        environ.get("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT")
+        or environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+        or cfg.telemetry.otlp_endpoint
+    )
+
+
 class Telemetry:
     """Builds the listeners for a run and closes them (flushing metrics) however the run ends.
 
@@ -24,13 +34,12 @@ class Telemetry:
         self.log: Any = None
         self.metrics: Any = None
         self.progress: Any = None
-        from evalgate.integrations.otel import resolve_settings
-
         # metrics first: a missing extra stops the command before a log file is opened
-        if resolve_settings(environ, cfg.telemetry) is not None:
-            from evalgate.integrations.otel import OtelMetrics
+        if endpoint_named(environ, cfg):
+            from evalgate.integrations.otel import OtelMetrics, resolve_settings
 
-            self.metrics = OtelMetrics.from_env(environ, cfg.telemetry)
+            if resolve_settings(environ, cfg.telemetry) is not None:
+                self.metrics = OtelMetrics.from_env(environ, cfg.telemetry)
         if log_json:
             from evalgate.telemetry.fields import SALT_ENV
             from evalgate.telemetry.logjson import JsonLogListener

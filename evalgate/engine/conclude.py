@@ -14,6 +14,7 @@ from typing import Any
 from evalgate.config.model import Config
 from evalgate.engine.execution import RunOutput
 from evalgate.errors import ConfigError, ExitCode
+from evalgate.fsutil import ordered_writes
 from evalgate.gate.answers import redactor
 from evalgate.gate.apply import SCORER_ERROR, scorer_error_reason, store_for
 from evalgate.gate.baseline import Baseline, baseline_from_run
@@ -88,18 +89,21 @@ def conclude(
         verdict=verdict,
     )
     written: dict[str, Path] = {}
-    if write_reports and write:
-        paths = report_paths(cfg, out.run_dir)
-        written = write_report_files(
-            view, junit=paths["junit"], markdown=paths["markdown"], html=paths["html"]
-        )
-    if write:
-        # the document the view shows, with the report files it names
-        reports = {k: str(v) for k, v in written.items()}
-        summary = {**summary, "reports": reports}
-        typed = replace(typed, reports=reports)
-        write_summary(out.run_dir, summary)
-        written["summary"] = out.run_dir / "summary.json"
+    # each file's fsync overlaps the making of the next; all are in place, in this order
+    # (the reports, then the summary naming them), when the block ends
+    with ordered_writes():
+        if write_reports and write:
+            paths = report_paths(cfg, out.run_dir)
+            written = write_report_files(
+                view, junit=paths["junit"], markdown=paths["markdown"], html=paths["html"]
+            )
+        if write:
+            # the document the view shows, with the report files it names
+            reports = {k: str(v) for k, v in written.items()}
+            summary = {**summary, "reports": reports}
+            typed = replace(typed, reports=reports)
+            write_summary(out.run_dir, summary)
+            written["summary"] = out.run_dir / "summary.json"
     return Concluded(summary, view, written, typed)
 
 

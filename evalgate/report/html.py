@@ -42,13 +42,18 @@ def _sha256(text: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
 
 
+# one encoder each (json.dumps with options builds one per call): the same text
+_MEASURE = json.JSONEncoder(ensure_ascii=False, default=str)
+_EMBED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def _cap(value: Any) -> Any:
     """Keep big strings (and big JSON documents) from bloating the page."""
     if isinstance(value, str):
         return truncate(value, MAX_FIELD)
     if value is None or isinstance(value, (int, float, bool)):
         return value
-    text = json.dumps(value, ensure_ascii=False, default=str)
+    text = _MEASURE.encode(value)
     return value if len(text) <= MAX_FIELD else truncate(text, MAX_FIELD)
 
 
@@ -186,7 +191,7 @@ def _finite(value: Any) -> Any:
 def embed_json(data: Any) -> str:
     """JSON that is safe inside a ``<script>`` element: it cannot contain ``</`` or ``<!--``."""
     try:  # no copy of the data unless a number in it is not finite (rare): memory at 100k cases
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        text = _EMBED.encode(data)
     except ValueError:
         text = json.dumps(_finite(data), ensure_ascii=False, separators=(",", ":"))
     return (

@@ -95,6 +95,8 @@ class Registry:
             return []
         self._entry_points_loaded = True
         self.ensure_builtins()  # first, so that a plugin reusing a built-in name is reported
+        if not _may_declare_plugins():
+            return []
         from importlib.metadata import entry_points
 
         problems: list[Problem] = []
@@ -301,6 +303,17 @@ class ScoreRecord:
             advisory=d.get("advisory") is True,
             judge=d["judge"] if isinstance(d.get("judge"), dict) else None,
         )
+
+
+def _may_declare_plugins() -> bool:
+    """Whether an installed distribution may declare scorer plugins, read from the files
+    alone when none does (the usual answer: importlib.metadata is not imported for it)."""
+    from evalgate import distscan
+
+    try:
+        return distscan.declares_group(ENTRY_POINT_GROUP)
+    except distscan.Unknown:
+        return True
 
 
 def _run(

@@ -6,6 +6,7 @@ in step with what the modules register, and check which modules a start-up reall
 
 from __future__ import annotations
 
+import gc
 import http.server
 import json
 import os
@@ -20,6 +21,7 @@ import pytest
 import typer
 
 from evalgate.cli import main as cli_main
+from evalgate.cli import process
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("httpx", "rich", "yaml", "jsonschema", "langfuse", "opentelemetry", "jmespath")
@@ -113,6 +115,10 @@ NOT_FOR_A_PLAIN_RUN = (
     "httpx._main",
     "pygments",
     "rich.progress",  # the live progress bar: only when stderr is a terminal
+    # the installed distributions are read from their files (evalgate/distscan.py) when no
+    # other one provides evalgate or declares scorer plugins
+    "importlib.metadata",
+    "evalgate.integrations.otel",  # only when an OTLP endpoint is configured
 )
 
 PLAIN_CONFIG = """version: 1
@@ -142,7 +148,8 @@ from evalgate.cli.main import main
 sys.argv = ["evalgate", "run", "--out", sys.argv[1]]
 rc = main()
 print(json.dumps({"rc": rc, "modules": sorted(sys.modules), "tracked": len(gc.get_objects()),
-                  "frozen": gc.get_freeze_count(), "enabled": gc.isenabled()}))
+                  "frozen": gc.get_freeze_count(), "enabled": gc.isenabled(),
+                  "threshold": gc.get_threshold()}))
 """
 
 
@@ -208,15 +215,22 @@ def test_the_process_leaves_its_exit_no_objects_to_collect(plain_run: dict[str, 
     assert plain_run["enabled"]  # the collector ran during the command
 
 
+def test_the_process_collects_young_objects_less_often(plain_run: dict[str, Any]) -> None:
+    # a run's long-lived results and rows were walked ~100 times per 1,000 cases at the
+    # default threshold (700); the evalgate process raises it once its modules are imported
+    assert plain_run["threshold"][0] == process.GEN0_THRESHOLD == 10_000
+    assert plain_run["threshold"][1:] == list(gc.get_threshold()[1:])
+
+
 def test_main_with_arguments_leaves_the_collector_and_httpx_alone() -> None:
     # main(argv) is what tests and embedding code call: the process-only changes stay out
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     code = (
         "import gc, sys; from evalgate.cli.main import main; rc = main(['schema', 'golden']);"
         "import httpx, httpx._main;"
-        "print(rc, gc.isenabled(), gc.get_freeze_count(), file=sys.stderr)"
+        "print(rc, gc.isenabled(), gc.get_freeze_count(), gc.get_threshold()[0], file=sys.stderr)"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
     )
-    assert proc.stderr.strip().splitlines()[-1] == "0 True 0"
+    assert proc.stderr.strip().splitlines()[-1] == f"0 True 0 {gc.get_threshold()[0]}"

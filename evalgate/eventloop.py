@@ -1,6 +1,6 @@
 """The event loop a run's target calls run on: asyncio's own, or uvloop where it is installed.
 
-uvloop (the optional extra ``evalgate-middleware[fast]``; not on Windows) runs the loop, its
+uvloop (the optional extra ``fast``; not on Windows) runs the loop, its
 sockets and timers in C, which takes a few percent off the CPU a run spends per case. What
 uses it is decided by ``EVALGATE_EVENT_LOOP``:
 
@@ -52,9 +52,11 @@ def loop_factory() -> LoopFactory | None:
     except ImportError:
         if choice == "auto":
             return None
+        from evalgate.install import install_line
+
         raise UsageError(
-            f"{ENV}=uvloop, but uvloop is not installed: install the extra"
-            " (pip install 'evalgate-middleware[fast]'), or unset it"
+            f"{ENV}=uvloop, but uvloop is not installed: install the fast extra"
+            f" ({install_line('fast')}), or unset {ENV}"
         ) from None
     factory: LoopFactory = uvloop.new_event_loop
     return factory

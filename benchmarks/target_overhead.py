@@ -8,9 +8,6 @@ JSON answer. Each reports its wall time and its CPU time (this process's, so the
 not counted).
 
     python -m benchmarks.target_overhead [N] [C] [R]
-
-Every loop runs on asyncio's own event loop, or on uvloop with ``EVALGATE_EVENT_LOOP=uvloop``
-(the ``fast`` extra; see docs/target.md).
 """
 
 from __future__ import annotations
@@ -24,7 +21,6 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 
-from evalgate import eventloop
 from evalgate.config.model import ResponseMapping, TargetConfig
 from evalgate.model import Case
 from evalgate.target import TargetClient, TemplateContext
@@ -144,14 +140,12 @@ def main() -> None:
         "client_httpx": lambda: ours(url, n, c, "httpx"),
     }
     seen: dict[str, list[Timed]] = {k: [] for k in loops}
-    factory = eventloop.loop_factory()
     for _ in range(rounds):
         for name, loop in loops.items():
-            with asyncio.Runner(loop_factory=factory) as runner:
-                seen[name].append(runner.run(loop()))
+            seen[name].append(asyncio.run(loop()))
     proc.terminate()
     best = {k: (min(w for w, _ in v), min(u for _, u in v)) for k, v in seen.items()}
-    out: dict[str, object] = {"n": n, "concurrency": c, "loop": "uvloop" if factory else "asyncio"}
+    out: dict[str, object] = {"n": n, "concurrency": c}
     for k, (wall, cpu) in best.items():
         out[f"{k}_s"] = round(wall, 3)
         out[f"{k}_cpu_ms_per_call"] = round(cpu / n * 1000.0, 4)

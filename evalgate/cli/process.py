@@ -15,18 +15,12 @@ command, ``python -m evalgate``), three fixed costs of a command are cut:
   and results) to free memory the ending process gives back anyway: 65-180 ms at 1,000
   cases. Everything is frozen once the command has returned, so they walk nothing. Files are
   closed by the command itself; nothing evalgate writes waits for a collection.
-
-It also makes the command's runs use uvloop where it is installed (the ``fast`` extra), unless
-``EVALGATE_EVENT_LOOP`` says otherwise (``evalgate/eventloop.py``); a caller of
-``main(argv)``, like the Python API, keeps its own event loop policy.
 """
 
 from __future__ import annotations
 
 import gc
 import sys
-
-from evalgate import eventloop
 
 _starting = False
 
@@ -36,7 +30,6 @@ def start() -> None:
     global _starting
     _starting = True
     gc.disable()
-    eventloop.command_process()
     # None in sys.modules makes `import httpx._main` raise ImportError, which httpx/__init__
     # catches (its `main` then says that the CLI extra is missing); until finish()
     if "httpx" not in sys.modules:

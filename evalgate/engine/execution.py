@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from evalgate import eventloop, guard, masking
+from evalgate import guard, masking
 from evalgate.config.model import Config
 from evalgate.engine.budget import CostMeter
 from evalgate.engine.selection import Selection, select
@@ -365,9 +365,7 @@ def _run_interruptible(main: Callable[[], Any]) -> bool:
             restore()
 
     try:
-        # asyncio.run's own loop, or uvloop (evalgate/eventloop.py)
-        with asyncio.Runner(loop_factory=eventloop.loop_factory()) as runner:
-            runner.run(guarded())
+        asyncio.run(guarded())
     except KeyboardInterrupt:
         interrupted = True
     return interrupted

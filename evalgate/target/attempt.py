@@ -20,8 +20,6 @@ from evalgate.target.mapping import MappingFailure, ResponseMapper, Timing
 from evalgate.target.retry import parse_retry_after
 from evalgate.target.sse import GenericSse, OpenAIChatSse, SseAccumulator
 
-_deadline = asyncio.timeout
-
 _EXCERPT_BYTES = 2048
 _EXCERPT_CHARS = 200
 
@@ -71,6 +69,11 @@ def _failed(
 ) -> Attempt:
     ms = (time.perf_counter() - started) * 1000.0
     return Attempt(outcome, started, ms, retryable, status, error=error, retry_after=after)
+
+
+def _expire(task: asyncio.Task[Any], expired: list[bool]) -> None:
+    expired.append(True)
+    task.cancel()
 
 
 class _TooLarge(Exception):
@@ -123,13 +126,31 @@ class AttemptRunner:
         def fail(outcome: Outcome, error: str, retryable: bool) -> Attempt:
             return _failed(outcome, error, retryable, None, started)
 
+        # target.timeout_s bounds the whole attempt, as ``asyncio.timeout`` would (the same
+        # cancellation, told from one that comes from outside) with one timer and no more
+        task = asyncio.current_task()
+        assert task is not None
+        cancelling = task.cancelling()
+        expired: list[bool] = []
+        timer = asyncio.get_running_loop().call_later(cfg.timeout_s, _expire, task, expired)
         try:
-            async with _deadline(cfg.timeout_s):
+            seen = False  # the expiry's cancellation has been accounted for
+            try:
                 resp = await send()
                 try:
                     return await self._handle(resp, started)
                 finally:
                     await resp.aclose()
+            except asyncio.CancelledError:
+                if expired:
+                    seen = True
+                    if task.uncancel() <= cancelling:  # ours alone: the deadline passed
+                        raise TimeoutError from None
+                raise  # an interrupt or the run's own budget: not this attempt's to keep
+            finally:
+                timer.cancel()
+                if expired and not seen:
+                    task.uncancel()
         except TimeoutError:
             msg = f"no complete response within {cfg.timeout_s:g} s (target.timeout_s)"
             return fail("timeout", msg, True)

@@ -72,7 +72,7 @@ class FastStream:
     subset."""
 
     def __init__(self, text: str, file: str, key: str) -> None:
-        if _ODD.search(text):
+        if not _printable(text):
             raise NotSubset()
         self.file = file
         self.key = key
@@ -100,20 +100,19 @@ class FastStream:
         while at < n:
             m: Any = _LINE.match(text, at)  # every line matches
             self._lineno += 1
-            at = m.end() + 1
-            ind, dash, key, rest = m.group(1, 2, 3, 4)
-            if dash is None and key is None and (not rest or rest[0] == "#"):
+            (start, end), (_, ind), (dash, _), (ks, ke), (rs, _) = m.regs
+            at = end + 1
+            if dash < 0 and ks < 0 and (rs == end or text[rs] == "#"):
                 continue  # blank or a comment
             self._at = at
-            start = m.start()
             self.cur = (
                 self._lineno,
-                len(ind),
-                dash is not None,
-                key,
-                rest,
-                m.start(4) - start,
-                m.start(3) - start,
+                ind - start,
+                dash >= 0,
+                text[ks:ke] if ks >= 0 else None,
+                text[rs:end],
+                rs - start,
+                ks - start,
             )
             return
         self._at = at
@@ -406,6 +405,17 @@ class FastStream:
                 self._check_key(text)
             return text, i + len(text)
         return self._plain(text), i + len(text)
+
+
+_ASCII_OK = bytes(range(0x20, 0x7F)) + b"\n"
+
+
+def _printable(text: str) -> bool:
+    """Whether the text holds none of :data:`_ODD` (quickly for ASCII text, and for text
+    Python finds printable: a subset of what YAML does, without its line breaks)."""
+    if text.isascii():
+        return not text.encode("ascii").translate(None, _ASCII_OK)
+    return text.replace("\n", "").isprintable() or not _ODD.search(text)
 
 
 def _quoted(s: str, i: int) -> tuple[str, int]:

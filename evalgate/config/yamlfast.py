@@ -64,6 +64,34 @@ class NotSubset(Exception):
     """The document leaves the subset (see the module's docstring)."""
 
 
+_Marks = tuple[tuple[PathKey, int, bool], ...]  # path below a flow, offset, whether a key
+
+
+class FlowDoc(Doc):
+    """A :class:`Doc` whose positions inside one-line flow collections are filled in when a
+    position below one is first asked for (most are never asked for)."""
+
+    def __init__(self, file: str, data: Any) -> None:
+        super().__init__(file, data)
+        self.flows: dict[PathKey, tuple[int, int, _Marks]] = {}  # path -> line, column, marks
+
+    def settle(self) -> None:
+        """Record every position inside the flow collections."""
+        positions, key_positions = self.positions, self.key_positions
+        for path, (line, col, marks) in self.flows.items():
+            for rel, at, is_key in marks:
+                (key_positions if is_key else positions)[(*path, *rel)] = (line, col + at)
+        self.flows.clear()
+
+    def pos(self, path: PathKey, *, key: bool = False) -> tuple[int, int]:
+        flows = self.flows
+        if flows:
+            p = tuple(path)
+            if any(p[:k] in flows for k in range(1, len(p))):
+                self.settle()
+        return super().pos(path, key=key)
+
+
 class FastStream:
     """A golden document's top-level mapping, whose ``key`` list is read item by item: the
     interface of :class:`~evalgate.config.yamlstream.ItemStream` (:meth:`head`, then
@@ -84,8 +112,8 @@ class FastStream:
         self._scalars: dict[str, Any] = {}  # plain scalar text -> value
         self._keys: set[str] = set()  # plain keys found to be strings
         self._flows: dict[str, tuple[Any, tuple[tuple[PathKey, int, bool], ...]]] = {}
-        self._top: Doc | None = None
-        self._doc = Doc(file, None)
+        self._top: FlowDoc | None = None
+        self._doc = FlowDoc(file, None)
         self._next()
 
     def close(self) -> None:
@@ -125,7 +153,7 @@ class FastStream:
         cur = self.cur
         if cur is None or cur[1] != 0 or cur[2] or cur[3] is None:
             raise NotSubset()
-        doc = Doc(self.file, {})
+        doc = FlowDoc(self.file, {})
         self._doc = doc
         doc.positions[()] = (cur[0], 1)
         out: dict[str, Any] = doc.data
@@ -169,7 +197,7 @@ class FastStream:
         seq_pos = top.positions[base]
         key_pos = top.key_positions[base]
         while cur is not None and cur[1] == ind and cur[2]:
-            doc = Doc(self.file, None)
+            doc = FlowDoc(self.file, None)
             doc.positions[()] = top_pos
             doc.positions[base] = seq_pos
             doc.key_positions[base] = key_pos
@@ -332,11 +360,9 @@ class FastStream:
             hit = (value, tuple(marks))
             if len(self._flows) < _MAX_CACHED:
                 self._flows[rest] = hit
-        value, marks_ = hit
-        positions, key_positions = self._doc.positions, self._doc.key_positions
-        for rel, at, is_key in marks_:
-            (key_positions if is_key else positions)[(*path, *rel)] = (line, col + at + 1)
-        return _copy(value)
+        if hit[1]:
+            self._doc.flows[path] = (line, col + 1, hit[1])
+        return _copy(hit[0])
 
     def _flow_node(
         self, s: str, i: int, rel: PathKey, marks: list[tuple[PathKey, int, bool]]

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from evalgate.config import goldens
-from evalgate.config.yamlfast import FastStream, NotSubset
+from evalgate.config.yamlfast import FastStream, FlowDoc, NotSubset
 from evalgate.config.yamlstream import Fallback, ItemStream, YamlFailure
 from evalgate.scorers.registry import REGISTRY
 
@@ -204,9 +204,14 @@ def _read(cls: Any, text: Any) -> list[Any]:
     stream = cls(text, "g.yaml", "cases")
     try:
         top, problems = stream.head()
-        out = [("head", top.data, top.positions, top.key_positions, problems)]
-        out += [(i, d.data, d.positions, d.key_positions, p) for i, d, p in stream.items()]
-        return out
+        out = []
+        for i, d, p in stream.items():
+            if isinstance(d, FlowDoc):
+                d.settle()
+            out.append((i, d.data, d.positions, d.key_positions, p))
+        if isinstance(top, FlowDoc):
+            top.settle()
+        return [("head", top.data, top.positions, top.key_positions, problems), *out]
     finally:
         stream.close()
 

@@ -84,12 +84,17 @@ class FlowDoc(Doc):
         self.flows.clear()
 
     def pos(self, path: PathKey, *, key: bool = False) -> tuple[int, int]:
+        p = tuple(path)
+        hit = (self.key_positions if key else self.positions).get(p)
+        if hit is not None:
+            return hit  # recorded as read: no flow holds it
         flows = self.flows
         if flows:
-            p = tuple(path)
-            if any(p[:k] in flows for k in range(1, len(p))):
-                self.settle()
-        return super().pos(path, key=key)
+            for k in range(1, len(p)):
+                if p[:k] in flows:
+                    self.settle()
+                    break
+        return super().pos(p, key=key)
 
 
 class FastStream:
@@ -253,12 +258,16 @@ class FastStream:
                 raise NotSubset()  # a duplicate: the event reader reports it
             kpath = (*path, key)
             key_positions[kpath] = (line, ind + 1)
-            out[key] = self._value(rest, line, rcol, ind, kpath)
+            if rest and rest[0] != "#":  # the value on the key's line (as _value reads it)
+                out[key] = self._inline(rest, line, rcol, kpath)
+                self._next()
+            else:
+                out[key] = self._value(rest, line, rcol, ind, kpath)
             cur = self.cur
             if cur is None or cur[1] < ind:
                 return out
             if cur[1] != ind or cur[2]:
-                raise NotSubset()
+                raise NotSubset()  # deeper: a continued scalar, or an error
 
     def _seq(self, ind: int, path: PathKey) -> list[Any]:
         """A block sequence whose first dash is the current line's, at column ``ind``."""

@@ -72,6 +72,11 @@ class Case:
     def pending(self) -> bool:
         return self.review == "pending"
 
+    @property
+    def expect_names(self) -> tuple[str, ...]:
+        """The names of the case's own scorers (``expect``, its turns' left out)."""
+        return tuple(s.name for s in self.expect)
+
 
 class SpecShape(NamedTuple):
     """A scorer of an expect list as cases with the same list share it: its line is relative
@@ -119,6 +124,12 @@ class PackedCase(Case):
     @expect.setter
     def expect(self, value: tuple[ScorerSpec, ...]) -> None:  # the dataclass's __init__ only
         _EXPECT_SLOT.__set__(self, value)
+
+    @property
+    def expect_names(self) -> tuple[str, ...]:
+        """:attr:`Case.expect_names`, without building the scorers' records."""
+        held: tuple[ScorerSpec | SpecShape, ...] = _EXPECT_SLOT.__get__(self)
+        return tuple(s.name for s in held)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Case):

@@ -35,6 +35,8 @@ def test_a_shape_reads_back_as_the_cases_own_specs() -> None:
     assert dataclasses.replace(packed, line=3).expect == specs  # replace copies what was read
     with pytest.raises(dataclasses.FrozenInstanceError):
         packed.expect = ()  # type: ignore[misc]
+    assert packed.expect_names == plain.expect_names == ("contains", "t")
+    assert PackedCase(id="b", dataset="d").expect_names == ()
 
 
 def test_loaded_cases_laid_out_alike_share_one_shape(tmp_path: Path) -> None:

@@ -27,6 +27,8 @@ from typing import Any
 
 import yaml
 
+from evalgate.config.yamlshape import LINE as _LINE
+from evalgate.config.yamlshape import Shape, build, learn
 from evalgate.config.yamlsrc import Doc, PathKey, _Builder, _Loader
 from evalgate.errors import Problem
 
@@ -34,10 +36,6 @@ from evalgate.errors import Problem
 # YAML's other line breaks, a byte order mark, what the YAML reader refuses as unprintable
 _ODD = re.compile(
     "[\t\r\x85\u2028\u2029\ufeff]|[^\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-)
-# a line: its indent, a sequence entry's dash, a plain key and its colon, the rest
-_LINE = re.compile(
-    r"( *)(?:(-)(?: +|(?=\n)|$))?(?:([A-Za-z0-9_][A-Za-z0-9_ ./-]*?) *:(?: +|(?=\n)|$))?([^\n]*)"
 )
 _DQ = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _SQ = re.compile(r"'((?:[^']|'')*)'")
@@ -111,10 +109,17 @@ class FastStream:
         self.key = key
         self._text = text
         self._at = 0  # offset of the next line
+        self._cur_at = 0  # offset of the current line
+        self._cur_end = 0  # offset of the end of the current line
+        self._last_end = 0  # ... and of the line with content before it
+        self._shapes: list[Shape] = []  # layouts of items read before (most recent first)
+        self._learnt = 0  # shapes learnt, and items read with one
+        self._replayed = 0
         self._lineno = 0  # number (1-based) of the current line
         self.cur: _Line | None = None
         self._loader: Any = _Loader("")
         self._scalars: dict[str, Any] = {}  # plain scalar text -> value
+        self._rests: dict[str, Any] = {}  # a scalar with what follows it on its line -> value
         self._keys: set[str] = set()  # plain keys found to be strings
         self._flows: dict[str, tuple[Any, tuple[tuple[PathKey, int, bool], ...]]] = {}
         self._top: FlowDoc | None = None
@@ -138,6 +143,7 @@ class FastStream:
             if dash < 0 and ks < 0 and (rs == end or text[rs] == "#"):
                 continue  # blank or a comment
             self._at = at
+            self._cur_at, self._last_end, self._cur_end = start, self._cur_end, end
             self.cur = (
                 self._lineno,
                 ind - start,
@@ -202,17 +208,67 @@ class FastStream:
         seq_pos = top.positions[base]
         key_pos = top.key_positions[base]
         while cur is not None and cur[1] == ind and cur[2]:
-            doc = FlowDoc(self.file, None)
-            doc.positions[()] = top_pos
-            doc.positions[base] = seq_pos
-            doc.key_positions[base] = key_pos
-            self._doc = doc
-            doc.data = self._entry(ind, (*base, i))
+            path = (*base, i)
+            doc = None
+            if self._shapes:
+                doc = self._replay(path, top_pos, seq_pos, key_pos)
+            if doc is None:
+                doc = self._new_doc(top_pos, seq_pos, key_pos)
+                at, line = self._cur_at, cur[0]
+                doc.data = self._entry(ind, path)
+                if self._learnt <= 16 + 2 * self._replayed:  # a file of alike items
+                    self._learn(at, line, ind, path, doc)
             yield i, doc, []
             i += 1
             cur = self.cur
         if cur is not None:
             raise NotSubset()  # keys after the list, or an odd indent
+
+    def _new_doc(self, top_pos: Any, seq_pos: Any, key_pos: Any) -> FlowDoc:
+        doc = FlowDoc(self.file, None)
+        doc.positions[()] = top_pos
+        doc.positions[(self.key,)] = seq_pos
+        doc.key_positions[(self.key,)] = key_pos
+        self._doc = doc
+        return doc
+
+    def _learn(self, at: int, line: int, ind: int, path: PathKey, doc: FlowDoc) -> None:
+        self._learnt += 1
+        shape = learn(self._text[at : self._last_end], line, ind, path, doc)
+        if shape is not None:
+            self._shapes = [shape, *self._shapes[:3]]
+
+    def _replay(self, path: PathKey, top_pos: Any, seq_pos: Any, key_pos: Any) -> FlowDoc | None:
+        """The item at the current line read in the layout of one before, or None."""
+        cur = self.cur
+        assert cur is not None
+        for shape in self._shapes:
+            m = shape.pattern.match(self._text, self._cur_at)
+            if m is not None:
+                break
+        else:
+            return None
+        first = cur[0]
+        doc = self._new_doc(top_pos, seq_pos, key_pos)
+        inline = self._inline
+        try:
+            values = [
+                inline(rest, first + k, col, (*path, *rel))
+                for (k, col, rel), rest in zip(shape.values, m.groups(), strict=True)
+            ]
+        except NotSubset:
+            return None  # the line reader reads it (and says whether it can)
+        positions, key_positions = doc.positions, doc.key_positions
+        for rel, k, col in shape.positions:
+            positions[(*path, *rel)] = (first + k, col)
+        for rel, k, col in shape.key_positions:
+            key_positions[(*path, *rel)] = (first + k, col)
+        doc.data = build(shape.tree, values)
+        self._replayed += 1
+        self._at = m.end()
+        self._lineno = first + shape.lines - 1
+        self._next()
+        return doc
 
     # -- block nodes -----------------------------------------------------------------------
 
@@ -308,6 +364,9 @@ class FastStream:
     def _inline(self, rest: str, line: int, col: int, path: PathKey) -> Any:
         """The value written at column ``col`` (0-based) of ``line``: ``rest`` to its end."""
         self._doc.positions[path] = (line, col + 1)
+        value = self._rests.get(rest, _MISS)  # a scalar read before
+        if value is not _MISS:
+            return value
         c = rest[0]
         if c == "{" or c == "[":
             return self._flow(rest, line, col, path)
@@ -315,14 +374,17 @@ class FastStream:
             value, end = _quoted(rest, 0)
             if not _AFTER.fullmatch(rest, end):
                 raise NotSubset()
-            return value
-        if c in _BLOCK_START or (c == "-" and (len(rest) == 1 or rest[1] == " ")):
-            raise NotSubset()
-        cut = rest.find(" #")
-        text = (rest if cut < 0 else rest[:cut]).rstrip(" ")
-        if ": " in text or text.endswith(":"):
-            raise NotSubset()
-        return self._plain(text)
+        else:
+            if c in _BLOCK_START or (c == "-" and (len(rest) == 1 or rest[1] == " ")):
+                raise NotSubset()
+            cut = rest.find(" #")
+            text = (rest if cut < 0 else rest[:cut]).rstrip(" ")
+            if ": " in text or text.endswith(":"):
+                raise NotSubset()
+            value = self._plain(text)
+        if len(rest) <= _MAX_CACHED_LEN and len(self._rests) < _MAX_CACHED:
+            self._rests[rest] = value
+        return value
 
     def _plain(self, text: str) -> Any:
         hit = self._scalars.get(text, _MISS)
@@ -369,9 +431,13 @@ class FastStream:
             hit = (value, tuple(marks))
             if len(self._flows) < _MAX_CACHED:
                 self._flows[rest] = hit
+        else:
+            # each case its own containers (the first is the one remembered: the file's
+            # values are not changed while it is read)
+            value = _copy(hit[0])
         if hit[1]:
             self._doc.flows[path] = (line, col + 1, hit[1])
-        return _copy(hit[0])
+        return value
 
     def _flow_node(
         self, s: str, i: int, rel: PathKey, marks: list[tuple[PathKey, int, bool]]

@@ -341,3 +341,49 @@ def test_load_golden_file_reads_a_typical_file_with_the_fast_reader(
     monkeypatch.setattr(goldens, "_load_streamed", refuse)
     cases, problems = goldens.load_golden_file(f)
     assert (cases, [p.message for p in problems]) == (expected[0], [p.message for p in expected[1]])
+
+
+_ALIKE = """  - id: {id}
+    input: {{message: {message}}}
+    expect:
+      - contains: {contains}
+      - citation: {{required: {required}, any_of: [{doc}]}}
+    metadata:
+      n: {n}
+"""
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                k: _scalar(flow=k != "contains" and k != "n")
+                for k in ("id", "message", "contains", "required", "doc", "n")
+            }
+        ),
+        min_size=2,
+        max_size=6,
+    ),
+    st.sampled_from(["", "\n", "\n# between\n", "\n\n"]),
+)
+def test_items_laid_out_alike_read_alike(values: list[dict[str, str]], sep: str) -> None:
+    """Items read in the layout of one read before (and those that only look like it)."""
+    items = [_ALIKE.format(**v) for v in values]
+    text = "dataset: d\ncases:\n" + sep.join(items)
+    check_same(text)
+
+
+def test_alike_items_are_read_in_the_layout_learnt() -> None:
+    items = [
+        _ALIKE.format(
+            id=f"c{i}", message=f'"m {i}"', contains="x", required="true", doc=f"d{i}", n=i
+        )
+        for i in range(50)
+    ]
+    text = "dataset: d\ncases:\n" + "".join(items)
+    assert check_same(text)
+    stream = FastStream(text, "g.yaml", "cases")
+    stream.head()
+    assert len(list(stream.items())) == 50
+    assert stream._replayed == 49  # the first item is read line by line

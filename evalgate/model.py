@@ -125,6 +125,16 @@ class PackedCase(Case):
     def expect(self, value: tuple[ScorerSpec, ...]) -> None:  # the dataclass's __init__ only
         _EXPECT_SLOT.__set__(self, value)
 
+    @classmethod
+    def of(cls, *values: Any) -> PackedCase:
+        """``PackedCase(*values)``: every field, in order, stored as given (what the
+        dataclass's ``__init__`` does, without its cost per field: a golden set is built a
+        case at a time)."""
+        case = object.__new__(cls)
+        for store, value in zip(_STORES, values, strict=True):
+            store(case, value)
+        return case
+
     @property
     def expect_names(self) -> tuple[str, ...]:
         """:attr:`Case.expect_names`, without building the scorers' records."""
@@ -140,6 +150,7 @@ class PackedCase(Case):
 
 
 _FIELDS = tuple(f.name for f in fields(Case))
+_STORES: tuple[Any, ...] = tuple(Case.__dict__[f].__set__ for f in _FIELDS)  # the slots
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,3 +64,33 @@ def test_the_files_default_scorers_keep_their_own_place(tmp_path: Path) -> None:
     ]
     shapes = [_held(c) for c in gs.cases]
     assert type(shapes[0]) is ExpectShape and shapes[0] is shapes[1] is shapes[2]
+
+
+def test_of_stores_every_field_as_the_dataclass_does() -> None:
+    shape = ExpectShape([SpecShape("contains", "x", 2, 5, 1.0)])
+    values = (
+        "a",
+        "d",
+        {"m": 1},
+        shape,
+        (),
+        ("t",),
+        {"k": "v"},
+        2.0,
+        3,
+        0.5,
+        True,
+        "why",
+        "pending",
+        {"s": 1},
+        "desc",
+        "g.yaml",
+        10,
+        "abc",
+    )
+    made = PackedCase.of(*values)
+    assert made == PackedCase(*values)  # type: ignore[arg-type]
+    assert [getattr(made, f.name) for f in dataclasses.fields(Case)][4:] == list(values[4:])
+    assert made.expect == (ScorerSpec("contains", "x", "g.yaml", 12, 5, 1.0),)
+    with pytest.raises(ValueError):
+        PackedCase.of(*values[:-1])  # every field, or none made

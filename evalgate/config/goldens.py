@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,6 +185,19 @@ def load_goldens(
 
     ``reads``: what the request templates read of a case, for the content hash.
     """
+    # the values and cases built hold no reference cycles (what does is freed once the
+    # collector is back on): left on, it would walk every case built so far again and again
+    # while they are built, freeing nothing
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_goldens(paths, registry, reads)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load_goldens(paths: Sequence[Path], registry: Registry, reads: CaseReads) -> GoldenSet:
     files, problems = discover(paths)
     cases: list[Case] = []
     first_seen: dict[str, Case] = {}

@@ -387,3 +387,36 @@ def test_alike_items_are_read_in_the_layout_learnt() -> None:
     stream.head()
     assert len(list(stream.items())) == 50
     assert stream._replayed == 49  # the first item is read line by line
+
+
+def test_loading_goldens_leaves_the_collector_as_it_found_it(tmp_path: Path) -> None:
+    import gc
+
+    (tmp_path / "g.yaml").write_text(BENCH_LIKE)
+    assert gc.isenabled()
+    goldens.load_goldens([tmp_path])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        goldens.load_goldens([tmp_path / "missing"])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_collector_is_off_while_goldens_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    (tmp_path / "g.yaml").write_text(BENCH_LIKE)
+    seen: list[bool] = []
+    real = goldens.load_golden_file
+
+    def spy(*args: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real(*args)
+
+    monkeypatch.setattr(goldens, "load_golden_file", spy)
+    goldens.load_goldens([tmp_path])
+    assert seen == [False] and gc.isenabled()

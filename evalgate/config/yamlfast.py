@@ -44,7 +44,6 @@ _AFTER = re.compile(r"(?: +#.*| *)")  # what may follow a value on its line
 _JSON_ESCAPES = re.compile(r'(?:[^\\]|\\["\\bfnrt]|\\u(?![dD][89abAB])[0-9a-fA-F]{4})*')
 # a plain scalar inside a flow collection (no ':' or '#': those leave the subset)
 _FLOW_PLAIN = re.compile(r"(?:[^\s,\[\]{}:#'\"&*!|>%@`?-]|-(?=[^\s,\[\]{}]))[^,\[\]{}:#]*")
-_FLOW_SPACE = re.compile(r" *")
 _BLOCK_START = frozenset("{}[]#&*!|>'\"%@`?:,")  # first characters of a value not read here
 _STR = "tag:yaml.org,2002:str"
 _MAX_CACHED = 20_000  # distinct scalars and flow values remembered per file
@@ -448,7 +447,7 @@ class FastStream:
         c = s[i : i + 1]
         if c == "[":
             out: list[Any] = []
-            i = _FLOW_SPACE.match(s, i + 1).end()  # type: ignore[union-attr]
+            i = _skip(s, i + 1)
             while s[i : i + 1] != "]":
                 at, erel = i, (*rel, len(out))
                 value, i = self._flow_node(s, i, erel, marks)
@@ -457,13 +456,13 @@ class FastStream:
                     key, _ = self._flow_scalar(s, at, is_key=True)
                     kpath = (*erel, key)
                     marks.append((kpath, at, True))
-                    i = _FLOW_SPACE.match(s, i + 2).end()  # type: ignore[union-attr]
+                    i = _skip(s, i + 2)
                     pair, i = self._flow_node(s, i, kpath, marks)
                     value = {key: pair}
                 out.append(value)
-                i = _FLOW_SPACE.match(s, i).end()  # type: ignore[union-attr]
+                i = _skip(s, i)
                 if s[i : i + 1] == ",":
-                    i = _FLOW_SPACE.match(s, i + 1).end()  # type: ignore[union-attr]
+                    i = _skip(s, i + 1)
                     if s[i : i + 1] == "]":
                         raise NotSubset()  # a trailing comma
                 elif s[i : i + 1] != "]":
@@ -471,7 +470,7 @@ class FastStream:
             return out, i + 1
         if c == "{":
             mapping: dict[str, Any] = {}
-            i = _FLOW_SPACE.match(s, i + 1).end()  # type: ignore[union-attr]
+            i = _skip(s, i + 1)
             while s[i : i + 1] != "}":
                 kat = i
                 key, i = self._flow_scalar(s, i, is_key=True)
@@ -479,11 +478,11 @@ class FastStream:
                     raise NotSubset()
                 kpath = (*rel, key)
                 marks.append((kpath, kat, True))
-                i = _FLOW_SPACE.match(s, i + 2).end()  # type: ignore[union-attr]
+                i = _skip(s, i + 2)
                 mapping[key], i = self._flow_node(s, i, kpath, marks)
-                i = _FLOW_SPACE.match(s, i).end()  # type: ignore[union-attr]
+                i = _skip(s, i)
                 if s[i : i + 1] == ",":
-                    i = _FLOW_SPACE.match(s, i + 1).end()  # type: ignore[union-attr]
+                    i = _skip(s, i + 1)
                     if s[i : i + 1] == "}":
                         raise NotSubset()
                 elif s[i : i + 1] != "}":
@@ -506,6 +505,13 @@ class FastStream:
                 self._check_key(text)
             return text, i + len(text)
         return self._plain(text), i + len(text)
+
+
+def _skip(s: str, i: int) -> int:
+    """The offset of the first character from ``i`` that is not a space."""
+    while s[i : i + 1] == " ":
+        i += 1
+    return i
 
 
 _ASCII_OK = bytes(range(0x20, 0x7F)) + b"\n"

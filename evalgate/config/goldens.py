@@ -78,7 +78,7 @@ def load_golden_file(
     text = raw.decode("utf-8")
     try:
         return _load_fast(text, display, path.stem, registry, reads)
-    except NotSubset:
+    except (NotSubset, RecursionError):
         pass  # the event reader reads it (and reports any problem in it)
     try:
         return _load_streamed(raw, display, path.stem, registry, reads)

@@ -94,7 +94,8 @@ def learn(text: str, first_line: int, indent: int, path: PathKey, doc: Any) -> S
     if tree is None:
         return None
     # where the item ends: the next line with content is no deeper than its dash
-    end = rf"(?:\n|\Z)(?=(?:[ ]*(?:\#[^\n]*)?\n)*(?:[ ]*(?:\#[^\n]*)?\Z|[ ]{{0,{indent}}}[^ \n]))"
+    # (a comment is skipped wherever it is, as the line reader skips it)
+    end = rf"(?:\n|\Z)(?=(?:[ ]*(?:\#[^\n]*)?\n)*(?:[ ]*(?:\#[^\n]*)?\Z|[ ]{{0,{indent}}}[^ \n#]))"
     pattern = re.compile("\n".join(parts) + end)
     return Shape(pattern, len(lines), tuple(values), tree, tuple(positions), key_positions)
 

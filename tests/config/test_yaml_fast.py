@@ -420,3 +420,26 @@ def test_the_collector_is_off_while_goldens_load(
     monkeypatch.setattr(goldens, "load_golden_file", spy)
     goldens.load_goldens([tmp_path])
     assert seen == [False] and gc.isenabled()
+
+
+def test_a_comment_between_items_does_not_end_an_item_early() -> None:
+    item = "  - id: c{i}\n    input: {{m: x}}\n"
+    text = "cases:\n" + item.format(i=0) + item.format(i=1) + "# note\n    expect: [contains: y]\n"
+    text += item.format(i=2)
+    stream = FastStream(text, "g.yaml", "cases")
+    stream.head()
+    items = [d.data for _, d, _ in stream.items()]
+    assert items[1] == {"id": "c1", "input": {"m": "x"}, "expect": [{"contains": "y"}]}
+    assert check_same(text)
+
+
+def test_deep_nesting_is_left_to_the_event_reader(tmp_path: Path) -> None:
+    f = tmp_path / "g.yaml"
+    text = "cases:\n  - id: a\n    input: " + "[" * 5000 + "]" * 5000 + "\n"
+    f.write_text(text)
+    cases, problems = goldens.load_golden_file(f)  # no RecursionError
+    assert (
+        not cases
+        and problems
+        and [p.message for p in problems] == [p.message for p in _old(text)[1]]
+    )

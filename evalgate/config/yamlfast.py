@@ -20,16 +20,23 @@ event reader.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
-import yaml
-
+from evalgate.config.yamlflow import (
+    AFTER,
+    MAX_CACHED,
+    MAX_CACHED_LEN,
+    MISS,
+    ValueReader,
+    copy_value,
+    quoted,
+)
+from evalgate.config.yamlflow import NotSubset as NotSubset
 from evalgate.config.yamlshape import LINE as _LINE
 from evalgate.config.yamlshape import Shape, build, learn
-from evalgate.config.yamlsrc import Doc, PathKey, _Builder, _Loader
+from evalgate.config.yamlsrc import Doc, PathKey
 from evalgate.errors import Problem
 
 # characters that make a file leave the subset wherever they are: tabs, carriage returns and
@@ -37,28 +44,12 @@ from evalgate.errors import Problem
 _ODD = re.compile(
     "[\t\r\x85\u2028\u2029\ufeff]|[^\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 )
-_DQ = re.compile(r'"((?:[^"\\]|\\.)*)"')
-_SQ = re.compile(r"'((?:[^']|'')*)'")
-_AFTER = re.compile(r"(?: +#.*| *)")  # what may follow a value on its line
-# double-quoted text whose escapes JSON reads as YAML does (no surrogates, no YAML-only escapes)
-_JSON_ESCAPES = re.compile(r'(?:[^\\]|\\["\\bfnrt]|\\u(?![dD][89abAB])[0-9a-fA-F]{4})*')
-# a plain scalar inside a flow collection (no ':' or '#': those leave the subset)
-_FLOW_PLAIN = re.compile(r"(?:[^\s,\[\]{}:#'\"&*!|>%@`?-]|-(?=[^\s,\[\]{}]))[^,\[\]{}:#]*")
 _BLOCK_START = frozenset("{}[]#&*!|>'\"%@`?:,")  # first characters of a value not read here
-_STR = "tag:yaml.org,2002:str"
-_MAX_CACHED = 20_000  # distinct scalars and flow values remembered per file
-_MAX_CACHED_LEN = 200
-_MISS = object()
 
 
 # a line with content: its number, indent, whether it starts with a dash, its key (None
 # without one), the rest after the key (or dash) and its column, the key's column (0-based)
 _Line = tuple[int, int, bool, str | None, str, int, int]
-_NO_MARK = yaml.Mark("", 0, 0, 0, "", 0)
-
-
-class NotSubset(Exception):
-    """The document leaves the subset (see the module's docstring)."""
 
 
 _Marks = tuple[tuple[PathKey, int, bool], ...]  # path below a flow, offset, whether a key
@@ -94,7 +85,7 @@ class FlowDoc(Doc):
         return super().pos(p, key=key)
 
 
-class FastStream:
+class FastStream(ValueReader):
     """A golden document's top-level mapping, whose ``key`` list is read item by item: the
     interface of :class:`~evalgate.config.yamlstream.ItemStream` (:meth:`head`, then
     :meth:`items` to the end; nothing may be trusted before the iteration has finished
@@ -104,7 +95,7 @@ class FastStream:
     def __init__(self, text: str, file: str, key: str) -> None:
         if not _printable(text):
             raise NotSubset()
-        self.file = file
+        super().__init__(file)
         self.key = key
         self._text = text
         self._at = 0  # offset of the next line
@@ -116,17 +107,11 @@ class FastStream:
         self._replayed = 0
         self._lineno = 0  # number (1-based) of the current line
         self.cur: _Line | None = None
-        self._loader: Any = _Loader("")
-        self._scalars: dict[str, Any] = {}  # plain scalar text -> value
         self._rests: dict[str, Any] = {}  # a scalar with what follows it on its line -> value
-        self._keys: set[str] = set()  # plain keys found to be strings
         self._flows: dict[str, tuple[Any, tuple[tuple[PathKey, int, bool], ...]]] = {}
         self._top: FlowDoc | None = None
         self._doc = FlowDoc(file, None)
         self._next()
-
-    def close(self) -> None:
-        self._loader.dispose()
 
     # -- lines ---------------------------------------------------------------------------
 
@@ -363,15 +348,15 @@ class FastStream:
     def _inline(self, rest: str, line: int, col: int, path: PathKey) -> Any:
         """The value written at column ``col`` (0-based) of ``line``: ``rest`` to its end."""
         self._doc.positions[path] = (line, col + 1)
-        value = self._rests.get(rest, _MISS)  # a scalar read before
-        if value is not _MISS:
+        value = self._rests.get(rest, MISS)  # a scalar read before
+        if value is not MISS:
             return value
         c = rest[0]
         if c == "{" or c == "[":
             return self._flow(rest, line, col, path)
         if c == '"' or c == "'":
-            value, end = _quoted(rest, 0)
-            if not _AFTER.fullmatch(rest, end):
+            value, end = quoted(rest, 0)
+            if not AFTER.fullmatch(rest, end):
                 raise NotSubset()
         else:
             if c in _BLOCK_START or (c == "-" and (len(rest) == 1 or rest[1] == " ")):
@@ -381,137 +366,27 @@ class FastStream:
             if ": " in text or text.endswith(":"):
                 raise NotSubset()
             value = self._plain(text)
-        if len(rest) <= _MAX_CACHED_LEN and len(self._rests) < _MAX_CACHED:
+        if len(rest) <= MAX_CACHED_LEN and len(self._rests) < MAX_CACHED:
             self._rests[rest] = value
         return value
-
-    def _plain(self, text: str) -> Any:
-        hit = self._scalars.get(text, _MISS)
-        if hit is not _MISS:
-            return hit
-        value = self._resolve(text)
-        if len(text) <= _MAX_CACHED_LEN and len(self._scalars) < _MAX_CACHED:
-            self._scalars[text] = value
-        return value
-
-    def _resolve(self, text: str) -> Any:
-        """A plain scalar's value, as the event reader builds it."""
-        ld = self._loader
-        tag: str = ld.resolve(yaml.ScalarNode, text, (True, False))
-        if tag == _STR:
-            return text
-        if tag.endswith((":merge", ":value")):
-            raise NotSubset()
-        node = yaml.ScalarNode(tag, text, _NO_MARK, _NO_MARK, None)
-        builder = _Builder(Doc(self.file, None), ld, None)
-        try:
-            value = builder.scalar(node, ())
-        except yaml.YAMLError as exc:
-            raise NotSubset() from exc
-        finally:
-            ld.constructed_objects.pop(node, None)
-        if builder.problems:
-            raise NotSubset()
-        return value
-
-    def _check_key(self, key: str) -> None:
-        if self._loader.resolve(yaml.ScalarNode, key, (True, False)) != _STR:
-            raise NotSubset()  # a key read as a number, boolean, null or date
-        if len(self._keys) < _MAX_CACHED:
-            self._keys.add(key)
 
     def _flow(self, rest: str, line: int, col: int, path: PathKey) -> Any:
         hit = self._flows.get(rest)
         if hit is None:
             marks: list[tuple[PathKey, int, bool]] = []
             value, end = self._flow_node(rest, 0, (), marks)
-            if not _AFTER.fullmatch(rest, end):
+            if not AFTER.fullmatch(rest, end):
                 raise NotSubset()
             hit = (value, tuple(marks))
-            if len(self._flows) < _MAX_CACHED:
+            if len(self._flows) < MAX_CACHED:
                 self._flows[rest] = hit
         else:
             # each case its own containers (the first is the one remembered: the file's
             # values are not changed while it is read)
-            value = _copy(hit[0])
+            value = copy_value(hit[0])
         if hit[1]:
             self._doc.flows[path] = (line, col + 1, hit[1])
         return value
-
-    def _flow_node(
-        self, s: str, i: int, rel: PathKey, marks: list[tuple[PathKey, int, bool]]
-    ) -> tuple[Any, int]:
-        """The flow node at ``s[i]`` (no space before it), and the offset after it."""
-        if rel:
-            marks.append((rel, i, False))
-        c = s[i : i + 1]
-        if c == "[":
-            out: list[Any] = []
-            i = _skip(s, i + 1)
-            while s[i : i + 1] != "]":
-                at, erel = i, (*rel, len(out))
-                value, i = self._flow_node(s, i, erel, marks)
-                if s[i : i + 2] == ": " and s[at] != "[" and s[at] != "{":
-                    # a single pair ("[contains: x]"): a mapping placed where its key is
-                    key, _ = self._flow_scalar(s, at, is_key=True)
-                    kpath = (*erel, key)
-                    marks.append((kpath, at, True))
-                    i = _skip(s, i + 2)
-                    pair, i = self._flow_node(s, i, kpath, marks)
-                    value = {key: pair}
-                out.append(value)
-                i = _skip(s, i)
-                if s[i : i + 1] == ",":
-                    i = _skip(s, i + 1)
-                    if s[i : i + 1] == "]":
-                        raise NotSubset()  # a trailing comma
-                elif s[i : i + 1] != "]":
-                    raise NotSubset()
-            return out, i + 1
-        if c == "{":
-            mapping: dict[str, Any] = {}
-            i = _skip(s, i + 1)
-            while s[i : i + 1] != "}":
-                kat = i
-                key, i = self._flow_scalar(s, i, is_key=True)
-                if s[i : i + 2] != ": " or key in mapping:
-                    raise NotSubset()
-                kpath = (*rel, key)
-                marks.append((kpath, kat, True))
-                i = _skip(s, i + 2)
-                mapping[key], i = self._flow_node(s, i, kpath, marks)
-                i = _skip(s, i)
-                if s[i : i + 1] == ",":
-                    i = _skip(s, i + 1)
-                    if s[i : i + 1] == "}":
-                        raise NotSubset()
-                elif s[i : i + 1] != "}":
-                    raise NotSubset()
-            return mapping, i + 1
-        value, i = self._flow_scalar(s, i, is_key=False)
-        return value, i
-
-    def _flow_scalar(self, s: str, i: int, *, is_key: bool) -> tuple[Any, int]:
-        c = s[i : i + 1]
-        if c == '"' or c == "'":
-            value, end = _quoted(s, i)
-            return value, end
-        m = _FLOW_PLAIN.match(s, i)
-        if m is None:
-            raise NotSubset()
-        text = m.group().rstrip(" ")
-        if is_key:
-            if text not in self._keys:
-                self._check_key(text)
-            return text, i + len(text)
-        return self._plain(text), i + len(text)
-
-
-def _skip(s: str, i: int) -> int:
-    """The offset of the first character from ``i`` that is not a space."""
-    while s[i : i + 1] == " ":
-        i += 1
-    return i
 
 
 _ASCII_OK = bytes(range(0x20, 0x7F)) + b"\n"
@@ -523,33 +398,3 @@ def _printable(text: str) -> bool:
     if text.isascii():
         return not text.encode("ascii").translate(None, _ASCII_OK)
     return text.replace("\n", "").isprintable() or not _ODD.search(text)
-
-
-def _quoted(s: str, i: int) -> tuple[str, int]:
-    """The quoted scalar at ``s[i]`` on one line, and the offset after it."""
-    if s[i] == "'":
-        m = _SQ.match(s, i)
-        if m is None:
-            raise NotSubset()  # not closed on its line
-        return m.group(1).replace("''", "'"), m.end()
-    m = _DQ.match(s, i)
-    if m is None:
-        raise NotSubset()
-    inner = m.group(1)
-    if "\\" in inner:
-        if not _JSON_ESCAPES.fullmatch(inner):
-            raise NotSubset()
-        try:
-            inner = json.loads(f'"{inner}"')
-        except ValueError as exc:
-            raise NotSubset() from exc
-    return inner, m.end()
-
-
-def _copy(value: Any) -> Any:
-    """A fresh copy of a flow value (its containers; scalars are immutable)."""
-    if type(value) is dict:
-        return {k: _copy(v) for k, v in value.items()}
-    if type(value) is list:
-        return [_copy(v) for v in value]
-    return value

@@ -159,7 +159,7 @@ class FastStream(ValueReader):
             line, ind, dash, key, rest, rcol, _ = cur
             if ind != 0 or dash or key is None:
                 raise NotSubset()
-            self._check_key(key)
+            key = self._key(key)
             if key in out:
                 raise NotSubset()
             kpath: PathKey = (key,)
@@ -292,8 +292,7 @@ class FastStream(ValueReader):
             line, _, _, key, rest, rcol, _ = cur
             if key is None:
                 raise NotSubset()
-            if key not in self._keys:
-                self._check_key(key)
+            key = self._key(key)
             if key in out:
                 raise NotSubset()  # a duplicate: the event reader reports it
             kpath = (*path, key)
@@ -378,7 +377,8 @@ class FastStream(ValueReader):
             if not AFTER.fullmatch(rest, end):
                 raise NotSubset()
             hit = (value, tuple(marks))
-            if len(self._flows) < MAX_CACHED:
+            # quoted text (a message) rarely repeats: remembering it would only churn memory
+            if len(self._flows) < MAX_CACHED and '"' not in rest and "'" not in rest:
                 self._flows[rest] = hit
         else:
             # each case its own containers (the first is the one remembered: the file's

@@ -42,7 +42,8 @@ class ValueReader:
         self.file = file
         self._loader: Any = _Loader("")
         self._scalars: dict[str, Any] = {}  # plain scalar text -> value
-        self._keys: set[str] = set()  # plain keys found to be strings
+        # plain keys found to be strings: one object for every equal key of the file
+        self._keys: dict[str, str] = {}
 
     def close(self) -> None:
         self._loader.dispose()
@@ -76,11 +77,17 @@ class ValueReader:
             raise NotSubset()
         return value
 
-    def _check_key(self, key: str) -> None:
+    def _key(self, key: str) -> str:
+        """The plain key, one object for every equal key of the file (a golden set is held
+        for the whole run); NotSubset when it is read as something else than a string."""
+        known = self._keys.get(key)
+        if known is not None:
+            return known
         if self._loader.resolve(yaml.ScalarNode, key, (True, False)) != _STR:
             raise NotSubset()  # a key read as a number, boolean, null or date
         if len(self._keys) < MAX_CACHED:
-            self._keys.add(key)
+            self._keys[key] = key
+        return key
 
     def _flow_node(
         self, s: str, i: int, rel: PathKey, marks: list[tuple[PathKey, int, bool]]
@@ -145,8 +152,7 @@ class ValueReader:
             raise NotSubset()
         text = m.group().rstrip(" ")
         if is_key:
-            if text not in self._keys:
-                self._check_key(text)
+            text = self._key(text)
             return text, i + len(text)
         return self._plain(text), i + len(text)
 

@@ -72,6 +72,11 @@ class Case:
     def pending(self) -> bool:
         return self.review == "pending"
 
+    @property
+    def expect_names(self) -> tuple[str, ...]:
+        """The names of the case's own scorers (``expect``, its turns' left out)."""
+        return tuple(s.name for s in self.expect)
+
 
 class SpecShape(NamedTuple):
     """A scorer of an expect list as cases with the same list share it: its line is relative
@@ -120,6 +125,22 @@ class PackedCase(Case):
     def expect(self, value: tuple[ScorerSpec, ...]) -> None:  # the dataclass's __init__ only
         _EXPECT_SLOT.__set__(self, value)
 
+    @classmethod
+    def of(cls, *values: Any) -> PackedCase:
+        """``PackedCase(*values)``: every field, in order, stored as given (what the
+        dataclass's ``__init__`` does, without its cost per field: a golden set is built a
+        case at a time)."""
+        case = object.__new__(cls)
+        for store, value in zip(_STORES, values, strict=True):
+            store(case, value)
+        return case
+
+    @property
+    def expect_names(self) -> tuple[str, ...]:
+        """:attr:`Case.expect_names`, without building the scorers' records."""
+        held: tuple[ScorerSpec | SpecShape, ...] = _EXPECT_SLOT.__get__(self)
+        return tuple(s.name for s in held)
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Case):
             return NotImplemented
@@ -129,6 +150,7 @@ class PackedCase(Case):
 
 
 _FIELDS = tuple(f.name for f in fields(Case))
+_STORES: tuple[Any, ...] = tuple(Case.__dict__[f].__set__ for f in _FIELDS)  # the slots
 
 
 @dataclass(frozen=True, slots=True)

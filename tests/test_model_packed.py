@@ -35,6 +35,8 @@ def test_a_shape_reads_back_as_the_cases_own_specs() -> None:
     assert dataclasses.replace(packed, line=3).expect == specs  # replace copies what was read
     with pytest.raises(dataclasses.FrozenInstanceError):
         packed.expect = ()  # type: ignore[misc]
+    assert packed.expect_names == plain.expect_names == ("contains", "t")
+    assert PackedCase(id="b", dataset="d").expect_names == ()
 
 
 def test_loaded_cases_laid_out_alike_share_one_shape(tmp_path: Path) -> None:
@@ -62,3 +64,33 @@ def test_the_files_default_scorers_keep_their_own_place(tmp_path: Path) -> None:
     ]
     shapes = [_held(c) for c in gs.cases]
     assert type(shapes[0]) is ExpectShape and shapes[0] is shapes[1] is shapes[2]
+
+
+def test_of_stores_every_field_as_the_dataclass_does() -> None:
+    shape = ExpectShape([SpecShape("contains", "x", 2, 5, 1.0)])
+    values = (
+        "a",
+        "d",
+        {"m": 1},
+        shape,
+        (),
+        ("t",),
+        {"k": "v"},
+        2.0,
+        3,
+        0.5,
+        True,
+        "why",
+        "pending",
+        {"s": 1},
+        "desc",
+        "g.yaml",
+        10,
+        "abc",
+    )
+    made = PackedCase.of(*values)
+    assert made == PackedCase(*values)  # type: ignore[arg-type]
+    assert [getattr(made, f.name) for f in dataclasses.fields(Case)][4:] == list(values[4:])
+    assert made.expect == (ScorerSpec("contains", "x", "g.yaml", 12, 5, 1.0),)
+    with pytest.raises(ValueError):
+        PackedCase.of(*values[:-1])  # every field, or none made

@@ -111,7 +111,7 @@ def no_expectations(cases: Sequence[Case]) -> list[Problem]:
             " 'expect' with at least one scorer (to the case, a turn or the file's defaults)",
         )
         for c in cases
-        if not c.skip and not c.expect and not any(t.expect for t in c.turns)
+        if not c.skip and not c.expect_names and not any(t.expect for t in c.turns)
     ]
 
 

@@ -252,20 +252,27 @@ class FileLoader:
         expect, expect_texts, custom = self._case_expect(
             c.get("expect"), (*path, "expect"), line, ctx
         )
-        turns = tuple(
-            Turn(
-                input=t.get("input") or {},
-                expect=self.expect(t.get("expect"), (*path, "turns", j, "expect")),
+        raw_turns = c.get("turns")
+        turns = (
+            tuple(
+                Turn(
+                    input=t.get("input") or {},
+                    expect=self.expect(t.get("expect"), (*path, "turns", j, "expect")),
+                )
+                for j, t in enumerate(raw_turns)
             )
-            for j, t in enumerate(c.get("turns") or [])
+            if raw_turns
+            else ()
         )
-        own, base = c.get("metadata"), defaults.get("metadata") or {}
-        metadata = self.share({**base, **own}) if own else ctx.metadata
-        tags = tuple(dict.fromkeys([*(defaults.get("tags") or []), *(c.get("tags") or [])]))
+        own = c.get("metadata")
+        metadata = self.share({**(defaults.get("metadata") or {}), **own}) if own else ctx.metadata
+        d_tags, c_tags = defaults.get("tags"), c.get("tags")
+        tags = tuple(dict.fromkeys([*(d_tags or []), *(c_tags or [])])) if d_tags or c_tags else ()
         skip = c.get("skip", False)
         weight = float(c.get("weight", defaults.get("weight", 1.0)))
         threshold = c.get("threshold", defaults.get("threshold"))
-        custom = custom or any(self._custom(s.name) for t in turns for s in t.expect)
+        if turns and not custom:
+            custom = any(self._custom(s.name) for t in turns for s in t.expect)
         # the canonical JSON of {dataset?, expect, input, metadata, tags?, threshold, turns}
         # (keys in sorted order), put together from its parts' texts: see MetadataTexts
         head = f'{{"dataset":{ctx.dataset_json},' if self.reads.dataset else "{"
@@ -290,25 +297,25 @@ class FileLoader:
                 "}",
             )
         )
-        return PackedCase(
-            id=str(c["id"]),
-            dataset=ctx.dataset,
-            input=c.get("input") or (turns[0].input if turns else {}),
-            expect=expect,
-            turns=turns,
-            tags=tags,
-            metadata=metadata,
-            weight=weight,
-            repeat=int(c.get("repeat", defaults.get("repeat", 1))),
-            threshold=None if threshold is None else float(threshold),
-            skip=bool(skip),
-            skip_reason=skip if isinstance(skip, str) else None,
-            review=c.get("review"),
-            source=c.get("source"),
-            description=c.get("description"),
-            file=self.doc.file,
-            line=line,
-            content_hash=hash_text(canon),
+        return PackedCase.of(  # the fields in order: id, dataset, input, expect, turns, ...
+            str(c["id"]),
+            ctx.dataset,
+            c.get("input") or (turns[0].input if turns else {}),
+            expect,
+            turns,
+            tags,
+            metadata,
+            weight,
+            int(c.get("repeat", defaults.get("repeat", 1))),
+            None if threshold is None else float(threshold),
+            bool(skip),
+            skip if isinstance(skip, str) else None,
+            c.get("review"),
+            c.get("source"),
+            c.get("description"),
+            self.doc.file,
+            line,
+            hash_text(canon),
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,7 +10,8 @@ from pathlib import Path
 from evalgate.config.case_hash import ALL_METADATA, CaseReads
 from evalgate.config.casebuild import FileLoader, param_check
 from evalgate.config.schema import schema_part, validate, validate_value
-from evalgate.config.yamlsrc import load_yaml_text, read_yaml_bytes
+from evalgate.config.yamlfast import FastStream, NotSubset
+from evalgate.config.yamlsrc import MAX_GOLDEN_BYTES, load_yaml_text, read_yaml_bytes
 from evalgate.config.yamlstream import Fallback, ItemStream, YamlFailure
 from evalgate.errors import Problem
 from evalgate.fsutil import display_path
@@ -70,13 +72,30 @@ def load_golden_file(
 ) -> tuple[list[Case], list[Problem]]:
     """The cases of one golden file, or the problems that stop it loading."""
     display = display_path(path)
-    raw, problems = read_yaml_bytes(path, display)
+    raw, problems = read_yaml_bytes(path, display, limit=MAX_GOLDEN_BYTES)
     if raw is None:
         return [], problems
+    text = raw.decode("utf-8")
+    try:
+        return _load_fast(text, display, path.stem, registry, reads)
+    except (NotSubset, RecursionError):
+        pass  # the event reader reads it (and reports any problem in it)
     try:
         return _load_streamed(raw, display, path.stem, registry, reads)
     except Fallback:
-        return _load_whole(raw.decode("utf-8"), display, path.stem, registry, reads)
+        return _load_whole(text, display, path.stem, registry, reads)
+
+
+def _load_fast(
+    text: str, display: str, stem: str, registry: Registry, reads: CaseReads = ALL_METADATA
+) -> tuple[list[Case], list[Problem]]:
+    """:func:`_load_streamed` for a document in the fast reader's subset (else
+    :class:`NotSubset`): the same cases and problems."""
+    stream = FastStream(text, display, "cases")
+    try:
+        return _read_streamed(stream, display, stem, registry, reads)
+    finally:
+        stream.close()
 
 
 def _load_streamed(
@@ -93,7 +112,7 @@ def _load_streamed(
 
 
 def _read_streamed(
-    stream: ItemStream, display: str, stem: str, registry: Registry, reads: CaseReads
+    stream: ItemStream | FastStream, display: str, stem: str, registry: Registry, reads: CaseReads
 ) -> tuple[list[Case], list[Problem]]:
     top, yaml_problems = stream.head()
     loader = FileLoader(top, registry, param_check(), reads)
@@ -166,6 +185,19 @@ def load_goldens(
 
     ``reads``: what the request templates read of a case, for the content hash.
     """
+    # the values and cases built hold no reference cycles (what does is freed once the
+    # collector is back on): left on, it would walk every case built so far again and again
+    # while they are built, freeing nothing
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_goldens(paths, registry, reads)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load_goldens(paths: Sequence[Path], registry: Registry, reads: CaseReads) -> GoldenSet:
     files, problems = discover(paths)
     cases: list[Case] = []
     first_seen: dict[str, Case] = {}

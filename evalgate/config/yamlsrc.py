@@ -19,6 +19,8 @@ import yaml
 from evalgate.errors import Problem
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
+# a golden file may hold 100,000 cases and more (it is read case by case)
+MAX_GOLDEN_BYTES = 64 * 1024 * 1024
 # Values that YAML aliases may add to a document (each use of ``*a`` adds the whole value
 # anchored as ``&a``, nested aliases included): the guard against alias bombs ("billion
 # laughs"). Values written out in the text do not count; the file size bounds those.
@@ -246,18 +248,20 @@ def read_yaml_text(path: Path, display: str) -> tuple[str | None, list[Problem]]
     return (None if raw is None else raw.decode("utf-8")), problems
 
 
-def read_yaml_bytes(path: Path, display: str) -> tuple[bytes | None, list[Problem]]:
+def read_yaml_bytes(
+    path: Path, display: str, *, limit: int = MAX_FILE_BYTES
+) -> tuple[bytes | None, list[Problem]]:
     """:func:`read_yaml_text`, as the UTF-8 bytes themselves (libyaml's parser reads them
-    without the copy it makes of a ``str``)."""
+    without the copy it makes of a ``str``); a file larger than ``limit`` is refused unread."""
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
+        if size > limit:
             return None, [
                 Problem(
                     display,
                     1,
                     1,
-                    f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB;"
+                    f"file is larger than {limit // (1024 * 1024)} MiB;"
                     " split it into several files",
                 )
             ]

@@ -61,16 +61,24 @@ def test_a_few_aliases_are_fine(project: Path) -> None:
     cli(["validate"], project).assert_clean({0})
 
 
-@pytest.mark.parametrize("where", ["evalgate.yaml", "goldens/big.yaml"])
+@pytest.mark.parametrize(
+    ("where", "limit", "mib"),
+    [
+        ("evalgate.yaml", yamlsrc.MAX_FILE_BYTES, 20),
+        ("goldens/big.yaml", yamlsrc.MAX_GOLDEN_BYTES, 64),
+    ],
+)
 @timed_variant
-def test_oversized_files_are_refused_unread(project: Path, where: str, timed: bool) -> None:
+def test_oversized_files_are_refused_unread(
+    project: Path, where: str, limit: int, mib: int, timed: bool
+) -> None:
     path = project / where
     with open(path, "ab") as f:
-        f.truncate(yamlsrc.MAX_FILE_BYTES + 1)  # sparse: the size is real, the disk use is not
+        f.truncate(limit + 1)  # sparse: the size is real, the disk use is not
     t = time.perf_counter()
     res = cli(["validate"], project)
     res.assert_clean({2})
-    assert f"{where}:1:1: file is larger than 20 MiB" in res.out
+    assert f"{where}:1:1: file is larger than {mib} MiB" in res.out
     assert not timed or time.perf_counter() - t < 2.0
 
 

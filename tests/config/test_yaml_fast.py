@@ -1,0 +1,445 @@
+"""The fast golden reader against the event reader, its oracle: every document it takes gives
+the same values, positions, cases, content hashes and problems; any other it leaves alone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from evalgate.config import goldens
+from evalgate.config.yamlfast import FastStream, FlowDoc, NotSubset
+from evalgate.config.yamlstream import Fallback, ItemStream, YamlFailure
+from evalgate.scorers.registry import REGISTRY
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# scalars chosen for what YAML 1.1 makes of them (the subset resolves them as PyYAML does)...
+_WORDS = [
+    "yes",
+    "No",
+    "on",
+    "OFF",
+    "true",
+    "False",
+    "null",
+    "~",
+    "0o17",
+    "017",
+    "0x1F",
+    "0b101",
+    "1:20",
+    "1_000",
+    "3.5",
+    ".5",
+    "1e3",
+    "+1",
+    "-1",
+    "-.5",
+    "190:20:30.15",
+    "2024-01-02",
+    "2024-01-02 10:00:00",
+    "2001-12-14t21:59:43.10-05:00",
+    "x:y",
+    "a#b",
+    "-x",
+    "30 days",
+    "kb-refunds",
+    "caf\xe9",
+    "\U0001f600",
+    "http://x/y",
+    "a,b",
+    "a]b",
+    "a b",
+    "'",
+    '"',
+    "\\",
+    "",
+]
+# ...and for what leaves it (or is an error)
+_ODD_WORDS = [
+    ".inf",
+    ".nan",
+    "1" + "0" * 400,
+    "2024-13-45",
+    "=",
+    "<<",
+    "a: b",
+    "a #c",
+    "- x",
+    "[x",
+    "{x",
+    "&a",
+    "*a",
+    "!x",
+    "|",
+    "> x",
+    "%x",
+    "@x",
+    "?x",
+    ":x",
+    "tab\there",
+    "x\u2028y",
+    "bom\ufeff",
+    "end:",
+    " ",
+    "---",
+    "...",
+]
+_KEYS = ["id", "input", "message", "expect", "tags", "x.y", "a b", "k-1", "k_2", "Id"]
+_ODD_KEYS = ["yes", "1", "null", "<<", "a:b", "#k", "'q'"]
+
+
+@st.composite
+def _scalar(draw: Any, flow: bool = False) -> str:
+    odd = draw(st.integers(0, 59)) == 0
+    text = draw(
+        st.one_of(
+            st.sampled_from(_ODD_WORDS), st.text("ab :#-'\"\\{}[],&*!?|>%@`\t9.\xe9x", max_size=6)
+        )
+        if odd
+        else st.one_of(st.sampled_from(_WORDS), st.text("abcxyz019 /-", min_size=1, max_size=8))
+    )
+    style = draw(st.sampled_from(["plain", "plain", "single", "double", "double-ascii"]))
+    if flow and not odd and any(c in text for c in ":,[]{}#"):
+        style = "double"  # a plain scalar with these leaves the subset inside a flow
+    if style == "single":
+        return "'" + text.replace("'", "''") + "'"
+    if style == "double":
+        return json.dumps(text, ensure_ascii=False)
+    if style == "double-ascii":
+        return json.dumps(text)
+    return text
+
+
+def _key(draw: Any) -> str:
+    return str(draw(st.sampled_from(_ODD_KEYS if draw(st.integers(0, 29)) == 0 else _KEYS)))
+
+
+@st.composite
+def _flow(draw: Any, depth: int = 0) -> str:
+    kind = draw(st.sampled_from(["scalar", "map", "seq"] if depth < 2 else ["scalar"]))
+    if kind == "scalar":
+        return str(draw(_scalar(flow=True)))
+    n = draw(st.integers(0, 3))
+    if kind == "seq" and draw(st.integers(0, 3)):
+        return "[" + ", ".join(draw(_flow(depth + 1)) for _ in range(n)) + "]"
+    keys = draw(st.lists(st.sampled_from(_KEYS), min_size=n, max_size=n, unique=True))
+    pairs = [f"{k}: {draw(_flow(depth + 1))}" for k in keys]
+    if kind == "seq":  # single pairs in a sequence ("[contains: x, regex: y]")
+        return "[" + ", ".join(pairs) + "]"
+    if draw(st.integers(0, 19)) == 0:
+        pairs.append(f"{_key(draw)}: {draw(_flow(depth + 1))}")  # maybe a duplicate
+    return "{" + ", ".join(pairs) + "}"
+
+
+@st.composite
+def _block(draw: Any, indent: int, depth: int = 0) -> list[str]:
+    """Lines of a block mapping at ``indent``."""
+    step = draw(st.sampled_from([2, 2, 4, 1]))
+    lines: list[str] = []
+    keys = draw(st.lists(st.sampled_from(_KEYS[4:]), min_size=1, max_size=3, unique=True))
+    if draw(st.integers(0, 19)) == 0:
+        keys.append(_key(draw))  # maybe a duplicate, maybe a key read as something else
+    for key in keys:
+        kind = draw(
+            st.sampled_from(
+                ["inline", "inline", "inline", "map", "seq"] if depth < 2 else ["inline"]
+            )
+        )
+        pad = " " * indent
+        comment = draw(st.sampled_from(["", "", "  # note", " #x"]))
+        if kind == "inline":
+            lines.append(f"{pad}{key}: {draw(_flow())}{comment}")
+        elif kind == "empty":
+            lines.append(f"{pad}{key}:{comment}")
+        elif kind == "map":
+            lines.append(f"{pad}{key}:{comment}")
+            lines += draw(_block(indent + step, depth + 1))
+        else:
+            lines.append(f"{pad}{key}:")
+            seq_ind = indent + draw(st.sampled_from([0, step]))
+            for _ in range(draw(st.integers(1, 3))):
+                if draw(st.booleans()):
+                    lines.append(f"{' ' * seq_ind}- {draw(_flow())}")
+                else:
+                    inner = draw(_block(seq_ind + 2, depth + 1))
+                    lines.append(" " * seq_ind + "- " + inner[0].lstrip(" "))
+                    lines += inner[1:]
+        if draw(st.integers(0, 9)) == 0:
+            lines.append(draw(st.sampled_from(["", "  ", "# c", "    # c"])))
+    return lines
+
+
+@st.composite
+def golden_text(draw: Any) -> str:
+    lines = ["dataset: gen"]
+    if draw(st.booleans()):
+        lines += ["defaults:", "  expect: [contains: x]", f"  tags: [{draw(_flow())}]"]
+    lines.append("cases:")
+    ind = draw(st.sampled_from([0, 2, 4]))
+    pad = " " * ind
+    for i in range(draw(st.integers(1, 4))):
+        lines.append(f"{pad}- id: c{i}")
+        lines.append(f"{pad}  input: {{message: {draw(_scalar())}}}")
+        if draw(st.booleans()):
+            lines.append(f"{pad}  expect:")
+            lines.append(f"{pad}    - contains: {draw(_scalar())}")
+            lines.append(f"{pad}    - citation: {{required: true, any_of: [{draw(_scalar())}]}}")
+        else:
+            lines.append(f"{pad}  expect: [{draw(_flow())}]")
+        if draw(st.booleans()):
+            extra = draw(_block(ind + 2, 1))
+            lines += extra
+    if draw(st.integers(0, 15)) == 0:
+        lines.append(draw(st.sampled_from(["after: 1", "---", "... ", "\t", "  - stray", "x"])))
+    return "\n".join(lines) + draw(st.sampled_from(["\n", "", "\n\n# end\n"]))
+
+
+def _read(cls: Any, text: Any) -> list[Any]:
+    stream = cls(text, "g.yaml", "cases")
+    try:
+        top, problems = stream.head()
+        out = []
+        for i, d, p in stream.items():
+            if isinstance(d, FlowDoc):
+                d.settle()
+            out.append((i, d.data, d.positions, d.key_positions, p))
+        if isinstance(top, FlowDoc):
+            top.settle()
+        return [("head", top.data, top.positions, top.key_positions, problems), *out]
+    finally:
+        stream.close()
+
+
+def _old(text: str) -> tuple[list[Any], list[Any]]:
+    try:
+        return goldens._load_streamed(text.encode("utf-8"), "g.yaml", "g", REGISTRY)
+    except Fallback:
+        return goldens._load_whole(text, "g.yaml", "g", REGISTRY)
+
+
+def check_same(text: str) -> bool:
+    """The fast reader gives the event reader's result, or leaves the document (False)."""
+    try:
+        fast = _read(FastStream, text)
+    except NotSubset:
+        return False
+    try:
+        events = _read(ItemStream, text)
+    except (Fallback, YamlFailure) as exc:
+        msg = f"the fast reader took a document the event reader does not: {exc}"
+        raise AssertionError(msg) from exc
+    assert fast == events
+    cases, problems = goldens._load_fast(text, "g.yaml", "g", REGISTRY)
+    old_cases, old_problems = _old(text)
+    assert cases == old_cases
+    assert [c.content_hash for c in cases] == [c.content_hash for c in old_cases]
+    assert problems == old_problems
+    return True
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(golden_text())
+def test_generated_goldens_read_alike(text: str) -> None:
+    check_same(text)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(golden_text(), st.integers(0, 10_000), st.sampled_from(list(":#-{}[],'\"&*!? \n\t|>%x")))
+def test_damaged_goldens_read_alike(text: str, at: int, char: str) -> None:
+    at %= len(text) + 1
+    check_same(text[:at] + char + text[at:])
+
+
+def test_generated_documents_mostly_stay_in_the_subset() -> None:
+    """The oracle is worth something only if the fast reader takes most of what it is fed."""
+    taken = []
+
+    @settings(
+        max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), database=None
+    )
+    @given(golden_text())
+    def run(text: str) -> None:
+        taken.append(check_same(text))
+
+    run()
+    assert sum(taken) >= len(taken) // 4
+
+
+BENCH_LIKE = """dataset: bench
+defaults: {metadata: {tenant: acme}}
+cases:
+  - id: q000001
+    input: {message: "How long do customers have to ask for a refund? #1"}
+    expect:
+      - contains: "30 days"
+      - citation: {required: true, any_of: [kb-refunds], must_be_retrieved: true}
+      - tool_call: {name: search_kb}
+  - id: q000002   # a comment
+    input: {message: 'it''s #2'}
+
+    expect: [contains: x, {regex: "^a\\\\d"}]
+    tags: [smoke, yes, 1, 2024-01-02]
+    metadata:
+      lang: en
+      count: 0o17
+      when: 2024-01-02 10:00:00
+      empty: ~
+"""
+
+
+def test_a_typical_golden_file_is_in_the_subset_and_reads_alike() -> None:
+    assert check_same(BENCH_LIKE)
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        "dataset: d\ncases:\n  - &a {id: a, input: {m: x}}\n",  # an anchor
+        "dataset: d\ncases:\n  - id: a\n    input: !!str x\n",  # a tag
+        "dataset: d\ncases:\n  - id: a\n    input: |\n      x\n",  # a block scalar
+        "dataset: d\ncases:\n  - id: a\n    input: a\n      b\n",  # a continued scalar
+        "dataset: d\ncases:\n  - id: a\n    input: {m: x,\n      n: y}\n",  # a long flow
+        "dataset: d\ncases:\n  - id: a\n    id: b\n",  # a duplicate key
+        "dataset: d\ncases:\n  - id: a\n    1: b\n",  # a key read as a number
+        "dataset: d\ncases:\n  - id: a\n    n: .inf\n",  # a value that cannot be used
+        "dataset: d\ncases:\n- id: a\n\tx: 1\n",  # a tab
+        "---\ndataset: d\ncases:\n  - id: a\n",  # a document marker
+        "dataset: d\ncases:\n  - id: a\nafter: 1\n",  # keys after the list
+        "\ufeffdataset: d\ncases:\n  - id: a\n",  # a byte order mark
+        "dataset: d\r\ncases:\r\n  - id: a\r\n",  # carriage returns
+    ],
+)
+def test_what_leaves_the_subset_is_read_by_the_event_reader(layout: str) -> None:
+    assert not check_same(layout)
+    with pytest.raises(NotSubset):
+        _read(FastStream, layout)
+
+
+@pytest.mark.parametrize(
+    "path", sorted(p for d in ("goldens", "examples", "tests") for p in (ROOT / d).rglob("*.y*ml"))
+)
+def test_the_repositorys_yaml_files_read_alike(path: Path) -> None:
+    check_same(path.read_text(encoding="utf-8"))
+
+
+def test_load_golden_file_reads_a_typical_file_with_the_fast_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    f = tmp_path / "g.yaml"
+    f.write_text(BENCH_LIKE)
+    expected = _old(BENCH_LIKE)
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the event reader was used")
+
+    monkeypatch.setattr(goldens, "_load_streamed", refuse)
+    cases, problems = goldens.load_golden_file(f)
+    assert (cases, [p.message for p in problems]) == (expected[0], [p.message for p in expected[1]])
+
+
+_ALIKE = """  - id: {id}
+    input: {{message: {message}}}
+    expect:
+      - contains: {contains}
+      - citation: {{required: {required}, any_of: [{doc}]}}
+    metadata:
+      n: {n}
+"""
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                k: _scalar(flow=k != "contains" and k != "n")
+                for k in ("id", "message", "contains", "required", "doc", "n")
+            }
+        ),
+        min_size=2,
+        max_size=6,
+    ),
+    st.sampled_from(["", "\n", "\n# between\n", "\n\n"]),
+)
+def test_items_laid_out_alike_read_alike(values: list[dict[str, str]], sep: str) -> None:
+    """Items read in the layout of one read before (and those that only look like it)."""
+    items = [_ALIKE.format(**v) for v in values]
+    text = "dataset: d\ncases:\n" + sep.join(items)
+    check_same(text)
+
+
+def test_alike_items_are_read_in_the_layout_learnt() -> None:
+    items = [
+        _ALIKE.format(
+            id=f"c{i}", message=f'"m {i}"', contains="x", required="true", doc=f"d{i}", n=i
+        )
+        for i in range(50)
+    ]
+    text = "dataset: d\ncases:\n" + "".join(items)
+    assert check_same(text)
+    stream = FastStream(text, "g.yaml", "cases")
+    stream.head()
+    assert len(list(stream.items())) == 50
+    assert stream._replayed == 49  # the first item is read line by line
+
+
+def test_loading_goldens_leaves_the_collector_as_it_found_it(tmp_path: Path) -> None:
+    import gc
+
+    (tmp_path / "g.yaml").write_text(BENCH_LIKE)
+    assert gc.isenabled()
+    goldens.load_goldens([tmp_path])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        goldens.load_goldens([tmp_path / "missing"])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_collector_is_off_while_goldens_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    (tmp_path / "g.yaml").write_text(BENCH_LIKE)
+    seen: list[bool] = []
+    real = goldens.load_golden_file
+
+    def spy(*args: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real(*args)
+
+    monkeypatch.setattr(goldens, "load_golden_file", spy)
+    goldens.load_goldens([tmp_path])
+    assert seen == [False] and gc.isenabled()
+
+
+def test_a_comment_between_items_does_not_end_an_item_early() -> None:
+    item = "  - id: c{i}\n    input: {{m: x}}\n"
+    text = "cases:\n" + item.format(i=0) + item.format(i=1) + "# note\n    expect: [contains: y]\n"
+    text += item.format(i=2)
+    stream = FastStream(text, "g.yaml", "cases")
+    stream.head()
+    items = [d.data for _, d, _ in stream.items()]
+    assert items[1] == {"id": "c1", "input": {"m": "x"}, "expect": [{"contains": "y"}]}
+    assert check_same(text)
+
+
+def test_deep_nesting_is_left_to_the_event_reader(tmp_path: Path) -> None:
+    f = tmp_path / "g.yaml"
+    text = "cases:\n  - id: a\n    input: " + "[" * 5000 + "]" * 5000 + "\n"
+    f.write_text(text)
+    cases, problems = goldens.load_golden_file(f)  # no RecursionError
+    assert (
+        not cases
+        and problems
+        and [p.message for p in problems] == [p.message for p in _old(text)[1]]
+    )

@@ -173,21 +173,23 @@ def test_a_dripping_endless_or_looping_endpoint_is_cut_per_call(
 def test_the_run_budget_stops_calling_and_keeps_what_finished(
     project: Project, srv: FaultServer, timed: bool
 ) -> None:
-    setup(project, srv.url("/sleep?s=0.1"), 30, {"concurrency": 2, "timeout_s": 2})
-    ran = project.cli("run", "--out", "r", "--run-budget", "0.6s", timeout=20)
+    # the budget also covers start-up (the HTTP client's import): 1.5 s leaves room for calls
+    # to finish on a loaded machine, and 80 cases x 0.1 s at concurrency 2 need 4 s
+    setup(project, srv.url("/sleep?s=0.1"), 80, {"concurrency": 2, "timeout_s": 2})
+    ran = project.cli("run", "--out", "r", "--run-budget", "1.5s", timeout=20)
     assert ran.code == 3, ran.err
-    assert not timed or ran.elapsed < 4.0
+    assert not timed or ran.elapsed < 5.0
     assert "finish with: evalgate run --resume r" in ran.err
     results = project.results("r")
-    assert 2 <= len(results) < 30  # 30 × 0.1 s at concurrency 2 takes 1.5 s
+    assert 2 <= len(results) < 80
     assert all(r["status"] == "passed" for r in results)  # every kept result is complete
     summary = project.read_json("r/summary.json")
-    assert "time budget 0.6 s" in summary["aborted"]
+    assert "time budget 1.5 s" in summary["aborted"]
     assert summary["verdict"]["status"] == "inconclusive"
     # the rest runs on --resume, which gets a fresh budget, and the run passes
     resumed = project.cli("run", "--resume", "r", "-q", timeout=30)
     assert resumed.code == 0, resumed.err
-    assert sorted(r["case_id"] for r in project.results("r")) == [f"c{i:03d}" for i in range(30)]
+    assert sorted(r["case_id"] for r in project.results("r")) == [f"c{i:03d}" for i in range(80)]
 
 
 @timed_variant
@@ -206,9 +208,10 @@ def test_no_gate_still_reports_an_unfinished_run_as_inconclusive(
     project: Project, srv: FaultServer, timed: bool
 ) -> None:
     setup(project, srv.url("/sleep?s=0.3"), 20, {"concurrency": 1, "timeout_s": 2})
-    ran = project.cli("run", "--out", "r", "--no-gate", "--run-budget", "1", timeout=20)
+    # 2 s: the budget also covers start-up; 20 calls of 0.3 s one at a time need 6 s
+    ran = project.cli("run", "--out", "r", "--no-gate", "--run-budget", "2", timeout=20)
     assert ran.code == 3, ran.err
-    assert not timed or ran.elapsed < 6.0
+    assert not timed or ran.elapsed < 7.0
     assert 1 <= len(project.results("r")) < 20
 
 

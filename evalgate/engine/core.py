@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +72,7 @@ class EvalResult:
     run_dir: Path
     run_id: str
     results: list[CaseResult]
-    summary: Mapping[str, Any]  # as written to summary.json
+    run_summary: RunSummary  # the summary as types (``summary``: as written)
     verdict: Verdict | None  # None: not gated (or interrupted)
     exit_code: ExitCode
     baseline: Baseline | None = None
@@ -84,10 +85,11 @@ class EvalResult:
     def passed(self) -> bool:
         return self.exit_code == ExitCode.OK
 
-    @property
-    def run_summary(self) -> RunSummary:
-        """The summary as types (``summary`` is the same document as written)."""
-        return RunSummary.from_dict(self.summary)
+    @cached_property
+    def summary(self) -> Mapping[str, Any]:
+        """The summary as written to ``summary.json``, built when first read (a large run's
+        is not held unless asked for)."""
+        return self.run_summary.to_dict()
 
 
 def _ignore(_: Any) -> None:
@@ -308,7 +310,7 @@ def _judged(
         run_dir=output.run_dir,
         run_id=output.run_id,
         results=output.results,
-        summary=done.summary,
+        run_summary=done.typed,
         verdict=verdict,
         exit_code=status.code,
         baseline=base,
@@ -375,7 +377,7 @@ def _record(cfg: Config, result: EvalResult, opts: RunOptions, hk: Hooks) -> Non
 def _interrupted(output: RunOutput, hk: Hooks) -> EvalResult:
     summary = write_plain_summary(output, None)
     # the log still gets its eval.run line, status "interrupted"
-    hk.on_summary(RunSummary.from_dict(summary))
+    hk.on_summary(summary)
     hk.notify(
         f"interrupted: {len(output.results)} finished result(s) kept in {output.run_dir};"
         f" finish with: evalgate run --resume {output.run_dir}"
@@ -384,7 +386,7 @@ def _interrupted(output: RunOutput, hk: Hooks) -> EvalResult:
         run_dir=output.run_dir,
         run_id=output.run_id,
         results=output.results,
-        summary=summary,
+        run_summary=summary,
         verdict=None,
         exit_code=ExitCode.INTERRUPTED,
         interrupted=True,

@@ -220,18 +220,23 @@ def run_eval(
                     f"confirming {len({i.case.id for i in extra})} failing case(s)"
                     f" ({cfg.gate.confirm} more runs each)"
                 )
-                kept = output.kept
-                confirmed = run_items(req, output.run_dir, output.run_id, extra, keep=kept)
-                results = kept.results() if kept is not None else read_compact(output.run_dir)
+                confirmed = run_items(req, output.run_dir, output.run_id, extra, keep=output.kept)
+                results = (
+                    output.kept.results()
+                    if output.kept is not None
+                    else read_compact(output.run_dir)
+                )
                 output = replace(output, results=results)
                 if confirmed.interrupted:
                     return _interrupted(output, hk)
                 if confirmed.aborted:
                     hk.notify(f"confirmation runs: {confirmed.aborted}")
                     output = replace(output, meta=replace(output.meta, aborted=confirmed.aborted))
+            output = replace(output, kept=None)  # the results are read from here on
             verdict = apply_gate(cfg, output.results, base, opts.prompt_version, stats)
             if output.meta.aborted:
                 verdict = stopped_early(verdict, output.meta.aborted)
+        output = replace(output, kept=None)  # (its table by case and repeat is not needed)
         if output.judge_drift is not None and verdict is not None:  # (the check said it)
             verdict = judge_drifted(verdict, output.judge_drift)
         if verdict is not None:  # why judge failures did not block, if some did not

@@ -36,12 +36,14 @@ from evalgate.events import CallListener, CaseListener
 from evalgate.gate.apply import apply_gate, confirmation_items, resolve_baseline
 from evalgate.gate.baseline import Baseline
 from evalgate.gate.verdict import INCONCLUSIVE, Reason, Verdict
-from evalgate.llmjudge.phase import advisory_notes
+from evalgate.llmjudge.phase import advisory_notes, uses_judge
+from evalgate.model import Case
 from evalgate.project import Project
 from evalgate.report.view import RunView
 from evalgate.results import CaseResult, CaseStats, aggregate
 from evalgate.results_compact import read_compact
 from evalgate.run_summary import RunSummary
+from evalgate.runner import WorkItem
 from evalgate.textsafe import terminal_line
 
 
@@ -155,6 +157,16 @@ def run_eval(
     project: Project, *, options: RunOptions | None = None, hooks: Hooks | None = None
 ) -> EvalResult:
     """Run, confirm flips, gate, write the run folder, record; return the judged run."""
+    return run_eval_handed([project], options=options, hooks=hooks)
+
+
+def run_eval_handed(
+    handed: list[Project], *, options: RunOptions | None = None, hooks: Hooks | None = None
+) -> EvalResult:
+    """:func:`run_eval` for a caller that hands its project over: ``handed`` (one project)
+    is emptied, and the run lets the golden set go once its calls are made, so a large one
+    is not held while the run is judged and reported (the command line's way)."""
+    project = handed.pop()
     opts = options or RunOptions()
     hk = hooks or Hooks()
     cfg = project.config
@@ -174,11 +186,13 @@ def run_eval(
         info=hk.info,
         judge_cache=opts.judge_cache,
     )
+    cases = project.goldens.cases
+    del project  # from here on, the cases are all the run holds of the project
     # the run folder stays locked until its summary (and any baseline) is written
     with ExitStack() as hold:
         req = RunRequest(
             cfg,
-            project.goldens.cases,
+            cases,
             opts.selection,
             opts.out,
             opts.resume,
@@ -210,33 +224,34 @@ def run_eval(
         base: Baseline | None = None
         # per-case figures, once: confirmation repeats (below) are not counted in them
         stats = aggregate(r for r in output.results if not r.confirmation)
+        extra: list[WorkItem] = []
         if opts.gate:
             base = resolve_baseline(cfg, opts.baseline, output.results, opts.prompt_version)
-            extra = confirmation_items(
-                project.goldens.cases, output.results, base, cfg.gate.confirm, stats
+            extra = confirmation_items(cases, output.results, base, cfg.gate.confirm, stats)
+        # the calls are made but the confirmation runs': only their cases are held from here on
+        # (the golden set goes, unless the caller holds it: see run_eval_handed)
+        req = replace(req, cases=_confirmed_cases(extra, cases))
+        del cases
+        if extra and not output.meta.aborted:
+            hk.info(
+                f"confirming {len({i.case.id for i in extra})} failing case(s)"
+                f" ({cfg.gate.confirm} more runs each)"
             )
-            if extra and not output.meta.aborted:
-                hk.info(
-                    f"confirming {len({i.case.id for i in extra})} failing case(s)"
-                    f" ({cfg.gate.confirm} more runs each)"
-                )
-                confirmed = run_items(req, output.run_dir, output.run_id, extra, keep=output.kept)
-                results = (
-                    output.kept.results()
-                    if output.kept is not None
-                    else read_compact(output.run_dir)
-                )
-                output = replace(output, results=results)
-                if confirmed.interrupted:
-                    return _interrupted(output, hk)
-                if confirmed.aborted:
-                    hk.notify(f"confirmation runs: {confirmed.aborted}")
-                    output = replace(output, meta=replace(output.meta, aborted=confirmed.aborted))
-            output = replace(output, kept=None)  # the results are read from here on
+            confirmed = run_items(req, output.run_dir, output.run_id, extra, keep=output.kept)
+            results = (
+                output.kept.results() if output.kept is not None else read_compact(output.run_dir)
+            )
+            output = replace(output, results=results)
+            if confirmed.interrupted:
+                return _interrupted(output, hk)
+            if confirmed.aborted:
+                hk.notify(f"confirmation runs: {confirmed.aborted}")
+                output = replace(output, meta=replace(output.meta, aborted=confirmed.aborted))
+        output = replace(output, kept=None)  # the results are read from here on
+        if opts.gate:
             verdict = apply_gate(cfg, output.results, base, opts.prompt_version, stats)
             if output.meta.aborted:
                 verdict = stopped_early(verdict, output.meta.aborted)
-        output = replace(output, kept=None)  # (its table by case and repeat is not needed)
         if output.judge_drift is not None and verdict is not None:  # (the check said it)
             verdict = judge_drifted(verdict, output.judge_drift)
         if verdict is not None:  # why judge failures did not block, if some did not
@@ -247,6 +262,17 @@ def run_eval(
         if opts.record_baseline:
             _record(cfg, result, opts, hk)
         return result
+
+
+def _confirmed_cases(extra: Sequence[WorkItem], cases: Sequence[Case]) -> tuple[Case, ...]:
+    """The cases confirmation runs need: theirs, and (so that those runs open the LLM judge
+    exactly when the run did) a case that uses the judge when only others do."""
+    kept = {i.case.id: i.case for i in extra}
+    if kept and not any(uses_judge(c) for c in kept.values()):
+        judged = next((c for c in cases if uses_judge(c)), None)
+        if judged is not None:
+            kept[judged.id] = judged
+    return tuple(kept.values())
 
 
 def gate_stored(

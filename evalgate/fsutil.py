@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 from evalgate import masking
 from evalgate.errors import InconclusiveError, UsageError
+from evalgate.lazydoc import LazyList, LazyMap, plain
 from evalgate.textsafe import ENCODE_ERRORS
 
 # a folder the user named cannot be written: their choice to fix (exit 2)
@@ -235,18 +236,22 @@ def _wide(value: Any, depth: int, out: TextIO) -> None:
     the third: a verdict's deltas and reasons), each entry on one line: a large run's
     summary is a line per case, written by the C encoder, not the pure-Python indenter."""
     expand = (
-        isinstance(value, (dict, list))
+        isinstance(value, (dict, list, LazyMap, LazyList))
         and bool(value)
-        and (depth < 2 or (depth == 2 and isinstance(value, list) and isinstance(value[0], dict)))
+        and (
+            depth < 2
+            or (depth == 2 and isinstance(value, (list, LazyList)) and isinstance(value[0], dict))
+        )
     )
     if not expand:
-        out.write(_ENTRY.encode(masking.scrub_obj(value)))
+        out.write(_ENTRY.encode(masking.scrub_obj(plain(value))))
         return
     pad = "\n" + "  " * (depth + 1)
     close = "\n" + "  " * depth
-    if isinstance(value, dict):
+    if isinstance(value, (dict, LazyMap)):
         out.write("{")
-        for i, (k, v) in enumerate(value.items()):
+        items = value.entries() if isinstance(value, LazyMap) else value.items()
+        for i, (k, v) in enumerate(items):
             out.write(("," if i else "") + pad + _ENTRY.encode(masking.scrub(str(k))) + ": ")
             _wide(v, depth + 1, out)
         out.write(close + "}")

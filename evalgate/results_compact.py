@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Hashable, Iterable
+from math import copysign
 from pathlib import Path
 
 from evalgate.model import Response
@@ -28,6 +29,9 @@ class _Shared:
         self._tags: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._scores: dict[Hashable, ScoreRecord] = {}
         self._responses: dict[tuple[object, ...], Response] = {}
+        # a result's scores: most results' records are the same shared ones, in one tuple
+        self._score_tuples: dict[tuple[int, ...], tuple[ScoreRecord, ...]] = {}
+        self._floats: dict[float, float] = {}
 
     def text(self, s: str) -> str:
         return self._texts.setdefault(s, s)
@@ -39,6 +43,19 @@ class _Shared:
         judge = json.dumps(s.judge, sort_keys=True, default=str) if s.judge else None
         key = (s.scorer, s.score, s.passed, s.reason, s.weight, s.error, s.turn, s.advisory, judge)
         return self._scores.setdefault(key, s)
+
+    def scores(self, scores: tuple[ScoreRecord, ...]) -> tuple[ScoreRecord, ...]:
+        if not scores:
+            return ()
+        held = tuple([self.score(s) for s in scores])
+        # keyed by the shared records' ids: each is held by this table, so its id stays its own
+        return self._score_tuples.setdefault(tuple(map(id, held)), held)
+
+    def number(self, x: float | None) -> float | None:
+        """One object for equal float scores (-0.0, NaN and other types kept as they are)."""
+        if type(x) is not float or not (x > 0.0 or (x == 0.0 and copysign(1.0, x) > 0.0)):
+            return x
+        return self._floats.setdefault(x, x)
 
     def response(self, r: Response | None) -> Response | None:
         if r is None:
@@ -82,8 +99,8 @@ class _Shared:
             status=r.status,  # literals: the interpreter already shares them
             outcome=r.outcome,
             passed=r.passed,
-            score=r.score,
-            scores=tuple([self.score(s) for s in r.scores]),
+            score=self.number(r.score),
+            scores=self.scores(r.scores),
             latency_ms=r.latency_ms,
             request=None,
             response=self.response(r.response),

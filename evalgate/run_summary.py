@@ -11,12 +11,13 @@ exactly the format on disk (``format_version`` 1, see docs/formats.md).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from evalgate.errors import ConfigError
-from evalgate.gate.verdict import Verdict
+from evalgate.gate.verdict import CaseDelta, Verdict
+from evalgate.lazydoc import LazyList, LazyMap, plain
 from evalgate.results import SUMMARY_FILE, SUMMARY_FORMAT_VERSION, load_json_file
 from evalgate.results_check import check_summary
 
@@ -164,6 +165,12 @@ class RunSummary:
 
     def to_dict(self) -> dict[str, Any]:
         """The document as written to ``summary.json`` (key order included)."""
+        doc: dict[str, Any] = plain(self.to_document())
+        return doc
+
+    def to_document(self) -> dict[str, Any]:
+        """:meth:`to_dict` with its per-case parts (``cases``, ``verdict.deltas``) built
+        when read (:mod:`evalgate.lazydoc`): what a run holds and writes, a case at a time."""
         return {
             "format_version": self.format_version,
             "run_id": self.run_id,
@@ -190,8 +197,8 @@ class RunSummary:
             "scorers": {k: v.to_dict() for k, v in self.scorers.items()},
             "tags": {k: v.to_dict() for k, v in self.tags.items()},
             "by_dataset": {k: v.to_dict() for k, v in self.by_dataset.items()},
-            "cases": {k: v.to_dict() for k, v in self.cases.items()},
-            "verdict": self.verdict.to_dict() if self.verdict else None,
+            "cases": LazyMap(self.cases, CaseFigures.to_dict),
+            "verdict": _verdict_document(self.verdict),
             "reports": dict(self.reports),
         }
 
@@ -249,6 +256,15 @@ class RunSummary:
             verdict=Verdict.from_dict(raw_verdict) if isinstance(raw_verdict, Mapping) else None,
             reports={str(k): str(v) for k, v in (d.get("reports") or {}).items()},
         )
+
+
+def _verdict_document(verdict: Verdict | None) -> dict[str, Any] | None:
+    """``verdict.to_dict()``, its deltas (one per case) built when read."""
+    if verdict is None:
+        return None
+    doc = replace(verdict, deltas=()).to_dict()
+    doc["deltas"] = LazyList(verdict.deltas, CaseDelta.to_dict)
+    return doc
 
 
 def read_summary_document(path: Path) -> dict[str, Any]:

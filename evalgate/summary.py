@@ -13,6 +13,7 @@ from typing import Any
 from evalgate import __version__
 from evalgate.fsutil import atomic_write_wide_json
 from evalgate.gate.verdict import Verdict
+from evalgate.lazydoc import LazyMap
 from evalgate.results import (
     SUMMARY_FILE,
     SUMMARY_FORMAT_VERSION,
@@ -189,30 +190,34 @@ def build_run_summary(
         scorers={k: Rate(*v) for k, v in sorted(scorers.items())},
         tags={k: Rate(*v) for k, v in sorted(tags.items())},
         by_dataset={k: Rate(*v) for k, v in sorted(datasets.items())},
-        cases={
-            cid: CaseFigures(
-                dataset=s.dataset,
-                content_hash=s.content_hash,
-                file=s.file,
-                line=s.line,
-                tags=tuple(s.tags),
-                n=s.n,
-                errors=s.errors,
-                skipped=s.skipped,
-                score=s.score,
-                pass_rate=s.pass_rate,
-            )
-            for cid, s in stats.items()
-        },
+        cases=LazyMap(stats, _figures),
         verdict=verdict,
         reports=dict(meta.reports),
     )
 
 
+def _figures(s: CaseStats) -> CaseFigures:
+    """A case's figures in the summary, built from its statistics when read (a run holds
+    the statistics only)."""
+    return CaseFigures(
+        dataset=s.dataset,
+        content_hash=s.content_hash,
+        file=s.file,
+        line=s.line,
+        tags=tuple(s.tags),
+        n=s.n,
+        errors=s.errors,
+        skipped=s.skipped,
+        score=s.score,
+        pass_rate=s.pass_rate,
+    )
+
+
 def write_summary(run_dir: Path, summary: RunSummary | Mapping[str, Any]) -> Path:
-    """The one writer of ``summary.json`` (atomic: a reader sees the old or the new file)."""
+    """The one writer of ``summary.json`` (atomic: a reader sees the old or the new file);
+    of a :class:`RunSummary`, written a case at a time (never held whole)."""
     path = run_dir / SUMMARY_FILE
-    doc = summary.to_dict() if isinstance(summary, RunSummary) else dict(summary)
+    doc = summary.to_document() if isinstance(summary, RunSummary) else dict(summary)
     atomic_write_wide_json(path, doc)
     return path
 

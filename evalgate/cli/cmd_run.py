@@ -129,8 +129,10 @@ def register(app: typer.Typer) -> None:
             max_cost_usd=cost_limit,
             judge_cache=judge_cache_on(no_judge_cache),
         )
+        handed = [project]  # the run lets the golden set go once its calls are made
+        del project
         result = run_and_show(
-            project, opts, Presentation(quiet, as_json), log_json=log_json, environ=os.environ
+            handed, opts, Presentation(quiet, as_json), log_json=log_json, environ=os.environ
         )
         if export and not result.interrupted:
             from evalgate.cli.cmd_langfuse import export_after_run
@@ -144,24 +146,28 @@ def register(app: typer.Typer) -> None:
 
 
 def run_and_show(
-    project: Project,
+    project: Project | list[Project],
     options: RunOptions,
     pres: Presentation,
     *,
     log_json: str | None = None,
     environ: Mapping[str, str],
 ) -> EvalResult:
-    """Run the eval with the terminal's hooks: progress, notes, telemetry, the report."""
-    from evalgate.cli.telemetry import Telemetry
-    from evalgate.engine.core import run_eval
+    """Run the eval with the terminal's hooks: progress, notes, telemetry, the report.
 
-    with Telemetry(project.config, log_json, environ) as tel:
+    ``project`` in a list is handed over (see :func:`evalgate.engine.core.run_eval_handed`)."""
+    from evalgate.cli.telemetry import Telemetry
+    from evalgate.engine.core import run_eval_handed
+
+    handed = project if isinstance(project, list) else [project]
+    del project
+    with Telemetry(handed[0].config, log_json, environ) as tel:
         hooks = pres.hooks(
             on_call=tel.call_listeners(),
             on_case=tel.case_listeners(pres.quiet or pres.as_json),
             on_summary=tel.run_finished,
         )
-        return run_eval(project, options=options, hooks=hooks)
+        return run_eval_handed(handed, options=options, hooks=hooks)
 
 
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}

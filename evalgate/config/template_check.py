@@ -6,7 +6,7 @@ would carry ``null``: that is a typo, caught at load time rather than as a run o
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +77,15 @@ def case_reads(cfg: Config) -> CaseReads:
     return CaseReads(None if every_key else frozenset(keys), tags, dataset)
 
 
+def _values(cases: Sequence[Case], where: str) -> Iterator[Any]:
+    """The cases' inputs (of every turn), or their metadata, one at a time."""
+    if where == "input":
+        yield from (c.input for c in cases if not c.turns)
+        yield from (turn.input for c in cases for turn in c.turns)
+    else:
+        yield from (c.metadata for c in cases)
+
+
 def template_problems(cfg: Config, cases: Sequence[Case]) -> list[Problem]:
     """Placeholders into ``input`` or ``case.metadata`` that no loaded case can fill."""
     from evalgate.target.template import placeholder_uses
@@ -94,19 +103,17 @@ def template_problems(cfg: Config, cases: Sequence[Case]) -> list[Problem]:
         if u.has_default or not u.segments:
             continue
         if u.root == "input":
-            values = [c.input for c in cases if not c.turns]
-            values += [turn.input for c in cases for turn in c.turns]
             where = "input"
             segments = u.segments
         elif u.root == "case" and u.segments[0] == "metadata" and len(u.segments) > 1:
-            values = [dict(c.metadata) for c in cases]
             where = "case.metadata"
             segments = u.segments[1:]
         else:
             continue
-        if any(_has(v, segments) for v in values):
+        # read a case at a time: a case's input is built each time it is read (PackedCase)
+        if any(_has(v, segments) for v in _values(cases, where)):
             continue
-        keys = sorted({str(k) for v in values if isinstance(v, Mapping) for k in v})
+        keys = sorted({str(k) for v in _values(cases, where) if isinstance(v, Mapping) for k in v})
         hint = did_you_mean(str(segments[0]), keys) if isinstance(segments[0], str) else ""
         file, line, col = _locate(cfg.path, u.text)
         problems.append(

@@ -19,6 +19,7 @@ from evalgate.gate.answers import redactor
 from evalgate.gate.apply import SCORER_ERROR, scorer_error_reason, store_for
 from evalgate.gate.baseline import Baseline, baseline_from_run
 from evalgate.gate.verdict import Reason, Verdict
+from evalgate.lazydoc import LazyMap
 from evalgate.report.view import RunView
 from evalgate.results import RESULTS_FILE, CaseResult, CaseStats, aggregate, iter_results
 from evalgate.run_summary import RunSummary
@@ -39,17 +40,22 @@ def report_paths(cfg: Config, run_dir: Path) -> dict[str, Path | None]:
     }
 
 
-def base_cases(baseline: Baseline | None) -> dict[str, dict[str, Any]] | None:
+def base_cases(baseline: Baseline | None) -> Mapping[str, dict[str, Any]] | None:
+    """The baseline's figures by case id, each built when read (not held per case)."""
     if baseline is None:
         return None
-    return {cid: {"score": c.score, "pass_rate": c.pass_rate} for cid, c in baseline.cases.items()}
+    return LazyMap(baseline.cases, _base_figures)
+
+
+def _base_figures(c: Any) -> dict[str, Any]:
+    return {"score": c.score, "pass_rate": c.pass_rate}
 
 
 @dataclass(frozen=True)
 class Concluded:
     """What :func:`conclude` wrote: the summary, the view reporters read, the files."""
 
-    summary: dict[str, Any]
+    summary: dict[str, Any]  # as written, its per-case parts built when read (lazydoc)
     view: RunView
     written: dict[str, Path]
     typed: RunSummary  # the same summary, typed (built once, not parsed back)
@@ -78,7 +84,8 @@ def conclude(
     if stats is None:
         stats = aggregate(r for r in out.results if not r.confirmation)
     typed = build_run_summary(out.results, out.meta, verdict, stats)
-    summary = typed.to_dict()
+    # the document, its per-case parts built when read: the view reads its header only
+    summary = typed.to_document()
     view = RunView.build(
         out.results,
         summary,
@@ -102,7 +109,7 @@ def conclude(
             reports = {k: str(v) for k, v in written.items()}
             summary = {**summary, "reports": reports}
             typed = replace(typed, reports=reports)
-            write_summary(out.run_dir, summary)
+            write_summary(out.run_dir, typed)
             written["summary"] = out.run_dir / "summary.json"
     return Concluded(summary, view, written, typed)
 

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +36,14 @@ from evalgate.events import CallListener, CaseListener
 from evalgate.gate.apply import apply_gate, confirmation_items, resolve_baseline
 from evalgate.gate.baseline import Baseline
 from evalgate.gate.verdict import INCONCLUSIVE, Reason, Verdict
-from evalgate.llmjudge.phase import advisory_notes
+from evalgate.llmjudge.phase import advisory_notes, uses_judge
+from evalgate.model import Case
 from evalgate.project import Project
 from evalgate.report.view import RunView
 from evalgate.results import CaseResult, CaseStats, aggregate
 from evalgate.results_compact import read_compact
 from evalgate.run_summary import RunSummary
+from evalgate.runner import WorkItem
 from evalgate.textsafe import terminal_line
 
 
@@ -71,7 +74,7 @@ class EvalResult:
     run_dir: Path
     run_id: str
     results: list[CaseResult]
-    summary: Mapping[str, Any]  # as written to summary.json
+    run_summary: RunSummary  # the summary as types (``summary``: as written)
     verdict: Verdict | None  # None: not gated (or interrupted)
     exit_code: ExitCode
     baseline: Baseline | None = None
@@ -84,10 +87,11 @@ class EvalResult:
     def passed(self) -> bool:
         return self.exit_code == ExitCode.OK
 
-    @property
-    def run_summary(self) -> RunSummary:
-        """The summary as types (``summary`` is the same document as written)."""
-        return RunSummary.from_dict(self.summary)
+    @cached_property
+    def summary(self) -> Mapping[str, Any]:
+        """The summary as written to ``summary.json``, built when first read (a large run's
+        is not held unless asked for)."""
+        return self.run_summary.to_dict()
 
 
 def _ignore(_: Any) -> None:
@@ -153,6 +157,16 @@ def run_eval(
     project: Project, *, options: RunOptions | None = None, hooks: Hooks | None = None
 ) -> EvalResult:
     """Run, confirm flips, gate, write the run folder, record; return the judged run."""
+    return run_eval_handed([project], options=options, hooks=hooks)
+
+
+def run_eval_handed(
+    handed: list[Project], *, options: RunOptions | None = None, hooks: Hooks | None = None
+) -> EvalResult:
+    """:func:`run_eval` for a caller that hands its project over: ``handed`` (one project)
+    is emptied, and the run lets the golden set go once its calls are made, so a large one
+    is not held while the run is judged and reported (the command line's way)."""
+    project = handed.pop()
     opts = options or RunOptions()
     hk = hooks or Hooks()
     cfg = project.config
@@ -172,11 +186,13 @@ def run_eval(
         info=hk.info,
         judge_cache=opts.judge_cache,
     )
+    cases = project.goldens.cases
+    del project  # from here on, the cases are all the run holds of the project
     # the run folder stays locked until its summary (and any baseline) is written
     with ExitStack() as hold:
         req = RunRequest(
             cfg,
-            project.goldens.cases,
+            cases,
             opts.selection,
             opts.out,
             opts.resume,
@@ -208,25 +224,31 @@ def run_eval(
         base: Baseline | None = None
         # per-case figures, once: confirmation repeats (below) are not counted in them
         stats = aggregate(r for r in output.results if not r.confirmation)
+        extra: list[WorkItem] = []
         if opts.gate:
             base = resolve_baseline(cfg, opts.baseline, output.results, opts.prompt_version)
-            extra = confirmation_items(
-                project.goldens.cases, output.results, base, cfg.gate.confirm, stats
+            extra = confirmation_items(cases, output.results, base, cfg.gate.confirm, stats)
+        # the calls are made but the confirmation runs': only their cases are held from here on
+        # (the golden set goes, unless the caller holds it: see run_eval_handed)
+        req = replace(req, cases=_confirmed_cases(extra, cases))
+        del cases
+        if extra and not output.meta.aborted:
+            hk.info(
+                f"confirming {len({i.case.id for i in extra})} failing case(s)"
+                f" ({cfg.gate.confirm} more runs each)"
             )
-            if extra and not output.meta.aborted:
-                hk.info(
-                    f"confirming {len({i.case.id for i in extra})} failing case(s)"
-                    f" ({cfg.gate.confirm} more runs each)"
-                )
-                kept = output.kept
-                confirmed = run_items(req, output.run_dir, output.run_id, extra, keep=kept)
-                results = kept.results() if kept is not None else read_compact(output.run_dir)
-                output = replace(output, results=results)
-                if confirmed.interrupted:
-                    return _interrupted(output, hk)
-                if confirmed.aborted:
-                    hk.notify(f"confirmation runs: {confirmed.aborted}")
-                    output = replace(output, meta=replace(output.meta, aborted=confirmed.aborted))
+            confirmed = run_items(req, output.run_dir, output.run_id, extra, keep=output.kept)
+            results = (
+                output.kept.results() if output.kept is not None else read_compact(output.run_dir)
+            )
+            output = replace(output, results=results)
+            if confirmed.interrupted:
+                return _interrupted(output, hk)
+            if confirmed.aborted:
+                hk.notify(f"confirmation runs: {confirmed.aborted}")
+                output = replace(output, meta=replace(output.meta, aborted=confirmed.aborted))
+        output = replace(output, kept=None)  # the results are read from here on
+        if opts.gate:
             verdict = apply_gate(cfg, output.results, base, opts.prompt_version, stats)
             if output.meta.aborted:
                 verdict = stopped_early(verdict, output.meta.aborted)
@@ -240,6 +262,17 @@ def run_eval(
         if opts.record_baseline:
             _record(cfg, result, opts, hk)
         return result
+
+
+def _confirmed_cases(extra: Sequence[WorkItem], cases: Sequence[Case]) -> tuple[Case, ...]:
+    """The cases confirmation runs need: theirs, and (so that those runs open the LLM judge
+    exactly when the run did) a case that uses the judge when only others do."""
+    kept = {i.case.id: i.case for i in extra}
+    if kept and not any(uses_judge(c) for c in kept.values()):
+        judged = next((c for c in cases if uses_judge(c)), None)
+        if judged is not None:
+            kept[judged.id] = judged
+    return tuple(kept.values())
 
 
 def gate_stored(
@@ -308,7 +341,7 @@ def _judged(
         run_dir=output.run_dir,
         run_id=output.run_id,
         results=output.results,
-        summary=done.summary,
+        run_summary=done.typed,
         verdict=verdict,
         exit_code=status.code,
         baseline=base,
@@ -375,7 +408,7 @@ def _record(cfg: Config, result: EvalResult, opts: RunOptions, hk: Hooks) -> Non
 def _interrupted(output: RunOutput, hk: Hooks) -> EvalResult:
     summary = write_plain_summary(output, None)
     # the log still gets its eval.run line, status "interrupted"
-    hk.on_summary(RunSummary.from_dict(summary))
+    hk.on_summary(summary)
     hk.notify(
         f"interrupted: {len(output.results)} finished result(s) kept in {output.run_dir};"
         f" finish with: evalgate run --resume {output.run_dir}"
@@ -384,7 +417,7 @@ def _interrupted(output: RunOutput, hk: Hooks) -> EvalResult:
         run_dir=output.run_dir,
         run_id=output.run_id,
         results=output.results,
-        summary=summary,
+        run_summary=summary,
         verdict=None,
         exit_code=ExitCode.INTERRUPTED,
         interrupted=True,

@@ -36,9 +36,10 @@ from evalgate.results import RESULTS_FILE, CaseResult, iter_results
 from evalgate.results_compact import CompactResults
 from evalgate.results_writer import FLUSH_S, ResultsWriter
 from evalgate.resume import check_config, check_results, read_run_file
+from evalgate.run_summary import RunSummary
 from evalgate.runlock import hold_run_dir
 from evalgate.runner import Runner, WorkItem, count_work_items, work_items
-from evalgate.summary import RunMeta, build_summary, git_info, write_summary
+from evalgate.summary import RunMeta, build_run_summary, git_info, write_summary
 from evalgate.target import TargetClient
 
 RUN_FILE = "run.json"
@@ -382,8 +383,9 @@ def _safe_url(url: str) -> str:
 
 def summarize(
     out: RunOutput, verdict: Verdict | None, reports: Mapping[str, str] | None = None
-) -> dict[str, Any]:
+) -> RunSummary:
+    """Build and write the run's summary (written a case at a time)."""
     meta = replace(out.meta, reports=dict(reports or {}))
-    summary = build_summary(out.results, meta, verdict)
+    summary = build_run_summary(out.results, meta, verdict)
     write_summary(out.run_dir, summary)
     return summary

@@ -55,7 +55,7 @@ class Reason:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CaseDelta:
     """One case compared with the baseline."""
 

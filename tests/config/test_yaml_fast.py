@@ -261,7 +261,11 @@ def test_generated_documents_mostly_stay_in_the_subset() -> None:
     taken = []
 
     @settings(
-        max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), database=None
+        max_examples=150,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        database=None,
+        derandomize=True,  # the share taken is a property of a fixed sample: no flaky run
     )
     @given(golden_text())
     def run(text: str) -> None:

@@ -65,15 +65,6 @@ class Cited(NamedTuple):
     unresolved: tuple[str, ...]
 
 
-def _resolve(token: str, retrieved: tuple[str, ...], footnotes: dict[str, str]) -> str | None:
-    if token in footnotes:
-        return footnotes[token]
-    if token.isdigit():
-        n = int(token)
-        return retrieved[n - 1] if 1 <= n <= len(retrieved) else None
-    return token
-
-
 def text_markers(text: str, pattern: str | None = None) -> list[str]:
     """Raw marker tokens in ``text`` in order (numbers not yet resolved)."""
     return _markers(text, None if pattern is None else re.compile(pattern))
@@ -88,11 +79,17 @@ def _markers(text: str, rx: re.Pattern[str] | None) -> list[str]:
         if needs not in body:  # each marker starts with its own character: no scan without it
             continue
         for m in marker.finditer(body):
-            found.extend((m.start(), t) for t in _SPLIT.split(m.group(1).strip()) if t)
+            group = m.group(1).strip()
+            if "," in group or ";" in group:
+                at = m.start()
+                found.extend((at, t) for t in _SPLIT.split(group) if t)
+            elif group:  # one id: nothing to split
+                found.append((m.start(), group))
     if not found:
         return []
     tokens = [t for _, t in sorted(found, key=_at)] if len(found) > 1 else [found[0][1]]
-    return [t for t in tokens if len(t) > 1 or t.isdigit()]
+    # a one-character token is a check box ("[x]"), unless it is a number
+    return [t for t in tokens if len(t) > 1 or t.isdecimal()]
 
 
 def _at(found: tuple[int, str]) -> int:
@@ -110,24 +107,32 @@ def cited_ids(response: Response, pattern: str | None = None) -> Cited:
 
 def _cited(response: Response, rx: re.Pattern[str] | None) -> Cited:
     text = output_text(response)
-    cited = [str(c) for c in response.citations]
+    cited = list(map(str, response.citations))
     tokens = _markers(text, rx)
     if not tokens:  # most answers: nothing marked in the text, or nothing to resolve
         return Cited(tuple(_dedupe(cited)) if len(cited) > 1 else tuple(cited), (), ())
-    retrieved = tuple(map(str, response.retrieved))
     footnotes = (
         {m.group(1): m.group(2) for m in _FOOTNOTE_DEF.finditer(text)} if "[^" in text else {}
     )
+    retrieved: tuple[str, ...] | None = None  # read for the first number
     in_text: list[str] = []
     unresolved: list[str] = []
     for token in tokens:
-        resolved = _resolve(token, retrieved, footnotes)
-        if resolved is None:
-            unresolved.append(f"[{token}]")
+        if token in footnotes:  # a footnote's definition wins over its number
+            in_text.append(footnotes[token])
+        elif token.isdecimal():  # [1]: the first document retrieved (int() reads every digit)
+            if retrieved is None:
+                retrieved = tuple(map(str, response.retrieved))
+            n = int(token)
+            if 1 <= n <= len(retrieved):
+                in_text.append(retrieved[n - 1])
+            else:
+                unresolved.append(f"[{token}]")
         else:
-            in_text.append(resolved)
-    ids = _dedupe([*cited, *in_text])
-    return Cited(tuple(ids), tuple(_dedupe(in_text)), tuple(_dedupe(unresolved)))
+            in_text.append(token)
+    ids = _dedupe([*cited, *in_text]) if cited or len(in_text) > 1 else in_text
+    marked = tuple(_dedupe(in_text)) if len(in_text) > 1 else tuple(in_text)
+    return Cited(tuple(ids), marked, tuple(_dedupe(unresolved)))
 
 
 def _dedupe(items: Iterable[str]) -> list[str]:

@@ -128,7 +128,7 @@ class Cited:
 def _resolve(token: str, retrieved: tuple[str, ...], footnotes: dict[str, str]) -> str | None:
     if token in footnotes:
         return footnotes[token]
-    if token.isdigit():
+    if token.isdecimal():  # (isdigit took superscripts, which int() refuses)
         n = int(token)
         return retrieved[n - 1] if 1 <= n <= len(retrieved) else None
     return token
@@ -147,7 +147,7 @@ def plain_text_markers(text: str, pattern: str | None = None) -> list[str]:
         for m in rx.finditer(body):
             found.extend((m.start(), t) for t in _SPLIT.split(m.group(1).strip()) if t)
     tokens = [t for _, t in sorted(found, key=_at)]
-    return [t for t in tokens if len(t) > 1 or t.isdigit()]
+    return [t for t in tokens if len(t) > 1 or t.isdecimal()]
 
 
 def _at(found: tuple[int, str]) -> int:

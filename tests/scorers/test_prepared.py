@@ -68,9 +68,14 @@ citation_params = st.sampled_from(
         "pattern": st.sampled_from([r"<(\w+)>", r"\[(\w+)\]", "kb-[a-z]"]),
     },
 )
+# numbers int() reads and digits it does not (superscripts)
+numbered = st.lists(
+    st.sampled_from(["[", "]", "^", "【", "】", "†", "1", "²", "٣", "kb-a", " ", "[^²]", "【³】"]),
+    max_size=12,
+).map("".join)
 cited_responses = st.builds(
     Response,
-    output=marked | st.none(),
+    output=marked | numbered | st.none(),
     citations=st.lists(st.sampled_from(["kb-a", "kb-b", "kb-q"]), max_size=3).map(tuple),
     retrieved=st.lists(st.sampled_from(["kb-a", "kb-b", "kb-z"]), max_size=3).map(tuple),
 )

@@ -17,6 +17,7 @@ from evalgate.scorers._util import one_line
 from evalgate.scorers.registry import Check, prepared, scorer
 
 PERMISSIONS = ("allowed", "denied", "needs_confirmation")
+_KEPT = 256  # passing scores kept per expect item
 _NAMES: dict[str, JSON] = {"type": "array", "items": {"type": "string", "minLength": 1}}
 PARAMS: dict[str, JSON] = {
     "oneOf": [
@@ -99,10 +100,18 @@ def _prepare(params: Any) -> Check:
 def _called_by_name(name: str, p: Mapping[str, Any]) -> Check:
     """``{name: x}`` alone: passes on the first call to ``x`` (any arguments match none)."""
 
+    passes: dict[str, Score] = {}  # one passing score per reason
+
     def check(response: Response, case: Case) -> Score:
         for c in response.tool_calls:
             if isinstance(c, ToolCall) and c.name == name:
-                return Score.ok(f"called {describe(c)}")
+                reason = f"called {describe(c)}"
+                score = passes.get(reason)
+                if score is None:
+                    if len(passes) >= _KEPT:
+                        passes.clear()
+                    score = passes[reason] = Score.ok(reason)
+                return score
         return _score(p, response, case)
 
     return check

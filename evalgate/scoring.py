@@ -187,13 +187,14 @@ def _prepared(
     """A prepared built-in on a response: what apply_scorer gives for it (a built-in is ours:
     called directly, as apply_scorer calls it). ``last``: the last score and its record."""
     try:
-        s = coerce_score(check(response, case), name)
+        s = check(response, case)
+        held = last[0]  # one read: another thread scoring with this plan swaps the pair whole
+        if held is not None and held[0] is s:  # the last score (checked then) once more
+            return held[1]
+        s = coerce_score(s, name)
     except Exception as exc:
         msg = failure_message(name, code, guard.PluginFailed(exc, False, None))
         return ScoreRecord(name, 0.0, False, msg, weight, error=msg)
-    held = last[0]  # one read: another thread scoring with this plan swaps the pair whole
-    if held is not None and held[0] is s:
-        return held[1]
     record = ScoreRecord(name, s.value, s.passed, s.reason, weight)
     last[0] = (s, record)
     return record

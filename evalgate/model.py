@@ -180,6 +180,13 @@ _FIELDS = tuple(f.name for f in fields(Case))
 _STORES: tuple[Any, ...] = tuple(Case.__dict__[f].__set__ for f in _FIELDS)  # the slots
 
 
+def held_expect(case: Case) -> object:
+    """What ``case`` holds its expect list as: one object for all the cases that share the
+    list (a :class:`PackedCase`'s :class:`ExpectShape`, a :class:`Case`'s own tuple), so that
+    work on the list alone is done once for all of them (see :mod:`evalgate.scoring`)."""
+    return _EXPECT_SLOT.__get__(case)
+
+
 @dataclass(frozen=True, slots=True)
 class ToolCall:
     """A tool call made by the model, with decoded arguments."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import IO
 
 from evalgate import masking
 from evalgate.results import RESULTS_FILE, CaseResult
+from evalgate.results_line import ResultLines, encode_line
 from evalgate.textsafe import ENCODE_ERRORS
 
 # results.jsonl is written in batches: a kill -9 loses at most the results finished since the
@@ -22,9 +22,7 @@ FLUSH_LINES = 100
 # quarter of what copying a run of 400 results held at its peak)
 _BUFFER = 1 << 16
 
-# one encoder for every line (``json.dumps`` builds one per call): compact separators,
-# non-ASCII text as is, encoded by the C encoder
-encode_line = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+__all__ = ["FLUSH_LINES", "FLUSH_S", "ResultsWriter", "encode_line"]
 
 
 class ResultsWriter:
@@ -39,6 +37,7 @@ class ResultsWriter:
         run_dir.mkdir(parents=True, exist_ok=True)
         self.path = run_dir / RESULTS_FILE
         self._keep = keep
+        self._lines = ResultLines()
         self._pending = 0
         self._since = time.monotonic()
         self._f: IO[str] = open(  # noqa: SIM115
@@ -46,15 +45,14 @@ class ResultsWriter:
         )
 
     def write(self, result: CaseResult) -> None:
-        d = result.to_dict()
-        line = encode_line(d)
+        line = self._lines.line(result)  # encode_line(result.to_dict())
         # requests may carry ${VAR} values and answers may echo headers: mask them on disk.
         # A secret inside any string shows in the serialised line (JSON-escaped forms are
         # registered too), so one search over the line rules most lines out; a line that
         # holds one is masked string by string (a form found in a number, a key's quotes or
         # across two strings is no secret there and leaves the line as it is)
         if masking.found_in(line):
-            masked = masking.scrub_obj(d)
+            masked = masking.scrub_obj(result.to_dict())
             scrubbed = encode_line(masked)
             if scrubbed != line:
                 line = scrubbed

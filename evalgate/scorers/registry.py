@@ -24,6 +24,9 @@ from evalgate.model import JSON, Case, Response, Score, ScorerSpec
 from evalgate.scorers.outcome import coerce_score, failure_message
 
 ScorerFn = Callable[[Response, Any, Case], "Score | bool | float"]
+# a built-in scorer's params prepared once: what is left to do for each response
+Check = Callable[[Response, Case], Score]
+Prepare = Callable[[Any], Check]
 
 ENTRY_POINT_GROUP = "evalgate.scorers"
 _BUILTIN_MODULES = (
@@ -60,6 +63,9 @@ class Registry:
         self._current_origin = "builtin"
         # seconds one plugin call (a scorer on one response, or importing one file) may take
         self.time_limit_s: float | None = guard.DEFAULT_TIME_LIMIT_S
+        # evalgate.scoring's plan for each expect list it has scored (by the list's identity);
+        # emptied whenever a scorer is added, since a plan holds the scorers it looked up
+        self.plans: dict[int, Any] = {}
 
     # -- registration -------------------------------------------------------------------
     def add(self, d: ScorerDef) -> None:
@@ -70,6 +76,7 @@ class Registry:
                 " rename one of them"
             )
         self._defs[d.name] = d
+        self.plans.clear()
 
     @property
     def current_origin(self) -> str:
@@ -89,6 +96,7 @@ class Registry:
         # Modules import once per process; a second Registry gets the built-ins from this list.
         for d in _BUILTIN_DEFS:
             self._defs.setdefault(d.name, d)
+        self.plans.clear()
 
     def load_entry_points(self) -> list[Problem]:
         if self._entry_points_loaded:
@@ -161,6 +169,30 @@ class Registry:
     def __iter__(self) -> Iterator[ScorerDef]:
         self.ensure_builtins()
         return iter(sorted(self._defs.values(), key=lambda d: d.name))
+
+
+# built-in scorer functions whose work on their params is done once per expect item
+_PREPARED: dict[ScorerFn, Prepare] = {}
+
+
+def prepared(prepare: Prepare) -> Callable[[ScorerFn], ScorerFn]:
+    """Mark a built-in scorer ``fn`` as ``prepare(params)(response, case)`` (below ``@scorer``).
+
+    Scoring then calls ``prepare`` once per expect item and the check it returns for each
+    response (see :mod:`evalgate.scoring`): what depends only on the params (needles, compiled
+    patterns, which checks apply, a passing score's reason) is worked out once per run.
+    """
+
+    def mark(fn: ScorerFn) -> ScorerFn:
+        _PREPARED[fn] = prepare
+        return fn
+
+    return mark
+
+
+def preparer(d: ScorerDef) -> Prepare | None:
+    """How to prepare ``d``'s params once, for a built-in that can be (plugins cannot)."""
+    return _PREPARED.get(d.fn) if d.origin == "builtin" else None
 
 
 def _why(failed: guard.PluginFailed) -> str:

@@ -15,7 +15,7 @@ from evalgate.scorers._util import (
     regex_flags,
     str_list,
 )
-from evalgate.scorers.registry import scorer
+from evalgate.scorers.registry import Check, prepared, scorer
 
 STRINGS: dict[str, JSON] = {
     "oneOf": [
@@ -54,40 +54,79 @@ EQUALS: dict[str, JSON] = {
 }
 
 
-def _contains(text: str, needles: list[str], fold: bool) -> Score:
-    hay = text.casefold() if fold else text
-    missing = [n for n in needles if (n.casefold() if fold else n) not in hay]
-    value = (len(needles) - len(missing)) / len(needles) if needles else 1.0
-    if not missing:
-        return Score(1.0, True, f"contains {', '.join(quote(n) for n in needles)}")
-    which = ", ".join(quote(n) for n in missing)
+def _prepare_contains(params: Any, fold: bool) -> Check:
+    needles = str_list(params)
+    keys = [n.casefold() for n in needles] if fold else needles
+    passed = Score(1.0, True, f"contains {', '.join(quote(n) for n in needles)}")
     how = " (ignoring case)" if fold else ""
-    return Score(value, False, f"expected the answer to contain {which}{how}; got {excerpt(text)}")
+
+    def check(response: Response, case: Case) -> Score:
+        text = output_text(response)
+        hay = text.casefold() if fold else text
+        for key in keys:
+            if key not in hay:
+                break
+        else:
+            return passed
+        missing = [n for n, k in zip(needles, keys, strict=True) if k not in hay]
+        value = (len(needles) - len(missing)) / len(needles)
+        which = ", ".join(quote(n) for n in missing)
+        return Score(
+            value, False, f"expected the answer to contain {which}{how}; got {excerpt(text)}"
+        )
+
+    return check
+
+
+def _prepare_case_sensitive(params: Any) -> Check:
+    return _prepare_contains(params, fold=False)
+
+
+def _prepare_ignoring_case(params: Any) -> Check:
+    return _prepare_contains(params, fold=True)
 
 
 @scorer("contains", params=STRINGS)
+@prepared(_prepare_case_sensitive)
 def contains(response: Response, params: Any, case: Case) -> Score:
     """The answer contains every given string (case-sensitive)."""
-    return _contains(output_text(response), str_list(params), fold=False)
+    return _prepare_case_sensitive(params)(response, case)
 
 
 @scorer("icontains", params=STRINGS)
+@prepared(_prepare_ignoring_case)
 def icontains(response: Response, params: Any, case: Case) -> Score:
     """The answer contains every given string, ignoring case."""
-    return _contains(output_text(response), str_list(params), fold=True)
+    return _prepare_ignoring_case(params)(response, case)
+
+
+def _prepare_not_contains(params: Any) -> Check:
+    needles = str_list(params)
+    passed = Score(1.0, True, f"does not contain {', '.join(quote(n) for n in needles)}")
+    wanted = [n for n in needles if n]  # "" is in every text, and never counted
+
+    def check(response: Response, case: Case) -> Score:
+        text = output_text(response)
+        for n in wanted:
+            if n in text:
+                break
+        else:
+            return passed
+        found = [(n, text.find(n)) for n in wanted if n in text]
+        n, at = found[0]
+        value = 1.0 - len(found) / len(needles)
+        return Score(
+            value, False, f"expected no {quote(n)}; found at {excerpt(text, at, at + len(n))}"
+        )
+
+    return check
 
 
 @scorer("not_contains", params=STRINGS)
+@prepared(_prepare_not_contains)
 def not_contains(response: Response, params: Any, case: Case) -> Score:
     """The answer contains none of the given strings (case-sensitive)."""
-    text = output_text(response)
-    needles = str_list(params)
-    found = [(n, text.find(n)) for n in needles if n and n in text]
-    if not found:
-        return Score(1.0, True, f"does not contain {', '.join(quote(n) for n in needles)}")
-    n, at = found[0]
-    value = 1.0 - len(found) / len(needles)
-    return Score(value, False, f"expected no {quote(n)}; found at {excerpt(text, at, at + len(n))}")
+    return _prepare_not_contains(params)(response, case)
 
 
 def _compile(params: Any) -> tuple[re.Pattern[str] | None, str]:
@@ -101,49 +140,95 @@ def _compile(params: Any) -> tuple[re.Pattern[str] | None, str]:
         return None, f"invalid regex /{pattern}/: {exc}"
 
 
-@scorer("regex", params=PATTERN)
-def regex(response: Response, params: Any, case: Case) -> Score:
-    """The answer matches the regular expression (``re.search``)."""
+def _unusable(why: str) -> Check:
+    failed = Score.fail(why)
+
+    def check(response: Response, case: Case) -> Score:
+        return failed
+
+    return check
+
+
+def _prepare_regex(params: Any) -> Check:
     rx, shown = _compile(params)
     if rx is None:
-        return Score.fail(shown)
-    text = output_text(response)
-    m = rx.search(text)
-    if m is None:
-        return Score.fail(f"expected a match for /{shown}/; got {excerpt(text)}")
-    return Score.ok(f"/{shown}/ matched {excerpt(text, m.start(), m.end())}")
+        return _unusable(shown)
+    search = rx.search
+
+    def check(response: Response, case: Case) -> Score:
+        text = output_text(response)
+        m = search(text)
+        if m is None:
+            return Score.fail(f"expected a match for /{shown}/; got {excerpt(text)}")
+        return Score.ok(f"/{shown}/ matched {excerpt(text, m.start(), m.end())}")
+
+    return check
+
+
+@scorer("regex", params=PATTERN)
+@prepared(_prepare_regex)
+def regex(response: Response, params: Any, case: Case) -> Score:
+    """The answer matches the regular expression (``re.search``)."""
+    return _prepare_regex(params)(response, case)
+
+
+def _prepare_not_regex(params: Any) -> Check:
+    rx, shown = _compile(params)
+    if rx is None:
+        return _unusable(shown)
+    search = rx.search
+    passed = Score.ok(f"no match for /{shown}/")
+
+    def check(response: Response, case: Case) -> Score:
+        text = output_text(response)
+        m = search(text)
+        if m is None:
+            return passed
+        return Score.fail(
+            f"expected no match for /{shown}/; matched {excerpt(text, m.start(), m.end())}"
+        )
+
+    return check
 
 
 @scorer("not_regex", params=PATTERN)
+@prepared(_prepare_not_regex)
 def not_regex(response: Response, params: Any, case: Case) -> Score:
     """The answer does not match the regular expression."""
-    rx, shown = _compile(params)
-    if rx is None:
-        return Score.fail(shown)
-    text = output_text(response)
-    m = rx.search(text)
-    if m is None:
-        return Score.ok(f"no match for /{shown}/")
-    return Score.fail(
-        f"expected no match for /{shown}/; matched {excerpt(text, m.start(), m.end())}"
-    )
+    return _prepare_not_regex(params)(response, case)
 
 
-@scorer("equals", params=EQUALS)
-def equals(response: Response, params: Any, case: Case) -> Score:
-    """The answer equals the value (surrounding whitespace ignored; options normalise more)."""
+def _prepare_equals(params: Any) -> Check:
     m = mapping(params)
     expected = m.get("value") if m else params
     expected = expected if isinstance(expected, str) else str(expected)
-    got = output_text(response).strip()
     want = expected.strip()
-    if m.get("normalize_whitespace"):
-        got, want = one_line(got), one_line(want)
-    if m.get("ignore_case"):
-        got, want = got.casefold(), want.casefold()
-    if got == want:
-        return Score.ok("equals the expected value")
-    pairs = enumerate(zip(got, want, strict=False))
-    at = next((i for i, (a, b) in pairs if a != b), min(len(got), len(want)))
-    shown = excerpt(got, at, at + 1) if got else "an empty answer"
-    return Score.fail(f"expected {quote(want, 60)}; got {shown} (differs at character {at})")
+    spaces = bool(m.get("normalize_whitespace"))
+    fold = bool(m.get("ignore_case"))
+    if spaces:
+        want = one_line(want)
+    if fold:
+        want = want.casefold()
+    passed = Score.ok("equals the expected value")
+
+    def check(response: Response, case: Case) -> Score:
+        got = output_text(response).strip()
+        if spaces:
+            got = one_line(got)
+        if fold:
+            got = got.casefold()
+        if got == want:
+            return passed
+        pairs = enumerate(zip(got, want, strict=False))
+        at = next((i for i, (a, b) in pairs if a != b), min(len(got), len(want)))
+        shown = excerpt(got, at, at + 1) if got else "an empty answer"
+        return Score.fail(f"expected {quote(want, 60)}; got {shown} (differs at character {at})")
+
+    return check
+
+
+@scorer("equals", params=EQUALS)
+@prepared(_prepare_equals)
+def equals(response: Response, params: Any, case: Case) -> Score:
+    """The answer equals the value (surrounding whitespace ignored; options normalise more)."""
+    return _prepare_equals(params)(response, case)

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from evalgate.model import JSON, Case, Response, Score, ToolCall
 from evalgate.scorers._match import match, render
 from evalgate.scorers._util import one_line
-from evalgate.scorers.registry import scorer
+from evalgate.scorers.registry import Check, prepared, scorer
 
 PERMISSIONS = ("allowed", "denied", "needs_confirmation")
+_KEPT = 256  # passing scores kept per expect item
 _NAMES: dict[str, JSON] = {"type": "array", "items": {"type": "string", "minLength": 1}}
 PARAMS: dict[str, JSON] = {
     "oneOf": [
@@ -74,12 +76,55 @@ def _is_subsequence(want: Sequence[str], got: Sequence[str]) -> bool:
     return all(any(g == w for g in it) for w in want)
 
 
-@scorer("tool_call", params=PARAMS)
-def tool_call(response: Response, params: Any, case: Case) -> Score:
-    """A tool was (or was not) called, with matching arguments, permission, count and order."""
+def _prepare(params: Any) -> Check:
     p: Mapping[str, Any] = {"name": params} if isinstance(params, str) else params
     if not isinstance(p, Mapping):
-        return Score.fail(f"tool_call params must be a tool name or a mapping, got {render(p)}")
+        failed = Score.fail(f"tool_call params must be a tool name or a mapping, got {render(p)}")
+        return lambda response, case: failed
+    name = p.get("name")
+    raw_args = p.get("arguments")
+    times = p.get("times")
+    if (
+        isinstance(name, str)
+        and p.get("called", True) is not False
+        and not (isinstance(raw_args, Mapping) and raw_args)
+        and not isinstance(p.get("permission"), str)
+        and not (isinstance(times, int) and not isinstance(times, bool))
+        and not isinstance(p.get("order"), list)
+        and not isinstance(p.get("sequence"), list)
+    ):
+        return _called_by_name(name, p)
+    return partial(_score, p)
+
+
+def _called_by_name(name: str, p: Mapping[str, Any]) -> Check:
+    """``{name: x}`` alone: passes on the first call to ``x`` (any arguments match none)."""
+
+    passes: dict[str, Score] = {}  # one passing score per reason
+
+    def check(response: Response, case: Case) -> Score:
+        for c in response.tool_calls:
+            if isinstance(c, ToolCall) and c.name == name:
+                reason = f"called {describe(c)}"
+                score = passes.get(reason)
+                if score is None:
+                    if len(passes) >= _KEPT:
+                        passes.clear()
+                    score = passes[reason] = Score.ok(reason)
+                return score
+        return _score(p, response, case)
+
+    return check
+
+
+@scorer("tool_call", params=PARAMS)
+@prepared(_prepare)
+def tool_call(response: Response, params: Any, case: Case) -> Score:
+    """A tool was (or was not) called, with matching arguments, permission, count and order."""
+    return _prepare(params)(response, case)
+
+
+def _score(p: Mapping[str, Any], response: Response, case: Case) -> Score:
     calls = tuple(c for c in response.tool_calls if isinstance(c, ToolCall))
     checks: list[tuple[bool, str]] = []
     name = p.get("name")

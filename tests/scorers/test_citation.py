@@ -141,3 +141,19 @@ def test_citation_scorer(
     s = run("citation", params, response)
     assert (s.passed, s.value) == (passed, value)
     assert s.reason.startswith(reason), s.reason
+
+
+@pytest.mark.parametrize("text", ["See 【²】.", "A note[^³].", "[^12²] and 【٣】", "【¹†source】"])
+def test_a_number_int_cannot_read_is_no_citation_number_and_never_an_error(text: str) -> None:
+    # superscript digits are digits to str.isdigit but not numbers to int(): the scorer
+    # raised on such an answer (a scorer error, exit 2); a number is what int() reads
+    r = Response(output=text, retrieved=RETRIEVED)
+    cited = cited_ids(r)
+    assert "²" not in cited.ids and "³" not in cited.ids and "¹" not in cited.ids
+    for params in (True, False, {"must_be_retrieved": True, "in_text": True}):
+        run("citation", params, r)  # no error record (run asserts it)
+
+
+def test_digits_of_other_scripts_are_numbers() -> None:
+    cited = cited_ids(Response(output="See 【٣】.", retrieved=RETRIEVED))
+    assert cited.ids == ("kb-sso",)

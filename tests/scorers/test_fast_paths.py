@@ -160,7 +160,7 @@ def _plain_text_markers(text: str, pattern: str | None = None) -> list[str]:
         for m in rx.finditer(body):
             found.extend((m.start(), t) for t in citation_mod._SPLIT.split(m.group(1).strip()) if t)
     tokens = [t for _, t in sorted(found, key=lambda x: x[0])]
-    return [t for t in tokens if len(t) > 1 or t.isdigit()]
+    return [t for t in tokens if len(t) > 1 or t.isdecimal()]
 
 
 marked = st.lists(

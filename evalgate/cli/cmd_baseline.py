@@ -27,6 +27,7 @@ from evalgate.results import (
 from evalgate.results_compact import read_compact
 from evalgate.run_summary import RunSummary
 from evalgate.runlock import ensure_idle
+from evalgate.summary_outline import read_outline
 
 DEFAULT_DIR = ".evalgate/baselines"
 
@@ -218,7 +219,8 @@ def _record(
             f"{run}: no {SUMMARY_FILE}: the run did not finish; finish it with"
             f" 'evalgate run --resume {run}', then record it"
         )
-    summary = RunSummary.read(run)  # a damaged summary is refused, naming the file (exit 2)
+    # a damaged summary is refused, naming the file (exit 2); its per-case figures are not read
+    summary = read_outline(run)
     _check_recordable(run, results, summary, max_error_rate)
     # checked: the summary's per-case figures are not needed again, and the baseline built
     # next would otherwise be held alongside them (the largest part of a large summary)

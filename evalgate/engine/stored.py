@@ -33,6 +33,7 @@ from evalgate.run_summary import RunSummary, read_summary_document
 from evalgate.runlock import ensure_idle
 from evalgate.shards import check_merge
 from evalgate.summary import RunMeta, build_run_summary, build_summary
+from evalgate.summary_outline import read_outline
 
 
 def load_run(run_dir: Path) -> RunOutput:
@@ -51,7 +52,7 @@ def load_run(run_dir: Path) -> RunOutput:
     try:
         # no summary: the run was killed before its end, so cases may be missing
         meta: RunMeta | ConfigError = _meta_of(
-            RunSummary.read(run_dir) if finished else RunSummary(run_id=""), run_dir, finished
+            read_outline(run_dir) if finished else RunSummary(run_id=""), run_dir, finished
         )
     except ConfigError as exc:
         meta = exc

@@ -106,20 +106,32 @@ class BaselineStore:
         grown = grown.with_answers_capped()
         return self.save(grown), grown
 
-    def list(self) -> list[Baseline]:
-        """Every recorded baseline, oldest first."""
+    def _files(self) -> list[Path]:
         if not self.dir.is_dir():
             return []
-        found = [
-            self._parse(p)
+        return [
+            p
             for p in sorted(self.dir.glob("*.json"))
             if p.name != PRODUCTION_FILE and not _TMP.match(p.name)
         ]
+
+    def list(self) -> list[Baseline]:
+        """Every recorded baseline, oldest first."""
+        found = [self._parse(p) for p in self._files()]
         return sorted(found, key=lambda b: (_when(b.recorded_at), b.prompt_version))
 
     def latest(self) -> Baseline | None:
-        found = self.list()
-        return found[-1] if found else None
+        """The newest recorded baseline (the last of :meth:`list`), every file checked as
+        :meth:`list` checks them, in the same order, but one held at a time besides it."""
+        best: Baseline | None = None
+        best_key: tuple[dt.datetime, str] | None = None
+        for p in self._files():
+            found = self._parse(p)
+            key = (_when(found.recorded_at), found.prompt_version)
+            if best_key is None or key >= best_key:  # a tie: the later file, as sorted() keeps
+                best, best_key = found, key
+            del found
+        return best
 
     def production(self) -> str | None:
         """The promoted prompt version, or None."""

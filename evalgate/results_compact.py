@@ -15,7 +15,7 @@ from collections.abc import Collection, Hashable, Iterable
 from pathlib import Path
 
 from evalgate.model import Response
-from evalgate.results import CaseResult, TurnRecord, iter_results
+from evalgate.results import RESULTS_FILE, CaseResult, LineOffsets, TurnRecord, iter_results
 from evalgate.scorers.registry import ScoreRecord
 
 
@@ -134,6 +134,28 @@ def read_compact(path: Path) -> list[CaseResult]:
     citations, tool calls and trace ids are left out (they stay in ``results.jsonl``).
     """
     return CompactResults(iter_results(path)).results()
+
+
+def read_indexed(path: Path) -> tuple[list[CaseResult], list[int] | None]:
+    """:func:`read_compact`, and the byte offset of each result's line in ``results.jsonl``
+    (in the same order), found in the same single pass: what reads the complete results back
+    afterwards (:func:`evalgate.results.read_at`) needs no second pass over the file.
+
+    The offsets are None for a file with a carriage return inside a line (a hand edit): it is
+    read as :func:`read_compact` reads it, where such a character also ends a line.
+    """
+    kept = CompactResults()
+    where: dict[tuple[str, int], int] = {}
+    file = path / RESULTS_FILE if path.is_dir() else path
+    indexed = LineOffsets(file)
+    for offset, r in indexed:
+        kept.add(r)
+        where[(r.case_id, r.repeat)] = offset
+    if indexed.text_lines:
+        return read_compact(path), None
+    offsets = [where[k] for k in sorted(where)]
+    del where
+    return kept.results(), offsets
 
 
 def read_details(path: Path, case_ids: Collection[str]) -> dict[str, list[CaseResult]]:

@@ -5,7 +5,7 @@ reference (``compare``), present (``report``). The engine judges what these retu
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import ExitStack, asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -26,8 +26,9 @@ from evalgate.results import (
     CaseResult,
     iter_latest,
     iter_results,
+    read_at,
 )
-from evalgate.results_compact import CompactResults, read_compact
+from evalgate.results_compact import CompactResults, read_compact, read_indexed
 from evalgate.results_writer import ResultsWriter
 from evalgate.run_summary import RunSummary, read_summary_document
 from evalgate.runlock import ensure_idle
@@ -42,6 +43,13 @@ def load_run(run_dir: Path) -> RunOutput:
     Its results are compact (:mod:`evalgate.results_compact`): what needs requests and
     answers reads them from ``results.jsonl`` (:func:`evalgate.results.iter_latest`).
     """
+    return load_indexed(run_dir)[0]
+
+
+def load_indexed(run_dir: Path) -> tuple[RunOutput, list[int] | None]:
+    """:func:`load_run`, and where each result's line starts in ``results.jsonl`` (in the
+    results' order; None when the file must be read as text, see
+    :func:`~evalgate.results_compact.read_indexed`), from the same single pass."""
     if not run_dir.is_dir():
         raise UsageError(f"{run_dir}: not a folder; pass a run folder written by 'evalgate run'")
     ensure_idle(run_dir)
@@ -56,10 +64,29 @@ def load_run(run_dir: Path) -> RunOutput:
         )
     except ConfigError as exc:
         meta = exc
-    results = read_compact(run_dir)
+    results, offsets = read_indexed(run_dir)
     if isinstance(meta, ConfigError):
         raise meta
-    return RunOutput(run_dir, meta.run_id, results, meta, meta.interrupted, compact=True)
+    return RunOutput(run_dir, meta.run_id, results, meta, meta.interrupted, compact=True), offsets
+
+
+def _complete(
+    runs: Sequence[tuple[RunOutput, list[int] | None]],
+) -> Iterator[CaseResult]:
+    """The complete results of these loaded runs, one at a time, in the order
+    :func:`~evalgate.results.iter_latest` gives them: read at the offsets their loading found,
+    or, for a run read as text, as iter_latest reads it."""
+    if any(offsets is None for _, offsets in runs):
+        return iter_latest([run.run_dir for run, _ in runs])
+    files = [run.run_dir / RESULTS_FILE for run, _ in runs]
+    where = [
+        ((r.case_id, r.repeat), n, off)
+        for n, (run, offsets) in enumerate(runs)
+        for r, off in zip(run.results, offsets or (), strict=True)
+    ]
+    if len(runs) > 1:
+        where.sort(key=lambda w: (w[0], w[1]))
+    return read_at(files, where)
 
 
 def _meta_of(summary: RunSummary, run_dir: Path, finished: bool) -> RunMeta:
@@ -125,7 +152,8 @@ def merge_runs(
     dupes = sorted({str(r) for r in runs if sum(x.resolve() == r.resolve() for x in runs) > 1})
     if dupes:
         raise UsageError(f"run folder named more than once: {', '.join(dupes)}")
-    loaded = [load_run(r) for r in runs]
+    indexed = [load_indexed(r) for r in runs]
+    loaded = [lr for lr, _ in indexed]
     check_merge(loaded, allow_unsharded)
     owner: dict[str, Path] = {}
     for lr in loaded:
@@ -137,13 +165,16 @@ def merge_runs(
                 )
             owner[cid] = lr.run_dir
     del owner
-    # checked: from here on the shards' figures are not needed, only their complete results
+    # checked: from here on the shards' figures are not needed, only their complete results,
+    # read at the offsets found while loading them
+    complete = _complete(indexed)
+    del indexed
     loaded = [replace(lr, results=[]) for lr in loaded]
     run_id = new_run_id()
     new_run_dir(out, run_id, {"merged_from": [str(r) for r in runs]}, hold, resumable=False)
     kept = CompactResults()
     with ResultsWriter(out, kept.add) as w:
-        for r in iter_latest([lr.run_dir for lr in loaded]):
+        for r in complete:
             w.write(r)
     first = loaded[0].meta
     meta = replace(
@@ -158,14 +189,23 @@ def merge_runs(
     return RunOutput(out, run_id, kept.results(), meta, meta.interrupted, compact=True)
 
 
-def copy_run(src: RunOutput, out: Path, hold: ExitStack | None = None) -> RunOutput:
-    """A copy of a run's results in a new run folder (to judge it without touching the original)."""
+def copy_run(
+    src: RunOutput,
+    out: Path,
+    hold: ExitStack | None = None,
+    offsets: list[int] | None = None,
+) -> RunOutput:
+    """A copy of a run's results in a new run folder (to judge it without touching the original).
+
+    ``offsets``: where its results' lines start, when :func:`load_indexed` found them."""
     run_id = new_run_id()
     new_run_dir(out, run_id, {"copied_from": str(src.run_dir)}, hold, resumable=False)
     kept = CompactResults()
+    complete: Iterable[CaseResult] = src.results
+    if src.compact:  # compact results lack requests and answers: read one at a time
+        complete = _complete([(src, offsets)])
     with ResultsWriter(out, kept.add) as w:
-        # compact results lack requests and answers: the complete ones are read one at a time
-        for r in iter_latest([src.run_dir]) if src.compact else src.results:
+        for r in complete:
             w.write(r)
     meta = replace(src.meta, run_id=run_id)
     return RunOutput(out, run_id, kept.results(), meta, src.interrupted, compact=True)
@@ -185,21 +225,22 @@ def rescore_run(
     With ``config``, judge-graded scorers ask its judge (cached verdicts cost nothing, unless
     ``judge_cache`` is False).
     """
-    src = load_run(run_dir)
+    src, offsets = load_indexed(run_dir)
     by_id = {c.id: c for c in cases}
     run_id = new_run_id()
     new_run_dir(out, run_id, {"rescored_from": str(run_dir)}, hold, resumable=False)
     stored = {r.case_id for r in src.results}
     missing = sorted(stored - by_id.keys())
     judged = [by_id[cid] for cid in sorted(stored) if cid in by_id]
+    complete = _complete([(src, offsets)])  # read at the offsets found while loading
     src = replace(src, results=[])  # what is kept is the rescored results, not these
-    del stored
+    del stored, offsets
 
     async def rescore_all(w: ResultsWriter) -> None:
         opened = open_judge(config, judged, out, cache=judge_cache) if config else _no_judge()
         async with opened as judge:
             # result by result: one stored answer at a time is held, not the whole run
-            for r in iter_latest([run_dir]):
+            for r in complete:
                 case = by_id.get(r.case_id)
                 if case is not None:
                     w.write(await _rescore(r, case, judge))

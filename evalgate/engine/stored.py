@@ -5,7 +5,7 @@ reference (``compare``), present (``report``). The engine judges what these retu
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -13,6 +13,7 @@ from pathlib import Path
 from evalgate.config.model import Config
 from evalgate.engine.execution import RunOutput, new_run_dir, new_run_id, now_iso
 from evalgate.errors import ConfigError, UsageError
+from evalgate.gate.answers import AnswerPicker
 from evalgate.gate.baseline import Baseline, baseline_from_run
 from evalgate.llmjudge.drift import check as judge_drift
 from evalgate.llmjudge.grader import Judge
@@ -46,10 +47,13 @@ def load_run(run_dir: Path) -> RunOutput:
     return load_indexed(run_dir)[0]
 
 
-def load_indexed(run_dir: Path) -> tuple[RunOutput, list[int] | None]:
+def load_indexed(
+    run_dir: Path, each: Callable[[CaseResult], None] | None = None
+) -> tuple[RunOutput, list[int] | None]:
     """:func:`load_run`, and where each result's line starts in ``results.jsonl`` (in the
     results' order; None when the file must be read as text, see
-    :func:`~evalgate.results_compact.read_indexed`), from the same single pass."""
+    :func:`~evalgate.results_compact.read_indexed`, which also says what ``each`` gets),
+    from the same single pass."""
     if not run_dir.is_dir():
         raise UsageError(f"{run_dir}: not a folder; pass a run folder written by 'evalgate run'")
     ensure_idle(run_dir)
@@ -64,7 +68,7 @@ def load_indexed(run_dir: Path) -> tuple[RunOutput, list[int] | None]:
         )
     except ConfigError as exc:
         meta = exc
-    results, offsets = read_indexed(run_dir)
+    results, offsets = read_indexed(run_dir, each)
     if isinstance(meta, ConfigError):
         raise meta
     return RunOutput(run_dir, meta.run_id, results, meta, meta.interrupted, compact=True), offsets
@@ -128,16 +132,28 @@ def present_stored(run_dir: Path) -> RunView:
     return RunView.build(results, summary, run_dir=run_dir, details=run_dir)
 
 
-def reference_of(run: RunOutput) -> Baseline:
-    """A stored run as the baseline another run is compared with (``compare``)."""
+def reference_of(run: RunOutput, answers: AnswerPicker | None = None) -> Baseline:
+    """A stored run as the baseline another run is compared with (``compare``).
+
+    ``answers``: its answers, picked while it was read (else they are read again)."""
     summary = build_run_summary(run.results, run.meta, None)
     full = (run.run_dir / RESULTS_FILE).is_file()
     return baseline_from_run(
         [r for r in run.results if not r.confirmation],
         summary,
         prompt_version=f"run {run.run_id}",
-        answers_from=iter_results(run.run_dir) if full else None,
+        answers_from=iter_results(run.run_dir) if full and answers is None else None,
+        answers=answers,
     )
+
+
+def load_reference(run_dir: Path) -> Baseline:
+    """``reference_of(load_run(run_dir))``, reading ``results.jsonl`` once: the answers the
+    reference keeps are picked in the pass that reads its figures."""
+    picker = AnswerPicker()
+    run, offsets = load_indexed(run_dir, picker.add)
+    # read as text (offsets None): the picker saw part of the file, so the answers are read again
+    return reference_of(run, picker if offsets is not None else None)
 
 
 def merge_runs(

@@ -59,3 +59,21 @@ def test_each_stored_line_is_parsed_twice(tmp_path: Path, monkeypatch: pytest.Mo
         counts = {name: _parses(monkeypatch, fn) for name, fn in runs.items()}
     # before: 3 * N each (a pass to find the offsets between the two)
     assert counts == {"rescore": 2 * N, "merge": 2 * N, "copy": 2 * N}, counts
+
+
+def test_a_reference_and_a_recorded_baseline_read_each_line_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from evalgate.cli.cmd_baseline import _record
+    from evalgate.engine.stored import load_reference
+    from evalgate.gate.baseline_store import BaselineStore
+    from tests.perf.test_stored_summary_memory import _run
+
+    src = _run(tmp_path / "src", N)
+    store = BaselineStore(tmp_path / "baselines")
+    counts = {
+        "compare (its reference)": _parses(monkeypatch, lambda: load_reference(src)),
+        "baseline record": _parses(monkeypatch, lambda: _record(store, src, "v", False, 1.0)),
+    }
+    # before: 2 * N each (the figures, then the answers)
+    assert counts == {"compare (its reference)": N, "baseline record": N}, counts

@@ -29,6 +29,7 @@ from evalgate.gate.answers import (
     case_answers,
     within_budget,
 )
+from evalgate.gate.baseline_check import Checked
 from evalgate.results import CaseResult, aggregate, percentile
 from evalgate.run_summary import RunSummary
 
@@ -216,7 +217,10 @@ class Baseline:
             git_sha=None if d.get("git_sha") is None else str(d["git_sha"]),
             config_hash=str(d.get("config_hash") or ""),
             samples=int(d.get("samples") or 1),
-            cases={str(k): BaselineCase.from_dict(v) for k, v in dict(d["cases"]).items()},
+            cases={
+                str(k): v.value if isinstance(v, Checked) else BaselineCase.from_dict(v)
+                for k, v in dict(d["cases"]).items()
+            },
             answers_dropped=tuple(
                 str(c) for c in (d.get("answers_dropped") or {}).get("cases") or ()
             ),

@@ -41,9 +41,10 @@ def _num(v: Any) -> bool:
     )
 
 
-def _entry(pairs: list[tuple[str, Any]]) -> Any:
-    """A parsed JSON object: a sound per-case entry becomes its placeholder; anything else
-    (another object, or an entry a check or a type would refuse) stays as written."""
+def _entry(pairs: list[tuple[str, Any]], deltas: bool = True) -> Any:
+    """A parsed JSON object: a sound per-case entry (of the verdict's deltas too, unless not
+    ``deltas``) becomes its placeholder; anything else (another object, or an entry a check or
+    a type would refuse) stays as written."""
     keys = tuple([k for k, _ in pairs])
     d = dict(pairs)
     try:
@@ -51,7 +52,12 @@ def _entry(pairs: list[tuple[str, Any]]) -> Any:
             if _num(d["score"]) and _num(d["pass_rate"]):
                 CaseFigures.from_dict(d)
                 return _CASE
-        elif keys[:7] == _DELTA_KEYS and len(keys) <= 8 and keys[7:] in ((), ("base_answer",)):
+        elif (
+            deltas
+            and keys[:7] == _DELTA_KEYS
+            and len(keys) <= 8
+            and keys[7:] in ((), ("base_answer",))
+        ):
             nums = all(_num(d[k]) for k in ("base_score", "score", "base_pass_rate", "pass_rate"))
             if isinstance(d["case_id"], str) and isinstance(d["status"], str) and nums:
                 CaseDelta.from_dict(d)
@@ -71,12 +77,16 @@ def _holds_placeholder(v: Any) -> bool:
     return False
 
 
-def _parse(path: Path) -> Any:
+def _figures_only(pairs: list[tuple[str, Any]]) -> Any:
+    return _entry(pairs, deltas=False)
+
+
+def _parse(path: Path, with_deltas: bool = True) -> Any:
     """The document, its sound per-case entries replaced (or, where a placeholder landed
     outside them, the document as written)."""
     try:
         text = path.read_text(encoding="utf-8")
-        data = json.loads(text, object_pairs_hook=_entry)
+        data = json.loads(text, object_pairs_hook=_entry if with_deltas else _figures_only)
         if isinstance(data, dict):
             cases, verdict = data.get("cases"), data.get("verdict")
             deltas = verdict.get("deltas") if isinstance(verdict, dict) else None
@@ -103,12 +113,7 @@ def _parse(path: Path) -> Any:
         raise ConfigError(f"{path}: not valid JSON ({exc}); restore it or re-create it") from exc
 
 
-def read_outline(path: Path) -> RunSummary:
-    """``summary.json`` of a run folder (or the file itself) as :meth:`RunSummary.read`
-    reads it, refusing the same files with the same messages, except that every case id
-    maps to :data:`OUTLINED` (its figures are not kept) and the verdict holds no deltas."""
-    path = path / SUMMARY_FILE if path.is_dir() else path
-    data = _parse(path)
+def _checked(path: Path, data: Any) -> dict[str, Any]:
     if not isinstance(data, dict) or "format_version" not in data:
         raise ConfigError(f"{path}: not an evalgate summary; pass a run folder from 'evalgate run'")
     if data["format_version"] != SUMMARY_FORMAT_VERSION:
@@ -120,6 +125,24 @@ def read_outline(path: Path) -> RunSummary:
         check_summary(data)
     except ValueError as exc:
         raise _damaged(path, str(exc)) from None
+    return data
+
+
+def read_shown(path: Path) -> dict[str, Any]:
+    """The checked document as :func:`~evalgate.run_summary.read_summary_document` returns it
+    (the same files refused, with the same messages), but each case's figures entry is one
+    shared empty mapping: what reports show of a run (``evalgate report``) never reads them;
+    the verdict, with its deltas, is kept whole."""
+    path = path / SUMMARY_FILE if path.is_dir() else path
+    return _checked(path, _parse(path, with_deltas=False))
+
+
+def read_outline(path: Path) -> RunSummary:
+    """``summary.json`` of a run folder (or the file itself) as :meth:`RunSummary.read`
+    reads it, refusing the same files with the same messages, except that every case id
+    maps to :data:`OUTLINED` (its figures are not kept) and the verdict holds no deltas."""
+    path = path / SUMMARY_FILE if path.is_dir() else path
+    data = _checked(path, _parse(path))
     cases = data.get("cases")
     ids = list(cases) if isinstance(cases, dict) else []
     verdict = data.get("verdict")

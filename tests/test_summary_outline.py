@@ -80,6 +80,7 @@ DELTA = {"case_id": "x", "status": "shared", "base_score": 1.0, "score": 1.0,
          "base_pass_rate": 1.0, "pass_rate": 1.0, "delta": 0.0}  # fmt: skip
 
 DAMAGE: dict[str, Callable[[dict[str, Any]], None]] = {
+    "as written": lambda d: None,
     "case score not a number": _set(["cases", "q000002", "score"], "high"),
     "case score infinite": _set(["cases", "q000002", "score"], float("inf")),
     "case line not a number": _set(["cases", "q000003", "line"], "seven"),
@@ -130,3 +131,60 @@ def test_outline_refuses_what_is_not_a_summary_as_read_does(tmp_path: Path, text
     path.write_text(text, encoding="utf-8")
     assert _outcome(read_outline, path) == _outcome(RunSummary.read, path)
     assert _outcome(read_outline, tmp_path / "none") == _outcome(RunSummary.read, tmp_path / "none")
+
+
+def _doc_outcome(read: Callable[[Path], Any], path: Path) -> Any:
+    try:
+        return read(path)
+    except ConfigError as exc:
+        return f"ConfigError: {exc}"
+
+
+@pytest.mark.parametrize("name", sorted(DAMAGE))
+def test_the_shown_summary_is_the_document_without_figures_and_refused_alike(
+    tmp_path: Path, name: str
+) -> None:
+    from evalgate.run_summary import read_summary_document
+    from evalgate.summary_outline import read_shown
+
+    doc = copy.deepcopy(_doc())
+    DAMAGE[name](doc)
+    path = tmp_path / "summary.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    whole, shown = _doc_outcome(read_summary_document, path), _doc_outcome(read_shown, path)
+    if isinstance(whole, str) or isinstance(shown, str):
+        assert shown == whole
+        return
+    assert list(shown["cases"]) == list(whole["cases"])
+    # each entry is the placeholder or, where it is not one evalgate wrote, as written
+    assert all(v in ({}, whole["cases"][k]) for k, v in shown["cases"].items())
+    assert {**shown, "cases": None} == {**whole, "cases": None}
+    if name in ("as written", "verdict status"):
+        assert all(v == {} for v in shown["cases"].values())
+
+
+def test_reports_of_a_stored_run_are_the_same_bytes(tmp_path: Path) -> None:
+    from evalgate.report import write_reports
+    from evalgate.report.view import RunView
+    from evalgate.results_compact import read_compact
+    from evalgate.run_summary import read_summary_document
+    from evalgate.summary_outline import read_shown
+
+    rng = random.Random(3)
+    results = [_result(i, rng) for i in range(30)]
+    with open(tmp_path / "results.jsonl", "w", encoding="utf-8") as f:
+        for r in results:
+            f.write(json.dumps(r.to_dict()) + "\n")
+    doc = _doc(30)
+    write_summary(tmp_path, doc)
+    compact = read_compact(tmp_path)
+    out: dict[str, dict[str, bytes]] = {}
+    for name, read in (("whole", read_summary_document), ("shown", read_shown)):
+        view = RunView.build(compact, read(tmp_path), run_dir=tmp_path, details=tmp_path)
+        where = tmp_path / name
+        where.mkdir()
+        written = write_reports(
+            view, junit=where / "j.xml", markdown=where / "r.md", html=where / "r.html"
+        )
+        out[name] = {k: p.read_bytes() for k, p in written.items()}
+    assert out["shown"] == out["whole"] and len(out["whole"]) == 3

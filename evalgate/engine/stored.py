@@ -35,7 +35,7 @@ from evalgate.run_summary import RunSummary, read_summary_document
 from evalgate.runlock import ensure_idle
 from evalgate.shards import check_merge
 from evalgate.summary import RunMeta, build_run_summary, build_summary
-from evalgate.summary_outline import read_outline
+from evalgate.summary_outline import read_outline, read_shown
 
 
 def load_run(run_dir: Path) -> RunOutput:
@@ -111,11 +111,13 @@ def _meta_of(summary: RunSummary, run_dir: Path, finished: bool) -> RunMeta:
     )
 
 
-def present_stored(run_dir: Path) -> RunView:
+def present_stored(run_dir: Path, *, figures: bool = True) -> RunView:
     """Present these stored results: the run's results and its summary as written, for
     reporters; nothing is judged again and the folder is left as it is (``evalgate report``).
 
     A run killed before writing its summary is summarised from its results (not gated).
+    ``figures`` False: the summary's per-case figures, which no report shows, are checked but
+    not held (:func:`~evalgate.summary_outline.read_shown`).
     """
     if not run_dir.is_dir():
         raise UsageError(f"{run_dir}: not a folder; pass a run folder written by 'evalgate run'")
@@ -126,7 +128,7 @@ def present_stored(run_dir: Path) -> RunView:
         )
     results = read_compact(run_dir)  # requests and answers: read for the rows shown in detail
     if (run_dir / SUMMARY_FILE).is_file():
-        summary = read_summary_document(run_dir)
+        summary = read_summary_document(run_dir) if figures else read_shown(run_dir)
     else:
         summary = build_summary(results, RunMeta(run_id=run_dir.name, started_at=""), None)
     return RunView.build(results, summary, run_dir=run_dir, details=run_dir)

@@ -25,3 +25,16 @@ def test_an_outline_holds_a_fraction_of_the_summary(tmp_path: Path) -> None:
     outline = _peak(lambda: read_outline(tmp_path))
     # before: the outline was the whole summary (RunSummary.read)
     assert outline < whole * 0.5, f"outline {outline / 1e6:.1f} MB, whole {whole / 1e6:.1f} MB"
+
+
+def test_the_summary_a_report_shows_holds_no_figures(tmp_path: Path) -> None:
+    from evalgate.run_summary import read_summary_document
+    from evalgate.summary_outline import read_shown
+
+    write_summary(tmp_path, _doc(20, gated=False))
+    read_shown(tmp_path)  # imports and first-use caches
+    write_summary(tmp_path, _doc(3000, gated=False))
+    whole = _peak(lambda: read_summary_document(tmp_path))
+    shown = _peak(lambda: read_shown(tmp_path))
+    # before: evalgate report read the whole document (read_summary_document)
+    assert shown < whole * 0.6, f"shown {shown / 1e6:.1f} MB, whole {whole / 1e6:.1f} MB"

@@ -294,6 +294,15 @@ def iter_latest(paths: Sequence[Path]) -> Iterator[CaseResult]:
             latest[(r.case_id, r.repeat)] = offset
         where.extend((key, n, off) for key, off in latest.items())
     where.sort(key=lambda w: (w[0], w[1]))
+    yield from read_at(files, where)
+
+
+def read_at(
+    files: Sequence[Path], where: Iterable[tuple[tuple[str, int], int, int]]
+) -> Iterator[CaseResult]:
+    """The results whose lines start at these offsets: ``(key, file index, offset)`` each,
+    read one at a time in the order given (what :func:`iter_latest` yields, once the offsets
+    are known)."""
     handles = [open(path, "rb") for path in files]  # noqa: SIM115
     try:
         for _key, n, off in where:
@@ -305,6 +314,37 @@ def iter_latest(paths: Sequence[Path]) -> Iterator[CaseResult]:
     finally:
         for f in handles:
             f.close()
+
+
+class LineOffsets:
+    """Each result of a ``results.jsonl`` with the byte offset of its line, read as
+    :func:`iter_results` reads the file (the same results, the same errors), until a carriage
+    return inside a line: a text reader ends a line there, this one would not, so it stops
+    and sets ``text_lines`` (read the file with :func:`iter_results` then)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.text_lines = False
+
+    def __iter__(self) -> Iterator[tuple[int, CaseResult]]:
+        path = self.path
+        if not path.exists():
+            raise ConfigError(
+                f"{path}: no such results file; pass a run folder written by 'evalgate run'"
+            )
+        with open(path, "rb") as f:
+            offset = 0
+            for i, raw in enumerate(f, start=1):
+                cr = raw.find(b"\r")
+                if cr != -1 and not (cr == len(raw) - 2 and raw.endswith(b"\r\n")):
+                    self.text_lines = True
+                    return
+                r = _parse_line(path, i, raw.decode("utf-8", "replace"))
+                if r is _TORN:
+                    return
+                if r is not None:
+                    yield offset, r
+                offset += len(raw)
 
 
 def _offsets(path: Path) -> Iterator[tuple[int, CaseResult]]:

@@ -11,12 +11,12 @@ the few cases they show in detail (:func:`read_details`).
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Hashable, Iterable
+from collections.abc import Callable, Collection, Hashable, Iterable
 from math import copysign
 from pathlib import Path
 
 from evalgate.model import Response
-from evalgate.results import CaseResult, TurnRecord, iter_results
+from evalgate.results import RESULTS_FILE, CaseResult, LineOffsets, TurnRecord, iter_results
 from evalgate.scorers.registry import ScoreRecord
 
 
@@ -151,6 +151,36 @@ def read_compact(path: Path) -> list[CaseResult]:
     citations, tool calls and trace ids are left out (they stay in ``results.jsonl``).
     """
     return CompactResults(iter_results(path)).results()
+
+
+def read_indexed(
+    path: Path, each: Callable[[CaseResult], None] | None = None
+) -> tuple[list[CaseResult], list[int] | None]:
+    """:func:`read_compact`, and the byte offset of each result's line in ``results.jsonl``
+    (in the same order), found in the same single pass: what reads the complete results back
+    afterwards (:func:`evalgate.results.read_at`) needs no second pass over the file.
+
+    The offsets are None for a file with a carriage return inside a line (a hand edit): it is
+    read as :func:`read_compact` reads it, where such a character also ends a line.
+
+    ``each`` is given every complete result as it is read, in the file's order (as
+    :func:`~evalgate.results.iter_results` gives them), for a caller that needs more of them
+    than the compact results keep; when the offsets are None it saw part of the file only.
+    """
+    kept = CompactResults()
+    where: dict[tuple[str, int], int] = {}
+    file = path / RESULTS_FILE if path.is_dir() else path
+    indexed = LineOffsets(file)
+    for offset, r in indexed:
+        if each is not None:
+            each(r)
+        kept.add(r)
+        where[(r.case_id, r.repeat)] = offset
+    if indexed.text_lines:
+        return read_compact(path), None
+    offsets = [where[k] for k in sorted(where)]
+    del where
+    return kept.results(), offsets
 
 
 def read_details(path: Path, case_ids: Collection[str]) -> dict[str, list[CaseResult]]:

@@ -14,7 +14,7 @@ from evalgate import masking
 from evalgate.cli.common import CONFIG_OPTION, config_path
 from evalgate.config.model import GateConfig
 from evalgate.errors import ConfigError, InconclusiveError, UsageError
-from evalgate.gate.answers import Redact, redactor
+from evalgate.gate.answers import AnswerPicker, Redact, redactor
 from evalgate.gate.baseline import Baseline, baseline_from_run
 from evalgate.gate.baseline_store import BaselineStore
 from evalgate.gate.verdict import INCONCLUSIVE
@@ -24,9 +24,10 @@ from evalgate.results import (
     CaseResult,
     iter_results,
 )
-from evalgate.results_compact import read_compact
+from evalgate.results_compact import read_indexed
 from evalgate.run_summary import RunSummary
 from evalgate.runlock import ensure_idle
+from evalgate.summary_outline import read_outline
 
 DEFAULT_DIR = ".evalgate/baselines"
 
@@ -212,20 +213,30 @@ def _record(
     if not run.is_dir():
         raise UsageError(f"{run}: not a run folder; pass the folder 'evalgate run' wrote")
     ensure_idle(run)
-    results = read_compact(run)  # figures; the answers kept are streamed from the file below
+    # figures, and the answers kept, picked in the same pass
+    picker = AnswerPicker()
+    results, offsets = read_indexed(run, picker.add)
     if not (run / SUMMARY_FILE).exists():
         raise UsageError(
             f"{run}: no {SUMMARY_FILE}: the run did not finish; finish it with"
             f" 'evalgate run --resume {run}', then record it"
         )
-    summary = RunSummary.read(run)  # a damaged summary is refused, naming the file (exit 2)
+    # a damaged summary is refused, naming the file (exit 2); its per-case figures are not read
+    summary = read_outline(run)
     _check_recordable(run, results, summary, max_error_rate)
     # checked: the summary's per-case figures are not needed again, and the baseline built
     # next would otherwise be held alongside them (the largest part of a large summary)
     summary = dataclasses.replace(summary, cases={})
     baseline = baseline_from_run(
-        results, summary, prompt_version=version, redact=redact, answers_from=iter_results(run)
+        results,
+        summary,
+        prompt_version=version,
+        redact=redact,
+        # a file read as text (no offsets): the picker saw part of it, the answers are read again
+        answers_from=iter_results(run) if offsets is None else None,
+        answers=picker if offsets is not None else None,
     )
+    del picker
     errors = sum(1 for r in results if r.is_error)
     del results  # the baseline is what is written: the results are not held while it is
     if summary.status == "fail":

@@ -72,7 +72,7 @@ def report_command(
     from evalgate.report.markdown import render_markdown
     from evalgate.report.terminal import make_console, print_report
 
-    view = present_stored(run)
+    view = present_stored(run, figures=False)  # reports show no case's summary figures
     if (junit, markdown, html, codequality, metrics) == (None,) * 5:
         junit, markdown, html = (run / DEFAULT_FILES[k] for k in ("junit", "markdown", "html"))
     written = write_reports(

@@ -97,17 +97,18 @@ def register(app: typer.Typer) -> None:
         from evalgate.cli.present import Presentation
         from evalgate.config.loader import load_config
         from evalgate.engine.core import gate_stored
-        from evalgate.engine.stored import load_run, reference_of
+        from evalgate.engine.stored import load_indexed, load_reference
 
         # the gate needs the config only: the goldens are not read (both runs hold their cases)
         cfg = load_config(config_path(config))
-        reference = reference_of(load_run(base))
-        cand = load_run(candidate)
+        reference = load_reference(base)
+        cand, offsets = load_indexed(candidate)
         with ExitStack() as hold:
             if out is not None:
                 from evalgate.engine.stored import copy_run
 
-                cand = copy_run(cand, out, hold)
+                cand = copy_run(cand, out, hold, offsets)
+            del offsets
             pres = Presentation(quiet, as_json, github=out is not None)
             result = gate_stored(
                 cfg,

@@ -5,7 +5,7 @@ reference (``compare``), present (``report``). The engine judges what these retu
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -13,6 +13,7 @@ from pathlib import Path
 from evalgate.config.model import Config
 from evalgate.engine.execution import RunOutput, new_run_dir, new_run_id, now_iso
 from evalgate.errors import ConfigError, UsageError
+from evalgate.gate.answers import AnswerPicker
 from evalgate.gate.baseline import Baseline, baseline_from_run
 from evalgate.llmjudge.drift import check as judge_drift
 from evalgate.llmjudge.grader import Judge
@@ -26,13 +27,15 @@ from evalgate.results import (
     CaseResult,
     iter_latest,
     iter_results,
+    read_at,
 )
-from evalgate.results_compact import CompactResults, read_compact
+from evalgate.results_compact import CompactResults, read_compact, read_indexed
 from evalgate.results_writer import ResultsWriter
 from evalgate.run_summary import RunSummary, read_summary_document
 from evalgate.runlock import ensure_idle
 from evalgate.shards import check_merge
 from evalgate.summary import RunMeta, build_run_summary, build_summary
+from evalgate.summary_outline import read_outline, read_shown
 
 
 def load_run(run_dir: Path) -> RunOutput:
@@ -41,6 +44,16 @@ def load_run(run_dir: Path) -> RunOutput:
     Its results are compact (:mod:`evalgate.results_compact`): what needs requests and
     answers reads them from ``results.jsonl`` (:func:`evalgate.results.iter_latest`).
     """
+    return load_indexed(run_dir)[0]
+
+
+def load_indexed(
+    run_dir: Path, each: Callable[[CaseResult], None] | None = None
+) -> tuple[RunOutput, list[int] | None]:
+    """:func:`load_run`, and where each result's line starts in ``results.jsonl`` (in the
+    results' order; None when the file must be read as text, see
+    :func:`~evalgate.results_compact.read_indexed`, which also says what ``each`` gets),
+    from the same single pass."""
     if not run_dir.is_dir():
         raise UsageError(f"{run_dir}: not a folder; pass a run folder written by 'evalgate run'")
     ensure_idle(run_dir)
@@ -51,14 +64,33 @@ def load_run(run_dir: Path) -> RunOutput:
     try:
         # no summary: the run was killed before its end, so cases may be missing
         meta: RunMeta | ConfigError = _meta_of(
-            RunSummary.read(run_dir) if finished else RunSummary(run_id=""), run_dir, finished
+            read_outline(run_dir) if finished else RunSummary(run_id=""), run_dir, finished
         )
     except ConfigError as exc:
         meta = exc
-    results = read_compact(run_dir)
+    results, offsets = read_indexed(run_dir, each)
     if isinstance(meta, ConfigError):
         raise meta
-    return RunOutput(run_dir, meta.run_id, results, meta, meta.interrupted, compact=True)
+    return RunOutput(run_dir, meta.run_id, results, meta, meta.interrupted, compact=True), offsets
+
+
+def _complete(
+    runs: Sequence[tuple[RunOutput, list[int] | None]],
+) -> Iterator[CaseResult]:
+    """The complete results of these loaded runs, one at a time, in the order
+    :func:`~evalgate.results.iter_latest` gives them: read at the offsets their loading found,
+    or, for a run read as text, as iter_latest reads it."""
+    if any(offsets is None for _, offsets in runs):
+        return iter_latest([run.run_dir for run, _ in runs])
+    files = [run.run_dir / RESULTS_FILE for run, _ in runs]
+    where = [
+        ((r.case_id, r.repeat), n, off)
+        for n, (run, offsets) in enumerate(runs)
+        for r, off in zip(run.results, offsets or (), strict=True)
+    ]
+    if len(runs) > 1:
+        where.sort(key=lambda w: (w[0], w[1]))
+    return read_at(files, where)
 
 
 def _meta_of(summary: RunSummary, run_dir: Path, finished: bool) -> RunMeta:
@@ -79,11 +111,13 @@ def _meta_of(summary: RunSummary, run_dir: Path, finished: bool) -> RunMeta:
     )
 
 
-def present_stored(run_dir: Path) -> RunView:
+def present_stored(run_dir: Path, *, figures: bool = True) -> RunView:
     """Present these stored results: the run's results and its summary as written, for
     reporters; nothing is judged again and the folder is left as it is (``evalgate report``).
 
     A run killed before writing its summary is summarised from its results (not gated).
+    ``figures`` False: the summary's per-case figures, which no report shows, are checked but
+    not held (:func:`~evalgate.summary_outline.read_shown`).
     """
     if not run_dir.is_dir():
         raise UsageError(f"{run_dir}: not a folder; pass a run folder written by 'evalgate run'")
@@ -94,22 +128,34 @@ def present_stored(run_dir: Path) -> RunView:
         )
     results = read_compact(run_dir)  # requests and answers: read for the rows shown in detail
     if (run_dir / SUMMARY_FILE).is_file():
-        summary = read_summary_document(run_dir)
+        summary = read_summary_document(run_dir) if figures else read_shown(run_dir)
     else:
         summary = build_summary(results, RunMeta(run_id=run_dir.name, started_at=""), None)
     return RunView.build(results, summary, run_dir=run_dir, details=run_dir)
 
 
-def reference_of(run: RunOutput) -> Baseline:
-    """A stored run as the baseline another run is compared with (``compare``)."""
+def reference_of(run: RunOutput, answers: AnswerPicker | None = None) -> Baseline:
+    """A stored run as the baseline another run is compared with (``compare``).
+
+    ``answers``: its answers, picked while it was read (else they are read again)."""
     summary = build_run_summary(run.results, run.meta, None)
     full = (run.run_dir / RESULTS_FILE).is_file()
     return baseline_from_run(
         [r for r in run.results if not r.confirmation],
         summary,
         prompt_version=f"run {run.run_id}",
-        answers_from=iter_results(run.run_dir) if full else None,
+        answers_from=iter_results(run.run_dir) if full and answers is None else None,
+        answers=answers,
     )
+
+
+def load_reference(run_dir: Path) -> Baseline:
+    """``reference_of(load_run(run_dir))``, reading ``results.jsonl`` once: the answers the
+    reference keeps are picked in the pass that reads its figures."""
+    picker = AnswerPicker()
+    run, offsets = load_indexed(run_dir, picker.add)
+    # read as text (offsets None): the picker saw part of the file, so the answers are read again
+    return reference_of(run, picker if offsets is not None else None)
 
 
 def merge_runs(
@@ -124,7 +170,8 @@ def merge_runs(
     dupes = sorted({str(r) for r in runs if sum(x.resolve() == r.resolve() for x in runs) > 1})
     if dupes:
         raise UsageError(f"run folder named more than once: {', '.join(dupes)}")
-    loaded = [load_run(r) for r in runs]
+    indexed = [load_indexed(r) for r in runs]
+    loaded = [lr for lr, _ in indexed]
     check_merge(loaded, allow_unsharded)
     owner: dict[str, Path] = {}
     for lr in loaded:
@@ -136,13 +183,16 @@ def merge_runs(
                 )
             owner[cid] = lr.run_dir
     del owner
-    # checked: from here on the shards' figures are not needed, only their complete results
+    # checked: from here on the shards' figures are not needed, only their complete results,
+    # read at the offsets found while loading them
+    complete = _complete(indexed)
+    del indexed
     loaded = [replace(lr, results=[]) for lr in loaded]
     run_id = new_run_id()
     new_run_dir(out, run_id, {"merged_from": [str(r) for r in runs]}, hold, resumable=False)
     kept = CompactResults()
     with ResultsWriter(out, kept.add) as w:
-        for r in iter_latest([lr.run_dir for lr in loaded]):
+        for r in complete:
             w.write(r)
     first = loaded[0].meta
     meta = replace(
@@ -157,14 +207,23 @@ def merge_runs(
     return RunOutput(out, run_id, kept.results(), meta, meta.interrupted, compact=True)
 
 
-def copy_run(src: RunOutput, out: Path, hold: ExitStack | None = None) -> RunOutput:
-    """A copy of a run's results in a new run folder (to judge it without touching the original)."""
+def copy_run(
+    src: RunOutput,
+    out: Path,
+    hold: ExitStack | None = None,
+    offsets: list[int] | None = None,
+) -> RunOutput:
+    """A copy of a run's results in a new run folder (to judge it without touching the original).
+
+    ``offsets``: where its results' lines start, when :func:`load_indexed` found them."""
     run_id = new_run_id()
     new_run_dir(out, run_id, {"copied_from": str(src.run_dir)}, hold, resumable=False)
     kept = CompactResults()
+    complete: Iterable[CaseResult] = src.results
+    if src.compact:  # compact results lack requests and answers: read one at a time
+        complete = _complete([(src, offsets)])
     with ResultsWriter(out, kept.add) as w:
-        # compact results lack requests and answers: the complete ones are read one at a time
-        for r in iter_latest([src.run_dir]) if src.compact else src.results:
+        for r in complete:
             w.write(r)
     meta = replace(src.meta, run_id=run_id)
     return RunOutput(out, run_id, kept.results(), meta, src.interrupted, compact=True)
@@ -184,21 +243,22 @@ def rescore_run(
     With ``config``, judge-graded scorers ask its judge (cached verdicts cost nothing, unless
     ``judge_cache`` is False).
     """
-    src = load_run(run_dir)
+    src, offsets = load_indexed(run_dir)
     by_id = {c.id: c for c in cases}
     run_id = new_run_id()
     new_run_dir(out, run_id, {"rescored_from": str(run_dir)}, hold, resumable=False)
     stored = {r.case_id for r in src.results}
     missing = sorted(stored - by_id.keys())
     judged = [by_id[cid] for cid in sorted(stored) if cid in by_id]
+    complete = _complete([(src, offsets)])  # read at the offsets found while loading
     src = replace(src, results=[])  # what is kept is the rescored results, not these
-    del stored
+    del stored, offsets
 
     async def rescore_all(w: ResultsWriter) -> None:
         opened = open_judge(config, judged, out, cache=judge_cache) if config else _no_judge()
         async with opened as judge:
             # result by result: one stored answer at a time is held, not the whole run
-            for r in iter_latest([run_dir]):
+            for r in complete:
                 case = by_id.get(r.case_id)
                 if case is not None:
                     w.write(await _rescore(r, case, judge))

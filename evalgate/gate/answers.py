@@ -83,18 +83,33 @@ def case_answers(results: Iterable[CaseResult], redact: Redact | None) -> dict[s
     line by line (a later line for the same repeat replaces an earlier one). The answer is the
     :func:`representative` repeat's.
     """
-    best: dict[str, tuple[tuple[int, int], str]] = {}
+    picker = AnswerPicker()
     for r in results:
+        picker.add(r)
+    return picker.answers(redact)
+
+
+class AnswerPicker:
+    """:func:`case_answers`, fed one result at a time (by a pass over ``results.jsonl`` that
+    reads it for something else too)."""
+
+    def __init__(self) -> None:
+        self._best: dict[str, tuple[tuple[int, int], str]] = {}
+
+    def add(self, r: CaseResult) -> None:
         if r.status not in ("passed", "failed") or r.confirmation:
-            continue
+            return
         text = answer_text(r.response)
         if not text:
-            continue
+            return
         key = (0 if r.status == "passed" else 1, r.repeat)
-        held = best.get(r.case_id)
+        held = self._best.get(r.case_id)
         if held is None or key <= held[0]:
-            best[r.case_id] = (key, text[:_PRE_CUT])
-    return {cid: kept(text, redact) for cid, (_, text) in best.items()}
+            self._best[r.case_id] = (key, text[:_PRE_CUT])
+
+    def answers(self, redact: Redact | None) -> dict[str, str]:
+        """Case id -> the answer a baseline keeps, of every result added."""
+        return {cid: kept(text, redact) for cid, (_, text) in self._best.items()}
 
 
 def within_budget(
@@ -119,6 +134,7 @@ def within_budget(
 __all__ = [
     "ANSWERS_BUDGET",
     "MAX_ANSWER_CHARS",
+    "AnswerPicker",
     "answer_text",
     "case_answers",
     "kept",

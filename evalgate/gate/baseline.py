@@ -22,7 +22,14 @@ from typing import Any
 from urllib.parse import quote
 
 from evalgate.errors import ConfigError, UsageError
-from evalgate.gate.answers import ANSWERS_BUDGET, Redact, case_answers, within_budget
+from evalgate.gate.answers import (
+    ANSWERS_BUDGET,
+    AnswerPicker,
+    Redact,
+    case_answers,
+    within_budget,
+)
+from evalgate.gate.baseline_check import Checked
 from evalgate.results import CaseResult, aggregate, percentile
 from evalgate.run_summary import RunSummary
 
@@ -210,7 +217,10 @@ class Baseline:
             git_sha=None if d.get("git_sha") is None else str(d["git_sha"]),
             config_hash=str(d.get("config_hash") or ""),
             samples=int(d.get("samples") or 1),
-            cases={str(k): BaselineCase.from_dict(v) for k, v in dict(d["cases"]).items()},
+            cases={
+                str(k): v.value if isinstance(v, Checked) else BaselineCase.from_dict(v)
+                for k, v in dict(d["cases"]).items()
+            },
             answers_dropped=tuple(
                 str(c) for c in (d.get("answers_dropped") or {}).get("cases") or ()
             ),
@@ -247,6 +257,7 @@ def baseline_from_run(
     recorded_at: str | None = None,
     redact: Redact | None = None,
     answers_from: Iterable[CaseResult] | None = None,
+    answers: AnswerPicker | None = None,
 ) -> Baseline:
     """Build a baseline from a run's results and its summary.
 
@@ -254,7 +265,8 @@ def baseline_from_run(
     a scored repeat (all errors, or skipped) are left out: there is nothing to compare with.
     Each case keeps its answer (``gate/answers.py``), passed through ``redact`` when given,
     read from ``answers_from`` when given (the complete results, when ``results`` are compact
-    ones without the answers' text, e.g. ``iter_results(run_dir)``).
+    ones without the answers' text, e.g. ``iter_results(run_dir)``), or picked already from
+    them by ``answers`` (fed while the run was read).
     """
     version = prompt_version or summary.prompt_version
     seen = summary.prompt_versions
@@ -272,7 +284,11 @@ def baseline_from_run(
     results = list(results)
     timing = _timing(results)
     costs = _costs(results)
-    answers = case_answers(results if answers_from is None else answers_from, redact)
+    kept = (
+        answers.answers(redact)
+        if answers is not None
+        else case_answers(results if answers_from is None else answers_from, redact)
+    )
     cases = {
         cid: BaselineCase(
             content_hash=s.content_hash,
@@ -286,7 +302,7 @@ def baseline_from_run(
             latency_p95_ms=timing.get(cid, (None, None))[0],
             mean_tokens=timing.get(cid, (None, None))[1],
             mean_cost_usd=costs.get(cid),
-            answer=answers.get(cid),
+            answer=kept.get(cid),
         )
         for cid, s in aggregate(results).items()
         if s.n > 0 and s.score is not None and s.pass_rate is not None

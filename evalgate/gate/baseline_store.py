@@ -20,6 +20,7 @@ from evalgate.gate.baseline import (
     version_file_stem,
 )
 from evalgate.gate.baseline_check import BaselineProblem, check_document, parse_strict
+from evalgate.gate.baseline_read import parse_baseline
 
 _TMP = re.compile(r"^\..*\.tmp$")
 
@@ -33,9 +34,12 @@ class BaselineStore:
     def path_for(self, version: str) -> Path:
         return self.dir / f"{version_file_stem(version)}.json"
 
-    def _read(self, path: Path) -> Any:
+    def _read(self, path: Path, cases: bool = False) -> Any:
+        """The document (``cases``: each sound case typed as it is parsed, see
+        ``gate/baseline_read.py``); a file that is not JSON is refused, naming it."""
         try:
-            return parse_strict(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            return parse_baseline(text) if cases else parse_strict(text)
         except (OSError, ValueError, RecursionError) as exc:  # BaselineProblem is a ValueError
             raise ConfigError(
                 f"{path}: damaged baseline file ({exc}); restore it from git or record it again"
@@ -43,7 +47,7 @@ class BaselineStore:
             ) from None
 
     def _parse(self, path: Path) -> Baseline:
-        data = self._read(path)
+        data = self._read(path, cases=True)
         version = data.get("format_version") if isinstance(data, dict) else None
         if version not in READABLE_FORMAT_VERSIONS or isinstance(version, bool):
             raise ConfigError(
@@ -106,20 +110,32 @@ class BaselineStore:
         grown = grown.with_answers_capped()
         return self.save(grown), grown
 
-    def list(self) -> list[Baseline]:
-        """Every recorded baseline, oldest first."""
+    def _files(self) -> list[Path]:
         if not self.dir.is_dir():
             return []
-        found = [
-            self._parse(p)
+        return [
+            p
             for p in sorted(self.dir.glob("*.json"))
             if p.name != PRODUCTION_FILE and not _TMP.match(p.name)
         ]
+
+    def list(self) -> list[Baseline]:
+        """Every recorded baseline, oldest first."""
+        found = [self._parse(p) for p in self._files()]
         return sorted(found, key=lambda b: (_when(b.recorded_at), b.prompt_version))
 
     def latest(self) -> Baseline | None:
-        found = self.list()
-        return found[-1] if found else None
+        """The newest recorded baseline (the last of :meth:`list`), every file checked as
+        :meth:`list` checks them, in the same order, but one held at a time besides it."""
+        best: Baseline | None = None
+        best_key: tuple[dt.datetime, str] | None = None
+        for p in self._files():
+            found = self._parse(p)
+            key = (_when(found.recorded_at), found.prompt_version)
+            if best_key is None or key >= best_key:  # a tie: the later file, as sorted() keeps
+                best, best_key = found, key
+            del found
+        return best
 
     def production(self) -> str | None:
         """The promoted prompt version, or None."""

@@ -193,8 +193,14 @@ def bootstrap_ci(
         return None
     if n == 1 or resamples < 1:
         return (diffs[0], diffs[0]) if n == 1 else None
-    rng = random.Random(seed)
     data = list(diffs)
+    first = data[0]
+    if all(d == first for d in data) and len({math.copysign(1.0, d) for d in data}) == 1:
+        # every resample is the same n values (a run compared with an equal one): each mean is
+        # this one, so drawing 2,000 x n picks would give the same interval
+        same = math.fsum([first] * n) / n
+        return (same, same)
+    rng = random.Random(seed)
     means = sorted(math.fsum(rng.choices(data, k=n)) / n for _ in range(resamples))
     tail = (1.0 - level) / 2.0
     lo = means[max(0, math.floor(tail * resamples))]

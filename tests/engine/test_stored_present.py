@@ -53,3 +53,23 @@ def test_a_run_still_being_written_is_refused(tmp_path: Path) -> None:
     evalgate.run(cfg, out=tmp_path / "r", gate=False)
     with hold_run_dir(tmp_path / "r"), pytest.raises(UsageError, match="still being written"):
         present_stored(tmp_path / "r")
+
+
+def test_a_reference_read_in_one_pass_is_the_one_read_in_two(tmp_path: Path) -> None:
+    from dataclasses import replace as _replace
+
+    from evalgate.engine.stored import load_reference, load_run, reference_of
+    from tests.perf.test_stored_summary_memory import _run
+
+    src = _run(tmp_path / "src", 30)
+    two = reference_of(load_run(src))
+    one = load_reference(src)
+    assert any(c.answer for c in two.cases.values())
+    assert _replace(one, recorded_at="") == _replace(two, recorded_at="")
+    # a file read as text (a carriage return inside a line): the answers are read again
+    lines = (src / "results.jsonl").read_bytes().split(b"\n")
+    lines[3:5] = [lines[3] + b"\r" + lines[4]]  # two results, one line to a binary reader
+    (src / "results.jsonl").write_bytes(b"\n".join(lines))
+    assert _replace(load_reference(src), recorded_at="") == _replace(
+        reference_of(load_run(src)), recorded_at=""
+    )

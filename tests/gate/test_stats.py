@@ -284,3 +284,39 @@ def test_min_detectable_drop_formula_and_floors() -> None:
     assert min_detectable_drop([0.0] * 4, 0.05) is None
     # four times the cases halves the detectable drop
     assert min_detectable_drop(diffs * 4, 0.05) == pytest.approx(expected / 2, rel=0.01)
+
+
+def _drawn_ci(diffs: list[float], resamples: int = 2_000, seed: int = 0) -> tuple[float, float]:
+    """The interval as drawn resample by resample (what the shortcut must equal)."""
+    n = len(diffs)
+    rng = random.Random(seed)
+    means = sorted(math.fsum(rng.choices(diffs, k=n)) / n for _ in range(resamples))
+    return means[max(0, math.floor(0.025 * resamples))], means[
+        min(resamples - 1, math.ceil(0.975 * resamples) - 1)
+    ]
+
+
+@pytest.mark.parametrize("value", [0.0, 0.1, 1.0 / 3.0, -0.2, 1.0])
+def test_bootstrap_ci_of_equal_differences_draws_nothing_and_equals_the_drawn_one(
+    value: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    diffs = [value] * 37
+    expected = _drawn_ci(diffs, resamples=200)
+
+    def no_draws(*_: object, **__: object) -> list[float]:
+        raise AssertionError("equal differences need no resampling")
+
+    # a run compared with an equal one: 2,000 x n draws would all give the same mean
+    monkeypatch.setattr(random.Random, "choices", no_draws)
+    assert bootstrap_ci(diffs, resamples=200) == expected
+    assert bootstrap_ci([value] * 20_000) == (
+        math.fsum([value] * 20_000) / 20_000,
+        math.fsum([value] * 20_000) / 20_000,
+    )
+
+
+def test_bootstrap_ci_of_mixed_zero_signs_still_draws() -> None:
+    diffs = [0.0, -0.0, 0.0, 0.25, 0.0]
+    assert bootstrap_ci(diffs, resamples=300, seed=4) == _drawn_ci(diffs, 300, 4)
+    signs = [0.0, -0.0] * 4  # equal values, not the same bits: drawn as before
+    assert bootstrap_ci(signs, resamples=300, seed=4) == _drawn_ci(signs, 300, 4)

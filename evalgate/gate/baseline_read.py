@@ -1,0 +1,104 @@
+"""A baseline file read a case at a time: each case's figures become a :class:`BaselineCase`
+as the JSON parser meets them, so the document is never held as dicts beside the baseline.
+
+At 100,000 cases a baseline file is tens of megabytes, and its dicts several times that; the
+gate, ``merge``, ``rescore``, ``baseline record`` (to grow the history) and every run with a
+baseline read one. What is refused, and every message, is as for the document read whole and
+then checked (``gate/baseline_check.py``): a case is typed only when its checks pass, the
+checks run in the same order, and a file where a case's shape turns up anywhere else is read
+whole, as before.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from evalgate.gate.baseline import BaselineCase
+from evalgate.gate.baseline_check import (
+    Checked,
+    _finite,
+    _no_constant,
+    _no_duplicates,
+    case_problem,
+    parse_strict,
+)
+
+_REQUIRED = frozenset(("content_hash", "n", "passes", "score", "pass_rate"))
+_ALLOWED = _REQUIRED | {
+    "history",
+    "latency_p95_ms",
+    "mean_tokens",
+    "mean_cost_usd",
+    "tags",
+    "dataset",
+    "scorer_pass",
+    "answer",
+}
+
+
+class _Reader:
+    """One file's parse: equal per-scorer counts and short numbers are shared between cases
+    (most cases of a run have the same ones), as :func:`~evalgate.results.aggregate` does."""
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[tuple[str, tuple[int, int]], ...], Mapping[str, Any]] = {}
+        self._numbers: dict[str, float] = {}
+
+    def number(self, text: str) -> float:
+        found = self._numbers.get(text)
+        if found is None:
+            found = _finite(text)
+            if len(text) <= 6:  # 1.0, 0.5, 0.875: the few values scores and rates take
+                self._numbers[text] = found
+        return found
+
+    def entry(self, pairs: list[tuple[str, Any]]) -> Any:
+        d = _no_duplicates(pairs)  # a duplicated key is refused where the parser meets it
+        keys = d.keys()
+        if keys >= _REQUIRED and keys <= _ALLOWED:
+            try:
+                if case_problem(d) is None:
+                    case = BaselineCase.from_dict(d)
+                    counts = case.scorer_pass
+                    shared = self._counts.setdefault(tuple(counts.items()), counts)
+                    if shared is not counts:
+                        case = dataclasses.replace(case, scorer_pass=shared)
+                    return Checked(case)
+            except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+                pass  # left as written: checking or typing the whole file reports it
+        return d
+
+
+def _misplaced(v: Any) -> bool:
+    if isinstance(v, Checked):
+        return True
+    if isinstance(v, dict):
+        return any(_misplaced(x) for x in v.values())
+    if isinstance(v, list):
+        return any(_misplaced(x) for x in v)
+    return False
+
+
+def parse_baseline(text: str) -> Any:
+    """The document as :func:`~evalgate.gate.baseline_check.parse_strict` parses it (the same
+    errors), except that each sound case's figures are already checked and typed
+    (a :class:`~evalgate.gate.baseline_check.Checked` holding its :class:`BaselineCase`)."""
+    reader = _Reader()
+    data = json.loads(
+        text, object_pairs_hook=reader.entry, parse_constant=_no_constant, parse_float=reader.number
+    )
+    del reader
+    if isinstance(data, dict):
+        cases = data.get("cases")
+        held = [v for k, v in data.items() if k != "cases"]
+        if isinstance(cases, dict):
+            held += [v for v in cases.values() if not isinstance(v, Checked)]
+        else:
+            held.append(cases)
+        if not _misplaced(held):
+            return data
+    # a case's shape somewhere else than among the cases: read as written
+    return parse_strict(text)

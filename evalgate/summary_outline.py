@@ -1,0 +1,163 @@
+"""``summary.json`` read for its outline: everything but the per-case entries.
+
+A summary holds one figures entry per case and, when gated, one delta per case: at 100,000
+cases most of the file, and several times its size once read as dicts. The commands that only
+need a stored run's metadata, totals and verdict status (``merge``, ``rescore``, ``compare``,
+``baseline record``) read it with :func:`read_outline`, which refuses exactly what
+:meth:`RunSummary.read <evalgate.run_summary.RunSummary.read>` refuses, with the same message,
+but never holds the entries: each one is checked as the parser meets it and, when sound,
+replaced by one shared placeholder.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from evalgate.errors import ConfigError
+from evalgate.gate.verdict import CaseDelta
+from evalgate.results import SUMMARY_FILE, SUMMARY_FORMAT_VERSION
+from evalgate.results_check import check_summary
+from evalgate.run_summary import CaseFigures, RunSummary, _damaged
+
+OUTLINED = CaseFigures()  # what every case id of an outline maps to: its figures are not read
+
+_CASE_KEYS = tuple(CaseFigures().to_dict())
+_DELTA_KEYS = ("case_id", "status", "base_score", "score", "base_pass_rate", "pass_rate", "delta")
+# sound entries become these (one object each); they pass every check the entries pass
+_CASE: Mapping[str, Any] = MappingProxyType({})
+_DELTA: Mapping[str, Any] = MappingProxyType({"case_id": "", "status": ""})
+
+
+def _num(v: Any) -> bool:
+    """A number or None, as the summary check wants the figures."""
+    return v is None or (
+        isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    )
+
+
+def _entry(pairs: list[tuple[str, Any]], deltas: bool = True) -> Any:
+    """A parsed JSON object: a sound per-case entry (of the verdict's deltas too, unless not
+    ``deltas``) becomes its placeholder; anything else (another object, or an entry a check or
+    a type would refuse) stays as written."""
+    keys = tuple([k for k, _ in pairs])
+    d = dict(pairs)
+    try:
+        if keys == _CASE_KEYS:
+            if _num(d["score"]) and _num(d["pass_rate"]):
+                CaseFigures.from_dict(d)
+                return _CASE
+        elif (
+            deltas
+            and keys[:7] == _DELTA_KEYS
+            and len(keys) <= 8
+            and keys[7:] in ((), ("base_answer",))
+        ):
+            nums = all(_num(d[k]) for k in ("base_score", "score", "base_pass_rate", "pass_rate"))
+            if isinstance(d["case_id"], str) and isinstance(d["status"], str) and nums:
+                CaseDelta.from_dict(d)
+                return _DELTA
+    except (TypeError, ValueError, AttributeError, OverflowError):
+        pass
+    return d
+
+
+def _holds_placeholder(v: Any) -> bool:
+    if v is _CASE or v is _DELTA:
+        return True
+    if isinstance(v, dict):
+        return any(_holds_placeholder(x) for x in v.values())
+    if isinstance(v, list):
+        return any(_holds_placeholder(x) for x in v)
+    return False
+
+
+def _figures_only(pairs: list[tuple[str, Any]]) -> Any:
+    return _entry(pairs, deltas=False)
+
+
+def _parse(path: Path, with_deltas: bool = True) -> Any:
+    """The document, its sound per-case entries replaced (or, where a placeholder landed
+    outside them, the document as written)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text, object_pairs_hook=_entry if with_deltas else _figures_only)
+        if isinstance(data, dict):
+            cases, verdict = data.get("cases"), data.get("verdict")
+            deltas = verdict.get("deltas") if isinstance(verdict, dict) else None
+            rest = [v for k, v in data.items() if k not in ("cases", "verdict")]
+            if isinstance(verdict, dict):
+                rest += [v for k, v in verdict.items() if k != "deltas"]
+            misplaced = _holds_placeholder(rest)
+            if isinstance(cases, dict):
+                misplaced = misplaced or any(v is _DELTA for v in cases.values())
+                misplaced = misplaced or any(
+                    _holds_placeholder(v) for v in cases.values() if v is not _CASE
+                )
+            if isinstance(deltas, list):
+                misplaced = misplaced or any(v is _CASE for v in deltas)
+                misplaced = misplaced or any(
+                    _holds_placeholder(v) for v in deltas if v is not _DELTA
+                )
+            if misplaced:  # an entry's shape somewhere else: read as written
+                data = json.loads(text)
+        return data
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: file not found") from exc
+    except (OSError, ValueError, RecursionError) as exc:
+        raise ConfigError(f"{path}: not valid JSON ({exc}); restore it or re-create it") from exc
+
+
+def _checked(path: Path, data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict) or "format_version" not in data:
+        raise ConfigError(f"{path}: not an evalgate summary; pass a run folder from 'evalgate run'")
+    if data["format_version"] != SUMMARY_FORMAT_VERSION:
+        raise ConfigError(
+            f"{path}: summary format_version {data['format_version']!r} is not supported"
+            f" (this evalgate reads {SUMMARY_FORMAT_VERSION})"
+        )
+    try:
+        check_summary(data)
+    except ValueError as exc:
+        raise _damaged(path, str(exc)) from None
+    return data
+
+
+def read_shown(path: Path) -> dict[str, Any]:
+    """The checked document as :func:`~evalgate.run_summary.read_summary_document` returns it
+    (the same files refused, with the same messages), but each case's figures entry is one
+    shared empty mapping: what reports show of a run (``evalgate report``) never reads them;
+    the verdict, with its deltas, is kept whole."""
+    path = path / SUMMARY_FILE if path.is_dir() else path
+    return _checked(path, _parse(path, with_deltas=False))
+
+
+def read_outline(path: Path) -> RunSummary:
+    """``summary.json`` of a run folder (or the file itself) as :meth:`RunSummary.read`
+    reads it, refusing the same files with the same messages, except that every case id
+    maps to :data:`OUTLINED` (its figures are not kept) and the verdict holds no deltas."""
+    path = path / SUMMARY_FILE if path.is_dir() else path
+    data = _checked(path, _parse(path))
+    cases = data.get("cases")
+    ids = list(cases) if isinstance(cases, dict) else []
+    verdict = data.get("verdict")
+    # what is left to type: the entries kept as written (none, in a file evalgate wrote),
+    # in their places, so the first one no type can hold is reported as read() reports it
+    if isinstance(cases, dict):
+        data["cases"] = {k: v for k, v in cases.items() if v is not _CASE}
+    if isinstance(verdict, dict) and isinstance(verdict.get("deltas"), list):
+        verdict["deltas"] = [d for d in verdict["deltas"] if d is not _DELTA]
+    try:
+        typed = RunSummary.from_dict(data)
+    except (TypeError, ValueError, AttributeError, OverflowError) as exc:
+        raise _damaged(path, str(exc)) from None
+    del data, cases
+    outlined = replace(typed, cases=dict.fromkeys(ids, OUTLINED))
+    if outlined.verdict is not None:
+        outlined = replace(outlined, verdict=replace(outlined.verdict, deltas=()))
+    return outlined

@@ -1,0 +1,44 @@
+"""Reading a baseline file does not hold its document as dicts beside the baseline.
+
+Every gated run, ``merge``, ``rescore`` and ``baseline record`` (growing a history) read one;
+each case's figures used to be held as a dict, for the whole file, while the typed baseline was
+built from them. The bound is a ratio to what reading the whole document and typing it takes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from evalgate.gate.baseline import Baseline, BaselineCase
+from evalgate.gate.baseline_check import check_document, parse_strict
+from evalgate.gate.baseline_store import BaselineStore
+from tests.perf.test_stored_memory import _peak
+
+
+def _save(store: BaselineStore, n: int) -> Path:
+    cases = {
+        f"q{i:06d}": BaselineCase(
+            f"{i:016x}", 1.0, 1.0, 1, 1, dataset="bench",
+            scorer_pass={"contains": (1, 1), "citation": (1, 1), "tool_call": (1, 1)},
+            latency_p95_ms=20.0 + i % 7, mean_tokens=450.0,
+        )
+        for i in range(n)
+    }  # fmt: skip
+    return store.save(Baseline(prompt_version="v", recorded_at="2026-01-01", cases=cases))
+
+
+def _whole(path: Path) -> Baseline:
+    data = parse_strict(path.read_text(encoding="utf-8"))
+    check_document(data)
+    return Baseline.from_dict(data)
+
+
+def test_a_baseline_is_read_without_its_document(tmp_path: Path) -> None:
+    store = BaselineStore(tmp_path)
+    _save(store, 20)
+    store.load("v")  # imports and first-use caches
+    path = _save(store, 3000)
+    whole = _peak(lambda: _whole(path))
+    read = _peak(lambda: store.load("v"))
+    # before: store.load was _whole
+    assert read < whole * 0.7, f"read {read / 1e6:.1f} MB, whole {whole / 1e6:.1f} MB"

@@ -1,0 +1,79 @@
+"""``merge``, ``rescore`` and ``compare --out`` parse each stored line twice, not three times.
+
+Loading a stored run reads every line (its figures); writing the merged, rescored or copied
+run reads every complete result again. A third pass, only to find where each line starts,
+used to come between them: the offsets are now found by the loading pass. Counted, not timed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import evalgate.results as results_mod
+from evalgate.engine.stored import copy_run, load_indexed, merge_runs, rescore_run
+from evalgate.model import Case, ScorerSpec
+from tests.perf.test_stored_memory import _run_dir
+
+N = 40
+
+
+def _parses(monkeypatch: pytest.MonkeyPatch, fn: Callable[[], Any]) -> int:
+    count = 0
+    parse = results_mod._parse_line
+
+    def counted(*args: Any) -> Any:
+        nonlocal count
+        count += 1
+        return parse(*args)
+
+    monkeypatch.setattr(results_mod, "_parse_line", counted)
+    try:
+        fn()
+    finally:
+        monkeypatch.setattr(results_mod, "_parse_line", parse)
+    return count
+
+
+def test_each_stored_line_is_parsed_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = _run_dir(tmp_path / "src", range(N))
+    a = _run_dir(tmp_path / "a", range(N), (0, 2))
+    b = _run_dir(tmp_path / "b", range(N), (1, 2))
+    expect = (ScorerSpec("contains", "refund"),)
+    cases = [Case(f"q{i:06d}", "bench", expect=expect) for i in range(N)]
+    with ExitStack() as hold:
+
+        def copy() -> Any:  # compare --out: the candidate loaded, then copied
+            run, offsets = load_indexed(src)
+            return copy_run(run, tmp_path / "copy", hold, offsets)
+
+        runs: dict[str, Callable[[], Any]] = {
+            "rescore": lambda: rescore_run(src, cases, tmp_path / "rescored", hold),
+            "merge": lambda: merge_runs([a, b], tmp_path / "merged", hold=hold),
+            "copy": copy,
+        }
+        counts = {name: _parses(monkeypatch, fn) for name, fn in runs.items()}
+    # before: 3 * N each (a pass to find the offsets between the two)
+    assert counts == {"rescore": 2 * N, "merge": 2 * N, "copy": 2 * N}, counts
+
+
+def test_a_reference_and_a_recorded_baseline_read_each_line_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from evalgate.cli.cmd_baseline import _record
+    from evalgate.engine.stored import load_reference
+    from evalgate.gate.baseline_store import BaselineStore
+    from tests.perf.test_stored_summary_memory import _run
+
+    src = _run(tmp_path / "src", N)
+    store = BaselineStore(tmp_path / "baselines")
+    counts = {
+        "compare (its reference)": _parses(monkeypatch, lambda: load_reference(src)),
+        "baseline record": _parses(monkeypatch, lambda: _record(store, src, "v", False, 1.0)),
+    }
+    # before: 2 * N each (the figures, then the answers)
+    assert counts == {"compare (its reference)": N, "baseline record": N}, counts

@@ -49,18 +49,28 @@ class FileLoader:
         self._expect_seen: dict[Hashable, tuple[_SeenSpec, ...]] = {}
         self._shapes: dict[tuple[Any, ...], ExpectShape] = {}  # see _packed
         self._valid_expects: set[Hashable] = set()  # see case_problems
+        self._last_key: tuple[Doc | None, PathKey, Hashable | None] = (None, (), None)
         self._replayed: dict[tuple[Any, ...], tuple[Any, list[str], bool]] = {}
 
     def case_problems(self, data: Any, schema: Mapping[str, Any], path: PathKey) -> list[Problem]:
         """A case's problems against the case ``schema``: an expect list found valid before
         (the same :meth:`Doc.value_key`) is not checked again."""
-        key = self.doc.value_key((*path, "expect"))
+        key = self._value_key((*path, "expect"))
         if key is not None and key in self._valid_expects:
             return validate_value(self.doc, data, schema, path, known=("expect",))
         problems = validate_value(self.doc, data, schema, path)
         if not problems and key is not None and len(self._valid_expects) < _MAX_SEEN:
             self._valid_expects.add(key)  # the whole case valid: its expect list is
         return problems
+
+    def _value_key(self, path: PathKey) -> Hashable | None:
+        """``self.doc.value_key(path)``, asked once per document and path."""
+        last = self._last_key
+        if last[0] is self.doc and last[1] == path:
+            return last[2]
+        key = self.doc.value_key(path)
+        self._last_key = (self.doc, path, key)
+        return key
 
     def scorer(self, name: str) -> ScorerDef | None:
         try:
@@ -185,7 +195,7 @@ class FileLoader:
         :meth:`_packed`), their texts for the content hash, and whether one is custom."""
         if not isinstance(items, list):
             return self._packed(ctx.expect, line, 0), ctx.expect_texts, ctx.custom
-        key = self.doc.value_key(path)
+        key = self._value_key(path)
         if key is None:
             key = repr(items)
         hit = self._expect_seen.get(key)

@@ -39,6 +39,33 @@ canonical_json = json.JSONEncoder(
 ).encode
 
 
+_JSON_STR = json.encoder.encode_basestring  # the string encoder of ensure_ascii=False
+_JSON_CONST = {True: "true", False: "false", None: "null"}
+
+
+def canonical_json_flat(value: Any) -> str:
+    """:func:`canonical_json` of ``value``, quicker for a mapping of text keys to texts,
+    integers, booleans or null (a case's ``input`` mostly): the same text, put together
+    here instead of by an encoder made for each call."""
+    if type(value) is dict:
+        parts = []
+        for k in sorted(value) if all(type(k) is str for k in value) else ():
+            v = value[k]
+            if type(v) is str:
+                text = _JSON_STR(v)
+            elif type(v) is int:
+                text = int.__repr__(v)
+            elif v is None or type(v) is bool:
+                text = _JSON_CONST[v]
+            else:
+                break
+            parts.append(f"{_JSON_STR(k)}:{text}")
+        else:
+            if len(parts) == len(value):
+                return "{" + ",".join(parts) + "}"
+    return canonical_json(value)
+
+
 def content_hash(case: Mapping[str, Any]) -> str:
     """A hash of what defines a case's behaviour: a changed case is not compared with its past."""
     return hash_text(canonical_json(case))

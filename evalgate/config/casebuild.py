@@ -4,11 +4,17 @@ hashes, and the compact form the run holds them in (:class:`~evalgate.model.Pack
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from evalgate.config.case_hash import CaseReads, MetadataTexts, canonical_json, hash_text
+from evalgate.config.case_hash import (
+    CaseReads,
+    MetadataTexts,
+    canonical_json,
+    canonical_json_flat,
+    hash_text,
+)
 from evalgate.config.schema import did_you_mean, validate_value
 from evalgate.config.yamlsrc import Doc, PathKey
 from evalgate.errors import Problem
@@ -39,9 +45,32 @@ class FileLoader:
         self.meta_texts = MetadataTexts(reads)
         # (scorer, params text, weight) -> the item's canonical JSON text in the content hash
         self._spec_json: dict[tuple[str, str, str], str] = {}
-        self._expect_seen: dict[str, tuple[_SeenSpec, ...]] = {}  # expect lists found valid
+        # expect lists found valid, by their repr or their Doc.value_key
+        self._expect_seen: dict[Hashable, tuple[_SeenSpec, ...]] = {}
         self._shapes: dict[tuple[Any, ...], ExpectShape] = {}  # see _packed
+        self._valid_expects: set[Hashable] = set()  # see case_problems
+        self._last_key: tuple[Doc | None, PathKey, Hashable | None] = (None, (), None)
         self._replayed: dict[tuple[Any, ...], tuple[Any, list[str], bool]] = {}
+
+    def case_problems(self, data: Any, schema: Mapping[str, Any], path: PathKey) -> list[Problem]:
+        """A case's problems against the case ``schema``: an expect list found valid before
+        (the same :meth:`Doc.value_key`) is not checked again."""
+        key = self._value_key((*path, "expect"))
+        if key is not None and key in self._valid_expects:
+            return validate_value(self.doc, data, schema, path, known=("expect",))
+        problems = validate_value(self.doc, data, schema, path)
+        if not problems and key is not None and len(self._valid_expects) < _MAX_SEEN:
+            self._valid_expects.add(key)  # the whole case valid: its expect list is
+        return problems
+
+    def _value_key(self, path: PathKey) -> Hashable | None:
+        """``self.doc.value_key(path)``, asked once per document and path."""
+        last = self._last_key
+        if last[0] is self.doc and last[1] == path:
+            return last[2]
+        key = self.doc.value_key(path)
+        self._last_key = (self.doc, path, key)
+        return key
 
     def scorer(self, name: str) -> ScorerDef | None:
         try:
@@ -65,13 +94,17 @@ class FileLoader:
     def expect(self, items: Any, path: PathKey) -> tuple[ScorerSpec, ...]:
         return self._expect(items, path)[0]
 
-    def _expect(self, items: Any, path: PathKey) -> tuple[tuple[ScorerSpec, ...], list[str]]:
+    def _expect(
+        self, items: Any, path: PathKey, key: Hashable | None = None
+    ) -> tuple[tuple[ScorerSpec, ...], list[str]]:
         """The scorers of an ``expect`` list, and each one's canonical JSON text as the
-        content hash holds it (``[name, params, weight]``)."""
+        content hash holds it (``[name, params, weight]``). ``key``: the list's identity
+        (:meth:`Doc.value_key`), else its ``repr``."""
         if not isinstance(items, list):
             return (), []
         # most cases repeat the same expect list: one found without a problem is replayed
-        key = repr(items)
+        if key is None:
+            key = repr(items)
         hit = self._expect_seen.get(key)
         if hit is not None:
             pos, file = self.doc.pos, self.doc.file
@@ -162,9 +195,12 @@ class FileLoader:
         :meth:`_packed`), their texts for the content hash, and whether one is custom."""
         if not isinstance(items, list):
             return self._packed(ctx.expect, line, 0), ctx.expect_texts, ctx.custom
-        hit = self._expect_seen.get(repr(items))
+        key = self._value_key(path)
+        if key is None:
+            key = repr(items)
+        hit = self._expect_seen.get(key)
         if hit is None:  # checked now (and remembered when found valid)
-            specs, texts = self._expect(items, path)
+            specs, texts = self._expect(items, path, key)
             custom = ctx.custom or any(self._custom(s.name) for s in specs)
             return (
                 self._packed(specs + ctx.expect, line, len(specs)),
@@ -282,7 +318,7 @@ class FileLoader:
                 '"expect":[',
                 ",".join(expect_texts),
                 '],"input":',
-                canonical_json(c.get("input")),
+                canonical_json_flat(c.get("input")),
                 ',"metadata":',
                 self.meta_texts.text(metadata, custom),
                 f',"tags":{canonical_json(list(tags))}' if self.reads.tags else "",

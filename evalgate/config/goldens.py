@@ -9,7 +9,7 @@ from pathlib import Path
 
 from evalgate.config.case_hash import ALL_METADATA, CaseReads
 from evalgate.config.casebuild import FileLoader, param_check
-from evalgate.config.schema import schema_part, validate, validate_value
+from evalgate.config.schema import schema_part, validate
 from evalgate.config.yamlfast import FastStream, NotSubset
 from evalgate.config.yamlsrc import MAX_GOLDEN_BYTES, load_yaml_text, read_yaml_bytes
 from evalgate.config.yamlstream import Fallback, ItemStream, YamlFailure
@@ -128,7 +128,7 @@ def _read_streamed(
         if yaml_problems:
             continue  # the file is refused for these; keep reading for syntax errors
         loader.doc = doc
-        schema.extend(validate_value(doc, doc.data, case_schema, ("cases", i)))
+        schema.extend(loader.case_problems(doc.data, case_schema, ("cases", i)))
         if schema or ctx is None:
             cases.clear()  # scorer checks still run, so one pass reports everything
             loader.check_expects(doc.data, i)

@@ -203,17 +203,48 @@ def _compiled(schema: Mapping[str, Any]) -> _Compiled:
     return c
 
 
+_WITHOUT: dict[tuple[int, tuple[str, ...]], tuple[Mapping[str, Any], Check | None]] = {}
+
+
+def _check_without(schema: Mapping[str, Any], keys: tuple[str, ...]) -> Check | None:
+    """A compiled check of ``schema`` with the ``properties`` of ``keys`` taken as valid.
+
+    ``properties`` checks each key's value on its own, so a mapping is valid against
+    ``schema`` exactly when it passes this check and the values at ``keys`` are valid against
+    their property schemas. None when ``schema`` names no such properties or is not compiled.
+    """
+    hit = _WITHOUT.get((id(schema), keys))
+    if hit is not None and hit[0] is schema:
+        return hit[1]
+    props = schema.get("properties")
+    check = None
+    if isinstance(props, Mapping) and all(k in props for k in keys):
+        check = compile_check({**schema, "properties": {**props, **dict.fromkeys(keys, True)}})
+    _WITHOUT[(id(schema), keys)] = (schema, check)
+    return check
+
+
 def validate_value(
-    doc: Doc, data: Any, schema: Mapping[str, Any], base: PathKey = (), cls: Any = None
+    doc: Doc,
+    data: Any,
+    schema: Mapping[str, Any],
+    base: PathKey = (),
+    cls: Any = None,
+    known: tuple[str, ...] = (),
 ) -> list[Problem]:
     """The problems of ``data`` (at ``base`` in ``doc``) against ``schema``.
 
     A valid value costs only the compiled check (:mod:`evalgate.config.schemacheck`); an
     invalid one is worded from jsonschema's errors. ``cls``: a jsonschema validator class to
-    use instead (no compiled check then).
+    use instead (no compiled check then). ``known``: keys of a mapping whose values the caller
+    knows to be valid against their ``properties`` schemas (they are not checked again).
     """
     if cls is not None:
         return _problems(doc, list(cls(schema).iter_errors(data)), base)
+    if known and isinstance(data, dict):
+        check = _check_without(schema, known)
+        if check is not None and check(data):
+            return []
     c = _compiled(schema)
     if c.check is not None and c.check(data):
         return []

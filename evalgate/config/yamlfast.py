@@ -21,7 +21,7 @@ event reader.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from typing import Any
 
 from evalgate.config.yamlflow import (
@@ -62,6 +62,20 @@ class FlowDoc(Doc):
     def __init__(self, file: str, data: Any) -> None:
         super().__init__(file, data)
         self.flows: dict[PathKey, tuple[int, int, _Marks]] = {}  # path -> line, column, marks
+        # an item read in a learnt layout: its path, the shape and its values' texts
+        self.source: tuple[PathKey, Shape, tuple[str, ...]] | None = None
+
+    def value_key(self, path: PathKey) -> Hashable | None:
+        """For a key of an item read in a learnt layout: the shape and the texts of the
+        values written below the key (equal texts in one layout are read as equal values)."""
+        source = self.source
+        if source is None or len(path) != len(source[0]) + 1 or path[:-1] != source[0]:
+            return None
+        _, shape, texts = source
+        at = shape.under.get(path[-1])
+        if at is None:
+            return None
+        return (shape, path[-1], *[texts[j] for j in at])
 
     def settle(self) -> None:
         """Record every position inside the flow collections."""
@@ -235,10 +249,11 @@ class FastStream(ValueReader):
         first = cur[0]
         doc = self._new_doc(top_pos, seq_pos, key_pos)
         inline = self._inline
+        texts = m.groups()
         try:
             values = [
                 inline(rest, first + k, col, (*path, *rel))
-                for (k, col, rel), rest in zip(shape.values, m.groups(), strict=True)
+                for (k, col, rel), rest in zip(shape.values, texts, strict=True)
             ]
         except NotSubset:
             return None  # the line reader reads it (and says whether it can)
@@ -248,6 +263,7 @@ class FastStream(ValueReader):
         for rel, k, col in shape.key_positions:
             key_positions[(*path, *rel)] = (first + k, col)
         doc.data = build(shape.tree, values)
+        doc.source = (path, shape, texts)
         self._replayed += 1
         self._at = m.end()
         self._lineno = first + shape.lines - 1
@@ -371,6 +387,17 @@ class FastStream(ValueReader):
 
     def _flow(self, rest: str, line: int, col: int, path: PathKey) -> Any:
         hit = self._flows.get(rest)
+        if hit is None and rest[0] == "{":
+            m = _ONE_PAIR.match(rest)  # one key and a double-quoted text: common, and unique
+            if m is not None and AFTER.fullmatch(rest, m.end()):
+                key = self._key(m.group(1))
+                kpath = (key,)
+                self._doc.flows[path] = (
+                    line,
+                    col + 1,
+                    ((kpath, m.start(1), True), (kpath, m.start(2) - 1, False)),
+                )
+                return {key: m.group(2)}
         if hit is None:
             marks: list[tuple[PathKey, int, bool]] = []
             value, end = self._flow_node(rest, 0, (), marks)
@@ -389,6 +416,9 @@ class FastStream(ValueReader):
         return value
 
 
+# a flow mapping of one plain key and a double-quoted value without escapes, read as
+# ``ValueReader._flow_node`` reads it
+_ONE_PAIR = re.compile(r'\{ *([A-Za-z_][A-Za-z0-9_]*): +"([^"\\]*)" *\}')
 _ASCII_OK = bytes(range(0x20, 0x7F)) + b"\n"
 
 

@@ -47,6 +47,13 @@ class Shape:
         self.tree = tree
         self.positions = positions  # path below the item, line (from its first), column
         self.key_positions = key_positions
+        # each key of the item: the indices of the values written below it (the shape fixes
+        # everything else of its value, so these values' texts and the shape decide it)
+        under: dict[Any, list[int]] = {}
+        for j, (_, _, rel) in enumerate(values):
+            if rel:
+                under.setdefault(rel[0], []).append(j)
+        self.under = {k: tuple(v) for k, v in under.items()}
 
 
 def learn(text: str, first_line: int, indent: int, path: PathKey, doc: Any) -> Shape | None:

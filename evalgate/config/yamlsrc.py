@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,11 @@ class Doc:
     def problem(self, path: PathKey, message: str, *, key: bool = False) -> Problem:
         line, col = self.pos(path, key=key)
         return Problem(self.file, line, col, message)
+
+    def value_key(self, path: PathKey) -> Hashable | None:
+        """A key for the value at ``path`` that is equal only for equal values (of this
+        file's reader), cheaper than the value's ``repr``; None when the reader has none."""
+        return None
 
 
 class _TooBig(Exception):

@@ -16,11 +16,12 @@ import json
 import re
 from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, cast
 
 from evalgate import results
 from evalgate.errors import ConfigError
-from evalgate.results import RESULTS_FILE, CaseResult
+from evalgate.results import RESULTS_FILE, RESULTS_FORMAT_VERSION, CaseResult
+from evalgate.results_check import check_result_line
 
 # the start of a line as ResultsWriter writes it (CaseResult.to_dict's key order)
 _HEAD = re.compile(
@@ -52,15 +53,45 @@ class Details:
     def read(self, case_ids: Iterable[str]) -> Iterator[list[CaseResult]]:
         """Each case's complete results, by repeat ([] for a case not found), in the order
         asked: one open file, a seek per result."""
+        for got in self.read_lines(case_ids):
+            yield [r if isinstance(r, CaseResult) else CaseResult.from_dict(r) for r in got]
+
+    def read_lines(
+        self, case_ids: Iterable[str]
+    ) -> Iterator[list[CaseResult] | list[dict[str, Any]]]:
+        """:meth:`read`, but a case whose every result is a :func:`plain` line comes as those
+        lines' decoded (and checked) objects, not rebuilt as results: what a caller that only
+        re-encodes them needs. :func:`CaseResult.from_dict` turns each into the result
+        :meth:`read` gives."""
         with open(self.path, "rb") as f:
             for case_id in case_ids:
-                out: list[CaseResult] = []
                 where = self._where.get(case_id) or {}
-                for repeat in sorted(where):
-                    got = self._at(f, where[repeat])
+                lines = [self._line(f, where[repeat]) for repeat in sorted(where)]
+                if all(isinstance(x, dict) for x in lines):
+                    yield cast("list[dict[str, Any]]", lines)
+                    continue
+                out: list[CaseResult] = []
+                for x in lines:
+                    got = CaseResult.from_dict(x) if isinstance(x, dict) else x
                     if got is not None and got is not results._TORN:
                         out.append(got)
                 yield out
+
+    def _line(self, f: BinaryIO, offset: int) -> dict[str, Any] | CaseResult | None:
+        """The line at ``offset``: its object when it is :func:`plain`, else what
+        :meth:`_at` reads from it (the same result, the same errors)."""
+        f.seek(offset)
+        raw = f.readline()
+        if raw.endswith(b"\n"):
+            try:
+                d = json.loads(raw.decode("utf-8", "replace"))  # as _parse_line decodes it
+                if type(d) is dict and d.get("format_version") == RESULTS_FORMAT_VERSION:
+                    check_result_line(d)
+                    if plain(d):
+                        return d
+            except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+                pass  # read again below, where a damaged line is reported
+        return self._at(f, offset)
 
     def _at(self, f: BinaryIO, offset: int) -> CaseResult | None:
         f.seek(offset)
@@ -71,6 +102,28 @@ class Details:
             f.seek(0)
             number = f.read(offset).count(b"\n") + 1
             return results._parse_line(self.path, number, line)
+
+
+def plain(d: dict[str, Any]) -> bool:
+    """Whether a checked result line (see :func:`~evalgate.results_check.check_result_line`)
+    is a passing result of one turn that :func:`CaseResult.from_dict` cannot fail on: every
+    field it converts has a type the conversion keeps. Anything else is read as a result."""
+    if d["status"] != "passed" or d.get("turns"):
+        return False
+    for s in d.get("scores") or ():
+        w = s.get("weight", 1.0)
+        if not (type(w) is float or (type(w) is int and w.bit_length() < 1000)):
+            return False
+        if not isinstance(s.get("reason") or "", str):
+            return False
+    r = d.get("response")
+    if r is None:
+        return True
+    missing = r.get("missing")
+    if missing is not None and not (type(missing) is list and all(type(m) is str for m in missing)):
+        return False
+    calls = r.get("tool_calls") or ()
+    return all(type(t) is dict and type(t.get("name", "")) is str for t in calls)
 
 
 def _key(raw: bytes) -> tuple[str, int] | None:

@@ -21,8 +21,9 @@ from typing import Any
 
 from evalgate import masking
 from evalgate.gate.verdict import Verdict
+from evalgate.model import ToolCall
 from evalgate.report.text import truncate
-from evalgate.report.view import DETAIL_ROWS, CaseRow, RunView
+from evalgate.report.view import DETAIL_ROWS, CaseRow, RunView, first_failure
 from evalgate.report.worddiff import word_diff
 from evalgate.results import CaseResult
 
@@ -104,7 +105,14 @@ def _answers(c: CaseRow) -> dict[str, Any]:
 
 
 def _case(c: CaseRow, detailed: bool = True) -> dict[str, Any]:
-    return _answers(c) | {
+    repeats = [_repeat(r) for r in c.repeats] if detailed else []
+    return _entry(c, _answers(c), c.first_failure, repeats, detailed)
+
+
+def _entry(
+    c: CaseRow, answers: dict[str, Any], reason: str | None, repeats: list[Any], detailed: bool
+) -> dict[str, Any]:
+    return answers | {
         "id": c.case_id,
         "dataset": c.dataset,
         "file": c.file,
@@ -119,10 +127,62 @@ def _case(c: CaseRow, detailed: bool = True) -> dict[str, Any]:
         "compare": c.compare,
         "regressed": c.regressed,
         "blocking": list(c.blocking),
-        "reason": c.first_failure,
-        "repeats": [_repeat(r) for r in c.repeats] if detailed else [],
+        "reason": reason,
+        "repeats": repeats,
         "detail": None if detailed else _LEFT_OUT,
     }
+
+
+def _case_of_lines(c: CaseRow, lines: list[dict[str, Any]], detailed: bool) -> dict[str, Any]:
+    """:func:`_case` of ``c`` with the results of ``lines`` (plain passing lines, see
+    :func:`evalgate.report.details.plain`), made from the lines' objects: no result rebuilt."""
+    if c.base is not None and c.base.answer:  # the answer beside the baseline's: the results
+        return _case(replace(c, repeats=tuple(map(CaseResult.from_dict, lines))), detailed)
+    # every repeat passed: no failure to name (the repeats' statuses are all it reads)
+    reason = first_failure((), c.status)
+    return _entry(c, {}, reason, [_repeat_of_line(d) for d in lines] if detailed else [], detailed)
+
+
+def _repeat_of_line(d: dict[str, Any]) -> dict[str, Any]:
+    """:func:`_repeat` of ``CaseResult.from_dict(d)`` for a plain line: the same conversions."""
+    resp = d.get("response")
+    score = d.get("score")
+    return {
+        "repeat": d.get("repeat", 0),
+        "status": d["status"],
+        "outcome": d.get("outcome", "success"),
+        "score": None if score is None else float(score),
+        "latency_ms": float(d.get("latency_ms") or 0.0),
+        "error": d.get("error"),
+        "request": _cap(d.get("request")),
+        "output": _cap(resp.get("output")) if resp is not None else None,
+        "citations": [str(x) for x in resp.get("citations") or ()] if resp is not None else [],
+        "retrieved": [str(x) for x in resp.get("retrieved") or ()] if resp is not None else [],
+        "tool_calls": _cap([_tool_call(t) for t in resp.get("tool_calls") or ()])
+        if resp is not None
+        else [],
+        "model": resp.get("model") if resp is not None else None,
+        "prompt_version": resp.get("prompt_version") if resp is not None else None,
+        "input_tokens": resp.get("input_tokens") if resp is not None else None,
+        "output_tokens": resp.get("output_tokens") if resp is not None else None,
+        "trace_id": resp.get("trace_id") if resp is not None else None,
+        "scores": [
+            {"scorer": str(s["scorer"]), "score": float(s["score"]), "passed": bool(s["passed"]),
+             "reason": str(s.get("reason") or ""), "error": s.get("error"), "turn": s.get("turn")}
+            for s in d.get("scores") or ()
+        ],
+        "turns": [],  # a plain line has none
+    }  # fmt: skip
+
+
+def _tool_call(t: dict[str, Any]) -> dict[str, Any]:
+    """A stored tool call as ``Response.from_dict`` reads it and ``ToolCall.to_dict`` writes it."""
+    return ToolCall(
+        name=str(t.get("name", "")),
+        arguments=dict(t.get("arguments") or {}),
+        permission=t.get("permission"),
+        id=t.get("id"),
+    ).to_dict()
 
 
 _LEFT_OUT = (
@@ -168,8 +228,10 @@ def _cases(view: RunView) -> Iterator[dict[str, Any]]:
     """The page's cases, flagged first, one at a time (secrets scrubbed); the first
     :data:`MAX_DETAILED` (and every flagged one) with their requests and answers."""
     cases = [*view.flagged, *(c for c in view.cases if not c.flagged)]
-    for i, c in enumerate(view.detailed(cases)):
-        yield masking.scrub_obj(_case(c, c.flagged or i < MAX_DETAILED))
+    for i, (c, lines) in enumerate(view.detailed_lines(cases)):
+        detailed = c.flagged or i < MAX_DETAILED
+        case = _case(c, detailed) if lines is None else _case_of_lines(c, lines, detailed)
+        yield masking.scrub_obj(case)
 
 
 def report_data(view: RunView) -> dict[str, Any]:

@@ -81,20 +81,7 @@ class CaseRow:
     @property
     def first_failure(self) -> str | None:
         """The first failing scorer's reason (or the error) over the repeats, for one-liners."""
-        for r in self.repeats:
-            if r.status == "failed":
-                for s in r.scores:
-                    if not s.passed:
-                        return f"{s.scorer}: {s.error or s.reason or 'failed'}"
-                return "case score below its threshold"
-        for r in self.repeats:
-            if r.status == "error":
-                # an error after a successful call is a scorer that raised, not the endpoint
-                what = "scorer error" if r.outcome == "success" else r.outcome
-                return f"{what}: {r.error or 'error'}"
-        if self.status == "pending":
-            return "pending review"
-        return None
+        return first_failure(self.repeats, self.status)
 
     @property
     def shown_repeat(self) -> CaseResult | None:
@@ -123,6 +110,24 @@ class CaseRow:
             return ""
         note = f"passed {self.passes}/{self.n} scored repeats" if self.n else "no scored repeat"
         return note + (f", {self.errors} errored" if self.errors else "")
+
+
+def first_failure(repeats: Sequence[CaseResult], status: str) -> str | None:
+    """A row's :attr:`CaseRow.first_failure` from its repeats and its status."""
+    for r in repeats:
+        if r.status == "failed":
+            for s in r.scores:
+                if not s.passed:
+                    return f"{s.scorer}: {s.error or s.reason or 'failed'}"
+            return "case score below its threshold"
+    for r in repeats:
+        if r.status == "error":
+            # an error after a successful call is a scorer that raised, not the endpoint
+            what = "scorer error" if r.outcome == "success" else r.outcome
+            return f"{what}: {r.error or 'error'}"
+    if status == "pending":
+        return "pending review"
+    return None
 
 
 def _status(stats_passed: bool | None, n: int, errors: int, skipped: bool) -> str:
@@ -308,9 +313,19 @@ class RunView:
     def detailed(self, rows: Iterable[CaseRow]) -> Iterator[CaseRow]:
         """``rows`` with their requests and answers (for the rows shown in detail), read one
         row at a time as they are taken: a report of any size holds one case's at once."""
+        for row, lines in self.detailed_lines(rows):
+            yield row if lines is None else replace(row, repeats=_results(lines))
+
+    def detailed_lines(
+        self, rows: Iterable[CaseRow]
+    ) -> Iterator[tuple[CaseRow, list[dict[str, Any]] | None]]:
+        """:meth:`detailed`, but a row whose shown results are all plain passing lines (see
+        :func:`evalgate.report.details.plain`) comes unchanged, with those lines' objects:
+        ``CaseResult.from_dict`` of each is the row's repeat :meth:`detailed` gives."""
         details = self._details
         if details is None:
-            yield from rows
+            for row in rows:
+                yield row, None
             return
         taken: deque[CaseRow] = deque()
 
@@ -319,9 +334,14 @@ class RunView:
                 taken.append(row)
                 yield row.case_id
 
-        for full in details.read(ids()):
+        for full in details.read_lines(ids()):
             row = taken.popleft()
-            yield replace(row, repeats=tuple(full)) if full else row
+            if not full:
+                yield row, None
+            elif isinstance(full[0], CaseResult):
+                yield replace(row, repeats=tuple(full)), None
+            else:
+                yield row, full
 
     # -- convenience -----------------------------------------------------------------------
     @property
@@ -359,3 +379,7 @@ class RunView:
 
     def count(self, status: str) -> int:
         return sum(1 for c in self.cases if c.status == status)
+
+
+def _results(lines: list[dict[str, Any]]) -> tuple[CaseResult, ...]:
+    return tuple([CaseResult.from_dict(d) for d in lines])

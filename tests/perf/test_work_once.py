@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import evalgate
+import evalgate.report.details as details_mod
 import evalgate.results as results_mod
 import evalgate.results_writer as writer_mod
 from evalgate import masking
@@ -123,6 +124,16 @@ def _count_parsed(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
         return real(path, i, line)
 
     monkeypatch.setattr(results_mod, "_parse_line", counting)
+    # a shown line a report takes as it is stored is decoded, not parsed into a result
+    real_line = details_mod.Details._line
+
+    def counting_line(self: details_mod.Details, f: Any, offset: int) -> Any:
+        got = real_line(self, f, offset)
+        if isinstance(got, dict):
+            seen.append(self.path)
+        return got
+
+    monkeypatch.setattr(details_mod.Details, "_line", counting_line)
     return seen
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from typing import Any
 
 MAX_DEPTH = 64  # far beyond any real answer, far below the recursion limit
@@ -68,6 +69,17 @@ def _plain(text: str | bytes) -> bool:
     if b"\\u" in text or b"\xed" in text or b"\x00" in text:
         return False
     return text.count(b"[") + text.count(b"{") <= MAX_DEPTH
+
+
+def finite_number(v: Any) -> bool:
+    """A JSON number a float can hold: not a bool, not NaN or infinite, and an integer within
+    a float's range (JSON integers have any length; ``float()`` of a longer one raises)."""
+    if isinstance(v, float):
+        return math.isfinite(v)
+    return isinstance(v, int) and not isinstance(v, bool) and -_FLOAT_MAX <= v <= _FLOAT_MAX
+
+
+_FLOAT_MAX = sys.float_info.max
 
 
 def _finite(text: str) -> float | None:

@@ -8,10 +8,10 @@ stored run and must stay cheap.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
+from evalgate.jsonsafe import finite_number
 from evalgate.status import OUTCOMES, STATUSES
 
 _STATUSES = frozenset(STATUSES)
@@ -21,7 +21,7 @@ _OPT_NUM = ("cost_usd", "latency_ms", "ttft_ms")
 
 
 def _num(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    return finite_number(v)
 
 
 def _int(v: Any) -> bool:
@@ -101,6 +101,9 @@ def check_result_line(d: Mapping[str, Any]) -> None:
             raise ValueError(f"scores: {s['scorer']} has no score between 0 and 1")
         if not isinstance(s.get("passed"), bool):
             raise ValueError(f"scores: {s['scorer']} has no passed true/false")
+        weight = s.get("weight")
+        if isinstance(weight, int) and not isinstance(weight, bool) and not _num(weight):
+            raise ValueError(f"scores: {s['scorer']} has a weight too large for a number")
     _response(d.get("response"), "response")
     turns = d.get("turns")
     if turns is not None and not isinstance(turns, list):

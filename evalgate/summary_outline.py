@@ -12,7 +12,6 @@ replaced by one shared placeholder.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 
 from evalgate.errors import ConfigError
 from evalgate.gate.verdict import CaseDelta
+from evalgate.jsonsafe import finite_number
 from evalgate.results import SUMMARY_FILE, SUMMARY_FORMAT_VERSION
 from evalgate.results_check import check_summary
 from evalgate.run_summary import CaseFigures, RunSummary, _damaged
@@ -36,9 +36,7 @@ _DELTA: Mapping[str, Any] = MappingProxyType({"case_id": "", "status": ""})
 
 def _num(v: Any) -> bool:
     """A number or None, as the summary check wants the figures."""
-    return v is None or (
-        isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-    )
+    return v is None or finite_number(v)
 
 
 def _entry(pairs: list[tuple[str, Any]], deltas: bool = True) -> Any:

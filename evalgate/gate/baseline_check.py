@@ -14,6 +14,8 @@ import math
 from collections.abc import Mapping
 from typing import Any, TypeGuard
 
+from evalgate.jsonsafe import finite_number
+
 _EPS = 1e-6
 
 
@@ -60,7 +62,7 @@ def parse_strict(text: str) -> Any:
 
 
 def _num(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    return finite_number(v)
 
 
 def _int(v: Any) -> TypeGuard[int]:

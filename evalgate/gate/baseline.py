@@ -168,6 +168,11 @@ class Baseline:
         return sum(c.score for c in self.cases.values()) / len(self.cases)
 
     def to_dict(self) -> dict[str, Any]:
+        return self.document(cases={cid: c.to_dict() for cid, c in sorted(self.cases.items())})
+
+    def document(self, cases: Mapping[str, Any]) -> dict[str, Any]:
+        """The file's document with ``cases`` as its cases: :meth:`to_dict` builds them all,
+        ``BaselineStore.save`` passes a view that builds each case's figures as it is written."""
         return {
             "format_version": BASELINE_FORMAT_VERSION,
             "samples": self.samples,
@@ -177,7 +182,7 @@ class Baseline:
             "evalgate_version": self.evalgate_version,
             "git_sha": self.git_sha,
             "config_hash": self.config_hash,
-            "cases": {cid: c.to_dict() for cid, c in sorted(self.cases.items())},
+            "cases": cases,
         } | self._dropped_doc()
 
     def _dropped_doc(self) -> dict[str, Any]:

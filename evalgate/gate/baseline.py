@@ -294,6 +294,15 @@ def baseline_from_run(
         if answers is not None
         else case_answers(results if answers_from is None else answers_from, redact)
     )
+    stats = {
+        cid: s
+        for cid, s in aggregate(results).items()
+        if s.n > 0 and s.score is not None and s.pass_rate is not None
+    }
+    # the file's answers within its budget before the cases are made (as with_answers_capped
+    # would leave them): a large run's cases are not made twice, once with every answer
+    capped, dropped = within_budget({cid: kept.get(cid) for cid in stats})
+    del kept
     cases = {
         cid: BaselineCase(
             content_hash=s.content_hash,
@@ -307,13 +316,13 @@ def baseline_from_run(
             latency_p95_ms=timing.get(cid, (None, None))[0],
             mean_tokens=timing.get(cid, (None, None))[1],
             mean_cost_usd=costs.get(cid),
-            answer=kept.get(cid),
+            answer=capped[cid],
         )
-        for cid, s in aggregate(results).items()
-        if s.n > 0 and s.score is not None and s.pass_rate is not None
+        for cid, s in stats.items()
+        if s.score is not None and s.pass_rate is not None  # as above (for the types)
     }
     git = summary.git
-    made = Baseline(
+    return Baseline(
         prompt_version=str(version),
         recorded_at=recorded_at or _now(),
         cases=cases,
@@ -321,8 +330,8 @@ def baseline_from_run(
         evalgate_version=summary.evalgate_version,
         git_sha=str(git["sha"]) if isinstance(git, Mapping) and git.get("sha") else None,
         config_hash=summary.config_hash,
+        answers_dropped=dropped,
     )
-    return made.with_answers_capped()
 
 
 __all__ = [

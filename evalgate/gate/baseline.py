@@ -42,9 +42,11 @@ _HOW_TO_RECORD = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BaselineCase:
-    """One case as the baseline run saw it (only cases with at least one scored repeat)."""
+    """One case as the baseline run saw it (only cases with at least one scored repeat).
+
+    Slotted: a large baseline holds one per case, each without an attribute dict."""
 
     content_hash: str
     score: float

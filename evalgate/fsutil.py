@@ -216,15 +216,50 @@ def atomic_write_json(path: Path, data: Any, *, sort_keys: bool = False) -> None
     """Write ``data`` as indented JSON, atomically (see :func:`atomic_write_text`).
 
     Streamed to the file: the whole text of a large run's summary is never held at once.
-    Secrets are masked in every string, keys included.
+    Secrets are masked in every string, keys included. A :class:`LazyMap` among the top
+    level's values (a baseline's cases) is built, masked and written an entry at a time.
     """
+    if isinstance(data, dict) and any(isinstance(v, LazyMap) for v in data.values()):
+
+        def write(f: TextIO) -> None:
+            _indented(data, 0, f, sort_keys)
+            f.write("\n")
+
+        _atomic_write(path, write)
+        return
     data = masking.scrub_obj(data)
 
-    def write(f: TextIO) -> None:
+    def write_whole(f: TextIO) -> None:
         json.dump(data, f, indent=2, sort_keys=sort_keys, ensure_ascii=False)
         f.write("\n")
 
-    _atomic_write(path, write)
+    _atomic_write(path, write_whole)
+
+
+def _indented(value: Any, depth: int, out: TextIO, sort_keys: bool) -> None:
+    """What ``json.dump(masking.scrub_obj(value), indent=2, ensure_ascii=False)`` writes at
+    ``depth``, byte for byte, with the entries of a top-level dict and of a :class:`LazyMap`
+    in it built, masked and written one at a time (a large baseline is never held whole)."""
+    if not (isinstance(value, LazyMap) or (depth == 0 and isinstance(value, dict))):
+        text = json.dumps(
+            masking.scrub_obj(value), indent=2, sort_keys=sort_keys, ensure_ascii=False
+        )
+        out.write(text.replace("\n", "\n" + "  " * depth) if depth else text)  # JSON has no raw \n
+        return
+    # as scrub_obj then json: keys masked, a masked key met twice keeps its first place and
+    # its last value; a LazyMap is read in key order (its document would be built so)
+    keys: dict[str, str] = {}
+    for k in sorted(value) if isinstance(value, LazyMap) else value:
+        keys[masking.scrub(str(k))] = k
+    if not keys:
+        out.write("{}")
+        return
+    pad = "\n" + "  " * (depth + 1)
+    out.write("{")
+    for i, shown in enumerate(sorted(keys) if sort_keys else keys):
+        out.write(("," if i else "") + pad + json.dumps(shown, ensure_ascii=False) + ": ")
+        _indented(value[keys[shown]], depth + 1, out, sort_keys)
+    out.write("\n" + "  " * depth + "}")
 
 
 # one encoder for the entries of a wide document: C-accelerated (no indent), NaN as json.dump

@@ -10,6 +10,7 @@ from contextlib import ExitStack, asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 
+from evalgate import __version__
 from evalgate.config.model import Config
 from evalgate.engine.execution import RunOutput, new_run_dir, new_run_id, now_iso
 from evalgate.errors import ConfigError, UsageError
@@ -34,7 +35,7 @@ from evalgate.results_writer import ResultsWriter
 from evalgate.run_summary import RunSummary, read_summary_document
 from evalgate.runlock import ensure_idle
 from evalgate.shards import check_merge
-from evalgate.summary import RunMeta, build_run_summary, build_summary
+from evalgate.summary import RunMeta, build_summary
 from evalgate.summary_outline import read_outline, read_shown
 
 
@@ -137,8 +138,16 @@ def present_stored(run_dir: Path, *, figures: bool = True) -> RunView:
 def reference_of(run: RunOutput, answers: AnswerPicker | None = None) -> Baseline:
     """A stored run as the baseline another run is compared with (``compare``).
 
-    ``answers``: its answers, picked while it was read (else they are read again)."""
-    summary = build_run_summary(run.results, run.meta, None)
+    ``answers``: its answers, picked while it was read (else they are read again). Its
+    version is named for the run, so of a summary it takes only what the run's meta says:
+    it is not summarised (which held a second set of its per-case statistics)."""
+    meta = run.meta
+    summary = RunSummary(
+        run_id=meta.run_id,
+        evalgate_version=__version__,
+        git=dict(meta.git) if meta.git else None,
+        config_hash=meta.config_hash,
+    )
     full = (run.run_dir / RESULTS_FILE).is_file()
     return baseline_from_run(
         [r for r in run.results if not r.confirmation],

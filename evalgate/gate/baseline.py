@@ -42,9 +42,11 @@ _HOW_TO_RECORD = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BaselineCase:
-    """One case as the baseline run saw it (only cases with at least one scored repeat)."""
+    """One case as the baseline run saw it (only cases with at least one scored repeat).
+
+    Slotted: a large baseline holds one per case, each without an attribute dict."""
 
     content_hash: str
     score: float
@@ -168,6 +170,11 @@ class Baseline:
         return sum(c.score for c in self.cases.values()) / len(self.cases)
 
     def to_dict(self) -> dict[str, Any]:
+        return self.document(cases={cid: c.to_dict() for cid, c in sorted(self.cases.items())})
+
+    def document(self, cases: Mapping[str, Any]) -> dict[str, Any]:
+        """The file's document with ``cases`` as its cases: :meth:`to_dict` builds them all,
+        ``BaselineStore.save`` passes a view that builds each case's figures as it is written."""
         return {
             "format_version": BASELINE_FORMAT_VERSION,
             "samples": self.samples,
@@ -177,7 +184,7 @@ class Baseline:
             "evalgate_version": self.evalgate_version,
             "git_sha": self.git_sha,
             "config_hash": self.config_hash,
-            "cases": {cid: c.to_dict() for cid, c in sorted(self.cases.items())},
+            "cases": cases,
         } | self._dropped_doc()
 
     def _dropped_doc(self) -> dict[str, Any]:
@@ -289,6 +296,15 @@ def baseline_from_run(
         if answers is not None
         else case_answers(results if answers_from is None else answers_from, redact)
     )
+    stats = {
+        cid: s
+        for cid, s in aggregate(results).items()
+        if s.n > 0 and s.score is not None and s.pass_rate is not None
+    }
+    # the file's answers within its budget before the cases are made (as with_answers_capped
+    # would leave them): a large run's cases are not made twice, once with every answer
+    capped, dropped = within_budget({cid: kept.get(cid) for cid in stats})
+    del kept
     cases = {
         cid: BaselineCase(
             content_hash=s.content_hash,
@@ -302,13 +318,13 @@ def baseline_from_run(
             latency_p95_ms=timing.get(cid, (None, None))[0],
             mean_tokens=timing.get(cid, (None, None))[1],
             mean_cost_usd=costs.get(cid),
-            answer=kept.get(cid),
+            answer=capped[cid],
         )
-        for cid, s in aggregate(results).items()
-        if s.n > 0 and s.score is not None and s.pass_rate is not None
+        for cid, s in stats.items()
+        if s.score is not None and s.pass_rate is not None  # as above (for the types)
     }
     git = summary.git
-    made = Baseline(
+    return Baseline(
         prompt_version=str(version),
         recorded_at=recorded_at or _now(),
         cases=cases,
@@ -316,8 +332,8 @@ def baseline_from_run(
         evalgate_version=summary.evalgate_version,
         git_sha=str(git["sha"]) if isinstance(git, Mapping) and git.get("sha") else None,
         config_hash=summary.config_hash,
+        answers_dropped=dropped,
     )
-    return made.with_answers_capped()
 
 
 __all__ = [

@@ -17,10 +17,12 @@ from evalgate.gate.baseline import (
     PRODUCTION_FILE,
     READABLE_FORMAT_VERSIONS,
     Baseline,
+    BaselineCase,
     version_file_stem,
 )
 from evalgate.gate.baseline_check import BaselineProblem, check_document, parse_strict
 from evalgate.gate.baseline_read import parse_baseline
+from evalgate.lazydoc import LazyMap
 
 _TMP = re.compile(r"^\..*\.tmp$")
 
@@ -86,12 +88,13 @@ class BaselineStore:
     def save(self, baseline: Baseline) -> Path:
         """Write ``<version>.json`` atomically (the old file stays whole if this fails)."""
         path = self.path_for(baseline.prompt_version)
-        doc = baseline.to_dict()
+        # each case's figures built as they are checked, and again as they are written: the
+        # document of a 100,000-case baseline is never held whole (nor its text)
+        doc = baseline.document(cases=LazyMap(baseline.cases, BaselineCase.to_dict))
         try:  # what is written must load again
             check_document(doc)
         except BaselineProblem as exc:
             raise ConfigError(f"{path}: not recording this baseline: {exc}") from None
-        # streamed: the text of a 100,000-case baseline is never held whole (nor its pieces)
         atomic_write_json(path, doc, sort_keys=True)
         return path
 

@@ -1,0 +1,57 @@
+"""``compare``'s reference is the base run as a baseline named for the run: the same one a
+summary of the run gave, without summarising the run (which aggregated its cases twice)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import evalgate
+import evalgate.gate.baseline as baseline_mod
+import evalgate.summary as summary_mod
+from evalgate.engine.stored import load_reference, load_run, reference_of
+from evalgate.gate.baseline import baseline_from_run
+from evalgate.summary import build_run_summary
+from tests.engine.helpers import write_project
+
+
+def test_the_reference_is_what_the_runs_summary_gave(tmp_path: Path) -> None:
+    cfg = write_project(tmp_path)
+    evalgate.run(cfg, out=tmp_path / "r", gate=False)
+    run = load_run(tmp_path / "r")
+    summarised = baseline_from_run(
+        [r for r in run.results if not r.confirmation],
+        build_run_summary(run.results, run.meta, None),
+        prompt_version=f"run {run.run_id}",
+        answers_from=evalgate.results.iter_results(run.run_dir),
+    )
+    got = reference_of(run)
+    assert got.cases  # a run with scored cases
+    assert dataclasses.replace(got, recorded_at="") == dataclasses.replace(
+        summarised, recorded_at=""
+    )
+    assert got.git_sha == summarised.git_sha and got.config_hash == summarised.config_hash
+
+
+def test_the_reference_aggregates_its_cases_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = write_project(tmp_path)
+    evalgate.run(cfg, out=tmp_path / "r", gate=False)
+    calls = 0
+
+    def counted(agg: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            nonlocal calls
+            calls += 1
+            return agg(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(baseline_mod, "aggregate", counted(baseline_mod.aggregate))
+    monkeypatch.setattr(summary_mod, "aggregate", counted(summary_mod.aggregate))
+    load_reference(tmp_path / "r")
+    assert calls == 1  # before: also by the summary built only for the run's metadata

@@ -12,6 +12,7 @@ import math
 import statistics
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby, pairwise
 from pathlib import Path
 from typing import Any
 
@@ -180,46 +181,71 @@ class CaseStats:
 
 
 def aggregate(results: Iterable[CaseResult]) -> dict[str, CaseStats]:
-    """Group results by case id (sorted) into per-case statistics."""
-    groups: dict[str, list[CaseResult]] = {}
-    for r in results:
-        groups.setdefault(r.case_id, []).append(r)
+    """Group results by case id (sorted) into per-case statistics.
+
+    Results arrive ordered by case id (as a run's compact results are): each case's are then
+    a run of neighbours, taken one case at a time, so no list is built per case. Results in
+    another order are sorted first (stably: a case's results keep their order).
+    """
+    items = list(results)  # references only
+    if any(a.case_id > b.case_id for a, b in pairwise(items)):
+        items.sort(key=_case_id)
     out: dict[str, CaseStats] = {}
     # most cases have the same per-scorer counts: equal ones are one (read-only) mapping
     shared: dict[tuple[tuple[str, tuple[int, int]], ...], Mapping[str, tuple[int, int]]] = {}
-    for cid in sorted(groups):
-        rs = groups[cid]
-        first = rs[0]
-        scored = [r for r in rs if r.status in ("passed", "failed")]
-        errors = sum(1 for r in rs if r.status == "error")
-        skipped = all(r.status == "skipped" for r in rs)
-        scorer_pass: dict[str, list[int]] = {}
-        for r in scored:
-            for s in r.scores:
-                p = scorer_pass.setdefault(s.scorer, [0, 0])  # the scorer ran, whatever it said
-                if s.advisory:  # an uncalibrated judge's failure: reported, never gated
-                    continue
-                p[0] += int(s.passed)
-                p[1] += 1
-        passes = sum(1 for r in scored if r.passed)
-        counts = {k: (v[0], v[1]) for k, v in scorer_pass.items()}
-        by_scorer = shared.setdefault(tuple(counts.items()), counts)
-        out[cid] = CaseStats(
-            case_id=cid,
-            dataset=first.dataset,
-            content_hash=first.content_hash,
-            tags=first.tags,
-            file=first.file,
-            line=first.line,
-            n=len(scored),
-            errors=errors,
-            skipped=skipped,
-            score=statistics.fmean(r.score or 0.0 for r in scored) if scored else None,
-            pass_rate=passes / len(scored) if scored else None,
-            passes=passes,
-            scorer_pass=by_scorer,
-        )
+    numbers: dict[float, float] = {}  # equal means and pass rates: one float object
+    for cid, group in groupby(items, key=_case_id):
+        out[cid] = _case_stats(cid, list(group), shared, numbers)
     return out
+
+
+def _case_id(r: CaseResult) -> str:
+    return r.case_id
+
+
+def _case_stats(
+    cid: str,
+    rs: list[CaseResult],
+    shared: dict[tuple[tuple[str, tuple[int, int]], ...], Mapping[str, tuple[int, int]]],
+    numbers: dict[float, float],
+) -> CaseStats:
+    first = rs[0]
+    scored = [r for r in rs if r.status in ("passed", "failed")]
+    errors = sum(1 for r in rs if r.status == "error")
+    skipped = all(r.status == "skipped" for r in rs)
+    scorer_pass: dict[str, list[int]] = {}
+    for r in scored:
+        for s in r.scores:
+            p = scorer_pass.setdefault(s.scorer, [0, 0])  # the scorer ran, whatever it said
+            if s.advisory:  # an uncalibrated judge's failure: reported, never gated
+                continue
+            p[0] += int(s.passed)
+            p[1] += 1
+    passes = sum(1 for r in scored if r.passed)
+    counts = {k: (v[0], v[1]) for k, v in scorer_pass.items()}
+    by_scorer = shared.setdefault(tuple(counts.items()), counts)
+    return CaseStats(
+        case_id=cid,
+        dataset=first.dataset,
+        content_hash=first.content_hash,
+        tags=first.tags,
+        file=first.file,
+        line=first.line,
+        n=len(scored),
+        errors=errors,
+        skipped=skipped,
+        score=_one(numbers, statistics.fmean(r.score or 0.0 for r in scored)) if scored else None,
+        pass_rate=_one(numbers, passes / len(scored)) if scored else None,
+        passes=passes,
+        scorer_pass=by_scorer,
+    )
+
+
+def _one(numbers: dict[float, float], x: float) -> float:
+    """One object for equal floats (-0.0 and NaN, equal to others or none, kept as they are)."""
+    if not (x > 0.0 or (x == 0.0 and math.copysign(1.0, x) > 0.0)):
+        return x
+    return numbers.setdefault(x, x)
 
 
 # -- files -----------------------------------------------------------------------------------

@@ -222,16 +222,24 @@ def run_eval_handed(
             hk.notify(terminal_line(output.meta.aborted, 1000))
         verdict: Verdict | None = None
         base: Baseline | None = None
+        # the calls are made but the confirmation runs': only their cases are held from here on
+        # (the golden set goes, unless the caller holds it: see run_eval_handed); with none to
+        # make, it goes before the per-case figures are made
+        golden: Sequence[Case] = cases
+        del cases
+        confirming = opts.gate and cfg.gate.confirm > 0
+        if not confirming:
+            req = replace(req, cases=())
+            golden = ()
         # per-case figures, once: confirmation repeats (below) are not counted in them
         stats = aggregate(r for r in output.results if not r.confirmation)
         extra: list[WorkItem] = []
         if opts.gate:
             base = resolve_baseline(cfg, opts.baseline, output.results, opts.prompt_version)
-            extra = confirmation_items(cases, output.results, base, cfg.gate.confirm, stats)
-        # the calls are made but the confirmation runs': only their cases are held from here on
-        # (the golden set goes, unless the caller holds it: see run_eval_handed)
-        req = replace(req, cases=_confirmed_cases(extra, cases))
-        del cases
+            extra = confirmation_items(golden, output.results, base, cfg.gate.confirm, stats)
+        if confirming:
+            req = replace(req, cases=_confirmed_cases(extra, golden))
+        del golden
         if extra and not output.meta.aborted:
             hk.info(
                 f"confirming {len({i.case.id for i in extra})} failing case(s)"

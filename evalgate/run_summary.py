@@ -274,7 +274,11 @@ def read_summary_document(path: Path) -> dict[str, Any]:
     summary, of a ``format_version`` this evalgate does not read, or damaged.
     """
     path = path / SUMMARY_FILE if path.is_dir() else path
-    data = load_json_file(path)
+    return checked_summary(path, load_json_file(path))
+
+
+def checked_summary(path: Path, data: Any) -> dict[str, Any]:
+    """``data`` read from ``path``, if it is a summary this evalgate reads and sound."""
     if not isinstance(data, dict) or "format_version" not in data:
         raise ConfigError(f"{path}: not an evalgate summary; pass a run folder from 'evalgate run'")
     if data["format_version"] != SUMMARY_FORMAT_VERSION:

@@ -21,9 +21,8 @@ from typing import Any
 from evalgate.errors import ConfigError
 from evalgate.gate.verdict import CaseDelta
 from evalgate.jsonsafe import finite_number
-from evalgate.results import SUMMARY_FILE, SUMMARY_FORMAT_VERSION
-from evalgate.results_check import check_summary
-from evalgate.run_summary import CaseFigures, RunSummary, _damaged
+from evalgate.results import SUMMARY_FILE
+from evalgate.run_summary import CaseFigures, RunSummary, _damaged, checked_summary
 
 OUTLINED = CaseFigures()  # what every case id of an outline maps to: its figures are not read
 
@@ -111,28 +110,13 @@ def _parse(path: Path, with_deltas: bool = True) -> Any:
         raise ConfigError(f"{path}: not valid JSON ({exc}); restore it or re-create it") from exc
 
 
-def _checked(path: Path, data: Any) -> dict[str, Any]:
-    if not isinstance(data, dict) or "format_version" not in data:
-        raise ConfigError(f"{path}: not an evalgate summary; pass a run folder from 'evalgate run'")
-    if data["format_version"] != SUMMARY_FORMAT_VERSION:
-        raise ConfigError(
-            f"{path}: summary format_version {data['format_version']!r} is not supported"
-            f" (this evalgate reads {SUMMARY_FORMAT_VERSION})"
-        )
-    try:
-        check_summary(data)
-    except ValueError as exc:
-        raise _damaged(path, str(exc)) from None
-    return data
-
-
 def read_shown(path: Path) -> dict[str, Any]:
     """The checked document as :func:`~evalgate.run_summary.read_summary_document` returns it
     (the same files refused, with the same messages), but each case's figures entry is one
     shared empty mapping: what reports show of a run (``evalgate report``) never reads them;
     the verdict, with its deltas, is kept whole."""
     path = path / SUMMARY_FILE if path.is_dir() else path
-    return _checked(path, _parse(path, with_deltas=False))
+    return checked_summary(path, _parse(path, with_deltas=False))
 
 
 def read_outline(path: Path) -> RunSummary:
@@ -140,7 +124,7 @@ def read_outline(path: Path) -> RunSummary:
     reads it, refusing the same files with the same messages, except that every case id
     maps to :data:`OUTLINED` (its figures are not kept) and the verdict holds no deltas."""
     path = path / SUMMARY_FILE if path.is_dir() else path
-    data = _checked(path, _parse(path))
+    data = checked_summary(path, _parse(path))
     cases = data.get("cases")
     ids = list(cases) if isinstance(cases, dict) else []
     verdict = data.get("verdict")

@@ -16,9 +16,10 @@ from evalgate.config.case_hash import (
     hash_text,
 )
 from evalgate.config.schema import did_you_mean, validate_value
+from evalgate.config.yamlflow import copy_value
 from evalgate.config.yamlsrc import Doc, PathKey
 from evalgate.errors import Problem
-from evalgate.model import Case, ExpectShape, PackedCase, ScorerSpec, SpecShape, Turn
+from evalgate.model import Case, ExpectShape, PackedCase, ScorerSpec, SpecShape, Turn, pack_input
 from evalgate.scorers.registry import Registry, ScorerDef
 
 ParamCheck = Callable[[str, Any, str], list[str]]
@@ -209,7 +210,7 @@ class FileLoader:
             )
         # a list seen before: its shape for this layout, without building its records
         pos = self.doc.pos
-        spots = tuple(pos((*path, *seen[0]), key=True) for seen in hit)
+        spots = tuple(pos(path + seen[0], key=True) for seen in hit)
         key = (id(hit), *((at - line, col) for at, col in spots))
         done = self._replayed.get(key)
         if done is None:
@@ -292,7 +293,7 @@ class FileLoader:
         turns = (
             tuple(
                 Turn(
-                    input=t.get("input") or {},
+                    input=held(t.get("input") or {}),
                     expect=self.expect(t.get("expect"), (*path, "turns", j, "expect")),
                 )
                 for j, t in enumerate(raw_turns)
@@ -333,10 +334,11 @@ class FileLoader:
                 "}",
             )
         )
+        packed = pack_input(c.get("input") or (turns[0].input if turns else {}))
         return PackedCase.of(  # the fields in order: id, dataset, input, expect, turns, ...
             str(c["id"]),
             ctx.dataset,
-            c.get("input") or (turns[0].input if turns else {}),
+            packed if type(packed) is bytes else held(packed),
             expect,
             turns,
             tags,
@@ -347,7 +349,7 @@ class FileLoader:
             bool(skip),
             skip if isinstance(skip, str) else None,
             c.get("review"),
-            c.get("source"),
+            None if (source := c.get("source")) is None else held(source),
             c.get("description"),
             self.doc.file,
             line,
@@ -364,6 +366,13 @@ class FileDefaults:
     dataset_json: str
     metadata: dict[str, Any]  # the defaults' metadata, shared
     custom: bool  # a default scorer is a custom one
+
+
+def held(value: Any) -> Any:
+    """A value a case holds as it was read, with containers of its own: a reader may give
+    several items the same container for equal text (the line reader's flow values, an
+    alias). Parameters and metadata are shared on purpose (see :meth:`FileLoader.share`)."""
+    return copy_value(value)
 
 
 def _spec_key(s: ScorerSpec) -> list[Any]:

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 CONFIG = """version: 1
@@ -63,3 +65,34 @@ def test_validate_imports_no_http_client_nor_terminal_report(tmp_path: Path) -> 
     heavy = ("httpx", "aiohttp", "asyncio", "rich", "jsonschema", "evalgate.target.client")
     loaded = sorted(n for n in names for h in heavy if n == h or n.startswith(h + "."))
     assert not loaded
+
+
+def test_version_imports_neither_typer_nor_click() -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "evalgate", "--version"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert proc.returncode == 0
+    names = {
+        line.rsplit("|", 1)[1].strip().split(".")[0]
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:") and line.count("|") == 2
+    }
+    assert "evalgate" in names and not {"typer", "click", "rich", "yaml"} & names
+    from evalgate import __version__
+
+    assert proc.stdout == f"evalgate {__version__}\n"
+
+
+def test_version_prints_what_the_root_group_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    from evalgate.cli.main import main
+
+    assert main(["--version"]) == 0
+    quick = capsys.readouterr()
+    assert main(["--version", "run"]) == 0  # parsed by the root group: its eager option
+    parsed = capsys.readouterr()
+    assert quick == parsed and quick.out.startswith("evalgate ")

@@ -52,6 +52,7 @@ class FileLoader:
         self._valid_expects: set[Hashable] = set()  # see case_problems
         self._last_key: tuple[Doc | None, PathKey, Hashable | None] = (None, (), None)
         self._replayed: dict[tuple[Any, ...], tuple[Any, list[str], bool]] = {}
+        self._by_layout: dict[Hashable, tuple[Any, list[str], bool]] = {}  # see _case_expect
 
     def case_problems(self, data: Any, schema: Mapping[str, Any], path: PathKey) -> list[Problem]:
         """A case's problems against the case ``schema``: an expect list found valid before
@@ -197,8 +198,24 @@ class FileLoader:
         if not isinstance(items, list):
             return self._packed(ctx.expect, line, 0), ctx.expect_texts, ctx.custom
         key = self._value_key(path)
-        if key is None:
-            key = repr(items)
+        if key is not None:
+            # an item read in a learnt layout: the layout places its scorers as it placed
+            # those of the item before with the same key (the same lines from the case's own)
+            done = self._by_layout.get(key)
+            if done is not None:
+                return done
+            done = self._case_expect_seen(items, path, line, ctx, key)
+            # remembered once found valid, and held relative to the case (an ExpectShape)
+            held: object = done[0]
+            relative = not held or type(held) is ExpectShape
+            if relative and key in self._expect_seen and len(self._by_layout) < _MAX_SEEN:
+                self._by_layout[key] = done
+            return done
+        return self._case_expect_seen(items, path, line, ctx, repr(items))
+
+    def _case_expect_seen(
+        self, items: list[Any], path: PathKey, line: int, ctx: FileDefaults, key: Hashable
+    ) -> tuple[tuple[ScorerSpec, ...], list[str], bool]:
         hit = self._expect_seen.get(key)
         if hit is None:  # checked now (and remembered when found valid)
             specs, texts = self._expect(items, path, key)

@@ -583,3 +583,18 @@ def test_a_learnt_layout_builds_what_the_walk_builds() -> None:
         assert shape.build(values) == build(shape.tree, values)
         assert shape.build(values) is not shape.build(values)  # new containers each time
     stream.close()
+
+
+def test_alike_items_with_one_expect_list_place_their_scorers_on_their_own_lines() -> None:
+    """Items in one layout with the same expect list: their scorers are placed once for the
+    layout, each case's on its own lines, as the event reader places them."""
+    items = [
+        _ALIKE.format(id=f"c{i}", message=f'"m {i}"', contains="x", required="true", doc="d", n=i)
+        for i in range(30)
+    ]
+    text = "dataset: d\ncases:\n" + "\n# a comment between\n".join(items[:3]) + "".join(items[3:])
+    assert check_same(text)  # the same cases (their scorers' lines too) as the event reader
+    cases, _ = goldens._load_fast(text, "g.yaml", "g", REGISTRY)
+    lines = [[s.line for s in c.expect] for c in cases]
+    assert len({tuple(x) for x in lines}) == 30
+    assert all(x[0] == c.line + 3 and x[1] == c.line + 4 for x, c in zip(lines, cases, strict=True))

@@ -102,7 +102,7 @@ _EXPECT_SLOT: Any = Case.__dict__["expect"]  # the field's own storage
 _INPUT_SLOT: Any = Case.__dict__["input"]
 
 
-def _pack_input(value: Any) -> Any:
+def pack_input(value: Any) -> Any:
     """A case's input as it is held: a plain mapping as its ``marshal`` bytes (a third of
     the dict's size; read back equal: same keys in the same order, same values of the same
     types), anything else as it is: a value ``marshal`` refuses (a date from YAML, any
@@ -120,7 +120,7 @@ class PackedCase(Case):
     fields: ``expect`` may be held as an :class:`ExpectShape` that many cases share, and is
     then built into its :class:`ScorerSpec` records (with this case's file and lines) each
     time it is read; ``input`` may be held as bytes, read back as an equal new dict each
-    time (see :func:`_pack_input`). Every other field is the plain one."""
+    time (see :func:`pack_input`). Every other field is the plain one."""
 
     __slots__ = ()
 
@@ -133,7 +133,7 @@ class PackedCase(Case):
 
     @input.setter
     def input(self, value: Mapping[str, JSON]) -> None:  # the dataclass's __init__ only
-        _INPUT_SLOT.__set__(self, _pack_input(value))
+        _INPUT_SLOT.__set__(self, pack_input(value))
 
     @property
     def expect(self) -> tuple[ScorerSpec, ...]:
@@ -156,7 +156,7 @@ class PackedCase(Case):
     def of(cls, *values: Any) -> PackedCase:
         """``PackedCase(*values)``: every field, in order, stored as given (what the
         dataclass's ``__init__`` does, without its cost per field: a golden set is built a
-        case at a time)."""
+        case at a time); the input as it is held: :func:`pack_input` of the value."""
         case = object.__new__(cls)
         for store, value in zip(_STORES, values, strict=True):
             store(case, value)

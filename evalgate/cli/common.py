@@ -12,6 +12,8 @@ import typer
 if TYPE_CHECKING:
     from evalgate.project import Project
 
+from evalgate.cli.flags import debug_enabled as debug_enabled
+from evalgate.cli.flags import set_debug as set_debug
 from evalgate.errors import UsageError
 
 CONFIG_OPTION = typer.Option(
@@ -21,20 +23,6 @@ CONFIG_OPTION = typer.Option(
     help="Config file (default: $EVALGATE_CONFIG or ./evalgate.yaml).",
     show_default=False,
 )
-
-
-_debug_flag = False
-
-
-def set_debug(on: bool) -> None:
-    """``--debug`` for this invocation (kept out of os.environ so it cannot leak into others)."""
-    global _debug_flag
-    _debug_flag = on
-
-
-def debug_enabled() -> bool:
-    """``--debug`` was given, or ``EVALGATE_DEBUG`` is set to a true value."""
-    return _debug_flag or os.environ.get("EVALGATE_DEBUG", "") not in ("", "0", "false")
 
 
 def config_path(option: Path | None) -> Path:

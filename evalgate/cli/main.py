@@ -7,23 +7,20 @@ and SIGTERM become 130, anything else one line saying "internal error" (exit 4).
 
 from __future__ import annotations
 
-import importlib
 import sys
 import traceback
 from collections.abc import Sequence
-from functools import cache
-from typing import Any
-
-import click
-import typer
-from typer.core import TyperGroup
+from typing import TYPE_CHECKING, Any
 
 from evalgate import __version__, guard, masking
 from evalgate.cli import process
-from evalgate.cli.common import debug_enabled, set_debug
+from evalgate.cli.flags import debug_enabled, set_debug
 from evalgate.cli.streams import guarded_streams
 from evalgate.errors import EvalgateError, ExitCode
 from evalgate.textsafe import defuse_commands, show_controls
+
+if TYPE_CHECKING:
+    import click
 
 # Every command and the module that registers it, with its one-line help, so that
 # `evalgate --help` and each command start without importing the others (httpx, rich, YAML,
@@ -66,75 +63,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "judge": ("cmd_judge", "The LLM judge of model-graded scorers."),
     "gitlab": ("cmd_gitlab", "GitLab CI: post or update the merge-request note."),
 }
-_SETTINGS: dict[str, Any] = dict(
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    pretty_exceptions_show_locals=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-    rich_markup_mode=None,
-)
 
 
-@cache
-def command_group(module: str) -> click.Group:
-    """The click group holding the commands that ``evalgate.cli.<module>`` registers."""
-    mod = importlib.import_module(f"evalgate.cli.{module}")
-    sub = typer.Typer(**_SETTINGS)
-    sub.callback()(lambda: None)  # a callback makes it a group even with one command
-    mod.register(sub)
-    group = typer.main.get_command(sub)
-    assert isinstance(group, click.Group)
-    return group
+def __getattr__(name: str) -> Any:
+    """The root group and what makes it (:mod:`evalgate.cli.root`), imported when asked for:
+    ``app``, ``command_group``, ``LazyGroup``."""
+    if name in ("app", "command_group", "LazyGroup"):
+        from evalgate.cli import root
 
-
-class LazyGroup(TyperGroup):
-    """The root group: imports a command's module only when that command is used."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(COMMANDS)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        entry = COMMANDS.get(cmd_name)
-        if entry is None:
-            return None
-        group = command_group(entry[0])
-        process.imported()
-        return group.get_command(ctx, cmd_name)
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
-        rows = [
-            (name, click.Command(name, help=h).get_short_help_str(limit))
-            for name, (_, h) in COMMANDS.items()
-        ]
-        with formatter.section("Commands"):
-            formatter.write_dl(rows)
-
-
-app = typer.Typer(
-    name="evalgate",
-    help="The eval gate for LLM middleware: run golden cases, score them, block regressions.",
-    no_args_is_help=True,
-    cls=LazyGroup,
-    **_SETTINGS,
-)
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"evalgate {__version__}")
-        raise typer.Exit(0)
-
-
-@app.callback()
-def _root(
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for every error."),
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
-    ),
-) -> None:
-    if debug:
-        set_debug(True)
+        return getattr(root, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _debug(argv: Sequence[str]) -> bool:
@@ -178,6 +116,14 @@ def _main(args: list[str]) -> int:
     if owners:
         _err(f"error: {conflict_message(owners)}")
         return ExitCode.USAGE
+    if args == ["--version"]:  # what the root group prints, without importing typer and click
+        sys.stdout.write(f"evalgate {__version__}\n")
+        sys.stdout.flush()
+        return ExitCode.OK
+    import typer
+
+    from evalgate.cli.root import app
+
     command = typer.main.get_command(app)
     guard.reset()
     restore_signals = guard.install_interrupts()  # SIGTERM ends a command like Ctrl-C: 130
@@ -198,6 +144,8 @@ def _config_after_command(args: list[str]) -> list[str]:
 
 
 def _dispatch(command: click.Command, args: list[str]) -> int:
+    import click
+
     try:
         rv = command.main(args=args, prog_name="evalgate", standalone_mode=False)
     except click.exceptions.Exit as exc:

@@ -16,9 +16,10 @@ from evalgate.config.case_hash import (
     hash_text,
 )
 from evalgate.config.schema import did_you_mean, validate_value
+from evalgate.config.yamlflow import copy_value
 from evalgate.config.yamlsrc import Doc, PathKey
 from evalgate.errors import Problem
-from evalgate.model import Case, ExpectShape, PackedCase, ScorerSpec, SpecShape, Turn
+from evalgate.model import Case, ExpectShape, PackedCase, ScorerSpec, SpecShape, Turn, pack_input
 from evalgate.scorers.registry import Registry, ScorerDef
 
 ParamCheck = Callable[[str, Any, str], list[str]]
@@ -51,6 +52,7 @@ class FileLoader:
         self._valid_expects: set[Hashable] = set()  # see case_problems
         self._last_key: tuple[Doc | None, PathKey, Hashable | None] = (None, (), None)
         self._replayed: dict[tuple[Any, ...], tuple[Any, list[str], bool]] = {}
+        self._by_layout: dict[Hashable, tuple[Any, list[str], bool]] = {}  # see _case_expect
 
     def case_problems(self, data: Any, schema: Mapping[str, Any], path: PathKey) -> list[Problem]:
         """A case's problems against the case ``schema``: an expect list found valid before
@@ -196,8 +198,24 @@ class FileLoader:
         if not isinstance(items, list):
             return self._packed(ctx.expect, line, 0), ctx.expect_texts, ctx.custom
         key = self._value_key(path)
-        if key is None:
-            key = repr(items)
+        if key is not None:
+            # an item read in a learnt layout: the layout places its scorers as it placed
+            # those of the item before with the same key (the same lines from the case's own)
+            done = self._by_layout.get(key)
+            if done is not None:
+                return done
+            done = self._case_expect_seen(items, path, line, ctx, key)
+            # remembered once found valid, and held relative to the case (an ExpectShape)
+            held: object = done[0]
+            relative = not held or type(held) is ExpectShape
+            if relative and key in self._expect_seen and len(self._by_layout) < _MAX_SEEN:
+                self._by_layout[key] = done
+            return done
+        return self._case_expect_seen(items, path, line, ctx, repr(items))
+
+    def _case_expect_seen(
+        self, items: list[Any], path: PathKey, line: int, ctx: FileDefaults, key: Hashable
+    ) -> tuple[tuple[ScorerSpec, ...], list[str], bool]:
         hit = self._expect_seen.get(key)
         if hit is None:  # checked now (and remembered when found valid)
             specs, texts = self._expect(items, path, key)
@@ -209,7 +227,7 @@ class FileLoader:
             )
         # a list seen before: its shape for this layout, without building its records
         pos = self.doc.pos
-        spots = tuple(pos((*path, *seen[0]), key=True) for seen in hit)
+        spots = tuple(pos(path + seen[0], key=True) for seen in hit)
         key = (id(hit), *((at - line, col) for at, col in spots))
         done = self._replayed.get(key)
         if done is None:
@@ -292,7 +310,7 @@ class FileLoader:
         turns = (
             tuple(
                 Turn(
-                    input=t.get("input") or {},
+                    input=held(t.get("input") or {}),
                     expect=self.expect(t.get("expect"), (*path, "turns", j, "expect")),
                 )
                 for j, t in enumerate(raw_turns)
@@ -333,10 +351,11 @@ class FileLoader:
                 "}",
             )
         )
+        packed = pack_input(c.get("input") or (turns[0].input if turns else {}))
         return PackedCase.of(  # the fields in order: id, dataset, input, expect, turns, ...
             str(c["id"]),
             ctx.dataset,
-            c.get("input") or (turns[0].input if turns else {}),
+            packed if type(packed) is bytes else held(packed),
             expect,
             turns,
             tags,
@@ -347,7 +366,7 @@ class FileLoader:
             bool(skip),
             skip if isinstance(skip, str) else None,
             c.get("review"),
-            c.get("source"),
+            None if (source := c.get("source")) is None else held(source),
             c.get("description"),
             self.doc.file,
             line,
@@ -364,6 +383,13 @@ class FileDefaults:
     dataset_json: str
     metadata: dict[str, Any]  # the defaults' metadata, shared
     custom: bool  # a default scorer is a custom one
+
+
+def held(value: Any) -> Any:
+    """A value a case holds as it was read, with containers of its own: a reader may give
+    several items the same container for equal text (the line reader's flow values, an
+    alias). Parameters and metadata are shared on purpose (see :meth:`FileLoader.share`)."""
+    return copy_value(value)
 
 
 def _spec_key(s: ScorerSpec) -> list[Any]:

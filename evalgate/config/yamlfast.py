@@ -30,12 +30,11 @@ from evalgate.config.yamlflow import (
     MAX_CACHED_LEN,
     MISS,
     ValueReader,
-    copy_value,
     quoted,
 )
 from evalgate.config.yamlflow import NotSubset as NotSubset
 from evalgate.config.yamlshape import LINE as _LINE
-from evalgate.config.yamlshape import Shape, build, learn
+from evalgate.config.yamlshape import Shape, learn
 from evalgate.config.yamlsrc import Doc, PathKey
 from evalgate.errors import Problem
 
@@ -252,17 +251,17 @@ class FastStream(ValueReader):
         texts = m.groups()
         try:
             values = [
-                inline(rest, first + k, col, (*path, *rel))
+                inline(rest, first + k, col, path + rel)
                 for (k, col, rel), rest in zip(shape.values, texts, strict=True)
             ]
         except NotSubset:
             return None  # the line reader reads it (and says whether it can)
         positions, key_positions = doc.positions, doc.key_positions
         for rel, k, col in shape.positions:
-            positions[(*path, *rel)] = (first + k, col)
+            positions[path + rel] = (first + k, col)
         for rel, k, col in shape.key_positions:
-            key_positions[(*path, *rel)] = (first + k, col)
-        doc.data = build(shape.tree, values)
+            key_positions[path + rel] = (first + k, col)
+        doc.data = shape.build(values)
         doc.source = (path, shape, texts)
         self._replayed += 1
         self._at = m.end()
@@ -408,9 +407,10 @@ class FastStream(ValueReader):
             if len(self._flows) < MAX_CACHED and '"' not in rest and "'" not in rest:
                 self._flows[rest] = hit
         else:
-            # each case its own containers (the first is the one remembered: the file's
-            # values are not changed while it is read)
-            value = copy_value(hit[0])
+            # the value read before, itself: the file's values are not changed while it is
+            # read, and what a case holds as it was read the case builder copies
+            # (:func:`evalgate.config.casebuild.held`)
+            value = hit[0]
         if hit[1]:
             self._doc.flows[path] = (line, col + 1, hit[1])
         return value

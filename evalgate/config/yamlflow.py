@@ -41,6 +41,12 @@ class ValueReader:
     def __init__(self, file: str) -> None:
         self.file = file
         self._loader: Any = _Loader("")
+        # first characters of the plain scalars the resolver may read as something else than
+        # a string (it looks only at those: :meth:`yaml.resolver.BaseResolver.resolve`)
+        table = self._loader.yaml_implicit_resolvers
+        self._typed_first: frozenset[str] | None = (
+            frozenset(table) if None not in table and not self._loader.yaml_path_resolvers else None
+        )
         self._scalars: dict[str, Any] = {}  # plain scalar text -> value
         # plain keys found to be strings: one object for every equal key of the file
         self._keys: dict[str, str] = {}
@@ -59,6 +65,9 @@ class ValueReader:
 
     def _resolve(self, text: str) -> Any:
         """A plain scalar's value, as the event reader builds it."""
+        typed = self._typed_first
+        if typed is not None and text and text[0] not in typed:
+            return text  # no resolver for its first character: a string, as resolve() says
         ld = self._loader
         tag: str = ld.resolve(yaml.ScalarNode, text, (True, False))
         if tag == _STR:

@@ -15,6 +15,8 @@ read the item, so both read it alike; an item that does not match is read line b
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from evalgate.config.yamlsrc import PathKey
@@ -54,6 +56,7 @@ class Shape:
             if rel:
                 under.setdefault(rel[0], []).append(j)
         self.under = {k: tuple(v) for k, v in under.items()}
+        self.build: Callable[[list[Any]], Any] = compiled(tree) or partial(build, tree)
 
 
 def learn(text: str, first_line: int, indent: int, path: PathKey, doc: Any) -> Shape | None:
@@ -128,6 +131,35 @@ def _tree(value: Any, rel: PathKey, index: dict[PathKey, int]) -> _Node | None:
             nodes.append(node)
         return (2, tuple(nodes))
     return None  # a value not written on a line of its own: not learnt
+
+
+def compiled(tree: _Node) -> Callable[[list[Any]], Any] | None:
+    """:func:`build` for ``tree`` as one function that makes the item's containers from its
+    values at once (``lambda v: {'id': v[0], 'expect': [{'contains': v[1]}]}``), no walk of
+    the tree per item; None when Python cannot compile it (a very deep item)."""
+    try:
+        code = compile("lambda v: " + _display(tree), "<golden item layout>", "eval")
+        fn: Callable[[list[Any]], Any] = eval(code, {"__builtins__": {}})
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        return None
+    return fn
+
+
+def _display(tree: _Node) -> str:
+    """The Python display of the item's containers: keys as literals (``repr`` of a str),
+    values as ``v[j]``; nothing else is written in it."""
+    kind, body = tree
+    if kind == 0:
+        return f"v[{int(body)}]"
+    if kind == 1:
+        return "{" + ", ".join(f"{_str(k)!r}: {_display(n)}" for k, n in body) + "}"
+    return "[" + ", ".join(_display(n) for n in body) + "]"
+
+
+def _str(key: Any) -> str:
+    if type(key) is not str:
+        raise ValueError("a key that is not a str")  # never so: the line reader's keys are
+    return key
 
 
 def build(tree: _Node, values: list[Any]) -> Any:

@@ -4,6 +4,7 @@ the same values, positions, cases, content hashes and problems; any other it lea
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,9 @@ from hypothesis import strategies as st
 
 from evalgate.config import goldens
 from evalgate.config.yamlfast import FastStream, FlowDoc, NotSubset
+from evalgate.config.yamlshape import LINE, Shape, build, compiled
 from evalgate.config.yamlstream import Fallback, ItemStream, YamlFailure
+from evalgate.model import Case
 from evalgate.scorers.registry import REGISTRY
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -238,9 +241,41 @@ def check_same(text: str) -> bool:
     cases, problems = goldens._load_fast(text, "g.yaml", "g", REGISTRY)
     old_cases, old_problems = _old(text)
     assert cases == old_cases
+    assert_held_apart(cases)
     assert [c.content_hash for c in cases] == [c.content_hash for c in old_cases]
     assert problems == old_problems
     return True
+
+
+def _containers(value: Any, into: list[int]) -> None:
+    if type(value) is dict:
+        into.append(id(value))
+        for v in value.values():
+            _containers(v, into)
+    elif type(value) is list:
+        into.append(id(value))
+        for v in value:
+            _containers(v, into)
+
+
+def assert_held_apart(cases: list[Any]) -> None:
+    """No two cases hold the same container in what they hold as it was read (the input as
+    held, each turn's input, the source): the line reader gives equal flow values as one
+    object, so a change to one case's value would reach another. Parameters and metadata
+    are shared on purpose and read-only."""
+    seen: dict[int, str] = {}
+    for c in cases:
+        ids: list[int] = []
+        _containers(_HELD_INPUT.__get__(c), ids)
+        for t in c.turns:
+            _containers(t.input, ids)
+        _containers(c.source, ids)
+        for i in set(ids):
+            assert i not in seen, f"{c.id} holds a container of {seen[i]}"
+            seen[i] = c.id
+
+
+_HELD_INPUT: Any = Case.__dict__["input"]  # what a case holds (bytes, or the value itself)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
@@ -447,3 +482,119 @@ def test_deep_nesting_is_left_to_the_event_reader(tmp_path: Path) -> None:
         and problems
         and [p.message for p in problems] == [p.message for p in _old(text)[1]]
     )
+
+
+# equal flow values in every item, none quoted (the line reader remembers those): the same
+# object read for each, which no two cases may hold
+_SHARED_FLOWS = """dataset: d
+cases:
+  - id: a
+    input: {when: 2024-01-02, tags: [x, y]}
+    source: {trace: t1, spans: [1, 2]}
+  - id: b
+    input: {when: 2024-01-02, tags: [x, y]}
+    source: {trace: t1, spans: [1, 2]}
+  - id: c
+    turns:
+      - input: {m: hi, opts: [1]}
+      - input: {m: hi, opts: [1]}
+    source: {trace: t1, spans: [1, 2]}
+  - id: d
+    turns:
+      - input: {m: hi, opts: [1]}
+    source: {trace: t1, spans: [1, 2]}
+"""
+
+
+def test_equal_flow_values_read_once_are_held_apart() -> None:
+    assert check_same(_SHARED_FLOWS)  # read by the line reader, held apart (assert_held_apart)
+    cases, problems = goldens._load_fast(_SHARED_FLOWS, "g.yaml", "g", REGISTRY)
+    assert not problems
+    a, b, c, d = cases
+    a.input["tags"].append("z")  # a new dict each time it is read
+    assert a.source is not None and b.source is not None
+    a.source["spans"].append(3)
+    c.turns[0].input["opts"].append(2)
+    assert a.input == b.input == {"when": "2024-01-02", "tags": ["x", "y"]}
+    assert b.source == {"trace": "t1", "spans": [1, 2]} == d.source
+    assert c.turns[1].input == {"m": "hi", "opts": [1]} == d.turns[0].input
+
+
+def test_a_plain_input_is_held_packed_and_read_back_new() -> None:
+    message = "How long do customers have to ask for a refund? #1"
+    text = f'cases:\n  - id: a\n    input: {{message: "{message}"}}\n'
+    cases, problems = goldens._load_fast(text, "g.yaml", "g", REGISTRY)
+    assert not problems
+    held = _HELD_INPUT.__get__(cases[0])
+    assert type(held) is bytes
+    first = cases[0].input
+    assert first == {"message": message}
+    first["message"] = "changed"
+    assert cases[0].input["message"].startswith("How long")
+
+
+def test_plain_scalars_resolve_as_the_resolver_says() -> None:
+    """The first-character shortcut gives what PyYAML's resolver and constructor give."""
+    stream = FastStream("cases:\n  - id: a\n", "g.yaml", "cases")
+    try:
+        words = [*_WORDS, *_ODD_WORDS, "Yes", "nULL", "<x", "=x", "~x", "!x", "&x", "*x"]
+        words += [w + "x" for w in _WORDS] + ["x" + w for w in _WORDS]
+        for word in words:
+            if not word or LINE.fullmatch(word) is None:
+                continue
+            typed = stream._typed_first
+            try:
+                fast = stream._resolve(word)
+            except NotSubset:
+                fast = NotSubset
+            stream._typed_first = None  # the resolver for every text
+            try:
+                full = stream._resolve(word)
+            except NotSubset:
+                full = NotSubset
+            finally:
+                stream._typed_first = typed
+            assert (type(fast), fast) == (type(full), full), word
+    finally:
+        stream.close()
+
+
+def test_an_item_layout_too_deep_to_compile_is_built_by_walking_it() -> None:
+    tree: Any = (0, 0)
+    for _ in range(400):  # Python refuses so many nested parentheses
+        tree = (2, (tree,))
+    assert compiled(tree) is None
+    shape = Shape(re.compile("x"), 1, ((0, 0, ()),), tree, (), ())
+    value = shape.build([7])
+    assert value == build(tree, [7])
+    for _ in range(400):
+        value = value[0]
+    assert value == 7
+
+
+def test_a_learnt_layout_builds_what_the_walk_builds() -> None:
+    stream = FastStream(BENCH_LIKE, "g.yaml", "cases")
+    stream.head()
+    items = [d.data for _, d, _ in stream.items()]
+    assert stream._shapes and items
+    for shape in stream._shapes:
+        n = len(shape.values)
+        values = [f"v{j}" for j in range(n)]
+        assert shape.build(values) == build(shape.tree, values)
+        assert shape.build(values) is not shape.build(values)  # new containers each time
+    stream.close()
+
+
+def test_alike_items_with_one_expect_list_place_their_scorers_on_their_own_lines() -> None:
+    """Items in one layout with the same expect list: their scorers are placed once for the
+    layout, each case's on its own lines, as the event reader places them."""
+    items = [
+        _ALIKE.format(id=f"c{i}", message=f'"m {i}"', contains="x", required="true", doc="d", n=i)
+        for i in range(30)
+    ]
+    text = "dataset: d\ncases:\n" + "\n# a comment between\n".join(items[:3]) + "".join(items[3:])
+    assert check_same(text)  # the same cases (their scorers' lines too) as the event reader
+    cases, _ = goldens._load_fast(text, "g.yaml", "g", REGISTRY)
+    lines = [[s.line for s in c.expect] for c in cases]
+    assert len({tuple(x) for x in lines}) == 30
+    assert all(x[0] == c.line + 3 and x[1] == c.line + 4 for x, c in zip(lines, cases, strict=True))

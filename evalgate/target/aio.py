@@ -27,7 +27,7 @@ import asyncio
 import errno
 import re
 import ssl
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -40,6 +40,9 @@ import yarl
 _MAX_HEADER = 65536
 _HTTP11 = {"http_version": b"HTTP/1.1"}
 _RESETS = frozenset({errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED})
+# the headers aiohttp adds to a request that lacks them; httpx has set those it sends
+_AUTO = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
+_DEFAULTS = frozenset({"user-agent", "accept", "accept-encoding"})  # httpx's client sends these
 
 
 # every aiohttp error, and the OS errors it lets through, is one of these
@@ -179,9 +182,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 auto_decompress=False,  # httpx decodes, and counts the body cap on decoded bytes
                 cookie_jar=aiohttp.DummyCookieJar(),  # cookies are httpx's business
                 trust_env=False,  # no proxy from the environment, as with httpx's transport
-                # httpx has set the headers it sends; aiohttp adds none (not even a
-                # Content-Type httpx would not send)
-                skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
                 timeout=aiohttp.ClientTimeout(total=None),
                 max_line_size=_MAX_HEADER,
                 max_field_size=_MAX_HEADER,
@@ -209,6 +209,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         except httpx.RequestNotRead:
             data = await request.aread()
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
+        skip = auto_skip([k for k, _ in headers], bool(data))
         url = request.url
         if url.userinfo:  # httpx has made it the Authorization header; httpcore sends neither
             url = url.copy_with(userinfo=b"")
@@ -220,6 +221,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             data,
             self._timeout(request),
             request,
+            skip,
         )
         return _as_response(response, request)
 
@@ -232,6 +234,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         data: bytes | None,
         timeout: aiohttp.ClientTimeout,
         request: httpx.Request | None,
+        skip: tuple[str, ...] | None,
     ) -> aiohttp.ClientResponse:
         session = self._open()
         try:
@@ -243,6 +246,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 allow_redirects=False,  # httpx follows them, or not, by its own policy
                 timeout=timeout,
                 ssl=self._ssl_context() if https else False,
+                skip_auto_headers=skip,
             )
         except CAUGHT as e:
             raise httpx_error(e, request, reading=False) from e
@@ -252,6 +256,21 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             session, self._session = self._session, None
             await session.close()
             await asyncio.sleep(0)  # lets the connections' transports finish closing
+
+
+def auto_skip(names: Iterable[str], body: bool) -> tuple[str, ...] | None:
+    """The headers aiohttp must be told not to add, or None when it would add none.
+
+    aiohttp adds ``User-Agent``, ``Accept`` and ``Accept-Encoding`` to a request without them
+    and a ``Content-Type`` to one with a body and none. httpx's client always sends the first
+    three, and the target client a ``Content-Type`` with its body, so a request usually needs
+    no list (aiohttp's cheaper way); one that lacks any of them gets the list, and aiohttp
+    adds nothing httpx would not have sent.
+    """
+    have = {name.lower() for name in names}
+    if have >= _DEFAULTS and (not body or "content-type" in have):
+        return None
+    return _AUTO
 
 
 def _as_response(response: aiohttp.ClientResponse, request: httpx.Request) -> httpx.Response:

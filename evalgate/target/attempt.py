@@ -16,6 +16,7 @@ from evalgate import jsonsafe
 from evalgate.config.model import TargetConfig
 from evalgate.model import Response
 from evalgate.status import Outcome
+from evalgate.target.deadlines import Deadlines
 from evalgate.target.mapping import MappingFailure, ResponseMapper, Timing
 from evalgate.target.retry import parse_retry_after
 from evalgate.target.sse import GenericSse, OpenAIChatSse, SseAccumulator
@@ -71,11 +72,6 @@ def _failed(
     return Attempt(outcome, started, ms, retryable, status, error=error, retry_after=after)
 
 
-def _expire(task: asyncio.Task[Any], expired: list[bool]) -> None:
-    expired.append(True)
-    task.cancel()
-
-
 class _TooLarge(Exception):
     pass
 
@@ -117,6 +113,7 @@ class AttemptRunner:
         self._openai = cfg.preset == "openai-chat"
         out = cfg.response.output or "output"
         self._output_key = out if out.isidentifier() else "output"
+        self._deadlines = Deadlines(cfg.timeout_s)
 
     async def run(self, send: Send, url: httpx.URL) -> Attempt:
         """One attempt: ``send()`` makes the request to ``url`` and returns the answer."""
@@ -127,12 +124,12 @@ class AttemptRunner:
             return _failed(outcome, error, retryable, None, started)
 
         # target.timeout_s bounds the whole attempt, as ``asyncio.timeout`` would (the same
-        # cancellation, told from one that comes from outside) with one timer and no more
+        # cancellation, told from one that comes from outside), kept by the client's one
+        # timer for all its attempts (target/deadlines.py)
         task = asyncio.current_task()
         assert task is not None
         cancelling = task.cancelling()
-        expired: list[bool] = []
-        timer = asyncio.get_running_loop().call_later(cfg.timeout_s, _expire, task, expired)
+        deadline = self._deadlines.start(task)
         try:
             seen = False  # the expiry's cancellation has been accounted for
             try:
@@ -142,14 +139,14 @@ class AttemptRunner:
                 finally:
                     await resp.aclose()
             except asyncio.CancelledError:
-                if expired:
+                if deadline.expired:
                     seen = True
                     if task.uncancel() <= cancelling:  # ours alone: the deadline passed
                         raise TimeoutError from None
                 raise  # an interrupt or the run's own budget: not this attempt's to keep
             finally:
-                timer.cancel()
-                if expired and not seen:
+                Deadlines.end(deadline)
+                if deadline.expired and not seen:
                     task.uncancel()
         except TimeoutError:
             msg = f"no complete response within {cfg.timeout_s:g} s (target.timeout_s)"

@@ -117,12 +117,7 @@ class AttemptRunner:
 
     async def run(self, send: Send, url: httpx.URL) -> Attempt:
         """One attempt: ``send()`` makes the request to ``url`` and returns the answer."""
-        cfg = self.cfg
         started = time.perf_counter()
-
-        def fail(outcome: Outcome, error: str, retryable: bool) -> Attempt:
-            return _failed(outcome, error, retryable, None, started)
-
         # target.timeout_s bounds the whole attempt, as ``asyncio.timeout`` would (the same
         # cancellation, told from one that comes from outside), kept by the client's one
         # timer for all its attempts (target/deadlines.py)
@@ -148,25 +143,38 @@ class AttemptRunner:
                 Deadlines.end(deadline)
                 if deadline.expired and not seen:
                     task.uncancel()
-        except TimeoutError:
+        except (TimeoutError, httpx.HTTPError) as e:
+            return self._fault(e, url, started)
+
+    def _fault(self, e: Exception, url: httpx.URL, started: float) -> Attempt:
+        """The failed attempt for an exception ``run`` caught (a timeout or an httpx error)."""
+        cfg = self.cfg
+        outcome: Outcome
+        if isinstance(e, TimeoutError):
+            outcome, retryable = "timeout", True
             msg = f"no complete response within {cfg.timeout_s:g} s (target.timeout_s)"
-            return fail("timeout", msg, True)
-        except httpx.ConnectTimeout:
+        elif isinstance(e, httpx.ConnectTimeout):
+            outcome, retryable = "timeout", True
             limit = min(cfg.connect_timeout_s, cfg.timeout_s)
             msg = f"could not connect to {where(url)} within {limit:g} s"
-            return fail("timeout", msg + " (target.connect_timeout_s)", True)
-        except httpx.TimeoutException as e:
-            return fail("timeout", f"timed out waiting for {where(url)}: {_why(e)}", True)
-        except httpx.TooManyRedirects:
-            return fail("http_error", f"too many redirects from {where(url)}", False)
-        except httpx.DecodingError as e:
-            return fail("invalid_response", f"could not decode the response body: {_why(e)}", False)
-        except httpx.ConnectError as e:
-            return fail("connection_error", f"could not connect to {where(url)}: {_why(e)}", True)
-        except httpx.HTTPError as e:
+            msg += " (target.connect_timeout_s)"
+        elif isinstance(e, httpx.TimeoutException):
+            outcome, retryable = "timeout", True
+            msg = f"timed out waiting for {where(url)}: {_why(e)}"
+        elif isinstance(e, httpx.TooManyRedirects):
+            outcome, retryable = "http_error", False
+            msg = f"too many redirects from {where(url)}"
+        elif isinstance(e, httpx.DecodingError):
+            outcome, retryable = "invalid_response", False
+            msg = f"could not decode the response body: {_why(e)}"
+        elif isinstance(e, httpx.ConnectError):
+            outcome, retryable = "connection_error", True
+            msg = f"could not connect to {where(url)}: {_why(e)}"
+        else:
             # resets, truncated bodies, closed keep-alive connections: worth another try
+            outcome, retryable = "connection_error", True
             msg = f"connection to {where(url)} failed: {_why(e)}"
-            return fail("connection_error", msg, True)
+        return _failed(outcome, msg, retryable, None, started)
 
     async def _handle(self, resp: Reply, started: float) -> Attempt:
         status = resp.status_code

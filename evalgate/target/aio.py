@@ -34,6 +34,7 @@ from typing import Any
 import aiohttp
 import httpx
 import yarl
+from multidict import CIMultiDict
 
 # httpx's parser (h11) accepts header blocks of up to 64 KiB; aiohttp's defaults are 8 KiB a
 # line, which would turn a server's long header into a failed call that httpx reads fine
@@ -171,22 +172,28 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._trust_env = trust_env
         self._ssl: ssl.SSLContext | None = verify if isinstance(verify, ssl.SSLContext) else None
         self._session: aiohttp.ClientSession | None = None
+        self._headed: tuple[CIMultiDict[str], aiohttp.ClientSession] | None = None
         self._timeouts: dict[tuple[Any, Any], aiohttp.ClientTimeout] = {}
 
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None:
             # ssl=False only for plain http://; https requests pass httpx's context (below)
             connector = aiohttp.TCPConnector(limit=self.size, ssl=False)
-            self._session = aiohttp.ClientSession(
-                connector=connector,
-                auto_decompress=False,  # httpx decodes, and counts the body cap on decoded bytes
-                cookie_jar=aiohttp.DummyCookieJar(),  # cookies are httpx's business
-                trust_env=False,  # no proxy from the environment, as with httpx's transport
-                timeout=aiohttp.ClientTimeout(total=None),
-                max_line_size=_MAX_HEADER,
-                max_field_size=_MAX_HEADER,
-            )
+            self._session = _session(connector, None)
         return self._session
+
+    def sending(self, head: CIMultiDict[str]) -> aiohttp.ClientSession:
+        """A session over the same connections whose requests carry ``head`` as their headers.
+
+        Its requests are given no headers of their own: aiohttp copies a session's headers
+        whole, where it merges given ones one at a time.
+        """
+        connector = self._open().connector
+        headed = self._headed
+        if headed is None or headed[0] is not head or headed[1].connector is not connector:
+            assert connector is not None
+            headed = self._headed = (head, _session(connector, head))
+        return headed[1]
 
     def _ssl_context(self) -> ssl.SSLContext:
         """httpx's context (its CA bundle, SSL_CERT_FILE/SSL_CERT_DIR), made on first https."""
@@ -252,10 +259,29 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             raise httpx_error(e, request, reading=False) from e
 
     async def aclose(self) -> None:
+        if self._headed is not None:  # shares the connections: closed first, they stay open
+            headed, self._headed = self._headed[1], None
+            await headed.close()
         if self._session is not None:
             session, self._session = self._session, None
             await session.close()
             await asyncio.sleep(0)  # lets the connections' transports finish closing
+
+
+def _session(
+    connector: aiohttp.BaseConnector, headers: CIMultiDict[str] | None
+) -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(
+        connector=connector,
+        connector_owner=headers is None,  # the session with headers shares the first's
+        headers=headers,
+        auto_decompress=False,  # httpx decodes, and counts the body cap on decoded bytes
+        cookie_jar=aiohttp.DummyCookieJar(),  # cookies are httpx's business
+        trust_env=False,  # no proxy from the environment, as with httpx's transport
+        timeout=aiohttp.ClientTimeout(total=None),
+        max_line_size=_MAX_HEADER,
+        max_field_size=_MAX_HEADER,
+    )
 
 
 def auto_skip(names: Iterable[str], body: bool) -> tuple[str, ...] | None:

@@ -8,7 +8,8 @@ handed it, byte for byte the same method, URL, headers and body, and reads the a
 :class:`Reply`, which reads like the ``httpx.Response`` target/attempt.py otherwise gets:
 
 - the headers are those httpx would send: built by ``client.build_request`` once per config
-  (only ``Content-Length`` changes per call: aiohttp adds it last, where httpx puts it), or
+  (only ``Content-Length`` changes per call: aiohttp adds it last, where httpx puts it; the
+  rest are the default headers of a session sharing the transport's connections), or
   per call when the URL or a header is a template or the endpoint has set a cookie (the jar's
   ``Cookie`` header is httpx's); aiohttp adds none of its own (``aio.auto_skip``);
 - a body that has all arrived with the head is taken whole (``Reply.complete_body``), under
@@ -32,8 +33,8 @@ from multidict import CIMultiDict
 from evalgate.target.aio import CAUGHT, AiohttpTransport, _as_response, auto_skip, httpx_error
 
 Headers = list[tuple[str, str]]
-# a constant head is handed to aiohttp as the multi-dict it would make of a list (the body's
-# Content-Length left for it to add last, as httpx puts it: the same header, in the same place)
+# a constant head is the headers of an aiohttp session of its own (AiohttpTransport.sending),
+# the body's Content-Length left for aiohttp to add last, where httpx puts it
 Head = CIMultiDict[str]
 
 
@@ -213,14 +214,18 @@ class DirectSender:
     ) -> Send:
         transport, method, timeout = self._transport, self._method, self._timeout
         https = url.scheme == "https"
+        if isinstance(headers, list):
+            session, given = transport._open, headers
+        else:  # a constant head: the headers of a session of their own
+            session, given = self._headed, None
 
         async def send() -> Reply | httpx.Response:
             self.sent += 1
             try:  # as AiohttpTransport._request, one coroutine fewer
-                response = await transport._open().request(
+                response = await session().request(
                     method,
                     target,
-                    headers=headers,
+                    headers=given,
                     data=content or None,
                     allow_redirects=False,
                     timeout=timeout,
@@ -238,6 +243,10 @@ class DirectSender:
             return reply
 
         return send
+
+    def _headed(self) -> aiohttp.ClientSession:
+        assert self._head is not None
+        return self._transport.sending(self._head)
 
     def _keep_cookies(
         self, response: aiohttp.ClientResponse, url: httpx.URL, sent: Headers

@@ -238,3 +238,30 @@ def test_credentials_in_the_url_are_not_in_messages() -> None:
     assert results[0].outcome == "http_error"
     assert f"from http://127.0.0.1:{raw.port}/x" in (results[0].error or "")
     assert "s3cr3t" not in (results[0].error or "") and "k3y" not in (results[0].error or "")
+
+
+def test_a_constant_head_and_per_call_heads_share_the_connections() -> None:
+    # the constant head goes through a session of its own; once a cookie is set the heads are
+    # built per call, through the first session: one connection pool serves both, and closing
+    # the client closes both
+    answer = _answer(b'{"output": "ok"}', "Set-Cookie: lb=node-7; Path=/")
+    seen: list[Any] = []
+
+    async def go(url: str) -> list[CallResult]:
+        out = []
+        async with TargetClient(_config(url, concurrency=1)) as client:
+            for i in range(3):
+                case = Case(id=f"c{i}", dataset="d", input={"message": "hi"})
+                out.append(await client.call(TemplateContext(case=case, input=case.input)))
+            assert client._direct is not None
+            transport = client._direct._transport
+            assert transport._headed is not None and transport._session is not None
+            seen.extend([transport._headed[1], transport._session])
+        return out
+
+    with _Raw(answer) as raw:
+        results = asyncio.run(go(f"http://127.0.0.1:{raw.port}/x"))
+    assert [r.outcome for r in results] == ["success"] * 3
+    assert raw.connections == 1
+    assert b"cookie: lb=node-7" in raw.heads[2].lower()
+    assert all(session.closed for session in seen) and len(seen) == 2

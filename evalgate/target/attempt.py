@@ -196,7 +196,8 @@ class AttemptRunner:
                     return _failed(outcome, problem, True, None, started, status)
                 body: Any = acc.body(self._output_key)
             else:
-                data = await _read(resp, cap)
+                whole = _whole(resp, cap)  # target/direct.py's answer, all of it here
+                data = whole if whole is not None else await _read(resp, cap)
         except _TooLarge:
             too_large = _too_large(None, cap)
             return _failed("invalid_response", too_large, False, None, started, status)
@@ -256,14 +257,16 @@ class AttemptRunner:
         return acc, ttft
 
 
-async def _read(resp: Reply, cap: int, truncate: bool = False) -> bytes:
+def _whole(resp: Reply, cap: int) -> bytes | None:
+    """The body when it has all arrived already (target/direct.py's answers), else None."""
     complete: Callable[[], bytes | None] | None = getattr(resp, "complete_body", None)
-    if complete is not None and not truncate:  # target/direct.py's answer, maybe all here
-        whole = complete()
-        if whole is not None:
-            if len(whole) > cap:
-                raise _TooLarge
-            return whole
+    whole = complete() if complete is not None else None
+    if whole is not None and len(whole) > cap:
+        raise _TooLarge
+    return whole
+
+
+async def _read(resp: Reply, cap: int, truncate: bool = False) -> bytes:
     chunks: list[bytes] = []
     size = 0
     async for chunk in resp.aiter_bytes():

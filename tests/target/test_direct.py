@@ -130,6 +130,8 @@ ODD = {
     + b"1400\r\n"
     + b"x" * 0x1400
     + b"\r\n0\r\n\r\n",
+    "no content": b"HTTP/1.1 204 No Content\r\n\r\n",
+    "empty": b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 0\r\n\r\n",
     "undeclared": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
     + b'5\r\n{"out\r\nb\r\nput": "ok"}\r\n0\r\n\r\n',
 }

@@ -27,19 +27,23 @@ import asyncio
 import errno
 import re
 import ssl
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import aiohttp
 import httpx
 import yarl
+from multidict import CIMultiDict
 
 # httpx's parser (h11) accepts header blocks of up to 64 KiB; aiohttp's defaults are 8 KiB a
 # line, which would turn a server's long header into a failed call that httpx reads fine
 _MAX_HEADER = 65536
 _HTTP11 = {"http_version": b"HTTP/1.1"}
 _RESETS = frozenset({errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED})
+# the headers aiohttp adds to a request that lacks them; httpx has set those it sends
+_AUTO = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
+_DEFAULTS = frozenset({"user-agent", "accept", "accept-encoding"})  # httpx's client sends these
 
 
 # every aiohttp error, and the OS errors it lets through, is one of these
@@ -168,25 +172,28 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._trust_env = trust_env
         self._ssl: ssl.SSLContext | None = verify if isinstance(verify, ssl.SSLContext) else None
         self._session: aiohttp.ClientSession | None = None
+        self._headed: tuple[CIMultiDict[str], aiohttp.ClientSession] | None = None
         self._timeouts: dict[tuple[Any, Any], aiohttp.ClientTimeout] = {}
 
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None:
             # ssl=False only for plain http://; https requests pass httpx's context (below)
             connector = aiohttp.TCPConnector(limit=self.size, ssl=False)
-            self._session = aiohttp.ClientSession(
-                connector=connector,
-                auto_decompress=False,  # httpx decodes, and counts the body cap on decoded bytes
-                cookie_jar=aiohttp.DummyCookieJar(),  # cookies are httpx's business
-                trust_env=False,  # no proxy from the environment, as with httpx's transport
-                # httpx has set the headers it sends; aiohttp adds none (not even a
-                # Content-Type httpx would not send)
-                skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
-                timeout=aiohttp.ClientTimeout(total=None),
-                max_line_size=_MAX_HEADER,
-                max_field_size=_MAX_HEADER,
-            )
+            self._session = _session(connector, None)
         return self._session
+
+    def sending(self, head: CIMultiDict[str]) -> aiohttp.ClientSession:
+        """A session over the same connections whose requests carry ``head`` as their headers.
+
+        Its requests are given no headers of their own: aiohttp copies a session's headers
+        whole, where it merges given ones one at a time.
+        """
+        connector = self._open().connector
+        headed = self._headed
+        if headed is None or headed[0] is not head or headed[1].connector is not connector:
+            assert connector is not None
+            headed = self._headed = (head, _session(connector, head))
+        return headed[1]
 
     def _ssl_context(self) -> ssl.SSLContext:
         """httpx's context (its CA bundle, SSL_CERT_FILE/SSL_CERT_DIR), made on first https."""
@@ -209,6 +216,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         except httpx.RequestNotRead:
             data = await request.aread()
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
+        skip = auto_skip([k for k, _ in headers], bool(data))
         url = request.url
         if url.userinfo:  # httpx has made it the Authorization header; httpcore sends neither
             url = url.copy_with(userinfo=b"")
@@ -220,6 +228,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             data,
             self._timeout(request),
             request,
+            skip,
         )
         return _as_response(response, request)
 
@@ -232,6 +241,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         data: bytes | None,
         timeout: aiohttp.ClientTimeout,
         request: httpx.Request | None,
+        skip: tuple[str, ...] | None,
     ) -> aiohttp.ClientResponse:
         session = self._open()
         try:
@@ -243,15 +253,50 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 allow_redirects=False,  # httpx follows them, or not, by its own policy
                 timeout=timeout,
                 ssl=self._ssl_context() if https else False,
+                skip_auto_headers=skip,
             )
         except CAUGHT as e:
             raise httpx_error(e, request, reading=False) from e
 
     async def aclose(self) -> None:
+        if self._headed is not None:  # shares the connections: closed first, they stay open
+            headed, self._headed = self._headed[1], None
+            await headed.close()
         if self._session is not None:
             session, self._session = self._session, None
             await session.close()
             await asyncio.sleep(0)  # lets the connections' transports finish closing
+
+
+def _session(
+    connector: aiohttp.BaseConnector, headers: CIMultiDict[str] | None
+) -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(
+        connector=connector,
+        connector_owner=headers is None,  # the session with headers shares the first's
+        headers=headers,
+        auto_decompress=False,  # httpx decodes, and counts the body cap on decoded bytes
+        cookie_jar=aiohttp.DummyCookieJar(),  # cookies are httpx's business
+        trust_env=False,  # no proxy from the environment, as with httpx's transport
+        timeout=aiohttp.ClientTimeout(total=None),
+        max_line_size=_MAX_HEADER,
+        max_field_size=_MAX_HEADER,
+    )
+
+
+def auto_skip(names: Iterable[str], body: bool) -> tuple[str, ...] | None:
+    """The headers aiohttp must be told not to add, or None when it would add none.
+
+    aiohttp adds ``User-Agent``, ``Accept`` and ``Accept-Encoding`` to a request without them
+    and a ``Content-Type`` to one with a body and none. httpx's client always sends the first
+    three, and the target client a ``Content-Type`` with its body, so a request usually needs
+    no list (aiohttp's cheaper way); one that lacks any of them gets the list, and aiohttp
+    adds nothing httpx would not have sent.
+    """
+    have = {name.lower() for name in names}
+    if have >= _DEFAULTS and (not body or "content-type" in have):
+        return None
+    return _AUTO
 
 
 def _as_response(response: aiohttp.ClientResponse, request: httpx.Request) -> httpx.Response:

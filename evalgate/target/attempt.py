@@ -16,6 +16,7 @@ from evalgate import jsonsafe
 from evalgate.config.model import TargetConfig
 from evalgate.model import Response
 from evalgate.status import Outcome
+from evalgate.target.deadlines import Deadlines
 from evalgate.target.mapping import MappingFailure, ResponseMapper, Timing
 from evalgate.target.retry import parse_retry_after
 from evalgate.target.sse import GenericSse, OpenAIChatSse, SseAccumulator
@@ -71,11 +72,6 @@ def _failed(
     return Attempt(outcome, started, ms, retryable, status, error=error, retry_after=after)
 
 
-def _expire(task: asyncio.Task[Any], expired: list[bool]) -> None:
-    expired.append(True)
-    task.cancel()
-
-
 class _TooLarge(Exception):
     pass
 
@@ -117,22 +113,18 @@ class AttemptRunner:
         self._openai = cfg.preset == "openai-chat"
         out = cfg.response.output or "output"
         self._output_key = out if out.isidentifier() else "output"
+        self._deadlines = Deadlines(cfg.timeout_s)
 
     async def run(self, send: Send, url: httpx.URL) -> Attempt:
         """One attempt: ``send()`` makes the request to ``url`` and returns the answer."""
-        cfg = self.cfg
         started = time.perf_counter()
-
-        def fail(outcome: Outcome, error: str, retryable: bool) -> Attempt:
-            return _failed(outcome, error, retryable, None, started)
-
         # target.timeout_s bounds the whole attempt, as ``asyncio.timeout`` would (the same
-        # cancellation, told from one that comes from outside) with one timer and no more
+        # cancellation, told from one that comes from outside), kept by the client's one
+        # timer for all its attempts (target/deadlines.py)
         task = asyncio.current_task()
         assert task is not None
         cancelling = task.cancelling()
-        expired: list[bool] = []
-        timer = asyncio.get_running_loop().call_later(cfg.timeout_s, _expire, task, expired)
+        deadline = self._deadlines.start(task)
         try:
             seen = False  # the expiry's cancellation has been accounted for
             try:
@@ -142,34 +134,47 @@ class AttemptRunner:
                 finally:
                     await resp.aclose()
             except asyncio.CancelledError:
-                if expired:
+                if deadline.expired:
                     seen = True
                     if task.uncancel() <= cancelling:  # ours alone: the deadline passed
                         raise TimeoutError from None
                 raise  # an interrupt or the run's own budget: not this attempt's to keep
             finally:
-                timer.cancel()
-                if expired and not seen:
+                Deadlines.end(deadline)
+                if deadline.expired and not seen:
                     task.uncancel()
-        except TimeoutError:
+        except (TimeoutError, httpx.HTTPError) as e:
+            return self._fault(e, url, started)
+
+    def _fault(self, e: Exception, url: httpx.URL, started: float) -> Attempt:
+        """The failed attempt for an exception ``run`` caught (a timeout or an httpx error)."""
+        cfg = self.cfg
+        outcome: Outcome
+        if isinstance(e, TimeoutError):
+            outcome, retryable = "timeout", True
             msg = f"no complete response within {cfg.timeout_s:g} s (target.timeout_s)"
-            return fail("timeout", msg, True)
-        except httpx.ConnectTimeout:
+        elif isinstance(e, httpx.ConnectTimeout):
+            outcome, retryable = "timeout", True
             limit = min(cfg.connect_timeout_s, cfg.timeout_s)
             msg = f"could not connect to {where(url)} within {limit:g} s"
-            return fail("timeout", msg + " (target.connect_timeout_s)", True)
-        except httpx.TimeoutException as e:
-            return fail("timeout", f"timed out waiting for {where(url)}: {_why(e)}", True)
-        except httpx.TooManyRedirects:
-            return fail("http_error", f"too many redirects from {where(url)}", False)
-        except httpx.DecodingError as e:
-            return fail("invalid_response", f"could not decode the response body: {_why(e)}", False)
-        except httpx.ConnectError as e:
-            return fail("connection_error", f"could not connect to {where(url)}: {_why(e)}", True)
-        except httpx.HTTPError as e:
+            msg += " (target.connect_timeout_s)"
+        elif isinstance(e, httpx.TimeoutException):
+            outcome, retryable = "timeout", True
+            msg = f"timed out waiting for {where(url)}: {_why(e)}"
+        elif isinstance(e, httpx.TooManyRedirects):
+            outcome, retryable = "http_error", False
+            msg = f"too many redirects from {where(url)}"
+        elif isinstance(e, httpx.DecodingError):
+            outcome, retryable = "invalid_response", False
+            msg = f"could not decode the response body: {_why(e)}"
+        elif isinstance(e, httpx.ConnectError):
+            outcome, retryable = "connection_error", True
+            msg = f"could not connect to {where(url)}: {_why(e)}"
+        else:
             # resets, truncated bodies, closed keep-alive connections: worth another try
+            outcome, retryable = "connection_error", True
             msg = f"connection to {where(url)} failed: {_why(e)}"
-            return fail("connection_error", msg, True)
+        return _failed(outcome, msg, retryable, None, started)
 
     async def _handle(self, resp: Reply, started: float) -> Attempt:
         status = resp.status_code
@@ -191,7 +196,8 @@ class AttemptRunner:
                     return _failed(outcome, problem, True, None, started, status)
                 body: Any = acc.body(self._output_key)
             else:
-                data = await _read(resp, cap)
+                whole = _whole(resp, cap)  # target/direct.py's answer, all of it here
+                data = whole if whole is not None else await _read(resp, cap)
         except _TooLarge:
             too_large = _too_large(None, cap)
             return _failed("invalid_response", too_large, False, None, started, status)
@@ -249,6 +255,15 @@ class AttemptRunner:
                 break
         acc.close()
         return acc, ttft
+
+
+def _whole(resp: Reply, cap: int) -> bytes | None:
+    """The body when it has all arrived already (target/direct.py's answers), else None."""
+    complete: Callable[[], bytes | None] | None = getattr(resp, "complete_body", None)
+    whole = complete() if complete is not None else None
+    if whole is not None and len(whole) > cap:
+        raise _TooLarge
+    return whole
 
 
 async def _read(resp: Reply, cap: int, truncate: bool = False) -> bytes:

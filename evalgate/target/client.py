@@ -104,6 +104,7 @@ class TargetClient:
         )
         self._attempt = AttemptRunner(cfg, ResponseMapper(cfg.response, pricing))
         self._limit = AdaptiveLimit(cfg.concurrency)
+        self._retries = max(0, cfg.retries)
         if transport is None and cfg.python is not None:
             from evalgate.target.inprocess import PythonTransport, load_callable
 
@@ -192,7 +193,7 @@ class TargetClient:
         first_error: str | None = None  # kept when later attempts fail differently
         refused: float | None = None  # a Retry-After longer than target.max_retry_after_s
         last: Attempt
-        retries = max(0, self.cfg.retries)
+        retries = self._retries
         limit = self._limit
         for n in range(retries + 1):
             if not limit.try_acquire():
@@ -200,15 +201,15 @@ class TargetClient:
             try:
                 last = await self._attempt.run(send, url)
             finally:
-                self._limit.release()
+                limit.release()
             outcomes.append(last.outcome)
             if last.error is not None and first_error is None:
                 first_error = last.error
             if last.outcome == "success":
-                self._limit.on_success()
+                limit.on_success()
                 break
             if last.outcome == "rate_limited":
-                self._limit.on_throttled(last.started)
+                limit.on_throttled(last.started)
             if not last.retryable or n == retries:
                 break
             if last.retry_after is not None and last.retry_after > self.cfg.max_retry_after_s:

@@ -8,8 +8,12 @@ handed it, byte for byte the same method, URL, headers and body, and reads the a
 :class:`Reply`, which reads like the ``httpx.Response`` target/attempt.py otherwise gets:
 
 - the headers are those httpx would send: built by ``client.build_request`` once per config
-  (only ``Content-Length`` changes per call), or per call when the URL or a header is a
-  template or the endpoint has set a cookie (the jar's ``Cookie`` header is httpx's);
+  (only ``Content-Length`` changes per call: aiohttp adds it last, where httpx puts it; the
+  rest are the default headers of a session sharing the transport's connections), or
+  per call when the URL or a header is a template or the endpoint has set a cookie (the jar's
+  ``Cookie`` header is httpx's); aiohttp adds none of its own (``aio.auto_skip``);
+- a body that has all arrived with the head is taken whole (``Reply.complete_body``), under
+  the same cap; one still arriving is read as it comes;
 - an answer with a ``Content-Encoding`` is an ``httpx.Response`` as before, so httpx decodes
   it (and the body cap counts decoded bytes);
 - a ``Set-Cookie`` goes into the client's cookie jar, as ``client.send`` would put it;
@@ -24,10 +28,14 @@ from typing import Any
 import aiohttp
 import httpx
 import yarl
+from multidict import CIMultiDict
 
-from evalgate.target.aio import CAUGHT, AiohttpTransport, _as_response, httpx_error
+from evalgate.target.aio import CAUGHT, AiohttpTransport, _as_response, auto_skip, httpx_error
 
 Headers = list[tuple[str, str]]
+# a constant head is the headers of an aiohttp session of its own (AiohttpTransport.sending),
+# the body's Content-Length left for aiohttp to add last, where httpx puts it
+Head = CIMultiDict[str]
 
 
 class ReplyHeaders:
@@ -97,6 +105,21 @@ class Reply:
     def aiter_bytes(self) -> AsyncIterator[bytes]:
         return _Chunks(self)
 
+    def complete_body(self) -> bytes | None:
+        """The whole body when all of it has already arrived, else None (read it as it comes).
+
+        A small answer usually arrives with its head, so it is taken as it is, with no
+        coroutine per chunk; the connection goes back as when the chunks are read to the end.
+        """
+        content = self._response.content
+        if not content.is_eof() or content.exception() is not None:
+            return None  # still arriving, or failed: the chunks tell what happened
+        body = content.read_nowait()
+        if not self._closed:
+            self._closed = True
+            self._response.release()
+        return body
+
     async def aclose(self) -> None:
         # a body read to its end hands the connection back for reuse; one left unread closes it
         if not self._closed:
@@ -151,14 +174,16 @@ class DirectSender:
         self.sent = 0  # requests sent this way
         proto = client.build_request(method, fixed_url or "http://127.0.0.1/", content=b"x")
         self._timeout = transport._timeout(proto)
-        self._head: Headers | None = None
+        self._head: Head | None = None
+        self._head_skip: tuple[str, ...] | None = None
         self._url = fixed_url
         self._target: yarl.URL | None = None
         if fixed_url is not None and constant_headers and not fixed_url.userinfo:
             raw = _text_headers(proto.headers.raw)
             lengths = [k for k, _ in raw if k.lower() == "content-length"]
             if raw[-1] == ("Content-Length", "1") and len(lengths) == 1:
-                self._head = raw[:-1]  # httpx puts the body's length last
+                self._head = CIMultiDict(raw[:-1])  # httpx puts the body's length last
+                self._head_skip = auto_skip([k for k, _ in raw], body=True)
                 self._target = yarl.URL(str(fixed_url))
 
     def prepare(
@@ -168,44 +193,60 @@ class DirectSender:
         head = self._head
         if head is not None and content is not None and url is None and not self._cookies_seen:
             assert self._url is not None and self._target is not None
-            sent = [*head, ("Content-Length", str(len(content)))]
-            return self._send_fn(self._url, self._target, sent, content), self._url
+            send = self._send_fn(self._url, self._target, head, content, self._head_skip)
+            return send, self._url
         request = self._client.build_request(
             self._method, url or self._url or "", content=content, headers=headers
         )
         if request.url.userinfo:  # httpx's send turns these into an Authorization header
             return None
         sent = _text_headers(request.headers.raw)
-        return self._send_fn(request.url, str(request.url), sent, content), request.url
+        skip = auto_skip([k for k, _ in sent], bool(content))
+        return self._send_fn(request.url, str(request.url), sent, content, skip), request.url
 
     def _send_fn(
-        self, url: httpx.URL, target: str | yarl.URL, headers: Headers, content: bytes | None
+        self,
+        url: httpx.URL,
+        target: str | yarl.URL,
+        headers: Headers | Head,
+        content: bytes | None,
+        skip: tuple[str, ...] | None,
     ) -> Send:
         transport, method, timeout = self._transport, self._method, self._timeout
         https = url.scheme == "https"
+        if isinstance(headers, list):
+            session, given = transport._open, headers
+        else:  # a constant head: the headers of a session of their own
+            session, given = self._headed, None
 
         async def send() -> Reply | httpx.Response:
             self.sent += 1
             try:  # as AiohttpTransport._request, one coroutine fewer
-                response = await transport._open().request(
+                response = await session().request(
                     method,
                     target,
-                    headers=headers,
+                    headers=given,
                     data=content or None,
                     allow_redirects=False,
                     timeout=timeout,
                     ssl=transport._ssl_context() if https else False,
+                    skip_auto_headers=skip,
                 )
             except CAUGHT as e:
                 raise httpx_error(e, None, reading=False) from e
             reply = Reply(response, url)
             if b"set-cookie" in reply.headers._keys:
-                self._keep_cookies(response, url, headers)
+                self._keep_cookies(response, url, _sent(headers, content))
             if b"content-encoding" in reply.headers._keys:  # httpx decodes the body
-                return _as_response(response, httpx.Request(self._method, url, headers=headers))
+                request = httpx.Request(self._method, url, headers=_sent(headers, content))
+                return _as_response(response, request)
             return reply
 
         return send
+
+    def _headed(self) -> aiohttp.ClientSession:
+        assert self._head is not None
+        return self._transport.sending(self._head)
 
     def _keep_cookies(
         self, response: aiohttp.ClientResponse, url: httpx.URL, sent: Headers
@@ -215,6 +256,13 @@ class DirectSender:
             httpx.Response(response.status, headers=response.raw_headers, request=request)
         )
         self._cookies_seen = True  # from now on httpx builds each request's headers
+
+
+def _sent(headers: Headers | Head, content: bytes | None) -> Headers:
+    """The headers as sent: a constant head with the Content-Length aiohttp added."""
+    if isinstance(headers, list):
+        return headers
+    return [*headers.items(), ("Content-Length", str(len(content or b"")))]
 
 
 def _text_headers(raw: list[tuple[bytes, bytes]]) -> Headers:

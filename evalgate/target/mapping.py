@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -64,7 +64,9 @@ class ResponseMapper:
         }
         self._extra = {k: _compile(f"extra.{k}", v) for k, v in mapping.extra.items()}
         self.needs_json = bool(self._exprs or self._extra)
-        self._reads = tuple((name, _reader(name, e)) for name, e in self._exprs.items())
+        reads = tuple((name, _reader(name, e)) for name, e in self._exprs.items())
+        # each mapped field with what turns its value into the Response's (None is the default)
+        self._reads = tuple((name, read, _CONVERT.get(name)) for name, read in reads)
         self._extra_reads = tuple((k, _reader(f"extra.{k}", e)) for k, e in self._extra.items())
 
     def map_text(self, text: str, timing: Timing) -> Response:
@@ -80,43 +82,35 @@ class ResponseMapper:
 
     def map_json(self, body: JSON, timing: Timing, output_text: str | None = None) -> Response:
         """Map a decoded JSON body; raise MappingFailure when ``output`` finds nothing."""
-        got: dict[str, Any] = {}
+        got: dict[str, Any] = {}  # the fields found, converted; the others keep their defaults
         missing: list[str] = []
-        for name, read in self._reads:
-            got[name] = value = read(body)
-            if value is None and name != "output":
-                missing.append(name)
-        get = got.get
-        tools = _tool_calls(get("tool_calls"))
         output: str | None = output_text
-        if "output" in got:
-            raw = got["output"]
-            if raw is None and not tools:
+        has_output = False
+        raw_output: Any = None
+        for name, read, convert in self._reads:  # read in field order: the first failure tells
+            value = read(body)
+            if convert is None:  # output
+                has_output, raw_output = True, value
+            elif value is None:
+                missing.append(name)
+            else:
+                got[name] = convert(value)
+        if has_output:
+            if raw_output is None and not got.get("tool_calls"):
                 raise MappingFailure(_nothing_found("output", self.mapping.output or "", body))
-            output = _text(raw)
-        model = _str(get("model"))
-        input_tokens = _int(get("input_tokens"))
-        output_tokens = _int(get("output_tokens"))
-        cost = _float(get("cost_usd"))
-        if cost is None and self._pricing:
-            cost = self._cost(model, input_tokens, output_tokens)
+            output = _text(raw_output)
+        if self._pricing and got.get("cost_usd") is None:
+            cost = self._cost(got.get("model"), got.get("input_tokens"), got.get("output_tokens"))
+            if cost is not None:
+                got["cost_usd"] = cost
         return Response(
             output=output,
-            citations=_ids(get("citations")),
-            retrieved=_ids(get("retrieved")),
-            tool_calls=tools,
-            prompt_version=_str(get("prompt_version")),
-            model=model,
-            input_tokens=input_tokens,
-            output_tokens=output_tokens,
-            cost_usd=cost,
             latency_ms=timing.latency_ms,
             ttft_ms=timing.ttft_ms,
-            trace_id=_str(get("trace_id")),
-            refused=_bool(get("refused")),
             status_code=timing.status_code,
             extra={k: read(body) for k, read in self._extra_reads} if self._extra_reads else {},
             missing=tuple(missing),
+            **got,
         )
 
     def _cost(self, model: str | None, tin: int | None, tout: int | None) -> float | None:
@@ -255,3 +249,17 @@ def _arguments(v: Any) -> dict[str, JSON]:
     if isinstance(v, dict):
         return v
     return {} if v is None else {"_value": v}
+
+
+_CONVERT: dict[str, Callable[[Any], Any]] = {
+    "citations": _ids,
+    "retrieved": _ids,
+    "tool_calls": _tool_calls,
+    "prompt_version": _str,
+    "model": _str,
+    "input_tokens": _int,
+    "output_tokens": _int,
+    "cost_usd": _float,
+    "trace_id": _str,
+    "refused": _bool,
+}  # every field but output; each gives the Response's default for None

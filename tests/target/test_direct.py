@@ -13,12 +13,14 @@ import gzip
 from dataclasses import replace
 from typing import Any
 
+import httpx
 import pytest
 
 from evalgate.config.model import TargetConfig
 from evalgate.model import Case, Response
 from evalgate.target import CallResult, TargetClient, TemplateContext
 from evalgate.target import direct as direct_module
+from evalgate.target.aio import _AUTO, AiohttpTransport, auto_skip
 from evalgate.target.direct import ReplyHeaders
 from tests.target.test_transports import _answer, _Raw
 
@@ -123,6 +125,15 @@ ODD = {
     "declared too large": _answer(b'{"output": "ok"}', "X-Pad: 1").replace(
         b"Content-Length: 16", b"Content-Length: 99999999"
     ),
+    # no length declared, the whole body at once: read whole, and still capped
+    "undeclared too large": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+    + b"1400\r\n"
+    + b"x" * 0x1400
+    + b"\r\n0\r\n\r\n",
+    "no content": b"HTTP/1.1 204 No Content\r\n\r\n",
+    "empty": b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 0\r\n\r\n",
+    "undeclared": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+    + b'5\r\n{"out\r\nb\r\nput": "ok"}\r\n0\r\n\r\n',
 }
 
 
@@ -134,6 +145,49 @@ def test_an_answer_reads_the_same(name: str, monkeypatch: pytest.MonkeyPatch) ->
     (heads, told, _), (heads_h, told_h, _) = _both(ODD[name], cfg, monkeypatch, n=2)
     assert told == told_h
     assert heads == heads_h
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_aiohttp_sends_what_httpx_own_transport_sends(name: str) -> None:
+    heads = {}
+    for transport in ("aiohttp", "httpx"):
+        cfg = _config(**{"url": "http://127.0.0.1:PORT/x", "transport": transport, **CONFIGS[name]})
+        with _Raw(_answer(b'{"output": "ok"}')) as raw:
+            results, _ = _calls(replace(cfg, url=cfg.url.replace("PORT", str(raw.port))), 2)
+        assert [r.outcome for r in results] == ["success", "success"]
+        heads[transport] = [h.replace(str(raw.port).encode(), b"PORT") for h in raw.heads]
+    assert heads["aiohttp"] == heads["httpx"] and len(heads["httpx"]) == 2
+
+
+def test_aiohttp_adds_no_header_a_request_lacks() -> None:
+    # httpx's client always sends User-Agent, Accept and Accept-Encoding; a request without
+    # them (or a body without a Content-Type) gets none of aiohttp's own
+    async def go(port: int) -> None:
+        transport = AiohttpTransport(1)
+        try:
+            for content in (b"x", None):
+                request = httpx.Request("POST", f"http://127.0.0.1:{port}/x", content=content)
+                response = await transport.handle_async_request(request)
+                await response.aread()
+                await response.aclose()
+        finally:
+            await transport.aclose()
+
+    with _Raw(_answer(b'{"output": "ok"}')) as raw:
+        asyncio.run(go(raw.port))
+    assert len(raw.heads) == 2
+    for head in raw.heads:
+        names = {line.split(b":")[0].lower() for line in head.split(b"\r\n")[1:]}
+        assert names == {b"host", b"content-length"}
+
+
+def test_aiohttp_is_told_to_add_nothing_only_when_it_would_add_something() -> None:
+    every = ["User-Agent", "accept", "Accept-Encoding"]
+    assert auto_skip(every, body=False) is None
+    assert auto_skip([*every, "Content-Type"], body=True) is None
+    assert auto_skip(every, body=True) == _AUTO
+    for name in every:
+        assert auto_skip([n for n in every if n != name], body=False) == _AUTO
 
 
 def test_a_cookie_is_kept_and_sent_back_as_httpx_would(
@@ -186,3 +240,30 @@ def test_credentials_in_the_url_are_not_in_messages() -> None:
     assert results[0].outcome == "http_error"
     assert f"from http://127.0.0.1:{raw.port}/x" in (results[0].error or "")
     assert "s3cr3t" not in (results[0].error or "") and "k3y" not in (results[0].error or "")
+
+
+def test_a_constant_head_and_per_call_heads_share_the_connections() -> None:
+    # the constant head goes through a session of its own; once a cookie is set the heads are
+    # built per call, through the first session: one connection pool serves both, and closing
+    # the client closes both
+    answer = _answer(b'{"output": "ok"}', "Set-Cookie: lb=node-7; Path=/")
+    seen: list[Any] = []
+
+    async def go(url: str) -> list[CallResult]:
+        out = []
+        async with TargetClient(_config(url, concurrency=1)) as client:
+            for i in range(3):
+                case = Case(id=f"c{i}", dataset="d", input={"message": "hi"})
+                out.append(await client.call(TemplateContext(case=case, input=case.input)))
+            assert client._direct is not None
+            transport = client._direct._transport
+            assert transport._headed is not None and transport._session is not None
+            seen.extend([transport._headed[1], transport._session])
+        return out
+
+    with _Raw(answer) as raw:
+        results = asyncio.run(go(f"http://127.0.0.1:{raw.port}/x"))
+    assert [r.outcome for r in results] == ["success"] * 3
+    assert raw.connections == 1
+    assert b"cookie: lb=node-7" in raw.heads[2].lower()
+    assert all(session.closed for session in seen) and len(seen) == 2

@@ -6,7 +6,7 @@ import pytest
 
 from evalgate.config.model import Pricing, ResponseMapping
 from evalgate.errors import ConfigError
-from evalgate.model import ToolCall
+from evalgate.model import Response, ToolCall
 from evalgate.target.mapping import MappingFailure, ResponseMapper, Timing
 
 FULL = ResponseMapping(
@@ -141,3 +141,53 @@ def test_expression_failing_at_runtime_is_a_mapping_failure() -> None:
     mapper = ResponseMapper(ResponseMapping(input_tokens="length(n)"))
     with pytest.raises(MappingFailure, match=r"'input_tokens' \(expression 'length\(n\)'\) failed"):
         mapper.map_json({"output": "x", "n": 5}, T)
+
+
+def test_each_field_found_null_or_odd_reads_as_its_default_or_converted_value() -> None:
+    mapping = ResponseMapping(
+        output="a",
+        citations="c",
+        retrieved="r",
+        tool_calls="t",
+        prompt_version="p",
+        model="m",
+        input_tokens="i",
+        output_tokens="o",
+        cost_usd="cost",
+        trace_id="tr",
+        refused="ref",
+    )
+    pricing = {"gpt": Pricing(input_per_mtok=1.0, output_per_mtok=2.0)}
+    body = {"a": 7, "c": "d1", "m": "gpt", "i": "10", "o": True, "cost": "x", "ref": "no"}
+    got = ResponseMapper(mapping, pricing).map_json(body, T)
+    assert got == Response(
+        output="7",
+        citations=("d1",),
+        model="gpt",
+        input_tokens=10,
+        output_tokens=None,  # a bool is no count
+        cost_usd=10 / 1e6,  # the mapped cost is not a number: the price list's
+        refused=False,
+        latency_ms=12.5,
+        status_code=200,
+        missing=("retrieved", "tool_calls", "prompt_version", "trace_id"),
+    )
+    odd = {"a": None, "t": [{"name": "f"}], "m": {"x": 1}, "i": 3, "tr": 5, "p": []}
+    got = ResponseMapper(mapping, pricing).map_json(odd, T)
+    assert got == Response(
+        output=None,  # nothing found, but a tool call answers
+        tool_calls=(ToolCall(name="f"),),
+        prompt_version=None,
+        model=None,
+        input_tokens=3,
+        trace_id="5",
+        latency_ms=12.5,
+        status_code=200,
+        missing=("citations", "retrieved", "output_tokens", "cost_usd", "refused"),
+    )
+
+
+def test_the_first_failing_expression_in_field_order_is_the_one_told() -> None:
+    mapper = ResponseMapper(ResponseMapping(output="length(n)", model="length(n)"))
+    with pytest.raises(MappingFailure, match=r"'output' \(expression"):
+        mapper.map_json({"n": 5}, T)

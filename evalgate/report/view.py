@@ -193,6 +193,34 @@ def _cases(
         yield cid, st, by_case[cid]
 
 
+class _Deltas:
+    """The verdict's delta of each case (the last one written for it), asked for in case id
+    order: deltas written in that order (as the gate writes them) are walked alongside, and
+    a mapping of every case's delta is built only for deltas or questions in another order."""
+
+    def __init__(self, deltas: Sequence[CaseDelta]) -> None:
+        self._deltas = deltas
+        self._at = 0
+        self._last: str | None = None
+        ordered = all(a.case_id < b.case_id for a, b in itertools.pairwise(deltas))
+        self._by_id: dict[str, CaseDelta] | None = None if ordered else self._mapping()
+
+    def _mapping(self) -> dict[str, CaseDelta]:
+        return {d.case_id: d for d in self._deltas}
+
+    def get(self, case_id: str) -> CaseDelta | None:
+        if self._by_id is None and (self._last is None or self._last < case_id):
+            self._last = case_id
+            deltas, at = self._deltas, self._at
+            while at < len(deltas) and deltas[at].case_id < case_id:
+                at += 1
+            self._at = at
+            return deltas[at] if at < len(deltas) and deltas[at].case_id == case_id else None
+        if self._by_id is None:
+            self._by_id = self._mapping()
+        return self._by_id.get(case_id)
+
+
 @dataclass(frozen=True)
 class _Rows:
     """What a view's rows are built from, when they are first asked for."""
@@ -206,7 +234,7 @@ class _Rows:
 
     def build(self) -> tuple[CaseRow, ...]:
         verdict = self.verdict
-        deltas: dict[str, CaseDelta] = {d.case_id: d for d in verdict.deltas} if verdict else {}
+        deltas = _Deltas(verdict.deltas if verdict else ())
         blocking: dict[str, list[str]] = {}
         if verdict is not None and verdict.status == FAIL:
             for reason in verdict.reasons:

@@ -46,3 +46,24 @@ def test_figures_of_other_cases_than_the_results_are_grouped_whole() -> None:
     rows = _rows(ordered, stats=fewer)
     assert [r.case_id for r in rows] == list(fewer)
     assert rows == tuple(r for r in _rows(ordered) if r.case_id != "c03")
+
+
+def test_each_row_has_its_cases_delta_whatever_the_order() -> None:
+    from evalgate.gate.verdict import CaseDelta, Verdict
+
+    ordered = _results()
+    ids = sorted({r.case_id for r in ordered})
+    deltas = [CaseDelta(cid, "shared", 0.25 * (i % 4), 1.0, 1.0, 1.0) for i, cid in enumerate(ids)]
+    deltas.insert(3, CaseDelta("c02a", "removed", 0.5, None, 1.0, None))
+    wanted = {d.case_id: d.base_score for d in deltas if d.status == "shared"}
+    shuffled = ordered[:]
+    random.Random(7).shuffle(shuffled)
+    for ds in (deltas, deltas[::-1], [*deltas, CaseDelta("c05", "new", None, 1.0, None, 1.0)]):
+        verdict = Verdict("pass", deltas=tuple(ds))
+        for results in (ordered, shuffled):
+            rows = _rows(results, verdict=verdict)
+            if ds[-1].status == "new":  # the last delta written for a case is its own
+                assert next(r for r in rows if r.case_id == "c05").compare == "new"
+                continue
+            assert {r.case_id: r.base.score for r in rows if r.base} == wanted
+            assert all(r.compare == "shared" for r in rows)

@@ -11,16 +11,18 @@ replaced by one shared placeholder.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from evalgate.errors import ConfigError
-from evalgate.gate.verdict import CaseDelta
+from evalgate.gate.verdict import CaseDelta, Verdict
 from evalgate.jsonsafe import finite_number
+from evalgate.lazydoc import LazyList
 from evalgate.results import SUMMARY_FILE
 from evalgate.run_summary import CaseFigures, RunSummary, _damaged, checked_summary
 
@@ -38,10 +40,10 @@ def _num(v: Any) -> bool:
     return v is None or finite_number(v)
 
 
-def _entry(pairs: list[tuple[str, Any]], deltas: bool = True) -> Any:
+def _entry(pairs: list[tuple[str, Any]], deltas: bool = True, typed: _Typed | None = None) -> Any:
     """A parsed JSON object: a sound per-case entry (of the verdict's deltas too, unless not
     ``deltas``) becomes its placeholder; anything else (another object, or an entry a check or
-    a type would refuse) stays as written."""
+    a type would refuse) stays as written. ``typed``: keeps each sound delta, typed."""
     keys = tuple([k for k, _ in pairs])
     d = dict(pairs)
     try:
@@ -57,11 +59,44 @@ def _entry(pairs: list[tuple[str, Any]], deltas: bool = True) -> Any:
         ):
             nums = all(_num(d[k]) for k in ("base_score", "score", "base_pass_rate", "pass_rate"))
             if isinstance(d["case_id"], str) and isinstance(d["status"], str) and nums:
-                CaseDelta.from_dict(d)
+                if typed is None:
+                    CaseDelta.from_dict(d)
+                else:
+                    typed.keep(d)
                 return _DELTA
     except (TypeError, ValueError, AttributeError, OverflowError):
         pass
+    if typed is not None and d and all(v is _CASE for v in d.values()):
+        typed.cases(d)
     return d
+
+
+class _Typed:
+    """The sound deltas of a document, typed as they are parsed (:func:`read_shown_typed`).
+
+    A delta's case id is the string the document's ``cases`` already holds for it (both are
+    written in case id order, and ``cases`` first), and its status one string per status:
+    equal strings, held once."""
+
+    def __init__(self) -> None:
+        self.deltas: list[CaseDelta] = []
+        self._ids: Iterator[str] = iter(())
+        self._next: str | None = None
+        self._statuses: dict[str, str] = {}
+
+    def cases(self, figures: dict[str, Any]) -> None:
+        self._ids = iter(figures)
+        self._next = next(self._ids, None)
+
+    def keep(self, d: dict[str, Any]) -> None:
+        cid, status = d["case_id"], d["status"]
+        nxt = self._next
+        while nxt is not None and nxt < cid:
+            nxt = next(self._ids, None)
+        self._next = nxt
+        d["case_id"] = nxt if nxt == cid else cid
+        d["status"] = self._statuses.setdefault(status, status)
+        self.deltas.append(CaseDelta.from_dict(d))
 
 
 def _holds_placeholder(v: Any) -> bool:
@@ -78,12 +113,17 @@ def _figures_only(pairs: list[tuple[str, Any]]) -> Any:
     return _entry(pairs, deltas=False)
 
 
-def _parse(path: Path, with_deltas: bool = True) -> Any:
+def _parse(path: Path, with_deltas: bool = True, typed: _Typed | None = None) -> Any:
     """The document, its sound per-case entries replaced (or, where a placeholder landed
-    outside them, the document as written)."""
+    outside them, the document as written). ``typed``: the sound deltas replaced, typed, in
+    the order they were read."""
+    if typed is not None:
+        hook: Any = functools.partial(_entry, typed=typed)
+    else:
+        hook = _entry if with_deltas else _figures_only
     try:
         text = path.read_text(encoding="utf-8")
-        data = json.loads(text, object_pairs_hook=_entry if with_deltas else _figures_only)
+        data = json.loads(text, object_pairs_hook=hook)
         if isinstance(data, dict):
             cases, verdict = data.get("cases"), data.get("verdict")
             deltas = verdict.get("deltas") if isinstance(verdict, dict) else None
@@ -117,6 +157,39 @@ def read_shown(path: Path) -> dict[str, Any]:
     the verdict, with its deltas, is kept whole."""
     path = path / SUMMARY_FILE if path.is_dir() else path
     return checked_summary(path, _parse(path, with_deltas=False))
+
+
+def read_shown_typed(path: Path) -> tuple[dict[str, Any], Verdict | None]:
+    """:func:`read_shown` and its verdict typed, without holding each delta twice: the
+    deltas are typed as they are parsed (as :meth:`Verdict.from_dict` types them) and the
+    document's ``verdict.deltas`` is built from them when read (:class:`LazyList`).
+
+    The verdict is None when the document has none, or when a delta is not one evalgate
+    writes: then the document is :func:`read_shown`'s, and its verdict is typed (or refused)
+    by what reads it, as before."""
+    path = path / SUMMARY_FILE if path.is_dir() else path
+    typing = _Typed()
+    data = checked_summary(path, _parse(path, typed=typing))
+    typed = typing.deltas
+    raw = data.get("verdict")
+    if raw is None and not typed:
+        return data, None
+    deltas = raw.get("deltas") if isinstance(raw, dict) else None
+    if (
+        isinstance(raw, dict)
+        and isinstance(deltas, list)
+        and len(deltas) == len(typed)
+        and all(d is _DELTA for d in deltas)
+    ):
+        try:
+            verdict = replace(Verdict.from_dict({**raw, "deltas": ()}), deltas=tuple(typed))
+        except (TypeError, ValueError, AttributeError, KeyError, OverflowError):
+            pass  # refused where it is typed, as the whole document's verdict is
+        else:
+            data["verdict"] = {**raw, "deltas": LazyList(verdict.deltas, CaseDelta.to_dict)}
+            return data, verdict
+    del data, raw, deltas, typed, typing
+    return read_shown(path), None
 
 
 def read_outline(path: Path) -> RunSummary:

@@ -36,7 +36,7 @@ from evalgate.run_summary import RunSummary, read_summary_document
 from evalgate.runlock import ensure_idle
 from evalgate.shards import check_merge
 from evalgate.summary import RunMeta, build_summary
-from evalgate.summary_outline import read_outline, read_shown
+from evalgate.summary_outline import read_outline, read_shown_typed
 
 
 def load_run(run_dir: Path) -> RunOutput:
@@ -118,7 +118,8 @@ def present_stored(run_dir: Path, *, figures: bool = True) -> RunView:
 
     A run killed before writing its summary is summarised from its results (not gated).
     ``figures`` False: the summary's per-case figures, which no report shows, are checked but
-    not held (:func:`~evalgate.summary_outline.read_shown`).
+    not held, and its verdict's deltas are held typed only
+    (:func:`~evalgate.summary_outline.read_shown_typed`).
     """
     if not run_dir.is_dir():
         raise UsageError(f"{run_dir}: not a folder; pass a run folder written by 'evalgate run'")
@@ -127,12 +128,18 @@ def present_stored(run_dir: Path, *, figures: bool = True) -> RunView:
         raise ConfigError(
             f"{run_dir}: no {RESULTS_FILE} here; pass a run folder written by 'evalgate run'"
         )
-    results = read_compact(run_dir)  # requests and answers: read for the rows shown in detail
-    if (run_dir / SUMMARY_FILE).is_file():
-        summary = read_summary_document(run_dir) if figures else read_shown(run_dir)
-    else:
+    verdict = None  # typed by the view from the summary, unless read typed
+    if not (run_dir / SUMMARY_FILE).is_file():
+        results = read_compact(run_dir)  # requests and answers: read for the rows shown in detail
         summary = build_summary(results, RunMeta(run_id=run_dir.name, started_at=""), None)
-    return RunView.build(results, summary, run_dir=run_dir, details=run_dir)
+    else:
+        # the summary first: its text is let go before the results are held
+        if figures:
+            summary = read_summary_document(run_dir)
+        else:
+            summary, verdict = read_shown_typed(run_dir)
+        results = read_compact(run_dir)
+    return RunView.build(results, summary, run_dir=run_dir, details=run_dir, verdict=verdict)
 
 
 def reference_of(run: RunOutput, answers: AnswerPicker | None = None) -> Baseline:

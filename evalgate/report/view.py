@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from evalgate.errors import ConfigError
 from evalgate.gate.verdict import FAIL, CaseDelta, Verdict
-from evalgate.results import RESULTS_FILE, SUMMARY_FILE, CaseResult, CaseStats, aggregate
+from evalgate.results import (
+    RESULTS_FILE,
+    SUMMARY_FILE,
+    CaseResult,
+    CaseStats,
+    _case_stats,
+    aggregate,
+)
 from evalgate.summary import RunMeta, build_summary, read_summary
 
 if TYPE_CHECKING:
@@ -138,16 +145,17 @@ def _status(stats_passed: bool | None, n: int, errors: int, skipped: bool) -> st
     return "passed" if stats_passed else "failed"
 
 
-def _by_case(results: Sequence[CaseResult]) -> dict[str, tuple[CaseResult, ...]]:
-    """Each case's results by repeat. Results ordered by case id and repeat (as a run and
-    :func:`~evalgate.results_compact.read_compact` hold them) are cut into runs, without a
-    list per case on the way."""
-    ordered = all(
+def _ordered(results: Sequence[CaseResult]) -> bool:
+    """Whether results are ordered by case id and repeat (as a run and
+    :func:`~evalgate.results_compact.read_compact` hold them)."""
+    return all(
         (a.case_id, a.repeat) < (b.case_id, b.repeat)
         for a, b in zip(results, itertools.islice(results, 1, None), strict=False)
     )
-    if ordered:
-        return {cid: tuple(g) for cid, g in itertools.groupby(results, key=_case_id)}
+
+
+def _by_case(results: Sequence[CaseResult]) -> dict[str, tuple[CaseResult, ...]]:
+    """Each case's results by repeat (results in any order)."""
     lists: dict[str, list[CaseResult]] = {}
     for r in results:
         lists.setdefault(r.case_id, []).append(r)
@@ -156,6 +164,61 @@ def _by_case(results: Sequence[CaseResult]) -> dict[str, tuple[CaseResult, ...]]
 
 def _case_id(r: CaseResult) -> str:
     return r.case_id
+
+
+def _cases(
+    results: Sequence[CaseResult], stats: Mapping[str, CaseStats] | None
+) -> Iterator[tuple[str, CaseStats, tuple[CaseResult, ...]]]:
+    """Each case's figures and its results by repeat, in the order of ``stats`` (of
+    :func:`~evalgate.results.aggregate` of ``results`` when not given).
+
+    Ordered results are cut into runs, a case at a time: neither the figures of every case
+    (when not given) nor a mapping of every case's results is built on the way."""
+    if _ordered(results):
+        runs = itertools.groupby(results, key=_case_id)
+        if stats is None:  # aggregate's figures, made a case at a time as it makes them
+            shared: dict[Any, Any] = {}
+            numbers: dict[float, float] = {}
+            for cid, group in runs:
+                reps = tuple(group)
+                yield cid, _case_stats(cid, list(reps), shared, numbers), reps
+            return
+        ids = (cid for cid, _ in itertools.groupby(results, key=_case_id))
+        if all(a == b for a, b in itertools.zip_longest(stats, ids)):  # the same cases, in order
+            for (cid, st), (_, group) in zip(stats.items(), runs, strict=True):
+                yield cid, st, tuple(group)
+            return
+    by_case = _by_case(results)
+    for cid, st in (stats if stats is not None else aggregate(results)).items():
+        yield cid, st, by_case[cid]
+
+
+class _Deltas:
+    """The verdict's delta of each case (the last one written for it), asked for in case id
+    order: deltas written in that order (as the gate writes them) are walked alongside, and
+    a mapping of every case's delta is built only for deltas or questions in another order."""
+
+    def __init__(self, deltas: Sequence[CaseDelta]) -> None:
+        self._deltas = deltas
+        self._at = 0
+        self._last: str | None = None
+        ordered = all(a.case_id < b.case_id for a, b in itertools.pairwise(deltas))
+        self._by_id: dict[str, CaseDelta] | None = None if ordered else self._mapping()
+
+    def _mapping(self) -> dict[str, CaseDelta]:
+        return {d.case_id: d for d in self._deltas}
+
+    def get(self, case_id: str) -> CaseDelta | None:
+        if self._by_id is None and (self._last is None or self._last < case_id):
+            self._last = case_id
+            deltas, at = self._deltas, self._at
+            while at < len(deltas) and deltas[at].case_id < case_id:
+                at += 1
+            self._at = at
+            return deltas[at] if at < len(deltas) and deltas[at].case_id == case_id else None
+        if self._by_id is None:
+            self._by_id = self._mapping()
+        return self._by_id.get(case_id)
 
 
 @dataclass(frozen=True)
@@ -171,18 +234,16 @@ class _Rows:
 
     def build(self) -> tuple[CaseRow, ...]:
         verdict = self.verdict
-        deltas: dict[str, CaseDelta] = {d.case_id: d for d in verdict.deltas} if verdict else {}
+        deltas = _Deltas(verdict.deltas if verdict else ())
         blocking: dict[str, list[str]] = {}
         if verdict is not None and verdict.status == FAIL:
             for reason in verdict.reasons:
                 if reason.blocking:
                     for cid in reason.cases:
                         blocking.setdefault(cid, []).append(reason.kind)
-        by_case = _by_case(self.results)
-        stats = self.stats if self.stats is not None else aggregate(self.results)
         baseline = self.baseline
         rows: list[CaseRow] = []
-        for cid, st in stats.items():
+        for cid, st, reps in _cases(self.results, self.stats):
             d = deltas.get(cid)
             base = None
             # the baseline's answer comes from the verdict alone, so a report written later
@@ -195,7 +256,6 @@ class _Rows:
                 base = BaseCase(d.base_score, d.base_pass_rate, answer)
             elif answer is not None:  # a changed case: its old answer, not its figures
                 base = BaseCase(None, None, answer)
-            reps = by_case[cid]
             rows.append(
                 CaseRow(
                     case_id=cid,
@@ -216,7 +276,6 @@ class _Rows:
                     blocking=tuple(dict.fromkeys(blocking.get(cid, ()))),
                 )
             )
-        del by_case
         built = tuple(rows)
         seen = {row.case_id for row in built}
         pending = tuple(

@@ -177,7 +177,16 @@ class PackedCase(Case):
 
 
 _FIELDS = tuple(f.name for f in fields(Case))
-_STORES: tuple[Any, ...] = tuple(Case.__dict__[f].__set__ for f in _FIELDS)  # the slots
+
+
+def _store(name: str) -> Any:
+    """How :meth:`PackedCase.of` stores a field: as the dataclass's ``__init__`` does, through
+    PackedCase's own setter where it has one (``input`` is packed there), else the slot."""
+    own = PackedCase.__dict__.get(name)
+    return own.fset if isinstance(own, property) else Case.__dict__[name].__set__
+
+
+_STORES: tuple[Any, ...] = tuple(_store(f) for f in _FIELDS)
 
 
 def held_expect(case: Case) -> object:

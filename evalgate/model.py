@@ -110,9 +110,13 @@ def _pack_input(value: Any) -> Any:
     if type(value) is not dict or not value:
         return value
     try:
-        return marshal.dumps(value)
+        packed = marshal.dumps(value)
     except ValueError:
         return value
+    # a copy of its exact size: marshal grows its buffer past 1 KB and shrinks it in place, so
+    # the bytes it returns sit in the C heap between the set's other objects, and what is
+    # freed around them cannot be given back
+    return bytes(memoryview(packed))
 
 
 class PackedCase(Case):

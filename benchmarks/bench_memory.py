@@ -11,7 +11,9 @@ the local endpoint of ``bench_server.py`` (0 ms), then runs, each as a child pro
 
 and prints a table of each command's peak RSS (``ru_maxrss`` from ``os.wait4``), wall and CPU
 seconds and exit status. ``--evalgate`` names the command to measure (default: the
-``evalgate`` script next to this Python, i.e. the installed CLI).
+``evalgate`` script next to this Python, i.e. the installed CLI). ``--only run`` (repeatable)
+measures only the commands named (each needs the runs it reads: ``merge`` the shards, the
+others the whole run).
 """
 
 from __future__ import annotations
@@ -52,6 +54,9 @@ def main() -> None:
     p.add_argument("--evalgate", default=None, help="the command to measure (shell words)")
     p.add_argument("--keep", type=Path, default=None, help="write the project here and keep it")
     p.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    p.add_argument(
+        "--only", action="append", default=None, help="measure only this command (repeatable)"
+    )
     a = p.parse_args()
     cli = shlex.split(a.evalgate) if a.evalgate else _default_cli()
     work = a.keep or Path(tempfile.mkdtemp(prefix="evalgate-bench-mem-"))
@@ -62,6 +67,8 @@ def main() -> None:
         env = evalgate_env()
         env.pop("PYTHONPATH", None)  # the installed CLI, not this checkout by path
         for name, args in steps(project / "runs"):
+            if a.only and name not in a.only:
+                continue
             m = measure([*cli, *args], cwd=project, env=env)
             rows.append({"command": name, **{k: v for k, v in m.items() if k != "stderr"}})
             print(

@@ -110,9 +110,13 @@ def pack_input(value: Any) -> Any:
     if type(value) is not dict or not value:
         return value
     try:
-        return marshal.dumps(value)
+        packed = marshal.dumps(value)
     except ValueError:
         return value
+    # a copy of its exact size: marshal grows its buffer past 1 KB and shrinks it in place, so
+    # the bytes it returns sit in the C heap between the set's other objects, and what is
+    # freed around them cannot be given back
+    return bytes(memoryview(packed))
 
 
 class PackedCase(Case):
@@ -177,7 +181,16 @@ class PackedCase(Case):
 
 
 _FIELDS = tuple(f.name for f in fields(Case))
-_STORES: tuple[Any, ...] = tuple(Case.__dict__[f].__set__ for f in _FIELDS)  # the slots
+
+
+def _store(name: str) -> Any:
+    """How :meth:`PackedCase.of` stores a field: as the dataclass's ``__init__`` does, through
+    PackedCase's own setter where it has one (``input`` is packed there), else the slot."""
+    own = PackedCase.__dict__.get(name)
+    return own.fset if isinstance(own, property) else Case.__dict__[name].__set__
+
+
+_STORES: tuple[Any, ...] = tuple(_store(f) for f in _FIELDS)
 
 
 def held_expect(case: Case) -> object:

@@ -49,7 +49,7 @@ def load_run(run_dir: Path) -> RunOutput:
 
 
 def load_indexed(
-    run_dir: Path, each: Callable[[CaseResult], None] | None = None
+    run_dir: Path, each: Callable[[CaseResult, int], None] | None = None
 ) -> tuple[RunOutput, list[int] | None]:
     """:func:`load_run`, and where each result's line starts in ``results.jsonl`` (in the
     results' order; None when the file must be read as text, see
@@ -161,7 +161,7 @@ def reference_of(run: RunOutput, answers: AnswerPicker | None = None) -> Baselin
 def load_reference(run_dir: Path) -> Baseline:
     """``reference_of(load_run(run_dir))``, reading ``results.jsonl`` once: the answers the
     reference keeps are picked in the pass that reads its figures."""
-    picker = AnswerPicker()
+    picker = AnswerPicker(run_dir / RESULTS_FILE)
     run, offsets = load_indexed(run_dir, picker.add)
     # read as text (offsets None): the picker saw part of the file, so the answers are read again
     return reference_of(run, picker if offsets is not None else None)

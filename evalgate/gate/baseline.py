@@ -273,7 +273,7 @@ def baseline_from_run(
     Each case keeps its answer (``gate/answers.py``), passed through ``redact`` when given,
     read from ``answers_from`` when given (the complete results, when ``results`` are compact
     ones without the answers' text, e.g. ``iter_results(run_dir)``), or picked already from
-    them by ``answers`` (fed while the run was read).
+    them by ``answers`` (fed while the run was read, with the same ``redact``).
     """
     version = prompt_version or summary.prompt_version
     seen = summary.prompt_versions
@@ -291,20 +291,21 @@ def baseline_from_run(
     results = list(results)
     timing = _timing(results)
     costs = _costs(results)
-    kept = (
-        answers.answers(redact)
-        if answers is not None
-        else case_answers(results if answers_from is None else answers_from, redact)
-    )
     stats = {
         cid: s
         for cid, s in aggregate(results).items()
         if s.n > 0 and s.score is not None and s.pass_rate is not None
     }
     # the file's answers within its budget before the cases are made (as with_answers_capped
-    # would leave them): a large run's cases are not made twice, once with every answer
-    capped, dropped = within_budget({cid: kept.get(cid) for cid in stats})
-    del kept
+    # would leave them): a large run's cases are not made twice, once with every answer; a
+    # picker applies the budget before it reads any answer back
+    capped: Mapping[str, str | None]
+    if answers is not None:
+        capped, dropped = answers.capped(stats)
+    else:
+        kept = case_answers(results if answers_from is None else answers_from, redact)
+        capped, dropped = within_budget({cid: kept.get(cid) for cid in stats})
+        del kept
     cases = {
         cid: BaselineCase(
             content_hash=s.content_hash,
@@ -318,7 +319,7 @@ def baseline_from_run(
             latency_p95_ms=timing.get(cid, (None, None))[0],
             mean_tokens=timing.get(cid, (None, None))[1],
             mean_cost_usd=costs.get(cid),
-            answer=capped[cid],
+            answer=capped.get(cid),
         )
         for cid, s in stats.items()
         if s.score is not None and s.pass_rate is not None  # as above (for the types)

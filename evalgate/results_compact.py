@@ -154,7 +154,7 @@ def read_compact(path: Path) -> list[CaseResult]:
 
 
 def read_indexed(
-    path: Path, each: Callable[[CaseResult], None] | None = None
+    path: Path, each: Callable[[CaseResult, int], None] | None = None
 ) -> tuple[list[CaseResult], list[int] | None]:
     """:func:`read_compact`, and the byte offset of each result's line in ``results.jsonl``
     (in the same order), found in the same single pass: what reads the complete results back
@@ -163,9 +163,10 @@ def read_indexed(
     The offsets are None for a file with a carriage return inside a line (a hand edit): it is
     read as :func:`read_compact` reads it, where such a character also ends a line.
 
-    ``each`` is given every complete result as it is read, in the file's order (as
-    :func:`~evalgate.results.iter_results` gives them), for a caller that needs more of them
-    than the compact results keep; when the offsets are None it saw part of the file only.
+    ``each`` is given every complete result and its line's offset as it is read, in the
+    file's order (as :func:`~evalgate.results.iter_results` gives them), for a caller that
+    needs more of them than the compact results keep; when the offsets are None it saw part
+    of the file only.
     """
     kept = CompactResults()
     where: dict[tuple[str, int], int] = {}
@@ -173,7 +174,7 @@ def read_indexed(
     indexed = LineOffsets(file)
     for offset, r in indexed:
         if each is not None:
-            each(r)
+            each(r, offset)
         kept.add(r)
         where[(r.case_id, r.repeat)] = offset
     if indexed.text_lines:

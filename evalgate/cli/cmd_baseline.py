@@ -214,7 +214,7 @@ def _record(
         raise UsageError(f"{run}: not a run folder; pass the folder 'evalgate run' wrote")
     ensure_idle(run)
     # figures, and the answers kept, picked in the same pass
-    picker = AnswerPicker()
+    picker = AnswerPicker(run / RESULTS_FILE, redact)
     results, offsets = read_indexed(run, picker.add)
     if not (run / SUMMARY_FILE).exists():
         raise UsageError(

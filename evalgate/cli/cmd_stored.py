@@ -13,8 +13,11 @@ from evalgate.cli.common import CONFIG_OPTION, config_path, load_checked_project
 from evalgate.errors import UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from evalgate.config.model import Config
     from evalgate.engine.execution import RunOutput
+    from evalgate.model import Case
 
 
 def register(app: typer.Typer) -> None:
@@ -64,23 +67,19 @@ def register(app: typer.Typer) -> None:
     ) -> int:
         """Re-apply the current goldens' scorers to a stored run (no endpoint calls)."""
         from evalgate.cli.cmd_judge import judge_cache_on
-        from evalgate.engine.stored import rescore_run
+        from evalgate.engine.stored import rescore_handed
 
         project = load_checked_project(config_path(config))
+        cfg = project.config
+        handed: list[Sequence[Case]] = [project.goldens.cases]  # let go as it is rescored
+        del project
         target = out or run.with_name(run.name + "-rescored")
         with ExitStack() as hold:
-            output = rescore_run(
-                run,
-                project.goldens.cases,
-                target,
-                hold,
-                project.config,
-                judge_cache=judge_cache_on(no_judge_cache),
+            output = rescore_handed(
+                handed, run, target, hold, cfg, judge_cache=judge_cache_on(no_judge_cache)
             )
             sys.stderr.write(f"rescored {len(output.results)} result(s) into {target}\n")
-            return _judge_and_finish(
-                project.config, output, baseline, no_gate, None, quiet, as_json
-            )
+            return _judge_and_finish(cfg, output, baseline, no_gate, None, quiet, as_json)
 
     @app.command("compare")
     def compare(

@@ -18,7 +18,7 @@ from evalgate.gate.answers import AnswerPicker
 from evalgate.gate.baseline import Baseline, baseline_from_run
 from evalgate.llmjudge.drift import check as judge_drift
 from evalgate.llmjudge.grader import Judge
-from evalgate.llmjudge.phase import result_fields, score_case_async
+from evalgate.llmjudge.phase import result_fields, score_case_async, uses_judge
 from evalgate.llmjudge.session import open_judge
 from evalgate.model import Case
 from evalgate.report.view import RunView
@@ -49,7 +49,7 @@ def load_run(run_dir: Path) -> RunOutput:
 
 
 def load_indexed(
-    run_dir: Path, each: Callable[[CaseResult], None] | None = None
+    run_dir: Path, each: Callable[[CaseResult, int], None] | None = None
 ) -> tuple[RunOutput, list[int] | None]:
     """:func:`load_run`, and where each result's line starts in ``results.jsonl`` (in the
     results' order; None when the file must be read as text, see
@@ -168,7 +168,7 @@ def reference_of(run: RunOutput, answers: AnswerPicker | None = None) -> Baselin
 def load_reference(run_dir: Path) -> Baseline:
     """``reference_of(load_run(run_dir))``, reading ``results.jsonl`` once: the answers the
     reference keeps are picked in the pass that reads its figures."""
-    picker = AnswerPicker()
+    picker = AnswerPicker(run_dir / RESULTS_FILE)
     run, offsets = load_indexed(run_dir, picker.add)
     # read as text (offsets None): the picker saw part of the file, so the answers are read again
     return reference_of(run, picker if offsets is not None else None)
@@ -259,13 +259,29 @@ def rescore_run(
     With ``config``, judge-graded scorers ask its judge (cached verdicts cost nothing, unless
     ``judge_cache`` is False).
     """
+    return rescore_handed([cases], run_dir, out, hold, config, judge_cache=judge_cache)
+
+
+def rescore_handed(
+    handed: list[Sequence[Case]],
+    run_dir: Path,
+    out: Path,
+    hold: ExitStack | None = None,
+    config: Config | None = None,
+    *,
+    judge_cache: bool = True,
+) -> RunOutput:
+    """:func:`rescore_run` for a caller that hands its golden set over: ``handed`` (one
+    sequence of cases) is emptied, and each case is let go once its results are rescored, so
+    a large golden set is not held while the rescored run is judged and reported."""
+    by_id = {c.id: c for c in handed.pop()}
     src, offsets = load_indexed(run_dir)
-    by_id = {c.id: c for c in cases}
     run_id = new_run_id()
     new_run_dir(out, run_id, {"rescored_from": str(run_dir)}, hold, resumable=False)
     stored = {r.case_id for r in src.results}
     missing = sorted(stored - by_id.keys())
-    judged = [by_id[cid] for cid in sorted(stored) if cid in by_id]
+    # what the judge needs, its drift check after: the cases a judge grades, in id order
+    judged = [by_id[cid] for cid in sorted(stored) if cid in by_id and uses_judge(by_id[cid])]
     complete = _complete([(src, offsets)])  # read at the offsets found while loading
     src = replace(src, results=[])  # what is kept is the rescored results, not these
     del stored, offsets
@@ -273,15 +289,19 @@ def rescore_run(
     async def rescore_all(w: ResultsWriter) -> None:
         opened = open_judge(config, judged, out, cache=judge_cache) if config else _no_judge()
         async with opened as judge:
-            # result by result: one stored answer at a time is held, not the whole run
+            # result by result: one stored answer at a time is held, not the whole run; the
+            # results come by case id, so a case is let go when the next one's results begin
+            case: Case | None = None
             for r in complete:
-                case = by_id.get(r.case_id)
+                if case is None or case.id != r.case_id:
+                    case = by_id.pop(r.case_id, None)
                 if case is not None:
                     w.write(await _rescore(r, case, judge))
 
     kept = CompactResults()
     with ResultsWriter(out, kept.add) as w:
         asyncio.run(rescore_all(w))
+    by_id.clear()
     drift = None  # a judge that no longer grades as calibrated: its new verdicts are not trusted
     if config is not None:
         drift = judge_drift(config, judged, out, cache=judge_cache)

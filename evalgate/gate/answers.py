@@ -12,12 +12,14 @@ dropped first and the file lists the cases whose answer was dropped.
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 
 from evalgate import masking
 from evalgate.model import Response
-from evalgate.results import CaseResult
+from evalgate.results import CaseResult, read_at
 from evalgate.textsafe import truncate
 
 MAX_ANSWER_CHARS = 2_000  # one case's answer in a baseline file
@@ -83,33 +85,87 @@ def case_answers(results: Iterable[CaseResult], redact: Redact | None) -> dict[s
     line by line (a later line for the same repeat replaces an earlier one). The answer is the
     :func:`representative` repeat's.
     """
-    picker = AnswerPicker()
+    best: dict[str, tuple[tuple[int, int], str]] = {}
     for r in results:
-        picker.add(r)
-    return picker.answers(redact)
+        if r.status not in ("passed", "failed") or r.confirmation:
+            continue
+        text = answer_text(r.response)
+        if not text:
+            continue
+        key = (0 if r.status == "passed" else 1, r.repeat)
+        held = best.get(r.case_id)
+        if held is None or key <= held[0]:
+            best[r.case_id] = (key, text[:_PRE_CUT])
+    return {cid: kept(text, redact) for cid, (_, text) in best.items()}
 
 
 class AnswerPicker:
-    """:func:`case_answers`, fed one result at a time (by a pass over ``results.jsonl`` that
-    reads it for something else too)."""
+    """The answers a baseline keeps, picked by a pass over ``results.jsonl`` that reads it for
+    something else too (:func:`evalgate.results_compact.read_indexed`), as :func:`case_answers`
+    and :func:`within_budget` pick them, without holding the answers.
 
-    def __init__(self) -> None:
-        self._best: dict[str, tuple[tuple[int, int], str]] = {}
+    Each result is given with where its line starts (:meth:`add`); what is held per case is
+    the chosen result's rank, where its line starts and the length of what a baseline keeps of
+    its answer. :meth:`capped` applies the file's budget to those lengths and reads back the
+    answers that fit (at most ``budget`` characters), one line at a time.
+    """
 
-    def add(self, r: CaseResult) -> None:
+    def __init__(self, file: Path, redact: Redact | None = None) -> None:
+        self._file = file
+        self._redact = redact
+        # case id -> (rank, line offset << _LEN_BITS | kept length); ranks are shared tuples
+        self._best: dict[str, tuple[tuple[int, int], int]] = {}
+        self._ranks: dict[tuple[int, int], tuple[int, int]] = {}
+
+    def add(self, r: CaseResult, offset: int) -> None:
+        """A result read from the line starting at byte ``offset`` of the file."""
         if r.status not in ("passed", "failed") or r.confirmation:
             return
         text = answer_text(r.response)
         if not text:
             return
-        key = (0 if r.status == "passed" else 1, r.repeat)
+        rank = (0 if r.status == "passed" else 1, r.repeat)
         held = self._best.get(r.case_id)
-        if held is None or key <= held[0]:
-            self._best[r.case_id] = (key, text[:_PRE_CUT])
+        if held is None or rank <= held[0]:
+            size = len(kept(text, self._redact))
+            rank = self._ranks.setdefault(rank, rank)
+            self._best[r.case_id] = (rank, offset << _LEN_BITS | size)
 
-    def answers(self, redact: Redact | None) -> dict[str, str]:
-        """Case id -> the answer a baseline keeps, of every result added."""
-        return {cid: kept(text, redact) for cid, (_, text) in self._best.items()}
+    def capped(
+        self, ids: Iterable[str], budget: int = ANSWERS_BUDGET
+    ) -> tuple[dict[str, str], tuple[str, ...]]:
+        """``within_budget`` of the kept answers of ``ids``: the answers that fit (a case
+        without one is left out) and the ids of the cases whose answer was dropped."""
+        fit: list[tuple[int, str, int]] = []  # a heap: the next answer to drop first
+        empty: list[str] = []
+        total = 0
+        dropped: list[str] = []
+        for cid in ids:
+            held = self._best.get(cid)
+            if held is None:
+                continue
+            size = held[1] & _LEN_MASK
+            if not size:
+                empty.append(cid)
+                continue
+            # the largest first, ties by case id: what within_budget drops, in its order; an
+            # answer dropped stays dropped, as the answers after it only add to the total
+            heapq.heappush(fit, (-size, cid, held[1] >> _LEN_BITS))
+            total += size
+            while total > budget:
+                size, gone, _ = heapq.heappop(fit)
+                total += size
+                dropped.append(gone)
+        out = dict.fromkeys(empty, "")
+        where = sorted((off, cid) for _, cid, off in fit)
+        lines = read_at([self._file], [((c, 0), 0, o) for o, c in where])
+        for (_, cid), r in zip(where, lines, strict=True):
+            out[cid] = kept(answer_text(r.response) or "", self._redact)
+        return out, tuple(sorted(dropped))
+
+
+_LEN_BITS = 32
+_LEN_MASK = (1 << _LEN_BITS) - 1
 
 
 def within_budget(

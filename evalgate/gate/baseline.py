@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import groupby, pairwise
 from typing import Any
 from urllib.parse import quote
 
@@ -117,35 +118,37 @@ def _opt_float(v: Any) -> float | None:
     return None if v is None else float(v)
 
 
-def _timing(results: list[CaseResult]) -> dict[str, tuple[float | None, float | None]]:
-    """Per case: p95 latency and mean total tokens of its successful, scored calls."""
-    lat: dict[str, list[float]] = {}
-    tok: dict[str, list[float]] = {}
-    for r in results:
-        if r.status not in ("passed", "failed") or r.outcome != "success":
-            continue
-        lat.setdefault(r.case_id, []).append(r.latency_ms)
+def _by_case(results: list[CaseResult]) -> Iterator[tuple[str, list[CaseResult]]]:
+    """Each case's results, in their order, one case at a time (by case id, as
+    :func:`~evalgate.results.aggregate` takes them: sorted first unless they already are)."""
+    items = results
+    if any(a.case_id > b.case_id for a, b in pairwise(items)):
+        items = sorted(items, key=lambda r: r.case_id)
+    for cid, group in groupby(items, key=lambda r: r.case_id):
+        yield cid, list(group)
+
+
+def _case_figures(rs: list[CaseResult]) -> tuple[float | None, float | None, float | None]:
+    """One case's p95 latency and mean total tokens (of its successful, scored calls; None
+    when there are none) and the mean cost of its answered repeats that reported one."""
+    lat: list[float] = []
+    tok: list[float] = []
+    acc: list[float] = []
+    for r in rs:
         responses = r.responses
-        total = [x.total_tokens for x in responses if x.total_tokens is not None]
-        if total:
-            tok.setdefault(r.case_id, []).append(float(sum(total)))
-    return {
-        cid: (
-            percentile(lat.get(cid, []), 95),
-            sum(tok[cid]) / len(tok[cid]) if tok.get(cid) else None,
-        )
-        for cid in lat
-    }
-
-
-def _costs(results: list[CaseResult]) -> dict[str, float]:
-    """Per case: the mean cost of its answered repeats, where the answers reported one."""
-    acc: dict[str, list[float]] = {}
-    for r in results:
-        costs = [x.cost_usd for x in r.responses if x.cost_usd is not None]
+        if r.status in ("passed", "failed") and r.outcome == "success":
+            lat.append(r.latency_ms)
+            total = [x.total_tokens for x in responses if x.total_tokens is not None]
+            if total:
+                tok.append(float(sum(total)))
+        costs = [x.cost_usd for x in responses if x.cost_usd is not None]
         if r.status != "skipped" and costs and all(map(math.isfinite, costs)):
-            acc.setdefault(r.case_id, []).append(float(sum(costs)))
-    return {cid: sum(v) / len(v) for cid, v in acc.items()}
+            acc.append(float(sum(costs)))
+    return (
+        percentile(lat, 95) if lat else None,
+        sum(tok) / len(tok) if lat and tok else None,
+        sum(acc) / len(acc) if acc else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -273,7 +276,7 @@ def baseline_from_run(
     Each case keeps its answer (``gate/answers.py``), passed through ``redact`` when given,
     read from ``answers_from`` when given (the complete results, when ``results`` are compact
     ones without the answers' text, e.g. ``iter_results(run_dir)``), or picked already from
-    them by ``answers`` (fed while the run was read).
+    them by ``answers`` (fed while the run was read, with the same ``redact``).
     """
     version = prompt_version or summary.prompt_version
     seen = summary.prompt_versions
@@ -289,24 +292,30 @@ def baseline_from_run(
             " report one); pass --prompt-version V"
         )
     results = list(results)
-    timing = _timing(results)
-    costs = _costs(results)
-    kept = (
-        answers.answers(redact)
-        if answers is not None
-        else case_answers(results if answers_from is None else answers_from, redact)
-    )
     stats = {
         cid: s
         for cid, s in aggregate(results).items()
         if s.n > 0 and s.score is not None and s.pass_rate is not None
     }
     # the file's answers within its budget before the cases are made (as with_answers_capped
-    # would leave them): a large run's cases are not made twice, once with every answer
-    capped, dropped = within_budget({cid: kept.get(cid) for cid in stats})
-    del kept
-    cases = {
-        cid: BaselineCase(
+    # would leave them): a large run's cases are not made twice, once with every answer; a
+    # picker applies the budget before it reads any answer back
+    capped: Mapping[str, str | None]
+    if answers is not None:
+        capped, dropped = answers.capped(stats)
+    else:
+        kept = case_answers(results if answers_from is None else answers_from, redact)
+        capped, dropped = within_budget({cid: kept.get(cid) for cid in stats})
+        del kept
+    # each case's latency, tokens and cost figured from its own results as it is made, not
+    # from tables of every case's figures
+    cases: dict[str, BaselineCase] = {}
+    for cid, rs in _by_case(results):
+        s = stats.get(cid)
+        if s is None or s.score is None or s.pass_rate is None:  # as above (for the types)
+            continue
+        p95, tokens, cost = _case_figures(rs)
+        cases[cid] = BaselineCase(
             content_hash=s.content_hash,
             score=s.score,
             pass_rate=s.pass_rate,
@@ -315,14 +324,11 @@ def baseline_from_run(
             tags=s.tags,
             dataset=s.dataset,
             scorer_pass=dict(s.scorer_pass),
-            latency_p95_ms=timing.get(cid, (None, None))[0],
-            mean_tokens=timing.get(cid, (None, None))[1],
-            mean_cost_usd=costs.get(cid),
-            answer=capped[cid],
+            latency_p95_ms=p95,
+            mean_tokens=tokens,
+            mean_cost_usd=cost,
+            answer=capped.get(cid),
         )
-        for cid, s in stats.items()
-        if s.score is not None and s.pass_rate is not None  # as above (for the types)
-    }
     git = summary.git
     return Baseline(
         prompt_version=str(version),

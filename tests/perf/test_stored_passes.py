@@ -64,6 +64,8 @@ def test_each_stored_line_is_parsed_twice(tmp_path: Path, monkeypatch: pytest.Mo
 def test_a_reference_and_a_recorded_baseline_read_each_line_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Once, and again only the lines whose answer the baseline keeps (within its budget)."""
+    import evalgate.gate.answers as answers_mod
     from evalgate.cli.cmd_baseline import _record
     from evalgate.engine.stored import load_reference
     from evalgate.gate.baseline_store import BaselineStore
@@ -71,9 +73,23 @@ def test_a_reference_and_a_recorded_baseline_read_each_line_once(
 
     src = _run(tmp_path / "src", N)
     store = BaselineStore(tmp_path / "baselines")
-    counts = {
-        "compare (its reference)": _parses(monkeypatch, lambda: load_reference(src)),
-        "baseline record": _parses(monkeypatch, lambda: _record(store, src, "v", False, 1.0)),
-    }
+    # a budget that keeps some answers (of about 30 characters each) and drops the rest
+    monkeypatch.setattr(answers_mod.AnswerPicker.capped, "__defaults__", (300,))
+    kept: dict[str, int] = {}
+
+    def reference() -> None:
+        kept["compare (its reference)"] = sum(
+            1 for c in load_reference(src).cases.values() if c.answer
+        )
+
+    def record() -> None:
+        _record(store, src, "v", False, 1.0)
+        saved = store.load("v")
+        assert saved is not None
+        kept["baseline record"] = sum(1 for c in saved.cases.values() if c.answer)
+
+    counts = {"compare (its reference)": _parses(monkeypatch, reference)}
+    counts["baseline record"] = _parses(monkeypatch, record)
     # before: 2 * N each (the figures, then the answers)
-    assert counts == {"compare (its reference)": N, "baseline record": N}, counts
+    assert 0 < kept["baseline record"] < N and kept["compare (its reference)"] > 0
+    assert counts == {k: N + kept[k] for k in counts}, (counts, kept)

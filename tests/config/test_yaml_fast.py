@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from evalgate.config import goldens
 from evalgate.config.yamlfast import FastStream, FlowDoc, NotSubset
 from evalgate.config.yamlstream import Fallback, ItemStream, YamlFailure
 from evalgate.scorers.registry import REGISTRY
+from tests.support.oracle import oracle
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -243,13 +244,13 @@ def check_same(text: str) -> bool:
     return True
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@oracle(100)
 @given(golden_text())
 def test_generated_goldens_read_alike(text: str) -> None:
     check_same(text)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@oracle(100)
 @given(golden_text(), st.integers(0, 10_000), st.sampled_from(list(":#-{}[],'\"&*!? \n\t|>%x")))
 def test_damaged_goldens_read_alike(text: str, at: int, char: str) -> None:
     at %= len(text) + 1
@@ -260,13 +261,7 @@ def test_generated_documents_mostly_stay_in_the_subset() -> None:
     """The oracle is worth something only if the fast reader takes most of what it is fed."""
     taken = []
 
-    @settings(
-        max_examples=150,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-        database=None,
-        derandomize=True,  # the share taken is a property of a fixed sample: no flaky run
-    )
+    @oracle(80)  # derandomized: the share taken is a property of a fixed sample
     @given(golden_text())
     def run(text: str) -> None:
         taken.append(check_same(text))
@@ -357,7 +352,7 @@ _ALIKE = """  - id: {id}
 """
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@oracle(60)
 @given(
     st.lists(
         st.fixed_dictionaries(

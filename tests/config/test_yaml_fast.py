@@ -257,6 +257,34 @@ def test_damaged_goldens_read_alike(text: str, at: int, char: str) -> None:
     check_same(text[:at] + char + text[at:])
 
 
+_H = "dataset: d\ncases:\n"
+# where the fast reader must leave a document to the event reader (and one it must take):
+# the edges a random sample may or may not reach, kept explicit
+EDGES = {
+    "an indented top-level line": "dataset: d\n  x: 1\ncases: []\n",
+    "a top-level dash": "dataset: d\n- x\ncases: []\n",
+    "a continued plain scalar": _H + "  - id: a\n    tags: abc\n      def\n",
+    "a dash out of line": _H + "  - id: a\n    expect:\n      - contains: x\n     - contains: y\n",
+    "a line between a key and its dash": _H
+    + "  - id: a\n    expect:\n      - contains: x\n       y: 1\n",
+    "an empty entry": _H + "  - id: a\n    expect:\n      -\n      - contains: y\n",
+    "a continued entry": _H + "  - id: a\n    expect:\n      - abc\n        def\n",
+    "text after a quoted key": _H + '  - id: "a" b\n',
+    "text after a quoted entry": _H + "  - id: a\n    expect:\n      - 'x' y\n",
+    "text after a flow mapping": _H + "  - id: a\n    input: {message: x} y\n",
+    "text after a flow entry": _H + "  - id: a\n    expect:\n      - {contains: x} y\n",
+    "items laid out each its own way": _H
+    + "".join(
+        f"  - id: c{i}\n" + "".join(f"    m{j}: 1\n" for j in range(i % 7)) for i in range(40)
+    ),
+}
+
+
+@pytest.mark.parametrize("text", EDGES.values(), ids=EDGES.keys())
+def test_documents_at_the_subsets_edges_read_alike(text: str) -> None:
+    check_same(text)
+
+
 def test_generated_documents_mostly_stay_in_the_subset() -> None:
     """The oracle is worth something only if the fast reader takes most of what it is fed."""
     taken = []

@@ -273,6 +273,11 @@ EDGES = {
     "text after a quoted entry": _H + "  - id: a\n    expect:\n      - 'x' y\n",
     "text after a flow mapping": _H + "  - id: a\n    input: {message: x} y\n",
     "text after a flow entry": _H + "  - id: a\n    expect:\n      - {contains: x} y\n",
+    "a trailing comma in a flow sequence": _H + "  - id: a\n    tags: [x, ]\n",
+    "a trailing comma in a flow mapping": _H + "  - id: a\n    input: {message: x, }\n",
+    "an escape JSON does not know": _H + '  - id: a\n    input: {message: "\\q"}\n',
+    "JSON's escapes": _H + '  - id: a\n    input: {message: "caf\\u00e9\\t"}\n',
+    "a date that is no date": _H + "  - id: a\n    metadata: {when: 2024-13-45}\n",
     "items laid out each its own way": _H
     + "".join(
         f"  - id: c{i}\n" + "".join(f"    m{j}: 1\n" for j in range(i % 7)) for i in range(40)

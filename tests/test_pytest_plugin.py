@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +13,27 @@ import pytest
 from tests.engine.helpers import write_project
 
 pytest_plugins = ("pytester",)
+
+# Most runs are in-process (``pytester.runpytest``; ``pytest --runpytest=subprocess`` runs them
+# all in a child): what they check is collection, items, outcomes and the files a run leaves.
+# A few stay in a real child process, where the boundary is the subject: that a plain session
+# loads nothing of evalgate, and the exit status the gate gives the process (1, 2, 3).
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _imported_first() -> Iterator[None]:
+    """Everything an in-process run imports is imported before ``pytester`` notes sys.modules:
+    it drops the modules a run imported when the test ends, and a module imported again later
+    (an evalgate module, a transport) would be a second copy beside the one others hold."""
+    import evalgate
+
+    for info in pkgutil.walk_packages(evalgate.__path__, "evalgate."):
+        if not info.name.endswith("__main__"):
+            importlib.import_module(info.name)
+    for name in ("aiohttp", "httpx", "jsonschema", "jmespath", "yaml", "rich.console"):
+        importlib.import_module(name)
+    yield
+
 
 ORDINARY = "def test_ordinary():\n    assert True\n"
 
@@ -31,13 +55,13 @@ def test_without_the_option_nothing_is_collected_or_loaded(pytester: pytest.Pyte
 
 def test_without_a_config_the_option_does_nothing(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_ordinary=ORDINARY)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--evalgate")
+    result = pytester.runpytest("-p", "no:cacheprovider", "--evalgate")
     result.assert_outcomes(passed=1)
 
 
 def test_goldens_are_items_named_by_case_id(pytester: pytest.Pytester) -> None:
     _project(pytester)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--evalgate", "-v")
+    result = pytester.runpytest("-p", "no:cacheprovider", "--evalgate", "-v")
     result.assert_outcomes(passed=3)
     result.stdout.fnmatch_lines(["evalgate.yaml::greeting PASSED*"])
     result.stdout.fnmatch_lines(["evalgate.yaml::refund PASSED*"])
@@ -48,13 +72,13 @@ def test_goldens_are_items_named_by_case_id(pytester: pytest.Pytester) -> None:
 def test_the_ini_option_enables_it_too(pytester: pytest.Pytester) -> None:
     _project(pytester)
     pytester.makeini("[pytest]\nevalgate = true\n")
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=3)
 
 
 def test_markers_select_cases_and_only_those_run(pytester: pytest.Pytester) -> None:
     _project(pytester)
-    result = pytester.runpytest_subprocess(
+    result = pytester.runpytest(
         "-p", "no:cacheprovider", "--strict-markers", "--evalgate", "-m", "billing"
     )
     result.assert_outcomes(passed=1)
@@ -68,9 +92,7 @@ def test_a_regression_fails_its_item_at_the_golden_line_and_the_gate_sets_the_ex
     pytester: pytest.Pytester,
 ) -> None:
     cfg = _project(pytester)
-    first = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--evalgate", "--evalgate-record-baseline"
-    )
+    first = pytester.runpytest("-p", "no:cacheprovider", "--evalgate", "--evalgate-record-baseline")
     assert first.ret == 0
     cfg.write_text(cfg.read_text().replace("app:answer", "app:regressed"))
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--evalgate")
@@ -96,7 +118,7 @@ def test_assert_case_scores_an_answer_against_a_golden(pytester: pytest.Pytester
             assert_case("refund", "No refunds, ever.")
         """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(["*goldens/app.yaml:3: golden case 'refund' failed*"])
 
@@ -163,14 +185,14 @@ def test_max_cost_stops_the_run_inconclusive_as_the_cli_does(pytester: pytest.Py
 
 def test_without_max_cost_the_priced_run_finishes(pytester: pytest.Pytester) -> None:
     _priced_project(pytester)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--evalgate")
+    result = pytester.runpytest("-p", "no:cacheprovider", "--evalgate")
     assert result.ret == 0, result.stdout.str()
     assert len(_results(pytester)) == 5
 
 
 def test_a_bad_max_cost_is_a_usage_error_naming_the_option(pytester: pytest.Pytester) -> None:
     _priced_project(pytester)
-    result = pytester.runpytest_subprocess(
+    result = pytester.runpytest(
         "-p", "no:cacheprovider", "--evalgate", "--evalgate-max-cost", "lots"
     )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
@@ -193,7 +215,7 @@ def test_no_judge_cache_asks_the_judge_again(pytester: pytest.Pytester) -> None:
             f.write(f"judge: {{base_url: '{demo.url}/v1', model: demo-judge}}\n")
 
         def judge_calls(*args: str) -> int:
-            result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--evalgate", *args)
+            result = pytester.runpytest("-p", "no:cacheprovider", "--evalgate", *args)
             assert result.ret == 0, result.stdout.str() + result.stderr.str()
             runs = sorted((pytester.path / ".evalgate" / "runs").iterdir())
             newest = max(runs, key=lambda p: p.stat().st_mtime_ns)

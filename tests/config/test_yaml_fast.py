@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from evalgate.config import goldens
@@ -18,6 +18,7 @@ from evalgate.config.yamlshape import LINE, Shape, build, compiled
 from evalgate.config.yamlstream import Fallback, ItemStream, YamlFailure
 from evalgate.model import Case
 from evalgate.scorers.registry import REGISTRY
+from tests.support.oracle import oracle
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -278,30 +279,57 @@ def assert_held_apart(cases: list[Any]) -> None:
 _HELD_INPUT: Any = Case.__dict__["input"]  # what a case holds (bytes, or the value itself)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@oracle(100)
 @given(golden_text())
 def test_generated_goldens_read_alike(text: str) -> None:
     check_same(text)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@oracle(100)
 @given(golden_text(), st.integers(0, 10_000), st.sampled_from(list(":#-{}[],'\"&*!? \n\t|>%x")))
 def test_damaged_goldens_read_alike(text: str, at: int, char: str) -> None:
     at %= len(text) + 1
     check_same(text[:at] + char + text[at:])
 
 
+_H = "dataset: d\ncases:\n"
+# where the fast reader must leave a document to the event reader (and one it must take):
+# the edges a random sample may or may not reach, kept explicit
+EDGES = {
+    "an indented top-level line": "dataset: d\n  x: 1\ncases: []\n",
+    "a top-level dash": "dataset: d\n- x\ncases: []\n",
+    "a continued plain scalar": _H + "  - id: a\n    tags: abc\n      def\n",
+    "a dash out of line": _H + "  - id: a\n    expect:\n      - contains: x\n     - contains: y\n",
+    "a line between a key and its dash": _H
+    + "  - id: a\n    expect:\n      - contains: x\n       y: 1\n",
+    "an empty entry": _H + "  - id: a\n    expect:\n      -\n      - contains: y\n",
+    "a continued entry": _H + "  - id: a\n    expect:\n      - abc\n        def\n",
+    "text after a quoted key": _H + '  - id: "a" b\n',
+    "text after a quoted entry": _H + "  - id: a\n    expect:\n      - 'x' y\n",
+    "text after a flow mapping": _H + "  - id: a\n    input: {message: x} y\n",
+    "text after a flow entry": _H + "  - id: a\n    expect:\n      - {contains: x} y\n",
+    "a trailing comma in a flow sequence": _H + "  - id: a\n    tags: [x, ]\n",
+    "a trailing comma in a flow mapping": _H + "  - id: a\n    input: {message: x, }\n",
+    "an escape JSON does not know": _H + '  - id: a\n    input: {message: "\\q"}\n',
+    "JSON's escapes": _H + '  - id: a\n    input: {message: "caf\\u00e9\\t"}\n',
+    "a date that is no date": _H + "  - id: a\n    metadata: {when: 2024-13-45}\n",
+    "items laid out each its own way": _H
+    + "".join(
+        f"  - id: c{i}\n" + "".join(f"    m{j}: 1\n" for j in range(i % 7)) for i in range(40)
+    ),
+}
+
+
+@pytest.mark.parametrize("text", EDGES.values(), ids=EDGES.keys())
+def test_documents_at_the_subsets_edges_read_alike(text: str) -> None:
+    check_same(text)
+
+
 def test_generated_documents_mostly_stay_in_the_subset() -> None:
     """The oracle is worth something only if the fast reader takes most of what it is fed."""
     taken = []
 
-    @settings(
-        max_examples=150,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-        database=None,
-        derandomize=True,  # the share taken is a property of a fixed sample: no flaky run
-    )
+    @oracle(80)  # derandomized: the share taken is a property of a fixed sample
     @given(golden_text())
     def run(text: str) -> None:
         taken.append(check_same(text))
@@ -392,7 +420,7 @@ _ALIKE = """  - id: {id}
 """
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@oracle(60)
 @given(
     st.lists(
         st.fixed_dictionaries(

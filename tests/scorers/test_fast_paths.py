@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from evalgate.model import Case, Response, Score, ScorerSpec, ToolCall
@@ -24,9 +24,10 @@ from evalgate.scorers.outcome import InvalidScore, coerce_score
 from evalgate.scorers.registry import Registry, ScoreRecord, apply_scorer
 from evalgate.scoring import CaseScore, combine, score_case, scoring_plan
 from tests.scorers.test_properties import responses, tool_calls
+from tests.support.oracle import oracle
 
 _WS = re.compile(r"\s+")
-FAST = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = oracle(120)
 
 
 def _plain_one_line(text: str) -> str:

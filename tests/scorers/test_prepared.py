@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from evalgate.model import Case, Response, Score, ScorerSpec, ToolCall
@@ -22,8 +22,9 @@ from evalgate.scoring import PLANS_KEPT, CaseScore, combine, plan_of, score_case
 from tests.scorers import plain_scorers as plain
 from tests.scorers.test_fast_paths import called, marked, tool_params
 from tests.scorers.test_properties import odd, responses, tool_calls
+from tests.support.oracle import oracle
 
-FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = oracle(50)
 REG = Registry()
 CASE = Case(id="c", dataset="d")
 

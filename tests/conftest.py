@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 
 import pytest
@@ -7,6 +10,18 @@ import pytest
 from evalgate import masking
 
 PERF = "perf"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Many tests start the installed ``evalgate`` in a child process. Where the environment
+    forbids writing bytecode (``PYTHONDONTWRITEBYTECODE``), each child would compile every
+    module it imports again; the children get a cache of their own for the session instead
+    (``PYTHONPYCACHEPREFIX``, a temporary folder: nothing is written beside the sources)."""
+    if os.environ.get("PYTHONDONTWRITEBYTECODE") and not os.environ.get("PYTHONPYCACHEPREFIX"):
+        prefix = tempfile.mkdtemp(prefix="evalgate-tests-pycache-")
+        config.add_cleanup(lambda: shutil.rmtree(prefix, ignore_errors=True))
+        del os.environ["PYTHONDONTWRITEBYTECODE"]
+        os.environ["PYTHONPYCACHEPREFIX"] = prefix
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

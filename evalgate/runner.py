@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from evalgate.events import CallEvent, CallListener, CaseEvent, CaseListener
-from evalgate.fastbuild import builder
 from evalgate.llmjudge.phase import score_case_async, scored_fields
 from evalgate.model import JSON, Case, Response
 from evalgate.outage import OutageWatch
@@ -37,19 +36,6 @@ class WorkItem:
     case: Case
     repeat: int
     confirmation: bool = False
-
-
-_work_item = builder(WorkItem, "case", "repeat", "confirmation")
-# a call's context and a case's result, built for every case (see evalgate.fastbuild)
-_context = builder(
-    TemplateContext, "case", "input", "session_id", "turn", "history", "run_id", "repeat"
-)
-_case_result = builder(
-    CaseResult,
-    *("case_id", "dataset", "repeat", "status", "outcome", "passed", "score", "scores"),
-    *("latency_ms", "request", "response", "turns", "error", "attempts", "tags", "file"),
-    *("line", "content_hash", "threshold", "weight", "confirmation"),
-)
 
 
 def shard_of(case_id: str, n: int) -> int:
@@ -80,7 +66,7 @@ def work_items(
         n = repeat_override or case.repeat
         for r in range(n):
             if (case.id, r) not in done:
-                yield _work_item(case, r, False)
+                yield WorkItem(case, r)
 
 
 def count_work_items(
@@ -177,7 +163,15 @@ class Runner:
             return _result(case, item, "skipped", "success", False, None, error=case.skip_reason)
         session_id = f"{self.run_id}:{case.id}:{item.repeat}"
         if not case.turns:  # one call, no history: most cases
-            ctx = _context(case, case.input, session_id, 0, (), self.run_id, item.repeat)
+            ctx = TemplateContext(
+                case=case,
+                input=case.input,
+                session_id=session_id,
+                turn=0,
+                history=(),
+                run_id=self.run_id,
+                repeat=item.repeat,
+            )
             last = await self.client.call(ctx)
             if self.on_call:
                 self._emit(case, item.repeat, 0, last)
@@ -213,7 +207,15 @@ class Runner:
         last: CallResult | None = None
         for t, turn in enumerate(case.turns):
             turn_input = turn.input
-            ctx = _context(case, turn_input, session_id, t, history, self.run_id, item.repeat)
+            ctx = TemplateContext(
+                case=case,
+                input=turn_input,
+                session_id=session_id,
+                turn=t,
+                history=tuple(history),
+                run_id=self.run_id,
+                repeat=item.repeat,
+            )
             last = await self.client.call(ctx)
             attempts += last.attempts
             self._emit(case, item.repeat, t, last)
@@ -281,28 +283,28 @@ def _result(
     attempts: int = 1,
 ) -> CaseResult:
     """A case's result: what the run decided, with the case's own fields copied in."""
-    return _case_result(
-        case.id,
-        case.dataset,
-        item.repeat,
-        status,
-        outcome,
-        passed,
-        score,
-        scores,
-        latency_ms,
-        request,
-        response,
-        turns,
-        error,
-        attempts,
-        case.tags,
-        case.file,
-        case.line,
-        case.content_hash,
-        case.threshold,
-        case.weight,
-        item.confirmation,
+    return CaseResult(
+        case_id=case.id,
+        dataset=case.dataset,
+        repeat=item.repeat,
+        status=status,
+        outcome=outcome,
+        passed=passed,
+        score=score,
+        scores=scores,
+        latency_ms=latency_ms,
+        request=request,
+        response=response,
+        turns=turns,
+        error=error,
+        attempts=attempts,
+        tags=case.tags,
+        file=case.file,
+        line=case.line,
+        content_hash=case.content_hash,
+        threshold=case.threshold,
+        weight=case.weight,
+        confirmation=item.confirmation,
     )
 
 

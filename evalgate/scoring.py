@@ -14,7 +14,6 @@ from functools import partial
 from types import CodeType
 
 from evalgate import guard
-from evalgate.fastbuild import builder
 from evalgate.model import Case, Response, ScorerSpec, held_expect
 from evalgate.scorers.outcome import coerce_score, failure_message
 from evalgate.scorers.registry import (
@@ -39,9 +38,6 @@ class CaseScore:
     passed: bool
     records: tuple[ScoreRecord, ...]
     error: str | None = None
-
-
-_case_score = builder(CaseScore, "score", "passed", "records", "error")  # (once per case)
 
 
 def score_case(
@@ -110,7 +106,7 @@ def combine(records: Sequence[ScoreRecord], threshold: float | None = None) -> C
     passed = passed and not errors
     if threshold is not None and score < threshold:
         passed = False
-    return _case_score(score, passed, tuple(records), "; ".join(errors) or None)
+    return CaseScore(score, passed, tuple(records), error="; ".join(errors) or None)
 
 
 Step = Callable[[Response, Case], ScoreRecord]
@@ -147,7 +143,7 @@ class Plan:
         else:
             score = sum([r.score for r in records]) / len(records)
         threshold = case.threshold
-        return _case_score(score, threshold is None or not score < threshold, tuple(records), None)
+        return CaseScore(score, threshold is None or not score < threshold, tuple(records))
 
 
 def plan_of(case: Case, registry: Registry = REGISTRY) -> Plan:

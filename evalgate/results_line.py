@@ -8,6 +8,10 @@ calls, extra fields, non-finite floats, subclasses) by the C encoder with the sa
 A result whose line cannot be built so (a value the encoder refuses) is encoded the plain way,
 so it fails as it did. The score records of a result that are the very records of the last
 one (a run's passing records are shared, see :mod:`evalgate.scoring`) are written as last time.
+
+Each field is tested for the type it holds inline, without a call per field (a line is built
+for every case); the result's ``latency_ms`` and its answer's, most often the same float, are
+written from one ``repr`` when they are equal floats (and not zero, whose sign ``repr`` shows).
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from json import encoder as _json
-from typing import cast
+from operator import is_
+from typing import Any, cast
 
 from evalgate.model import JSON, Response
 from evalgate.results import RESULTS_FORMAT_VERSION, CaseResult
@@ -28,22 +33,30 @@ encode_line = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _text: Callable[[str], str] = _json.encode_basestring  # the escaper the encoder uses
 
 
-def _encoder() -> Callable[[object], str]:
-    """The C encoder ``encode_line`` uses, called directly (``encode`` sets one up per call)."""
+def _encoder() -> Callable[[object, int], list[str]]:
+    """The C encoder ``encode_line`` uses, called directly (``encode`` sets one up per call):
+    its pieces of a value's text, to join."""
     make = getattr(_json, "c_make_encoder", None)
     if make is None or _text is not getattr(_json, "c_encode_basestring", None):
-        return encode_line  # no C encoder here: the plain one
+        return lambda o, _: [encode_line(o)]  # no C encoder here: the plain one
 
     def default(o: object) -> JSON:
         raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
 
     # (markers None: a cycle recurses until it fails, and the line is then encoded the plain
     # way, which says that it is circular)
-    chunks = make(None, default, _text, None, ":", ",", False, False, True)
-    return lambda o: "".join(chunks(o, 0))
+    return cast(
+        Callable[[object, int], list[str]],
+        make(None, default, _text, None, ":", ",", False, False, True),
+    )
 
 
-_encode = _encoder()
+_chunks = _encoder()
+
+
+def _encode(o: object) -> str:
+    """``o`` as the encoder writes it inside a line."""
+    return "".join(_chunks(o, 0))
 
 
 def _value(v: object) -> str:
@@ -74,22 +87,70 @@ def _texts(items: Iterable[object]) -> str:
         return _encode(list(items))
 
 
-def _response(r: Response) -> str:
-    v = _value
+def _float(x: object) -> object:
+    """A float field's text (an exact finite float: itself, which an f-string writes as its
+    ``repr``)."""
+    return x if type(x) is float and x - x == 0.0 else _value(x)
+
+
+def _response(p: Response, latency: object) -> tuple[str, object]:
+    """The response's text, and the result's ``latency_ms`` (the response's own, most often:
+    written once)."""
+    v, t = _value, _text
+    x: Any = latency
+    if type(x) is float and x - x == 0.0:
+        latency = f"{x}"
+        y = p.latency_ms
+        # (an equal float has the same repr, but for 0.0 and -0.0)
+        own = latency if type(y) is float and y == x and y != 0.0 else _float(y)
+    else:
+        latency = _value(x)
+        own = _float(p.latency_ms)
+    x = p.output
+    output = "null" if x is None else t(x)
+    x = p.tool_calls
+    tools = "[]" if not x and type(x) is tuple else _encode([c.to_dict() for c in x])
+    x = p.prompt_version
+    version = "null" if x is None else t(x)
+    x = p.model
+    model = "null" if x is None else t(x)
+    x = p.input_tokens
+    tokens_in = "null" if x is None else x if type(x) is int else v(x)
+    x = p.output_tokens
+    tokens_out = "null" if x is None else x if type(x) is int else v(x)
+    x = p.cost_usd
+    cost = "null" if x is None else _float(x)
+    x = p.ttft_ms
+    ttft = "null" if x is None else _float(x)
+    x = p.trace_id
+    trace = "null" if x is None else t(x)
+    x = p.refused
+    refused = "null" if x is None else "false" if x is False else "true" if x is True else v(x)
+    x = p.status_code
+    status = "null" if x is None else x if type(x) is int else v(x)
+    x = p.extra
+    extra = "{}" if not x and type(x) is dict else _encode(dict(x))
+    x = p.missing
+    missing = "[]" if not x and type(x) is tuple else _texts(x)
     return (
-        f'{{"output":{v(r.output)},"citations":{_texts(r.citations)}'
-        f',"retrieved":{_texts(r.retrieved)}'
-        f',"tool_calls":{_encode([t.to_dict() for t in r.tool_calls])}'
-        f',"prompt_version":{v(r.prompt_version)},"model":{v(r.model)}'
-        f',"input_tokens":{v(r.input_tokens)},"output_tokens":{v(r.output_tokens)}'
-        f',"cost_usd":{v(r.cost_usd)},"latency_ms":{v(r.latency_ms)},"ttft_ms":{v(r.ttft_ms)}'
-        f',"trace_id":{v(r.trace_id)},"refused":{v(r.refused)},"status_code":{v(r.status_code)}'
-        f',"extra":{_encode(dict(r.extra))},"missing":{_texts(r.missing)}}}'
-    )
+        f'{{"output":{output},"citations":{_texts(p.citations)}'
+        f',"retrieved":{_texts(p.retrieved)},"tool_calls":{tools}'
+        f',"prompt_version":{version},"model":{model}'
+        f',"input_tokens":{tokens_in},"output_tokens":{tokens_out}'
+        f',"cost_usd":{cost},"latency_ms":{own},"ttft_ms":{ttft}'
+        f',"trace_id":{trace},"refused":{refused},"status_code":{status}'
+        f',"extra":{extra},"missing":{missing}}}'
+    ), latency
 
 
 class ResultLines:
-    """Builds result lines; remembers the last score records written, and their text."""
+    """Builds result lines; remembers the last score records written, and their text.
+
+    A field is written inline when its value is of the type the field holds (a ``str``, an
+    exact ``int`` or finite ``float``, ``None``, ``True``, ``False``: f-strings write exact
+    ints and floats as their ``repr``), else by :func:`_value`; a value ``_text`` refuses
+    (any but a string) sends the whole result the plain way.
+    """
 
     def __init__(self) -> None:
         self._scores: tuple[tuple[ScoreRecord, ...], str] = ((), "[]")
@@ -103,24 +164,50 @@ class ResultLines:
 
     def _scores_text(self, records: tuple[ScoreRecord, ...]) -> str:
         last, text = self._scores  # one read: the pair is replaced whole
-        if len(last) == len(records) and all(a is b for a, b in zip(last, records, strict=True)):
+        if records is last or (len(last) == len(records) and all(map(is_, last, records))):
             return text
         text = _encode([s.to_dict() for s in records])
         self._scores = (records, text)
         return text
 
     def _line(self, r: CaseResult) -> str:
-        v = _value
-        response = _response(r.response) if r.response else "null"
-        turns = _encode([t.to_dict() for t in r.turns]) if r.turns else "[]"
+        v, t = _value, _text
+        p = r.response
+        if p is None:
+            response, latency = "null", _float(r.latency_ms)
+        else:
+            response, latency = _response(p, r.latency_ms)
+        turns = r.turns
+        tags = r.tags
+        x: Any = r.repeat
+        repeat = x if type(x) is int else v(x)
+        x = r.passed
+        passed = "true" if x is True else "false" if x is False else v(x)
+        x = r.score
+        score = "null" if x is None else x if type(x) is float and x - x == 0.0 else v(x)
+        x = r.error
+        error = "null" if x is None else t(x)
+        x = r.attempts
+        attempts = x if type(x) is int else v(x)
+        x = r.line
+        line = x if type(x) is int else v(x)
+        x = r.threshold
+        threshold = "null" if x is None else x if type(x) is float and x - x == 0.0 else v(x)
+        x = r.weight
+        weight = x if type(x) is float and x - x == 0.0 else v(x)
+        x = r.confirmation
+        confirmation = "false" if x is False else "true" if x is True else v(x)
+        x = r.request
+        request = "null" if x is None else "".join(_chunks(x, 0))
         return (
-            f'{{"format_version":{RESULTS_FORMAT_VERSION},"case_id":{v(r.case_id)}'
-            f',"dataset":{v(r.dataset)},"repeat":{v(r.repeat)},"status":{v(r.status)}'
-            f',"outcome":{v(r.outcome)},"passed":{v(r.passed)},"score":{v(r.score)}'
-            f',"scores":{self._scores_text(r.scores)},"latency_ms":{v(r.latency_ms)}'
-            f',"request":{_encode(r.request)},"response":{response},"turns":{turns}'
-            f',"error":{v(r.error)},"attempts":{v(r.attempts)},"tags":{_texts(r.tags)}'
-            f',"file":{v(r.file)},"line":{v(r.line)},"content_hash":{v(r.content_hash)}'
-            f',"threshold":{v(r.threshold)},"weight":{v(r.weight)}'
-            f',"confirmation":{v(r.confirmation)}}}'
+            f'{{"format_version":{RESULTS_FORMAT_VERSION},"case_id":{t(r.case_id)}'
+            f',"dataset":{t(r.dataset)},"repeat":{repeat},"status":{t(r.status)}'
+            f',"outcome":{t(r.outcome)},"passed":{passed},"score":{score}'
+            f',"scores":{self._scores_text(r.scores)},"latency_ms":{latency}'
+            f',"request":{request},"response":{response}'
+            f',"turns":{_encode([turn.to_dict() for turn in turns]) if turns else "[]"}'
+            f',"error":{error},"attempts":{attempts}'
+            f',"tags":{"[]" if not tags and type(tags) is tuple else _texts(tags)}'
+            f',"file":{t(r.file)},"line":{line},"content_hash":{t(r.content_hash)}'
+            f',"threshold":{threshold},"weight":{weight},"confirmation":{confirmation}}}'
         )

@@ -7,6 +7,7 @@ import enum
 import json
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -166,3 +167,37 @@ def test_records_shared_with_the_last_result_are_written_as_they_were() -> None:
     for r in batch:
         assert lines.line(r) == encode_line(r.to_dict())
         assert json.loads(lines.line(r))["scores"] == [s.to_dict() for s in r.scores]
+
+
+class Ms(float):
+    def __repr__(self) -> str:
+        return "Ms()"
+
+
+@pytest.mark.parametrize(
+    ("latency", "own"),
+    [
+        (12.25, 12.25),
+        (70.60483199893497, 0 + 70.60483199893497),  # equal values, other objects
+        (0.0, -0.0),
+        (-0.0, 0.0),
+        (1.0, 1),
+        (1, 1.0),
+        (float("nan"), float("nan")),
+        (float("inf"), float("inf")),
+        (Ratio(0.5), 0.5),
+        (0.5, Ratio(0.5)),
+        (Ms(0.5), 0.5),
+        (0.5, Ms(0.5)),
+        (0.1 + 0.2, 0.3),
+    ],
+)
+def test_the_results_latency_and_the_answers_are_each_written_as_they_are(
+    latency: Any, own: Any
+) -> None:
+    """The result's latency and its answer's, most often equal, are written as each is."""
+    r = CaseResult(
+        "c", "d", 0, "passed", "success", True, 1.0, latency_ms=latency,
+        response=Response(output="x", latency_ms=own),
+    )  # fmt: skip
+    assert ResultLines().line(r) == encode_line(r.to_dict())

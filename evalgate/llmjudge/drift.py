@@ -130,6 +130,9 @@ def _shown(s: Sequence[Any] | None) -> str:
     return f"model {s[0]!r}" + (f", fingerprint {s[1]!r}" if s[1] else "")
 
 
+_DRIFTING = frozenset({"rubric", "grounded"})  # the verdicts a drift check asks again
+
+
 def check(
     cfg: Config,
     cases: Iterable[Case],
@@ -146,13 +149,16 @@ def check(
     The result goes to the run's ``judge.json`` (``drift``) and one stderr line.
     """
     k = cfg.judge.drift_sample
+    if k <= 0 or not cfg.judge.model:  # (before the specs: most runs have no judge)
+        return None
     specs = [
         s
         for c in cases
+        if c.turns or not _DRIFTING.isdisjoint(c.expect_names)
         for s in (*c.expect, *(x for t in c.turns for x in t.expect))
-        if s.name in ("rubric", "grounded")
+        if s.name in _DRIFTING
     ]
-    if k <= 0 or not specs or not cfg.judge.model:
+    if not specs:
         return None
     from evalgate.llmjudge import prompts
     from evalgate.llmjudge.calibration import HINT, Calibration, Rules

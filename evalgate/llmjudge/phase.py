@@ -49,8 +49,13 @@ def result_fields(cs: CaseScore) -> dict[str, Any]:
 
 
 def uses_judge(case: Case) -> bool:
-    specs = [*case.expect, *(s for t in case.turns for s in t.expect)]
-    return any(s.name in JUDGE_SCORERS for s in specs)
+    """Whether a scorer of ``case`` (its own or a turn's) is graded by the LLM judge.
+
+    Asked of every case when a run opens (and closes) the judge: the case's own scorers by
+    their names alone (a golden case's records are built each time they are read)."""
+    if not JUDGE_SCORERS.isdisjoint(case.expect_names):
+        return True
+    return any(s.name in JUDGE_SCORERS for t in case.turns for s in t.expect)
 
 
 async def score_case_async(

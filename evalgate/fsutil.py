@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from evalgate import masking
 from evalgate.errors import InconclusiveError, UsageError
-from evalgate.lazydoc import LazyList, LazyMap, plain
+from evalgate.lazydoc import LEAVES, LazyList, LazyMap, plain
 from evalgate.textsafe import ENCODE_ERRORS
 
 # a folder the user named cannot be written: their choice to fix (exit 2)
@@ -270,12 +270,19 @@ def _wide(value: Any, depth: int, out: TextIO) -> None:
     """``value`` with one entry per line at the top two levels (and for lists of objects at
     the third: a verdict's deltas and reasons), each entry on one line: a large run's
     summary is a line per case, written by the C encoder, not the pure-Python indenter."""
+    kind = type(value)
     expand = (
-        isinstance(value, (dict, list, LazyMap, LazyList))
+        kind not in LEAVES
+        and isinstance(value, (dict, list, LazyMap, LazyList))
         and bool(value)
         and (
             depth < 2
-            or (depth == 2 and isinstance(value, (list, LazyList)) and isinstance(value[0], dict))
+            or (
+                depth == 2
+                and kind is not dict
+                and isinstance(value, (list, LazyList))
+                and isinstance(value[0], dict)
+            )
         )
     )
     if not expand:
@@ -283,9 +290,9 @@ def _wide(value: Any, depth: int, out: TextIO) -> None:
         return
     pad = "\n" + "  " * (depth + 1)
     close = "\n" + "  " * depth
-    if isinstance(value, (dict, LazyMap)):
+    if kind is dict or isinstance(value, (dict, LazyMap)):
         out.write("{")
-        items = value.entries() if isinstance(value, LazyMap) else value.items()
+        items = value.items() if kind is dict else _items(value)
         for i, (k, v) in enumerate(items):
             out.write(("," if i else "") + pad + _ENTRY.encode(masking.scrub(str(k))) + ": ")
             _wide(v, depth + 1, out)
@@ -296,6 +303,10 @@ def _wide(value: Any, depth: int, out: TextIO) -> None:
             out.write(("," if i else "") + pad)
             _wide(v, depth + 1, out)
         out.write(close + "]")
+
+
+def _items(value: Any) -> Any:
+    return value.entries() if isinstance(value, LazyMap) else value.items()
 
 
 def atomic_write_wide_json(path: Path, data: Any) -> None:

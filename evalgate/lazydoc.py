@@ -79,17 +79,39 @@ class LazyList(Sequence[Any]):
         return f"LazyList({len(self)} items)"
 
 
+# JSON's own types, exactly: no value of these is a lazy part (the lazy parts are abstract
+# base classes' subclasses, and an isinstance check against one costs a call into ``abc``,
+# which a summary's writing made tens of times per case)
+LEAVES = frozenset({str, int, float, bool, type(None)})
+
+
+def may_be_lazy(value: Any) -> bool:
+    """``isinstance(value, (LazyMap, LazyList))``, without the check for JSON's own types."""
+    t = type(value)
+    return t not in LEAVES and t is not dict and t is not list and isinstance(value, _LAZY)
+
+
+def _holds(value: Any) -> bool:
+    """``isinstance(value, (LazyMap, LazyList, dict))``: what :func:`plain` must look into."""
+    t = type(value)
+    return t is dict or (t not in LEAVES and t is not list and isinstance(value, _HOLDS))
+
+
 def plain(value: Any) -> Any:
     """``value`` with every lazy part built: plain dicts and lists (a copy where lazy)."""
-    if isinstance(value, LazyMap):
-        return {k: plain(v) for k, v in value.entries()}
-    if isinstance(value, LazyList):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        if not any(isinstance(v, (LazyMap, LazyList, dict)) for v in value.values()):
+    t = type(value)
+    if t in LEAVES or t is list:
+        return value
+    if t is not dict:
+        if isinstance(value, LazyMap):
+            return {k: plain(v) for k, v in value.entries()}
+        if isinstance(value, LazyList):
+            return [plain(v) for v in value]
+        if not isinstance(value, dict):
             return value
-        return {k: plain(v) for k, v in value.items()}
-    return value
+    if not any(map(_holds, value.values())):
+        return value
+    return {k: plain(v) for k, v in value.items()}
 
 
 def json_default(value: Any) -> Any:
@@ -99,3 +121,7 @@ def json_default(value: Any) -> Any:
     if isinstance(value, LazyList):
         return list(value)
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_LAZY = (LazyMap, LazyList)
+_HOLDS = (LazyMap, LazyList, dict)

@@ -164,13 +164,15 @@ def evaluate(
     reasons, run_info = run_checks(
         candidate, cfg, prompt_versions, requested_version, total_results, error_results
     )
-    scored = {cid: s for cid, s in sorted(candidate.items()) if s.n > 0 and s.score is not None}
+    scored = {
+        cid: s for cid in sorted(candidate) if (s := candidate[cid]).n > 0 and s.score is not None
+    }
     if not scored:
         reasons.append(Reason(NO_RESULTS, "no case was scored; nothing to judge"))
     deltas = _deltas(candidate, baseline)
     info: dict[str, object] = {}
     # "passes" reads every repeat, confirmation re-runs included; the drop test does not
-    confirmed = dict(scored)
+    confirmed = dict(scored) if confirmations else scored  # a copy only to merge into
     for cid, extra in (confirmations or {}).items():
         if cid in confirmed:
             confirmed[cid] = merge_stats(confirmed[cid], extra)

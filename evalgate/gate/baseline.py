@@ -323,7 +323,7 @@ def baseline_from_run(
             passes=s.passes,
             tags=s.tags,
             dataset=s.dataset,
-            scorer_pass=dict(s.scorer_pass),
+            scorer_pass=s.scorer_pass,  # equal counts: one mapping, as aggregate shares them
             latency_p95_ms=p95,
             mean_tokens=tokens,
             mean_cost_usd=cost,

@@ -35,17 +35,22 @@ def drop_rule(
     ci_resamples: int,
 ) -> tuple[list[Reason], dict[str, object]]:
     """Reasons (a blocking regression and/or notes) and the figures for the verdict."""
-    rows = [
-        (cid, baseline.cases[cid], s)
-        for cid, s in sorted(candidate.items())
-        if shared(s, baseline) and s.n > 0 and s.score is not None
-    ]
-    info: dict[str, object] = {"n_paired": len(rows)}
-    if not rows:
+    # by case id, one pair per shared case and its id: no row of every case's records is held
+    ids: list[str] = []
+    pairs: list[samples.Pair] = []
+    runs_seen: set[int] = set()
+    for cid in sorted(candidate):
+        s = candidate[cid]
+        if shared(s, baseline) and s.n > 0 and s.score is not None:
+            b = baseline.cases[cid]
+            ids.append(cid)
+            pairs.append(samples.Pair(b.score, b.n, s.score or 0.0, s.n))
+            runs_seen.add(len(b.samples))
+    info: dict[str, object] = {"n_paired": len(pairs)}
+    if not pairs:
         return [
             Reason(INFO, "no shared cases with the baseline; drop test skipped", blocking=False)
         ], info
-    pairs = [samples.Pair(b.score, b.n, s.score or 0.0, s.n) for _, b, s in rows]
     diffs = [p.cand - p.base for p in pairs]
     base_mean = sum(p.base for p in pairs) / len(pairs)
     cand_mean = sum(p.cand for p in pairs) / len(pairs)
@@ -53,7 +58,7 @@ def drop_rule(
     test = samples.drop_test(pairs)
     mdd = samples.min_detectable_drop(pairs, alpha, cfg.max_drop)
     ci = stats.bootstrap_ci(diffs, level=CI_LEVEL, resamples=ci_resamples, seed=cfg.seed)
-    runs = sorted({len(b.samples) for _, b, _ in rows})
+    runs = sorted(runs_seen)
     info.update(
         base_mean=base_mean,
         shared_mean=cand_mean,
@@ -73,7 +78,8 @@ def drop_rule(
         ci_high=ci[1] if ci else None,
     )
     drop = base_mean - cand_mean
-    worst = sorted((d, cid) for (cid, _, _), d in zip(rows, diffs, strict=True) if d < 0)
+    worst = sorted((d, cid) for cid, d in zip(ids, diffs, strict=True) if d < 0)
+    del ids
     dropped = [cid for _, cid in worst]
     most = ", ".join(f"{cid} ({d:+.2f})" for d, cid in worst[:MAX_NAMED])
     more = f" and {len(worst) - MAX_NAMED} more" if len(worst) > MAX_NAMED else ""

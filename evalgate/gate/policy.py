@@ -28,7 +28,8 @@ and the absolute thresholds read the candidate run as it was.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import heapq
+from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 
 from evalgate.config.model import GateConfig
@@ -110,7 +111,7 @@ def merge_stats(first: CaseStats, extra: CaseStats) -> CaseStats:
 def _deltas(candidate: Mapping[str, CaseStats], baseline: Baseline | None) -> list[CaseDelta]:
     base_cases = baseline.cases if baseline else {}
     out = []
-    for cid in sorted(set(candidate) | set(base_cases)):
+    for cid in _all_ids(candidate, base_cases):
         s, b = candidate.get(cid), base_cases.get(cid)
         if s is None:
             status = "removed"
@@ -129,6 +130,16 @@ def _deltas(candidate: Mapping[str, CaseStats], baseline: Baseline | None) -> li
             )
         )
     return out
+
+
+def _all_ids(a: Mapping[str, object], b: Mapping[str, object]) -> Iterator[str]:
+    """Every id of ``a`` and ``b`` once, in sorted order, from their two sorted lists (no set
+    of both sides' ids is made)."""
+    last: str | None = None
+    for cid in heapq.merge(sorted(a), sorted(b)):
+        if cid != last:
+            yield cid
+            last = cid
 
 
 def evaluate(
@@ -153,13 +164,15 @@ def evaluate(
     reasons, run_info = run_checks(
         candidate, cfg, prompt_versions, requested_version, total_results, error_results
     )
-    scored = {cid: s for cid, s in sorted(candidate.items()) if s.n > 0 and s.score is not None}
+    scored = {
+        cid: s for cid in sorted(candidate) if (s := candidate[cid]).n > 0 and s.score is not None
+    }
     if not scored:
         reasons.append(Reason(NO_RESULTS, "no case was scored; nothing to judge"))
     deltas = _deltas(candidate, baseline)
     info: dict[str, object] = {}
     # "passes" reads every repeat, confirmation re-runs included; the drop test does not
-    confirmed = dict(scored)
+    confirmed = dict(scored) if confirmations else scored  # a copy only to merge into
     for cid, extra in (confirmations or {}).items():
         if cid in confirmed:
             confirmed[cid] = merge_stats(confirmed[cid], extra)

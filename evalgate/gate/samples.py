@@ -45,9 +45,11 @@ _Z = statistics.NormalDist()
 TEST_NAME = "two-sample-baseline-bound"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Pair:
-    """One shared case: baseline mean over ``base_n`` repeats, candidate over ``cand_n``."""
+    """One shared case: baseline mean over ``base_n`` repeats, candidate over ``cand_n``.
+
+    Slotted: the drop rule holds one per shared case, each without an attribute dict."""
 
     base: float
     base_n: int

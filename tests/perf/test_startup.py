@@ -27,24 +27,31 @@ ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("httpx", "rich", "yaml", "jsonschema", "langfuse", "opentelemetry", "jmespath")
 
 
-def imported_by(*args: str) -> set[str]:
-    """Top-level package names imported by ``python -X importtime -m evalgate ARGS``."""
+def modules_imported(cwd: Path, *args: str) -> set[str]:
+    """Every module ``python -X importtime -m evalgate ARGS`` imports in ``cwd`` (full dotted
+    names, read from the real start's import log)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "evalgate", *args],
         capture_output=True,
         text=True,
         env=env,
-        cwd=ROOT,
+        cwd=cwd,
         timeout=60,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    names = set()
-    for line in proc.stderr.splitlines():
-        if line.startswith("import time:") and line.count("|") == 2:
-            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+    names = {
+        line.rsplit("|", 1)[1].strip()
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:") and line.count("|") == 2
+    }
     assert "evalgate" in names  # the output was parsed
     return names
+
+
+def imported_by(*args: str) -> set[str]:
+    """Top-level package names imported by ``python -X importtime -m evalgate ARGS``."""
+    return {name.split(".")[0] for name in modules_imported(ROOT, *args)}
 
 
 def test_help_imports_no_command_module_and_nothing_heavy() -> None:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.perf.test_startup import modules_imported
+
 ROOT = Path(__file__).resolve().parents[2]
 
 CONFIG = """version: 1
@@ -34,23 +36,9 @@ cases:
 """
 
 
-def modules_imported(cwd: Path, *args: str) -> set[str]:
-    """Every module ``python -X importtime -m evalgate ARGS`` imports (full dotted names)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
-    proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "evalgate", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=60,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    names = {
-        line.rsplit("|", 1)[1].strip()
-        for line in proc.stderr.splitlines()
-        if line.startswith("import time:") and line.count("|") == 2
-    }
+def loading_imports(cwd: Path, *args: str) -> set[str]:
+    """:func:`modules_imported` of a command that loads the project in ``cwd``."""
+    names = modules_imported(cwd, *args)
     assert "evalgate.config.goldens" in names  # the project was loaded
     return names
 
@@ -59,7 +47,7 @@ def test_validate_imports_no_http_client_nor_terminal_report(tmp_path: Path) -> 
     (tmp_path / "evalgate.yaml").write_text(CONFIG)
     (tmp_path / "goldens").mkdir()
     (tmp_path / "goldens" / "faq.yaml").write_text(GOLDENS)
-    names = modules_imported(tmp_path, "validate")
+    names = loading_imports(tmp_path, "validate")
     # the templates were checked (their module is imported), the client was not
     assert "evalgate.target.template" in names
     heavy = ("httpx", "aiohttp", "asyncio", "rich", "jsonschema", "evalgate.target.client")

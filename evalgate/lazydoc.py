@@ -85,12 +85,6 @@ class LazyList(Sequence[Any]):
 LEAVES = frozenset({str, int, float, bool, type(None)})
 
 
-def may_be_lazy(value: Any) -> bool:
-    """``isinstance(value, (LazyMap, LazyList))``, without the check for JSON's own types."""
-    t = type(value)
-    return t not in LEAVES and t is not dict and t is not list and isinstance(value, _LAZY)
-
-
 def _holds(value: Any) -> bool:
     """``isinstance(value, (LazyMap, LazyList, dict))``: what :func:`plain` must look into."""
     t = type(value)
@@ -123,5 +117,4 @@ def json_default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-_LAZY = (LazyMap, LazyList)
 _HOLDS = (LazyMap, LazyList, dict)

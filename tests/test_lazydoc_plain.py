@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from evalgate import fsutil
-from evalgate.lazydoc import LazyList, LazyMap, may_be_lazy, plain
+from evalgate.lazydoc import LazyList, LazyMap, plain
 from tests.support.oracle import oracle
 
 
@@ -64,12 +64,6 @@ def test_plain_is_the_definition(value: Any) -> None:
     assert got == want
     assert type(got) is type(want)
     assert (got is value) == (want is value)  # copied exactly where the definition copies
-
-
-@oracle(150)
-@given(documents)
-def test_may_be_lazy_is_isinstance(value: Any) -> None:
-    assert may_be_lazy(value) == isinstance(value, (LazyMap, LazyList))
 
 
 def test_writing_case_entries_makes_no_abc_check_per_entry() -> None:

@@ -103,8 +103,8 @@ def test_help_lists_every_command_and_a_command_still_runs() -> None:
 
 # Modules a run imports only when its project uses them: the refusal scorer's pattern tables,
 # the LLM judge, OpenTelemetry and Langfuse, the report renderers nobody asked for, httpx's
-# own command-line client (rich's progress bars and pygments, through `import httpx`), and the
-# progress bar when stderr is not a terminal (CI).
+# own command-line client (rich's progress bars and pygments, through `import httpx`), and
+# rich itself when stderr is not a terminal (CI).
 NOT_FOR_A_PLAIN_RUN = (
     "evalgate.scorers._refusal_lang",
     "evalgate.llmjudge.grader",
@@ -121,7 +121,9 @@ NOT_FOR_A_PLAIN_RUN = (
     "jsonschema",
     "httpx._main",
     "pygments",
-    "rich.progress",  # the live progress bar: only when stderr is a terminal
+    # rich draws the report and the live progress bar only on a terminal; off one (CI) the
+    # report is written as rich would write it, without rich (evalgate/report/plainterm.py)
+    "rich",
     # the installed distributions are read from their files (evalgate/distscan.py) when no
     # other one provides evalgate or declares scorer plugins
     "importlib.metadata",

@@ -20,6 +20,7 @@ for the first call to meet again, where it is reported as it was without the thr
 from __future__ import annotations
 
 import importlib
+import stat
 import sys
 import threading
 from pathlib import Path
@@ -57,10 +58,12 @@ _PEEK_BYTES = 256 * 1024  # a larger config is not read ahead of the project's l
 def over_aiohttp(config_file: Path) -> bool:
     """Whether the target of the config in ``config_file`` is called over aiohttp (the
     default transport, no in-process ``python`` target), read ahead of the project's own
-    loading, which checks the file. Any doubt (an unreadable or odd file) is False: a wrong
-    answer only costs or saves this overlap, never changes a run."""
+    loading, which checks the file. Any doubt (an unreadable or odd file, not a regular file)
+    is False: a wrong answer only costs or saves this overlap, never changes a run."""
     try:
-        if config_file.stat().st_size > _PEEK_BYTES:
+        st = config_file.stat()
+        # a pipe (``--config <(...)``) is read once, by the project's loading
+        if not stat.S_ISREG(st.st_mode) or st.st_size > _PEEK_BYTES:
             return False
         import yaml
 

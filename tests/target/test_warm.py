@@ -75,6 +75,9 @@ def test_the_config_says_whether_aiohttp_will_be_used(
 
 def test_a_missing_or_very_large_config_is_not_read_ahead(tmp_path: Path) -> None:
     assert warm.over_aiohttp(tmp_path / "none.yaml") is False
+    fifo = tmp_path / "pipe.yaml"  # `--config <(...)`: read once, by the project's loading
+    os.mkfifo(fifo)
+    assert warm.over_aiohttp(fifo) is False  # (reading it would block this test)
     big = tmp_path / "big.yaml"
     big.write_text("version: 1\ntarget: {url: 'http://x/'}\n#" + "x" * 300_000 + "\n")
     assert warm.over_aiohttp(big) is False

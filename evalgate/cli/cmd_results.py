@@ -70,7 +70,8 @@ def report_command(
     from evalgate.report import DEFAULT_FILES, write_reports
     from evalgate.report.github import is_github_actions, write_github
     from evalgate.report.markdown import render_markdown
-    from evalgate.report.terminal import make_console, print_report
+    from evalgate.report.plainterm import Line
+    from evalgate.report.terminal import print_report, show
 
     view = present_stored(run, figures=False)  # reports show no case's summary figures
     if (junit, markdown, html, codequality, metrics) == (None,) * 5:
@@ -78,11 +79,11 @@ def report_command(
     written = write_reports(
         view, junit=junit, markdown=markdown, html=html, codequality=codequality, metrics=metrics
     )
-    console = make_console()
-    print_report(view, console=console, quiet=quiet, reports=written)
+    print_report(view, quiet=quiet, reports=written)
     if github:
         if is_github_actions(os.environ):
             write_github(view, render_markdown(view), out=sys.stdout)
         else:
-            console.print("--github: not running in GitHub Actions (GITHUB_ACTIONS is not 'true')")
+            note = "--github: not running in GitHub Actions (GITHUB_ACTIONS is not 'true')"
+            show([Line(((note, ""),), wrap=True)])
     return 0

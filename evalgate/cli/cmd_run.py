@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from evalgate.cli import process
 from evalgate.cli.common import CONFIG_OPTION, config_path, load_checked_project
-from evalgate.cli.present import Presentation, to_stderr
 from evalgate.errors import UsageError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the engine is imported when the command runs (see process.calling)
+    from evalgate.cli.present import Presentation
     from evalgate.engine.core import EvalResult, RunOptions
     from evalgate.project import Project
 
@@ -92,6 +93,7 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> int:
         """Run the goldens against the target, score them, gate against the baseline, report."""
+        process.calling(config_path(config))  # aiohttp's import overlaps the engine's, from here
         from evalgate.cli.cmd_judge import judge_cache_on
         from evalgate.engine.selection import Selection
         from evalgate.runner import parse_shard
@@ -113,6 +115,7 @@ def register(app: typer.Typer) -> None:
             from evalgate.cli.cmd_langfuse import check_export
 
             check_export(cfg)  # before any call: a missing extra or key never costs a run
+        from evalgate.cli.present import Presentation, to_stderr
         from evalgate.engine.core import RunOptions
 
         opts = RunOptions(

@@ -39,7 +39,7 @@ class Presentation:
     def show(self, result: EvalResult) -> None:
         """Print the judged run: GitHub output, the ``--json`` summary, the terminal report."""
         from evalgate.report.github import is_github_actions, write_github
-        from evalgate.report.terminal import make_console, print_report
+        from evalgate.report.terminal import print_report
 
         env = os.environ if self.environ is None else self.environ
         view = result.view
@@ -53,12 +53,7 @@ class Presentation:
             write_github(view, render_markdown(view, env), environ=env, out=sys.stderr)
         if self.as_json:
             sys.stdout.write(json.dumps(result.summary, indent=2) + "\n")
-        print_report(
-            view,
-            console=make_console(env),
-            quiet=self.quiet or self.as_json,
-            reports=result.reports,
-        )
+        print_report(view, quiet=self.quiet or self.as_json, reports=result.reports, environ=env)
 
     def hooks(
         self,

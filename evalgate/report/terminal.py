@@ -1,7 +1,8 @@
-"""The terminal report (rich, on stderr) and the live progress bar for the runner.
+"""The terminal report (on stderr) and the live progress bar for the runner.
 
 Colour follows ``NO_COLOR`` and whether stderr is a terminal; off a terminal the output is
-plain text without control codes. Untrusted text is cleaned and cannot form a CI command.
+plain text without control codes, written without importing rich when rich would only pad it
+(:mod:`evalgate.report.plainterm`). Untrusted text is cleaned and cannot form a CI command.
 """
 
 from __future__ import annotations
@@ -14,11 +15,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, TextIO
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-
 from evalgate.events import CaseEvent
+from evalgate.report import plainterm
+from evalgate.report.plainterm import Line, Op, Rows
 from evalgate.report.text import (
     defuse_commands,
     fmt_cost,
@@ -31,7 +30,8 @@ from evalgate.report.text import (
 )
 from evalgate.report.view import RunView
 
-if TYPE_CHECKING:  # rich's live display only when stderr is a terminal (not in CI)
+if TYPE_CHECKING:  # rich only to draw on a terminal, or what the plain writer declines
+    from rich.console import Console
     from rich.progress import Progress as RichProgress
     from rich.progress import TaskID
 
@@ -48,6 +48,8 @@ def make_console(
 ) -> Console:
     """A console on stderr: colour only on a terminal and without ``NO_COLOR``; plain text
     without control codes when the stream is not a terminal."""
+    from rich.console import Console
+
     env = os.environ if environ is None else environ
     no_color = env.get("NO_COLOR", "") != ""
     return Console(
@@ -63,15 +65,15 @@ def _safe(value: object, limit: int = 300) -> str:
     return defuse_commands(one_line(value, limit))
 
 
-def verdict_line(view: RunView) -> Text:
+def verdict_line(view: RunView) -> Line:
     """One line: the gate's status, the mean score and its delta, the cases behind it."""
     v = view.verdict
     t = view.totals
     if v is None:
-        head = Text("evalgate: NOT GATED", style="bold")
+        head, style = "evalgate: NOT GATED", "bold"
     else:
-        word = _WORD.get(v.status, v.status.upper())
-        head = Text(f"evalgate: {word}", style=_STYLE.get(v.status, "bold"))
+        head = f"evalgate: {_WORD.get(v.status, v.status.upper())}"
+        style = _STYLE.get(v.status, "bold")
     n = t.get("cases")
     bits = [f"{fmt_int(n)} case{'' if n == 1 else 's'}", f"pass rate {fmt_pct(t.get('pass_rate'))}"]
     if v is not None and v.delta is not None:
@@ -80,17 +82,13 @@ def verdict_line(view: RunView) -> Text:
         bits.append(f"score {fmt_score(t.get('mean_score'))}")
     if t.get("errors"):
         bits.append(f"errors {t.get('errors')}")
-    head.append("  " + " · ".join(bits))
-    return head
+    return Line(((head, ""), ("  " + " · ".join(bits), "")), style)
 
 
-def _summary_table(view: RunView) -> Table:
+def _summary_rows(view: RunView) -> Rows:
     s, t, v = view.summary, view.totals, view.verdict
     lat = s.get("latency_ms") or {}
     tokens = s.get("tokens") or {}
-    table = Table(title=None, show_header=False, box=None, pad_edge=False, padding=(0, 2, 0, 0))
-    table.add_column(style="dim")
-    table.add_column()
     mean = fmt_score(t.get("mean_score"))
     if v is not None and v.delta is not None:
         mean += f"   shared {fmt_score(v.shared_mean_score)} vs {fmt_score(v.base_mean_score)}"
@@ -110,7 +108,99 @@ def _summary_table(view: RunView) -> Table:
         rows.append(("baseline", _safe(v.baseline_version, 80)))
     if view.prompt_version:
         rows.append(("prompt version", _safe(view.prompt_version, 80)))
-    for k, val in rows:
+    return Rows(tuple(rows))
+
+
+def report_ops(
+    view: RunView, *, quiet: bool = False, reports: Mapping[str, Path] | None = None
+) -> list[Op]:
+    """What the report prints, in order (``quiet``: only the verdict line)."""
+    if quiet:
+        return [verdict_line(view)]
+    ops: list[Op] = [_summary_rows(view), None, verdict_line(view)]
+    v = view.verdict
+    if v is not None and v.baseline_source:
+        from evalgate.gate.provenance import describe
+
+        src = v.baseline_source
+        stale = bool(src.get("stale")) or src.get("lineage") == "diverged"
+        text = "  baseline: " + _safe(describe(src), 400)
+        tail = ((" (see the note below)", ""),) if stale else ()
+        ops.append(Line(((text, ""), *tail), "yellow" if stale else "dim"))
+    for r in v.reasons if v else ():
+        spans = [("  - " if r.blocking else "  · ", "")]
+        spans.append((_safe(r.kind, 40), "bold" if r.blocking else "dim"))
+        spans.append((": " + _safe(r.message, 400), ""))
+        unnamed = [c for c in r.cases if c not in r.message]
+        if unnamed:  # the message names some cases already; list only the rest
+            names = ", ".join(_safe(c, 80) for c in unnamed[:10])
+            more = f" and {len(unnamed) - 10} more" if len(unnamed) > 10 else ""
+            also = "also: " if len(unnamed) < len(r.cases) else "cases: "
+            spans.append((f" [{also}{names}{more}]", "dim"))
+        ops.append(Line(tuple(spans)))
+    flagged = view.flagged
+    if flagged:
+        ops += [None, Line(((f"{len(flagged)} case(s) need attention:", ""),), "bold", wrap=True)]
+        for c in flagged[:MAX_FAILED_SHOWN]:
+            spans = [(f"  {c.status.upper():7} ", ""), (_safe(c.case_id, 100), "bold")]
+            if c.where:
+                spans.append((f"  {_safe(c.where, 200)}", "cyan"))
+            if c.delta is not None and c.delta < 0:
+                spans.append((f"  score {fmt_score(c.score)} ({fmt_delta(c.delta)})", ""))
+            ops.append(Line(tuple(spans), "red" if c.status == "failed" else ""))
+            reason = c.first_failure or "named by the gate: " + ", ".join(c.blocking)
+            ops.append(Line((("          " + _safe(reason, 300), ""),), "dim"))
+        if len(flagged) > MAX_FAILED_SHOWN:
+            more = f"  ... and {len(flagged) - MAX_FAILED_SHOWN} more (see the reports)"
+            ops.append(Line(((more, ""),), wrap=True))
+    for name, path in (reports or {}).items():
+        ops.append(Line(((f"{name} report: {_safe(path, 500)}", ""),), "dim"))
+    return ops
+
+
+def show(
+    ops: list[Op],
+    *,
+    console: Console | None = None,
+    environ: Mapping[str, str] | None = None,
+    file: TextIO | None = None,
+) -> None:
+    """Print ``ops`` on ``console``; without one, on ``file`` (stderr): as plain text when it
+    is not a terminal and rich would only pad it, else with rich."""
+    if console is None:
+        out = file or sys.stderr
+        width = plainterm.plain_width(out)
+        chunks = None if width is None else plainterm.render(ops, width)
+        if chunks is not None:
+            plainterm.write(chunks, out)
+            return
+        console = make_console(environ, file=out)
+    _draw(console, ops)
+
+
+def _draw(con: Console, ops: list[Op]) -> None:
+    from rich.text import Text
+
+    for op in ops:
+        if op is None:
+            con.print()
+        elif isinstance(op, Rows):
+            con.print(_rich_table(op))
+        else:
+            line = Text(style=op.style)
+            for text, style in op.spans:
+                line.append(text, style=style or None)
+            con.print(line, soft_wrap=not op.wrap)
+
+
+def _rich_table(rows: Rows) -> object:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=None, show_header=False, box=None, pad_edge=False, padding=(0, 2, 0, 0))
+    table.add_column(style="dim")
+    table.add_column()
+    for k, val in rows.rows:
         table.add_row(k, Text(val))
     return table
 
@@ -121,56 +211,17 @@ def print_report(
     console: Console | None = None,
     quiet: bool = False,
     reports: Mapping[str, Path] | None = None,
+    environ: Mapping[str, str] | None = None,
+    file: TextIO | None = None,
 ) -> None:
-    """Print the run's report to stderr (``quiet``: only the verdict line)."""
-    con = console or make_console()
-    if quiet:
-        con.print(verdict_line(view), soft_wrap=True)
-        return
-    con.print(_summary_table(view))
-    con.print()
-    con.print(verdict_line(view), soft_wrap=True)
-    v = view.verdict
-    if v is not None and v.baseline_source:
-        from evalgate.gate.provenance import describe
-
-        src = v.baseline_source
-        stale = bool(src.get("stale")) or src.get("lineage") == "diverged"
-        line = Text("  baseline: " + _safe(describe(src), 400), style="yellow" if stale else "dim")
-        if stale:
-            line.append(" (see the note below)")
-        con.print(line, soft_wrap=True)
-    for r in v.reasons if v else ():
-        line = Text("  - " if r.blocking else "  · ")
-        line.append(_safe(r.kind, 40), style="bold" if r.blocking else "dim")
-        line.append(": " + _safe(r.message, 400))
-        unnamed = [c for c in r.cases if c not in r.message]
-        if unnamed:  # the message names some cases already; list only the rest
-            names = ", ".join(_safe(c, 80) for c in unnamed[:10])
-            more = f" and {len(unnamed) - 10} more" if len(unnamed) > 10 else ""
-            line.append(
-                f" [{'also: ' if len(unnamed) < len(r.cases) else 'cases: '}{names}{more}]",
-                style="dim",
-            )
-        con.print(line, soft_wrap=True)
-    flagged = view.flagged
-    if flagged:
-        con.print()
-        con.print(Text(f"{len(flagged)} case(s) need attention:", style="bold"))
-        for c in flagged[:MAX_FAILED_SHOWN]:
-            line = Text(f"  {c.status.upper():7} ", style="red" if c.status == "failed" else "")
-            line.append(_safe(c.case_id, 100), style="bold")
-            if c.where:
-                line.append(f"  {_safe(c.where, 200)}", style="cyan")
-            if c.delta is not None and c.delta < 0:
-                line.append(f"  score {fmt_score(c.score)} ({fmt_delta(c.delta)})")
-            con.print(line, soft_wrap=True)
-            reason = c.first_failure or "named by the gate: " + ", ".join(c.blocking)
-            con.print(Text("          " + _safe(reason, 300), style="dim"), soft_wrap=True)
-        if len(flagged) > MAX_FAILED_SHOWN:
-            con.print(Text(f"  ... and {len(flagged) - MAX_FAILED_SHOWN} more (see the reports)"))
-    for name, path in (reports or {}).items():
-        con.print(Text(f"{name} report: {_safe(path, 500)}", style="dim"), soft_wrap=True)
+    """Print the run's report to stderr (``quiet``: only the verdict line); see :func:`show`
+    for ``console``, ``environ`` and ``file``."""
+    show(
+        report_ops(view, quiet=quiet, reports=reports),
+        console=console,
+        environ=environ,
+        file=file,
+    )
 
 
 class Progress:
@@ -188,8 +239,13 @@ class Progress:
         interval: float = 0.1,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.console = console or make_console()
-        self.enabled = self.console.is_terminal if enabled is None else enabled
+        self._console = console
+        if enabled is None:
+            if console is None and plainterm.plain_width(sys.stderr) is not None:
+                enabled = False  # not a terminal by rich's rules: no console is made
+            else:
+                enabled = self.console.is_terminal
+        self.enabled = enabled
         self.interval = interval
         self._clock = clock
         self._last = float("-inf")
@@ -199,6 +255,13 @@ class Progress:
         self.refreshes = 0
         self._bar: RichProgress | None = None
         self._task: TaskID | None = None
+
+    @property
+    def console(self) -> Console:
+        """The console the bar is drawn on (stderr's, made when first asked for)."""
+        if self._console is None:
+            self._console = make_console()
+        return self._console
 
     def start(self) -> None:
         if not self.enabled or self._bar is not None:

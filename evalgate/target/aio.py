@@ -31,10 +31,14 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-import aiohttp
-import httpx
-import yarl
-from multidict import CIMultiDict
+from evalgate.target import warm
+
+warm.wait()  # aiohttp may be being imported by a thread of its own (target/warm.py)
+
+import aiohttp  # noqa: E402
+import httpx  # noqa: E402
+import yarl  # noqa: E402
+from multidict import CIMultiDict  # noqa: E402
 
 # httpx's parser (h11) accepts header blocks of up to 64 KiB; aiohttp's defaults are 8 KiB a
 # line, which would turn a server's long header into a failed call that httpx reads fine

@@ -103,8 +103,8 @@ def test_help_lists_every_command_and_a_command_still_runs() -> None:
 
 # Modules a run imports only when its project uses them: the refusal scorer's pattern tables,
 # the LLM judge, OpenTelemetry and Langfuse, the report renderers nobody asked for, httpx's
-# own command-line client (rich's progress bars and pygments, through `import httpx`), and the
-# progress bar when stderr is not a terminal (CI).
+# own command-line client (rich's progress bars and pygments, through `import httpx`), and
+# rich itself when stderr is not a terminal (CI).
 NOT_FOR_A_PLAIN_RUN = (
     "evalgate.scorers._refusal_lang",
     "evalgate.llmjudge.grader",
@@ -121,7 +121,9 @@ NOT_FOR_A_PLAIN_RUN = (
     "jsonschema",
     "httpx._main",
     "pygments",
-    "rich.progress",  # the live progress bar: only when stderr is a terminal
+    # rich draws the report and the live progress bar only on a terminal; off one (CI) the
+    # report is written as rich would write it, without rich (evalgate/report/plainterm.py)
+    "rich",
     # the installed distributions are read from their files (evalgate/distscan.py) when no
     # other one provides evalgate or declares scorer plugins
     "importlib.metadata",
@@ -150,13 +152,23 @@ PLAIN_GOLDENS = """cases:
 # runs `evalgate run` as the `evalgate` command does (main() on the process's own command line),
 # then reports what stayed imported and what is left for the collections at exit
 PROCESS_PROBE = """
-import gc, json, sys
+import gc, json, sys, threading
 from evalgate.cli.main import main
+
+importers = {}  # module -> the thread that imported it
+
+class Watch:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        importers.setdefault(name, threading.current_thread().name)
+        return None
+
+sys.meta_path.insert(0, Watch)
 sys.argv = ["evalgate", "run", "--out", sys.argv[1]]
 rc = main()
 print(json.dumps({"rc": rc, "modules": sorted(sys.modules), "tracked": len(gc.get_objects()),
                   "frozen": gc.get_freeze_count(), "enabled": gc.isenabled(),
-                  "threshold": gc.get_threshold()}))
+                  "threshold": gc.get_threshold(), "importers": importers}))
 """
 
 
@@ -227,6 +239,21 @@ def test_the_process_collects_young_objects_less_often(plain_run: dict[str, Any]
     # default threshold (700); the evalgate process raises it once its modules are imported
     assert plain_run["threshold"][0] == process.GEN0_THRESHOLD == 10_000
     assert plain_run["threshold"][1:] == list(gc.get_threshold()[1:])
+
+
+def test_aiohttp_is_imported_in_a_thread_while_the_run_imports_the_rest(
+    plain_run: dict[str, Any],
+) -> None:
+    # aiohttp's TLS contexts (aiohttp/connector.py, ~50 ms of CPU loading CA certificates)
+    # are built in a thread of their own, overlapping the engine's imports
+    importers = plain_run["importers"]
+    assert importers["aiohttp.connector"] == "evalgate-import-aiohttp"
+    assert importers["evalgate.engine.core"] == "MainThread"
+    # the thread imported nothing but aiohttp's own modules (target/warm.py; it looks for
+    # optional ones that are not installed, as the main thread may: that waits for no one)
+    loaded = set(plain_run["modules"])
+    by_thread = {m for m, t in importers.items() if t != "MainThread" and m in loaded}
+    assert {m.split(".")[0] for m in by_thread} == {"aiohttp"}
 
 
 def test_main_with_arguments_leaves_the_collector_and_httpx_alone() -> None:

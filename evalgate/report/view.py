@@ -119,6 +119,15 @@ class RunView:
         """:meth:`detailed`, but a row whose shown results are all plain passing lines (see
         :func:`evalgate.report.details.plain`) comes unchanged, with those lines' objects:
         ``CaseResult.from_dict`` of each is the row's repeat :meth:`detailed` gives."""
+        for row, raws in self.detailed_raw(rows):
+            yield self.resolved(row, raws)
+
+    def detailed_raw(
+        self, rows: Iterable[CaseRow]
+    ) -> Iterator[tuple[CaseRow, list[tuple[int, bytes]] | None]]:
+        """Each row with its shown results' lines as stored (where each starts, its bytes;
+        None for a view without a results file), read one row at a time as they are taken;
+        :meth:`resolved` turns them into what :meth:`detailed_lines` gives."""
         details = self._details
         if details is None:
             for row in rows:
@@ -131,14 +140,21 @@ class RunView:
                 taken.append(row)
                 yield row.case_id
 
-        for full in details.read_lines(ids()):
-            row = taken.popleft()
-            if not full:
-                yield row, None
-            elif isinstance(full[0], CaseResult):
-                yield replace(row, repeats=tuple(full)), None
-            else:
-                yield row, full
+        for raws in details.read_raw(ids()):
+            yield taken.popleft(), raws
+
+    def resolved(
+        self, row: CaseRow, raws: list[tuple[int, bytes]] | None
+    ) -> tuple[CaseRow, list[dict[str, Any]] | None]:
+        """What :meth:`detailed_lines` gives for ``row`` whose lines :meth:`detailed_raw`
+        gave (the same results, the same errors for a damaged line)."""
+        details = self._details
+        full = details.resolve(raws) if raws and details is not None else []
+        if not full:
+            return row, None
+        if isinstance(full[0], CaseResult):
+            return replace(row, repeats=tuple(full)), None
+        return row, full
 
     # -- convenience -----------------------------------------------------------------------
     @property

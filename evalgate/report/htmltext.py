@@ -24,7 +24,7 @@ from typing import Any, Final, cast
 
 from evalgate import masking
 from evalgate.model import ToolCall
-from evalgate.report.rows import CaseRow
+from evalgate.report.rows import _EPS, CaseRow
 from evalgate.textsafe import truncate
 
 MAX_FIELD = 20_000  # as html.MAX_FIELD: characters of one answer or request kept in the page
@@ -155,20 +155,38 @@ def repeat_of_line(d: dict[str, Any]) -> str:
     )
 
 
+def _number(v: object) -> str:
+    """A figure (a finite float or None, most often) as the page's encoder writes it."""
+    if v is None:
+        return "null"
+    if type(v) is float and v - v == 0.0:
+        return float.__repr__(v)
+    return _value(v)
+
+
 def entry(c: CaseRow, reason: str | None, repeats: str, left_out: str | None) -> str:
     """``html._entry(c, {}, reason, ...)`` as the page writes it, ``repeats`` the text of its
     repeats (without brackets), ``left_out`` its ``detail``."""
-    v = _value
+    n = _number
     base = c.base
+    delta = c.delta
+    line = c.line
+    tags = c.tags
+    blocking = c.blocking
+    compare = c.compare
+    # regressed as CaseRow.regressed says, from the delta already made
+    regressed = bool(blocking) or (compare == "shared" and delta is not None and delta < -_EPS)
     return (
         f'{{"id":{_text(c.case_id)},"dataset":{_text(c.dataset)},"file":{_text(c.file)}'
-        f',"line":{v(c.line)},"tags":{_texts(c.tags)},"status":{_text(c.status)}'
-        f',"score":{v(c.score)},"pass_rate":{v(c.pass_rate)}'
-        f',"base_score":{v(base.score) if base else "null"}'
-        f',"base_pass_rate":{v(base.pass_rate) if base else "null"}'
-        f',"delta":{v(c.delta)},"compare":{v(c.compare)},"regressed":{v(c.regressed)}'
-        f',"blocking":{_texts(c.blocking)},"reason":{v(reason)},"repeats":[{repeats}]'
-        f',"detail":{v(left_out)}}}'
+        f',"line":{int.__repr__(line) if type(line) is int else _value(line)}'
+        f',"tags":{_texts(tags) if tags else "[]"},"status":{_text(c.status)}'
+        f',"score":{n(c.score)},"pass_rate":{n(c.pass_rate)}'
+        f',"base_score":{n(base.score) if base else "null"}'
+        f',"base_pass_rate":{n(base.pass_rate) if base else "null"}'
+        f',"delta":{n(delta)},"compare":{"null" if compare is None else _text(compare)}'
+        f',"regressed":{"true" if regressed else "false"}'
+        f',"blocking":{_texts(blocking) if blocking else "[]"},"reason":{_value(reason)}'
+        f',"repeats":[{repeats}],"detail":{"null" if left_out is None else _text(left_out)}}}'
     )
 
 

@@ -253,11 +253,11 @@ class _Rows:
                     n=st.n,
                     passes=st.passes,
                     errors=st.errors,
-                    latency_ms=sum(r.latency_ms for r in reps),
+                    latency_ms=sum([r.latency_ms for r in reps]),
                     repeats=reps,
                     base=base,
                     compare=d.status if d else None,
-                    blocking=tuple(dict.fromkeys(blocking.get(cid, ()))),
+                    blocking=tuple(dict.fromkeys(blocking[cid])) if cid in blocking else (),
                 )
             )
         built = tuple(rows)

@@ -238,9 +238,13 @@ def _cases(view: RunView) -> Iterator[dict[str, Any]]:
 def _case_texts(view: RunView) -> Iterator[str]:
     """:func:`_cases`, each as the page embeds it: written directly where it can be
     (:mod:`evalgate.report.htmltext`), else made and encoded the general way."""
-    cases = [*view.flagged, *(c for c in view.cases if not c.flagged)]
+    flagged = view.flagged
+    cases = view.cases
+    if flagged:  # the others in their order (the flagged rows are view.cases' own objects)
+        shown = {id(c) for c in flagged}
+        cases = (*flagged, *(c for c in view.cases if id(c) not in shown))
     for i, (c, raws) in enumerate(view.detailed_raw(cases)):
-        detailed = c.flagged or i < MAX_DETAILED
+        detailed = i < len(flagged) or i < MAX_DETAILED  # the flagged rows come first
         text = _stored_text(c, raws) if raws and detailed else None
         if text is not None:
             yield text

@@ -102,9 +102,16 @@ class RunView:
         from evalgate.report.details import Details
 
         rows = self.cases
-        wanted = {r.case_id for r in rows if r.flagged}
-        wanted.update([r.case_id for r in rows if not r.flagged][:DETAIL_ROWS])
-        wanted.update(r.case_id for r in rows if r.base is not None and r.base.answer)
+        wanted: set[str] = set()
+        others = 0  # the passing rows taken so far
+        for r in rows:
+            if r.flagged:
+                wanted.add(r.case_id)
+            elif others < DETAIL_ROWS:
+                wanted.add(r.case_id)
+                others += 1
+            elif r.base is not None and r.base.answer:
+                wanted.add(r.case_id)
         return Details(self.source.details, wanted)
 
     def detailed(self, rows: Iterable[CaseRow]) -> Iterator[CaseRow]:

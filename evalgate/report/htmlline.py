@@ -103,13 +103,24 @@ def _scores(text: str) -> str | None:
     return ",".join(out)
 
 
-def _scores_of(text: str) -> str | None:
+def _scores_at(line: str, at: int) -> tuple[str | None, int]:
+    """The page's scores of the stored list at ``at`` and where the list ends.
+
+    A list of records without nested values ends at the first ``],"latency_ms":`` (in a
+    string a quote is escaped): the text up to there is the list when it is one of the
+    lists already read, or when it is such a list (checked here); else it is not read here.
+    """
+    end = line.find('],"latency_ms":', at) + 1
+    if end == 0:
+        raise _NotHere("scores")
+    text = line[at:end]
     got = _scores_seen.get(text, "")
     if got == "":
+        got = _scores(text) if _SCORES.fullmatch(text) else None
         if len(_scores_seen) >= 256:  # a run's few distinct lists; a bounded table
             _scores_seen.clear()
-        got = _scores_seen[text] = _scores(text)
-    return got
+        _scores_seen[text] = got
+    return got, end
 
 
 def _value_at(line: str, at: int) -> tuple[Any, int]:
@@ -182,12 +193,10 @@ def _repeat(line: str) -> str | None:
     if outcome not in _OUTCOMES:
         return None
     score_text = "null" if score == "null" else _score_range(score)
-    at = head.end()
-    scores_m = _matched(_SCORES, line, at)
-    scores = _scores_of(scores_m.group(0))
+    scores, at = _scores_at(line, head.end())
     if scores is None:
         return None
-    latency_m = _matched(_LATENCY, line, scores_m.end())
+    latency_m = _matched(_LATENCY, line, at)
     latency = float.__repr__(_finite(latency_m.group(1), zero=True))
     request, at = _value_at(line, latency_m.end())
     answer_m = _matched(_ANSWER, line, at)

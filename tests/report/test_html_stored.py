@@ -71,6 +71,9 @@ def _written() -> dict[str, CaseResult]:
         "error-text": replace(base, error=ODD),
         "no-scores": replace(base, scores=()),
         "reasons": replace(base, scores=(ScoreRecord("c", 0.5, True, ODD, weight=3.0),)),
+        "reason-lookalike": replace(
+            base, scores=(ScoreRecord("c", 1.0, True, '],"latency_ms":1,"request":{}'),)
+        ),
         "repeat-7": replace(base, repeat=7, tags=("a", ODD)),
         "extra": _with(base, extra={"k": [1, {"x": ODD}]}, missing=("cost_usd",)),
     }
@@ -85,6 +88,9 @@ _GENERAL = {
         res("scorer-error"), scores=(ScoreRecord("c", 1.0, True, "", error="e", turn=1),)
     ),
     "no-response": replace(res("no-response"), response=None),
+    "nested-lookalike": replace(  # a record's value holds the text that ends the list
+        res("nested"), scores=(ScoreRecord("j", 1.0, True, "", judge={"x": [], "latency_ms": 1}),)
+    ),
     "failed": res("failed", fails=(("contains", "missing"),)),
 }
 

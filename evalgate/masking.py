@@ -28,6 +28,7 @@ _forms: dict[str, str] = {}  # every encoded form of a secret -> the secret
 _labels: dict[str, str] = {}  # value -> what to show instead (e.g. "${COPILOT_URL}")
 _ordered: list[str] = []  # the forms, longest first
 _pattern: re.Pattern[str] | None = None
+_inert = True  # every form is written as itself inside a JSON string (see inert_in_json)
 
 SENSITIVE_HEADER = re.compile(
     r"(authorization|api[-_]?key|token|secret|password|cookie|session)", re.IGNORECASE
@@ -47,7 +48,7 @@ def register_named(values: Mapping[str, str]) -> None:
 
 
 def register(values: Iterable[str]) -> None:
-    global _pattern
+    global _pattern, _inert
     added = False
     for v in values:
         if isinstance(v, str) and len(v) >= _MIN_LEN and v not in _secrets:
@@ -62,6 +63,7 @@ def register(values: Iterable[str]) -> None:
     if added:
         _ordered[:] = sorted(_forms, key=len, reverse=True)
         _pattern = re.compile("|".join(re.escape(s) for s in _ordered))
+        _inert = all(json.dumps(f, ensure_ascii=False)[1:-1] == f for f in _ordered)
 
 
 def _add_forms(secret: str) -> None:
@@ -118,12 +120,20 @@ def _base64_cores(data: bytes) -> set[str]:
 
 def clear() -> None:
     """Forget registered secrets (tests)."""
-    global _pattern
+    global _pattern, _inert
+    _inert = True
     _secrets.clear()
     _forms.clear()
     _ordered.clear()
     _labels.clear()
     _pattern = None
+
+
+def inert_in_json() -> bool:
+    """Whether every registered form is written as itself inside a JSON string (no quote,
+    backslash or control character): then a string holds a form only if its JSON text does,
+    and :func:`found_in` of a JSON text rules out every string in it at once."""
+    return _inert
 
 
 def known() -> frozenset[str]:

@@ -16,7 +16,7 @@ import json
 import re
 from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import Any, cast
 
 from evalgate import results
 from evalgate.errors import ConfigError
@@ -28,6 +28,8 @@ _HEAD = re.compile(
     rb'\{"format_version":\d+,"case_id":("(?:[^"\\]|\\.)*"),"dataset":"(?:[^"\\]|\\.)*",'
     rb'"repeat":(\d+),'
 )
+# what only the decoder reads as json.loads does: an escape, or a control character it refuses
+_ESCAPED = re.compile(rb"[\\\x00-\x1f]")
 
 
 class Details:
@@ -63,25 +65,37 @@ class Details:
         lines' decoded (and checked) objects, not rebuilt as results: what a caller that only
         re-encodes them needs. :func:`CaseResult.from_dict` turns each into the result
         :meth:`read` gives."""
+        for raws in self.read_raw(case_ids):
+            yield self.resolve(raws)
+
+    def read_raw(self, case_ids: Iterable[str]) -> Iterator[list[tuple[int, bytes]]]:
+        """Each case's lines as stored, by repeat (where each starts, its bytes), in the
+        order asked: what :meth:`resolve` reads as :meth:`read_lines` does, for a caller
+        that can use some lines as they are."""
         with open(self.path, "rb") as f:
             for case_id in case_ids:
                 where = self._where.get(case_id) or {}
-                lines = [self._line(f, where[repeat]) for repeat in sorted(where)]
-                if all(isinstance(x, dict) for x in lines):
-                    yield cast("list[dict[str, Any]]", lines)
-                    continue
-                out: list[CaseResult] = []
-                for x in lines:
-                    got = CaseResult.from_dict(x) if isinstance(x, dict) else x
-                    if got is not None and got is not results._TORN:
-                        out.append(got)
-                yield out
+                lines = []
+                for repeat in sorted(where):
+                    f.seek(where[repeat])
+                    lines.append((where[repeat], f.readline()))
+                yield lines
 
-    def _line(self, f: BinaryIO, offset: int) -> dict[str, Any] | CaseResult | None:
-        """The line at ``offset``: its object when it is :func:`plain`, else what
+    def resolve(self, raws: list[tuple[int, bytes]]) -> list[CaseResult] | list[dict[str, Any]]:
+        """What :meth:`read_lines` gives for a case whose lines :meth:`read_raw` gave."""
+        lines = [self._line(raw, offset) for offset, raw in raws]
+        if all(isinstance(x, dict) for x in lines):
+            return cast("list[dict[str, Any]]", lines)
+        out: list[CaseResult] = []
+        for x in lines:
+            got = CaseResult.from_dict(x) if isinstance(x, dict) else x
+            if got is not None and got is not results._TORN:
+                out.append(got)
+        return out
+
+    def _line(self, raw: bytes, offset: int) -> dict[str, Any] | CaseResult | None:
+        """The line ``raw`` (at ``offset``): its object when it is :func:`plain`, else what
         :meth:`_at` reads from it (the same result, the same errors)."""
-        f.seek(offset)
-        raw = f.readline()
         if raw.endswith(b"\n"):
             try:
                 d = json.loads(raw.decode("utf-8", "replace"))  # as _parse_line decodes it
@@ -91,16 +105,15 @@ class Details:
                         return d
             except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
                 pass  # read again below, where a damaged line is reported
-        return self._at(f, offset)
+        return self._at(raw, offset)
 
-    def _at(self, f: BinaryIO, offset: int) -> CaseResult | None:
-        f.seek(offset)
-        line = f.readline().decode("utf-8", "replace")
+    def _at(self, raw: bytes, offset: int) -> CaseResult | None:
+        line = raw.decode("utf-8", "replace")
         try:
             return results._parse_line(self.path, 0, line)
         except ConfigError:  # damaged: say which line (counted only now, for the message)
-            f.seek(0)
-            number = f.read(offset).count(b"\n") + 1
+            with open(self.path, "rb") as f:
+                number = f.read(offset).count(b"\n") + 1
             return results._parse_line(self.path, number, line)
 
 
@@ -130,8 +143,12 @@ def _key(raw: bytes) -> tuple[str, int] | None:
     m = _HEAD.match(raw)
     if m is None:
         return None
+    quoted = m.group(1)
     try:
-        case_id = json.loads(m.group(1))
+        if _ESCAPED.search(quoted) is None:  # as json.loads decodes a string of bytes
+            case_id: object = quoted[1:-1].decode("utf-8", "surrogatepass")
+        else:
+            case_id = json.loads(quoted)
     except ValueError:
         return None
     return (case_id, int(m.group(2))) if isinstance(case_id, str) else None

@@ -17,17 +17,18 @@ from collections.abc import Iterator
 from dataclasses import replace
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from evalgate import masking
 from evalgate.gate.verdict import Verdict
 from evalgate.model import ToolCall
+from evalgate.report import htmlline, htmltext
 from evalgate.report.text import truncate
 from evalgate.report.view import DETAIL_ROWS, CaseRow, RunView, first_failure
 from evalgate.report.worddiff import word_diff
 from evalgate.results import CaseResult
 
-MAX_FIELD = 20_000  # characters of one answer or request kept in the page
+MAX_FIELD = htmltext.MAX_FIELD  # characters of one answer or request kept in the page
 # Cases shown with every repeat's request and answer. Failed, errored and regressed cases
 # always are; passing cases past this many are listed with their figures only, so the page
 # (and the memory to build it) stays bounded however large the golden set.
@@ -234,6 +235,59 @@ def _cases(view: RunView) -> Iterator[dict[str, Any]]:
         yield masking.scrub_obj(case)
 
 
+def _case_texts(view: RunView) -> Iterator[str]:
+    """:func:`_cases`, each as the page embeds it: written directly where it can be
+    (:mod:`evalgate.report.htmltext`), else made and encoded the general way."""
+    flagged = view.flagged
+    cases = view.cases
+    if flagged:  # the others in their order (the flagged rows are view.cases' own objects)
+        shown = {id(c) for c in flagged}
+        cases = (*flagged, *(c for c in view.cases if id(c) not in shown))
+    for i, (c, raws) in enumerate(view.detailed_raw(cases)):
+        detailed = i < len(flagged) or i < MAX_DETAILED  # the flagged rows come first
+        text = _stored_text(c, raws) if raws and detailed else None
+        if text is not None:
+            yield text
+            continue
+        c, lines = view.resolved(c, raws)
+        text = _case_text(c, lines, detailed)
+        if text is None:
+            case = _case(c, detailed) if lines is None else _case_of_lines(c, lines, detailed)
+            text = embed_json(masking.scrub_obj(case))
+        yield text
+
+
+def _case_text(c: CaseRow, lines: list[dict[str, Any]] | None, detailed: bool) -> str | None:
+    """The embedded text of :func:`_case` (or :func:`_case_of_lines`) of ``c``, written
+    directly; None when it is left to them: an answer beside the baseline's, or repeats held
+    as results (flagged rows, views without a results file)."""
+    if c.base is not None and c.base.answer:
+        return None
+    left_out = None if detailed else _LEFT_OUT
+    if lines is None:
+        if detailed and c.repeats:
+            return None
+        reason = c.first_failure
+        return htmltext.written(lambda: htmltext.entry(c, reason, "", left_out))
+    reason = first_failure((), c.status)
+    rows = lines if detailed else []
+    return htmltext.written(
+        lambda: htmltext.entry(c, reason, ",".join(map(htmltext.repeat_of_line, rows)), left_out)
+    )
+
+
+def _stored_text(c: CaseRow, raws: list[tuple[int, bytes]]) -> str | None:
+    """:func:`_case_text` of a detailed row from its stored lines as they are, when each is a
+    plain passing line :mod:`evalgate.report.htmlline` reads whole; else None."""
+    if c.base is not None and c.base.answer:
+        return None
+    repeats = [htmlline.repeat_text(raw) for _, raw in raws]
+    if None in repeats:
+        return None
+    text = ",".join(cast("list[str]", repeats))
+    return htmltext.written(lambda: htmltext.entry(c, first_failure((), c.status), text, None))
+
+
 def report_data(view: RunView) -> dict[str, Any]:
     """The JSON document the page renders (secrets scrubbed)."""
     return dict(masking.scrub_obj(_head(view))) | {"cases": list(_cases(view))}
@@ -284,8 +338,8 @@ def html_chunks(view: RunView) -> Iterator[str]:
     # The data goes in as separate pieces, so no text in it is taken for a placeholder:
     # the head object without its closing brace, then the cases array, one case a piece.
     yield embed_json(masking.scrub_obj(_head(view)))[:-1] + ',"cases":['
-    for i, case in enumerate(_cases(view)):
-        yield ("," if i else "") + embed_json(case)
+    for i, text in enumerate(_case_texts(view)):
+        yield ("," if i else "") + text
     yield "]}" + tail.replace("__SCRIPT__", script)
 
 

@@ -64,8 +64,13 @@ def _advisory(c: CaseRow) -> str:
     return "\n".join(lines)
 
 
+_ATTR_SPECIAL = re.compile('[&<>"\r\n\t]')
+
+
 def _attr(value: str) -> str:
     """An attribute value escaped as ElementTree escapes it."""
+    if _ATTR_SPECIAL.search(value) is None:  # most values: nothing to escape
+        return value
     return (
         value.replace("&", "&amp;")
         .replace("<", "&lt;")
@@ -95,6 +100,9 @@ def _outcome(
     """A case's outcome (passed | failure | error | skipped) and its child element: name,
     attributes, text (no name for a passing case without advisory notes). ``text`` False:
     the outcome only (the child's text is not made)."""
+    if c.status == "passed" and not c.blocking:  # most rows: no failure to name
+        note = _advisory(c) if text else ""
+        return "passed", ("system-out" if note else ""), [], _clean(note) if note else None
     first = c.first_failure
     if c.status in ("skipped", "pending"):
         reason = "pending review" if c.status == "pending" else "skipped"
@@ -120,9 +128,12 @@ def _outcome(
     return "passed", ("system-out" if note else ""), [], _clean(note) if note else None
 
 
-def _testcase(c: CaseRow, suite: str, view: RunView) -> str:
-    """One ``<testcase>`` element, indented as in the document, with its trailing newline."""
-    attrs = [("classname", _clean(suite, 500)), ("name", _clean(c.case_id, 500))]
+def _testcase(c: CaseRow, suite: str, view: RunView, classname: str | None = None) -> str:
+    """One ``<testcase>`` element, indented as in the document, with its trailing newline
+    (``classname``: the suite's, cleaned, when the caller has it)."""
+    if classname is None:
+        classname = _clean(suite, 500)
+    attrs = [("classname", classname), ("name", _clean(c.case_id, 500))]
     if c.file:
         attrs += [("file", _clean(c.file, 1000)), ("line", str(c.line))]
     attrs.append(("time", _seconds(c.latency_ms)))
@@ -193,8 +204,9 @@ def junit_chunks(view: RunView) -> Iterator[str]:
     props = _properties(view)
     for ds, rows, attrs in suites:
         yield "  " + _tag("testsuite", attrs) + "\n" + props
+        classname = _clean(ds, 500)
         for c in rows:
-            yield _testcase(c, ds, view)
+            yield _testcase(c, ds, view, classname)
         yield "  </testsuite>\n"
     yield "</testsuites>\n"
 

@@ -1,8 +1,8 @@
-"""A run as the reporters see it: results, summary and verdict, loaded once and grouped by case."""
+"""A run as the reporters see it: results, summary and verdict, loaded once and grouped by case
+(the rows: :mod:`evalgate.report.rows`)."""
 
 from __future__ import annotations
 
-import itertools
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -11,279 +11,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evalgate.errors import ConfigError
-from evalgate.gate.verdict import FAIL, CaseDelta, Verdict
-from evalgate.results import (
-    RESULTS_FILE,
-    SUMMARY_FILE,
-    CaseResult,
-    CaseStats,
-    _case_stats,
-    aggregate,
-)
+from evalgate.gate.verdict import Verdict
+from evalgate.report.rows import CASE_STATUSES, BaseCase, CaseRow, _Rows, first_failure
+from evalgate.results import RESULTS_FILE, SUMMARY_FILE, CaseResult, CaseStats
 from evalgate.summary import RunMeta, build_summary, read_summary
 
 if TYPE_CHECKING:
     from evalgate.report.details import Details
 
-CASE_STATUSES = ("failed", "error", "passed", "skipped", "pending")
 # Passing cases shown with their requests and answers (flagged cases always are): the HTML
 # report's cap, so a view built from compact results reads back only what is shown.
 DETAIL_ROWS = 2_000
-_EPS = 1e-9
-
-
-@dataclass(frozen=True)
-class BaseCase:
-    """A case's figures in the baseline the run was compared with."""
-
-    score: float | None
-    pass_rate: float | None
-    answer: str | None = None  # the baseline's answer, when the verdict kept it
-
-
-@dataclass(frozen=True, slots=True)
-class CaseRow:
-    """One golden case over all its repeats, with its baseline figures when known."""
-
-    case_id: str
-    dataset: str
-    file: str
-    line: int
-    tags: tuple[str, ...]
-    status: str  # one of CASE_STATUSES
-    score: float | None
-    pass_rate: float | None
-    n: int  # scored repeats
-    passes: int
-    errors: int
-    latency_ms: float  # summed over repeats
-    repeats: tuple[CaseResult, ...] = ()
-    base: BaseCase | None = None
-    compare: str | None = None  # shared | new | changed, from the verdict's deltas
-    blocking: tuple[str, ...] = ()  # kinds of blocking reasons of a failed gate naming the case
-
-    @property
-    def delta(self) -> float | None:
-        if self.base is None or self.base.score is None or self.score is None:
-            return None
-        return self.score - self.base.score
-
-    @property
-    def regressed(self) -> bool:
-        """Scored lower than in the baseline, or named by a blocking reason."""
-        d = self.delta
-        return bool(self.blocking) or (self.compare == "shared" and d is not None and d < -_EPS)
-
-    @property
-    def flagged(self) -> bool:
-        """Worth a reader's attention: failed, errored or regressed."""
-        return self.status in ("failed", "error") or self.regressed
-
-    @property
-    def where(self) -> str:
-        if not self.file:
-            return ""
-        return f"{self.file}:{self.line}" if self.line else self.file
-
-    @property
-    def first_failure(self) -> str | None:
-        """The first failing scorer's reason (or the error) over the repeats, for one-liners."""
-        return first_failure(self.repeats, self.status)
-
-    @property
-    def shown_repeat(self) -> CaseResult | None:
-        """The repeat whose answer a report shows: the first failed one with an answer, else
-        the first with one."""
-        from evalgate.gate.answers import answer_text
-
-        with_answer = [r for r in self.repeats if answer_text(r.response)]
-        return next((r for r in with_answer if r.status == "failed"), None) or next(
-            iter(with_answer), None
-        )
-
-    @property
-    def answer(self) -> str | None:
-        """This run's answer as text (made like the baseline's: output, then tool calls)."""
-        from evalgate.gate.answers import answer_text
-
-        r = self.shown_repeat
-        return answer_text(r.response) if r else None
-
-    @property
-    def repeats_note(self) -> str:
-        """'passed 2/3 repeats' style text, or '' for a single repeat."""
-        total = self.n + self.errors
-        if total <= 1:
-            return ""
-        note = f"passed {self.passes}/{self.n} scored repeats" if self.n else "no scored repeat"
-        return note + (f", {self.errors} errored" if self.errors else "")
-
-
-def first_failure(repeats: Sequence[CaseResult], status: str) -> str | None:
-    """A row's :attr:`CaseRow.first_failure` from its repeats and its status."""
-    for r in repeats:
-        if r.status == "failed":
-            for s in r.scores:
-                if not s.passed:
-                    return f"{s.scorer}: {s.error or s.reason or 'failed'}"
-            return "case score below its threshold"
-    for r in repeats:
-        if r.status == "error":
-            # an error after a successful call is a scorer that raised, not the endpoint
-            what = "scorer error" if r.outcome == "success" else r.outcome
-            return f"{what}: {r.error or 'error'}"
-    if status == "pending":
-        return "pending review"
-    return None
-
-
-def _status(stats_passed: bool | None, n: int, errors: int, skipped: bool) -> str:
-    if skipped:
-        return "skipped"
-    if n == 0:
-        return "error" if errors else "skipped"
-    return "passed" if stats_passed else "failed"
-
-
-def _ordered(results: Sequence[CaseResult]) -> bool:
-    """Whether results are ordered by case id and repeat (as a run and
-    :func:`~evalgate.results_compact.read_compact` hold them)."""
-    return all(
-        (a.case_id, a.repeat) < (b.case_id, b.repeat)
-        for a, b in zip(results, itertools.islice(results, 1, None), strict=False)
-    )
-
-
-def _by_case(results: Sequence[CaseResult]) -> dict[str, tuple[CaseResult, ...]]:
-    """Each case's results by repeat (results in any order)."""
-    lists: dict[str, list[CaseResult]] = {}
-    for r in results:
-        lists.setdefault(r.case_id, []).append(r)
-    return {cid: tuple(sorted(rs, key=lambda r: r.repeat)) for cid, rs in lists.items()}
-
-
-def _case_id(r: CaseResult) -> str:
-    return r.case_id
-
-
-def _cases(
-    results: Sequence[CaseResult], stats: Mapping[str, CaseStats] | None
-) -> Iterator[tuple[str, CaseStats, tuple[CaseResult, ...]]]:
-    """Each case's figures and its results by repeat, in the order of ``stats`` (of
-    :func:`~evalgate.results.aggregate` of ``results`` when not given).
-
-    Ordered results are cut into runs, a case at a time: neither the figures of every case
-    (when not given) nor a mapping of every case's results is built on the way."""
-    if _ordered(results):
-        runs = itertools.groupby(results, key=_case_id)
-        if stats is None:  # aggregate's figures, made a case at a time as it makes them
-            shared: dict[Any, Any] = {}
-            numbers: dict[float, float] = {}
-            for cid, group in runs:
-                reps = tuple(group)
-                yield cid, _case_stats(cid, list(reps), shared, numbers), reps
-            return
-        ids = (cid for cid, _ in itertools.groupby(results, key=_case_id))
-        if all(a == b for a, b in itertools.zip_longest(stats, ids)):  # the same cases, in order
-            for (cid, st), (_, group) in zip(stats.items(), runs, strict=True):
-                yield cid, st, tuple(group)
-            return
-    by_case = _by_case(results)
-    for cid, st in (stats if stats is not None else aggregate(results)).items():
-        yield cid, st, by_case[cid]
-
-
-class _Deltas:
-    """The verdict's delta of each case (the last one written for it), asked for in case id
-    order: deltas written in that order (as the gate writes them) are walked alongside, and
-    a mapping of every case's delta is built only for deltas or questions in another order."""
-
-    def __init__(self, deltas: Sequence[CaseDelta]) -> None:
-        self._deltas = deltas
-        self._at = 0
-        self._last: str | None = None
-        ordered = all(a.case_id < b.case_id for a, b in itertools.pairwise(deltas))
-        self._by_id: dict[str, CaseDelta] | None = None if ordered else self._mapping()
-
-    def _mapping(self) -> dict[str, CaseDelta]:
-        return {d.case_id: d for d in self._deltas}
-
-    def get(self, case_id: str) -> CaseDelta | None:
-        if self._by_id is None and (self._last is None or self._last < case_id):
-            self._last = case_id
-            deltas, at = self._deltas, self._at
-            while at < len(deltas) and deltas[at].case_id < case_id:
-                at += 1
-            self._at = at
-            return deltas[at] if at < len(deltas) and deltas[at].case_id == case_id else None
-        if self._by_id is None:
-            self._by_id = self._mapping()
-        return self._by_id.get(case_id)
-
-
-@dataclass(frozen=True)
-class _Rows:
-    """What a view's rows are built from, when they are first asked for."""
-
-    results: Sequence[CaseResult]
-    verdict: Verdict | None
-    pending: tuple[str, ...]
-    baseline: Mapping[str, Mapping[str, Any]] | None = None
-    details: Path | None = None
-    stats: Mapping[str, CaseStats] | None = None
-
-    def build(self) -> tuple[CaseRow, ...]:
-        verdict = self.verdict
-        deltas = _Deltas(verdict.deltas if verdict else ())
-        blocking: dict[str, list[str]] = {}
-        if verdict is not None and verdict.status == FAIL:
-            for reason in verdict.reasons:
-                if reason.blocking:
-                    for cid in reason.cases:
-                        blocking.setdefault(cid, []).append(reason.kind)
-        baseline = self.baseline
-        rows: list[CaseRow] = []
-        for cid, st, reps in _cases(self.results, self.stats):
-            d = deltas.get(cid)
-            base = None
-            # the baseline's answer comes from the verdict alone, so a report written later
-            # from the run folder shows the same as the one written at the end of the run
-            answer = d.base_answer if d is not None else None
-            if baseline is not None and cid in baseline:
-                b = baseline[cid]
-                base = BaseCase(b.get("score"), b.get("pass_rate"), answer)
-            elif d is not None and d.status == "shared":
-                base = BaseCase(d.base_score, d.base_pass_rate, answer)
-            elif answer is not None:  # a changed case: its old answer, not its figures
-                base = BaseCase(None, None, answer)
-            rows.append(
-                CaseRow(
-                    case_id=cid,
-                    dataset=st.dataset,
-                    file=st.file,
-                    line=st.line,
-                    tags=st.tags,
-                    status=_status(st.passed, st.n, st.errors, st.skipped),
-                    score=st.score,
-                    pass_rate=st.pass_rate,
-                    n=st.n,
-                    passes=st.passes,
-                    errors=st.errors,
-                    latency_ms=sum(r.latency_ms for r in reps),
-                    repeats=reps,
-                    base=base,
-                    compare=d.status if d else None,
-                    blocking=tuple(dict.fromkeys(blocking.get(cid, ()))),
-                )
-            )
-        built = tuple(rows)
-        seen = {row.case_id for row in built}
-        pending = tuple(
-            CaseRow(cid, "", "", 0, (), "pending", None, None, 0, 0, 0, 0.0)
-            for cid in self.pending
-            if cid not in seen
-        )
-        return built + pending
 
 
 @dataclass(frozen=True)
@@ -364,9 +102,16 @@ class RunView:
         from evalgate.report.details import Details
 
         rows = self.cases
-        wanted = {r.case_id for r in rows if r.flagged}
-        wanted.update([r.case_id for r in rows if not r.flagged][:DETAIL_ROWS])
-        wanted.update(r.case_id for r in rows if r.base is not None and r.base.answer)
+        wanted: set[str] = set()
+        others = 0  # the passing rows taken so far
+        for r in rows:
+            if r.flagged:
+                wanted.add(r.case_id)
+            elif others < DETAIL_ROWS:
+                wanted.add(r.case_id)
+                others += 1
+            elif r.base is not None and r.base.answer:
+                wanted.add(r.case_id)
         return Details(self.source.details, wanted)
 
     def detailed(self, rows: Iterable[CaseRow]) -> Iterator[CaseRow]:
@@ -381,6 +126,15 @@ class RunView:
         """:meth:`detailed`, but a row whose shown results are all plain passing lines (see
         :func:`evalgate.report.details.plain`) comes unchanged, with those lines' objects:
         ``CaseResult.from_dict`` of each is the row's repeat :meth:`detailed` gives."""
+        for row, raws in self.detailed_raw(rows):
+            yield self.resolved(row, raws)
+
+    def detailed_raw(
+        self, rows: Iterable[CaseRow]
+    ) -> Iterator[tuple[CaseRow, list[tuple[int, bytes]] | None]]:
+        """Each row with its shown results' lines as stored (where each starts, its bytes;
+        None for a view without a results file), read one row at a time as they are taken;
+        :meth:`resolved` turns them into what :meth:`detailed_lines` gives."""
         details = self._details
         if details is None:
             for row in rows:
@@ -393,14 +147,21 @@ class RunView:
                 taken.append(row)
                 yield row.case_id
 
-        for full in details.read_lines(ids()):
-            row = taken.popleft()
-            if not full:
-                yield row, None
-            elif isinstance(full[0], CaseResult):
-                yield replace(row, repeats=tuple(full)), None
-            else:
-                yield row, full
+        for raws in details.read_raw(ids()):
+            yield taken.popleft(), raws
+
+    def resolved(
+        self, row: CaseRow, raws: list[tuple[int, bytes]] | None
+    ) -> tuple[CaseRow, list[dict[str, Any]] | None]:
+        """What :meth:`detailed_lines` gives for ``row`` whose lines :meth:`detailed_raw`
+        gave (the same results, the same errors for a damaged line)."""
+        details = self._details
+        full = details.resolve(raws) if raws and details is not None else []
+        if not full:
+            return row, None
+        if isinstance(full[0], CaseResult):
+            return replace(row, repeats=tuple(full)), None
+        return row, full
 
     # -- convenience -----------------------------------------------------------------------
     @property
@@ -442,3 +203,6 @@ class RunView:
 
 def _results(lines: list[dict[str, Any]]) -> tuple[CaseResult, ...]:
     return tuple([CaseResult.from_dict(d) for d in lines])
+
+
+__all__ = ["CASE_STATUSES", "DETAIL_ROWS", "BaseCase", "CaseRow", "RunView", "first_failure"]

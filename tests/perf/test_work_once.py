@@ -152,14 +152,14 @@ def test_a_quiet_run_reads_no_result_back_and_builds_no_rows(
     import evalgate.engine.conclude
     import evalgate.engine.core
     import evalgate.gate.apply
-    import evalgate.report.view
+    import evalgate.report.rows
     import evalgate.summary
 
     for mod in (
         evalgate.engine.core,
         evalgate.engine.conclude,
         evalgate.gate.apply,
-        evalgate.report.view,
+        evalgate.report.rows,
         evalgate.summary,
     ):
         monkeypatch.setattr(mod, "aggregate", counting)

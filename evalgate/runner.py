@@ -16,6 +16,7 @@ from evalgate.events import CallEvent, CallListener, CaseEvent, CaseListener
 from evalgate.llmjudge.phase import score_case_async, scored_fields
 from evalgate.model import JSON, Case, Response
 from evalgate.outage import OutageWatch
+from evalgate.quickinit import quick_init
 from evalgate.results import CaseResult, TurnRecord
 from evalgate.scorers.registry import ScoreRecord
 from evalgate.scoring import CaseScore, score_case
@@ -31,6 +32,7 @@ class Sink(Protocol):
     def write(self, result: CaseResult) -> None: ...
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class WorkItem:
     case: Case

@@ -15,6 +15,7 @@ from types import CodeType
 
 from evalgate import guard
 from evalgate.model import Case, Response, ScorerSpec, held_expect
+from evalgate.quickinit import quick_init
 from evalgate.scorers.outcome import coerce_score, failure_message
 from evalgate.scorers.registry import (
     REGISTRY,
@@ -30,6 +31,7 @@ from evalgate.scorers.registry import (
 PLANS_KEPT = 256
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class CaseScore:
     """A case's combined score: weighted mean of its scorers, pass/fail, and each record."""

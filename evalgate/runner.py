@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from evalgate.events import CallEvent, CallListener, CaseEvent, CaseListener
-from evalgate.llmjudge.phase import score_case_async, scored_fields
+from evalgate.llmjudge.phase import score_case_async, scored_fields, uses_judge
 from evalgate.model import JSON, Case, Response
 from evalgate.outage import OutageWatch
 from evalgate.quickinit import quick_init
 from evalgate.results import CaseResult, TurnRecord
 from evalgate.scorers.registry import ScoreRecord
-from evalgate.scoring import CaseScore, score_case
+from evalgate.scoring import CaseScore, Plan, plan_of
 from evalgate.status import Outcome, ResultStatus
 from evalgate.target import CallResult, TemplateContext, extend_history
 
@@ -38,6 +39,38 @@ class WorkItem:
     case: Case
     repeat: int
     confirmation: bool = False
+
+
+class Answered:
+    """A single-turn call that was answered, whose scoring can wait for the runner's finisher:
+    its scorers are all built-ins (no plugin code, no judge, nothing awaited), so when it is
+    scored changes nothing it says. The runner keeps these in the order they were answered."""
+
+    __slots__ = ("case", "item", "last", "latency", "plan", "response")
+
+    def __init__(
+        self,
+        plan: Plan,
+        case: Case,
+        item: WorkItem,
+        last: CallResult,
+        latency: float,
+        response: Response,
+    ) -> None:
+        self.plan = plan
+        self.case = case
+        self.item = item
+        self.last = last
+        self.latency = latency
+        self.response = response
+
+    def result(self) -> CaseResult:
+        """The result, as the runner would have built it at once."""
+        case, last = self.case, self.last
+        cs = self.plan.score(self.response, case)
+        return _scored(
+            case, self.item, cs, self.latency, last.request, self.response, (), last.attempts
+        )
 
 
 def shard_of(case_id: str, n: int) -> int:
@@ -110,56 +143,103 @@ class Runner:
         it = iter(items)
         watch = OutageWatch(max(1, self.concurrency), self.tolerated)
         tasks: list[asyncio.Task[None]] = []
+        # answered calls whose scoring waits (see Answered): a worker sends its next request
+        # first, and the finisher scores and writes them, in the order they were answered
+        answered: deque[Answered] = deque()
+        waiting: list[asyncio.Future[None]] = []  # the finisher's, while it waits
+        live = max(1, self.concurrency)
 
         def stop_others() -> None:
             for task in tasks:
                 if task is not asyncio.current_task():
                     task.cancel()
 
+        def finish(result: CaseResult) -> None:
+            self.sink.write(result)
+            self.done += 1
+            self.stats[result.status] = self.stats.get(result.status, 0) + 1
+            if self.abort_reason is None and watch.see(result) is not None:
+                self.abort_reason = watch.reason
+                # calls still in flight would only fail too (after all their retries):
+                # they are dropped unfinished, and --resume would run them
+                stop_others()
+            if self.abort_reason is None and self.budget is not None:
+                self.abort_reason = self.budget.see(result, self.done, self.total)
+            if self.on_case:
+                ev = CaseEvent(
+                    self.run_id,
+                    result.case_id,
+                    result.repeat,
+                    result.status,
+                    result.score,
+                    self.done,
+                    self.total,
+                )
+                for listener in self.on_case:
+                    listener(ev)
+
+        def drain() -> None:
+            """Score and write every answered call waiting, in order."""
+            while answered:
+                finish(answered.popleft().result())
+
+        def wake() -> None:
+            if waiting and not waiting[0].done():
+                waiting[0].set_result(None)
+
+        async def finisher() -> None:
+            loop = asyncio.get_running_loop()
+            try:
+                while True:
+                    drain()
+                    if not live:  # every worker has ended: nothing more will be answered
+                        return
+                    waiting.append(loop.create_future())
+                    await waiting[0]
+                    waiting.clear()
+            except Exception:
+                stop_others()  # a bug in scoring or writing ends the run now
+                raise
+
         async def guarded() -> None:
+            nonlocal live
             try:
                 await worker()
             except Exception:
                 stop_others()  # a bug or a bad template ends the run now, not after the rest
                 raise
+            finally:
+                live -= 1
+                if not live:  # the last worker: the finisher writes what is left and ends
+                    wake()
 
         async def worker() -> None:
             for item in it:  # a shared iterator: each item is taken by exactly one worker
                 if self.abort_reason is not None:
                     return
                 result = await self.run_item(item)
-                self.sink.write(result)
-                self.done += 1
-                self.stats[result.status] = self.stats.get(result.status, 0) + 1
-                if self.abort_reason is None and watch.see(result) is not None:
-                    self.abort_reason = watch.reason
-                    # calls still in flight would only fail too (after all their retries):
-                    # they are dropped unfinished, and --resume would run them
-                    stop_others()
-                if self.abort_reason is None and self.budget is not None:
-                    self.abort_reason = self.budget.see(result, self.done, self.total)
-                if self.on_case:
-                    ev = CaseEvent(
-                        self.run_id,
-                        result.case_id,
-                        result.repeat,
-                        result.status,
-                        result.score,
-                        self.done,
-                        self.total,
-                    )
-                    for listener in self.on_case:
-                        listener(ev)
+                if isinstance(result, Answered):
+                    answered.append(result)
+                    wake()
+                    continue
+                drain()  # the calls answered before this one are written first
+                finish(result)
 
-        tasks.extend(asyncio.create_task(guarded()) for _ in range(max(1, self.concurrency)))
-        # a cancelled run() cancels every worker; workers stopped by another end quietly
-        for outcome in await asyncio.gather(*tasks, return_exceptions=True):
+        tasks.extend(asyncio.create_task(guarded()) for _ in range(live))
+        tasks.append(asyncio.create_task(finisher()))
+        try:
+            # a cancelled run() cancels every worker; workers stopped by another end quietly
+            outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            drain()  # answered calls are kept when the run is cut short too (no await here)
+        for outcome in outcomes:
             if isinstance(outcome, BaseException) and not isinstance(
                 outcome, asyncio.CancelledError
             ):
                 raise outcome
 
-    async def run_item(self, item: WorkItem) -> CaseResult:
+    async def run_item(self, item: WorkItem) -> CaseResult | Answered:
+        """The item's result, or its answered call when scoring it can wait (see Answered)."""
         case = item.case
         if case.skip:
             return _result(case, item, "skipped", "success", False, None, error=case.skip_reason)
@@ -194,8 +274,13 @@ class Runner:
                     response=response,
                     attempts=last.attempts,
                 )
-            if self.judge is None:
-                cs = score_case(case, (response,))
+            if self.judge is None or not uses_judge(case):
+                plan = plan_of(case)
+                # scored by the finisher, after the next request is sent; a cost budget
+                # counts each result before the next item starts
+                if plan.builtin and self.budget is None:
+                    return Answered(plan, case, item, last, latency, response)
+                cs = plan.score(response, case)
             else:
                 cs = await score_case_async(case, [response], self.judge)
             return _scored(case, item, cs, latency, last.request, response, (), last.attempts)

@@ -14,14 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from evalgate.events import CallEvent, CallListener, CaseEvent, CaseListener
-from evalgate.llmjudge.phase import score_case_async, scored_fields, uses_judge
+from evalgate.llmjudge.phase import score_case_async, uses_judge
 from evalgate.model import JSON, Case, Response
 from evalgate.outage import OutageWatch
 from evalgate.quickinit import quick_init
 from evalgate.results import CaseResult, TurnRecord
-from evalgate.scorers.registry import ScoreRecord
-from evalgate.scoring import CaseScore, Plan, plan_of
-from evalgate.status import Outcome, ResultStatus
+from evalgate.runner_results import Answered, case_result, scored_result
+from evalgate.scoring import plan_of
 from evalgate.target import CallResult, TemplateContext, extend_history
 
 
@@ -39,38 +38,6 @@ class WorkItem:
     case: Case
     repeat: int
     confirmation: bool = False
-
-
-class Answered:
-    """A single-turn call that was answered, whose scoring can wait for the runner's finisher:
-    its scorers are all built-ins (no plugin code, no judge, nothing awaited), so when it is
-    scored changes nothing it says. The runner keeps these in the order they were answered."""
-
-    __slots__ = ("case", "item", "last", "latency", "plan", "response")
-
-    def __init__(
-        self,
-        plan: Plan,
-        case: Case,
-        item: WorkItem,
-        last: CallResult,
-        latency: float,
-        response: Response,
-    ) -> None:
-        self.plan = plan
-        self.case = case
-        self.item = item
-        self.last = last
-        self.latency = latency
-        self.response = response
-
-    def result(self) -> CaseResult:
-        """The result, as the runner would have built it at once."""
-        case, last = self.case, self.last
-        cs = self.plan.score(self.response, case)
-        return _scored(
-            case, self.item, cs, self.latency, last.request, self.response, (), last.attempts
-        )
 
 
 def shard_of(case_id: str, n: int) -> int:
@@ -242,7 +209,9 @@ class Runner:
         """The item's result, or its answered call when scoring it can wait (see Answered)."""
         case = item.case
         if case.skip:
-            return _result(case, item, "skipped", "success", False, None, error=case.skip_reason)
+            return case_result(
+                case, item, "skipped", "success", False, None, error=case.skip_reason
+            )
         session_id = f"{self.run_id}:{case.id}:{item.repeat}"
         if not case.turns:  # one call, no history: most cases
             ctx = TemplateContext(
@@ -261,7 +230,7 @@ class Runner:
             latency = 0 + last.latency_ms
             response = last.response
             if last.outcome != "success" or response is None:
-                return _result(
+                return case_result(
                     case,
                     item,
                     "error",
@@ -283,7 +252,7 @@ class Runner:
                 cs = plan.score(response, case)
             else:
                 cs = await score_case_async(case, [response], self.judge)
-            return _scored(case, item, cs, latency, last.request, response, (), last.attempts)
+            return scored_result(case, item, cs, latency, last.request, response, (), last.attempts)
         return await self._run_turns(case, item, session_id)
 
     async def _run_turns(self, case: Case, item: WorkItem, session_id: str) -> CaseResult:
@@ -317,7 +286,7 @@ class Runner:
         latency = sum(tr.latency_ms for tr in turns)
         if last.outcome != "success" or last.response is None:
             where = f"turns[{len(turns) - 1}]: "  # as results.jsonl counts
-            return _result(
+            return case_result(
                 case,
                 item,
                 "error",
@@ -331,7 +300,7 @@ class Runner:
                 attempts=attempts,
             )
         cs = await score_case_async(case, responses, self.judge)
-        return _scored(case, item, cs, latency, None, last.response, tuple(turns), attempts)
+        return scored_result(case, item, cs, latency, None, last.response, tuple(turns), attempts)
 
     def _emit(self, case: Case, repeat: int, turn: int, res: CallResult) -> None:
         if not self.on_call:
@@ -352,73 +321,3 @@ class Runner:
         )
         for listener in self.on_call:
             listener(ev)
-
-
-def _result(
-    case: Case,
-    item: WorkItem,
-    status: ResultStatus,
-    outcome: Outcome,
-    passed: bool,
-    score: float | None,
-    scores: tuple[ScoreRecord, ...] = (),
-    error: str | None = None,
-    latency_ms: float = 0.0,
-    request: JSON = None,
-    response: Response | None = None,
-    turns: tuple[TurnRecord, ...] = (),
-    attempts: int = 1,
-) -> CaseResult:
-    """A case's result: what the run decided, with the case's own fields copied in."""
-    return CaseResult(
-        case_id=case.id,
-        dataset=case.dataset,
-        repeat=item.repeat,
-        status=status,
-        outcome=outcome,
-        passed=passed,
-        score=score,
-        scores=scores,
-        latency_ms=latency_ms,
-        request=request,
-        response=response,
-        turns=turns,
-        error=error,
-        attempts=attempts,
-        tags=case.tags,
-        file=case.file,
-        line=case.line,
-        content_hash=case.content_hash,
-        threshold=case.threshold,
-        weight=case.weight,
-        confirmation=item.confirmation,
-    )
-
-
-def _scored(
-    case: Case,
-    item: WorkItem,
-    cs: CaseScore,
-    latency_ms: float,
-    request: JSON,
-    response: Response,
-    turns: tuple[TurnRecord, ...],
-    attempts: int,
-) -> CaseResult:
-    """The result of a case whose calls succeeded, as its scoring decided."""
-    status, outcome, passed, score = scored_fields(cs)
-    return _result(
-        case,
-        item,
-        status,
-        outcome,
-        passed,
-        score,
-        cs.records,
-        cs.error,
-        latency_ms,
-        request,
-        response,
-        turns,
-        attempts,
-    )

@@ -11,7 +11,8 @@ import pytest
 
 from evalgate.model import Case, Response, ScorerSpec
 from evalgate.results import CaseResult
-from evalgate.runner import Answered, Runner, WorkItem
+from evalgate.runner import Runner, WorkItem
+from evalgate.runner_results import Answered
 from evalgate.scorers.registry import REGISTRY, ScorerDef
 from evalgate.scoring import plan_of, score_case
 from evalgate.target import CallResult, TemplateContext

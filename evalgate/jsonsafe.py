@@ -15,6 +15,7 @@ import json
 import math
 import re
 import sys
+from collections.abc import Callable
 from typing import Any
 
 MAX_DEPTH = 64  # far beyond any real answer, far below the recursion limit
@@ -41,6 +42,10 @@ class HugeNumber(Unusable):
 
 def loads(text: str | bytes) -> Any:
     """``json.loads`` for untrusted JSON; raises ``ValueError`` (``TooDeep`` included)."""
+    if type(text) is bytes:
+        value = _quick(text)
+        if value is not _LONG_WAY:
+            return value
     try:
         value = _json_loads(text)
     except RecursionError:
@@ -52,6 +57,33 @@ def loads(text: str | bytes) -> Any:
     if _plain(text):  # nothing for clean() to find: most answers, and the walk costs
         return value
     return clean(value)
+
+
+_LONG_WAY: Any = object()
+_OPENS = frozenset(b"{[")
+
+
+def _quick(data: bytes) -> Any:
+    """What :func:`loads` gives for ``data``, read the short way: a UTF-8 object or array with
+    no ``\\u`` escape and at most :data:`MAX_DEPTH` brackets (most answers); else, or when
+    it does not decode, :data:`_LONG_WAY` (and loads decides as for any text).
+
+    A document opening with a bracket is UTF-8 to ``json.detect_encoding`` unless its second
+    byte is NUL (then the decoder refuses the text here: no JSON value holds a NUL outside a
+    string, nor a string one); decoded strictly, it holds no surrogate and no byte order mark.
+    Nothing is then left for :func:`clean` to do, and the document is the value the decoder
+    reads from its start to its end.
+    """
+    if not data or data[0] not in _OPENS or b"\\u" in data:
+        return _LONG_WAY
+    if data.count(b"[") + data.count(b"{") > MAX_DEPTH:
+        return _LONG_WAY
+    try:
+        text = data.decode("utf-8")
+        value, end = _scan(text, 0)
+    except Exception:  # the long way raises what loads raises for it
+        return _LONG_WAY
+    return value if end == len(text) else _LONG_WAY  # more after it: the long way tells
 
 
 def _plain(text: str | bytes) -> bool:
@@ -128,7 +160,10 @@ def clean(value: Any) -> Any:
     return value
 
 
-_decode = json.JSONDecoder(parse_float=_finite, parse_constant=_no_constant).decode
+_DECODER = json.JSONDecoder(parse_float=_finite, parse_constant=_no_constant)
+_decode = _DECODER.decode
+# the scanner ``_decode`` reads a value with (set by JSONDecoder.__init__, untyped)
+_scan: Callable[[str, int], tuple[Any, int]] = getattr(_DECODER, "scan_once")  # noqa: B009
 
 
 def _json_loads(text: str | bytes) -> Any:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from evalgate.quickinit import quick_init
+
 JSON = Any
 """A JSON-compatible value (dict, list, str, int, float, bool or None)."""
 
@@ -200,6 +202,7 @@ def held_expect(case: Case) -> object:
     return _EXPECT_SLOT.__get__(case)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ToolCall:
     """A tool call made by the model, with decoded arguments."""
@@ -218,6 +221,7 @@ class ToolCall:
         return d
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Response:
     """The middleware's answer, mapped into one typed record.

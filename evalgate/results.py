@@ -18,6 +18,7 @@ from typing import Any
 
 from evalgate.errors import ConfigError
 from evalgate.model import JSON, Response
+from evalgate.quickinit import quick_init
 from evalgate.results_check import check_result_line
 from evalgate.scorers.registry import ScoreRecord
 from evalgate.status import Outcome, ResultStatus, as_outcome, as_status
@@ -28,6 +29,7 @@ RESULTS_FILE = "results.jsonl"
 SUMMARY_FILE = "summary.json"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class TurnRecord:
     """One turn of a multi-turn case: what was sent and what came back."""
@@ -59,6 +61,7 @@ class TurnRecord:
         )
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class CaseResult:
     """The result of one case and one repeat.
@@ -154,6 +157,7 @@ class CaseResult:
         return self.status == "error"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class CaseStats:
     """A case's results over its repeats: what the gate and the baseline store work on."""

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from evalgate.events import CallEvent, CallListener, CaseEvent, CaseListener
-from evalgate.llmjudge.phase import score_case_async, scored_fields
+from evalgate.llmjudge.phase import score_case_async, uses_judge
 from evalgate.model import JSON, Case, Response
 from evalgate.outage import OutageWatch
+from evalgate.quickinit import quick_init
 from evalgate.results import CaseResult, TurnRecord
-from evalgate.scorers.registry import ScoreRecord
-from evalgate.scoring import CaseScore, score_case
-from evalgate.status import Outcome, ResultStatus
+from evalgate.runner_results import Answered, case_result, scored_result
+from evalgate.scoring import plan_of
 from evalgate.target import CallResult, TemplateContext, extend_history
 
 
@@ -31,6 +32,7 @@ class Sink(Protocol):
     def write(self, result: CaseResult) -> None: ...
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class WorkItem:
     case: Case
@@ -108,59 +110,108 @@ class Runner:
         it = iter(items)
         watch = OutageWatch(max(1, self.concurrency), self.tolerated)
         tasks: list[asyncio.Task[None]] = []
+        # answered calls whose scoring waits (see Answered): a worker sends its next request
+        # first, and the finisher scores and writes them, in the order they were answered
+        answered: deque[Answered] = deque()
+        waiting: list[asyncio.Future[None]] = []  # the finisher's, while it waits
+        live = max(1, self.concurrency)
 
         def stop_others() -> None:
             for task in tasks:
                 if task is not asyncio.current_task():
                     task.cancel()
 
+        def finish(result: CaseResult) -> None:
+            self.sink.write(result)
+            self.done += 1
+            self.stats[result.status] = self.stats.get(result.status, 0) + 1
+            if self.abort_reason is None and watch.see(result) is not None:
+                self.abort_reason = watch.reason
+                # calls still in flight would only fail too (after all their retries):
+                # they are dropped unfinished, and --resume would run them
+                stop_others()
+            if self.abort_reason is None and self.budget is not None:
+                self.abort_reason = self.budget.see(result, self.done, self.total)
+            if self.on_case:
+                ev = CaseEvent(
+                    self.run_id,
+                    result.case_id,
+                    result.repeat,
+                    result.status,
+                    result.score,
+                    self.done,
+                    self.total,
+                )
+                for listener in self.on_case:
+                    listener(ev)
+
+        def drain() -> None:
+            """Score and write every answered call waiting, in order."""
+            while answered:
+                finish(answered.popleft().result())
+
+        def wake() -> None:
+            if waiting and not waiting[0].done():
+                waiting[0].set_result(None)
+
+        async def finisher() -> None:
+            loop = asyncio.get_running_loop()
+            try:
+                while True:
+                    drain()
+                    if not live:  # every worker has ended: nothing more will be answered
+                        return
+                    waiting.append(loop.create_future())
+                    await waiting[0]
+                    waiting.clear()
+            except Exception:
+                stop_others()  # a bug in scoring or writing ends the run now
+                raise
+
         async def guarded() -> None:
+            nonlocal live
             try:
                 await worker()
             except Exception:
                 stop_others()  # a bug or a bad template ends the run now, not after the rest
                 raise
+            finally:
+                live -= 1
+                if not live:  # the last worker: the finisher writes what is left and ends
+                    wake()
 
         async def worker() -> None:
             for item in it:  # a shared iterator: each item is taken by exactly one worker
                 if self.abort_reason is not None:
                     return
                 result = await self.run_item(item)
-                self.sink.write(result)
-                self.done += 1
-                self.stats[result.status] = self.stats.get(result.status, 0) + 1
-                if self.abort_reason is None and watch.see(result) is not None:
-                    self.abort_reason = watch.reason
-                    # calls still in flight would only fail too (after all their retries):
-                    # they are dropped unfinished, and --resume would run them
-                    stop_others()
-                if self.abort_reason is None and self.budget is not None:
-                    self.abort_reason = self.budget.see(result, self.done, self.total)
-                if self.on_case:
-                    ev = CaseEvent(
-                        self.run_id,
-                        result.case_id,
-                        result.repeat,
-                        result.status,
-                        result.score,
-                        self.done,
-                        self.total,
-                    )
-                    for listener in self.on_case:
-                        listener(ev)
+                if isinstance(result, Answered):
+                    answered.append(result)
+                    wake()
+                    continue
+                drain()  # the calls answered before this one are written first
+                finish(result)
 
-        tasks.extend(asyncio.create_task(guarded()) for _ in range(max(1, self.concurrency)))
-        # a cancelled run() cancels every worker; workers stopped by another end quietly
-        for outcome in await asyncio.gather(*tasks, return_exceptions=True):
+        tasks.extend(asyncio.create_task(guarded()) for _ in range(live))
+        tasks.append(asyncio.create_task(finisher()))
+        try:
+            # a cancelled run() cancels every worker; workers stopped by another end quietly
+            outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            drain()  # answered calls are kept when the run is cut short too (no await here)
+        for outcome in outcomes:
             if isinstance(outcome, BaseException) and not isinstance(
                 outcome, asyncio.CancelledError
             ):
                 raise outcome
 
-    async def run_item(self, item: WorkItem) -> CaseResult:
+    async def run_item(self, item: WorkItem) -> CaseResult | Answered:
+        """The item's result, or its answered call when scoring it can wait (see Answered)."""
         case = item.case
         if case.skip:
-            return _result(case, item, "skipped", "success", False, None, error=case.skip_reason)
+            return case_result(
+                case, item, "skipped", "success", False, None, error=case.skip_reason
+            )
         session_id = f"{self.run_id}:{case.id}:{item.repeat}"
         if not case.turns:  # one call, no history: most cases
             ctx = TemplateContext(
@@ -179,7 +230,7 @@ class Runner:
             latency = 0 + last.latency_ms
             response = last.response
             if last.outcome != "success" or response is None:
-                return _result(
+                return case_result(
                     case,
                     item,
                     "error",
@@ -192,11 +243,16 @@ class Runner:
                     response=response,
                     attempts=last.attempts,
                 )
-            if self.judge is None:
-                cs = score_case(case, (response,))
+            if self.judge is None or not uses_judge(case):
+                plan = plan_of(case)
+                # scored by the finisher, after the next request is sent; a cost budget
+                # counts each result before the next item starts
+                if plan.builtin and self.budget is None:
+                    return Answered(plan, case, item, last, latency, response)
+                cs = plan.score(response, case)
             else:
                 cs = await score_case_async(case, [response], self.judge)
-            return _scored(case, item, cs, latency, last.request, response, (), last.attempts)
+            return scored_result(case, item, cs, latency, last.request, response, (), last.attempts)
         return await self._run_turns(case, item, session_id)
 
     async def _run_turns(self, case: Case, item: WorkItem, session_id: str) -> CaseResult:
@@ -230,7 +286,7 @@ class Runner:
         latency = sum(tr.latency_ms for tr in turns)
         if last.outcome != "success" or last.response is None:
             where = f"turns[{len(turns) - 1}]: "  # as results.jsonl counts
-            return _result(
+            return case_result(
                 case,
                 item,
                 "error",
@@ -244,7 +300,7 @@ class Runner:
                 attempts=attempts,
             )
         cs = await score_case_async(case, responses, self.judge)
-        return _scored(case, item, cs, latency, None, last.response, tuple(turns), attempts)
+        return scored_result(case, item, cs, latency, None, last.response, tuple(turns), attempts)
 
     def _emit(self, case: Case, repeat: int, turn: int, res: CallResult) -> None:
         if not self.on_call:
@@ -265,73 +321,3 @@ class Runner:
         )
         for listener in self.on_call:
             listener(ev)
-
-
-def _result(
-    case: Case,
-    item: WorkItem,
-    status: ResultStatus,
-    outcome: Outcome,
-    passed: bool,
-    score: float | None,
-    scores: tuple[ScoreRecord, ...] = (),
-    error: str | None = None,
-    latency_ms: float = 0.0,
-    request: JSON = None,
-    response: Response | None = None,
-    turns: tuple[TurnRecord, ...] = (),
-    attempts: int = 1,
-) -> CaseResult:
-    """A case's result: what the run decided, with the case's own fields copied in."""
-    return CaseResult(
-        case_id=case.id,
-        dataset=case.dataset,
-        repeat=item.repeat,
-        status=status,
-        outcome=outcome,
-        passed=passed,
-        score=score,
-        scores=scores,
-        latency_ms=latency_ms,
-        request=request,
-        response=response,
-        turns=turns,
-        error=error,
-        attempts=attempts,
-        tags=case.tags,
-        file=case.file,
-        line=case.line,
-        content_hash=case.content_hash,
-        threshold=case.threshold,
-        weight=case.weight,
-        confirmation=item.confirmation,
-    )
-
-
-def _scored(
-    case: Case,
-    item: WorkItem,
-    cs: CaseScore,
-    latency_ms: float,
-    request: JSON,
-    response: Response,
-    turns: tuple[TurnRecord, ...],
-    attempts: int,
-) -> CaseResult:
-    """The result of a case whose calls succeeded, as its scoring decided."""
-    status, outcome, passed, score = scored_fields(cs)
-    return _result(
-        case,
-        item,
-        status,
-        outcome,
-        passed,
-        score,
-        cs.records,
-        cs.error,
-        latency_ms,
-        request,
-        response,
-        turns,
-        attempts,
-    )

@@ -15,6 +15,7 @@ from types import CodeType
 
 from evalgate import guard
 from evalgate.model import Case, Response, ScorerSpec, held_expect
+from evalgate.quickinit import quick_init
 from evalgate.scorers.outcome import coerce_score, failure_message
 from evalgate.scorers.registry import (
     REGISTRY,
@@ -30,6 +31,7 @@ from evalgate.scorers.registry import (
 PLANS_KEPT = 256
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class CaseScore:
     """A case's combined score: weighted mean of its scorers, pass/fail, and each record."""
@@ -119,11 +121,14 @@ class Plan:
     case.threshold)`` gives, for every case with that list.
     """
 
-    __slots__ = ("held", "steps", "total_weight", "weights")
+    __slots__ = ("builtin", "held", "steps", "total_weight", "weights")
 
     def __init__(self, held: object, expect: Sequence[ScorerSpec], registry: Registry) -> None:
         self.held = held  # what the cases hold their list as (kept: its id is the plan's key)
         self.steps = [_step(s, registry) for s in expect]
+        # every scorer is evalgate's own (an unknown name too: it only gives an error record):
+        # scoring runs no plugin code, so the runner may do it after sending the next request
+        self.builtin = all(_builtin(s, registry) for s in expect)
         # as combine weighs a record: by its spec's weight, never below zero
         self.weights = [max(s.weight, 0.0) for s in expect]
         self.total_weight = sum(self.weights)
@@ -169,6 +174,11 @@ def _step(spec: ScorerSpec, registry: Registry) -> Step:
     except Exception:  # params it cannot take: each response gets the error apply_scorer gives
         return partial(_applied, spec, registry)
     return partial(_prepared, check, spec.name, spec.weight, d.code, [None])
+
+
+def _builtin(spec: ScorerSpec, registry: Registry) -> bool:
+    d = registry.get(spec.name)
+    return d is None or d.origin == "builtin"
 
 
 def _applied(spec: ScorerSpec, registry: Registry, response: Response, case: Case) -> ScoreRecord:

@@ -21,6 +21,7 @@ from typing import Any
 from evalgate import guard
 from evalgate.errors import ConfigError, Problem
 from evalgate.model import JSON, Case, Response, Score, ScorerSpec
+from evalgate.quickinit import quick_init
 from evalgate.scorers.outcome import coerce_score, failure_message
 
 ScorerFn = Callable[[Response, Any, Case], "Score | bool | float"]
@@ -290,6 +291,7 @@ def scorer(
     return decorate
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ScoreRecord:
     """One scorer's verdict on one response, as stored in results."""

@@ -27,6 +27,7 @@ from evalgate import masking
 from evalgate.config.model import Pricing, TargetConfig
 from evalgate.errors import ConfigError
 from evalgate.model import JSON, Response
+from evalgate.quickinit import quick_init
 from evalgate.status import Outcome
 from evalgate.target.attempt import Attempt, AttemptRunner, Send
 from evalgate.target.context import TemplateContext, json_default
@@ -46,7 +47,8 @@ _PLAIN_HEADERS = frozenset(
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=json_default).encode
 
 
-@dataclass(frozen=True)
+@quick_init
+@dataclass(frozen=True, slots=True)
 class CallResult:
     """The result of one call after retries.
 

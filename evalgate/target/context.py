@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from evalgate.model import JSON, Case
+from evalgate.quickinit import quick_init
 
 ROOTS = ("input", "case", "session_id", "turn", "repeat", "run_id", "history", "messages")
 CASE_FIELDS = ("id", "dataset", "metadata", "tags")
 SCALAR_ROOTS = frozenset({"session_id", "turn", "repeat", "run_id"})
 
 
-@dataclass(frozen=True)
+@quick_init
+@dataclass(frozen=True, slots=True)
 class TemplateContext:
     """Everything a template can read for one call (one turn of one repeat of one case)."""
 

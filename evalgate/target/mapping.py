@@ -21,6 +21,7 @@ from evalgate import jsonsafe
 from evalgate.config.model import Pricing, ResponseMapping
 from evalgate.errors import ConfigError
 from evalgate.model import JSON, Response, ToolCall
+from evalgate.quickinit import quick_init
 from evalgate.target.paths import Accessor, accessor
 
 _FIELDS = tuple(f.name for f in fields(ResponseMapping) if f.name != "extra")
@@ -32,7 +33,8 @@ class MappingFailure(Exception):
     """The body does not carry what the mapping needs; the call is an ``invalid_response``."""
 
 
-@dataclass(frozen=True)
+@quick_init
+@dataclass(frozen=True, slots=True)
 class Timing:
     """Measurements the client attaches to the mapped Response."""
 

@@ -1,0 +1,160 @@
+"""A large ``summary.json`` parsed a line at a time, for :mod:`evalgate.summary_outline`.
+
+Reading the file whole held its text twice at once (the bytes read and the text decoded from
+them: at 100,000 cases some 70 MB) before a single entry was parsed. The summary evalgate
+writes (:func:`evalgate.fsutil.atomic_write_wide_json`) has one per-case entry per line: a
+figures entry under ``cases``, a delta under ``verdict.deltas``. :func:`parse_by_lines` reads
+the file a line at a time, parses each such entry on its own with the reader's hook, and
+where the hook makes it a placeholder, puts a short marker in its place; the document left
+(the outline, a small fraction of the file) is then parsed whole, and each marker becomes
+its placeholder again.
+
+The result is the document the whole file parses to, or None: whenever anything is not as
+evalgate writes it (a line the layout does not explain, a carriage return, text that is not
+UTF-8, a marker found anywhere but where it was put, a document left that does not parse),
+the caller reads the file whole, as before, so every file is refused with the same message.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+# what stands for a sound entry in the document left; one also found elsewhere (a file
+# holding the same text) is caught by counting them, and the file is read whole
+_CASE_MARK = "\x00evalgate:case"
+_DELTA_MARK = "\x00evalgate:delta"
+_CASE_TEXT = json.dumps(_CASE_MARK)
+_DELTA_TEXT = json.dumps(_DELTA_MARK)
+
+_CASES_OPEN = b'  "cases": {\n'
+_VERDICT_OPEN = b'  "verdict": {\n'
+_DELTAS_OPEN = b'    "deltas": [\n'
+_CASE_PAD = "    "
+_DELTA_PAD = "      "
+_CASE_START = b'    "'
+_DELTA_START = b"      {"
+
+Hook = Callable[[list[tuple[str, Any]]], Any]
+
+
+def parse_by_lines(
+    path: Path, hook: Hook, case: object, delta: object | None
+) -> dict[str, Any] | None:
+    """The document ``json.loads(text, object_pairs_hook=hook)`` gives for this file, where
+    each entry ``hook`` makes ``case`` (a figures entry) or ``delta`` (a verdict's delta;
+    None: deltas are parsed in place) is that same object; None when the file must be read
+    whole (see the module's docstring)."""
+    entry = json.JSONDecoder(object_pairs_hook=hook)
+    left = bytearray()  # the document left, as it is in the file
+    put = {"case": 0, "delta": 0}
+    section = b""  # b"cases", b"verdict", b"deltas": where the line read is
+    try:
+        with open(path, "rb") as f:
+            for raw in f:
+                if b"\r" in raw:
+                    return None
+                if section == b"cases" and raw.startswith(_CASE_START):
+                    raw = _case_line(raw, entry, case, put)
+                elif section == b"deltas" and delta is not None and raw.startswith(_DELTA_START):
+                    raw = _delta_line(raw, entry, delta, put)
+                elif raw.startswith(b'  "'):
+                    section = b"cases" if raw == _CASES_OPEN else b"verdict"
+                    section = section if raw in (_CASES_OPEN, _VERDICT_OPEN) else b""
+                elif section in (b"verdict", b"deltas") and raw.startswith(b'    "'):
+                    section = b"deltas" if raw == _DELTAS_OPEN else b"verdict"
+                left += raw
+        text = left.decode("utf-8")
+        del left
+        data = json.loads(text, object_pairs_hook=hook)
+        del text
+        if not isinstance(data, dict) or not _restore(data, case, delta, put):
+            return None
+    except (OSError, ValueError, RecursionError):
+        return None
+    return data
+
+
+def _case_line(raw: bytes, entry: json.JSONDecoder, case: object, put: dict[str, int]) -> bytes:
+    """A ``cases`` member's line, its value a marker when the hook makes it ``case``."""
+    try:
+        line = raw.decode("utf-8")
+        key, end = entry.raw_decode(line, len(_CASE_PAD))
+    except (ValueError, RecursionError):
+        return raw
+    if type(key) is not str or line[end : end + 2] != ": ":
+        return raw
+    value, comma = _value(line, end + 2)
+    try:
+        parsed = entry.decode(value)
+    except (ValueError, RecursionError):
+        return raw
+    if parsed is not case:
+        return raw
+    put["case"] += 1
+    return f"{line[: end + 2]}{_CASE_TEXT}{comma}\n".encode()
+
+
+def _delta_line(raw: bytes, entry: json.JSONDecoder, delta: object, put: dict[str, int]) -> bytes:
+    """A line of ``verdict.deltas``: a marker when the hook makes it ``delta``."""
+    try:
+        value, comma = _value(raw.decode("utf-8"), len(_DELTA_PAD))
+        parsed = entry.decode(value)
+    except (ValueError, RecursionError):
+        return raw
+    if parsed is not delta:
+        return raw
+    put["delta"] += 1
+    return f"{_DELTA_PAD}{_DELTA_TEXT}{comma}\n".encode()
+
+
+def _value(line: str, start: int) -> tuple[str, str]:
+    """The value from ``start`` to the end of the line, and the comma after it (or "")."""
+    value = line[start:].removesuffix("\n")
+    if value.endswith(","):
+        return value[:-1], ","
+    return value, ""
+
+
+def _restore(data: dict[str, Any], case: object, delta: object | None, put: dict[str, int]) -> bool:
+    """Each marker back to its placeholder; False when one is found anywhere but where the
+    lines put it (in the cases' values and the deltas' items), or fewer than were put."""
+    if put["case"] + put["delta"] == 0:
+        return True
+    cases = data.get("cases")
+    verdict = data.get("verdict")
+    deltas = verdict.get("deltas") if isinstance(verdict, dict) else None
+    found = _count(data)
+    if put["case"]:
+        if not isinstance(cases, dict):
+            return False
+        marked = [k for k, v in cases.items() if v == _CASE_MARK]
+        if len(marked) != put["case"]:
+            return False
+        for k in marked:
+            cases[k] = case
+    if put["delta"]:
+        if not isinstance(deltas, list):
+            return False
+        at = [i for i, v in enumerate(deltas) if v == _DELTA_MARK]
+        if len(at) != put["delta"]:
+            return False
+        for i in at:
+            deltas[i] = delta
+    return found == put["case"] + put["delta"]
+
+
+def _count(value: Any) -> int:
+    """How many markers ``value`` holds, as keys or strings, at any depth."""
+    if isinstance(value, str):
+        return int(value in (_CASE_MARK, _DELTA_MARK))
+    if isinstance(value, dict):
+        return sum(_count(k) + _count(v) for k, v in value.items())
+    if isinstance(value, list):
+        return sum(_count(v) for v in value)
+    return 0
+
+
+__all__ = ["parse_by_lines"]

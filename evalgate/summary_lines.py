@@ -38,6 +38,7 @@ _CASE_START = b'    "'
 _DELTA_START = b"      {"
 
 Hook = Callable[[list[tuple[str, Any]]], Any]
+Scan = Callable[[str, int], tuple[Any, int]]
 
 
 def parse_by_lines(
@@ -47,7 +48,8 @@ def parse_by_lines(
     each entry ``hook`` makes ``case`` (a figures entry) or ``delta`` (a verdict's delta;
     None: deltas are parsed in place) is that same object; None when the file must be read
     whole (see the module's docstring)."""
-    entry = json.JSONDecoder(object_pairs_hook=hook)
+    # the parser json.loads(text, object_pairs_hook=hook) uses, a value at a given place
+    scan: Scan = json.JSONDecoder(object_pairs_hook=hook).scan_once  # type: ignore[attr-defined]
     left = bytearray()  # the document left, as it is in the file
     put = {"case": 0, "delta": 0}
     section = b""  # b"cases", b"verdict", b"deltas": where the line read is
@@ -57,9 +59,9 @@ def parse_by_lines(
                 if b"\r" in raw:
                     return None
                 if section == b"cases" and raw.startswith(_CASE_START):
-                    raw = _case_line(raw, entry, case, put)
+                    raw = _case_line(raw, scan, case, put)
                 elif section == b"deltas" and delta is not None and raw.startswith(_DELTA_START):
-                    raw = _delta_line(raw, entry, delta, put)
+                    raw = _delta_line(raw, scan, delta, put)
                 elif raw.startswith(b'  "'):
                     section = b"cases" if raw == _CASES_OPEN else b"verdict"
                     section = section if raw in (_CASES_OPEN, _VERDICT_OPEN) else b""
@@ -77,45 +79,35 @@ def parse_by_lines(
     return data
 
 
-def _case_line(raw: bytes, entry: json.JSONDecoder, case: object, put: dict[str, int]) -> bytes:
+def _case_line(raw: bytes, scan: Scan, case: object, put: dict[str, int]) -> bytes:
     """A ``cases`` member's line, its value a marker when the hook makes it ``case``."""
     try:
         line = raw.decode("utf-8")
-        key, end = entry.raw_decode(line, len(_CASE_PAD))
-    except (ValueError, RecursionError):
+        key, end = scan(line, len(_CASE_PAD))
+        if type(key) is not str or line[end : end + 2] != ": ":
+            return raw
+        parsed, stop = scan(line, end + 2)
+    except (StopIteration, ValueError, RecursionError):
         return raw
-    if type(key) is not str or line[end : end + 2] != ": ":
-        return raw
-    value, comma = _value(line, end + 2)
-    try:
-        parsed = entry.decode(value)
-    except (ValueError, RecursionError):
-        return raw
-    if parsed is not case:
+    comma = line[stop:]
+    if parsed is not case or comma not in (",\n", "\n"):
         return raw
     put["case"] += 1
-    return f"{line[: end + 2]}{_CASE_TEXT}{comma}\n".encode()
+    return f"{line[: end + 2]}{_CASE_TEXT}{comma}".encode()
 
 
-def _delta_line(raw: bytes, entry: json.JSONDecoder, delta: object, put: dict[str, int]) -> bytes:
+def _delta_line(raw: bytes, scan: Scan, delta: object, put: dict[str, int]) -> bytes:
     """A line of ``verdict.deltas``: a marker when the hook makes it ``delta``."""
     try:
-        value, comma = _value(raw.decode("utf-8"), len(_DELTA_PAD))
-        parsed = entry.decode(value)
-    except (ValueError, RecursionError):
+        line = raw.decode("utf-8")
+        parsed, stop = scan(line, len(_DELTA_PAD))
+    except (StopIteration, ValueError, RecursionError):
         return raw
-    if parsed is not delta:
+    comma = line[stop:]
+    if parsed is not delta or comma not in (",\n", "\n"):
         return raw
     put["delta"] += 1
-    return f"{_DELTA_PAD}{_DELTA_TEXT}{comma}\n".encode()
-
-
-def _value(line: str, start: int) -> tuple[str, str]:
-    """The value from ``start`` to the end of the line, and the comma after it (or "")."""
-    value = line[start:].removesuffix("\n")
-    if value.endswith(","):
-        return value[:-1], ","
-    return value, ""
+    return f"{_DELTA_PAD}{_DELTA_TEXT}{comma}".encode()
 
 
 def _restore(data: dict[str, Any], case: object, delta: object | None, put: dict[str, int]) -> bool:

@@ -22,10 +22,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-# what stands for a sound entry in the document left; one also found elsewhere (a file
-# holding the same text) is caught by counting them, and the file is read whole
-_CASE_MARK = "\x00evalgate:case"
-_DELTA_MARK = "\x00evalgate:delta"
+# what stands for a sound entry in the document left (one character: the parser makes no
+# new object for it); the same text in the file itself is caught by counting, and the file
+# is read whole
+_CASE_MARK = "\x00"
+_DELTA_MARK = "\x01"
 _CASE_TEXT = json.dumps(_CASE_MARK)
 _DELTA_TEXT = json.dumps(_DELTA_MARK)
 
@@ -70,9 +71,18 @@ def parse_by_lines(
                 left += raw
         text = left.decode("utf-8")
         del left
-        data = json.loads(text, object_pairs_hook=hook)
+        marks = 0  # case markers among the members of every object, a duplicate's too
+
+        def counting(pairs: list[tuple[str, Any]]) -> Any:
+            nonlocal marks
+            marks += sum(1 for _, v in pairs if v == _CASE_MARK)
+            return hook(pairs)
+
+        data = json.loads(text, object_pairs_hook=counting)
         del text
-        if not isinstance(data, dict) or not _restore(data, case, delta, put):
+        if marks != put["case"] or not isinstance(data, dict):
+            return None
+        if not _restore(data, case, delta, put):
             return None
     except (OSError, ValueError, RecursionError):
         return None
@@ -111,15 +121,11 @@ def _delta_line(raw: bytes, scan: Scan, delta: object, put: dict[str, int]) -> b
 
 
 def _restore(data: dict[str, Any], case: object, delta: object | None, put: dict[str, int]) -> bool:
-    """Each marker back to its placeholder; False when one is found anywhere but where the
-    lines put it (in the cases' values and the deltas' items), or fewer than were put."""
-    if put["case"] + put["delta"] == 0:
-        return True
-    cases = data.get("cases")
-    verdict = data.get("verdict")
-    deltas = verdict.get("deltas") if isinstance(verdict, dict) else None
-    found = _count(data)
+    """Each marker back to its placeholder; False unless the cases' values and the deltas'
+    items hold exactly the markers the lines put (as the objects' members held exactly as
+    many case markers: none came from the file, none was overwritten by a duplicate key)."""
     if put["case"]:
+        cases = data.get("cases")
         if not isinstance(cases, dict):
             return False
         marked = [k for k, v in cases.items() if v == _CASE_MARK]
@@ -128,6 +134,8 @@ def _restore(data: dict[str, Any], case: object, delta: object | None, put: dict
         for k in marked:
             cases[k] = case
     if put["delta"]:
+        verdict = data.get("verdict")
+        deltas = verdict.get("deltas") if isinstance(verdict, dict) else None
         if not isinstance(deltas, list):
             return False
         at = [i for i, v in enumerate(deltas) if v == _DELTA_MARK]
@@ -135,18 +143,7 @@ def _restore(data: dict[str, Any], case: object, delta: object | None, put: dict
             return False
         for i in at:
             deltas[i] = delta
-    return found == put["case"] + put["delta"]
-
-
-def _count(value: Any) -> int:
-    """How many markers ``value`` holds, as keys or strings, at any depth."""
-    if isinstance(value, str):
-        return int(value in (_CASE_MARK, _DELTA_MARK))
-    if isinstance(value, dict):
-        return sum(_count(k) + _count(v) for k, v in value.items())
-    if isinstance(value, list):
-        return sum(_count(v) for v in value)
-    return 0
+    return True
 
 
 __all__ = ["parse_by_lines"]

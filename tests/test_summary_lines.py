@@ -57,10 +57,15 @@ def test_damage_in_the_written_layout_is_refused_alike(tmp_path: Path, name: str
 
 
 MARK_SPOOFS = {
-    "a case id": lambda d: d["cases"].update({"\x00evalgate:case": d["cases"]["q000001"]}),
-    "a field": lambda d: d.update(git={"sha": "\x00evalgate:case"}),
-    "a delta's id": lambda d: d["verdict"]["deltas"].append("\x00evalgate:delta"),
-    "a case's value": lambda d: d["cases"].update(q000001="\x00evalgate:case"),
+    f"{name} {mark!r}": edit(mark)
+    for mark in ("\x00", "\x01")
+    for name, edit in {
+        "a case id": lambda m: lambda d: d["cases"].update({m: d["cases"]["q000001"]}),
+        "a field": lambda m: lambda d: d.update(git={"sha": m}),
+        "a delta": lambda m: lambda d: d["verdict"]["deltas"].append(m),
+        "a case's value": lambda m: lambda d: d["cases"].update(q000001=m),
+        "a figure": lambda m: lambda d: d["totals"].update(cases=m),
+    }.items()
 }
 
 
@@ -81,6 +86,12 @@ RAW_EDITS = {
     "a case twice": lambda b: b.replace(b'    "q000002"', b'    "q000001"'),
     "a case line twice": lambda b: b.replace(
         b'\n    "q000002"', b'\n    "q000001": 1,\n    "q000002"'
+    ),
+    "a case twice, then the marker": lambda b: b.replace(
+        b'\n    "q000002"', b'\n    "q000001": "\\u0000",\n    "q000002"'
+    ),
+    "a delta, then the marker": lambda b: b.replace(
+        b'\n    ],\n    "stats"', b',\n      "\\u0001"\n    ],\n    "stats"'
     ),
     "carriage returns": lambda b: b.replace(b"\n", b"\r\n"),
     "a byte order mark": lambda b: b"\xef\xbb\xbf" + b,

@@ -11,7 +11,7 @@ the few cases they show in detail (:func:`read_details`).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Hashable, Iterable
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
 from math import copysign
 from pathlib import Path
 
@@ -23,9 +23,12 @@ from evalgate.scorers.registry import ScoreRecord
 class _Shared:
     """Equal values read from many lines become one object."""
 
-    def __init__(self) -> None:
+    def __init__(self, known: Mapping[str, str] | None = None) -> None:
         # one table per kind, keyed by the value itself where it can be
         self._texts: dict[str, str] = {}
+        # case ids and content hashes already held elsewhere (each maps to itself): equal
+        # ones read here become those objects
+        self._known: Mapping[str, str] = known or {}
         self._tags: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._scores: dict[Hashable, ScoreRecord] = {}
         self._responses: dict[tuple[object, ...], Response] = {}
@@ -92,8 +95,9 @@ class _Shared:
 
     def result(self, r: CaseResult) -> CaseResult:
         # every field named (dataclasses.replace costs several times more, once per result)
+        known = self._known
         return CaseResult(
-            case_id=r.case_id,
+            case_id=known.get(r.case_id, r.case_id),
             dataset=self.text(r.dataset),
             repeat=r.repeat,
             status=r.status,  # literals: the interpreter already shares them
@@ -110,7 +114,7 @@ class _Shared:
             tags=self._tags.setdefault(r.tags, r.tags),
             file=self.text(r.file),
             line=r.line,
-            content_hash=r.content_hash,
+            content_hash=known.get(r.content_hash, r.content_hash),
             threshold=r.threshold,
             weight=r.weight,
             confirmation=r.confirmation,
@@ -124,14 +128,23 @@ class CompactResults:
     :func:`read_compact` would read them back, without reading the file again.
     """
 
-    def __init__(self, results: Iterable[CaseResult] = ()) -> None:
-        self._shared = _Shared()
+    def __init__(
+        self, results: Iterable[CaseResult] = (), known: Mapping[str, str] | None = None
+    ) -> None:
+        self._shared = _Shared(known)
         self._latest: dict[tuple[str, int], CaseResult] = {}
         for r in results:
             self.add(r)
 
     def add(self, r: CaseResult) -> None:
-        self._latest[(r.case_id, r.repeat)] = self._shared.result(r)
+        self.add_keyed(r)
+
+    def add_keyed(self, r: CaseResult) -> tuple[str, int]:
+        """:meth:`add`, returning the (case id, repeat) key it was kept under (one tuple per
+        result, for a caller that keys something else by it too)."""
+        key = (r.case_id, r.repeat)
+        self._latest[key] = self._shared.result(r)
+        return key
 
     def keys(self) -> Collection[tuple[str, int]]:
         return self._latest.keys()
@@ -154,7 +167,9 @@ def read_compact(path: Path) -> list[CaseResult]:
 
 
 def read_indexed(
-    path: Path, each: Callable[[CaseResult, int], None] | None = None
+    path: Path,
+    each: Callable[[CaseResult, int], None] | None = None,
+    known: Mapping[str, str] | None = None,
 ) -> tuple[list[CaseResult], list[int] | None]:
     """:func:`read_compact`, and the byte offset of each result's line in ``results.jsonl``
     (in the same order), found in the same single pass: what reads the complete results back
@@ -167,16 +182,18 @@ def read_indexed(
     file's order (as :func:`~evalgate.results.iter_results` gives them), for a caller that
     needs more of them than the compact results keep; when the offsets are None it saw part
     of the file only.
+
+    ``known``: case ids and content hashes held already (each mapping to itself, e.g. those of
+    the run this one is compared with); the results hold those objects, not equal copies.
     """
-    kept = CompactResults()
+    kept = CompactResults(known=known)
     where: dict[tuple[str, int], int] = {}
     file = path / RESULTS_FILE if path.is_dir() else path
     indexed = LineOffsets(file)
     for offset, r in indexed:
         if each is not None:
             each(r, offset)
-        kept.add(r)
-        where[(r.case_id, r.repeat)] = offset
+        where[kept.add_keyed(r)] = offset  # the key tuple kept's own: one per result
     if indexed.text_lines:
         return read_compact(path), None
     offsets = [where[k] for k in sorted(where)]

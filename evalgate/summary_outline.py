@@ -25,6 +25,7 @@ from evalgate.jsonsafe import finite_number
 from evalgate.lazydoc import LazyList
 from evalgate.results import SUMMARY_FILE
 from evalgate.run_summary import CaseFigures, RunSummary, _damaged, checked_summary
+from evalgate.summary_lines import parse_by_lines
 
 OUTLINED = CaseFigures()  # what every case id of an outline maps to: its figures are not read
 
@@ -121,9 +122,23 @@ def _parse(path: Path, with_deltas: bool = True, typed: _Typed | None = None) ->
         hook: Any = functools.partial(_entry, typed=typed)
     else:
         hook = _entry if with_deltas else _figures_only
+    if typed is None:  # a line at a time, unless the file is not laid out as evalgate writes it
+        data = parse_by_lines(path, hook, _CASE, _DELTA if with_deltas else None)
+        if data is not None:
+            return _as_written_if_misplaced(path, None, data)
     try:
         text = path.read_text(encoding="utf-8")
-        data = json.loads(text, object_pairs_hook=hook)
+        return _as_written_if_misplaced(path, text, json.loads(text, object_pairs_hook=hook))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: file not found") from exc
+    except (OSError, ValueError, RecursionError) as exc:
+        raise ConfigError(f"{path}: not valid JSON ({exc}); restore it or re-create it") from exc
+
+
+def _as_written_if_misplaced(path: Path, text: str | None, data: Any) -> Any:
+    """``data``, or the document as written (``text``, else the file read again) where a
+    placeholder landed outside the per-case entries."""
+    try:
         if isinstance(data, dict):
             cases, verdict = data.get("cases"), data.get("verdict")
             deltas = verdict.get("deltas") if isinstance(verdict, dict) else None
@@ -142,7 +157,7 @@ def _parse(path: Path, with_deltas: bool = True, typed: _Typed | None = None) ->
                     _holds_placeholder(v) for v in deltas if v is not _DELTA
                 )
             if misplaced:  # an entry's shape somewhere else: read as written
-                data = json.loads(text)
+                data = json.loads(path.read_text(encoding="utf-8") if text is None else text)
         return data
     except FileNotFoundError as exc:
         raise ConfigError(f"{path}: file not found") from exc

@@ -77,3 +77,15 @@ def test_a_carriage_return_inside_a_line_is_read_as_text(tmp_path: Path, cr: obj
     path = tmp_path / "results.jsonl"
     path.write_bytes(b"".join(cr(_lines())))  # type: ignore[operator]
     assert _check(path) is None  # read as read_compact reads it, where \r ends a line
+
+
+def test_known_strings_are_shared_and_change_nothing_else(tmp_path: Path) -> None:
+    (tmp_path / "results.jsonl").write_bytes(b"".join(_lines()))
+    plain, plain_offsets = read_indexed(tmp_path)
+    # strings equal to what is read, made apart from it (as a reference's are)
+    known = {"".join(s): "".join(s) for r in plain for s in (r.case_id, r.content_hash)}
+    shared, offsets = read_indexed(tmp_path, known=known)
+    assert shared == plain and offsets == plain_offsets
+    assert all(r.case_id is known[r.case_id] for r in shared)
+    assert all(r.content_hash is known[r.content_hash] for r in shared)
+    assert not any(r.case_id is known[r.case_id] for r in plain)

@@ -96,12 +96,13 @@ def register(app: typer.Typer) -> None:
         from evalgate.cli.present import Presentation
         from evalgate.config.loader import load_config
         from evalgate.engine.core import gate_stored
-        from evalgate.engine.stored import load_indexed, load_reference
+        from evalgate.engine.stored import held_texts, load_indexed, load_reference
 
         # the gate needs the config only: the goldens are not read (both runs hold their cases)
         cfg = load_config(config_path(config))
         reference = load_reference(base)
-        cand, offsets = load_indexed(candidate)
+        # the candidate's case ids and content hashes are the reference's objects where equal
+        cand, offsets = load_indexed(candidate, known=held_texts(reference))
         with ExitStack() as hold:
             if out is not None:
                 from evalgate.engine.stored import copy_run

@@ -5,7 +5,7 @@ reference (``compare``), present (``report``). The engine judges what these retu
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -49,12 +49,14 @@ def load_run(run_dir: Path) -> RunOutput:
 
 
 def load_indexed(
-    run_dir: Path, each: Callable[[CaseResult, int], None] | None = None
+    run_dir: Path,
+    each: Callable[[CaseResult, int], None] | None = None,
+    known: Mapping[str, str] | None = None,
 ) -> tuple[RunOutput, list[int] | None]:
     """:func:`load_run`, and where each result's line starts in ``results.jsonl`` (in the
     results' order; None when the file must be read as text, see
-    :func:`~evalgate.results_compact.read_indexed`, which also says what ``each`` gets),
-    from the same single pass."""
+    :func:`~evalgate.results_compact.read_indexed`, which also says what ``each`` gets and
+    what ``known`` shares), from the same single pass."""
     if not run_dir.is_dir():
         raise UsageError(f"{run_dir}: not a folder; pass a run folder written by 'evalgate run'")
     ensure_idle(run_dir)
@@ -69,7 +71,7 @@ def load_indexed(
         )
     except ConfigError as exc:
         meta = exc
-    results, offsets = read_indexed(run_dir, each)
+    results, offsets = read_indexed(run_dir, each, known)
     if isinstance(meta, ConfigError):
         raise meta
     return RunOutput(run_dir, meta.run_id, results, meta, meta.interrupted, compact=True), offsets
@@ -171,7 +173,19 @@ def load_reference(run_dir: Path) -> Baseline:
     picker = AnswerPicker(run_dir / RESULTS_FILE)
     run, offsets = load_indexed(run_dir, picker.add)
     # read as text (offsets None): the picker saw part of the file, so the answers are read again
-    return reference_of(run, picker if offsets is not None else None)
+    picked = picker if offsets is not None else None
+    del offsets  # not needed to make the reference: not held while it is made
+    return reference_of(run, picked)
+
+
+def held_texts(reference: Baseline) -> dict[str, str]:
+    """The case ids and content hashes a reference holds, each mapping to itself: what the
+    run compared with it shares instead of holding equal copies (``known`` of
+    :func:`load_indexed`)."""
+    texts = {cid: cid for cid in reference.cases}
+    for case in reference.cases.values():
+        texts.setdefault(case.content_hash, case.content_hash)
+    return texts
 
 
 def merge_runs(

@@ -113,8 +113,9 @@ class AnswerPicker:
     def __init__(self, file: Path, redact: Redact | None = None) -> None:
         self._file = file
         self._redact = redact
-        # case id -> (rank, line offset << _LEN_BITS | kept length); ranks are shared tuples
-        self._best: dict[str, tuple[tuple[int, int], int]] = {}
+        # case id -> (rank, line offset << _LEN_BITS | kept length); ranks are shared tuples;
+        # the first rank (the first repeat, passed: most cases') is held as the int alone
+        self._best: dict[str, tuple[tuple[int, int], int] | int] = {}
         self._ranks: dict[tuple[int, int], tuple[int, int]] = {}
 
     def add(self, r: CaseResult, offset: int) -> None:
@@ -126,10 +127,12 @@ class AnswerPicker:
             return
         rank = (0 if r.status == "passed" else 1, r.repeat)
         held = self._best.get(r.case_id)
-        if held is None or rank <= held[0]:
-            size = len(kept(text, self._redact))
-            rank = self._ranks.setdefault(rank, rank)
-            self._best[r.case_id] = (rank, offset << _LEN_BITS | size)
+        if held is None or rank <= (_FIRST if isinstance(held, int) else held[0]):
+            where = offset << _LEN_BITS | len(kept(text, self._redact))
+            if rank == _FIRST:
+                self._best[r.case_id] = where
+            else:
+                self._best[r.case_id] = (self._ranks.setdefault(rank, rank), where)
 
     def capped(
         self, ids: Iterable[str], budget: int = ANSWERS_BUDGET
@@ -144,13 +147,15 @@ class AnswerPicker:
             held = self._best.get(cid)
             if held is None:
                 continue
-            size = held[1] & _LEN_MASK
+            if not isinstance(held, int):
+                held = held[1]
+            size = held & _LEN_MASK
             if not size:
                 empty.append(cid)
                 continue
             # the largest first, ties by case id: what within_budget drops, in its order; an
             # answer dropped stays dropped, as the answers after it only add to the total
-            heapq.heappush(fit, (-size, cid, held[1] >> _LEN_BITS))
+            heapq.heappush(fit, (-size, cid, held >> _LEN_BITS))
             total += size
             while total > budget:
                 size, gone, _ = heapq.heappop(fit)
@@ -166,6 +171,7 @@ class AnswerPicker:
 
 _LEN_BITS = 32
 _LEN_MASK = (1 << _LEN_BITS) - 1
+_FIRST = (0, 0)  # the rank of a first repeat that passed
 
 
 def within_budget(

@@ -292,11 +292,9 @@ def baseline_from_run(
             " report one); pass --prompt-version V"
         )
     results = list(results)
-    stats = {
-        cid: s
-        for cid, s in aggregate(results).items()
-        if s.n > 0 and s.score is not None and s.pass_rate is not None
-    }
+    stats = aggregate(results)
+    for cid in [c for c, s in stats.items() if s.n <= 0 or s.score is None or s.pass_rate is None]:
+        del stats[cid]  # in place: a large run's statistics are not held twice
     # the file's answers within its budget before the cases are made (as with_answers_capped
     # would leave them): a large run's cases are not made twice, once with every answer; a
     # picker applies the budget before it reads any answer back

@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import tracemalloc
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from evalgate.config.model import GateConfig
@@ -99,3 +100,31 @@ def test_the_gate_holds_little_beside_the_deltas_it_returns() -> None:
     # before: about 2.8 times what the verdict holds (rows, dict-backed pairs, id sets, copies);
     # now about 2.4
     assert peak < held * 2.6, f"peak {peak / N:.0f} B/case, held {held / N:.0f} B/case"
+
+
+def test_the_candidate_holds_the_reference_s_case_ids_and_hashes(tmp_path: Path) -> None:
+    # compare holds the reference while it reads the candidate: the candidate's ids and
+    # content hashes (each a string per case) were a second copy of the reference's
+    from evalgate.engine.stored import held_texts, load_indexed, load_reference
+    from tests.perf.test_stored_memory import _run_dir
+
+    base = _run_dir(tmp_path / "base", range(1500))
+    cand = _run_dir(tmp_path / "cand", range(1500))
+    reference = load_reference(base)
+    run, _ = load_indexed(cand, known=held_texts(reference))
+    strings = {id(s) for b in (reference.cases, run.results) for s in _texts(b)}
+    ids = {r.case_id for r in run.results} | {r.content_hash for r in run.results}
+    assert len(run.results) == 1500 and len(reference.cases) > 1200  # errors are left out
+    # before: two objects per case id and per hash, one on each side
+    assert len(strings) <= len(ids) * 1.05, f"{len(strings)} strings for {len(ids)} values"
+
+
+def _texts(held: Any) -> Any:
+    if isinstance(held, dict):
+        for cid, case in held.items():
+            yield cid
+            yield case.content_hash
+    else:
+        for r in held:
+            yield r.case_id
+            yield r.content_hash

@@ -38,3 +38,14 @@ def test_the_summary_a_report_shows_holds_no_figures(tmp_path: Path) -> None:
     shown = _peak(lambda: read_shown(tmp_path))
     # before: evalgate report read the whole document (read_summary_document)
     assert shown < whole * 0.6, f"shown {shown / 1e6:.1f} MB, whole {whole / 1e6:.1f} MB"
+
+
+def test_an_outline_never_holds_the_file_s_text(tmp_path: Path) -> None:
+    # the file was read whole: its bytes and the text decoded from them at once (two copies),
+    # then parsed; a line at a time, what is held is the outline left, a fraction of the file
+    write_summary(tmp_path, _doc(20))
+    read_outline(tmp_path)  # imports and first-use caches
+    write_summary(tmp_path, _doc(3000))
+    size = (tmp_path / "summary.json").stat().st_size
+    outline = _peak(lambda: read_outline(tmp_path))
+    assert outline < size * 1.4, f"outline {outline / 1e6:.2f} MB, file {size / 1e6:.2f} MB"

@@ -52,10 +52,17 @@ class CaseRow:
     figures: CaseStats
     status: str  # one of CASE_STATUSES
     latency_ms: float  # summed over repeats
-    repeats: tuple[CaseResult, ...] = ()
+    # its results by repeat; a single one held as itself (no tuple of one per row)
+    held: tuple[CaseResult, ...] | CaseResult = ()
     base: BaseCase | None = None
     compare: str | None = None  # shared | new | changed, from the verdict's deltas
     blocking: tuple[str, ...] = ()  # kinds of blocking reasons of a failed gate naming the case
+
+    @property
+    def repeats(self) -> tuple[CaseResult, ...]:
+        """The case's results, by repeat."""
+        held = self.held
+        return held if type(held) is tuple else (held,)  # type: ignore[return-value]
 
     @property
     def case_id(self) -> str:
@@ -307,13 +314,15 @@ class _Rows:
                     figures=st,
                     status=_status(st.passed, st.n, st.errors, st.skipped),
                     latency_ms=_latency(reps),
-                    repeats=reps,
+                    held=reps[0] if len(reps) == 1 else reps,
                     base=base,
                     compare=d.status if d else None,
                     blocking=tuple(dict.fromkeys(blocking.get(cid, ()))),
                 )
             )
         built = tuple(rows)
+        if not self.pending:  # (no set of every case's id to find none)
+            return built
         seen = {row.case_id for row in built}
         pending = tuple(
             CaseRow(CaseStats(cid, "", "", (), "", 0, 0, 0, False, None, None), "pending", 0.0)
@@ -410,7 +419,7 @@ class RunView:
         """``rows`` with their requests and answers (for the rows shown in detail), read one
         row at a time as they are taken: a report of any size holds one case's at once."""
         for row, lines in self.detailed_lines(rows):
-            yield row if lines is None else replace(row, repeats=_results(lines))
+            yield row if lines is None else replace(row, held=_results(lines))
 
     def detailed_lines(
         self, rows: Iterable[CaseRow]
@@ -435,7 +444,7 @@ class RunView:
             if not full:
                 yield row, None
             elif isinstance(full[0], CaseResult):
-                yield replace(row, repeats=tuple(full)), None
+                yield replace(row, held=tuple(full)), None
             else:
                 yield row, full
 

@@ -10,6 +10,7 @@ the few cases they show in detail (:func:`read_details`).
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
 from math import copysign
@@ -125,36 +126,72 @@ class CompactResults:
     """The compact results of a run as they are written: the last one per (case, repeat).
 
     A :class:`~evalgate.results_writer.ResultsWriter`'s ``keep``: the runner's results are held as
-    :func:`read_compact` would read them back, without reading the file again.
+    :func:`read_compact` would read them back, without reading the file again. They are held
+    in a list, in the order written (no mapping keyed by case and repeat: a run writes each
+    once), and put in order, the last of each (case, repeat) kept, when asked for.
     """
 
     def __init__(
         self, results: Iterable[CaseResult] = (), known: Mapping[str, str] | None = None
     ) -> None:
         self._shared = _Shared(known)
-        self._latest: dict[tuple[str, int], CaseResult] = {}
+        self._held: list[CaseResult] = []
+        self._tidy = True  # ordered by (case id, repeat), each once
         for r in results:
             self.add(r)
 
     def add(self, r: CaseResult) -> None:
-        self.add_keyed(r)
+        held = self._held
+        if self._tidy and held:
+            last = held[-1]
+            self._tidy = last.case_id < r.case_id or (
+                last.case_id == r.case_id and last.repeat < r.repeat
+            )
+        held.append(self._shared.result(r))
+
+    def _ordered(self) -> list[CaseResult]:
+        """The held results, ordered by case id and repeat, the last written of each kept."""
+        if self._tidy:
+            return self._held
+        held = self._held
+        # two stable sorts (no key tuple per result): by repeat, then by case id; results of
+        # the same case and repeat stay in the order written, the last one kept
+        held.sort(key=_repeat)
+        held.sort(key=_case_id)
+        kept = [
+            r
+            for r, after in zip(held, itertools.islice(held, 1, None), strict=False)
+            if r.case_id != after.case_id or r.repeat != after.repeat
+        ]
+        kept.append(held[-1])
+        self._held = kept
+        self._tidy = True
+        return kept
 
     def add_keyed(self, r: CaseResult) -> tuple[str, int]:
-        """:meth:`add`, returning the (case id, repeat) key it was kept under (one tuple per
+        """:meth:`add`, returning the (case id, repeat) key of the result kept (one tuple per
         result, for a caller that keys something else by it too)."""
-        key = (r.case_id, r.repeat)
-        self._latest[key] = self._shared.result(r)
-        return key
+        self.add(r)
+        kept = self._held[-1]
+        return (kept.case_id, kept.repeat)
 
     def keys(self) -> Collection[tuple[str, int]]:
-        return self._latest.keys()
+        return [(r.case_id, r.repeat) for r in self._ordered()]
 
     def __len__(self) -> int:
-        return len(self._latest)
+        return len(self._ordered())
 
     def results(self) -> list[CaseResult]:
         """Ordered by case id and repeat, as :func:`read_compact` returns them."""
-        return [self._latest[k] for k in sorted(self._latest)]
+        return list(self._ordered())
+
+
+def _repeat(r: CaseResult) -> int:
+    return r.repeat
+
+
+def _case_id(r: CaseResult) -> str:
+    return r.case_id
 
 
 def read_compact(path: Path) -> list[CaseResult]:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
+import itertools
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 
@@ -142,6 +143,19 @@ def _all_ids(a: Mapping[str, object], b: Mapping[str, object]) -> Iterator[str]:
             last = cid
 
 
+def _scored(candidate: Mapping[str, CaseStats]) -> Mapping[str, CaseStats]:
+    """The scored cases of ``candidate``, by case id in order: ``candidate`` itself when
+    every case in it was scored and it is in that order already (as ``aggregate`` makes it),
+    so that no copy of a large run's figures is made to judge it."""
+    if all(s.n > 0 and s.score is not None for s in candidate.values()) and all(
+        a < b for a, b in itertools.pairwise(candidate)
+    ):
+        return candidate
+    return {
+        cid: s for cid in sorted(candidate) if (s := candidate[cid]).n > 0 and s.score is not None
+    }
+
+
 def evaluate(
     candidate: Mapping[str, CaseStats],
     baseline: Baseline | None,
@@ -164,18 +178,19 @@ def evaluate(
     reasons, run_info = run_checks(
         candidate, cfg, prompt_versions, requested_version, total_results, error_results
     )
-    scored = {
-        cid: s for cid in sorted(candidate) if (s := candidate[cid]).n > 0 and s.score is not None
-    }
+    scored = _scored(candidate)
     if not scored:
         reasons.append(Reason(NO_RESULTS, "no case was scored; nothing to judge"))
     deltas = _deltas(candidate, baseline)
     info: dict[str, object] = {}
     # "passes" reads every repeat, confirmation re-runs included; the drop test does not
-    confirmed = dict(scored) if confirmations else scored  # a copy only to merge into
-    for cid, extra in (confirmations or {}).items():
-        if cid in confirmed:
-            confirmed[cid] = merge_stats(confirmed[cid], extra)
+    confirmed = scored
+    if confirmations:  # a copy only to merge into
+        merged = dict(scored)
+        for cid, extra in confirmations.items():
+            if cid in merged:
+                merged[cid] = merge_stats(merged[cid], extra)
+        confirmed = merged
     if baseline is None:
         reasons.append(
             Reason(INFO, "no baseline: judged on absolute expectations only", blocking=False)

@@ -138,7 +138,7 @@ def _case_of_lines(c: CaseRow, lines: list[dict[str, Any]], detailed: bool) -> d
     """:func:`_case` of ``c`` with the results of ``lines`` (plain passing lines, see
     :func:`evalgate.report.details.plain`), made from the lines' objects: no result rebuilt."""
     if c.base is not None and c.base.answer:  # the answer beside the baseline's: the results
-        return _case(replace(c, repeats=tuple(map(CaseResult.from_dict, lines))), detailed)
+        return _case(replace(c, held=tuple(map(CaseResult.from_dict, lines))), detailed)
     # every repeat passed: no failure to name (the repeats' statuses are all it reads)
     reason = first_failure((), c.status)
     return _entry(c, {}, reason, [_repeat_of_line(d) for d in lines] if detailed else [], detailed)

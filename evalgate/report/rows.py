@@ -27,24 +27,67 @@ class BaseCase:
 
 @dataclass(frozen=True, slots=True)
 class CaseRow:
-    """One golden case over all its repeats, with its baseline figures when known."""
+    """One golden case over all its repeats, with its baseline figures when known.
 
-    case_id: str
-    dataset: str
-    file: str
-    line: int
-    tags: tuple[str, ...]
+    Its figures over the repeats (``case_id``, ``dataset``, ``file``, ``line``, ``tags``,
+    ``score``, ``pass_rate``, ``n``, ``passes``, ``errors``) are read from ``figures``, the
+    case's :class:`~evalgate.results.CaseStats` the run already holds, not copied per row."""
+
+    figures: CaseStats
     status: str  # one of CASE_STATUSES
-    score: float | None
-    pass_rate: float | None
-    n: int  # scored repeats
-    passes: int
-    errors: int
     latency_ms: float  # summed over repeats
-    repeats: tuple[CaseResult, ...] = ()
+    # its results by repeat; a single one held as itself (no tuple of one per row)
+    held: tuple[CaseResult, ...] | CaseResult = ()
     base: BaseCase | None = None
     compare: str | None = None  # shared | new | changed, from the verdict's deltas
     blocking: tuple[str, ...] = ()  # kinds of blocking reasons of a failed gate naming the case
+
+    @property
+    def repeats(self) -> tuple[CaseResult, ...]:
+        """The case's results, by repeat."""
+        held = self.held
+        return held if type(held) is tuple else (held,)  # type: ignore[return-value]
+
+    @property
+    def case_id(self) -> str:
+        return self.figures.case_id
+
+    @property
+    def dataset(self) -> str:
+        return self.figures.dataset
+
+    @property
+    def file(self) -> str:
+        return self.figures.file
+
+    @property
+    def line(self) -> int:
+        return self.figures.line
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return self.figures.tags
+
+    @property
+    def score(self) -> float | None:
+        return self.figures.score
+
+    @property
+    def pass_rate(self) -> float | None:
+        return self.figures.pass_rate
+
+    @property
+    def n(self) -> int:
+        """Scored repeats."""
+        return self.figures.n
+
+    @property
+    def passes(self) -> int:
+        return self.figures.passes
+
+    @property
+    def errors(self) -> int:
+        return self.figures.errors
 
     @property
     def delta(self) -> float | None:
@@ -119,6 +162,16 @@ def first_failure(repeats: Sequence[CaseResult], status: str) -> str | None:
     if status == "pending":
         return "pending review"
     return None
+
+
+def _latency(reps: tuple[CaseResult, ...]) -> float:
+    """A row's latency, summed over its repeats; a single repeat's own float when the sum
+    is that same value (no new float per row)."""
+    if len(reps) == 1:
+        x = reps[0].latency_ms
+        if type(x) is float and x != 0.0:  # 0 + x is x (0 + -0.0 is 0.0: left to sum)
+            return x
+    return sum([r.latency_ms for r in reps])
 
 
 def _status(stats_passed: bool | None, n: int, errors: int, skipped: bool) -> str:
@@ -242,28 +295,21 @@ class _Rows:
                 base = BaseCase(None, None, answer)
             rows.append(
                 CaseRow(
-                    case_id=cid,
-                    dataset=st.dataset,
-                    file=st.file,
-                    line=st.line,
-                    tags=st.tags,
+                    figures=st,
                     status=_status(st.passed, st.n, st.errors, st.skipped),
-                    score=st.score,
-                    pass_rate=st.pass_rate,
-                    n=st.n,
-                    passes=st.passes,
-                    errors=st.errors,
-                    latency_ms=sum([r.latency_ms for r in reps]),
-                    repeats=reps,
+                    latency_ms=_latency(reps),
+                    held=reps[0] if len(reps) == 1 else reps,
                     base=base,
                     compare=d.status if d else None,
                     blocking=tuple(dict.fromkeys(blocking[cid])) if cid in blocking else (),
                 )
             )
         built = tuple(rows)
+        if not self.pending:  # (no set of every case's id to find none)
+            return built
         seen = {row.case_id for row in built}
         pending = tuple(
-            CaseRow(cid, "", "", 0, (), "pending", None, None, 0, 0, 0, 0.0)
+            CaseRow(CaseStats(cid, "", "", (), "", 0, 0, 0, False, None, None), "pending", 0.0)
             for cid in self.pending
             if cid not in seen
         )

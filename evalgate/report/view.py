@@ -118,7 +118,7 @@ class RunView:
         """``rows`` with their requests and answers (for the rows shown in detail), read one
         row at a time as they are taken: a report of any size holds one case's at once."""
         for row, lines in self.detailed_lines(rows):
-            yield row if lines is None else replace(row, repeats=_results(lines))
+            yield row if lines is None else replace(row, held=_results(lines))
 
     def detailed_lines(
         self, rows: Iterable[CaseRow]
@@ -160,7 +160,7 @@ class RunView:
         if not full:
             return row, None
         if isinstance(full[0], CaseResult):
-            return replace(row, repeats=tuple(full)), None
+            return replace(row, held=tuple(full)), None
         return row, full
 
     # -- convenience -----------------------------------------------------------------------

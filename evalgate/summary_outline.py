@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterator, Mapping
+from array import array
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
@@ -231,3 +232,28 @@ def read_outline(path: Path) -> RunSummary:
     if outlined.verdict is not None:
         outlined = replace(outlined, verdict=replace(outlined.verdict, deltas=()))
     return outlined
+
+
+class CaseIds:
+    """Case ids (an outline's, whose figures are not read) held sorted as one text and their
+    lengths: a large summary's ids as two objects, not a string each and a mapping of them."""
+
+    __slots__ = ("_sizes", "_text")
+
+    def __init__(self, ids: Iterable[str]) -> None:
+        ordered = sorted(ids)
+        self._sizes = array("q", [len(i) for i in ordered])
+        self._text = "".join(ordered)
+
+    def __len__(self) -> int:
+        return len(self._sizes)
+
+    def __iter__(self) -> Iterator[str]:
+        text, at = self._text, 0
+        for size in self._sizes:
+            yield text[at : at + size]
+            at += size
+
+    def same(self, ids: Collection[str]) -> bool:
+        """Whether ``ids`` (distinct, as these are) are these ids."""
+        return len(ids) == len(self) and all(a == b for a, b in zip(self, sorted(ids), strict=True))

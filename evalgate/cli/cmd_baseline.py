@@ -15,7 +15,7 @@ from evalgate.cli.common import CONFIG_OPTION, config_path
 from evalgate.config.model import GateConfig
 from evalgate.errors import ConfigError, InconclusiveError, UsageError
 from evalgate.gate.answers import AnswerPicker, Redact, redactor
-from evalgate.gate.baseline import Baseline, baseline_from_run
+from evalgate.gate.baseline import Baseline, baseline_from_handed
 from evalgate.gate.baseline_store import BaselineStore
 from evalgate.gate.verdict import INCONCLUSIVE
 from evalgate.results import (
@@ -27,7 +27,7 @@ from evalgate.results import (
 from evalgate.results_compact import read_indexed
 from evalgate.run_summary import RunSummary
 from evalgate.runlock import ensure_idle
-from evalgate.summary_outline import read_outline
+from evalgate.summary_outline import CaseIds, read_outline
 
 DEFAULT_DIR = ".evalgate/baselines"
 
@@ -213,6 +213,15 @@ def _record(
     if not run.is_dir():
         raise UsageError(f"{run}: not a run folder; pass the folder 'evalgate run' wrote")
     ensure_idle(run)
+    # the summary first, so that its text is let go before the results are held; a damaged
+    # one is refused, naming the file (exit 2), after the results' own errors, as if read
+    # after them; its per-case figures are not read
+    outline: tuple[RunSummary, CaseIds] | ConfigError | None = None
+    if (run / SUMMARY_FILE).exists():
+        try:
+            outline = _outlined(run)
+        except ConfigError as exc:
+            outline = exc
     # figures, and the answers kept, picked in the same pass
     picker = AnswerPicker(run / RESULTS_FILE, redact)
     results, offsets = read_indexed(run, picker.add)
@@ -221,24 +230,29 @@ def _record(
             f"{run}: no {SUMMARY_FILE}: the run did not finish; finish it with"
             f" 'evalgate run --resume {run}', then record it"
         )
-    # a damaged summary is refused, naming the file (exit 2); its per-case figures are not read
-    summary = read_outline(run)
-    _check_recordable(run, results, summary, max_error_rate)
-    # checked: the summary's per-case figures are not needed again, and the baseline built
-    # next would otherwise be held alongside them (the largest part of a large summary)
-    summary = dataclasses.replace(summary, cases={})
-    baseline = baseline_from_run(
-        results,
+    if isinstance(outline, ConfigError):
+        raise outline
+    summary, listed = _outlined(run) if outline is None else outline  # None: written meanwhile
+    del outline
+    _check_recordable(run, results, summary, max_error_rate, listed)
+    del listed
+    errors = sum(1 for r in results if r.is_error)
+    by_offsets = offsets is not None
+    del offsets
+    # the results are handed over: each case's are let go as its baseline case is made, and
+    # the picker's choices once the answers are read
+    handed = [results]
+    del results
+    baseline = baseline_from_handed(
+        handed,
         summary,
         prompt_version=version,
         redact=redact,
         # a file read as text (no offsets): the picker saw part of it, the answers are read again
-        answers_from=iter_results(run) if offsets is None else None,
-        answers=picker if offsets is not None else None,
+        answers_from=None if by_offsets else iter_results(run),
+        answers=picker if by_offsets else None,
     )
-    del picker
-    errors = sum(1 for r in results if r.is_error)
-    del results  # the baseline is what is written: the results are not held while it is
+    del picker, handed
     if summary.status == "fail":
         _note(
             "warning: this run failed its gate; recording it makes its regressions the new"
@@ -259,8 +273,19 @@ def _record(
     return 0
 
 
+def _outlined(run: Path) -> tuple[RunSummary, CaseIds]:
+    """The run's summary without its cases, and the ids of its cases, held compact: only
+    :func:`_check_recordable` reads them, and the results are read while they are held."""
+    summary = read_outline(run)
+    return dataclasses.replace(summary, cases={}), CaseIds(summary.cases)
+
+
 def _check_recordable(
-    run: Path, results: list[CaseResult], summary: RunSummary, max_error_rate: float
+    run: Path,
+    results: list[CaseResult],
+    summary: RunSummary,
+    max_error_rate: float,
+    listed: CaseIds,
 ) -> None:
     """Only a whole, judgeable run may become the reference every later run is gated against."""
     if summary.interrupted:
@@ -276,8 +301,7 @@ def _check_recordable(
             " be judged), so its figures are not a reference; fix the errors and run again"
         )
     ids = {r.case_id for r in results if not r.confirmation}
-    listed = summary.cases
-    if set(listed) != ids:
+    if not listed.same(ids):
         raise ConfigError(
             f"{run}: {SUMMARY_FILE} and {RESULTS_FILE} do not describe the same cases"
             f" ({len(listed)} vs {len(ids)}); record a folder written by one 'evalgate run'"

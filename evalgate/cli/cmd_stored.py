@@ -68,7 +68,10 @@ def register(app: typer.Typer) -> None:
         """Re-apply the current goldens' scorers to a stored run (no endpoint calls)."""
         from evalgate.cli.cmd_judge import judge_cache_on
         from evalgate.engine.stored import rescore_handed
+        from evalgate.engine.stored_meta import summary_ahead
 
+        # the run's summary is read first: its text is let go before the goldens are built
+        ahead = summary_ahead(run)
         project = load_checked_project(config_path(config))
         cfg = project.config
         handed: list[Sequence[Case]] = [project.goldens.cases]  # let go as it is rescored
@@ -76,7 +79,13 @@ def register(app: typer.Typer) -> None:
         target = out or run.with_name(run.name + "-rescored")
         with ExitStack() as hold:
             output = rescore_handed(
-                handed, run, target, hold, cfg, judge_cache=judge_cache_on(no_judge_cache)
+                handed,
+                run,
+                target,
+                hold,
+                cfg,
+                judge_cache=judge_cache_on(no_judge_cache),
+                ahead=ahead,
             )
             sys.stderr.write(f"rescored {len(output.results)} result(s) into {target}\n")
             return _judge_and_finish(cfg, output, baseline, no_gate, None, quiet, as_json)

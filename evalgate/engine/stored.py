@@ -8,11 +8,13 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, asynccontextmanager
 from dataclasses import replace
+from itertools import repeat
 from pathlib import Path
 
 from evalgate import __version__
 from evalgate.config.model import Config
 from evalgate.engine.execution import RunOutput, new_run_dir, new_run_id, now_iso
+from evalgate.engine.stored_meta import SummaryAhead, stored_meta
 from evalgate.errors import ConfigError, UsageError
 from evalgate.gate.answers import AnswerPicker
 from evalgate.gate.baseline import Baseline, baseline_from_run
@@ -26,6 +28,7 @@ from evalgate.results import (
     RESULTS_FILE,
     SUMMARY_FILE,
     CaseResult,
+    LineOffsets,
     iter_latest,
     iter_results,
     read_at,
@@ -36,7 +39,7 @@ from evalgate.run_summary import RunSummary, read_summary_document
 from evalgate.runlock import ensure_idle
 from evalgate.shards import check_merge
 from evalgate.summary import RunMeta, build_summary
-from evalgate.summary_outline import read_outline, read_shown_typed
+from evalgate.summary_outline import read_shown_typed
 
 
 def load_run(run_dir: Path) -> RunOutput:
@@ -57,24 +60,37 @@ def load_indexed(
     results' order; None when the file must be read as text, see
     :func:`~evalgate.results_compact.read_indexed`, which also says what ``each`` gets and
     what ``known`` shares), from the same single pass."""
-    if not run_dir.is_dir():
-        raise UsageError(f"{run_dir}: not a folder; pass a run folder written by 'evalgate run'")
-    ensure_idle(run_dir)
-    finished = (run_dir / SUMMARY_FILE).exists()
-    # Only the summary's metadata is kept: it is read before the results so that reading a
-    # large summary and holding the results do not overlap. The results' errors still come
-    # first, as if they were read first.
-    try:
-        # no summary: the run was killed before its end, so cases may be missing
-        meta: RunMeta | ConfigError = _meta_of(
-            read_outline(run_dir) if finished else RunSummary(run_id=""), run_dir, finished
-        )
-    except ConfigError as exc:
-        meta = exc
+    meta = stored_meta(run_dir)
     results, offsets = read_indexed(run_dir, each, known)
     if isinstance(meta, ConfigError):
         raise meta
     return RunOutput(run_dir, meta.run_id, results, meta, meta.interrupted, compact=True), offsets
+
+
+def _index(
+    run_dir: Path, ahead: SummaryAhead | None
+) -> tuple[RunOutput, list[tuple[str, int]], list[int] | None]:
+    """A stored run as :func:`load_indexed` loads it (the same checks, the same errors in the
+    same order), but without its results: the keys ``(case id, repeat)`` of its latest
+    results in their order, and where their lines start (None when the file is read as text,
+    then :func:`~evalgate.results.iter_latest` reads it again)."""
+    meta = stored_meta(run_dir, ahead)
+    file = run_dir / RESULTS_FILE
+    where: dict[tuple[str, int], int] = {}
+    indexed = LineOffsets(file)
+    for offset, r in indexed:
+        where[(r.case_id, r.repeat)] = offset
+    offsets: list[int] | None = None
+    if indexed.text_lines:
+        where.clear()
+        keys = sorted({(r.case_id, r.repeat) for r in iter_results(file)})
+    else:
+        keys = sorted(where)
+        offsets = [where[k] for k in keys]
+    del where
+    if isinstance(meta, ConfigError):
+        raise meta
+    return RunOutput(run_dir, meta.run_id, [], meta, meta.interrupted, compact=True), keys, offsets
 
 
 def _complete(
@@ -94,24 +110,6 @@ def _complete(
     if len(runs) > 1:
         where.sort(key=lambda w: (w[0], w[1]))
     return read_at(files, where)
-
-
-def _meta_of(summary: RunSummary, run_dir: Path, finished: bool) -> RunMeta:
-    """What a stored run keeps of its summary."""
-    return RunMeta(
-        run_id=summary.run_id or run_dir.name,
-        started_at=summary.started_at or now_iso(),
-        finished_at=summary.finished_at,
-        duration_s=summary.duration_s,
-        config_hash=summary.config_hash,
-        target_url=summary.target_url,
-        preset=summary.target_preset,
-        requested_prompt_version=summary.requested_prompt_version,
-        git=summary.git,
-        shard=summary.shard,
-        interrupted=summary.interrupted or not finished,
-        pending_cases=summary.pending_cases,
-    )
 
 
 def present_stored(run_dir: Path, *, figures: bool = True) -> RunView:
@@ -284,21 +282,29 @@ def rescore_handed(
     config: Config | None = None,
     *,
     judge_cache: bool = True,
+    ahead: SummaryAhead | None = None,
 ) -> RunOutput:
     """:func:`rescore_run` for a caller that hands its golden set over: ``handed`` (one
     sequence of cases) is emptied, and each case is let go once its results are rescored, so
-    a large golden set is not held while the rescored run is judged and reported."""
+    a large golden set is not held while the rescored run is judged and reported. ``ahead``:
+    the run's summary, read before the golden set was built
+    (:func:`~evalgate.engine.stored_meta.summary_ahead`)."""
     by_id = {c.id: c for c in handed.pop()}
-    src, offsets = load_indexed(run_dir)
+    # the stored results are not held: only which lines to read back, in their order
+    src, keys, offsets = _index(run_dir, ahead)
     run_id = new_run_id()
     new_run_dir(out, run_id, {"rescored_from": str(run_dir)}, hold, resumable=False)
-    stored = {r.case_id for r in src.results}
+    stored = {cid for cid, _ in keys}
     missing = sorted(stored - by_id.keys())
     # what the judge needs, its drift check after: the cases a judge grades, in id order
     judged = [by_id[cid] for cid in sorted(stored) if cid in by_id and uses_judge(by_id[cid])]
-    complete = _complete([(src, offsets)])  # read at the offsets found while loading
-    src = replace(src, results=[])  # what is kept is the rescored results, not these
-    del stored, offsets
+    del stored, keys
+    complete: Iterator[CaseResult]
+    if offsets is None:
+        complete = iter_latest([run_dir])
+    else:  # read at the offsets found while indexing (read_at needs no key to read a line)
+        complete = read_at([run_dir / RESULTS_FILE], zip(repeat(("", 0)), repeat(0), offsets))
+    del offsets
 
     async def rescore_all(w: ResultsWriter) -> None:
         opened = open_judge(config, judged, out, cache=judge_cache) if config else _no_judge()

@@ -168,6 +168,11 @@ class AnswerPicker:
             out[cid] = kept(answer_text(r.response) or "", self._redact)
         return out, tuple(sorted(dropped))
 
+    def clear(self) -> None:
+        """Let go of what was picked (the answers were read back by :meth:`capped`)."""
+        self._best.clear()
+        self._ranks.clear()
+
 
 _LEN_BITS = 32
 _LEN_MASK = (1 << _LEN_BITS) - 1

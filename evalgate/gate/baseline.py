@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import groupby, pairwise
 from typing import Any
@@ -31,7 +31,7 @@ from evalgate.gate.answers import (
     within_budget,
 )
 from evalgate.gate.baseline_check import Checked
-from evalgate.results import CaseResult, aggregate, percentile
+from evalgate.results import CaseResult, _case_stats, percentile
 from evalgate.run_summary import RunSummary
 
 BASELINE_FORMAT_VERSION = 2
@@ -118,14 +118,20 @@ def _opt_float(v: Any) -> float | None:
     return None if v is None else float(v)
 
 
-def _by_case(results: list[CaseResult]) -> Iterator[tuple[str, list[CaseResult]]]:
-    """Each case's results, in their order, one case at a time (by case id, as
-    :func:`~evalgate.results.aggregate` takes them: sorted first unless they already are)."""
-    items = results
-    if any(a.case_id > b.case_id for a, b in pairwise(items)):
-        items = sorted(items, key=lambda r: r.case_id)
-    for cid, group in groupby(items, key=lambda r: r.case_id):
-        yield cid, list(group)
+def _in_case_order(results: list[CaseResult]) -> list[CaseResult]:
+    """``results`` by case id, as :func:`~evalgate.results.aggregate` takes them: sorted
+    (stably) unless they already are."""
+    if any(a.case_id > b.case_id for a, b in pairwise(results)):
+        results.sort(key=_case_id)
+    return results
+
+
+def _case_id(r: CaseResult) -> str:
+    return r.case_id
+
+
+def _scored(r: CaseResult) -> bool:
+    return r.status in ("passed", "failed")
 
 
 def _case_figures(rs: list[CaseResult]) -> tuple[float | None, float | None, float | None]:
@@ -278,6 +284,31 @@ def baseline_from_run(
     ones without the answers' text, e.g. ``iter_results(run_dir)``), or picked already from
     them by ``answers`` (fed while the run was read, with the same ``redact``).
     """
+    return baseline_from_handed(
+        [list(results)],
+        summary,
+        prompt_version=prompt_version,
+        recorded_at=recorded_at,
+        redact=redact,
+        answers_from=answers_from,
+        answers=answers,
+    )
+
+
+def baseline_from_handed(
+    handed: list[list[CaseResult]],
+    summary: RunSummary,
+    *,
+    prompt_version: str | None = None,
+    recorded_at: str | None = None,
+    redact: Redact | None = None,
+    answers_from: Iterable[CaseResult] | None = None,
+    answers: AnswerPicker | None = None,
+) -> Baseline:
+    """:func:`baseline_from_run` for a caller that hands its results over: ``handed`` (one
+    list of results) is emptied, each case's results let go once its case is made, and
+    ``answers`` once the answers kept are read, so the results and the baseline made from
+    them are not held whole together."""
     version = prompt_version or summary.prompt_version
     seen = summary.prompt_versions
     if prompt_version is None and len(seen) > 1:
@@ -291,26 +322,38 @@ def baseline_from_run(
             f"run {summary.run_id or '?'} has no prompt version (the endpoint did not"
             " report one); pass --prompt-version V"
         )
-    results = list(results)
-    stats = aggregate(results)
-    for cid in [c for c, s in stats.items() if s.n <= 0 or s.score is None or s.pass_rate is None]:
-        del stats[cid]  # in place: a large run's statistics are not held twice
+    # the results by case id, each case's figures made as its baseline case is: no table of
+    # every case's figures is held beside the cases (a case's are aggregate's, exactly)
+    items = _in_case_order(handed.pop())
+    # the cases kept: those with a scored repeat (aggregate's n > 0, score and pass rate set)
+    ids = [cid for cid, rs in groupby(items, key=_case_id) if any(map(_scored, rs))]
     # the file's answers within its budget before the cases are made (as with_answers_capped
     # would leave them): a large run's cases are not made twice, once with every answer; a
     # picker applies the budget before it reads any answer back
     capped: Mapping[str, str | None]
     if answers is not None:
-        capped, dropped = answers.capped(stats)
+        capped, dropped = answers.capped(ids)
+        answers.clear()
     else:
-        kept = case_answers(results if answers_from is None else answers_from, redact)
-        capped, dropped = within_budget({cid: kept.get(cid) for cid in stats})
+        kept = case_answers(items if answers_from is None else answers_from, redact)
+        capped, dropped = within_budget({cid: kept.get(cid) for cid in ids})
         del kept
+    del ids
     # each case's latency, tokens and cost figured from its own results as it is made, not
     # from tables of every case's figures
     cases: dict[str, BaselineCase] = {}
-    for cid, rs in _by_case(results):
-        s = stats.get(cid)
-        if s is None or s.score is None or s.pass_rate is None:  # as above (for the types)
+    shared: dict[Any, Mapping[str, tuple[int, int]]] = {}  # equal counts: one mapping
+    numbers: dict[float, float] = {}  # equal means and pass rates: one float
+    items.reverse()  # taken from the end, a case at a time, each result in its order
+    while items:
+        cid = items[-1].case_id
+        rs = [items.pop()]
+        while items and items[-1].case_id == cid:
+            rs.append(items.pop())
+        if not any(map(_scored, rs)):
+            continue
+        s = _case_stats(cid, rs, shared, numbers)
+        if s.score is None or s.pass_rate is None:  # as above (for the types)
             continue
         p95, tokens, cost = _case_figures(rs)
         cases[cid] = BaselineCase(
@@ -344,6 +387,7 @@ __all__ = [
     "BASELINE_FORMAT_VERSION",
     "Baseline",
     "BaselineCase",
+    "baseline_from_handed",
     "baseline_from_run",
     "version_file_stem",
 ]

@@ -51,7 +51,16 @@ def test_the_reference_aggregates_its_cases_once(
 
         return wrapper
 
-    monkeypatch.setattr(baseline_mod, "aggregate", counted(baseline_mod.aggregate))
+    made: list[str] = []
+
+    def case_stats(cid: str, *args: Any) -> Any:
+        made.append(cid)
+        return real(cid, *args)
+
+    real = baseline_mod._case_stats
+    monkeypatch.setattr(baseline_mod, "_case_stats", case_stats)
     monkeypatch.setattr(summary_mod, "aggregate", counted(summary_mod.aggregate))
-    load_reference(tmp_path / "r")
-    assert calls == 1  # before: also by the summary built only for the run's metadata
+    got = load_reference(tmp_path / "r")
+    assert calls == 0  # before: also by the summary built only for the run's metadata
+    # each case's figures made once, as its baseline case is
+    assert got.cases and sorted(made) == sorted(set(made)) == sorted(got.cases)

@@ -7,9 +7,10 @@ gives the same ``CliRun`` from :func:`evalgate.cli.main.main` called here, with 
 would see: the project folder as the working directory, exactly ``env`` as ``os.environ``,
 ``stdin`` as standard input, stdout and stderr as UTF-8 byte streams read back the way
 ``subprocess.run(text=True)`` reads a pipe, and no state carried from one call to the next
-(masked secrets, the debug flag, the environment). ``popen`` still starts the installed command
-(signals, ``kill -9``, concurrent runs need a process of their own); so do the tests kept in
-each module for the boundary itself. A hang is caught by the suite's own per-test timeout.
+(masked secrets, the debug flag, the environment, the custom scorers loaded). ``popen`` still
+starts the installed command (signals, ``kill -9``, concurrent runs need a process of their
+own); so do the tests kept in each module for the boundary itself (:func:`child`). A hang is
+caught by the suite's own per-test timeout.
 """
 
 from __future__ import annotations
@@ -31,6 +32,27 @@ def _read_back(raw: bytes) -> str:
     return io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8").read()
 
 
+def _scorers() -> tuple[dict[str, object], set[object], bool]:
+    from evalgate.scorers.registry import REGISTRY
+
+    REGISTRY.ensure_builtins()
+    return dict(REGISTRY._defs), set(REGISTRY._loaded_dirs), REGISTRY._entry_points_loaded
+
+
+def _restore_scorers(saved: tuple[dict[str, object], set[object], bool]) -> None:
+    """The registry as it was before the call: the next one loads the scorers' files afresh."""
+    from evalgate.scorers.registry import REGISTRY
+
+    defs, dirs, eps = saved
+    REGISTRY._defs.clear()
+    REGISTRY._defs.update(defs)  # type: ignore[arg-type]
+    REGISTRY._loaded_dirs.clear()
+    REGISTRY._loaded_dirs.update(dirs)  # type: ignore[arg-type]
+    REGISTRY._entry_points_loaded = eps
+    for name in [m for m in sys.modules if m.startswith("evalgate_user_scorers.")]:
+        del sys.modules[name]
+
+
 def run_in_process(
     args: list[str], cwd: Path, env: Mapping[str, str], stdin: str | None = None
 ) -> CliRun:
@@ -43,6 +65,7 @@ def run_in_process(
     saved_env = dict(os.environ)
     saved_cwd = os.getcwd()
     saved_streams = sys.stdin, sys.stdout, sys.stderr
+    saved_scorers = _scorers()
     started = time.monotonic()
     os.environ.clear()
     os.environ.update(env)
@@ -57,6 +80,7 @@ def run_in_process(
         os.environ.clear()
         os.environ.update(saved_env)
         masking.clear()
+        _restore_scorers(saved_scorers)
     elapsed = time.monotonic() - started
     out.flush()
     err.flush()

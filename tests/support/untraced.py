@@ -17,7 +17,8 @@ from collections.abc import Iterator
 @contextlib.contextmanager
 def untraced() -> Iterator[None]:
     try:
-        from coverage import Coverage, CoverageWarning
+        from coverage import Coverage
+        from coverage.exceptions import CoverageWarning
     except ImportError:  # pragma: no cover - coverage is in the dev extra
         yield
         return

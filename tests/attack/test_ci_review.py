@@ -1,4 +1,4 @@
-"""What a reviewer sees in CI, through the installed command: the baseline keeps each case's
+"""What a reviewer sees in CI, through the CLI: the baseline keeps each case's
 answer (redacted, masked), the PR comment leads with what to do and shows the baseline's answer
 beside the regressed one, the verdict names its baseline and warns when it is stale, and JUnit
 agrees with the verdict.
@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.attack.conftest import CliRun, Project
+from tests.attack.inprocess import in_process
 from tests.support.faultserver import FaultServer
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Project:
+    """Commands run in-process (tests/attack/inprocess.py): the subject is not the process."""
+    return in_process(tmp_path)
+
 
 SECRET = "tok-7f3a9c2e5d1b8a4f"
 BODY = {"message": "{{ input.message }} (key ${REVIEW_TOKEN})"}

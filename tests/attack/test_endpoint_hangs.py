@@ -1,4 +1,4 @@
-"""A run ends within its budget whatever the endpoint does, through the installed command.
+"""A run ends within its budget whatever the endpoint does, through the CLI.
 
 Each test plays one way an endpoint can hold a run (huge Retry-After, hang and reset in turn,
 dripping, endless streams, redirect loops, slow answers past the run's time budget) and asserts
@@ -8,13 +8,22 @@ a wall-clock bound, the documented exit code, and that every finished result is 
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.attack.conftest import Project
+from tests.attack.inprocess import in_process
 from tests.support.faultserver import FaultServer
 from tests.support.timing import timed_variant
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Project:
+    """Commands run in-process (tests/attack/inprocess.py): the subject is not the process."""
+    return in_process(tmp_path)
+
 
 _keys = itertools.count()
 

@@ -1,4 +1,4 @@
-"""Cases the baseline cannot vouch for, through the installed command: never a false green.
+"""Cases the baseline cannot vouch for, through the CLI: never a false green.
 
 Each test records a baseline against a good endpoint (the fault server's ``/echo`` answers
 ``echo: <message>``), then changes the goldens or the baseline the way a pull request can, and
@@ -10,12 +10,21 @@ unchanged good run must still exit 0.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.attack.conftest import CliRun, Project
+from tests.attack.inprocess import in_process
 from tests.support.faultserver import FaultServer
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Project:
+    """Commands run in-process (tests/attack/inprocess.py): the subject is not the process."""
+    return in_process(tmp_path)
+
 
 BODY = {"message": "{{ input.message }}"}
 N = 8  # cases: c0 is critical, asked about "login"

@@ -1,4 +1,4 @@
-"""Baselines grown over recorded runs, through the installed command.
+"""Baselines grown over recorded runs, through the CLI.
 
 Recording on main adds a run to the baseline's history; the gate then tells a stable case that
 broke from noise, critical or not, and a single-run baseline still holds critical cases to the
@@ -8,10 +8,21 @@ strict rule. An old (format 1) baseline keeps working.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.attack.conftest import CliRun, Project
+from tests.attack.inprocess import in_process
 from tests.support.faultserver import FaultServer
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Project:
+    """Commands run in-process (tests/attack/inprocess.py): the subject is not the process."""
+    return in_process(tmp_path)
+
 
 BODY = {"message": "{{ input.message }}"}
 N = 60

@@ -1,4 +1,4 @@
-"""GitLab CI through the installed command: the baseline artifact pull, the merge-request
+"""GitLab CI through the CLI: the baseline artifact pull, the merge-request
 note, and the Code Quality and metrics reports, against a local GitLab API
 (tests/support/fakegitlab.py, shapes from the public GitLab REST API docs)."""
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.attack.conftest import Project
+from tests.attack.inprocess import in_process
 from tests.support.fakegitlab import (
     API_TOKEN,
     BOT_ID,
@@ -20,6 +21,13 @@ from tests.support.fakegitlab import (
     zip_of,
 )
 from tests.support.faultserver import FaultServer
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Project:
+    """Commands run in-process (tests/attack/inprocess.py): the subject is not the process."""
+    return in_process(tmp_path)
+
 
 MARKER = "<!-- evalgate-report -->"
 PULL = ("baseline", "pull", "--gitlab-artifact", "evalgate-baseline")
@@ -181,7 +189,7 @@ def test_code_quality_and_metrics_place_cases_from_the_repository_root(
     tmp_path: Path, srv: FaultServer
 ) -> None:
     root = tmp_path / "repo"
-    project = Project(root / "services" / "copilot", {})
+    project = in_process(root / "services" / "copilot")
     project.root.mkdir(parents=True)
     from tests.attack.conftest import clean_env
 

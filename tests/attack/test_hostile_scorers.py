@@ -1,7 +1,9 @@
 """Custom scorers are code evalgate does not control: they cannot switch the gate off or hang it.
 
-Each test writes a hostile scorer into a throw-away project and drives the installed command:
-exit codes, summary.json and results.jsonl on disk, stdout that stays JSON.
+Each test writes a hostile scorer into a throw-away project and drives the command: exit
+codes, summary.json and results.jsonl on disk, stdout that stays JSON. What a scorer raises or
+returns is judged in-process (tests/attack/inprocess.py); time limits, signals and what a
+scorer prints, where the process itself is at stake, go through the installed command.
 """
 
 from __future__ import annotations
@@ -16,10 +18,16 @@ from typing import Any
 import pytest
 
 from tests.attack.conftest import Project
+from tests.attack.inprocess import child, in_process
 from tests.support.faultserver import FaultServer
 from tests.support.timing import timed_variant
 
 N_CASES = 4
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Project:
+    return in_process(tmp_path)
 
 
 def _setup(
@@ -183,6 +191,7 @@ def test_an_invalid_result_is_a_scorer_error_not_a_pass(
 def test_a_scorer_past_its_time_limit_is_a_scorer_error(
     project: Project, srv: FaultServer, timed: bool
 ) -> None:
+    project = child(project)
     _setup(project, srv, _scorer("while True:\n    pass"), cases=2, scorer_timeout_s=0.3)
     ran = project.cli("run", "--out", "r1", "-q", timeout=30)
     assert ran.code == 2, ran.err
@@ -196,6 +205,7 @@ def test_a_scorer_past_its_time_limit_is_a_scorer_error(
 def test_a_scorer_that_swallows_its_time_limit_still_ends(
     project: Project, srv: FaultServer, timed: bool
 ) -> None:
+    project = child(project)
     body = "while True:\n    try:\n        time.sleep(1)\n    except BaseException:\n        pass"
     _setup(project, srv, _scorer(body, top="import time"), cases=2, scorer_timeout_s=0.2)
     ran = project.cli("run", "--out", "r1", "-q", timeout=30)
@@ -208,6 +218,7 @@ def test_a_scorer_that_swallows_its_time_limit_still_ends(
 def test_an_import_past_its_time_limit_is_a_scorer_error(
     project: Project, srv: FaultServer
 ) -> None:
+    project = child(project)
     _setup(project, srv, _scorer("return True", top="while True:\n    pass"), scorer_timeout_s=0.3)
     checked = project.cli("validate", timeout=30)
     assert checked.code == 2, checked.err
@@ -234,6 +245,7 @@ return True
 def test_a_scorer_that_ignores_sigterm_cannot_keep_the_run_alive(
     project: Project, srv: FaultServer
 ) -> None:
+    project = child(project)
     # an earlier call turns SIGTERM off; the case that hangs does not touch it
     body = "if case.id != 'c2':\n    signal.signal(signal.SIGTERM, signal.SIG_IGN)\n" + HANG_ON_C2
     _setup(project, srv, _scorer(body, top="import signal"), scorer_timeout_s=0)
@@ -255,6 +267,7 @@ def test_a_scorer_that_ignores_sigterm_cannot_keep_the_run_alive(
 def test_a_signal_ends_a_run_blocked_in_a_scorer(
     project: Project, srv: FaultServer, sig: signal.Signals, swallow: bool
 ) -> None:
+    project = child(project)
     body = HANG_ON_C2
     if swallow:  # a loop that catches everything, the interrupt included
         body = HANG_ON_C2.replace(
@@ -306,6 +319,7 @@ def hostile(response, params, case):
 
 
 def test_what_a_scorer_prints_goes_to_stderr(project: Project, srv: FaultServer) -> None:
+    project = child(project)
     _setup(project, srv, PRINTS, cases=2)
     checked = project.cli("validate", "--json")
     assert checked.code == 0, checked.err
@@ -339,6 +353,7 @@ def _terminate_when_hanging(project: Project, proc: subprocess.Popen[str]) -> tu
 def test_sigterm_ends_validate_and_rescore_blocked_in_plugin_code(
     project: Project, srv: FaultServer
 ) -> None:
+    project = child(project)
     _setup(project, srv, _scorer("return True"), scorer_timeout_s=0)
     assert project.cli("run", "--out", "r1", "-q").code == 0
     project.write_scorer("hostile.py", "from evalgate import scorer\n" + _scorer(HANG_ON_C2))

@@ -14,7 +14,15 @@ from pathlib import Path
 import pytest
 
 from tests.attack.conftest import CliRun, Project
+from tests.attack.inprocess import in_process
 from tests.support.faultserver import FaultServer
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Project:
+    """Commands run in-process (tests/attack/inprocess.py): the subject is not the process."""
+    return in_process(tmp_path)
+
 
 HUGE = "1" + "0" * 400  # beyond a float's range (about 1.8e308)
 

@@ -1,8 +1,9 @@
-"""The run's cost budget (target + LLM judge) through the installed CLI, on loopback servers."""
+"""The run's cost budget (target + LLM judge) through the CLI, on loopback servers."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +11,14 @@ import pytest
 from evalgate.demo.copilot import MODEL
 from evalgate.demo.server import DemoServer, start_server
 from tests.attack.conftest import Project
+from tests.attack.inprocess import in_process
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Project:
+    """Commands run in-process (tests/attack/inprocess.py): the subject is not the process."""
+    return in_process(tmp_path)
+
 
 N = 5
 PRICE = {"input_per_mtok": 1000.0, "output_per_mtok": 2000.0}  # a judge call: ~$0.1

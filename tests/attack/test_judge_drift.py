@@ -1,4 +1,4 @@
-"""Judge drift through the installed CLI: a new model behind the same name is caught."""
+"""Judge drift through the CLI: a new model behind the same name is caught."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,13 @@ import pytest
 from evalgate.demo import judge as demo_judge
 from evalgate.demo.server import DemoServer, start_server
 from tests.attack.conftest import Project
+from tests.attack.inprocess import in_process
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Project:
+    """Commands run in-process (tests/attack/inprocess.py): the subject is not the process."""
+    return in_process(tmp_path)
 
 
 class JudgeServer:

@@ -1,16 +1,25 @@
-"""The LLM judge through the installed CLI, against the demo server's OpenAI-compatible route."""
+"""The LLM judge through the CLI, against the demo server's OpenAI-compatible route."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from evalgate.demo.server import DemoServer, start_server
 from tests.attack.conftest import Project
+from tests.attack.inprocess import child, in_process
 from tests.support.faultserver import FaultServer
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Project:
+    """Commands run in-process (tests/attack/inprocess.py): the subject is not the process."""
+    return in_process(tmp_path)
+
 
 GOLDEN = {
     "dataset": "d",
@@ -171,6 +180,7 @@ def test_grounded_reads_the_mapped_passages(project: Project, demo: DemoServer) 
 def test_the_judge_key_from_the_environment_never_reaches_any_output(
     project: Project, demo: DemoServer, srv: FaultServer
 ) -> None:
+    project = child(project)  # every output of the installed command, its streams included
     key = "sk-env-judge-key-5550123"
     _setup(project, demo)
     project.write_config(  # no base_url nor api_key: OPENAI_BASE_URL / OPENAI_API_KEY

@@ -1,6 +1,8 @@
 """Stored state is trusted only when it belongs to this run: resume, merge, baselines, locks.
 
-Every test drives the installed command. The promises: a folder, shard set or baseline that
+The commands run in-process (tests/attack/inprocess.py: the subject is the stored state); the
+runs that hold a folder, are killed or interrupted are the installed command in a child
+process, and so is the lock's own test. The promises: a folder, shard set or baseline that
 does not belong to the run being judged is refused with exit 2 (3 for an inconclusive run
 asked to become a baseline), naming what is wrong; never exit 0 on borrowed answers, never 4.
 """
@@ -18,9 +20,15 @@ from typing import Any
 import pytest
 
 from tests.attack.conftest import CliRun, Project
+from tests.attack.inprocess import child, in_process
 from tests.support.faultserver import FaultServer
 
 LOCK = ".evalgate.lock"
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Project:
+    return in_process(tmp_path)
 
 
 def _golden(n: int = 4, expected: str = "echo: m", **extra: Any) -> dict[str, Any]:
@@ -66,13 +74,23 @@ def _wait_for(path: Path, timeout: float = 20.0) -> None:
     pytest.fail(f"{path} never appeared")
 
 
+def _wait_for_holder(lock: Path, pid: int, timeout: float = 20.0) -> None:
+    """Until process ``pid`` holds the lock (it writes its pid into the file once it does)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if lock.exists() and lock.read_text("utf-8").split() == [str(pid)]:
+            return
+        time.sleep(0.02)
+    pytest.fail(f"process {pid} never took {lock}")
+
+
 # -- resume --------------------------------------------------------------------------------
 
 
 def test_resume_refuses_a_run_folder_of_another_project(
     project: Project, srv: FaultServer, tmp_path: Path
 ) -> None:
-    other = Project(tmp_path / "other", project.env)
+    other = type(project)(tmp_path / "other", project.env)
     other.root.mkdir()
     _setup(other, srv, path="/ok")
     assert other.cli("run", "--out", "done", "-q").code == 0
@@ -155,7 +173,7 @@ def test_two_resumes_of_one_folder_do_not_both_run(project: Project, srv: FaultS
     first.communicate(timeout=10)
     proc = project.popen("run", "--resume", "r", "-q", "--concurrency", "1")
     try:
-        time.sleep(0.5)
+        _wait_for_holder(project.root / "r" / LOCK, proc.pid)
         _refused(project.cli("run", "--resume", "r", "-q"), "another evalgate process")
         assert proc.poll() is None
     finally:
@@ -360,6 +378,7 @@ def test_damaged_run_files_are_reported_not_crashed_on(
 
 
 def test_lock_file_does_not_outlive_its_holder(project: Project, srv: FaultServer) -> None:
+    project = child(project)  # the holder is a process of its own, then gone
     _setup(project, srv)
     assert project.cli("run", "--out", "r", "-q").code == 0
     # the lock file stays (with the pid that held it) but nobody holds it any more

@@ -15,8 +15,11 @@ from types import ModuleType
 
 import pytest
 
-# simulations: seconds of arithmetic each, several times that under coverage's tracing on a
-# busy machine; the default 120 s is for hangs, not for these
+from tests.support.untraced import untraced
+
+# simulations: seconds of arithmetic each, several times that under coverage's tracing (so they
+# run untraced; test_the_simulation_drives_the_real_gate traces the same gate code) on a busy
+# machine; the default 120 s is for hangs, not for these
 pytestmark = pytest.mark.timeout(600)
 
 ALPHA = 0.05
@@ -50,24 +53,28 @@ def test_the_simulation_drives_the_real_gate() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("level", [0.1, 0.2])
 def test_history_grown_baselines_block_unchanged_runs_at_most_alpha(level: float) -> None:
-    out = sim.simulate(sim.Scenario(cases=100, noise=level, history=10), 8, 50, seed=1)
+    with untraced():
+        out = sim.simulate(sim.Scenario(cases=100, noise=level, history=10), 8, 50, seed=1)
     assert out.blocked <= ALPHA + noise(ALPHA, 400)
     assert out.worst <= 0.16  # no baseline blocks a large share (a 5% rate shows <= 8/50)
 
 
 @pytest.mark.slow
 def test_one_reused_run_as_baseline_stays_within_alpha() -> None:
-    out = sim.simulate(sim.Scenario(cases=100, noise=0.2, history=1), 8, 50, seed=2)
+    with untraced():
+        out = sim.simulate(sim.Scenario(cases=100, noise=0.2, history=1), 8, 50, seed=2)
     assert out.blocked <= ALPHA + noise(ALPHA, 400)
 
 
 @pytest.mark.slow
 def test_a_ten_point_drop_on_100_cases_is_caught() -> None:
-    out = sim.simulate(sim.Scenario(cases=100, noise=0.2, drop=0.10), 2, 50, seed=3)
+    with untraced():
+        out = sim.simulate(sim.Scenario(cases=100, noise=0.2, drop=0.10), 2, 50, seed=3)
     assert out.blocked >= 0.90 and out.by_drop >= 0.85
 
 
 @pytest.mark.slow
 def test_a_stable_case_that_breaks_for_good_is_blocked() -> None:
-    out = sim.simulate(sim.Scenario(cases=100, noise=0.2, broken=1, history=10), 2, 25, seed=4)
+    with untraced():
+        out = sim.simulate(sim.Scenario(cases=100, noise=0.2, broken=1, history=10), 2, 25, seed=4)
     assert out.by_case == 1.0

@@ -4,6 +4,7 @@ repeats, with its baseline figures, built a case at a time from ordered results.
 from __future__ import annotations
 
 import itertools
+import statistics
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,15 +26,17 @@ class BaseCase:
     answer: str | None = None  # the baseline's answer, when the verdict kept it
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class CaseRow:
     """One golden case over all its repeats, with its baseline figures when known.
 
     Its figures over the repeats (``case_id``, ``dataset``, ``file``, ``line``, ``tags``,
     ``score``, ``pass_rate``, ``n``, ``passes``, ``errors``) are read from ``figures``, the
-    case's :class:`~evalgate.results.CaseStats` the run already holds, not copied per row."""
+    case's :class:`~evalgate.results.CaseStats` the run already holds, not copied per row;
+    ``figures`` None (a single repeat whose figures nobody held): from that repeat, as
+    :func:`~evalgate.results.aggregate` makes them, with no figures object per row."""
 
-    figures: CaseStats
+    figures: CaseStats | None
     status: str  # one of CASE_STATUSES
     latency_ms: float  # summed over repeats
     # its results by repeat; a single one held as itself (no tuple of one per row)
@@ -48,46 +51,76 @@ class CaseRow:
         held = self.held
         return held if type(held) is tuple else (held,)  # type: ignore[return-value]
 
+    def __eq__(self, other: object) -> bool:
+        """Rows are equal when their fields are, a row without figures comparing as if it
+        held those :func:`~evalgate.results.aggregate` makes of its repeat."""
+        if not isinstance(other, CaseRow):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def _fields(self) -> tuple[object, ...]:
+        f = self.figures
+        if f is None:
+            r = self._single
+            f = _case_stats(r.case_id, [r], {}, {})
+        return (f, self.status, self.latency_ms, self.held, self.base, self.compare, self.blocking)
+
+    @property
+    def _single(self) -> CaseResult:
+        """The row's one repeat (a row without figures has exactly one)."""
+        held = self.held
+        return held if type(held) is not tuple else held[0]  # type: ignore[return-value]
+
     @property
     def case_id(self) -> str:
-        return self.figures.case_id
+        f = self.figures
+        return f.case_id if f is not None else self._single.case_id
 
     @property
     def dataset(self) -> str:
-        return self.figures.dataset
+        f = self.figures
+        return f.dataset if f is not None else self._single.dataset
 
     @property
     def file(self) -> str:
-        return self.figures.file
+        f = self.figures
+        return f.file if f is not None else self._single.file
 
     @property
     def line(self) -> int:
-        return self.figures.line
+        f = self.figures
+        return f.line if f is not None else self._single.line
 
     @property
     def tags(self) -> tuple[str, ...]:
-        return self.figures.tags
+        f = self.figures
+        return f.tags if f is not None else self._single.tags
 
     @property
     def score(self) -> float | None:
-        return self.figures.score
+        f = self.figures
+        return f.score if f is not None else _single_score(self._single)
 
     @property
     def pass_rate(self) -> float | None:
-        return self.figures.pass_rate
+        f = self.figures
+        return f.pass_rate if f is not None else _single_pass_rate(self._single)
 
     @property
     def n(self) -> int:
         """Scored repeats."""
-        return self.figures.n
+        f = self.figures
+        return f.n if f is not None else _single_n(self._single)
 
     @property
     def passes(self) -> int:
-        return self.figures.passes
+        f = self.figures
+        return f.passes if f is not None else _single_passes(self._single)
 
     @property
     def errors(self) -> int:
-        return self.figures.errors
+        f = self.figures
+        return f.errors if f is not None else _single_errors(self._single)
 
     @property
     def delta(self) -> float | None:
@@ -164,6 +197,27 @@ def first_failure(repeats: Sequence[CaseResult], status: str) -> str | None:
     return None
 
 
+# A single repeat's figures, each made as :func:`~evalgate.results._case_stats` makes it.
+def _single_n(r: CaseResult) -> int:
+    return 1 if r.status in ("passed", "failed") else 0
+
+
+def _single_errors(r: CaseResult) -> int:
+    return 1 if r.status == "error" else 0
+
+
+def _single_passes(r: CaseResult) -> int:
+    return 1 if r.status in ("passed", "failed") and r.passed else 0
+
+
+def _single_score(r: CaseResult) -> float | None:
+    return statistics.fmean((r.score or 0.0,)) if r.status in ("passed", "failed") else None
+
+
+def _single_pass_rate(r: CaseResult) -> float | None:
+    return _single_passes(r) / 1 if r.status in ("passed", "failed") else None
+
+
 def _latency(reps: tuple[CaseResult, ...]) -> float:
     """A row's latency, summed over its repeats; a single repeat's own float when the sum
     is that same value (no new float per row)."""
@@ -180,6 +234,16 @@ def _status(stats_passed: bool | None, n: int, errors: int, skipped: bool) -> st
     if n == 0:
         return "error" if errors else "skipped"
     return "passed" if stats_passed else "failed"
+
+
+def _row_status(st: CaseStats | None, reps: tuple[CaseResult, ...]) -> str:
+    """A row's status from its figures, or (None) from its single repeat."""
+    if st is not None:
+        return _status(st.passed, st.n, st.errors, st.skipped)
+    single = reps[0]
+    rate = _single_pass_rate(single)
+    passed = None if rate is None else rate >= 0.5
+    return _status(passed, _single_n(single), _single_errors(single), single.status == "skipped")
 
 
 def _ordered(results: Sequence[CaseResult]) -> bool:
@@ -205,12 +269,13 @@ def _case_id(r: CaseResult) -> str:
 
 def _cases(
     results: Sequence[CaseResult], stats: Mapping[str, CaseStats] | None
-) -> Iterator[tuple[str, CaseStats, tuple[CaseResult, ...]]]:
+) -> Iterator[tuple[str, CaseStats | None, tuple[CaseResult, ...]]]:
     """Each case's figures and its results by repeat, in the order of ``stats`` (of
     :func:`~evalgate.results.aggregate` of ``results`` when not given).
 
     Ordered results are cut into runs, a case at a time: neither the figures of every case
-    (when not given) nor a mapping of every case's results is built on the way."""
+    (when not given) nor a mapping of every case's results is built on the way; a case of
+    one repeat then has no figures made (None: its row reads them from that repeat)."""
     if _ordered(results):
         runs = itertools.groupby(results, key=_case_id)
         if stats is None:  # aggregate's figures, made a case at a time as it makes them
@@ -218,7 +283,10 @@ def _cases(
             numbers: dict[float, float] = {}
             for cid, group in runs:
                 reps = tuple(group)
-                yield cid, _case_stats(cid, list(reps), shared, numbers), reps
+                if len(reps) == 1:
+                    yield cid, None, reps
+                else:
+                    yield cid, _case_stats(cid, list(reps), shared, numbers), reps
             return
         ids = (cid for cid, _ in itertools.groupby(results, key=_case_id))
         if all(a == b for a, b in itertools.zip_longest(stats, ids)):  # the same cases, in order
@@ -296,7 +364,7 @@ class _Rows:
             rows.append(
                 CaseRow(
                     figures=st,
-                    status=_status(st.passed, st.n, st.errors, st.skipped),
+                    status=_row_status(st, reps),
                     latency_ms=_latency(reps),
                     held=reps[0] if len(reps) == 1 else reps,
                     base=base,

@@ -3,6 +3,7 @@ one at a time, others grouped whole, with or without the caller's figures."""
 
 from __future__ import annotations
 
+import itertools
 import random
 from typing import Any
 
@@ -67,3 +68,51 @@ def test_each_row_has_its_cases_delta_whatever_the_order() -> None:
                 continue
             assert {r.case_id: r.base.score for r in rows if r.base} == wanted
             assert all(r.compare == "shared" for r in rows)
+
+
+def _singles() -> list[CaseResult]:
+    """One repeat per case, of every status and of awkward scores (int, -0.0, nan, inf,
+    none on a scored case, a failing pass)."""
+    import dataclasses
+
+    out: list[CaseResult] = []
+    scores: tuple[Any, ...] = (1.0, 0.0, -0.0, 0.5, 1, 0, float("nan"), float("inf"), None, 0.3)
+    statuses = ("passed", "failed", "error", "skipped")
+    for i, (score, status) in enumerate(itertools.product(scores, statuses)):
+        fails = (("contains", "missing"),) if status == "failed" else ()
+        r = res(f"s{i:03d}", fails=fails, status=status, dataset=f"d{i % 3}", line=i, tags=("t",))
+        out.append(dataclasses.replace(r, score=score, passed=bool(i % 2)))
+    return out
+
+
+def test_rows_of_single_repeats_hold_no_figures_and_read_aggregates_own() -> None:
+    results = _singles()
+    summary = build_summary(results, RunMeta("r", "2026-01-01T00:00:00Z"), None)
+    made = RunView.build(results, summary).cases  # ordered, no figures given: none held
+    given = RunView.build(results, summary, stats=aggregate(results)).cases
+    assert all(r.figures is None for r in made) and all(r.figures is not None for r in given)
+    assert len(made) == len(results)
+    # equal as rows (a nan score is equal to no other nan: those are compared by repr)
+    numbered = [i for i, r in enumerate(results) if r.score == r.score]
+    assert [made[i] for i in numbered] == [given[i] for i in numbered]
+    names = ("case_id", "dataset", "file", "line", "tags", "score", "pass_rate", "n", "passes")
+    names += ("errors", "status", "latency_ms", "first_failure", "repeats_note", "flagged")
+    for a, b in zip(made, given, strict=True):
+        for name in names:
+            x, y = getattr(a, name), getattr(b, name)
+            assert (type(x), repr(x)) == (type(y), repr(y)), (a.case_id, name)
+    assert {r.status for r in made} == {"passed", "failed", "error", "skipped"}
+
+
+def test_reports_of_rows_without_figures_are_those_of_rows_with_them() -> None:
+    from evalgate.report.html import render_html
+    from evalgate.report.junit import render_junit
+    from evalgate.report.markdown import render_markdown
+
+    results = _singles()
+    summary = build_summary(results, RunMeta("r", "2026-01-01T00:00:00Z"), None)
+    made = RunView.build(results, summary)
+    given = RunView.build(results, summary, stats=aggregate(results))
+    assert made.cases[0].figures is None and given.cases[0].figures is not None
+    for render in (render_junit, render_markdown, render_html):
+        assert render(made) == render(given)

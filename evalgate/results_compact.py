@@ -207,6 +207,8 @@ def read_indexed(
     path: Path,
     each: Callable[[CaseResult, int], None] | None = None,
     known: Mapping[str, str] | None = None,
+    *,
+    index: bool = True,
 ) -> tuple[list[CaseResult], list[int] | None]:
     """:func:`read_compact`, and the byte offset of each result's line in ``results.jsonl``
     (in the same order), found in the same single pass: what reads the complete results back
@@ -222,6 +224,9 @@ def read_indexed(
 
     ``known``: case ids and content hashes held already (each mapping to itself, e.g. those of
     the run this one is compared with); the results hold those objects, not equal copies.
+
+    ``index`` False: the offsets are not wanted, and no key or offset per result is held
+    while the file is read: they are an empty list (None still for a file read as text).
     """
     kept = CompactResults(known=known)
     where: dict[tuple[str, int], int] = {}
@@ -230,9 +235,14 @@ def read_indexed(
     for offset, r in indexed:
         if each is not None:
             each(r, offset)
-        where[kept.add_keyed(r)] = offset  # the key tuple kept's own: one per result
+        if index:
+            where[kept.add_keyed(r)] = offset  # the key tuple kept's own: one per result
+        else:
+            kept.add(r)
     if indexed.text_lines:
         return read_compact(path), None
+    if not index:
+        return kept.results(), []
     offsets = [where[k] for k in sorted(where)]
     del where
     return kept.results(), offsets

@@ -32,12 +32,15 @@ def _outcome(fn: object, path: Path) -> object:
 def _check(path: Path) -> list[int] | None:
     compact = _outcome(read_compact, path)
     indexed = _outcome(read_indexed, path)
+    # without the index: the same results or error; no offsets (None still when read as text)
+    unindexed = _outcome(lambda p: read_indexed(p, index=False), path)
     if isinstance(compact, str):
-        assert indexed == compact
+        assert indexed == compact and unindexed == compact
         return None
-    assert isinstance(indexed, tuple)
+    assert isinstance(indexed, tuple) and isinstance(unindexed, tuple)
     results, offsets = indexed
     assert results == compact
+    assert unindexed == (compact, None if offsets is None else [])
     if offsets is not None:  # the lines at the offsets are the latest complete results
         where = [((r.case_id, r.repeat), 0, off) for r, off in zip(results, offsets, strict=True)]
         assert list(read_at([path], where)) == list(iter_latest([path]))

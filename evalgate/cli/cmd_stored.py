@@ -110,8 +110,9 @@ def register(app: typer.Typer) -> None:
         # the gate needs the config only: the goldens are not read (both runs hold their cases)
         cfg = load_config(config_path(config))
         reference = load_reference(base)
-        # the candidate's case ids and content hashes are the reference's objects where equal
-        cand, offsets = load_indexed(candidate, known=held_texts(reference))
+        # the candidate's case ids and content hashes are the reference's objects where equal;
+        # where its lines start is found only for the copy --out writes
+        cand, offsets = load_indexed(candidate, known=held_texts(reference), index=out is not None)
         with ExitStack() as hold:
             if out is not None:
                 from evalgate.engine.stored import copy_run

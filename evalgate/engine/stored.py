@@ -17,7 +17,7 @@ from evalgate.engine.execution import RunOutput, new_run_dir, new_run_id, now_is
 from evalgate.engine.stored_meta import SummaryAhead, stored_meta
 from evalgate.errors import ConfigError, UsageError
 from evalgate.gate.answers import AnswerPicker
-from evalgate.gate.baseline import Baseline, baseline_from_run
+from evalgate.gate.baseline import Baseline, baseline_from_handed
 from evalgate.llmjudge.drift import check as judge_drift
 from evalgate.llmjudge.grader import Judge
 from evalgate.llmjudge.phase import result_fields, score_case_async, uses_judge
@@ -55,13 +55,17 @@ def load_indexed(
     run_dir: Path,
     each: Callable[[CaseResult, int], None] | None = None,
     known: Mapping[str, str] | None = None,
+    *,
+    ahead: SummaryAhead | None = None,
+    index: bool = True,
 ) -> tuple[RunOutput, list[int] | None]:
     """:func:`load_run`, and where each result's line starts in ``results.jsonl`` (in the
     results' order; None when the file must be read as text, see
     :func:`~evalgate.results_compact.read_indexed`, which also says what ``each`` gets and
-    what ``known`` shares), from the same single pass."""
-    meta = stored_meta(run_dir)
-    results, offsets = read_indexed(run_dir, each, known)
+    what ``known`` shares, and what ``index`` False leaves out), from the same single pass.
+    ``ahead``: the run's summary, read before (:func:`~.stored_meta.summary_ahead`)."""
+    meta = stored_meta(run_dir, ahead)
+    results, offsets = read_indexed(run_dir, each, known, index=index)
     if isinstance(meta, ConfigError):
         raise meta
     return RunOutput(run_dir, meta.run_id, results, meta, meta.interrupted, compact=True), offsets
@@ -148,6 +152,14 @@ def reference_of(run: RunOutput, answers: AnswerPicker | None = None) -> Baselin
     ``answers``: its answers, picked while it was read (else they are read again). Its
     version is named for the run, so of a summary it takes only what the run's meta says:
     it is not summarised (which held a second set of its per-case statistics)."""
+    return _reference(run, [[r for r in run.results if not r.confirmation]], answers)
+
+
+def _reference(
+    run: RunOutput, handed: list[list[CaseResult]], answers: AnswerPicker | None
+) -> Baseline:
+    """:func:`reference_of` of ``run``'s results ``handed`` over (one list, emptied as the
+    reference's cases are made: see :func:`~evalgate.gate.baseline.baseline_from_handed`)."""
     meta = run.meta
     summary = RunSummary(
         run_id=meta.run_id,
@@ -156,8 +168,8 @@ def reference_of(run: RunOutput, answers: AnswerPicker | None = None) -> Baselin
         config_hash=meta.config_hash,
     )
     full = (run.run_dir / RESULTS_FILE).is_file()
-    return baseline_from_run(
-        [r for r in run.results if not r.confirmation],
+    return baseline_from_handed(
+        handed,
         summary,
         prompt_version=f"run {run.run_id}",
         answers_from=iter_results(run.run_dir) if full and answers is None else None,
@@ -167,13 +179,18 @@ def reference_of(run: RunOutput, answers: AnswerPicker | None = None) -> Baselin
 
 def load_reference(run_dir: Path) -> Baseline:
     """``reference_of(load_run(run_dir))``, reading ``results.jsonl`` once: the answers the
-    reference keeps are picked in the pass that reads its figures."""
+    reference keeps are picked in the pass that reads its figures, and its results are handed
+    over, each case's let go as its reference case is made (the results and the reference are
+    not held whole together)."""
     picker = AnswerPicker(run_dir / RESULTS_FILE)
-    run, offsets = load_indexed(run_dir, picker.add)
+    # where its lines start is not needed: no key or offset per result is held
+    run, offsets = load_indexed(run_dir, picker.add, index=False)
     # read as text (offsets None): the picker saw part of the file, so the answers are read again
     picked = picker if offsets is not None else None
-    del offsets  # not needed to make the reference: not held while it is made
-    return reference_of(run, picked)
+    del offsets
+    handed = [[r for r in run.results if not r.confirmation]]
+    run = replace(run, results=[])
+    return _reference(run, handed, picked)
 
 
 def held_texts(reference: Baseline) -> dict[str, str]:

@@ -1,0 +1,59 @@
+"""``compare`` reads both runs with little held beside what it keeps.
+
+The reference used to be made while the run it is made from was held whole (its compact
+results, and a key and an offset per result that nothing reads); the candidate, when not
+copied (no ``--out``), also held a key and an offset per result while it was read. The bounds
+are ratios to what each load keeps: the reference, and the candidate's results.
+"""
+
+from __future__ import annotations
+
+import gc
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from evalgate.engine.stored import held_texts, load_indexed, load_reference
+from tests.perf.test_stored_memory import _run_dir
+
+N = 1200
+
+
+def _held(fn: Callable[[], Any]) -> tuple[Any, int, int]:
+    """What ``fn`` returns, the bytes it still holds, and its peak above the start."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        out = fn()
+        held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return out, held - before, peak - before
+
+
+def test_the_reference_is_made_as_its_run_is_let_go(tmp_path: Path) -> None:
+    load_reference(_run_dir(tmp_path / "warm", range(30)))  # imports and first-use caches
+    base = _run_dir(tmp_path / "base", range(N))
+    reference, held, peak = _held(lambda: load_reference(base))
+    assert len(reference.cases) > N * 0.8  # errors are left out
+    # before: the run's compact results and an index of them held whole beside the
+    # reference made from them, about 1.35 times what the reference holds; now about 1.24
+    assert peak < held * 1.3, f"peak {peak / N:.0f} B/case, held {held / N:.0f} B/case"
+
+
+def test_the_candidate_not_copied_is_read_without_an_index(tmp_path: Path) -> None:
+    base = _run_dir(tmp_path / "base", range(N))
+    cand = _run_dir(tmp_path / "cand", range(N))
+    reference = load_reference(base)
+    known = held_texts(reference)
+    load_indexed(cand, known=known, index=False)  # first-use caches
+    (run, offsets), held, peak = _held(lambda: load_indexed(cand, known=known, index=False))
+    (indexed, where), _, indexed_peak = _held(lambda: load_indexed(cand, known=known))
+    assert offsets == [] and where is not None and len(where) == N
+    assert run.results == indexed.results  # the same results, without their offsets
+    # before: a key tuple and an offset per result in a mapping while the file was read
+    # (the indexed read's peak); now about 0.82 of it
+    assert peak < indexed_peak * 0.9, f"{peak / N:.0f} vs {indexed_peak / N:.0f} B/case"
+    assert peak < held * 1.5, f"peak {peak / N:.0f} B/case, held {held / N:.0f} B/case"

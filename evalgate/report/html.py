@@ -310,13 +310,7 @@ def embed_json(data: Any) -> str:
         text = _EMBED.encode(data)
     except ValueError:
         text = json.dumps(_finite(data), ensure_ascii=False, separators=(",", ":"))
-    return (
-        text.replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("&", "\\u0026")
-        .replace("\u2028", "\\u2028")
-        .replace("\u2029", "\\u2029")
-    )
+    return htmltext.script_safe(text)
 
 
 def html_chunks(view: RunView) -> Iterator[str]:

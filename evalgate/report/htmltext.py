@@ -199,6 +199,12 @@ def written(make: Callable[[], str]) -> str | None:
         return SLOW
     if not masking.inert_in_json() or masking.found_in(text):
         return SLOW
+    return script_safe(text)
+
+
+def script_safe(text: str) -> str:
+    """JSON ``text`` that is safe inside a ``<script>`` element: ``<``, ``>`` and ``&`` (so no
+    ``</`` or ``<!--``) and the two line separators JavaScript reads as line ends, escaped."""
     return (
         text.replace("<", "\\u003c")
         .replace(">", "\\u003e")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.server
 import io
-import json
 import shutil
 import ssl
 import subprocess
@@ -18,26 +17,13 @@ import pytest
 from evalgate.report.terminal import make_console, print_report
 from evalgate.report.view import RunView
 from tests.attack.conftest import Project
+from tests.perf.test_startup import _Answer
 
 BODY = {"message": "{{ input.message }}"}
 
 
 def case(case_id: str, expected: str) -> dict[str, object]:
     return {"id": case_id, "input": {"message": "refund?"}, "expect": [{"contains": expected}]}
-
-
-class _Answer(http.server.BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        body = json.dumps({"answer": "Refunds are accepted within 30 days."}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        return None
 
 
 @pytest.fixture()

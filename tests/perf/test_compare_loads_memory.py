@@ -8,29 +8,13 @@ are ratios to what each load keeps: the reference, and the candidate's results.
 
 from __future__ import annotations
 
-import gc
-import tracemalloc
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from evalgate.engine.stored import held_texts, load_indexed, load_reference
+from tests.perf.test_compare_memory import _held
 from tests.perf.test_stored_memory import _run_dir
 
 N = 1200
-
-
-def _held(fn: Callable[[], Any]) -> tuple[Any, int, int]:
-    """What ``fn`` returns, the bytes it still holds, and its peak above the start."""
-    gc.collect()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        out = fn()
-        held, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return out, held - before, peak - before
 
 
 def test_the_reference_is_made_as_its_run_is_let_go(tmp_path: Path) -> None:

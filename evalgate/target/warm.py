@@ -88,7 +88,10 @@ def start() -> bool:
             importlib.import_module(name)
     except Exception:
         return False
-    _thread = threading.Thread(target=_import, name="evalgate-import-aiohttp", daemon=True)
+    # not a daemon: a command that ends before the import does (a usage error found after the
+    # thread began) waits for it at exit; an interpreter torn down under a daemon thread still
+    # inside OpenSSL's certificate load can crash the process (SIGSEGV instead of its exit code)
+    _thread = threading.Thread(target=_import, name="evalgate-import-aiohttp", daemon=False)
     _thread.start()
     return True
 

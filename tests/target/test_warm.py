@@ -122,3 +122,18 @@ def test_only_the_evalgate_process_starts_the_thread(tmp_path: Path) -> None:
     path.write_text("version: 1\ntarget: {url: 'http://x/'}\n")
     process.calling(path)
     assert warm._thread is None
+
+
+ENDS_AT_ONCE = """
+import atexit
+from evalgate.target import warm
+atexit.register(lambda: print("alive" if warm._thread.is_alive() else "done"))
+print(warm.start())
+raise SystemExit(0)  # a command that ends before the import does (e.g. a usage error)
+"""
+
+
+def test_a_command_that_ends_at_once_waits_for_the_import_before_it_exits() -> None:
+    # the interpreter joins the thread before it is torn down (atexit handlers run after
+    # that join): torn down under a thread still inside OpenSSL, the process could crash
+    assert _python(ENDS_AT_ONCE) == "done"

@@ -86,13 +86,21 @@ def build_run_summary(
     repeats, when the caller has it already.
     """
     all_results = results
-    results = [r for r in all_results if not r.confirmation]
+    if any(r.confirmation for r in all_results):
+        results = [r for r in all_results if not r.confirmation]
     if stats is None:
         stats = aggregate(results)
-    scored = [r for r in results if r.status in ("passed", "failed")]
-    errors = [r for r in results if r.status == "error"]
-    skipped = [r for r in results if r.status == "skipped"]
-    attempted = len(scored) + len(errors)
+    # counted, not listed: a large run's results are not held again in lists by status
+    n_scored = passed_n = n_errors = n_skipped = 0
+    for r in results:
+        if r.status == "passed" or r.status == "failed":
+            n_scored += 1
+            passed_n += bool(r.passed)
+        elif r.status == "error":
+            n_errors += 1
+        elif r.status == "skipped":
+            n_skipped += 1
+    attempted = n_scored + n_errors
     latencies = [
         r.latency_ms for r in all_results if r.status != "skipped" and r.outcome == "success"
     ]
@@ -119,7 +127,9 @@ def build_run_summary(
     scorers: dict[str, list[int]] = {}
     tags: dict[str, list[int]] = {}
     datasets: dict[str, list[int]] = {}
-    for r in scored:
+    for r in results:
+        if r.status != "passed" and r.status != "failed":
+            continue
         for s in r.scores:
             acc = scorers.setdefault(s.scorer, [0, 0])
             acc[0] += int(s.passed)
@@ -132,7 +142,6 @@ def build_run_summary(
         acc[0] += int(r.passed)
         acc[1] += 1
     case_scores = [s.score for s in stats.values() if s.score is not None]
-    passed_n = sum(1 for r in scored if r.passed)
     # case-level figures, as the gate sees them: a case passes by majority over its repeats
     judged = [st for st in stats.values() if st.pass_rate is not None]
     cases_passed = sum(1 for st in judged if st.passed)
@@ -164,13 +173,13 @@ def build_run_summary(
             passed=cases_passed,
             failed=len(judged) - cases_passed,
             results_passed=passed_n,
-            results_failed=len(scored) - passed_n,
-            errors=len(errors),
-            skipped=len(skipped),
+            results_failed=n_scored - passed_n,
+            errors=n_errors,
+            skipped=n_skipped,
             pending=len(meta.pending_cases),
             pass_rate=statistics.fmean(st.pass_rate or 0.0 for st in judged) if judged else None,
             mean_score=statistics.fmean(case_scores) if case_scores else None,
-            error_rate=len(errors) / attempted if attempted else 0.0,
+            error_rate=n_errors / attempted if attempted else 0.0,
         ),
         pending_cases=tuple(meta.pending_cases),
         outcomes=outcomes,

@@ -18,6 +18,7 @@ from evalgate.engine.stored_meta import SummaryAhead, stored_meta
 from evalgate.errors import ConfigError, UsageError
 from evalgate.gate.answers import AnswerPicker
 from evalgate.gate.baseline import Baseline, baseline_from_handed
+from evalgate.gate.casetable import CaseTable
 from evalgate.llmjudge.drift import check as judge_drift
 from evalgate.llmjudge.grader import Judge
 from evalgate.llmjudge.phase import result_fields, score_case_async, uses_judge
@@ -174,6 +175,7 @@ def _reference(
         prompt_version=f"run {run.run_id}",
         answers_from=iter_results(run.run_dir) if full and answers is None else None,
         answers=answers,
+        table=CaseTable(),  # its cases in columns, each made when the gate reads it
     )
 
 
@@ -198,8 +200,14 @@ def held_texts(reference: Baseline) -> dict[str, str]:
     run compared with it shares instead of holding equal copies (``known`` of
     :func:`load_indexed`)."""
     texts = {cid: cid for cid in reference.cases}
-    for case in reference.cases.values():
-        texts.setdefault(case.content_hash, case.content_hash)
+    cases = reference.cases
+    hashes = (
+        cases.content_hashes()
+        if isinstance(cases, CaseTable)
+        else (case.content_hash for case in cases.values())
+    )
+    for h in hashes:
+        texts.setdefault(h, h)
     return texts
 
 

@@ -19,7 +19,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import groupby, pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from evalgate.errors import ConfigError, UsageError
@@ -33,6 +33,9 @@ from evalgate.gate.answers import (
 from evalgate.gate.baseline_check import Checked
 from evalgate.results import CaseResult, _case_stats, percentile
 from evalgate.run_summary import RunSummary
+
+if TYPE_CHECKING:
+    from evalgate.gate.casetable import CaseTable
 
 BASELINE_FORMAT_VERSION = 2
 READABLE_FORMAT_VERSIONS = (1, 2)
@@ -304,11 +307,15 @@ def baseline_from_handed(
     redact: Redact | None = None,
     answers_from: Iterable[CaseResult] | None = None,
     answers: AnswerPicker | None = None,
+    table: CaseTable | None = None,
 ) -> Baseline:
     """:func:`baseline_from_run` for a caller that hands its results over: ``handed`` (one
     list of results) is emptied, each case's results let go once its case is made, and
     ``answers`` once the answers kept are read, so the results and the baseline made from
-    them are not held whole together."""
+    them are not held whole together.
+
+    ``table``: the cases go into this empty table (``gate/casetable.py``: a reference to
+    compare with, without latency, token and cost figures) instead of a dict of records."""
     version = prompt_version or summary.prompt_version
     seen = summary.prompt_versions
     if prompt_version is None and len(seen) > 1:
@@ -355,8 +362,8 @@ def baseline_from_handed(
         s = _case_stats(cid, rs, shared, numbers)
         if s.score is None or s.pass_rate is None:  # as above (for the types)
             continue
-        p95, tokens, cost = _case_figures(rs)
-        cases[cid] = BaselineCase(
+        p95, tokens, cost = _case_figures(rs) if table is None else (None, None, None)
+        case = BaselineCase(
             content_hash=s.content_hash,
             score=s.score,
             pass_rate=s.pass_rate,
@@ -370,11 +377,15 @@ def baseline_from_handed(
             mean_cost_usd=cost,
             answer=capped.get(cid),
         )
+        if table is None:
+            cases[cid] = case
+        else:
+            table.add(cid, case)
     git = summary.git
     return Baseline(
         prompt_version=str(version),
         recorded_at=recorded_at or _now(),
-        cases=cases,
+        cases=cases if table is None else table,
         run_id=summary.run_id,
         evalgate_version=summary.evalgate_version,
         git_sha=str(git["sha"]) if isinstance(git, Mapping) and git.get("sha") else None,

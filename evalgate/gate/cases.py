@@ -51,10 +51,11 @@ def flaky(case: BaselineCase) -> bool:
 
 
 def quarantined(case: BaselineCase, cfg: GateConfig) -> bool:
+    if cfg.quarantine is None:
+        return False
     hist = case.samples
     return (
-        cfg.quarantine is not None
-        and len(hist) >= MIN_QUARANTINE_SAMPLES
+        len(hist) >= MIN_QUARANTINE_SAMPLES
         and samples.flip_rate([(p, n) for p, n, _ in hist]) >= cfg.quarantine
     )
 
@@ -72,9 +73,10 @@ def case_rule(
     ``confirmed``: the run merged with its confirmation re-runs.
     """
     crit_tags = set(cfg.critical_tags)
-    ids = [cid for cid, s in sorted(confirmed.items()) if shared(s, baseline) and s.n > 0]
+    ids = [cid for cid in sorted(confirmed) if shared(s := confirmed[cid], baseline) and s.n > 0]
     q = [cid for cid in ids if quarantined(baseline.cases[cid], cfg)]
-    tested = [cid for cid in ids if cid not in q]
+    out_of_rule = set(q)
+    tested = [cid for cid in ids if cid not in out_of_rule] if q else ids
     families = {
         CRITICAL: [c for c in tested if crit_tags.intersection(confirmed[c].tags)],
         BROKEN: [c for c in tested if not crit_tags.intersection(confirmed[c].tags)],
@@ -82,6 +84,7 @@ def case_rule(
     share = case_alpha(cfg) / max(1, sum(1 for f in families.values() if f))
     reasons: list[Reason] = []
     weak: list[str] = []
+    noise = _endpoint_noise(baseline, ids)
     for kind, family in families.items():
         hits: list[str] = []
         cand = [
@@ -94,16 +97,17 @@ def case_rule(
             for c in cand
             if kind == CRITICAL and _untestable(c, confirmed, baseline, share, len(family))
         ]
-        failures, repeats = _endpoint_noise(baseline, ids, set(short))
+        untestable = set(short)
+        failures, repeats = _less(noise, baseline, untestable)
         strict = short if failures == 0 else []  # the endpoint shows no noise at all
+        if strict:
+            cand = [c for c in cand if c not in untestable]
         pv = [
             _pooled_p(confirmed[c], failures, repeats)
-            if c in short
+            if c in untestable
             else _p(confirmed[c], baseline.cases[c])
             for c in cand
-            if c not in strict
         ]
-        cand = [c for c in cand if c not in strict]
         for cid, rejected in zip(cand, samples.holm(pv, share, len(family)), strict=True):
             (hits if rejected else weak).append(cid)
         if hits:
@@ -123,7 +127,7 @@ def case_rule(
                 blocking=False,
             )
         )
-    reasons += _flaky_notes(ids, q, baseline)
+    reasons += _flaky_notes(ids, q, out_of_rule, baseline)
     info: dict[str, object] = {"case_alpha": case_alpha(cfg), "quarantined": len(q)}
     return reasons, info
 
@@ -149,7 +153,7 @@ def _strict(hits: list[str], confirmed: Mapping[str, CaseStats], baseline: Basel
     )
 
 
-def _endpoint_noise(baseline: Baseline, ids: list[str], leave_out: set[str]) -> tuple[int, int]:
+def _endpoint_noise(baseline: Baseline, ids: list[str]) -> tuple[int, int]:
     """Failed and scored repeats, in the baseline, of the shared cases that passed there.
 
     Measured before the change, so a regression in this run cannot pass for noise.
@@ -157,9 +161,20 @@ def _endpoint_noise(baseline: Baseline, ids: list[str], leave_out: set[str]) -> 
     failures = repeats = 0
     for cid in ids:
         b = baseline.cases[cid]
-        if cid not in leave_out and passes(b.pass_rate):
+        if passes(b.pass_rate):
             failures += b.n - b.passes
             repeats += b.n
+    return failures, repeats
+
+
+def _less(noise: tuple[int, int], baseline: Baseline, leave_out: set[str]) -> tuple[int, int]:
+    """:func:`_endpoint_noise` without the cases ``leave_out`` (each of them among its ids)."""
+    failures, repeats = noise
+    for cid in leave_out:
+        b = baseline.cases[cid]
+        if passes(b.pass_rate):
+            failures -= b.n - b.passes
+            repeats -= b.n
     return failures, repeats
 
 
@@ -198,10 +213,12 @@ def _blocking(
     )
 
 
-def _flaky_notes(ids: list[str], q: list[str], baseline: Baseline) -> list[Reason]:
+def _flaky_notes(
+    ids: list[str], q: list[str], out_of_rule: set[str], baseline: Baseline
+) -> list[Reason]:
     out = []
-    shaky = [c for c in ids if flaky(baseline.cases[c]) and c not in q]
-    order = {c: samples.flip_rate([(p, n) for p, n, _ in baseline.cases[c].samples]) for c in ids}
+    shaky = [c for c in ids if flaky(baseline.cases[c]) and c not in out_of_rule]
+    order = {c: samples.flip_rate([(p, n) for p, n, _ in baseline.cases[c].samples]) for c in shaky}
     shaky.sort(key=lambda c: (-order[c], baseline.cases[c].pass_rate, c))
     if shaky:
         out.append(

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 
 from evalgate.config.model import GateConfig
 from evalgate.gate.baseline import Baseline
-from evalgate.gate.rules import EPS, names, passes, shared
+from evalgate.gate.rules import EPS, by_id, names, passes, shared
 from evalgate.gate.verdict import CASE_FAILED, CRITICAL_UNSCORED, FEW_SHARED, INFO, Reason
 from evalgate.results import CaseStats
 
@@ -27,7 +27,7 @@ def unvouched(candidate: Mapping[str, CaseStats], baseline: Baseline | None) -> 
     """Scored cases the baseline holds no comparable result for (all of them without one)."""
     return [
         cid
-        for cid, s in sorted(candidate.items())
+        for cid, s in by_id(candidate)
         if s.n > 0 and s.score is not None and not shared(s, baseline)
     ]
 
@@ -102,7 +102,7 @@ def _counted(cases: Sequence[str], what: str) -> str:
 
 def no_expectations(scored: Mapping[str, CaseStats]) -> list[Reason]:
     """A note naming the cases that pass whatever the answer: they have no scorer."""
-    empty = [cid for cid, s in sorted(scored.items()) if s.n > 0 and not s.scorer_pass]
+    empty = [cid for cid, s in by_id(scored) if s.n > 0 and not s.scorer_pass]
     if not empty:
         return []
     return [
@@ -125,7 +125,7 @@ def unscored_critical(candidate: Mapping[str, CaseStats], cfg: GateConfig) -> li
     critical = set(cfg.critical_tags)
     hit = [
         cid
-        for cid, s in sorted(candidate.items())
+        for cid, s in by_id(candidate)
         if s.n == 0 and s.errors > 0 and critical.intersection(s.tags)
     ]
     if not hit:
@@ -148,7 +148,7 @@ def skipped_note(candidate: Mapping[str, CaseStats], baseline: Baseline) -> list
     """Baseline cases this run skipped (``skip`` or ``review: pending``): not judged at all."""
     hit = [
         cid
-        for cid, s in sorted(candidate.items())
+        for cid, s in by_id(candidate)
         if s.n == 0 and s.errors == 0 and s.skipped and cid in baseline.cases
     ]
     if not hit:

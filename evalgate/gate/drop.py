@@ -11,6 +11,8 @@ count that would detect ``max_drop``.
 
 from __future__ import annotations
 
+import operator
+from array import array
 from collections.abc import Mapping
 
 from evalgate.config.model import GateConfig
@@ -35,25 +37,25 @@ def drop_rule(
     ci_resamples: int,
 ) -> tuple[list[Reason], dict[str, object]]:
     """Reasons (a blocking regression and/or notes) and the figures for the verdict."""
-    # by case id, one pair per shared case and its id: no row of every case's records is held
+    # by case id, the shared cases' figures in columns and their ids: no object per case
     ids: list[str] = []
-    pairs: list[samples.Pair] = []
+    pairs = samples.Pairs()
     runs_seen: set[int] = set()
     for cid in sorted(candidate):
         s = candidate[cid]
         if shared(s, baseline) and s.n > 0 and s.score is not None:
             b = baseline.cases[cid]
             ids.append(cid)
-            pairs.append(samples.Pair(b.score, b.n, s.score or 0.0, s.n))
-            runs_seen.add(len(b.samples))
+            pairs.append(b.score, b.n, s.score or 0.0, s.n)
+            runs_seen.add(len(b.history) or 1)
     info: dict[str, object] = {"n_paired": len(pairs)}
     if not pairs:
         return [
             Reason(INFO, "no shared cases with the baseline; drop test skipped", blocking=False)
         ], info
-    diffs = [p.cand - p.base for p in pairs]
-    base_mean = sum(p.base for p in pairs) / len(pairs)
-    cand_mean = sum(p.cand for p in pairs) / len(pairs)
+    diffs = array("d", map(operator.sub, pairs.cand, pairs.base))
+    base_mean = sum(pairs.base) / len(pairs)
+    cand_mean = sum(pairs.cand) / len(pairs)
     alpha = drop_alpha(cfg)
     test = samples.drop_test(pairs)
     mdd = samples.min_detectable_drop(pairs, alpha, cfg.max_drop)
@@ -70,8 +72,8 @@ def drop_rule(
         sd_baseline=test.sd_base,
         baseline_margin=test.margin,
         baseline_samples=max(runs),
-        baseline_repeats=sum(p.base_n for p in pairs),
-        candidate_repeats=sum(p.cand_n for p in pairs),
+        baseline_repeats=sum(pairs.base_n),
+        candidate_repeats=sum(pairs.cand_n),
         drops=sum(1 for d in diffs if d < 0),
         gains=sum(1 for d in diffs if d > 0),
         ci_low=ci[0] if ci else None,
@@ -128,7 +130,7 @@ def _runs(runs: list[int]) -> str:
 
 
 def _power(
-    pairs: list[samples.Pair], mdd: float | None, cfg: GateConfig, alpha: float, single: bool
+    pairs: samples.Pairs, mdd: float | None, cfg: GateConfig, alpha: float, single: bool
 ) -> list[Reason]:
     if mdd is not None and mdd <= cfg.max_drop * 1.5 + EPS:
         return []

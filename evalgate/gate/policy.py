@@ -44,11 +44,13 @@ from evalgate.gate.coverage import (
     skipped_note,
     unscored_critical,
 )
+from evalgate.gate.deltas import STATUSES, CaseDeltas
 from evalgate.gate.drop import CI_LEVEL, drop_rule
 from evalgate.gate.rules import (
     INCONCLUSIVE_KINDS,
     NO_RESULTS,
     absolute_checks,
+    by_id,
     names,
     passes,
     run_checks,
@@ -59,7 +61,6 @@ from evalgate.gate.verdict import (
     INCONCLUSIVE,
     INFO,
     PASS,
-    CaseDelta,
     Reason,
     Verdict,
 )
@@ -74,7 +75,7 @@ def flipped_cases(candidate: Mapping[str, CaseStats], baseline: Baseline | None)
         return []
     return [
         cid
-        for cid, s in sorted(candidate.items())
+        for cid, s in by_id(candidate)
         if shared(s, baseline) and s.n > 0 and not passes(s.pass_rate)
         if passes(baseline.cases[cid].pass_rate)
     ]
@@ -109,9 +110,9 @@ def merge_stats(first: CaseStats, extra: CaseStats) -> CaseStats:
     )
 
 
-def _deltas(candidate: Mapping[str, CaseStats], baseline: Baseline | None) -> list[CaseDelta]:
+def _deltas(candidate: Mapping[str, CaseStats], baseline: Baseline | None) -> CaseDeltas:
     base_cases = baseline.cases if baseline else {}
-    out = []
+    out = CaseDeltas()
     for cid in _all_ids(candidate, base_cases):
         s, b = candidate.get(cid), base_cases.get(cid)
         if s is None:
@@ -121,14 +122,12 @@ def _deltas(candidate: Mapping[str, CaseStats], baseline: Baseline | None) -> li
         else:
             status = "shared" if shared(s, baseline) else "changed"
         out.append(
-            CaseDelta(
-                case_id=cid,
-                status=status,
-                base_score=b.score if b else None,
-                score=s.score if s else None,
-                base_pass_rate=b.pass_rate if b else None,
-                pass_rate=s.pass_rate if s else None,
-            )
+            cid,
+            status,
+            b.score if b else None,
+            s.score if s else None,
+            b.pass_rate if b else None,
+            s.pass_rate if s else None,
         )
     return out
 
@@ -181,7 +180,6 @@ def evaluate(
     scored = _scored(candidate)
     if not scored:
         reasons.append(Reason(NO_RESULTS, "no case was scored; nothing to judge"))
-    deltas = _deltas(candidate, baseline)
     info: dict[str, object] = {}
     # "passes" reads every repeat, confirmation re-runs included; the drop test does not
     confirmed = scored
@@ -195,6 +193,7 @@ def evaluate(
         reasons.append(
             Reason(INFO, "no baseline: judged on absolute expectations only", blocking=False)
         )
+        deltas = _deltas(candidate, None)
     else:
         few, share_info = shared_share(scored, baseline, cfg)
         reasons += few
@@ -207,7 +206,11 @@ def evaluate(
         info = {**info, **case_info}
         reasons += case_reasons
         reasons += _mismatch_notes(scored, baseline)
-        removed = [d.case_id for d in deltas if d.status == "removed"]
+        # made once the rules are done: a large run's deltas are not held beside their figures
+        deltas = _deltas(candidate, baseline)
+        removed = [
+            deltas.case_id_of(i) for i in range(len(deltas)) if deltas.status_of(i) == "removed"
+        ]
         if removed:
             reasons.append(
                 Reason(
@@ -229,9 +232,9 @@ def evaluate(
         status = FAIL if blocking else PASS
     order = {True: 0, False: 1}
     reasons.sort(key=lambda r: (order[r.kind in INCONCLUSIVE_KINDS], order[r.blocking]))
-    counts = {
-        k: sum(1 for d in deltas if d.status == k) for k in ("shared", "new", "changed", "removed")
-    }
+    counts = dict.fromkeys(STATUSES, 0)
+    for i in range(len(deltas)):
+        counts[deltas.status_of(i)] += 1
     scores = [s.score for s in scored.values() if s.score is not None]
     p_value = info.get("p_value")
     mdd = info.get("mdd")
@@ -245,7 +248,7 @@ def evaluate(
         p_value=_float(p_value),
         test=str(info["test"]) if "test" in info else None,
         min_detectable_drop=_float(mdd),
-        deltas=tuple(deltas),
+        deltas=deltas,
         stats={
             **run_info,
             **{
@@ -265,10 +268,19 @@ def evaluate(
 def _mismatch_notes(scored: Mapping[str, CaseStats], baseline: Baseline) -> list[Reason]:
     """Repeat counts and scorer sets that differ from the baseline's: what the gate did."""
     out = []
-    ids = [cid for cid, s in scored.items() if shared(s, baseline)]
-    per_run = {baseline.cases[c].samples[-1][1] for c in ids}
-    now = {scored[c].n for c in ids}
-    if ids and per_run != now:
+    # one pass over the shared cases, each baseline case read once
+    per_run: set[int] = set()
+    now: set[int] = set()
+    odd: list[str] = []
+    for c, s in scored.items():
+        if not shared(s, baseline):
+            continue
+        b = baseline.cases[c]
+        per_run.add(b.samples[-1][1])
+        now.add(s.n)
+        if b.scorer_pass and s.scorer_pass and b.scorer_pass.keys() != s.scorer_pass.keys():
+            odd.append(c)
+    if now and per_run != now:
         out.append(
             Reason(
                 INFO,
@@ -278,13 +290,6 @@ def _mismatch_notes(scored: Mapping[str, CaseStats], baseline: Baseline) -> list
                 blocking=False,
             )
         )
-    odd = [
-        c
-        for c in ids
-        if baseline.cases[c].scorer_pass
-        and scored[c].scorer_pass
-        and set(baseline.cases[c].scorer_pass) != set(scored[c].scorer_pass)
-    ]
     if odd:
         out.append(
             Reason(

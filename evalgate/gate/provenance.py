@@ -15,12 +15,13 @@ import dataclasses
 import datetime as dt
 import json
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from evalgate.config.model import Config
 from evalgate.gate.baseline import Baseline
+from evalgate.gate.deltas import CaseDeltas
 from evalgate.gate.verdict import BASELINE_LINEAGE, BASELINE_STALE, CaseDelta, Reason, Verdict
 
 SOURCE_FILE = "baseline-source.json"  # written by 'evalgate baseline pull'
@@ -187,10 +188,15 @@ def with_baseline_context(cfg: Config, verdict: Verdict, baseline: Baseline | No
         for d in _shown(verdict)
         if d.case_id in baseline.cases
     }
-    deltas = tuple(
-        dataclasses.replace(d, base_answer=answers[d.case_id]) if answers.get(d.case_id) else d
-        for d in verdict.deltas
-    )
+    kept = {cid: a for cid, a in answers.items() if a}
+    deltas: Sequence[CaseDelta]
+    if isinstance(verdict.deltas, CaseDeltas):  # the columns stay columns
+        deltas = verdict.deltas.with_answers(kept)
+    else:
+        deltas = tuple(
+            dataclasses.replace(d, base_answer=kept[d.case_id]) if d.case_id in kept else d
+            for d in verdict.deltas
+        )
     return dataclasses.replace(
         verdict,
         baseline_source=src,

@@ -6,11 +6,13 @@ message and all of them in ``Reason.cases``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TypeVar
 
 from evalgate.config.model import GateConfig
 from evalgate.errors import ConfigError
 from evalgate.gate.baseline import Baseline
+from evalgate.gate.casetable import CaseTable
 from evalgate.gate.verdict import (
     BASELINE_MISSING,
     CRITICAL_UNSCORED,
@@ -31,6 +33,15 @@ MAX_NAMED = 5  # case ids spelled out in a message; Reason.cases keeps them all
 EPS = 1e-12  # "dropped by more than 0.02" must not trigger on 0.020000000000000018
 
 
+_V = TypeVar("_V")
+
+
+def by_id(stats: Mapping[str, _V]) -> Iterator[tuple[str, _V]]:
+    """``sorted(stats.items())`` as it is iterated: no list of every case's pair is made."""
+    for cid in sorted(stats):
+        yield cid, stats[cid]
+
+
 def names(cases: Sequence[str], limit: int = MAX_NAMED) -> str:
     """``a, b, c and 4 more``: case ids for a message, capped."""
     shown = ", ".join(cases[:limit])
@@ -48,8 +59,13 @@ def shared(cand: CaseStats, baseline: Baseline | None) -> bool:
     A missing hash (an empty string, from a record that has none) proves nothing: such a case
     is not shared, so it is held to passing on its own.
     """
-    base = baseline.cases.get(cand.case_id) if baseline else None
-    return base is not None and bool(cand.content_hash) and base.content_hash == cand.content_hash
+    if baseline is None or not cand.content_hash:
+        return False
+    cases = baseline.cases
+    if isinstance(cases, CaseTable):  # its hash without making its case
+        return cases.content_hash_of(cand.case_id) == cand.content_hash
+    base = cases.get(cand.case_id)
+    return base is not None and base.content_hash == cand.content_hash
 
 
 def run_checks(

@@ -36,7 +36,8 @@ from __future__ import annotations
 import itertools
 import math
 import statistics
-from collections.abc import Sequence
+from array import array
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 BASE_CONFIDENCE = 0.95  # share of baselines for which the false-block rate stays <= alpha
@@ -47,14 +48,54 @@ TEST_NAME = "two-sample-baseline-bound"
 
 @dataclass(frozen=True, slots=True)
 class Pair:
-    """One shared case: baseline mean over ``base_n`` repeats, candidate over ``cand_n``.
-
-    Slotted: the drop rule holds one per shared case, each without an attribute dict."""
+    """One shared case: baseline mean over ``base_n`` repeats, candidate over ``cand_n``."""
 
     base: float
     base_n: int
     cand: float
     cand_n: int
+
+
+class Pairs:
+    """Shared cases as four columns, in order: the figures of :class:`Pair` without an object
+    per case (a large run's drop test holds 32 bytes per shared case)."""
+
+    __slots__ = ("base", "base_n", "cand", "cand_n")
+
+    def __init__(self) -> None:
+        self.base = array("d")
+        self.base_n = array("q")
+        self.cand = array("d")
+        self.cand_n = array("q")
+
+    @classmethod
+    def of(cls, pairs: Iterable[Pair]) -> Pairs:
+        out = cls()
+        for p in pairs:
+            out.append(p.base, p.base_n, p.cand, p.cand_n)
+        return out
+
+    def append(self, base: float, base_n: int, cand: float, cand_n: int) -> None:
+        self.base.append(base)
+        self.base_n.append(base_n)
+        self.cand.append(cand)
+        self.cand_n.append(cand_n)
+
+    def __len__(self) -> int:
+        return len(self.base)
+
+    def rows(self) -> Iterable[tuple[float, int, float, int]]:
+        return zip(self.base, self.base_n, self.cand, self.cand_n, strict=True)
+
+    def with_repeats(self, base_n: array[int], cand_n: array[int]) -> Pairs:
+        """The same means at other repeat counts (the columns of means are shared)."""
+        out = Pairs()
+        out.base, out.cand, out.base_n, out.cand_n = self.base, self.cand, base_n, cand_n
+        return out
+
+
+def _columns(pairs: Pairs | Sequence[Pair]) -> Pairs:
+    return pairs if isinstance(pairs, Pairs) else Pairs.of(pairs)
 
 
 @dataclass(frozen=True)
@@ -67,46 +108,53 @@ class DropTest:
     test: str = TEST_NAME
 
 
-def _var(p: Pair) -> float:
-    m = p.base_n + p.cand_n
-    mu = (p.base * p.base_n + p.cand * p.cand_n) / m
+def _var(base: float, base_n: int, cand: float, cand_n: int) -> float:
+    m = base_n + cand_n
+    mu = (base * base_n + cand * cand_n) / m
     v = max(0.0, mu * (1.0 - mu))
     return v * m / (m - 1) if m > 1 else 0.25
 
 
-def _sds(pairs: Sequence[Pair], shift: float = 0.0, pooled: bool = True) -> tuple[float, float]:
+def _sds(pairs: Pairs, shift: float = 0.0, pooled: bool = True) -> tuple[float, float]:
     n = len(pairs)
     vc = vb = 0.0
-    for p in pairs:
-        v = _shifted_var(p, shift, pooled) if shift else _var(p)
-        vc += v / p.cand_n
-        vb += v / p.base_n
+    for base, base_n, cand, cand_n in pairs.rows():
+        v = (
+            _shifted_var(base, base_n, cand, cand_n, shift, pooled)
+            if shift
+            else _var(base, base_n, cand, cand_n)
+        )
+        vc += v / cand_n
+        vb += v / base_n
     return math.sqrt(vc) / n, math.sqrt(vb) / n
 
 
-def _shifted_var(p: Pair, shift: float, pooled: bool) -> float:
+def _shifted_var(
+    base: float, base_n: int, cand: float, cand_n: int, shift: float, pooled: bool
+) -> float:
     """A case's variance if its candidate mean were ``shift`` lower (for the power figure).
 
     ``pooled``: what the test estimates (the pooled mean moves by the candidate's share of the
     repeats); else the candidate's own spread.
     """
-    m = p.base_n + p.cand_n
-    mu = (p.base * p.base_n + p.cand * p.cand_n) / m
-    mu = min(1.0, max(0.0, mu - (shift * p.cand_n / m if pooled else shift)))
+    m = base_n + cand_n
+    mu = (base * base_n + cand * cand_n) / m
+    mu = min(1.0, max(0.0, mu - (shift * cand_n / m if pooled else shift)))
     return mu * (1.0 - mu) * (m / (m - 1) if pooled and m > 1 else 1.0)
 
 
-def continuity(pairs: Sequence[Pair]) -> float:
+def continuity(pairs: Pairs | Sequence[Pair]) -> float:
     """Half the smallest step the candidate's mean can take (pass/fail: one repeat of a case)."""
-    return 0.5 / (len(pairs) * max(p.cand_n for p in pairs))
+    return 0.5 / (len(pairs) * max(_columns(pairs).cand_n))
 
 
-def drop_test(pairs: Sequence[Pair]) -> DropTest:
+def drop_test(pairs: Pairs | Sequence[Pair]) -> DropTest:
     """One-sided test of "the candidate is worse" against the baseline's lower bound."""
     if not pairs:
         raise ValueError("no pairs")
+    pairs = _columns(pairs)
     n = len(pairs)
-    drop = (sum(p.base for p in pairs) - sum(p.cand for p in pairs)) / n
+    drop = (sum(pairs.base) - sum(pairs.cand)) / n
     sd_c, sd_b = _sds(pairs)
     margin = _Z.inv_cdf(BASE_CONFIDENCE) * sd_b + continuity(pairs)
     excess = drop - margin
@@ -114,7 +162,9 @@ def drop_test(pairs: Sequence[Pair]) -> DropTest:
     return DropTest(drop, sd_c, sd_b, margin, min(1.0, max(p, 1e-300)))
 
 
-def min_detectable_drop(pairs: Sequence[Pair], alpha: float, max_drop: float) -> float | None:
+def min_detectable_drop(
+    pairs: Pairs | Sequence[Pair], alpha: float, max_drop: float
+) -> float | None:
     """The mean drop this test blocks 80% of the time at ``alpha`` (None: never can).
 
     The candidate's spread is evaluated at the dropped means (a drop moves pass rates away
@@ -122,6 +172,7 @@ def min_detectable_drop(pairs: Sequence[Pair], alpha: float, max_drop: float) ->
     """
     if not pairs or not 0.0 < alpha < 1.0:
         return None
+    pairs = _columns(pairs)
     _, sd_b = _sds(pairs)
     threshold = _Z.inv_cdf(BASE_CONFIDENCE) * sd_b + continuity(pairs)
     z_a, z_p = _Z.inv_cdf(1.0 - alpha), _Z.inv_cdf(POWER)
@@ -137,19 +188,24 @@ def min_detectable_drop(pairs: Sequence[Pair], alpha: float, max_drop: float) ->
     return delta if delta <= 1.0 else None
 
 
-def repeats_for(pairs: Sequence[Pair], alpha: float, target: float, limit: int = 100) -> int | None:
+def repeats_for(
+    pairs: Pairs | Sequence[Pair], alpha: float, target: float, limit: int = 100
+) -> int | None:
     """The repeat count per case that brings the MDD down to ``target`` (None: not even ``limit``).
 
     The baseline keeps its number of recorded runs, each at that repeat count too.
     """
+    pairs = _columns(pairs)
 
     def reaches(r: int) -> bool:
-        scaled = [Pair(p.base, max(r, p.base_n * r // max(1, p.cand_n)), p.cand, r) for p in pairs]
+        at = zip(pairs.base_n, pairs.cand_n, strict=True)
+        base_n = array("q", [max(r, b * r // max(1, c)) for b, c in at])
+        scaled = pairs.with_repeats(base_n, array("q", [r]) * len(pairs))
         mdd = min_detectable_drop(scaled, alpha, 0.0)
         return mdd is not None and mdd <= target + 1e-9
 
     now = min_detectable_drop(pairs, alpha, 0.0)
-    cur = max(p.cand_n for p in pairs)
+    cur = max(pairs.cand_n)
     # the spreads shrink like 1/sqrt(repeats): start there, then step to the exact count
     r = cur if now is None else max(1, min(limit, math.ceil(cur * (now / target) ** 2)))
     if r >= limit:

@@ -193,7 +193,7 @@ def bootstrap_ci(
         return None
     if n == 1 or resamples < 1:
         return (diffs[0], diffs[0]) if n == 1 else None
-    data = list(diffs)
+    data = diffs  # indexed as it is (a large run's differences come as an array, not objects)
     first = data[0]
     if all(d == first for d in data) and len({math.copysign(1.0, d) for d in data}) == 1:
         # every resample is the same n values (a run compared with an equal one): each mean is

@@ -6,7 +6,7 @@ Pure data, shared by the gate (which builds it), the reporters (which show it) a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -111,7 +111,8 @@ class Verdict:
     p_value: float | None = None
     test: str | None = None  # name of the paired test used
     min_detectable_drop: float | None = None  # the golden set's power, see docs/gate.md
-    deltas: tuple[CaseDelta, ...] = ()
+    # a tuple, or the gate's columns (gate/deltas.py) that read as one
+    deltas: Sequence[CaseDelta] = ()
     stats: Mapping[str, Any] = field(default_factory=dict)
     # where the baseline came from: kind, path, commit, recorded_at, age_days, stale...
     baseline_source: Mapping[str, Any] = field(default_factory=dict)

@@ -14,6 +14,7 @@ import evalgate.gate.baseline as baseline_mod
 import evalgate.summary as summary_mod
 from evalgate.engine.stored import load_reference, load_run, reference_of
 from evalgate.gate.baseline import baseline_from_run
+from evalgate.gate.casetable import CaseTable
 from evalgate.summary import build_run_summary
 from tests.engine.helpers import write_project
 
@@ -30,8 +31,16 @@ def test_the_reference_is_what_the_runs_summary_gave(tmp_path: Path) -> None:
     )
     got = reference_of(run)
     assert got.cases  # a run with scored cases
+    # its cases as columns (gate/casetable.py), without the latency, token and cost figures
+    # only a canary or a cost budget reads
+    assert isinstance(got.cases, CaseTable)
+    assert any(c.latency_p95_ms is not None for c in summarised.cases.values())
+    plain = {
+        cid: dataclasses.replace(c, latency_p95_ms=None, mean_tokens=None, mean_cost_usd=None)
+        for cid, c in summarised.cases.items()
+    }
     assert dataclasses.replace(got, recorded_at="") == dataclasses.replace(
-        summarised, recorded_at=""
+        summarised, recorded_at="", cases=plain
     )
     assert got.git_sha == summarised.git_sha and got.config_hash == summarised.config_hash
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gc
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -120,7 +120,7 @@ def test_the_candidate_holds_the_reference_s_case_ids_and_hashes(tmp_path: Path)
 
 
 def _texts(held: Any) -> Any:
-    if isinstance(held, dict):
+    if isinstance(held, Mapping):
         for cid, case in held.items():
             yield cid
             yield case.content_hash

@@ -1,0 +1,135 @@
+"""A reference's cases in columns: the :class:`~evalgate.gate.baseline.BaselineCase` of each
+case is made when it is read, not held.
+
+``compare`` judges one stored run against another; the other run becomes a reference
+(``engine/stored.py``) of up to 100,000 cases, held beside the judged run's own results and
+figures. As records, its cases cost about 220 bytes each (the record, a mapping entry, its
+latency figure); as columns, about 70. A reference keeps what the gate and the reports read:
+content hash, score, pass rate, repeats, passes, tags, dataset, per-scorer counts, history and
+answer. The latency, token and cost figures a canary or a cost budget reads from a recorded
+baseline are not kept (they read as None): nothing in a comparison reads them.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterator, Mapping
+
+from evalgate.gate.baseline import BaselineCase
+
+
+class CaseTable(Mapping[str, BaselineCase]):
+    """Cases by id, filled in case-id order (:meth:`add`), read as a mapping."""
+
+    __slots__ = (
+        "_answers",
+        "_dataset",
+        "_hash",
+        "_history",
+        "_ids",
+        "_last",
+        "_made",
+        "_n",
+        "_passes",
+        "_rate",
+        "_score",
+        "_scorer_pass",
+        "_tags",
+    )
+
+    def __init__(self) -> None:
+        self._ids: list[str] = []
+        self._hash: list[str] = []
+        self._score = array("d")
+        self._rate = array("d")
+        self._n = array("q")
+        self._passes = array("q")
+        self._tags: list[tuple[str, ...]] = []
+        self._dataset: list[str] = []
+        self._scorer_pass: list[Mapping[str, tuple[int, int]]] = []
+        self._history: list[tuple[tuple[int, int, float], ...]] = []
+        self._answers: dict[str, str] = {}  # the few cases that keep one
+        # the gate reads the cases in id order, often the same one twice running: where the
+        # last one read was, and the case made for it
+        self._last = 0
+        self._made: tuple[str, BaselineCase] | None = None
+
+    def add(self, cid: str, case: BaselineCase) -> None:
+        """Append ``case`` under ``cid``, which must sort after every id added before."""
+        if self._ids and not self._ids[-1] < cid:
+            raise ValueError(f"case {cid!r} added out of order")
+        self._ids.append(cid)
+        self._hash.append(case.content_hash)
+        self._score.append(case.score)
+        self._rate.append(case.pass_rate)
+        self._n.append(case.n)
+        self._passes.append(case.passes)
+        self._tags.append(case.tags)
+        self._dataset.append(case.dataset)
+        self._scorer_pass.append(case.scorer_pass)
+        self._history.append(case.history)
+        if case.answer is not None:
+            self._answers[cid] = case.answer
+
+    def _at(self, cid: object) -> int:
+        ids = self._ids
+        last = self._last
+        if last + 1 < len(ids) and ids[last + 1] == cid:
+            i = last + 1
+        elif last < len(ids) and ids[last] == cid:
+            i = last
+        elif isinstance(cid, str):
+            i = bisect_left(ids, cid)
+            if i >= len(ids) or ids[i] != cid:
+                return -1
+        else:
+            return -1
+        self._last = i
+        return i
+
+    def content_hash_of(self, cid: str) -> str | None:
+        """``self[cid].content_hash``, or None for a case not here (no case is made)."""
+        i = self._at(cid)
+        return self._hash[i] if i >= 0 else None
+
+    def __getitem__(self, cid: str) -> BaselineCase:
+        made = self._made
+        if made is not None and made[0] == cid:
+            return made[1]
+        i = self._at(cid)
+        if i < 0:
+            raise KeyError(cid)
+        case = BaselineCase(
+            content_hash=self._hash[i],
+            score=self._score[i],
+            pass_rate=self._rate[i],
+            n=self._n[i],
+            passes=self._passes[i],
+            tags=self._tags[i],
+            dataset=self._dataset[i],
+            scorer_pass=self._scorer_pass[i],
+            history=self._history[i],
+            answer=self._answers.get(cid),
+        )
+        self._made = (cid, case)
+        return case
+
+    def __contains__(self, cid: object) -> bool:
+        return self._at(cid) >= 0
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def content_hashes(self) -> Iterator[str]:
+        """Every case's content hash, in case-id order (no case is made)."""
+        return iter(self._hash)
+
+    def __repr__(self) -> str:
+        return f"CaseTable({len(self)} cases)"
+
+
+__all__ = ["CaseTable"]

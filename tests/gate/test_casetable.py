@@ -1,0 +1,139 @@
+"""A reference's cases in columns read as the mapping of records they stand for."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from evalgate.config.model import GateConfig
+from evalgate.gate.baseline import Baseline, BaselineCase
+from evalgate.gate.casetable import CaseTable
+from evalgate.gate.policy import evaluate
+from evalgate.gate.rules import shared
+from evalgate.results import CaseStats
+
+
+def _case(rng: random.Random, i: int) -> BaselineCase:
+    n = rng.choice([1, 3, 10])
+    passes = rng.randint(0, n)
+    return BaselineCase(
+        content_hash=f"h{i}",
+        score=rng.random(),
+        pass_rate=passes / n,
+        n=n,
+        passes=passes,
+        tags=rng.choice([(), ("critical",), ("a", "b")]),
+        dataset=rng.choice(["app", "rag"]),
+        scorer_pass={"contains": (passes, n)},
+        history=rng.choice([(), ((1, 1, 1.0), (0, 1, 0.0))]),
+        answer=rng.choice([None, f"answer {i}"]),
+    )
+
+
+def _pair(n: int, seed: int = 3) -> tuple[dict[str, BaselineCase], CaseTable]:
+    rng = random.Random(seed)
+    records = {f"c{i:04d}": _case(rng, i) for i in range(n)}
+    table = CaseTable()
+    for cid in sorted(records):
+        table.add(cid, records[cid])
+    return records, table
+
+
+def test_the_table_reads_as_the_records_it_was_filled_with() -> None:
+    records, table = _pair(200)
+    assert len(table) == 200 and list(table) == sorted(records)
+    assert table == records and dict(table.items()) == records
+    rng = random.Random(5)
+    for cid in [*rng.sample(sorted(records), 50), "c0000", "c0199", "c0100", "c0101"]:
+        assert cid in table and table[cid] == records[cid] and table.get(cid) == records[cid]
+        assert table.content_hash_of(cid) == records[cid].content_hash
+    for missing in ("c", "c0200", "zz", "", "c0100x"):
+        assert missing not in table and table.get(missing) is None
+        assert table.content_hash_of(missing) is None
+        with pytest.raises(KeyError):
+            table[missing]
+    assert 7 not in table  # not a case id at all
+
+
+def test_the_gate_sees_the_same_shared_cases() -> None:
+    records, table = _pair(50)
+    by_dict = Baseline("v", "t", records)
+    by_table = Baseline("v", "t", table)
+    for i in range(55):
+        cid = f"c{i:04d}"
+        for h in (f"h{i}", "other", ""):
+            s = CaseStats(cid, "app", h, (), "f.yaml", 1, 1, 0, False, 1.0, 1.0, 1)
+            assert shared(s, by_table) == shared(s, by_dict)
+
+
+def test_cases_must_come_in_id_order() -> None:
+    table = CaseTable()
+    table.add("b", _case(random.Random(1), 1))
+    with pytest.raises(ValueError, match="out of order"):
+        table.add("a", _case(random.Random(1), 2))
+    with pytest.raises(ValueError, match="out of order"):
+        table.add("b", _case(random.Random(1), 3))
+
+
+def _scenario(seed: int) -> tuple[dict[str, CaseStats], dict[str, BaselineCase], GateConfig]:
+    """A run and its baseline: flaky, broken, new, changed, removed, critical and errored cases."""
+    rng = random.Random(seed)
+    cand: dict[str, CaseStats] = {}
+    base: dict[str, BaselineCase] = {}
+    reps, base_reps, runs = rng.choice([1, 3]), rng.choice([1, 3, 10]), rng.choice([1, 3, 5])
+    for i in range(rng.choice([3, 30, 80])):
+        cid = f"c{i:04d}"
+        tags = ("critical",) if rng.random() < 0.2 else ()
+        p = rng.choice([1.0, 0.9, 0.5])
+        if rng.random() < 0.9:
+            hist = [
+                (x, base_reps, x / base_reps)
+                for x in (sum(rng.random() < p for _ in range(base_reps)) for _ in range(runs))
+            ]
+            passes, n = sum(h[0] for h in hist), base_reps * runs
+            base[cid] = BaselineCase(
+                content_hash=f"h{i}" if rng.random() < 0.95 else "old",
+                score=passes / n,
+                pass_rate=passes / n,
+                n=n,
+                passes=passes,
+                tags=tags,
+                scorer_pass={"contains": (passes, n)},
+                history=tuple(hist) if runs > 1 else (),
+            )
+        if rng.random() < 0.95:
+            x = sum(rng.random() < p - rng.choice([0.0, 0.0, 0.5]) for _ in range(reps))
+            err = rng.random() < 0.05
+            cand[cid] = CaseStats(
+                cid,
+                "app",
+                f"h{i}",
+                tags,
+                "f.yaml",
+                i,
+                0 if err else reps,
+                reps if err else 0,
+                False,
+                None if err else x / reps,
+                None if err else x / reps,
+                0 if err else x,
+                {"contains": (x, reps)} if rng.random() < 0.95 else {"other": (x, reps)},
+            )
+    cfg = GateConfig(quarantine=rng.choice([None, 0.3]), max_drop=rng.choice([0.0, 0.05]))
+    return cand, base, cfg
+
+
+def test_the_gate_gives_the_same_verdict_with_a_table_as_with_records() -> None:
+    statuses = set()
+    for seed in range(40):
+        cand, records, cfg = _scenario(seed)
+        table = CaseTable()
+        for cid in sorted(records):
+            table.add(cid, records[cid])
+        by_dict = evaluate(cand, Baseline("v", "t", records), cfg, ci_resamples=50)
+        by_table = evaluate(cand, Baseline("v", "t", table), cfg, ci_resamples=50)
+        assert json.dumps(by_table.to_dict()) == json.dumps(by_dict.to_dict()), seed
+        statuses.add(by_dict.status)
+    assert statuses == {"pass", "fail", "inconclusive"}  # the scenarios reach every verdict

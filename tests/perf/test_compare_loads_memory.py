@@ -45,3 +45,30 @@ def test_the_candidate_not_copied_is_read_without_an_index(tmp_path: Path) -> No
     # (the indexed read's peak); now about 0.82 of it
     assert peak < indexed_peak * 0.9, f"{peak / N:.0f} vs {indexed_peak / N:.0f} B/case"
     assert peak < held * 1.5, f"peak {peak / N:.0f} B/case, held {held / N:.0f} B/case"
+
+
+def test_the_reference_and_the_deltas_hold_columns_not_records(tmp_path: Path) -> None:
+    from evalgate.engine.stored import load_run
+    from evalgate.gate.baseline import baseline_from_handed, baseline_from_run
+    from evalgate.gate.casetable import CaseTable
+    from evalgate.gate.policy import _deltas
+    from evalgate.results import aggregate
+    from evalgate.summary import build_run_summary
+
+    base = _run_dir(tmp_path / "base", range(N))
+    run = load_run(base)
+    summary = build_run_summary(run.results, run.meta, None)
+    scored = [r for r in run.results if not r.confirmation]
+    records, as_records, _ = _held(lambda: baseline_from_run(scored, summary, prompt_version="v"))
+    table, as_table, _ = _held(
+        lambda: baseline_from_handed([list(scored)], summary, prompt_version="v", table=CaseTable())
+    )
+    assert list(table.cases) == sorted(records.cases) and len(table.cases) > N * 0.8
+    # every case's record, its latency figure and the mapping of them against their columns:
+    # about 0.45 (both share the results' ids, hashes and answers)
+    assert as_table < as_records * 0.6, f"{as_table / N:.0f} vs {as_records / N:.0f} B/case"
+    stats = aggregate(scored)
+    deltas, columns, _ = _held(lambda: _deltas(stats, records))
+    assert len(deltas) == len(stats) > N * 0.8
+    # as records they held about 100 bytes a case; as columns about 45
+    assert columns < 60 * len(stats), f"{columns / len(stats):.0f} B/case"

@@ -59,7 +59,7 @@ def drop_rule(
     alpha = drop_alpha(cfg)
     test = samples.drop_test(pairs)
     mdd = samples.min_detectable_drop(pairs, alpha, cfg.max_drop)
-    ci = stats.bootstrap_ci(diffs, level=CI_LEVEL, resamples=ci_resamples, seed=cfg.seed)
+    ci = stats.mean_interval(diffs, level=CI_LEVEL, resamples=ci_resamples, seed=cfg.seed)
     runs = sorted(runs_seen)
     info.update(
         base_mean=base_mean,

@@ -208,6 +208,27 @@ def bootstrap_ci(
     return (lo, hi)
 
 
+BOOTSTRAP_MAX_CASES = 10_000  # above: the normal interval the bootstrap converges to
+
+
+def mean_interval(
+    diffs: Sequence[float], *, level: float = 0.95, resamples: int = 2_000, seed: int = 0
+) -> tuple[float, float] | None:
+    """The reported interval of the mean difference: :func:`bootstrap_ci` up to
+    :data:`BOOTSTRAP_MAX_CASES` cases; above, the normal interval (mean ± z·sd/√n, with the
+    bootstrap's own plug-in spread), which the bootstrap's resampled means follow at that size
+    to within their own noise. Drawing 2,000 × n picks costs about 13 s of CPU at 100,000
+    cases; this costs one pass.
+    """
+    n = len(diffs)
+    if n <= BOOTSTRAP_MAX_CASES or resamples < 1:
+        return bootstrap_ci(diffs, level=level, resamples=resamples, seed=seed)
+    mean = math.fsum(diffs) / n
+    spread = math.sqrt(math.fsum((d - mean) ** 2 for d in diffs) / n / n)
+    half = statistics.NormalDist().inv_cdf(1.0 - (1.0 - level) / 2.0) * spread
+    return (mean - half, mean + half)
+
+
 def min_cases_to_flag(alpha: float) -> int:
     """How many cases must get worse (none better) before any sign-flip test can reach alpha."""
     return max(1, math.ceil(math.log2(1.0 / alpha))) if 0.0 < alpha < 1.0 else 1

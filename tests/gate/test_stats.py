@@ -320,3 +320,22 @@ def test_bootstrap_ci_of_mixed_zero_signs_still_draws() -> None:
     assert bootstrap_ci(diffs, resamples=300, seed=4) == _drawn_ci(diffs, 300, 4)
     signs = [0.0, -0.0] * 4  # equal values, not the same bits: drawn as before
     assert bootstrap_ci(signs, resamples=300, seed=4) == _drawn_ci(signs, 300, 4)
+
+
+def test_the_reported_interval_is_the_bootstrap_up_to_its_case_limit() -> None:
+    from evalgate.gate.stats import BOOTSTRAP_MAX_CASES, mean_interval
+
+    rng = random.Random(4)
+    diffs = [rng.choice([0.0, 0.0, -1.0, 1.0, -0.5]) for _ in range(300)]
+    assert mean_interval(diffs, resamples=500, seed=2) == bootstrap_ci(diffs, resamples=500, seed=2)
+    # above the limit: the normal interval, which the bootstrap's means follow at that size
+    big = [rng.choice([0.0, 0.0, 0.0, -1.0, 1.0, -0.5]) for _ in range(BOOTSTRAP_MAX_CASES + 1)]
+    normal = mean_interval(big, resamples=2000)
+    drawn = bootstrap_ci(big, resamples=300, seed=1)
+    assert normal is not None and drawn is not None
+    width = normal[1] - normal[0]
+    mean = sum(big) / len(big)
+    assert normal[0] < mean < normal[1] and 0.0 < width < 0.05
+    assert abs(normal[0] - drawn[0]) < width * 0.15 and abs(normal[1] - drawn[1]) < width * 0.15
+    same = [0.25] * (BOOTSTRAP_MAX_CASES + 1)
+    assert mean_interval(same) == bootstrap_ci(same) == (0.25, 0.25)

@@ -6,10 +6,27 @@ import tempfile
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from evalgate import masking
 
 PERF = "perf"
+
+# Property tests draw the same examples on every run and every machine: a CI run tests what
+# the last one did, and a failure seen once is seen again. Loaded before any test module is
+# imported, so every ``settings(...)`` a test writes inherits it (a test may still override
+# a setting deliberately; ``--hypothesis-profile=default`` draws new examples for a hunt).
+# No wall-clock limits either (``deadline``, the too-slow health check): a loaded machine
+# must not fail a test the code passes.
+settings.register_profile(
+    "evalgate",
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("evalgate")
 
 
 def pytest_configure(config: pytest.Config) -> None:

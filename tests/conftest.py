@@ -29,6 +29,23 @@ settings.register_profile(
 settings.load_profile("evalgate")
 
 
+def _without_local_constants() -> None:
+    """Hypothesis also draws literals it finds in the project's modules imported so far: a
+    pool that grows as tests import modules lazily, so a test's examples would depend on the
+    tests run before it and on the order they ran in (and differ from the same test run
+    alone). The pool is left empty: a test's examples are its own, wherever it runs."""
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover - a Hypothesis without the pool
+        return
+    if callable(getattr(providers, "_get_local_constants", None)):
+        empty = providers.Constants()
+        providers._get_local_constants = lambda: empty
+
+
+_without_local_constants()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Many tests start the installed ``evalgate`` in a child process. Where the environment
     forbids writing bytecode (``PYTHONDONTWRITEBYTECODE``), each child would compile every

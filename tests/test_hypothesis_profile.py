@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,25 +62,57 @@ def _draws() -> str:
 
 def test_drawn_examples_do_not_depend_on_the_hash_seed() -> None:
     """A strategy that iterates a drawn set of strings draws its next values in an order
-    that changes with PYTHONHASHSEED: each process would test other examples. (Two child
-    processes: which of the project's modules are loaded changes the examples too, as
-    Hypothesis also draws constants it finds in them.)"""
-    code = f"import sys; sys.path.insert(0, {str(ROOT)!r}); from {__name__} import _draws; print(_draws())"  # noqa: E501
+    that changes with PYTHONHASHSEED: each process would test other examples."""
+    other = "2" if os.environ.get("PYTHONHASHSEED") == "1" else "1"
+    code = "; ".join(
+        (
+            f"import sys; sys.path.insert(0, {str(ROOT)!r})",
+            "from tests.conftest import _without_local_constants",
+            "_without_local_constants()",  # as in this session (see the next test)
+            f"from {__name__} import _draws",
+            "print(_draws(), end='')",
+        )
+    )
     # the bytecode next to the sources, read only: the session's own cache (tests/conftest.py)
     # would be filled with every module of pytest and Hypothesis first
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPYCACHEPREFIX"}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    children = [
-        subprocess.Popen(
-            [sys.executable, "-c", code],
-            env={**env, "PYTHONHASHSEED": seed},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for seed in ("1", "2")
-    ]
-    (first, err1), (second, err2) = (child.communicate(timeout=60) for child in children)
-    assert children[0].returncode == 0 == children[1].returncode, err1 + err2
-    assert first.count("\n") >= 4
-    assert first == second
+    env.update(PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED=other)
+    child = subprocess.Popen(
+        [sys.executable, "-c", code],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    here = _draws()
+    there, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+    assert here.count("\n") >= 4
+    assert there == here
+
+
+def _texts() -> list[str]:
+    seen: list[str] = []
+
+    @settings(max_examples=100, derandomize=True, database=None)
+    @given(st.text(max_size=30) | st.integers().map(str))
+    def draw(x: str) -> None:
+        seen.append(x)
+
+    draw()
+    return seen
+
+
+def test_drawn_examples_do_not_depend_on_the_modules_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hypothesis draws literals found in the project's modules loaded so far; the suite
+    leaves that pool empty (tests/conftest.py), so a module a test imports lazily does not
+    change what the tests after it draw."""
+    before = _texts()
+    words = [f"probe-{i}" for i in range(200)] + [10**i + 7 for i in range(40)]
+    (tmp_path / "evalgate_probe_literals.py").write_text(f"WORDS = {words!r}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "evalgate_probe_literals", raising=False)
+    importlib.import_module("evalgate_probe_literals")
+    assert _texts() == before

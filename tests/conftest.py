@@ -6,10 +6,44 @@ import tempfile
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from evalgate import masking
 
 PERF = "perf"
+
+# Property tests draw the same examples on every run and every machine: a CI run tests what
+# the last one did, and a failure seen once is seen again. Loaded before any test module is
+# imported, so every ``settings(...)`` a test writes inherits it (a test may still override
+# a setting deliberately; ``--hypothesis-profile=default`` draws new examples for a hunt).
+# No wall-clock limits either (``deadline``, the too-slow health check): a loaded machine
+# must not fail a test the code passes.
+settings.register_profile(
+    "evalgate",
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("evalgate")
+
+
+def _without_local_constants() -> None:
+    """Hypothesis also draws literals it finds in the project's modules imported so far: a
+    pool that grows as tests import modules lazily, so a test's examples would depend on the
+    tests run before it and on the order they ran in (and differ from the same test run
+    alone). The pool is left empty: a test's examples are its own, wherever it runs."""
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover - a Hypothesis without the pool
+        return
+    if callable(getattr(providers, "_get_local_constants", None)):
+        empty = providers.Constants()
+        providers._get_local_constants = lambda: empty
+
+
+_without_local_constants()
 
 
 def pytest_configure(config: pytest.Config) -> None:

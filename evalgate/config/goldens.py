@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evalgate.config.case_hash import ALL_METADATA, CaseReads
-from evalgate.config.casebuild import FileLoader, param_check
+from evalgate.config.casebuild import FileLoader
+from evalgate.config.expectcheck import param_check
 from evalgate.config.schema import schema_part, validate
 from evalgate.config.yamlfast import FastStream, NotSubset
 from evalgate.config.yamlsrc import MAX_GOLDEN_BYTES, load_yaml_text, read_yaml_bytes

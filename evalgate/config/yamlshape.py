@@ -24,7 +24,7 @@ from evalgate.config.yamlsrc import PathKey
 # one value written on its line (the line reader reads it: a first character that is no space)
 _VALUE = r"([^ \n][^\n]*)"
 # a line: its indent, a sequence entry's dash, a plain key and its colon, the rest (the line
-# reader's, :mod:`evalgate.config.yamlfast`)
+# reader's, :mod:`evalgate.config.yamlblock`)
 LINE = re.compile(
     r"( *)(?:(-)(?: +|(?=\n)|$))?(?:([A-Za-z0-9_][A-Za-z0-9_ ./-]*?) *:(?: +|(?=\n)|$))?([^\n]*)"
 )

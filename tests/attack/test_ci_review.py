@@ -6,6 +6,7 @@ agrees with the verdict.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -52,6 +53,14 @@ def setup(project: Project, srv: FaultServer, path: str, **gate: Any) -> None:
 
 def run(project: Project, out: str, *extra: str) -> CliRun:
     return project.cli("run", "--prompt-version", "v1", "--out", out, *extra)
+
+
+def _age(project: Project, rel: str, hours: float) -> None:
+    """Move a recorded baseline's stamp ``hours`` into the past."""
+    doc = project.read_json(rel)
+    made = dt.datetime.fromisoformat(doc["recorded_at"].replace("Z", "+00:00"))
+    doc["recorded_at"] = (made - dt.timedelta(hours=hours)).isoformat().replace("+00:00", "Z")
+    (project.root / rel).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
 
 
 def test_the_baseline_keeps_answers_and_the_comment_shows_them_side_by_side(
@@ -107,6 +116,9 @@ def test_a_stale_baseline_is_named_but_does_not_change_the_exit_code(
 ) -> None:
     setup(project, srv, "/echo", baseline_max_age_days=0.000001)
     assert run(project, "runs/base", "--no-gate", "--record-baseline", "-q").code == 0
+    # recorded an hour ago: the stamp has whole seconds, so a run in the same second as the
+    # recording could find it younger than the 0.09 s limit
+    _age(project, ".evalgate/baselines/v1.json", hours=1)
     ok = run(project, "runs/ok")
     assert ok.code == 0, ok.err  # a warning, never a verdict
     assert "baseline: file .evalgate/baselines/v1.json, recorded less than a day ago" in ok.err

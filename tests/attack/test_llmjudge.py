@@ -64,8 +64,11 @@ def _setup(
 
 
 def _scores(project: Project) -> dict[str, dict[str, Any]]:
-    runs = sorted((project.root / ".evalgate" / "runs").iterdir())
-    return {r["case_id"]: r for r in project.results(str(runs[-1].relative_to(project.root)))}
+    """The results of the newest run: by when its folder last changed, not by name (run ids
+    of the same second sort by their random suffix)."""
+    runs = (project.root / ".evalgate" / "runs").iterdir()
+    newest = max(runs, key=lambda p: p.stat().st_mtime_ns)
+    return {r["case_id"]: r for r in project.results(str(newest.relative_to(project.root)))}
 
 
 def test_rubric_gives_a_critique_and_a_rerun_asks_the_judge_nothing(

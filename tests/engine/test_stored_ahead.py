@@ -61,7 +61,13 @@ def test_no_summary_ahead_for_a_folder_without_one(tmp_path: Path) -> None:
     assert not isinstance(meta, ConfigError) and meta.interrupted  # killed before its end
 
 
-def test_a_rescore_with_its_summary_read_ahead_writes_the_same_results(tmp_path: Path) -> None:
+def test_a_rescore_with_its_summary_read_ahead_writes_the_same_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # one clock reading for both: the stored run has no start time, so each rescore stamps
+    # the time it ran (whole seconds), and the two could straddle a second
+    for module in ("evalgate.engine.stored", "evalgate.engine.stored_meta"):
+        monkeypatch.setattr(f"{module}.now_iso", lambda: "2026-01-02T03:04:05+00:00")
     run = _run_dir(tmp_path / "run", range(40))
     a = rescore_run(run, _cases(40), tmp_path / "a")
     b = rescore_handed([_cases(40)], run, tmp_path / "b", ahead=summary_ahead(run))

@@ -156,7 +156,7 @@ def run_canary(
         for line in report.lines():
             sys.stderr.write(show_controls(line) + "\n")
     if opts.out is None:
-        prune_runs(runs_dir, KEEP_RUNS)
+        prune_runs(runs_dir, KEEP_RUNS, output.run_dir)
     return report.exit_code
 
 
@@ -195,15 +195,29 @@ def _judge(
     return report, (base.prompt_version if base else None)
 
 
-def prune_runs(folder: Path, keep: int) -> list[Path]:
-    """Delete all but the newest ``keep`` run folders (run ids sort by time); return the removed.
+def prune_runs(folder: Path, keep: int, current: Path | None = None) -> list[Path]:
+    """Delete all but the newest ``keep`` run folders; return the removed.
 
-    Only folders that hold a ``run.json`` are touched: anything else a user put there stays.
+    Run ids start with the second they began, then a random suffix: runs of the same second
+    are ordered by when their ``run.json`` was written, not by the suffix. Only folders that
+    hold a ``run.json`` are touched (anything else a user put there stays), and never
+    ``current`` (the run just made).
     """
     if not folder.is_dir():
         return []
-    runs = sorted(p for p in folder.iterdir() if p.is_dir() and (p / "run.json").is_file())
-    removed = runs[: max(len(runs) - keep, 0)]
+    runs = sorted(
+        (p for p in folder.iterdir() if p.is_dir() and (p / "run.json").is_file()), key=_started
+    )
+    removed = [p for p in runs[: max(len(runs) - keep, 0)] if p != current]
     for p in removed:
         shutil.rmtree(p, ignore_errors=True)
     return removed
+
+
+def _started(run: Path) -> tuple[str, int, str]:
+    """A run folder's place in time: the second in its id, then its ``run.json``'s stamp."""
+    try:
+        stamp = (run / "run.json").stat().st_mtime_ns
+    except OSError:
+        stamp = 0
+    return (run.name[:15], stamp, run.name)

@@ -229,3 +229,26 @@ def test_prune_keeps_the_newest_runs_and_leaves_other_folders(tmp_path: Path) ->
     left = sorted(p.name for p in tmp_path.iterdir())
     assert left == sorted([*names[3:], "notes"])
     assert prune_runs(tmp_path / "missing", 1) == []
+
+
+def test_prune_orders_runs_of_the_same_second_by_when_they_were_written(tmp_path: Path) -> None:
+    import os
+
+    # the random suffix sorts the newer run first: its name must not decide
+    older, newer = "20240501-100000-ffffff", "20240501-100000-000000"
+    for i, n in enumerate((older, newer)):
+        (tmp_path / n).mkdir()
+        (tmp_path / n / "run.json").write_text("{}")
+        os.utime(tmp_path / n / "run.json", ns=(10**18 + i * 10**9, 10**18 + i * 10**9))
+    assert [p.name for p in prune_runs(tmp_path, 1)] == [older]
+    assert [p.name for p in tmp_path.iterdir()] == [newer]
+
+
+def test_prune_never_removes_the_run_just_made(tmp_path: Path) -> None:
+    names = ["20240501-100000-aaaaaa", "20240501-110000-bbbbbb"]
+    for n in names:
+        (tmp_path / n).mkdir()
+        (tmp_path / n / "run.json").write_text("{}")
+    current = tmp_path / names[0]  # a clock set back: the run just made sorts first
+    assert prune_runs(tmp_path, 1, current) == []
+    assert current.is_dir()

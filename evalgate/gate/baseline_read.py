@@ -1,12 +1,14 @@
 """A baseline file read a case at a time: each case's figures become a :class:`BaselineCase`
-as the JSON parser meets them, so the document is never held as dicts beside the baseline.
+as the JSON parser meets them, so the document is never held as dicts beside the baseline,
+and a file in the layout evalgate writes is read a piece at a time
+(``gate/baseline_layout.py``), so its text is never held whole either.
 
 At 100,000 cases a baseline file is tens of megabytes, and its dicts several times that; the
 gate, ``merge``, ``rescore``, ``baseline record`` (to grow the history) and every run with a
 baseline read one. What is refused, and every message, is as for the document read whole and
 then checked (``gate/baseline_check.py``): a case is typed only when its checks pass, the
-checks run in the same order, and a file where a case's shape turns up anywhere else is read
-whole, as before.
+checks run in the same order, and a file where a case's shape turns up anywhere else, or that
+is not in the layout evalgate writes, is read whole, as before.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from evalgate.gate.baseline import BaselineCase
@@ -25,6 +28,7 @@ from evalgate.gate.baseline_check import (
     case_problem,
     parse_strict,
 )
+from evalgate.gate.baseline_layout import read_laid_out
 
 _REQUIRED = frozenset(("content_hash", "n", "passes", "score", "pass_rate"))
 _ALLOWED = _REQUIRED | {
@@ -82,6 +86,26 @@ def _misplaced(v: Any) -> bool:
     return False
 
 
+def _decoder(reader: _Reader) -> json.JSONDecoder:
+    """The decoder :func:`parse_baseline`'s ``json.loads`` makes (the same hooks)."""
+    return json.JSONDecoder(
+        object_pairs_hook=reader.entry, parse_constant=_no_constant, parse_float=reader.number
+    )
+
+
+def _sound(data: Any) -> bool:
+    """Every case's shape is among the cases (else the file is read as written)."""
+    if not isinstance(data, dict):
+        return False
+    cases = data.get("cases")
+    held = [v for k, v in data.items() if k != "cases"]
+    if isinstance(cases, dict):
+        held += [v for v in cases.values() if not isinstance(v, Checked)]
+    else:
+        held.append(cases)
+    return not _misplaced(held)
+
+
 def parse_baseline(text: str) -> Any:
     """The document as :func:`~evalgate.gate.baseline_check.parse_strict` parses it (the same
     errors), except that each sound case's figures are already checked and typed
@@ -91,14 +115,20 @@ def parse_baseline(text: str) -> Any:
         text, object_pairs_hook=reader.entry, parse_constant=_no_constant, parse_float=reader.number
     )
     del reader
-    if isinstance(data, dict):
-        cases = data.get("cases")
-        held = [v for k, v in data.items() if k != "cases"]
-        if isinstance(cases, dict):
-            held += [v for v in cases.values() if not isinstance(v, Checked)]
-        else:
-            held.append(cases)
-        if not _misplaced(held):
-            return data
+    if _sound(data):
+        return data
     # a case's shape somewhere else than among the cases: read as written
     return parse_strict(text)
+
+
+def read_baseline(path: Path) -> Any:
+    """:func:`parse_baseline` of the file's text, read a piece at a time when the file is in
+    the layout evalgate writes (``gate/baseline_layout.py``: its text is never held whole),
+    else read whole: the same document, and the same errors."""
+    reader = _Reader()
+    data = read_laid_out(path, _decoder(reader), reader.entry)
+    del reader
+    if data is not None and _sound(data):
+        return data
+    del data
+    return parse_baseline(path.read_text(encoding="utf-8"))

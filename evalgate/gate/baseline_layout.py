@@ -34,6 +34,7 @@ _CASE_END = re.compile("\n    }")  # the line that closes a case
 _DEEPEST = 4  # levels a written top-level value has at most (``answers_dropped``: 2)
 
 Entry = Callable[[list[tuple[str, Any]]], Any]
+Whole = Callable[[dict[str, Any]], Any]
 
 
 class _NotLaidOut(Exception):
@@ -110,9 +111,9 @@ def _depth(v: Any) -> int:
     return 0
 
 
-def _cases(w: _Window, decoder: json.JSONDecoder, entry: Entry) -> Any:
+def _cases(w: _Window, decoder: json.JSONDecoder, whole: Whole) -> Any:
     """The ``cases`` object, its ``{`` taken: each case decoded in the window holding it."""
-    pairs: list[tuple[str, Any]] = []
+    cases: dict[str, Any] = {}
     prev: str | None = None
     while True:
         w.expect("\n    ")
@@ -121,17 +122,21 @@ def _cases(w: _Window, decoder: json.JSONDecoder, entry: Entry) -> Any:
         value, end = decoder.raw_decode(w.buf, w.pos)
         if end != close + len("\n    }") or not isinstance(value, Checked):
             raise _NotLaidOut  # ended elsewhere, or a case the whole read reports
-        pairs.append((prev, value))
+        cases[prev] = value
         w.pos = end
         if not w.take(","):
             w.expect("\n  }")
-            return entry(pairs)
+            return whole(cases)
 
 
-def read_laid_out(path: Path, decoder: json.JSONDecoder, entry: Entry) -> dict[str, Any] | None:
+def read_laid_out(
+    path: Path, decoder: json.JSONDecoder, entry: Entry, cases: Whole
+) -> dict[str, Any] | None:
     """The document of the baseline file at ``path``, as ``decoder.decode`` of its whole text
-    gives it (``entry``: the decoder's ``object_pairs_hook``), when the file is in the layout
-    evalgate writes and every case is sound (a :class:`Checked`); None otherwise."""
+    gives it, when the file is in the layout evalgate writes and every case is sound (a
+    :class:`Checked`); None otherwise. ``entry`` is the decoder's ``object_pairs_hook``;
+    ``cases`` what it makes of the ``cases`` object, given its entries (each key once) as a
+    dict (no list of them is made)."""
     try:
         with path.open(encoding="utf-8") as f:  # decoded as Path.read_text decodes
             w = _Window(f)
@@ -143,7 +148,7 @@ def read_laid_out(path: Path, decoder: json.JSONDecoder, entry: Entry) -> dict[s
                 prev = w.key(decoder, prev, w.upto(_LINE_END, 0))
                 if prev == "cases":
                     w.expect("{")
-                    value = _cases(w, decoder, entry)
+                    value = _cases(w, decoder, cases)
                 else:
                     close = w.upto(_TOP_END, 1)
                     value, end = decoder.raw_decode(w.buf, w.pos)

@@ -13,9 +13,7 @@ is not in the layout evalgate writes, is read whole, as before.
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +27,7 @@ from evalgate.gate.baseline_check import (
     parse_strict,
 )
 from evalgate.gate.baseline_layout import read_laid_out
+from evalgate.gate.case_parts import CaseParts
 
 _REQUIRED = frozenset(("content_hash", "n", "passes", "score", "pass_rate"))
 _ALLOWED = _REQUIRED | {
@@ -44,11 +43,12 @@ _ALLOWED = _REQUIRED | {
 
 
 class _Reader:
-    """One file's parse: equal per-scorer counts and short numbers are shared between cases
-    (most cases of a run have the same ones), as :func:`~evalgate.results.aggregate` does."""
+    """One file's parse: equal parts of cases (per-scorer counts, histories, datasets, tags:
+    ``gate/case_parts.py``) and short numbers are shared between cases (most cases of a run
+    have the same ones), as :func:`~evalgate.results.aggregate` does."""
 
     def __init__(self) -> None:
-        self._counts: dict[tuple[tuple[str, tuple[int, int]], ...], Mapping[str, Any]] = {}
+        self._parts = CaseParts()
         self._numbers: dict[str, float] = {}
 
     def number(self, text: str) -> float:
@@ -59,18 +59,18 @@ class _Reader:
                 self._numbers[text] = found
         return found
 
+    def whole(self, d: dict[str, Any]) -> Any:
+        """``entry(list(d.items()))`` for ``d`` (keys once each), without the list for more
+        keys than a case has (then ``entry`` returns ``d`` as it is)."""
+        return self.entry(list(d.items())) if len(d) <= len(_ALLOWED) else d
+
     def entry(self, pairs: list[tuple[str, Any]]) -> Any:
         d = _no_duplicates(pairs)  # a duplicated key is refused where the parser meets it
         keys = d.keys()
         if keys >= _REQUIRED and keys <= _ALLOWED:
             try:
                 if case_problem(d) is None:
-                    case = BaselineCase.from_dict(d)
-                    counts = case.scorer_pass
-                    shared = self._counts.setdefault(tuple(counts.items()), counts)
-                    if shared is not counts:
-                        case = dataclasses.replace(case, scorer_pass=shared)
-                    return Checked(case)
+                    return Checked(self._parts.case(BaselineCase.from_dict(d)))
             except (KeyError, TypeError, ValueError, IndexError, AttributeError):
                 pass  # left as written: checking or typing the whole file reports it
         return d
@@ -126,7 +126,7 @@ def read_baseline(path: Path) -> Any:
     the layout evalgate writes (``gate/baseline_layout.py``: its text is never held whole),
     else read whole: the same document, and the same errors."""
     reader = _Reader()
-    data = read_laid_out(path, _decoder(reader), reader.entry)
+    data = read_laid_out(path, _decoder(reader), reader.entry, reader.whole)
     del reader
     if data is not None and _sound(data):
         return data

@@ -20,7 +20,12 @@ from evalgate.gate.baseline import (
     BaselineCase,
     version_file_stem,
 )
-from evalgate.gate.baseline_check import BaselineProblem, check_document, parse_strict
+from evalgate.gate.baseline_check import (
+    BaselineProblem,
+    Checked,
+    check_document,
+    parse_strict,
+)
 from evalgate.gate.baseline_read import read_baseline
 from evalgate.lazydoc import LazyMap
 
@@ -66,7 +71,7 @@ class BaselineStore:
                 f" git or record it again ({_HOW_TO_RECORD})"
             ) from None
         try:
-            return Baseline.from_dict(data)
+            return _typed(data)
         except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
             raise ConfigError(
                 f"{path}: damaged baseline file (bad or missing field {exc}); restore it from"
@@ -103,13 +108,23 @@ class BaselineStore:
         """Add ``baseline`` (one run) to the history of its version's file, keeping the newest
         ``max_samples`` runs per case (1: replace), and write it. Returns the path and what was
         written."""
-        from evalgate.gate.history import grow  # history builds on this module
+        return self.record_handed([baseline], max_samples)
 
+    def record_handed(self, handed: list[Baseline], max_samples: int) -> tuple[Path, Baseline]:
+        """:meth:`record` for a caller that hands ``baseline`` over (``handed``, one baseline,
+        is emptied): the file's baseline is grown in place, each of its cases and of the new
+        one let go as the grown case is made, so the two and the grown one are not held whole
+        together."""
+        from evalgate.gate.history import grow_handed  # history builds on this module
+
+        baseline = handed.pop()
         old = self.load(baseline.prompt_version) if max_samples > 1 else None
-        grown = grow(old, baseline, max_samples)
-        if old is not None and old.answers_dropped:  # cases kept as they were stay listed
+        kept_dropped = old.answers_dropped if old is not None else ()
+        grown = grow_handed([old, baseline], max_samples)
+        del old, baseline
+        if kept_dropped:  # cases kept as they were stay listed
             grown = dataclasses.replace(
-                grown, answers_dropped=(*grown.answers_dropped, *old.answers_dropped)
+                grown, answers_dropped=(*grown.answers_dropped, *kept_dropped)
             )
         grown = grown.with_answers_capped()
         return self.save(grown), grown
@@ -200,6 +215,19 @@ class BaselineStore:
                 )
             return found
         return self.latest()
+
+
+def _typed(data: dict[str, Any]) -> Baseline:
+    """``Baseline.from_dict(data)`` for a document read from a file (``data`` is let go):
+    when every case was typed as it was parsed, its dict of cases becomes the baseline's,
+    each case in place of its wrapper, not copied."""
+    cases = data.get("cases")
+    if type(cases) is not dict or not all(type(v) is Checked for v in cases.values()):
+        return Baseline.from_dict(data)
+    for cid, case in cases.items():
+        cases[cid] = case.value
+    data["cases"] = {}
+    return dataclasses.replace(Baseline.from_dict(data), cases=cases)
 
 
 def _when(stamp: str) -> dt.datetime:

@@ -87,7 +87,7 @@ def _whole(path: Path, monkeypatch: pytest.MonkeyPatch) -> Baseline | str:
 
 def _pieces(path: Path) -> dict[str, Any] | None:
     reader = _Reader()
-    return baseline_layout.read_laid_out(path, _decoder(reader), reader.entry)
+    return baseline_layout.read_laid_out(path, _decoder(reader), reader.entry, reader.whole)
 
 
 _FIXTURES = [HealthCheck.function_scoped_fixture]
@@ -233,3 +233,20 @@ def test_other_layouts_and_damage_are_read_or_refused_as_read_whole(
         assert isinstance(read, Baseline) and _pieces(path) is not None
     else:
         assert _pieces(path) is None or name == "a case's shape among the top level"
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        [f"c{i:02d}" for i in range(30)],  # more cases than a case has keys
+        ["content_hash", "n", "pass_rate", "passes", "score"],  # ids a case's keys
+        ["answer", "content_hash", "history", "n", "pass_rate", "passes", "score", "tags"],
+    ],
+)
+def test_the_cases_object_is_made_as_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ids: list[str]
+) -> None:
+    path = _saved(tmp_path, ids, ["d", "an answer", ""])
+    read = _outcome(path)
+    assert _pieces(path) is not None and isinstance(read, Baseline)
+    assert read == _whole(path, monkeypatch) and list(read.cases) == ids

@@ -107,20 +107,22 @@ class BaselineStore:
     def record(self, baseline: Baseline, max_samples: int) -> tuple[Path, Baseline]:
         """Add ``baseline`` (one run) to the history of its version's file, keeping the newest
         ``max_samples`` runs per case (1: replace), and write it. Returns the path and what was
-        written."""
-        return self.record_handed([baseline], max_samples)
+        written. ``baseline`` is left as it is."""
+        return self.record_handed([baseline], max_samples, given=False)
 
-    def record_handed(self, handed: list[Baseline], max_samples: int) -> tuple[Path, Baseline]:
+    def record_handed(
+        self, handed: list[Baseline], max_samples: int, *, given: bool = True
+    ) -> tuple[Path, Baseline]:
         """:meth:`record` for a caller that hands ``baseline`` over (``handed``, one baseline,
         is emptied): the file's baseline is grown in place, each of its cases and of the new
         one let go as the grown case is made, so the two and the grown one are not held whole
-        together."""
+        together. ``given`` False: the caller keeps ``baseline``, which is left as it is."""
         from evalgate.gate.history import grow_handed  # history builds on this module
 
         baseline = handed.pop()
         old = self.load(baseline.prompt_version) if max_samples > 1 else None
         kept_dropped = old.answers_dropped if old is not None else ()
-        grown = grow_handed([old, baseline], max_samples)
+        grown = grow_handed([old, baseline], max_samples, new_given=given)
         del old, baseline
         if kept_dropped:  # cases kept as they were stay listed
             grown = dataclasses.replace(

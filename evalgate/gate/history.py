@@ -22,15 +22,21 @@ def grow(old: Baseline | None, new: Baseline, max_samples: int) -> Baseline:
     cases of ``old`` that ``new`` did not run (a ``--tag`` filter) are kept as they were.
     Per-scorer passes, latency and tokens are those of the newest run.
     """
-    return grow_handed([old, new], max_samples, copy=True)
+    return grow_handed([old, new], max_samples, old_given=False, new_given=False)
 
 
-def grow_handed(handed: list[Baseline | None], max_samples: int, copy: bool = False) -> Baseline:
-    """:func:`grow` for a caller that hands both baselines over: ``handed`` is ``[old, new]``
+def grow_handed(
+    handed: list[Baseline | None],
+    max_samples: int,
+    *,
+    old_given: bool = True,
+    new_given: bool = True,
+) -> Baseline:
+    """:func:`grow` for a caller that hands the baselines over: ``handed`` is ``[old, new]``
     and is emptied; the old baseline's cases become the grown one's (each replaced in place
-    as it grows, not copied, unless ``copy``), and each new case is let go once its grown case
-    is made, so the two baselines and the grown one are not held whole together. Equal
-    histories are held once (``gate/case_parts.py``)."""
+    as it grows, not copied, unless not ``old_given``), and each new case is let go once its
+    grown case is made (unless not ``new_given``), so the two baselines and the grown one are
+    not held whole together. Equal histories are held once (``gate/case_parts.py``)."""
     new = handed.pop()
     old = handed.pop()
     assert new is not None
@@ -38,10 +44,10 @@ def grow_handed(handed: list[Baseline | None], max_samples: int, copy: bool = Fa
         return dataclasses.replace(new, samples=1)
     samples = min(old.samples + 1, max_samples)
     held = old.cases
-    cases: dict[str, BaselineCase] = held if type(held) is dict and not copy else dict(held)
+    cases: dict[str, BaselineCase] = held if type(held) is dict and old_given else dict(held)
     del old, held
     added = new.cases
-    pending: dict[str, BaselineCase] | None = None if copy or type(added) is not dict else added
+    pending = added if type(added) is dict and new_given else None
     new = dataclasses.replace(new, cases={})
     parts = CaseParts()
     for cid in list(added):

@@ -222,14 +222,33 @@ class BaselineStore:
 def _typed(data: dict[str, Any]) -> Baseline:
     """``Baseline.from_dict(data)`` for a document read from a file (``data`` is let go):
     when every case was typed as it was parsed, its dict of cases becomes the baseline's,
-    each case in place of its wrapper, not copied."""
+    each case in place of its wrapper, not copied, and the ids of cases whose answer was
+    dropped are the cases' own."""
     cases = data.get("cases")
     if type(cases) is not dict or not all(type(v) is Checked for v in cases.values()):
         return Baseline.from_dict(data)
     for cid, case in cases.items():
         cases[cid] = case.value
     data["cases"] = {}
-    return dataclasses.replace(Baseline.from_dict(data), cases=cases)
+    baseline = Baseline.from_dict(data)
+    del data
+    dropped = _own_ids(baseline.answers_dropped, cases)
+    return dataclasses.replace(baseline, cases=cases, answers_dropped=dropped)
+
+
+def _own_ids(ids: tuple[str, ...], cases: dict[str, BaselineCase]) -> tuple[str, ...]:
+    """``ids`` with each that is a case's id the case's own text (one text per id, not two):
+    both are walked in order, as written (sorted); out of order, fewer are shared."""
+    if not ids:
+        return ids
+    keys = iter(cases)
+    key = next(keys, None)
+    out: list[str] = []
+    for cid in ids:
+        while key is not None and key < cid:
+            key = next(keys, None)
+        out.append(key if key is not None and key == cid else cid)
+    return tuple(out)
 
 
 def _when(stamp: str) -> dt.datetime:

@@ -250,3 +250,12 @@ def test_the_cases_object_is_made_as_read_whole(
     read = _outcome(path)
     assert _pieces(path) is not None and isinstance(read, Baseline)
     assert read == _whole(path, monkeypatch) and list(read.cases) == ids
+
+
+def test_the_ids_of_dropped_answers_are_the_cases_own(tmp_path: Path) -> None:
+    ids = [f"c{i:02d}" for i in range(9)]
+    path = _saved(tmp_path, ids, ["d", "an answer"])
+    read = _outcome(path)
+    assert isinstance(read, Baseline) and read.answers_dropped == ("c00", "c01")
+    keys = {k: k for k in read.cases}
+    assert all(keys[c] is c for c in read.answers_dropped)  # one text per id

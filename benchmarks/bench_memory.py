@@ -8,12 +8,14 @@ the local endpoint of ``bench_server.py`` (0 ms), then runs, each as a child pro
 - ``run`` (the whole golden set), ``run --shard 1/2`` and ``run --shard 2/2``
 - ``merge`` of the two shards, ``rescore`` and ``report`` of the whole run
 - ``compare`` of the merged run against the whole run, ``baseline record`` of the whole run
+- with that baseline on disk: ``baseline record`` of the whole run again (which grows each
+  case's history from the file) and ``rescore`` of the whole run gated against it
 
 and prints a table of each command's peak RSS (``ru_maxrss`` from ``os.wait4``), wall and CPU
 seconds and exit status. ``--evalgate`` names the command to measure (default: the
 ``evalgate`` script next to this Python, i.e. the installed CLI). ``--only run`` (repeatable)
 measures only the commands named (each needs the runs it reads: ``merge`` the shards, the
-others the whole run).
+others the whole run; the last two also the baseline ``baseline record`` writes).
 """
 
 from __future__ import annotations
@@ -45,6 +47,11 @@ def steps(runs: Path) -> list[tuple[str, list[str]]]:
         ("compare", ["compare", "-q", str(full), str(runs / "merged")]),
         ("report", ["report", "-q", str(full)]),
         ("baseline record", ["baseline", "record", str(full), "--prompt-version", "bench"]),
+        ("baseline record again", ["baseline", "record", str(full), "--prompt-version", "bench"]),
+        (
+            "rescore (gated)",
+            ["rescore", "-q", str(full), "--baseline", "bench", "--out", str(runs / "gated")],
+        ),
     ]
 
 

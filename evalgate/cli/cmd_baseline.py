@@ -262,14 +262,19 @@ def _record(
         _note(f"warning: {errors} errored results are left out of the baseline")
     if not baseline.cases:
         raise ConfigError(f"{run}: no scored case to record; check the run's errors")
-    path, grown = store.record(baseline, max_samples)
+    version, count = baseline.prompt_version, len(baseline.cases)
+    given = [baseline]  # handed over: its cases let go as the file's history grows
+    del baseline
+    path, grown = store.record_handed(given, max_samples)
+    samples = grown.samples
+    del grown
     _note(
-        f"recorded baseline {baseline.prompt_version} ({len(baseline.cases)} cases) in {path}"
-        f" ({grown.samples} of at most {max_samples} runs in its history)"
+        f"recorded baseline {version} ({count} cases) in {path}"
+        f" ({samples} of at most {max_samples} runs in its history)"
     )
     if promote:
-        store.promote(baseline.prompt_version)
-        _note(f"promoted {baseline.prompt_version} to production")
+        store.promote(version)
+        _note(f"promoted {version} to production")
     return 0
 
 

@@ -209,7 +209,10 @@ def record_baseline(
             "not recording a baseline: no case of this run was scored (every case was skipped"
             " or errored), so there is nothing to compare later runs with"
         )
-    path, grown = store.record(baseline, cfg.gate.baseline_samples)
+    version = baseline.prompt_version
+    given = [baseline]  # handed over: its cases let go as the file's history grows
+    del baseline
+    path, grown = store.record_handed(given, cfg.gate.baseline_samples)
     if promote:
-        store.promote(baseline.prompt_version)
+        store.promote(version)
     return grown, path

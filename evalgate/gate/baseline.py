@@ -210,19 +210,27 @@ class Baseline:
 
     def with_answers_capped(self, budget: int = ANSWERS_BUDGET) -> Baseline:
         """This baseline with its answers within ``budget`` characters (largest dropped), and
-        ``answers_dropped`` naming every case whose answer is missing for that reason."""
+        ``answers_dropped`` naming every case whose answer is missing for that reason. Only
+        the cases with an answer are looked at (most of a large baseline's have none), and
+        the cases are copied only when an answer is dropped."""
         import dataclasses
 
-        answers, dropped = within_budget({c: b.answer for c, b in self.cases.items()}, budget)
-        cases = {
-            cid: b if answers[cid] == b.answer else dataclasses.replace(b, answer=answers[cid])
-            for cid, b in self.cases.items()
-        }
+        answers, dropped = within_budget(
+            {c: b.answer for c, b in self.cases.items() if b.answer}, budget
+        )
+        cases = self.cases
         gone = tuple(
-            sorted(c for c in {*self.answers_dropped, *dropped} if c in cases and not answers[c])
+            sorted(
+                c for c in {*self.answers_dropped, *dropped} if c in cases and not answers.get(c)
+            )
         )
         if not dropped and gone == self.answers_dropped:
             return self
+        lost = set(dropped)
+        cases = {
+            cid: dataclasses.replace(b, answer=None) if cid in lost else b
+            for cid, b in cases.items()
+        }
         return dataclasses.replace(self, cases=cases, answers_dropped=gone)
 
     @classmethod
@@ -238,7 +246,7 @@ class Baseline:
             samples=int(d.get("samples") or 1),
             cases={
                 str(k): v.value if isinstance(v, Checked) else BaselineCase.from_dict(v)
-                for k, v in dict(d["cases"]).items()
+                for k, v in d["cases"].items()
             },
             answers_dropped=tuple(
                 str(c) for c in (d.get("answers_dropped") or {}).get("cases") or ()

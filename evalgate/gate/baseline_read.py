@@ -1,19 +1,20 @@
 """A baseline file read a case at a time: each case's figures become a :class:`BaselineCase`
-as the JSON parser meets them, so the document is never held as dicts beside the baseline.
+as the JSON parser meets them, so the document is never held as dicts beside the baseline,
+and a file in the layout evalgate writes is read a piece at a time
+(``gate/baseline_layout.py``), so its text is never held whole either.
 
 At 100,000 cases a baseline file is tens of megabytes, and its dicts several times that; the
 gate, ``merge``, ``rescore``, ``baseline record`` (to grow the history) and every run with a
 baseline read one. What is refused, and every message, is as for the document read whole and
 then checked (``gate/baseline_check.py``): a case is typed only when its checks pass, the
-checks run in the same order, and a file where a case's shape turns up anywhere else is read
-whole, as before.
+checks run in the same order, and a file where a case's shape turns up anywhere else, or that
+is not in the layout evalgate writes, is read whole, as before.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from evalgate.gate.baseline import BaselineCase
@@ -25,6 +26,8 @@ from evalgate.gate.baseline_check import (
     case_problem,
     parse_strict,
 )
+from evalgate.gate.baseline_layout import read_laid_out
+from evalgate.gate.case_parts import CaseParts
 
 _REQUIRED = frozenset(("content_hash", "n", "passes", "score", "pass_rate"))
 _ALLOWED = _REQUIRED | {
@@ -40,11 +43,12 @@ _ALLOWED = _REQUIRED | {
 
 
 class _Reader:
-    """One file's parse: equal per-scorer counts and short numbers are shared between cases
-    (most cases of a run have the same ones), as :func:`~evalgate.results.aggregate` does."""
+    """One file's parse: equal parts of cases (per-scorer counts, histories, datasets, tags:
+    ``gate/case_parts.py``) and short numbers are shared between cases (most cases of a run
+    have the same ones), as :func:`~evalgate.results.aggregate` does."""
 
     def __init__(self) -> None:
-        self._counts: dict[tuple[tuple[str, tuple[int, int]], ...], Mapping[str, Any]] = {}
+        self._parts = CaseParts()
         self._numbers: dict[str, float] = {}
 
     def number(self, text: str) -> float:
@@ -55,18 +59,18 @@ class _Reader:
                 self._numbers[text] = found
         return found
 
+    def whole(self, d: dict[str, Any]) -> Any:
+        """``entry(list(d.items()))`` for ``d`` (keys once each), without the list for more
+        keys than a case has (then ``entry`` returns ``d`` as it is)."""
+        return self.entry(list(d.items())) if len(d) <= len(_ALLOWED) else d
+
     def entry(self, pairs: list[tuple[str, Any]]) -> Any:
         d = _no_duplicates(pairs)  # a duplicated key is refused where the parser meets it
         keys = d.keys()
         if keys >= _REQUIRED and keys <= _ALLOWED:
             try:
                 if case_problem(d) is None:
-                    case = BaselineCase.from_dict(d)
-                    counts = case.scorer_pass
-                    shared = self._counts.setdefault(tuple(counts.items()), counts)
-                    if shared is not counts:
-                        case = dataclasses.replace(case, scorer_pass=shared)
-                    return Checked(case)
+                    return Checked(self._parts.case(BaselineCase.from_dict(d)))
             except (KeyError, TypeError, ValueError, IndexError, AttributeError):
                 pass  # left as written: checking or typing the whole file reports it
         return d
@@ -82,6 +86,26 @@ def _misplaced(v: Any) -> bool:
     return False
 
 
+def _decoder(reader: _Reader) -> json.JSONDecoder:
+    """The decoder :func:`parse_baseline`'s ``json.loads`` makes (the same hooks)."""
+    return json.JSONDecoder(
+        object_pairs_hook=reader.entry, parse_constant=_no_constant, parse_float=reader.number
+    )
+
+
+def _sound(data: Any) -> bool:
+    """Every case's shape is among the cases (else the file is read as written)."""
+    if not isinstance(data, dict):
+        return False
+    cases = data.get("cases")
+    held = [v for k, v in data.items() if k != "cases"]
+    if isinstance(cases, dict):
+        held += [v for v in cases.values() if not isinstance(v, Checked)]
+    else:
+        held.append(cases)
+    return not _misplaced(held)
+
+
 def parse_baseline(text: str) -> Any:
     """The document as :func:`~evalgate.gate.baseline_check.parse_strict` parses it (the same
     errors), except that each sound case's figures are already checked and typed
@@ -91,14 +115,20 @@ def parse_baseline(text: str) -> Any:
         text, object_pairs_hook=reader.entry, parse_constant=_no_constant, parse_float=reader.number
     )
     del reader
-    if isinstance(data, dict):
-        cases = data.get("cases")
-        held = [v for k, v in data.items() if k != "cases"]
-        if isinstance(cases, dict):
-            held += [v for v in cases.values() if not isinstance(v, Checked)]
-        else:
-            held.append(cases)
-        if not _misplaced(held):
-            return data
+    if _sound(data):
+        return data
     # a case's shape somewhere else than among the cases: read as written
     return parse_strict(text)
+
+
+def read_baseline(path: Path) -> Any:
+    """:func:`parse_baseline` of the file's text, read a piece at a time when the file is in
+    the layout evalgate writes (``gate/baseline_layout.py``: its text is never held whole),
+    else read whole: the same document, and the same errors."""
+    reader = _Reader()
+    data = read_laid_out(path, _decoder(reader), reader.entry, reader.whole)
+    del reader
+    if data is not None and _sound(data):
+        return data
+    del data
+    return parse_baseline(path.read_text(encoding="utf-8"))

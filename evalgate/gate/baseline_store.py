@@ -20,8 +20,13 @@ from evalgate.gate.baseline import (
     BaselineCase,
     version_file_stem,
 )
-from evalgate.gate.baseline_check import BaselineProblem, check_document, parse_strict
-from evalgate.gate.baseline_read import parse_baseline
+from evalgate.gate.baseline_check import (
+    BaselineProblem,
+    Checked,
+    check_document,
+    parse_strict,
+)
+from evalgate.gate.baseline_read import read_baseline
 from evalgate.lazydoc import LazyMap
 
 _TMP = re.compile(r"^\..*\.tmp$")
@@ -40,8 +45,9 @@ class BaselineStore:
         """The document (``cases``: each sound case typed as it is parsed, see
         ``gate/baseline_read.py``); a file that is not JSON is refused, naming it."""
         try:
-            text = path.read_text(encoding="utf-8")
-            return parse_baseline(text) if cases else parse_strict(text)
+            if cases:  # a file in the layout evalgate writes is read a piece at a time
+                return read_baseline(path)
+            return parse_strict(path.read_text(encoding="utf-8"))
         except (OSError, ValueError, RecursionError) as exc:  # BaselineProblem is a ValueError
             raise ConfigError(
                 f"{path}: damaged baseline file ({exc}); restore it from git or record it again"
@@ -65,7 +71,7 @@ class BaselineStore:
                 f" git or record it again ({_HOW_TO_RECORD})"
             ) from None
         try:
-            return Baseline.from_dict(data)
+            return _typed(data)
         except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
             raise ConfigError(
                 f"{path}: damaged baseline file (bad or missing field {exc}); restore it from"
@@ -101,14 +107,26 @@ class BaselineStore:
     def record(self, baseline: Baseline, max_samples: int) -> tuple[Path, Baseline]:
         """Add ``baseline`` (one run) to the history of its version's file, keeping the newest
         ``max_samples`` runs per case (1: replace), and write it. Returns the path and what was
-        written."""
-        from evalgate.gate.history import grow  # history builds on this module
+        written. ``baseline`` is left as it is."""
+        return self.record_handed([baseline], max_samples, given=False)
 
+    def record_handed(
+        self, handed: list[Baseline], max_samples: int, *, given: bool = True
+    ) -> tuple[Path, Baseline]:
+        """:meth:`record` for a caller that hands ``baseline`` over (``handed``, one baseline,
+        is emptied): the file's baseline is grown in place, each of its cases and of the new
+        one let go as the grown case is made, so the two and the grown one are not held whole
+        together. ``given`` False: the caller keeps ``baseline``, which is left as it is."""
+        from evalgate.gate.history import grow_handed  # history builds on this module
+
+        baseline = handed.pop()
         old = self.load(baseline.prompt_version) if max_samples > 1 else None
-        grown = grow(old, baseline, max_samples)
-        if old is not None and old.answers_dropped:  # cases kept as they were stay listed
+        kept_dropped = old.answers_dropped if old is not None else ()
+        grown = grow_handed([old, baseline], max_samples, new_given=given)
+        del old, baseline
+        if kept_dropped:  # cases kept as they were stay listed
             grown = dataclasses.replace(
-                grown, answers_dropped=(*grown.answers_dropped, *old.answers_dropped)
+                grown, answers_dropped=(*grown.answers_dropped, *kept_dropped)
             )
         grown = grown.with_answers_capped()
         return self.save(grown), grown
@@ -199,6 +217,38 @@ class BaselineStore:
                 )
             return found
         return self.latest()
+
+
+def _typed(data: dict[str, Any]) -> Baseline:
+    """``Baseline.from_dict(data)`` for a document read from a file (``data`` is let go):
+    when every case was typed as it was parsed, its dict of cases becomes the baseline's,
+    each case in place of its wrapper, not copied, and the ids of cases whose answer was
+    dropped are the cases' own."""
+    cases = data.get("cases")
+    if type(cases) is not dict or not all(type(v) is Checked for v in cases.values()):
+        return Baseline.from_dict(data)
+    for cid, case in cases.items():
+        cases[cid] = case.value
+    data["cases"] = {}
+    baseline = Baseline.from_dict(data)
+    del data
+    dropped = _own_ids(baseline.answers_dropped, cases)
+    return dataclasses.replace(baseline, cases=cases, answers_dropped=dropped)
+
+
+def _own_ids(ids: tuple[str, ...], cases: dict[str, BaselineCase]) -> tuple[str, ...]:
+    """``ids`` with each that is a case's id the case's own text (one text per id, not two):
+    both are walked in order, as written (sorted); out of order, fewer are shared."""
+    if not ids:
+        return ids
+    keys = iter(cases)
+    key = next(keys, None)
+    out: list[str] = []
+    for cid in ids:
+        while key is not None and key < cid:
+            key = next(keys, None)
+        out.append(key if key is not None and key == cid else cid)
+    return tuple(out)
 
 
 def _when(stamp: str) -> dt.datetime:

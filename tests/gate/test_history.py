@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 
 from evalgate.errors import ConfigError
+from evalgate.gate.baseline import Baseline
 from evalgate.gate.baseline_check import case_problem
 from evalgate.gate.baseline_store import BaselineStore
-from evalgate.gate.history import grow
+from evalgate.gate.history import grow, grow_handed
 from tests.gate.helpers import baseline_of, run, stats
 
 
@@ -81,3 +83,38 @@ def test_the_store_refuses_a_damaged_history(tmp_path: Path) -> None:
     (tmp_path / "v1.json").write_text(json.dumps(doc), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"v1\.json.*case 'a'.*history"):
         BaselineStore(tmp_path).load("v1")
+
+
+def _three_runs() -> list[Baseline]:
+    return [
+        baseline_of(run(stats("a", [True]), stats("b", [False]), stats("c", [True]))),
+        baseline_of(run(stats("a", [False]), stats("b", [True], content_hash="edited"))),
+        baseline_of(run(stats("a", [True]), stats("d", [True]))),
+    ]
+
+
+def test_a_history_grown_in_place_is_the_one_grown_from_copies() -> None:
+    first, second, third = _three_runs()
+    pure = grow(grow(grow(None, first, 3), second, 3), third, 3)
+    kept = [dataclasses.replace(b, cases=dict(b.cases)) for b in (first, second, third)]
+    grown = grow_handed([None, kept[0]], 3)
+    grown = grow_handed([grown, kept[1]], 3)
+    grown = grow_handed([grown, kept[2]], 3)
+    assert grown == pure and list(grown.cases) == list(pure.cases)
+    assert all(not b.cases for b in kept[1:])  # handed over: each new case let go
+    # the pure one left what it was given as it was
+    assert [b.cases for b in (first, second, third)] == [b.cases for b in _three_runs()]
+
+
+def test_recording_leaves_the_baseline_it_was_given_as_it_was(tmp_path: Path) -> None:
+    store = BaselineStore(tmp_path)
+    first, second, _ = _three_runs()
+    store.record(first, 10)
+    _, grown = store.record(second, 10)
+    assert second.cases == _three_runs()[1].cases and len(grown.cases) == 3
+    again = BaselineStore(tmp_path / "again")
+    again.record(_three_runs()[0], 10)
+    given = [_three_runs()[1]]
+    _, handed = again.record_handed(given, 10)
+    assert given == [] and handed == grown
+    assert (tmp_path / "again" / "v1.json").read_text() == (tmp_path / "v1.json").read_text()

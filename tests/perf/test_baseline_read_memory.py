@@ -12,6 +12,7 @@ from pathlib import Path
 from evalgate.gate.baseline import Baseline, BaselineCase
 from evalgate.gate.baseline_check import check_document, parse_strict
 from evalgate.gate.baseline_store import BaselineStore
+from tests.perf.test_compare_memory import _held
 from tests.perf.test_stored_memory import _peak
 
 
@@ -42,3 +43,28 @@ def test_a_baseline_is_read_without_its_document(tmp_path: Path) -> None:
     read = _peak(lambda: store.load("v"))
     # before: store.load was _whole
     assert read < whole * 0.7, f"read {read / 1e6:.1f} MB, whole {whole / 1e6:.1f} MB"
+
+
+def test_a_baseline_file_is_read_without_its_text(tmp_path: Path) -> None:
+    # a file as 'baseline record' writes it: some answers not ASCII (the whole text would be
+    # held at two bytes a character), a history of two runs per case
+    store = BaselineStore(tmp_path)
+    n = 10_000
+    cases = {
+        f"q{i:06d}": BaselineCase(
+            f"{i:016x}", 1.0, 1.0, 2, 2, dataset="bench", scorer_pass={"contains": (2, 2)},
+            latency_p95_ms=20.0 + i, mean_tokens=450.0, history=((1, 1, 1.0), (1, 1, 1.0)),
+            answer="réponse → [kb-refunds] " * 2 if i % 2 else None,
+        )
+        for i in range(n)
+    }  # fmt: skip
+    path = store.save(Baseline(prompt_version="v", recorded_at="2026-01-01", cases=cases))
+    del cases
+    store.load("v")  # imports and first-use caches
+    base, held, peak = _held(lambda: store.load("v"))
+    assert len(base.cases) == n
+    text = path.stat().st_size * 2
+    # before: the file's text (about 1.3 times what the baseline holds) beside the document
+    # being parsed, a peak of about 3.4 times what it holds; now about 1.3
+    assert peak < held * 1.6, f"peak {peak / 1e6:.1f} MB, held {held / 1e6:.1f} MB"
+    assert peak - held < text * 0.3, f"{(peak - held) / 1e6:.1f} MB beside, text {text / 1e6:.1f}"

@@ -141,13 +141,22 @@ class CompactResults:
             self.add(r)
 
     def add(self, r: CaseResult) -> None:
+        self._append(self._shared.result(r))
+
+    def add_like(self, r: CaseResult, like: CaseResult | None) -> None:
+        """:meth:`add`, holding ``like`` itself when it equals the compact result of ``r`` (a
+        copied run's stored results: the objects already held, not a second set of them)."""
+        made = self._shared.result(r)
+        self._append(like if like is not None and like == made else made)
+
+    def _append(self, c: CaseResult) -> None:
         held = self._held
         if self._tidy and held:
             last = held[-1]
-            self._tidy = last.case_id < r.case_id or (
-                last.case_id == r.case_id and last.repeat < r.repeat
+            self._tidy = last.case_id < c.case_id or (
+                last.case_id == c.case_id and last.repeat < c.repeat
             )
-        held.append(self._shared.result(r))
+        held.append(c)
 
     def _ordered(self) -> list[CaseResult]:
         """The held results, ordered by case id and repeat, the last written of each kept."""

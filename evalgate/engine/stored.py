@@ -42,6 +42,8 @@ from evalgate.shards import check_merge
 from evalgate.summary import RunMeta, build_summary
 from evalgate.summary_outline import read_shown_typed
 
+_NO_KEY = ("", 0)  # read_at reads the offsets only
+
 
 def load_run(run_dir: Path) -> RunOutput:
     """A stored run as the pipeline's output (summary metadata kept where it exists).
@@ -107,6 +109,8 @@ def _complete(
     if any(offsets is None for _, offsets in runs):
         return iter_latest([run.run_dir for run, _ in runs])
     files = [run.run_dir / RESULTS_FILE for run, _ in runs]
+    if len(runs) == 1:  # in its results' order already: no table of keys and offsets
+        return read_at(files, ((_NO_KEY, 0, off) for off in runs[0][1] or ()))
     where = [
         ((r.case_id, r.repeat), n, off)
         for n, (run, offsets) in enumerate(runs)
@@ -273,9 +277,17 @@ def copy_run(
     new_run_dir(out, run_id, {"copied_from": str(src.run_dir)}, hold, resumable=False)
     kept = CompactResults()
     complete: Iterable[CaseResult] = src.results
+    keep: Callable[[CaseResult], None] = kept.add
     if src.compact:  # compact results lack requests and answers: read one at a time
         complete = _complete([(src, offsets)])
-    with ResultsWriter(out, kept.add) as w:
+        # the copy's compact results are the stored ones wherever writing them again (masked
+        # again) changed nothing: those objects are held, not a second set of them
+        stored = iter(src.results)
+
+        def keep(r: CaseResult) -> None:
+            kept.add_like(r, next(stored, None))
+
+    with ResultsWriter(out, keep) as w:
         for r in complete:
             w.write(r)
     meta = replace(src.meta, run_id=run_id)

@@ -4,6 +4,7 @@ repeats, with its baseline figures, built a case at a time from ordered results.
 from __future__ import annotations
 
 import itertools
+import math
 import statistics
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,30 @@ class BaseCase:
     score: float | None
     pass_rate: float | None
     answer: str | None = None  # the baseline's answer, when the verdict kept it
+
+
+_MAX_BASES = 4096
+
+
+def _base(
+    bases: dict[tuple[object, ...], BaseCase],
+    score: float | None,
+    pass_rate: float | None,
+    answer: str | None,
+) -> BaseCase:
+    """The baseline's figures of a row: one record for equal ones (most cases of a large run
+    have the same few), a zero's sign told apart."""
+    key = (score, pass_rate, answer, _signed(score), _signed(pass_rate))
+    found = bases.get(key)
+    if found is None:
+        found = BaseCase(score, pass_rate, answer)
+        if len(bases) < _MAX_BASES:  # figures of every kind: not a table of every case
+            bases[key] = found
+    return found
+
+
+def _signed(x: float | None) -> bool:
+    return x is not None and math.copysign(1.0, x) < 0.0
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -348,6 +373,7 @@ class _Rows:
                         blocking.setdefault(cid, []).append(reason.kind)
         baseline = self.baseline
         rows: list[CaseRow] = []
+        bases: dict[tuple[object, ...], BaseCase] = {}  # equal ones are one (frozen) record
         for cid, st, reps in _cases(self.results, self.stats):
             d = deltas.get(cid)
             base = None
@@ -356,9 +382,9 @@ class _Rows:
             answer = d.base_answer if d is not None else None
             if baseline is not None and cid in baseline:
                 b = baseline[cid]
-                base = BaseCase(b.get("score"), b.get("pass_rate"), answer)
+                base = _base(bases, b.get("score"), b.get("pass_rate"), answer)
             elif d is not None and d.status == "shared":
-                base = BaseCase(d.base_score, d.base_pass_rate, answer)
+                base = _base(bases, d.base_score, d.base_pass_rate, answer)
             elif answer is not None:  # a changed case: its old answer, not its figures
                 base = BaseCase(None, None, answer)
             rows.append(

@@ -7,15 +7,17 @@ the local endpoint of ``bench_server.py`` (0 ms), then runs, each as a child pro
 
 - ``run`` (the whole golden set), ``run --shard 1/2`` and ``run --shard 2/2``
 - ``merge`` of the two shards, ``rescore`` and ``report`` of the whole run
-- ``compare`` of the merged run against the whole run, ``baseline record`` of the whole run
+- ``compare`` of the merged run against the whole run, without and with ``--out`` (which
+  copies the judged run and writes its reports), ``baseline record`` of the whole run
 - with that baseline on disk: ``baseline record`` of the whole run again (which grows each
-  case's history from the file) and ``rescore`` of the whole run gated against it
+  case's history from the file), and ``rescore`` of the whole run and ``run`` of the whole
+  golden set, each gated against it
 
 and prints a table of each command's peak RSS (``ru_maxrss`` from ``os.wait4``), wall and CPU
 seconds and exit status. ``--evalgate`` names the command to measure (default: the
 ``evalgate`` script next to this Python, i.e. the installed CLI). ``--only run`` (repeatable)
 measures only the commands named (each needs the runs it reads: ``merge`` the shards, the
-others the whole run; the last two also the baseline ``baseline record`` writes).
+others the whole run; the last three also the baseline ``baseline record`` writes).
 """
 
 from __future__ import annotations
@@ -45,12 +47,20 @@ def steps(runs: Path) -> list[tuple[str, list[str]]]:
         ("merge (two shards)", ["merge", "-q", str(a), str(b), "--out", str(runs / "merged")]),
         ("rescore", ["rescore", "-q", str(full), "--out", str(runs / "rescored")]),
         ("compare", ["compare", "-q", str(full), str(runs / "merged")]),
+        (
+            "compare --out",
+            ["compare", "-q", str(full), str(runs / "merged"), "--out", str(runs / "compared")],
+        ),
         ("report", ["report", "-q", str(full)]),
         ("baseline record", ["baseline", "record", str(full), "--prompt-version", "bench"]),
         ("baseline record again", ["baseline", "record", str(full), "--prompt-version", "bench"]),
         (
             "rescore (gated)",
             ["rescore", "-q", str(full), "--baseline", "bench", "--out", str(runs / "gated")],
+        ),
+        (
+            "run (gated)",
+            ["run", "-q", "--baseline", "bench", "--out", str(runs / "gated-run")],
         ),
     ]
 

@@ -67,7 +67,7 @@ def register(app: typer.Typer) -> None:
     ) -> int:
         """Re-apply the current goldens' scorers to a stored run (no endpoint calls)."""
         from evalgate.cli.cmd_judge import judge_cache_on
-        from evalgate.engine.stored import rescore_handed
+        from evalgate.engine.rescore import rescore_handed
         from evalgate.engine.stored_meta import summary_ahead
 
         # the run's summary is read first: its text is let go before the goldens are built

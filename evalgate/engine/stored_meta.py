@@ -42,7 +42,7 @@ def summary_ahead(run_dir: Path) -> SummaryAhead | None:
     """A stored run's summary read now, so that its text is let go before what a command
     holds next (a golden set) is built: nothing is refused here, the folder's checks and the
     summary's errors come where loading the folder meets them, in the same order
-    (:func:`evalgate.engine.stored.rescore_handed`)."""
+    (:func:`evalgate.engine.rescore.rescore_handed`)."""
     path = run_dir / SUMMARY_FILE
     stamp = _stamp(path)
     if stamp is None or not path.is_file():

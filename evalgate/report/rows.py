@@ -4,51 +4,18 @@ repeats, with its baseline figures, built a case at a time from ordered results.
 from __future__ import annotations
 
 import itertools
-import math
 import statistics
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evalgate.gate.verdict import FAIL, CaseDelta, Verdict
+from evalgate.gate.verdict import FAIL, Verdict
+from evalgate.report.rowbase import BaseCase, Deltas, shared_base
 from evalgate.results import CaseResult, CaseStats, _case_stats, aggregate
 
 CASE_STATUSES = ("failed", "error", "passed", "skipped", "pending")
 _EPS = 1e-9
-
-
-@dataclass(frozen=True)
-class BaseCase:
-    """A case's figures in the baseline the run was compared with."""
-
-    score: float | None
-    pass_rate: float | None
-    answer: str | None = None  # the baseline's answer, when the verdict kept it
-
-
-_MAX_BASES = 4096
-
-
-def _base(
-    bases: dict[tuple[object, ...], BaseCase],
-    score: float | None,
-    pass_rate: float | None,
-    answer: str | None,
-) -> BaseCase:
-    """The baseline's figures of a row: one record for equal ones (most cases of a large run
-    have the same few), a zero's sign told apart."""
-    key = (score, pass_rate, answer, _signed(score), _signed(pass_rate))
-    found = bases.get(key)
-    if found is None:
-        found = BaseCase(score, pass_rate, answer)
-        if len(bases) < _MAX_BASES:  # figures of every kind: not a table of every case
-            bases[key] = found
-    return found
-
-
-def _signed(x: float | None) -> bool:
-    return x is not None and math.copysign(1.0, x) < 0.0
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -323,34 +290,6 @@ def _cases(
         yield cid, st, by_case[cid]
 
 
-class _Deltas:
-    """The verdict's delta of each case (the last one written for it), asked for in case id
-    order: deltas written in that order (as the gate writes them) are walked alongside, and
-    a mapping of every case's delta is built only for deltas or questions in another order."""
-
-    def __init__(self, deltas: Sequence[CaseDelta]) -> None:
-        self._deltas = deltas
-        self._at = 0
-        self._last: str | None = None
-        ordered = all(a.case_id < b.case_id for a, b in itertools.pairwise(deltas))
-        self._by_id: dict[str, CaseDelta] | None = None if ordered else self._mapping()
-
-    def _mapping(self) -> dict[str, CaseDelta]:
-        return {d.case_id: d for d in self._deltas}
-
-    def get(self, case_id: str) -> CaseDelta | None:
-        if self._by_id is None and (self._last is None or self._last < case_id):
-            self._last = case_id
-            deltas, at = self._deltas, self._at
-            while at < len(deltas) and deltas[at].case_id < case_id:
-                at += 1
-            self._at = at
-            return deltas[at] if at < len(deltas) and deltas[at].case_id == case_id else None
-        if self._by_id is None:
-            self._by_id = self._mapping()
-        return self._by_id.get(case_id)
-
-
 @dataclass(frozen=True)
 class _Rows:
     """What a view's rows are built from, when they are first asked for."""
@@ -364,7 +303,7 @@ class _Rows:
 
     def build(self) -> tuple[CaseRow, ...]:
         verdict = self.verdict
-        deltas = _Deltas(verdict.deltas if verdict else ())
+        deltas = Deltas(verdict.deltas if verdict else ())
         blocking: dict[str, list[str]] = {}
         if verdict is not None and verdict.status == FAIL:
             for reason in verdict.reasons:
@@ -382,9 +321,9 @@ class _Rows:
             answer = d.base_answer if d is not None else None
             if baseline is not None and cid in baseline:
                 b = baseline[cid]
-                base = _base(bases, b.get("score"), b.get("pass_rate"), answer)
+                base = shared_base(bases, b.get("score"), b.get("pass_rate"), answer)
             elif d is not None and d.status == "shared":
-                base = _base(bases, d.base_score, d.base_pass_rate, answer)
+                base = shared_base(bases, d.base_score, d.base_pass_rate, answer)
             elif answer is not None:  # a changed case: its old answer, not its figures
                 base = BaseCase(None, None, answer)
             rows.append(

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from evalgate.errors import ConfigError
 from evalgate.gate.verdict import Verdict
-from evalgate.report.rows import CASE_STATUSES, BaseCase, CaseRow, _Rows, first_failure
+from evalgate.report.rowbase import BaseCase
+from evalgate.report.rows import CASE_STATUSES, CaseRow, _Rows, first_failure
 from evalgate.results import RESULTS_FILE, SUMMARY_FILE, CaseResult, CaseStats
 from evalgate.summary import RunMeta, build_summary, read_summary
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from evalgate.engine.stored import rescore_handed, rescore_run
+from evalgate.engine.rescore import rescore_handed, rescore_run
 from evalgate.engine.stored_meta import stored_meta, summary_ahead
 from evalgate.errors import ConfigError
 from evalgate.gate.answers import AnswerPicker

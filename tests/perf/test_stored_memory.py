@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 
 import evalgate.report.view as view_mod
-from evalgate.engine.stored import copy_run, load_run, merge_runs, rescore_run
+from evalgate.engine.rescore import rescore_run
+from evalgate.engine.stored import copy_run, load_run, merge_runs
 from evalgate.model import Case, ScorerSpec
 from evalgate.report.view import RunView
 from evalgate.results import iter_latest, read_results

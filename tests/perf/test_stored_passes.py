@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 import evalgate.results as results_mod
-from evalgate.engine.stored import copy_run, load_indexed, merge_runs, rescore_run
+from evalgate.engine.rescore import rescore_run
+from evalgate.engine.stored import copy_run, load_indexed, merge_runs
 from evalgate.model import Case, ScorerSpec
 from tests.perf.test_stored_memory import _run_dir
 

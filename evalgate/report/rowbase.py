@@ -1,0 +1,72 @@
+"""What a report row takes from the verdict and the baseline: its case's delta, asked for in
+case-id order, and the baseline's figures, one record for equal ones."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from evalgate.gate.verdict import CaseDelta
+
+
+@dataclass(frozen=True)
+class BaseCase:
+    """A case's figures in the baseline the run was compared with."""
+
+    score: float | None
+    pass_rate: float | None
+    answer: str | None = None  # the baseline's answer, when the verdict kept it
+
+
+_MAX_BASES = 4096
+
+
+def shared_base(
+    bases: dict[tuple[object, ...], BaseCase],
+    score: float | None,
+    pass_rate: float | None,
+    answer: str | None,
+) -> BaseCase:
+    """The baseline's figures of a row: one record for equal ones (most cases of a large run
+    have the same few), a zero's sign told apart."""
+    key = (score, pass_rate, answer, _signed(score), _signed(pass_rate))
+    found = bases.get(key)
+    if found is None:
+        found = BaseCase(score, pass_rate, answer)
+        if len(bases) < _MAX_BASES:  # figures of every kind: not a table of every case
+            bases[key] = found
+    return found
+
+
+def _signed(x: float | None) -> bool:
+    return x is not None and math.copysign(1.0, x) < 0.0
+
+
+class Deltas:
+    """The verdict's delta of each case (the last one written for it), asked for in case id
+    order: deltas written in that order (as the gate writes them) are walked alongside, and
+    a mapping of every case's delta is built only for deltas or questions in another order."""
+
+    def __init__(self, deltas: Sequence[CaseDelta]) -> None:
+        self._deltas = deltas
+        self._at = 0
+        self._last: str | None = None
+        ordered = all(a.case_id < b.case_id for a, b in itertools.pairwise(deltas))
+        self._by_id: dict[str, CaseDelta] | None = None if ordered else self._mapping()
+
+    def _mapping(self) -> dict[str, CaseDelta]:
+        return {d.case_id: d for d in self._deltas}
+
+    def get(self, case_id: str) -> CaseDelta | None:
+        if self._by_id is None and (self._last is None or self._last < case_id):
+            self._last = case_id
+            deltas, at = self._deltas, self._at
+            while at < len(deltas) and deltas[at].case_id < case_id:
+                at += 1
+            self._at = at
+            return deltas[at] if at < len(deltas) and deltas[at].case_id == case_id else None
+        if self._by_id is None:
+            self._by_id = self._mapping()
+        return self._by_id.get(case_id)

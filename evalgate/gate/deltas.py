@@ -65,8 +65,14 @@ class CaseDeltas(Sequence[CaseDelta]):
         """The status of delta ``i`` (no record is made)."""
         return STATUSES[self._kinds[i] >> 4]
 
-    def case_id_of(self, i: int) -> str:
-        return self._ids[i]
+    def case_ids_with(self, status: str) -> list[str]:
+        """The case ids of the deltas with this status, in order (no record is made)."""
+        code = _CODE[status]
+        return [cid for cid, kind in zip(self._ids, self._kinds, strict=True) if kind >> 4 == code]
+
+    def case_ids(self) -> Sequence[str]:
+        """Every delta's case id, in order (no record is made; not to be changed)."""
+        return self._ids
 
     def _make(self, i: int) -> CaseDelta:
         kind = self._kinds[i]

@@ -208,9 +208,7 @@ def evaluate(
         reasons += _mismatch_notes(scored, baseline)
         # made once the rules are done: a large run's deltas are not held beside their figures
         deltas = _deltas(candidate, baseline)
-        removed = [
-            deltas.case_id_of(i) for i in range(len(deltas)) if deltas.status_of(i) == "removed"
-        ]
+        removed = deltas.case_ids_with("removed")
         if removed:
             reasons.append(
                 Reason(

@@ -8,6 +8,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from evalgate.gate.deltas import CaseDeltas
 from evalgate.gate.verdict import CaseDelta
 
 
@@ -53,7 +54,11 @@ class Deltas:
         self._deltas = deltas
         self._at = 0
         self._last: str | None = None
-        ordered = all(a.case_id < b.case_id for a, b in itertools.pairwise(deltas))
+        # the case ids without a record made each (the gate's deltas are columns)
+        self._ids: Sequence[str] = (
+            deltas.case_ids() if isinstance(deltas, CaseDeltas) else [d.case_id for d in deltas]
+        )
+        ordered = all(a < b for a, b in itertools.pairwise(self._ids))
         self._by_id: dict[str, CaseDelta] | None = None if ordered else self._mapping()
 
     def _mapping(self) -> dict[str, CaseDelta]:
@@ -62,11 +67,11 @@ class Deltas:
     def get(self, case_id: str) -> CaseDelta | None:
         if self._by_id is None and (self._last is None or self._last < case_id):
             self._last = case_id
-            deltas, at = self._deltas, self._at
-            while at < len(deltas) and deltas[at].case_id < case_id:
+            ids, at = self._ids, self._at
+            while at < len(ids) and ids[at] < case_id:
                 at += 1
             self._at = at
-            return deltas[at] if at < len(deltas) and deltas[at].case_id == case_id else None
+            return self._deltas[at] if at < len(ids) and ids[at] == case_id else None
         if self._by_id is None:
             self._by_id = self._mapping()
         return self._by_id.get(case_id)

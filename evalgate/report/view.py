@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evalgate.errors import ConfigError
+from evalgate.gate.deltas import CaseDeltas
 from evalgate.gate.verdict import Verdict
 from evalgate.report.rowbase import BaseCase
 from evalgate.report.rows import CASE_STATUSES, CaseRow, _Rows, first_failure
@@ -196,7 +197,10 @@ class RunView:
         """Cases in the baseline that this run no longer has."""
         if self.verdict is None:
             return ()
-        return tuple(d.case_id for d in self.verdict.deltas if d.status == "removed")
+        deltas = self.verdict.deltas
+        if isinstance(deltas, CaseDeltas):  # read from the columns, no record made
+            return tuple(deltas.case_ids_with("removed"))
+        return tuple(d.case_id for d in deltas if d.status == "removed")
 
     def count(self, status: str) -> int:
         return sum(1 for c in self.cases if c.status == status)

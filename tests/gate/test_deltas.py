@@ -51,8 +51,10 @@ def test_columns_give_back_every_record_exactly(seed: int) -> None:
     assert all(_same(a, b) for a, b in zip(cols, records, strict=True))
     assert all(_same(cols[i], records[i]) for i in (0, 7, -1))
     assert all(_same(a, b) for a, b in zip(cols[3:9], records[3:9], strict=True))
+    for status in STATUSES:
+        assert cols.case_ids_with(status) == [d.case_id for d in records if d.status == status]
     for i, d in enumerate(records):
-        assert cols.status_of(i) == d.status and cols.case_id_of(i) == d.case_id
+        assert cols.status_of(i) == d.status and cols.case_ids()[i] == d.case_id
         assert all(
             (getattr(cols[i], k) is None) == (getattr(d, k) is None)
             for k in ("base_score", "score", "base_pass_rate", "pass_rate")

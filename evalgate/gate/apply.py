@@ -40,9 +40,17 @@ def main_version(results: Sequence[CaseResult], requested: str | None) -> str | 
 
 
 def resolve_baseline(
-    cfg: Config, spec: str | None, results: Sequence[CaseResult], requested: str | None
+    cfg: Config,
+    spec: str | None,
+    results: Sequence[CaseResult],
+    requested: str | None,
+    stats: Mapping[str, CaseStats] | None = None,
 ) -> Baseline | None:
-    return store_for(cfg).resolve(spec or cfg.gate.baseline, main_version(results, requested))
+    """The baseline the run is gated against (``stats``: the run's per-case figures, whose
+    case-id and content-hash texts the baseline's cases share)."""
+    return store_for(cfg).resolve(
+        spec or cfg.gate.baseline, main_version(results, requested), stats
+    )
 
 
 def confirmation_items(

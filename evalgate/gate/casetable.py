@@ -7,16 +7,24 @@ figures. As records, its cases cost about 220 bytes each (the record, a mapping 
 latency figure); as columns, about 70. A reference keeps what the gate and the reports read:
 content hash, score, pass rate, repeats, passes, tags, dataset, per-scorer counts, history and
 answer. The latency, token and cost figures a canary or a cost budget reads from a recorded
-baseline are not kept (they read as None): nothing in a comparison reads them.
+baseline are kept only by a table made with ``figures=True`` (else they read as None: nothing
+in a comparison reads them).
+
+A baseline file read for the gate (``gate/baseline_read.py``) is held the same way, figures
+and all, its case-id and content-hash texts shared with the run's own when they are equal
+(``known``): read back, every case is equal to the record the file's text gives.
 """
 
 from __future__ import annotations
 
+import math
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping
 
 from evalgate.gate.baseline import BaselineCase
+
+_NONE = math.nan  # a figure not recorded (a baseline's figures are finite: never NaN)
 
 
 class CaseTable(Mapping[str, BaselineCase]):
@@ -24,11 +32,13 @@ class CaseTable(Mapping[str, BaselineCase]):
 
     __slots__ = (
         "_answers",
+        "_cost",
         "_dataset",
         "_hash",
         "_history",
         "_ids",
         "_last",
+        "_lat",
         "_made",
         "_n",
         "_passes",
@@ -36,9 +46,11 @@ class CaseTable(Mapping[str, BaselineCase]):
         "_score",
         "_scorer_pass",
         "_tags",
+        "_tok",
+        "checked",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, *, figures: bool = False) -> None:
         self._ids: list[str] = []
         self._hash: list[str] = []
         self._score = array("d")
@@ -50,17 +62,28 @@ class CaseTable(Mapping[str, BaselineCase]):
         self._scorer_pass: list[Mapping[str, tuple[int, int]]] = []
         self._history: list[tuple[tuple[int, int, float], ...]] = []
         self._answers: dict[str, str] = {}  # the few cases that keep one
+        # latency p95, mean tokens, mean cost (NaN: None), with ``figures`` only
+        self._lat = array("d") if figures else None
+        self._tok = array("d") if figures else None
+        self._cost = array("d") if figures else None
+        # every case's figures passed the baseline file's checks as they were read
+        self.checked = False
         # the gate reads the cases in id order, often the same one twice running: where the
         # last one read was, and the case made for it
         self._last = 0
         self._made: tuple[str, BaselineCase] | None = None
 
-    def add(self, cid: str, case: BaselineCase) -> None:
-        """Append ``case`` under ``cid``, which must sort after every id added before."""
+    def add(self, cid: str, case: BaselineCase, content_hash: str | None = None) -> None:
+        """Append ``case`` under ``cid``, which must sort after every id added before;
+        ``content_hash``: an equal text to hold in place of the case's own."""
         if self._ids and not self._ids[-1] < cid:
             raise ValueError(f"case {cid!r} added out of order")
+        if self._lat is not None and self._tok is not None and self._cost is not None:
+            _figure(self._lat, case.latency_p95_ms)
+            _figure(self._tok, case.mean_tokens)
+            _figure(self._cost, case.mean_cost_usd)
         self._ids.append(cid)
-        self._hash.append(case.content_hash)
+        self._hash.append(case.content_hash if content_hash is None else content_hash)
         self._score.append(case.score)
         self._rate.append(case.pass_rate)
         self._n.append(case.n)
@@ -100,6 +123,7 @@ class CaseTable(Mapping[str, BaselineCase]):
         i = self._at(cid)
         if i < 0:
             raise KeyError(cid)
+        lat, tok, cost = self._lat, self._tok, self._cost
         case = BaselineCase(
             content_hash=self._hash[i],
             score=self._score[i],
@@ -109,6 +133,9 @@ class CaseTable(Mapping[str, BaselineCase]):
             tags=self._tags[i],
             dataset=self._dataset[i],
             scorer_pass=self._scorer_pass[i],
+            latency_p95_ms=None if lat is None else _read(lat[i]),
+            mean_tokens=None if tok is None else _read(tok[i]),
+            mean_cost_usd=None if cost is None else _read(cost[i]),
             history=self._history[i],
             answer=self._answers.get(cid),
         )
@@ -130,6 +157,16 @@ class CaseTable(Mapping[str, BaselineCase]):
 
     def __repr__(self) -> str:
         return f"CaseTable({len(self)} cases)"
+
+
+def _figure(column: array[float], value: float | None) -> None:
+    if value is not None and math.isnan(value):
+        raise ValueError("a baseline figure cannot be NaN")
+    column.append(_NONE if value is None else value)
+
+
+def _read(value: float) -> float | None:
+    return None if math.isnan(value) else value
 
 
 __all__ = ["CaseTable"]

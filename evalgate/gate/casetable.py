@@ -53,8 +53,10 @@ class CaseTable(Mapping[str, BaselineCase]):
     def __init__(self, *, figures: bool = False) -> None:
         self._ids: list[str] = []
         self._hash: list[str] = []
-        self._score = array("d")
-        self._rate = array("d")
+        # equal scores and pass rates are one float (as a run's figures share them): a list
+        # of them costs what an array does, and reading one makes no float
+        self._score: list[float] = []
+        self._rate: list[float] = []
         self._n = array("q")
         self._passes = array("q")
         self._tags: list[tuple[str, ...]] = []
@@ -79,9 +81,13 @@ class CaseTable(Mapping[str, BaselineCase]):
         if self._ids and not self._ids[-1] < cid:
             raise ValueError(f"case {cid!r} added out of order")
         if self._lat is not None and self._tok is not None and self._cost is not None:
-            _figure(self._lat, case.latency_p95_ms)
-            _figure(self._tok, case.mean_tokens)
-            _figure(self._cost, case.mean_cost_usd)
+            figures = (case.latency_p95_ms, case.mean_tokens, case.mean_cost_usd)
+            if any(v is not None and math.isnan(v) for v in figures):
+                raise ValueError(f"case {cid!r}: a baseline figure cannot be NaN")
+            lat, tok, cost = figures
+            self._lat.append(_NONE if lat is None else lat)
+            self._tok.append(_NONE if tok is None else tok)
+            self._cost.append(_NONE if cost is None else cost)
         self._ids.append(cid)
         self._hash.append(case.content_hash if content_hash is None else content_hash)
         self._score.append(case.score)
@@ -157,12 +163,6 @@ class CaseTable(Mapping[str, BaselineCase]):
 
     def __repr__(self) -> str:
         return f"CaseTable({len(self)} cases)"
-
-
-def _figure(column: array[float], value: float | None) -> None:
-    if value is not None and math.isnan(value):
-        raise ValueError("a baseline figure cannot be NaN")
-    column.append(_NONE if value is None else value)
 
 
 def _read(value: float) -> float | None:

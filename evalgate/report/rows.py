@@ -4,6 +4,7 @@ repeats, with its baseline figures, built a case at a time from ordered results.
 from __future__ import annotations
 
 import itertools
+import math
 import statistics
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from evalgate.results import CaseResult, CaseStats, _case_stats, aggregate
 
 CASE_STATUSES = ("failed", "error", "passed", "skipped", "pending")
 _EPS = 1e-9
+_SHARED_BASES = 4096  # equal baseline figures held once per view, at most this many
 
 
 @dataclass(frozen=True)
@@ -326,6 +328,27 @@ class _Deltas:
         return self._by_id.get(case_id)
 
 
+class _Bases:
+    """One :class:`BaseCase` for equal figures without an answer (most rows of a gated run
+    have the same: a baseline that passed, ``1.0`` and ``1.0``), as the run shares equal
+    per-case figures; a figure is the same only when it is a float of the same value and
+    sign, so what a report shows of it is too."""
+
+    def __init__(self) -> None:
+        self._made: dict[tuple[float, float, float, float], BaseCase] = {}
+
+    def get(self, score: Any, pass_rate: Any, answer: str | None) -> BaseCase:
+        if answer is not None or type(score) is not float or type(pass_rate) is not float:
+            return BaseCase(score, pass_rate, answer)
+        key = (score, pass_rate, math.copysign(1.0, score), math.copysign(1.0, pass_rate))
+        found = self._made.get(key)
+        if found is None:
+            found = BaseCase(score, pass_rate)
+            if len(self._made) < _SHARED_BASES:
+                self._made[key] = found
+        return found
+
+
 @dataclass(frozen=True)
 class _Rows:
     """What a view's rows are built from, when they are first asked for."""
@@ -348,6 +371,7 @@ class _Rows:
                         blocking.setdefault(cid, []).append(reason.kind)
         baseline = self.baseline
         rows: list[CaseRow] = []
+        bases = _Bases()
         for cid, st, reps in _cases(self.results, self.stats):
             d = deltas.get(cid)
             base = None
@@ -356,9 +380,9 @@ class _Rows:
             answer = d.base_answer if d is not None else None
             if baseline is not None and cid in baseline:
                 b = baseline[cid]
-                base = BaseCase(b.get("score"), b.get("pass_rate"), answer)
+                base = bases.get(b.get("score"), b.get("pass_rate"), answer)
             elif d is not None and d.status == "shared":
-                base = BaseCase(d.base_score, d.base_pass_rate, answer)
+                base = bases.get(d.base_score, d.base_pass_rate, answer)
             elif answer is not None:  # a changed case: its old answer, not its figures
                 base = BaseCase(None, None, answer)
             rows.append(

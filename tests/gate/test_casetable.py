@@ -194,3 +194,27 @@ def test_a_table_holds_the_content_hash_text_it_is_given() -> None:
     table = CaseTable()
     table.add("a", case, text)
     assert table["a"].content_hash is text and table.content_hash_of("a") is text
+
+
+def test_cases_of_more_shapes_than_are_shared_read_as_they_were_added(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from evalgate.gate import casetable
+
+    monkeypatch.setattr(casetable, "SHAPES", 3)
+    rng = random.Random(8)
+    records = {f"c{i:04d}": _figured(rng, i) for i in range(200)}
+    table = CaseTable(figures=True)
+    for cid in sorted(records):
+        table.add(cid, records[cid])
+    assert len(table._shapes) == 3 and table._odd  # some shared, the others by position
+    assert table == records and [table[c] for c in reversed(records)] == [
+        records[c] for c in reversed(records)
+    ]
+
+
+def test_equal_shapes_are_held_once() -> None:
+    records, table = _pair(300)
+    # tags (3 kinds), dataset (2), n and passes vary: far fewer shapes than cases
+    assert len(table._shapes) < 100 and not table._odd
+    assert table == records

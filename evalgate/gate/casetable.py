@@ -69,10 +69,11 @@ class CaseTable(Mapping[str, BaselineCase]):
         self._odd: dict[int, Shape] = {}
         self._history: list[tuple[tuple[int, int, float], ...]] = []
         self._answers: dict[str, str] = {}  # the few cases that keep one
-        # latency p95, mean tokens, mean cost (NaN: None), with ``figures`` only
+        # latency p95 (NaN: None), mean tokens, mean cost, with ``figures`` only
         self._lat = array("d") if figures else None
-        self._tok = array("d") if figures else None
-        self._cost = array("d") if figures else None
+        # (tokens and cost as the figures read: most cases share one, or have None)
+        self._tok: list[float | None] | None = [] if figures else None
+        self._cost: list[float | None] | None = [] if figures else None
         # every case's figures passed the baseline file's checks as they were read
         self.checked = False
         # the gate reads the cases in id order, often the same one twice running: where the
@@ -92,8 +93,8 @@ class CaseTable(Mapping[str, BaselineCase]):
                 raise ValueError(f"case {cid!r}: a baseline figure cannot be NaN")
             lat, tok, cost = figures
             self._lat.append(_NONE if lat is None else lat)
-            self._tok.append(_NONE if tok is None else tok)
-            self._cost.append(_NONE if cost is None else cost)
+            self._tok.append(tok)
+            self._cost.append(cost)
         self._ids.append(cid)
         self._hash.append(case.content_hash if content_hash is None else content_hash)
         self._score.append(case.score)
@@ -165,8 +166,8 @@ class CaseTable(Mapping[str, BaselineCase]):
             dataset,
             counts,
             None if lat is None else _read(lat[i]),
-            None if tok is None else _read(tok[i]),
-            None if cost is None else _read(cost[i]),
+            None if tok is None else tok[i],
+            None if cost is None else cost[i],
             self._history[i],
             self._answers.get(cid),
         )

@@ -109,6 +109,19 @@ class _Table:
         return table
 
 
+class _Records:
+    """The ``cases`` object as the decoder's hook makes it: a dict of each case's record."""
+
+    def __init__(self) -> None:
+        self._cases: dict[str, Checked] = {}
+
+    def add(self, key: str, value: Checked) -> None:
+        self._cases[key] = value
+
+    def done(self) -> dict[str, Checked]:
+        return self._cases
+
+
 def _misplaced(v: Any) -> bool:
     if isinstance(v, Checked):
         return True
@@ -154,13 +167,17 @@ def parse_baseline(text: str) -> Any:
     return parse_strict(text)
 
 
-def read_baseline(path: Path, known: Mapping[str, CaseStats] | None = None) -> Any:
+def read_baseline(
+    path: Path, known: Mapping[str, CaseStats] | None = None, *, columns: bool = True
+) -> Any:
     """:func:`parse_baseline` of the file's text, read a piece at a time when the file is in
     the layout evalgate writes (``gate/baseline_layout.py``: its text is never held whole,
-    its cases a table sharing ``known``'s texts), else read whole: the same document, and the
-    same errors."""
+    its cases a table sharing ``known``'s texts, or with ``columns`` False a dict of records,
+    for a caller that replaces them), else read whole: the same document, and the same
+    errors."""
     reader = _Reader()
-    data = read_laid_out(path, _decoder(reader), reader.entry, _Table(known))
+    cases = _Table(known) if columns else _Records()
+    data = read_laid_out(path, _decoder(reader), reader.entry, cases)
     del reader
     if data is not None and _sound(data):
         return data

@@ -48,13 +48,15 @@ class BaselineStore:
     def path_for(self, version: str) -> Path:
         return self.dir / f"{version_file_stem(version)}.json"
 
-    def _read(self, path: Path, cases: bool = False, known: Known = None) -> Any:
+    def _read(
+        self, path: Path, cases: bool = False, known: Known = None, columns: bool = True
+    ) -> Any:
         """The document (``cases``: each sound case typed as it is parsed, see
         ``gate/baseline_read.py``, sharing ``known``'s texts); a file that is not JSON is
         refused, naming it."""
         try:
             if cases:  # a file in the layout evalgate writes is read a piece at a time
-                return read_baseline(path, known)
+                return read_baseline(path, known, columns=columns)
             return parse_strict(path.read_text(encoding="utf-8"))
         except (OSError, ValueError, RecursionError) as exc:  # BaselineProblem is a ValueError
             raise ConfigError(
@@ -62,8 +64,8 @@ class BaselineStore:
                 f" ({_HOW_TO_RECORD})"
             ) from None
 
-    def _parse(self, path: Path, known: Known = None) -> Baseline:
-        data = self._read(path, cases=True, known=known)
+    def _parse(self, path: Path, known: Known = None, columns: bool = True) -> Baseline:
+        data = self._read(path, cases=True, known=known, columns=columns)
         version = data.get("format_version") if isinstance(data, dict) else None
         if version not in READABLE_FORMAT_VERSIONS or isinstance(version, bool):
             raise ConfigError(
@@ -86,13 +88,14 @@ class BaselineStore:
                 f" git or record it again ({_HOW_TO_RECORD})"
             ) from exc
 
-    def load(self, version: str, known: Known = None) -> Baseline | None:
+    def load(self, version: str, known: Known = None, *, columns: bool = True) -> Baseline | None:
         """The baseline recorded for ``version``, or None. ``known``: the per-case figures of
-        the run it is for (their case-id and content-hash texts are shared)."""
+        the run it is for (their case-id and content-hash texts are shared). ``columns``
+        False: its cases a dict of records (``baseline record`` replaces them in place)."""
         path = self.path_for(version)
         if not path.exists():
             return None
-        baseline = self._parse(path, known)
+        baseline = self._parse(path, known, columns)
         if baseline.prompt_version != version:
             raise ConfigError(
                 f"{path}: holds prompt version {baseline.prompt_version!r}, not {version!r};"
@@ -129,7 +132,7 @@ class BaselineStore:
         from evalgate.gate.history import grow_handed  # history builds on this module
 
         baseline = handed.pop()
-        old = self.load(baseline.prompt_version) if max_samples > 1 else None
+        old = self.load(baseline.prompt_version, columns=False) if max_samples > 1 else None
         kept_dropped = old.answers_dropped if old is not None else ()
         grown = grow_handed([old, baseline], max_samples, new_given=given)
         del old, baseline

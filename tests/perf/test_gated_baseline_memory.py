@@ -78,3 +78,11 @@ def test_report_rows_share_equal_baseline_figures() -> None:
     assert str(bases.get(-0.0, 1.0, None).score) == "-0.0"
     assert bases.get(1.0, 1.0, "a").answer == "a"
     assert bases.get(None, None, None).score is None
+
+
+def test_baseline_record_grows_a_dict_of_records_not_a_copy_of_a_table(tmp_path: Path) -> None:
+    store = BaselineStore(tmp_path)
+    _save(store, 30)
+    loaded = store.load("v", columns=False)
+    assert loaded is not None and type(loaded.cases) is dict  # grown in place, not copied
+    assert loaded == store.load("v")  # the same cases as the table holds

@@ -88,10 +88,9 @@ class CaseTable(Mapping[str, BaselineCase]):
         if self._ids and not self._ids[-1] < cid:
             raise ValueError(f"case {cid!r} added out of order")
         if self._lat is not None and self._tok is not None and self._cost is not None:
-            figures = (case.latency_p95_ms, case.mean_tokens, case.mean_cost_usd)
-            if any(v is not None and math.isnan(v) for v in figures):
+            lat, tok, cost = case.latency_p95_ms, case.mean_tokens, case.mean_cost_usd
+            if lat != lat or tok != tok or cost != cost:  # NaN (None equals itself)
                 raise ValueError(f"case {cid!r}: a baseline figure cannot be NaN")
-            lat, tok, cost = figures
             self._lat.append(_NONE if lat is None else lat)
             self._tok.append(tok)
             self._cost.append(cost)

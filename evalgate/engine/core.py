@@ -235,7 +235,7 @@ def run_eval_handed(
         stats = aggregate(r for r in output.results if not r.confirmation)
         extra: list[WorkItem] = []
         if opts.gate:
-            base = resolve_baseline(cfg, opts.baseline, output.results, opts.prompt_version)
+            base = resolve_baseline(cfg, opts.baseline, output.results, opts.prompt_version, stats)
             extra = confirmation_items(golden, output.results, base, cfg.gate.confirm, stats)
         if confirming:
             req = replace(req, cases=_confirmed_cases(extra, golden))
@@ -307,7 +307,7 @@ def gate_stored(
     stats = aggregate(r for r in output.results if not r.confirmation)
     if gate:
         if base is None:
-            base = resolve_baseline(cfg, baseline, output.results, prompt_version)
+            base = resolve_baseline(cfg, baseline, output.results, prompt_version, stats)
         verdict = apply_gate(cfg, output.results, base, prompt_version, stats)
         if output.judge_drift is not None:  # a rescore's judge (the check said it)
             verdict = judge_drifted(verdict, output.judge_drift)

@@ -23,7 +23,7 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from evalgate.gate.baseline_check import Checked
 
@@ -34,7 +34,15 @@ _CASE_END = re.compile("\n    }")  # the line that closes a case
 _DEEPEST = 4  # levels a written top-level value has at most (``answers_dropped``: 2)
 
 Entry = Callable[[list[tuple[str, Any]]], Any]
-Whole = Callable[[dict[str, Any]], Any]
+
+
+class Cases(Protocol):
+    """What the ``cases`` object is made into: each case given as it is read (keys in
+    sorted order, each once), then what the decoder's hook would make of the whole object."""
+
+    def add(self, key: str, value: Checked) -> None: ...
+
+    def done(self) -> Any: ...
 
 
 class _NotLaidOut(Exception):
@@ -111,9 +119,9 @@ def _depth(v: Any) -> int:
     return 0
 
 
-def _cases(w: _Window, decoder: json.JSONDecoder, whole: Whole) -> Any:
-    """The ``cases`` object, its ``{`` taken: each case decoded in the window holding it."""
-    cases: dict[str, Any] = {}
+def _cases(w: _Window, decoder: json.JSONDecoder, cases: Cases) -> Any:
+    """The ``cases`` object, its ``{`` taken: each case decoded in the window holding it and
+    handed to ``cases`` (no dict of every case is made here)."""
     prev: str | None = None
     while True:
         w.expect("\n    ")
@@ -122,21 +130,20 @@ def _cases(w: _Window, decoder: json.JSONDecoder, whole: Whole) -> Any:
         value, end = decoder.raw_decode(w.buf, w.pos)
         if end != close + len("\n    }") or not isinstance(value, Checked):
             raise _NotLaidOut  # ended elsewhere, or a case the whole read reports
-        cases[prev] = value
+        cases.add(prev, value)
         w.pos = end
         if not w.take(","):
             w.expect("\n  }")
-            return whole(cases)
+            return cases.done()
 
 
 def read_laid_out(
-    path: Path, decoder: json.JSONDecoder, entry: Entry, cases: Whole
+    path: Path, decoder: json.JSONDecoder, entry: Entry, cases: Cases
 ) -> dict[str, Any] | None:
     """The document of the baseline file at ``path``, as ``decoder.decode`` of its whole text
     gives it, when the file is in the layout evalgate writes and every case is sound (a
     :class:`Checked`); None otherwise. ``entry`` is the decoder's ``object_pairs_hook``;
-    ``cases`` what it makes of the ``cases`` object, given its entries (each key once) as a
-    dict (no list of them is made)."""
+    ``cases`` makes the ``cases`` object of its entries, given one at a time."""
     try:
         with path.open(encoding="utf-8") as f:  # decoded as Path.read_text decodes
             w = _Window(f)

@@ -9,13 +9,19 @@ baseline read one. What is refused, and every message, is as for the document re
 then checked (``gate/baseline_check.py``): a case is typed only when its checks pass, the
 checks run in the same order, and a file where a case's shape turns up anywhere else, or that
 is not in the layout evalgate writes, is read whole, as before.
+
+A file read a piece at a time holds its cases in columns (a
+:class:`~evalgate.gate.casetable.CaseTable` with every figure), not as a record each; a case's
+id and content hash are the run's own texts when ``known`` (the run's per-case figures) has
+an equal one, so a gated run does not hold them twice.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalgate.gate.baseline import BaselineCase
 from evalgate.gate.baseline_check import (
@@ -28,6 +34,10 @@ from evalgate.gate.baseline_check import (
 )
 from evalgate.gate.baseline_layout import read_laid_out
 from evalgate.gate.case_parts import CaseParts
+from evalgate.gate.casetable import CaseTable
+
+if TYPE_CHECKING:
+    from evalgate.results import CaseStats
 
 _REQUIRED = frozenset(("content_hash", "n", "passes", "score", "pass_rate"))
 _ALLOWED = _REQUIRED | {
@@ -59,11 +69,6 @@ class _Reader:
                 self._numbers[text] = found
         return found
 
-    def whole(self, d: dict[str, Any]) -> Any:
-        """``entry(list(d.items()))`` for ``d`` (keys once each), without the list for more
-        keys than a case has (then ``entry`` returns ``d`` as it is)."""
-        return self.entry(list(d.items())) if len(d) <= len(_ALLOWED) else d
-
     def entry(self, pairs: list[tuple[str, Any]]) -> Any:
         d = _no_duplicates(pairs)  # a duplicated key is refused where the parser meets it
         keys = d.keys()
@@ -74,6 +79,47 @@ class _Reader:
             except (KeyError, TypeError, ValueError, IndexError, AttributeError):
                 pass  # left as written: checking or typing the whole file reports it
         return d
+
+
+class _Table:
+    """The ``cases`` object of a file read a piece at a time, made into a table as each case
+    is read: what the decoder's hook makes of it (its values are each a :class:`Checked`, so
+    it is never a case itself), in columns."""
+
+    def __init__(self, known: Mapping[str, CaseStats] | None) -> None:
+        self._table = CaseTable(figures=True)
+        self._known = known
+
+    def add(self, key: str, value: Checked) -> None:
+        case = value.value
+        known = self._known
+        text = None
+        if known is not None:
+            stats = known.get(key)
+            if stats is not None:
+                if stats.case_id == key:
+                    key = stats.case_id  # the run's text for the id
+                if stats.content_hash == case.content_hash:
+                    text = stats.content_hash
+        self._table.add(key, case, text)
+
+    def done(self) -> CaseTable:
+        table = self._table
+        table.checked = True
+        return table
+
+
+class _Records:
+    """The ``cases`` object as the decoder's hook makes it: a dict of each case's record."""
+
+    def __init__(self) -> None:
+        self._cases: dict[str, Checked] = {}
+
+    def add(self, key: str, value: Checked) -> None:
+        self._cases[key] = value
+
+    def done(self) -> dict[str, Checked]:
+        return self._cases
 
 
 def _misplaced(v: Any) -> bool:
@@ -121,12 +167,17 @@ def parse_baseline(text: str) -> Any:
     return parse_strict(text)
 
 
-def read_baseline(path: Path) -> Any:
+def read_baseline(
+    path: Path, known: Mapping[str, CaseStats] | None = None, *, columns: bool = True
+) -> Any:
     """:func:`parse_baseline` of the file's text, read a piece at a time when the file is in
-    the layout evalgate writes (``gate/baseline_layout.py``: its text is never held whole),
-    else read whole: the same document, and the same errors."""
+    the layout evalgate writes (``gate/baseline_layout.py``: its text is never held whole,
+    its cases a table sharing ``known``'s texts, or with ``columns`` False a dict of records,
+    for a caller that replaces them), else read whole: the same document, and the same
+    errors."""
     reader = _Reader()
-    data = read_laid_out(path, _decoder(reader), reader.entry, reader.whole)
+    cases = _Table(known) if columns else _Records()
+    data = read_laid_out(path, _decoder(reader), reader.entry, cases)
     del reader
     if data is not None and _sound(data):
         return data

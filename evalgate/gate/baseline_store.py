@@ -6,8 +6,9 @@ import dataclasses
 import datetime as dt
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalgate.errors import ConfigError, InconclusiveError, UsageError
 from evalgate.fsutil import atomic_write_json, atomic_write_text
@@ -27,7 +28,13 @@ from evalgate.gate.baseline_check import (
     parse_strict,
 )
 from evalgate.gate.baseline_read import read_baseline
+from evalgate.gate.casetable import CaseTable
 from evalgate.lazydoc import LazyMap
+
+if TYPE_CHECKING:
+    from evalgate.results import CaseStats
+
+Known = Mapping[str, "CaseStats"] | None
 
 _TMP = re.compile(r"^\..*\.tmp$")
 
@@ -41,12 +48,15 @@ class BaselineStore:
     def path_for(self, version: str) -> Path:
         return self.dir / f"{version_file_stem(version)}.json"
 
-    def _read(self, path: Path, cases: bool = False) -> Any:
+    def _read(
+        self, path: Path, cases: bool = False, known: Known = None, columns: bool = True
+    ) -> Any:
         """The document (``cases``: each sound case typed as it is parsed, see
-        ``gate/baseline_read.py``); a file that is not JSON is refused, naming it."""
+        ``gate/baseline_read.py``, sharing ``known``'s texts); a file that is not JSON is
+        refused, naming it."""
         try:
             if cases:  # a file in the layout evalgate writes is read a piece at a time
-                return read_baseline(path)
+                return read_baseline(path, known, columns=columns)
             return parse_strict(path.read_text(encoding="utf-8"))
         except (OSError, ValueError, RecursionError) as exc:  # BaselineProblem is a ValueError
             raise ConfigError(
@@ -54,8 +64,8 @@ class BaselineStore:
                 f" ({_HOW_TO_RECORD})"
             ) from None
 
-    def _parse(self, path: Path) -> Baseline:
-        data = self._read(path, cases=True)
+    def _parse(self, path: Path, known: Known = None, columns: bool = True) -> Baseline:
+        data = self._read(path, cases=True, known=known, columns=columns)
         version = data.get("format_version") if isinstance(data, dict) else None
         if version not in READABLE_FORMAT_VERSIONS or isinstance(version, bool):
             raise ConfigError(
@@ -78,12 +88,14 @@ class BaselineStore:
                 f" git or record it again ({_HOW_TO_RECORD})"
             ) from exc
 
-    def load(self, version: str) -> Baseline | None:
-        """The baseline recorded for ``version``, or None."""
+    def load(self, version: str, known: Known = None, *, columns: bool = True) -> Baseline | None:
+        """The baseline recorded for ``version``, or None. ``known``: the per-case figures of
+        the run it is for (their case-id and content-hash texts are shared). ``columns``
+        False: its cases a dict of records (``baseline record`` replaces them in place)."""
         path = self.path_for(version)
         if not path.exists():
             return None
-        baseline = self._parse(path)
+        baseline = self._parse(path, known, columns)
         if baseline.prompt_version != version:
             raise ConfigError(
                 f"{path}: holds prompt version {baseline.prompt_version!r}, not {version!r};"
@@ -120,7 +132,7 @@ class BaselineStore:
         from evalgate.gate.history import grow_handed  # history builds on this module
 
         baseline = handed.pop()
-        old = self.load(baseline.prompt_version) if max_samples > 1 else None
+        old = self.load(baseline.prompt_version, columns=False) if max_samples > 1 else None
         kept_dropped = old.answers_dropped if old is not None else ()
         grown = grow_handed([old, baseline], max_samples, new_given=given)
         del old, baseline
@@ -145,13 +157,13 @@ class BaselineStore:
         found = [self._parse(p) for p in self._files()]
         return sorted(found, key=lambda b: (_when(b.recorded_at), b.prompt_version))
 
-    def latest(self) -> Baseline | None:
+    def latest(self, known: Known = None) -> Baseline | None:
         """The newest recorded baseline (the last of :meth:`list`), every file checked as
         :meth:`list` checks them, in the same order, but one held at a time besides it."""
         best: Baseline | None = None
         best_key: tuple[dt.datetime, str] | None = None
         for p in self._files():
-            found = self._parse(p)
+            found = self._parse(p, known)
             key = (_when(found.recorded_at), found.prompt_version)
             if best_key is None or key >= best_key:  # a tie: the later file, as sorted() keeps
                 best, best_key = found, key
@@ -188,27 +200,27 @@ class BaselineStore:
         atomic_write_text(path, json.dumps(doc, indent=2, sort_keys=True) + "\n")
         return path
 
-    def resolve(self, spec: str, run_version: str | None) -> Baseline | None:
-        """The baseline to compare with.
+    def resolve(self, spec: str, run_version: str | None, known: Known = None) -> Baseline | None:
+        """The baseline to compare with (``known``: as for :meth:`load`).
 
         ``auto``: the run's own promptVersion if recorded, else the promoted version, else the
         latest recorded, else None (the gate then judges on absolute thresholds only). Any other
         value names a version, which must exist (InconclusiveError otherwise).
         """
         if spec != "auto":
-            found = self.load(spec)
+            found = self.load(spec, known)
             if found is None:
                 raise InconclusiveError(
                     f"no baseline for prompt version {spec!r} in {self.dir}; {_HOW_TO_RECORD}"
                 )
             return found
         if run_version:
-            own = self.load(run_version)
+            own = self.load(run_version, known)
             if own is not None:
                 return own
         prod = self.production()
         if prod is not None:
-            found = self.load(prod)
+            found = self.load(prod, known)
             if found is None:
                 raise ConfigError(
                     f"{self.dir / PRODUCTION_FILE}: promotes {prod!r} but"
@@ -216,7 +228,7 @@ class BaselineStore:
                     " 'evalgate baseline promote V' with a recorded version"
                 )
             return found
-        return self.latest()
+        return self.latest(known)
 
 
 def _typed(data: dict[str, Any]) -> Baseline:
@@ -225,6 +237,12 @@ def _typed(data: dict[str, Any]) -> Baseline:
     each case in place of its wrapper, not copied, and the ids of cases whose answer was
     dropped are the cases' own."""
     cases = data.get("cases")
+    if type(cases) is CaseTable and cases.checked:  # read a piece at a time, in columns
+        data["cases"] = {}
+        baseline = Baseline.from_dict(data)
+        del data
+        dropped = _own_ids(baseline.answers_dropped, cases)
+        return dataclasses.replace(baseline, cases=cases, answers_dropped=dropped)
     if type(cases) is not dict or not all(type(v) is Checked for v in cases.values()):
         return Baseline.from_dict(data)
     for cid, case in cases.items():
@@ -236,7 +254,7 @@ def _typed(data: dict[str, Any]) -> Baseline:
     return dataclasses.replace(baseline, cases=cases, answers_dropped=dropped)
 
 
-def _own_ids(ids: tuple[str, ...], cases: dict[str, BaselineCase]) -> tuple[str, ...]:
+def _own_ids(ids: tuple[str, ...], cases: Mapping[str, BaselineCase]) -> tuple[str, ...]:
     """``ids`` with each that is a case's id the case's own text (one text per id, not two):
     both are walked in order, as written (sorted); out of order, fewer are shared."""
     if not ids:

@@ -31,8 +31,17 @@ def shared_base(
     answer: str | None,
 ) -> BaseCase:
     """The baseline's figures of a row: one record for equal ones (most cases of a large run
-    have the same few), a zero's sign told apart."""
-    key = (score, pass_rate, answer, _signed(score), _signed(pass_rate))
+    have the same few); figures are equal only with the same type, value and sign, so what a
+    report shows of them is the row's own."""
+    key = (
+        score,
+        pass_rate,
+        answer,
+        type(score),
+        type(pass_rate),
+        _signed(score),
+        _signed(pass_rate),
+    )
     found = bases.get(key)
     if found is None:
         found = BaseCase(score, pass_rate, answer)

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from evalgate.errors import ConfigError
 from evalgate.gate import baseline_layout, baseline_read
 from evalgate.gate.baseline import Baseline, BaselineCase
-from evalgate.gate.baseline_read import _decoder, _Reader
+from evalgate.gate.baseline_read import _decoder, _Reader, _Table
 from evalgate.gate.baseline_store import BaselineStore
 
 TEXT = st.text(
@@ -87,7 +87,7 @@ def _whole(path: Path, monkeypatch: pytest.MonkeyPatch) -> Baseline | str:
 
 def _pieces(path: Path) -> dict[str, Any] | None:
     reader = _Reader()
-    return baseline_layout.read_laid_out(path, _decoder(reader), reader.entry, reader.whole)
+    return baseline_layout.read_laid_out(path, _decoder(reader), reader.entry, _Table(None))
 
 
 _FIXTURES = [HealthCheck.function_scoped_fixture]

@@ -137,3 +137,96 @@ def test_the_gate_gives_the_same_verdict_with_a_table_as_with_records() -> None:
         assert json.dumps(by_table.to_dict()) == json.dumps(by_dict.to_dict()), seed
         statuses.add(by_dict.status)
     assert statuses == {"pass", "fail", "inconclusive"}  # the scenarios reach every verdict
+
+
+def _figured(rng: random.Random, i: int) -> BaselineCase:
+    import dataclasses
+
+    def some(v: float) -> float | None:
+        return rng.choice([None, v, 0.0])
+
+    return dataclasses.replace(
+        _case(rng, i),
+        latency_p95_ms=some(rng.uniform(1, 900)),
+        mean_tokens=some(float(rng.randint(1, 900))),
+        mean_cost_usd=some(rng.random() / 100),
+    )
+
+
+def test_a_table_with_figures_keeps_latency_tokens_and_cost() -> None:
+    from evalgate.canary.reference import reference_from_baseline
+
+    rng = random.Random(11)
+    records = {f"c{i:04d}": _figured(rng, i) for i in range(300)}
+    table, bare = CaseTable(figures=True), CaseTable()
+    for cid in sorted(records):
+        table.add(cid, records[cid])
+        bare.add(cid, records[cid])
+    assert table == records and dict(table.items()) == records
+    for cid in rng.sample(sorted(records), 40):  # out of order too
+        assert table[cid] == records[cid]
+    # what canaries and the cost budget read: the same as from the records
+    ids = set(rng.sample(sorted(records), 150))
+    assert reference_from_baseline(table, ids) == reference_from_baseline(records, ids)
+    costs = [c.mean_cost_usd for c in records.values()]
+    assert [table[c].mean_cost_usd for c in sorted(records)] == costs
+    assert any(x is None for x in costs) and any(x is not None for x in costs)
+    # without figures (a reference for compare) they read as None
+    assert all(bare[c].latency_p95_ms is None and bare[c].mean_cost_usd is None for c in bare)
+
+
+def test_a_table_refuses_a_figure_it_would_read_back_as_none() -> None:
+    import dataclasses
+
+    table = CaseTable(figures=True)
+    case = dataclasses.replace(_case(random.Random(1), 0), mean_tokens=float("nan"))
+    with pytest.raises(ValueError):
+        table.add("a", case)
+    assert len(table) == 0
+    table.add("b", _case(random.Random(1), 1))  # nothing of the refused case was kept
+    assert list(table) == ["b"] and table["b"].mean_tokens is None
+
+
+def test_a_table_holds_the_content_hash_text_it_is_given() -> None:
+    case = _case(random.Random(2), 0)
+    text = "".join(["h", "0"])  # equal to the case's own, another object
+    assert text == case.content_hash and text is not case.content_hash
+    table = CaseTable()
+    table.add("a", case, text)
+    assert table["a"].content_hash is text and table.content_hash_of("a") is text
+
+
+def test_cases_of_more_shapes_than_are_shared_read_as_they_were_added(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from evalgate.gate import casetable
+
+    monkeypatch.setattr(casetable, "SHAPES", 3)
+    rng = random.Random(8)
+    records = {f"c{i:04d}": _figured(rng, i) for i in range(200)}
+    table = CaseTable(figures=True)
+    for cid in sorted(records):
+        table.add(cid, records[cid])
+    assert len(table._shapes) == 3 and table._odd  # some shared, the others by position
+    assert table == records and [table[c] for c in reversed(records)] == [
+        records[c] for c in reversed(records)
+    ]
+
+
+def test_equal_shapes_are_held_once() -> None:
+    records, table = _pair(300)
+    # tags (3 kinds), dataset (2), n and passes vary: far fewer shapes than cases
+    assert len(table._shapes) < 100 and not table._odd
+    assert table == records
+
+
+def test_while_read_for_the_gate_each_case_is_made_once() -> None:
+    records, table = _pair(50)
+    ids = sorted(records)
+    with table.reading():
+        first = [table[c] for c in ids]
+        again = [table[c] for c in reversed(ids)]
+        assert all(a is b for a, b in zip(first, reversed(again), strict=True))
+        assert first == [records[c] for c in ids]
+    assert table._kept is None  # let go when the gate is done
+    assert table[ids[1]] is not first[1] and table[ids[1]] == first[1]

@@ -4,13 +4,11 @@ reasons (a failed scorer, a mapping that found nothing) to the policy's verdict.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from contextlib import nullcontext
 from dataclasses import replace
 
 from evalgate.config.model import Config
 from evalgate.gate.baseline import Baseline
 from evalgate.gate.baseline_store import BaselineStore
-from evalgate.gate.casetable import CaseTable
 from evalgate.gate.policy import evaluate, to_confirm
 from evalgate.gate.provenance import with_baseline_context
 from evalgate.gate.verdict import INCONCLUSIVE, Reason, Verdict
@@ -171,22 +169,6 @@ def apply_gate(
     main = [r for r in results if not r.confirmation]
     extra = [r for r in results if r.confirmation]
     attempted = [r for r in main if r.status != "skipped"]
-    # a baseline held in columns keeps each case it makes while the gate reads it
-    cases = baseline.cases if baseline is not None else None
-    with cases.reading() if isinstance(cases, CaseTable) else nullcontext():
-        return _gated(cfg, main, extra, attempted, results, baseline, requested, stats)
-
-
-def _gated(
-    cfg: Config,
-    main: list[CaseResult],
-    extra: list[CaseResult],
-    attempted: list[CaseResult],
-    results: Sequence[CaseResult],
-    baseline: Baseline | None,
-    requested: str | None,
-    stats: Mapping[str, CaseStats] | None,
-) -> Verdict:
     # a scorer that raised is a bug in the goldens' scorers, not in the endpoint: it is kept
     # out of the error rate and reported on its own (exit 2)
     scorer_errors = scorer_error_results(attempted)

@@ -21,7 +21,6 @@ import math
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from typing import Any
 
 from evalgate.gate.baseline import BaselineCase
@@ -40,7 +39,6 @@ class CaseTable(Mapping[str, BaselineCase]):
         "_hash",
         "_history",
         "_ids",
-        "_kept",
         "_last",
         "_lat",
         "_made",
@@ -80,7 +78,6 @@ class CaseTable(Mapping[str, BaselineCase]):
         # last one read was, and the case made for it
         self._last = 0
         self._made: tuple[str, BaselineCase] | None = None
-        self._kept: list[BaselineCase | None] | None = None  # see reading()
 
     def add(self, cid: str, case: BaselineCase, content_hash: str | None = None) -> None:
         """Append ``case`` under ``cid``, which must sort after every id added before;
@@ -145,12 +142,6 @@ class CaseTable(Mapping[str, BaselineCase]):
         i = self._at(cid)
         if i < 0:
             raise KeyError(cid)
-        kept = self._kept
-        if kept is not None:
-            found = kept[i]
-            if found is not None:
-                self._made = (cid, found)
-                return found
         lat, tok, cost = self._lat, self._tok, self._cost
         at = self._shape[i]
         tags, dataset, counts, n, passes = self._shapes[at] if at < SHAPES else self._odd[i]
@@ -170,20 +161,8 @@ class CaseTable(Mapping[str, BaselineCase]):
             self._history[i],
             self._answers.get(cid),
         )
-        if kept is not None:
-            kept[i] = case
         self._made = (cid, case)
         return case
-
-    @contextmanager
-    def reading(self) -> Iterator[None]:
-        """Within it, each case made is kept until it ends: the gate reads a case several
-        times (its rules one after another), and each case is then made once."""
-        self._kept = [None] * len(self._ids)
-        try:
-            yield
-        finally:
-            self._kept = None
 
     def __contains__(self, cid: object) -> bool:
         return self._at(cid) >= 0

@@ -218,15 +218,3 @@ def test_equal_shapes_are_held_once() -> None:
     # tags (3 kinds), dataset (2), n and passes vary: far fewer shapes than cases
     assert len(table._shapes) < 100 and not table._odd
     assert table == records
-
-
-def test_while_read_for_the_gate_each_case_is_made_once() -> None:
-    records, table = _pair(50)
-    ids = sorted(records)
-    with table.reading():
-        first = [table[c] for c in ids]
-        again = [table[c] for c in reversed(ids)]
-        assert all(a is b for a, b in zip(first, reversed(again), strict=True))
-        assert first == [records[c] for c in ids]
-    assert table._kept is None  # let go when the gate is done
-    assert table[ids[1]] is not first[1] and table[ids[1]] == first[1]

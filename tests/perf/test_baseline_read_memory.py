@@ -16,12 +16,13 @@ from tests.perf.test_compare_memory import _held
 from tests.perf.test_stored_memory import _peak
 
 
-def _save(store: BaselineStore, n: int) -> Path:
+def _save(store: BaselineStore, n: int, spread: bool = False) -> Path:
+    """A baseline of ``n`` passing cases; ``spread``: their latencies all differ (else 7 kinds)."""
     cases = {
         f"q{i:06d}": BaselineCase(
             f"{i:016x}", 1.0, 1.0, 1, 1, dataset="bench",
             scorer_pass={"contains": (1, 1), "citation": (1, 1), "tool_call": (1, 1)},
-            latency_p95_ms=20.0 + i % 7, mean_tokens=450.0,
+            latency_p95_ms=20.0 + (i / 7 if spread else i % 7), mean_tokens=450.0,
         )
         for i in range(n)
     }  # fmt: skip

@@ -11,33 +11,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evalgate.gate.baseline import Baseline, BaselineCase
-from evalgate.gate.baseline_check import check_document, parse_strict
 from evalgate.gate.baseline_store import BaselineStore
 from evalgate.gate.casetable import CaseTable
 from evalgate.report.rowbase import BaseCase, shared_base
 from evalgate.results import CaseStats
+from tests.perf.test_baseline_read_memory import _save, _whole
 from tests.perf.test_compare_memory import _held
 
 N = 2_000
-
-
-def _save(store: BaselineStore, n: int) -> Path:
-    cases = {
-        f"q{i:06d}": BaselineCase(
-            f"{i:016x}", 1.0, 1.0, 1, 1, dataset="bench",
-            scorer_pass={"contains": (1, 1), "citation": (1, 1), "tool_call": (1, 1)},
-            latency_p95_ms=20.0 + i / 7, mean_tokens=450.0,
-        )
-        for i in range(n)
-    }  # fmt: skip
-    return store.save(Baseline(prompt_version="v", recorded_at="2026-01-01", cases=cases))
-
-
-def _records(path: Path) -> Baseline:
-    data = parse_strict(path.read_text(encoding="utf-8"))
-    check_document(data)
-    return Baseline.from_dict(data)
 
 
 def _known(n: int) -> dict[str, CaseStats]:
@@ -52,12 +33,12 @@ def test_a_loaded_baseline_is_held_in_columns_sharing_the_runs_texts(tmp_path: P
     store = BaselineStore(tmp_path)
     _save(store, 20)
     store.load("v")  # imports and first-use caches
-    path = _save(store, N)
-    records, by_records, _ = _held(lambda: _records(path))
+    path = _save(store, N, spread=True)
+    records, by_records, _ = _held(lambda: _whole(path))
     del records
     known = _known(N)
     base, by_table, _ = _held(lambda: store.load("v", known))
-    assert isinstance(base.cases, CaseTable) and base == _records(path)
+    assert isinstance(base.cases, CaseTable) and base == _whole(path)
     cid = "q000123"
     assert next(k for k in base.cases if k == cid) is next(k for k in known if k == cid)
     assert base.cases[cid].content_hash is known[cid].content_hash
